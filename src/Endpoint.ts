@@ -1,0 +1,194 @@
+/**
+ * The one place that turns a declarative endpoint description — method, path template, request schema, response
+ * schema, idempotency key — into a service function. Endpoint modules say *what*; this says *how*: validate before
+ * anything is sent, split path parameters from body fields, encode once, call the transport, decode.
+ *
+ * @since 0.1.0
+ */
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as ParseResult from "effect/ParseResult"
+import type * as Schema from "effect/Schema"
+import { type Method, WechatPayClient } from "./WechatPayClient.js"
+import { type CallError, RequestValidationError, ResponseDecodeError } from "./WechatPayError.js"
+
+/**
+ * An endpoint as a service: a function from the request to the decoded response.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Endpoint<in I, out A, out E> {
+  (request: I): Effect.Effect<A, E>
+}
+
+/**
+ * What an endpoint with no response body (204) can fail with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type NoContentError = CallError | RequestValidationError
+
+/**
+ * What an endpoint with a JSON response body can fail with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type JsonError = NoContentError | ResponseDecodeError
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Definition<I extends object> {
+  /** Span and error name, e.g. `MemberCard.GetUserCard`. */
+  readonly name: string
+  readonly method: Method
+  /** Path with `{param}` placeholders, each a field of the request. */
+  readonly path: string
+  /** The wire shape (snake_case) of path parameters and body fields together, with the documented rules. */
+  readonly request: Schema.Schema<I, I>
+  /**
+   * The request field that makes a repeated write safe (`out_request_no`, `out_trade_no`). GETs are always
+   * repeatable; a write without an idempotency key is never repeated.
+   */
+  readonly idempotencyKey?: keyof I & string
+  /** Request fields safe to record on the span (ids, never personal data). */
+  readonly spanAttributes?: ReadonlyArray<keyof I & string>
+}
+
+type Segment = { readonly literal: string } | { readonly param: string }
+
+const compilePath = (template: string): ReadonlyArray<Segment> =>
+  template.split(/(\{[a-z_]+\})/).filter((part) => part !== "").map((part) =>
+    part.startsWith("{") ? { param: part.slice(1, -1) } : { literal: part }
+  )
+
+const issuesOf = (issue: ParseResult.ParseIssue) =>
+  ParseResult.ArrayFormatter.formatIssueSync(issue).map((issue) => ({
+    path: issue.path.map((key) => (typeof key === "symbol" ? String(key) : key)),
+    message: issue.message
+  }))
+
+const describe = (issues: ReturnType<typeof issuesOf>): string =>
+  issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")
+
+const validationError = (endpoint: string, error: ParseResult.ParseIssue): RequestValidationError => {
+  const issues = issuesOf(error)
+  return new RequestValidationError({ endpoint, issues, message: `Invalid ${endpoint} request: ${describe(issues)}` })
+}
+
+/**
+ * Compile a definition into a function of the transport. Everything that can be done once is done here.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function make<I extends object, A, AE>(
+  definition: Definition<I> & { readonly response: Schema.Schema<A, AE> }
+): (client: WechatPayClient["Type"]) => Endpoint<I, A, JsonError>
+export function make<I extends object>(
+  definition: Definition<I> & { readonly response?: undefined }
+): (client: WechatPayClient["Type"]) => Endpoint<I, void, NoContentError>
+export function make<I extends object, A, AE>(
+  definition: Definition<I> & { readonly response?: Schema.Schema<A, AE> | undefined }
+): (client: WechatPayClient["Type"]) => Endpoint<I, A | void, JsonError> {
+  const { method, name } = definition
+  const segments = compilePath(definition.path)
+  const pathParams = new Set(segments.flatMap((s) => ("param" in s ? [s.param] : [])))
+  const hasBody = method !== "GET" && method !== "DELETE"
+  const validate = ParseResultDecode(definition.request)
+  const decodeResponse = definition.response === undefined ? undefined : ParseResultDecode(definition.response)
+  const spanFields = definition.spanAttributes ?? []
+
+  const encode = (input: Record<string, unknown>) => {
+    let path = ""
+    for (const segment of segments) {
+      path += "literal" in segment ? segment.literal : encodeURIComponent(String(input[segment.param]))
+    }
+    const rest: Record<string, unknown> = {}
+    let restSize = 0
+    for (const key in input) {
+      if (!pathParams.has(key) && input[key] !== undefined) {
+        rest[key] = input[key]
+        restSize++
+      }
+    }
+    if (hasBody) return { path, body: JSON.stringify(rest) }
+    if (restSize === 0) return { path, body: undefined }
+    const query = Object.entries(rest).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+    return { path: `${path}?${query.join("&")}`, body: undefined }
+  }
+
+  return (client) => (input) => {
+    const attributes: Record<string, unknown> = { "wechatpay.endpoint": name }
+    for (const field of spanFields) {
+      const value = (input as Record<string, unknown>)[field]
+      if (typeof value === "string") attributes[`wechatpay.${field}`] = value
+    }
+    const validated = validate(input)
+    const program = Either.isLeft(validated)
+      ? Effect.fail(validationError(name, validated.left))
+      : Effect.suspend(() => {
+        const wire = encode(validated.right as Record<string, unknown>)
+        const idempotent = method === "GET" ||
+          (definition.idempotencyKey !== undefined &&
+            (validated.right as Record<string, unknown>)[definition.idempotencyKey] !== undefined)
+        return client.execute({ endpoint: name, method, path: wire.path, body: wire.body, idempotent })
+      }).pipe(
+        Effect.tap((response) =>
+          response.requestId === undefined ? Effect.void : Effect.annotateCurrentSpan("wechatpay.request_id", response.requestId)
+        ),
+        Effect.flatMap((response): Effect.Effect<A | void, JsonError> => {
+          if (decodeResponse === undefined) return Effect.void
+          const decodeError = (message: string) =>
+            new ResponseDecodeError({
+              endpoint: name,
+              status: response.status,
+              message,
+              ...(response.requestId !== undefined ? { requestId: response.requestId } : {})
+            })
+          let json: unknown
+          try {
+            json = JSON.parse(response.body)
+          } catch {
+            return Effect.fail(decodeError("The response body is not JSON."))
+          }
+          const decoded = decodeResponse(json)
+          return Either.isRight(decoded) ? Effect.succeed(decoded.right) : Effect.fail(
+            decodeError(`The response does not match ${name}: ${describe(issuesOf(decoded.left))}`)
+          )
+        })
+      )
+    return Effect.withSpan(program, name, { kind: "client", attributes })
+  }
+}
+
+function ParseResultDecode<A, I>(schema: Schema.Schema<A, I>) {
+  return ParseResult.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
+}
+
+/**
+ * Provide an endpoint's Tag from its definition; requires only the transport.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = <Id, I, A, E>(
+  tag: Context.Tag<Id, Endpoint<I, A, E>>,
+  implementation: (client: WechatPayClient["Type"]) => Endpoint<I, A, E>
+): Layer.Layer<Id, never, WechatPayClient> => Layer.effect(tag, Effect.map(WechatPayClient, implementation))
+
+/**
+ * The accessor for an endpoint Tag: `(request) => Effect<A, E, Tag>`, so a program's type lists the endpoints it
+ * uses.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const accessor = <Id, I, A, E>(tag: Context.Tag<Id, Endpoint<I, A, E>>) => (request: I): Effect.Effect<A, E, Id> =>
+  Effect.flatMap(tag, (endpoint) => endpoint(request))

@@ -1,0 +1,29 @@
+/**
+ * 会员卡 (membercard-open): one Effect service per endpoint, all provided by `MemberCard.layer`.
+ *
+ * @since 0.1.0
+ */
+import * as Layer from "effect/Layer"
+import { layerCommitBonus, layerPrepareBonus } from "./membercard/Bonus.js"
+import { layerGetUserCard } from "./membercard/GetUserCard.js"
+import { layerSetUserCardRights } from "./membercard/SetUserCardRights.js"
+import { layerUpdateUserCard } from "./membercard/UpdateUserCard.js"
+
+export * from "./membercard/Bonus.js"
+export * from "./membercard/GetUserCard.js"
+export * from "./membercard/SetUserCardRights.js"
+export * from "./membercard/UpdateUserCard.js"
+
+/**
+ * Every member-card endpoint; requires only `WechatPayClient`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = Layer.mergeAll(
+  layerGetUserCard,
+  layerUpdateUserCard,
+  layerSetUserCardRights,
+  layerPrepareBonus,
+  layerCommitBonus
+)

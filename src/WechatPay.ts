@@ -1,0 +1,108 @@
+/**
+ * One-line setup: the transport with the in-memory RSA signer and the public-key verifier, needing only an
+ * `HttpClient` (e.g. `FetchHttpClient.layer`).
+ *
+ * @since 0.1.0
+ */
+import { X509Certificate } from "node:crypto"
+import { readFileSync } from "node:fs"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Signer from "./Signer.js"
+import * as Verifier from "./Verifier.js"
+import * as WechatPayClient from "./WechatPayClient.js"
+import type { ConfigurationError } from "./WechatPayError.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends WechatPayClient.Options {
+  /** The merchant API private key (`apiclient_key.pem`), PKCS#8 or PKCS#1 PEM. */
+  readonly merchantPrivateKey: Redacted.Redacted<string>
+  /** `PUB_KEY_ID_…` → WeChat Pay public key PEM, and/or platform certificate serial → certificate PEM. */
+  readonly wechatpayPublicKeys: Readonly<Record<string, string>>
+  /** Default 5 minutes. */
+  readonly maxClockSkew?: Duration.DurationInput | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options
+): Layer.Layer<WechatPayClient.WechatPayClient, ConfigurationError, HttpClient.HttpClient> =>
+  WechatPayClient.layer(options).pipe(
+    Layer.provide(Layer.merge(
+      Signer.layerRsa({ privateKey: options.merchantPrivateKey }),
+      Verifier.layer({ publicKeys: options.wechatpayPublicKeys, maxClockSkew: options.maxClockSkew })
+    ))
+  )
+
+const pemOrPath = (value: string): string => value.trimStart().startsWith("-----BEGIN") ? value : readFileSync(value, "utf8")
+
+const pem = (name: string) =>
+  Config.string(name).pipe(Config.mapAttempt(pemOrPath))
+
+/**
+ * The configuration read by `layerConfig()`, from these environment variables (a PEM value may be the PEM text
+ * itself or a path to a file holding it):
+ *
+ * | variable | meaning |
+ * |---|---|
+ * | `WECHATPAY_MCHID` | 商户号 |
+ * | `WECHATPAY_MERCHANT_SERIAL_NUMBER` | merchant API certificate serial |
+ * | `WECHATPAY_MERCHANT_PRIVATE_KEY` | merchant API private key PEM or path (secret) |
+ * | `WECHATPAY_PUBLIC_KEY_ID` + `WECHATPAY_PUBLIC_KEY` | WeChat Pay public-key id and its PEM or path |
+ * | `WECHATPAY_PLATFORM_CERTIFICATES` | optional, comma-separated platform certificate PEM paths |
+ * | `WECHATPAY_BASE_URL`, `WECHATPAY_USER_AGENT` | optional |
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<Options> = Config.all({
+  mchid: Config.string("WECHATPAY_MCHID"),
+  merchantSerialNumber: Config.string("WECHATPAY_MERCHANT_SERIAL_NUMBER"),
+  merchantPrivateKey: Config.redacted("WECHATPAY_MERCHANT_PRIVATE_KEY").pipe(
+    Config.mapAttempt((value) => Redacted.make(pemOrPath(Redacted.value(value))))
+  ),
+  publicKey: Config.option(Config.all([Config.string("WECHATPAY_PUBLIC_KEY_ID"), pem("WECHATPAY_PUBLIC_KEY")])),
+  certificates: Config.option(Config.array(pem("WECHATPAY_PLATFORM_CERTIFICATES"))),
+  baseUrl: Config.option(Config.string("WECHATPAY_BASE_URL")),
+  userAgent: Config.option(Config.string("WECHATPAY_USER_AGENT"))
+}).pipe(
+  Config.mapAttempt((c): Options => {
+    const wechatpayPublicKeys: Record<string, string> = {}
+    if (Option.isSome(c.publicKey)) wechatpayPublicKeys[c.publicKey.value[0]] = c.publicKey.value[1]
+    for (const certificate of Option.getOrElse(c.certificates, () => [])) {
+      // The serial is read from the certificate itself, so a file can never be filed under the wrong serial.
+      wechatpayPublicKeys[new X509Certificate(certificate).serialNumber.toUpperCase()] = certificate
+    }
+    return {
+      mchid: c.mchid,
+      merchantSerialNumber: c.merchantSerialNumber,
+      merchantPrivateKey: c.merchantPrivateKey,
+      wechatpayPublicKeys,
+      ...Option.match(c.baseUrl, { onNone: () => ({}), onSome: (baseUrl) => ({ baseUrl }) }),
+      ...Option.match(c.userAgent, { onNone: () => ({}), onSome: (userAgent) => ({ userAgent }) })
+    }
+  })
+)
+
+/**
+ * `layer`, configured from `Config` (by default `config`, i.e. the environment).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Config.Config<Options> = config
+): Layer.Layer<WechatPayClient.WechatPayClient, ConfigurationError | ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.unwrapEffect(Effect.map(options, layer))

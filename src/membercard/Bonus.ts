@@ -1,0 +1,82 @@
+/**
+ * The two bonus calls of one order, keyed by `out_trade_no`:
+ * 支付结果页展示会员积分 — `POST …/codes/{code}/bonus/prepare` (show the order's points on the payment result
+ * page) and 设置支付后展示的积分到账 — `POST …/codes/{code}/bonus/commit` (mark those points as credited). Both 204.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Endpoint from "../Endpoint.js"
+import { BonusRequest } from "./shared.js"
+
+export {
+  /**
+   * @since 0.1.0
+   * @category schemas
+   */
+  BonusRequest
+} from "./shared.js"
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type PrepareBonusError = Endpoint.NoContentError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type CommitBonusError = Endpoint.NoContentError
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class PrepareBonus extends Context.Tag("effect-wechatpay/MemberCard/PrepareBonus")<
+  PrepareBonus,
+  Endpoint.Endpoint<BonusRequest, void, PrepareBonusError>
+>() {}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class CommitBonus extends Context.Tag("effect-wechatpay/MemberCard/CommitBonus")<
+  CommitBonus,
+  Endpoint.Endpoint<BonusRequest, void, CommitBonusError>
+>() {}
+
+/**
+ * @since 0.1.0
+ * @category accessors
+ */
+export const prepareBonus = Endpoint.accessor(PrepareBonus)
+
+/**
+ * @since 0.1.0
+ * @category accessors
+ */
+export const commitBonus = Endpoint.accessor(CommitBonus)
+
+const bonus = (step: "prepare" | "commit", name: string) =>
+  Endpoint.make({
+    name,
+    method: "POST",
+    path: `/v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/${step}`,
+    request: BonusRequest,
+    idempotencyKey: "out_trade_no",
+    spanAttributes: ["card_id"]
+  })
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerPrepareBonus = Endpoint.layer(PrepareBonus, bonus("prepare", "MemberCard.PrepareBonus"))
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerCommitBonus = Endpoint.layer(CommitBonus, bonus("commit", "MemberCard.CommitBonus"))
