@@ -228,7 +228,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         : Effect.mapError(response.text, unreadable)
     }
     return response.stream.pipe(
-      Stream.mapError(unreadable),
+      Stream.catchAll((e) => e.reason === "EmptyBody" ? Stream.empty : Stream.fail(unreadable(e))),
       Stream.runFoldEffect(
         { size: 0, chunks: Chunk.empty<Uint8Array>() },
         (acc, chunk): Effect.Effect<{ size: number; chunks: Chunk.Chunk<Uint8Array> }, TransportError> => {
