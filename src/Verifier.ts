@@ -189,12 +189,17 @@ export const make = (options: Options): Effect.Effect<Service, ConfigurationErro
         if (signature.length > 1024 || !Protocol.isBase64(signature)) {
           return fail(message, "InvalidSignature", "Wechatpay-Signature is not a Base64 signature.", { serial: serialHeader })
         }
-        const ok = crypto.verify(
-          "sha256",
-          Buffer.from(Protocol.responseMessage(timestamp, h["wechatpay-nonce"]!, message.body), "utf8"),
-          key,
-          Buffer.from(signature, "base64")
-        )
+        let ok = false
+        try {
+          ok = crypto.verify(
+            "sha256",
+            Buffer.from(Protocol.responseMessage(timestamp, h["wechatpay-nonce"]!, message.body), "utf8"),
+            key,
+            Buffer.from(signature, "base64")
+          )
+        } catch {
+          // A key the primitive refuses is a failed verification, never a defect.
+        }
         return ok ? Effect.void : fail(message, "InvalidSignature", "The signature does not match the message.", {
           serial: serialHeader
         })

@@ -46,10 +46,20 @@ export const layer = (
     ))
   )
 
-const pemOrPath = (value: string): string => value.trimStart().startsWith("-----BEGIN") ? value : readFileSync(value, "utf8")
+/**
+ * A PEM given inline, or the path of a file holding one. The error never repeats the value: a mangled key pasted
+ * without its BEGIN line must not end up in a log as a "file name".
+ */
+const pemOrPath = (name: string) => (value: string): string => {
+  if (value.trimStart().startsWith("-----BEGIN")) return value
+  try {
+    return readFileSync(value, "utf8")
+  } catch {
+    throw new Error(`${name} is neither a PEM (-----BEGIN …) nor the path of a readable file`)
+  }
+}
 
-const pem = (name: string) =>
-  Config.string(name).pipe(Config.mapAttempt(pemOrPath))
+const pem = (name: string) => Config.string(name).pipe(Config.mapAttempt(pemOrPath(name)))
 
 /**
  * The configuration read by `layerConfig()`, from these environment variables (a PEM value may be the PEM text
@@ -71,7 +81,7 @@ export const config: Config.Config<Options> = Config.all({
   mchid: Config.string("WECHATPAY_MCHID"),
   merchantSerialNumber: Config.string("WECHATPAY_MERCHANT_SERIAL_NUMBER"),
   merchantPrivateKey: Config.redacted("WECHATPAY_MERCHANT_PRIVATE_KEY").pipe(
-    Config.mapAttempt((value) => Redacted.make(pemOrPath(Redacted.value(value))))
+    Config.mapAttempt((value) => Redacted.make(pemOrPath("WECHATPAY_MERCHANT_PRIVATE_KEY")(Redacted.value(value))))
   ),
   publicKey: Config.option(Config.all([Config.string("WECHATPAY_PUBLIC_KEY_ID"), pem("WECHATPAY_PUBLIC_KEY")])),
   certificates: Config.option(Config.array(pem("WECHATPAY_PLATFORM_CERTIFICATES"))),

@@ -8,6 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as Protocol from "../src/internal/protocol.js"
@@ -83,13 +84,13 @@ const wxpPublicKeyId = "PUB_KEY_ID_0000000000000024101100397200000006"
 /** Sign `message` with the in-memory RSA signer built from `pem`, through its layer. */
 const signWith = (pem: string, message: string) =>
   Effect.flatMap(Signer.Signer, (signer) => signer.sign(message)).pipe(
-    Effect.provide(Signer.layerRsa({ privateKey: Redacted.make(pem) }))
+    Effect.provide(Layer.orDie(Signer.layerRsa({ privateKey: Redacted.make(pem) })))
   )
 
 /** Verify a message with a Verifier built through its layer. */
 const verifyWith = (publicKeys: Record<string, string>, message: Verifier.SignedMessage) =>
   Effect.flatMap(Verifier.Verifier, (verifier) => verifier.verify(message)).pipe(
-    Effect.provide(Verifier.layer({ publicKeys }))
+    Effect.provide(Layer.orDie(Verifier.layer({ publicKeys })))
   )
 
 const headers = (ts: string, nonce: string, signature: string, serial: string) => ({

@@ -43,6 +43,9 @@ export const publicKey = (
   try {
     if (label === "CERTIFICATE") {
       const cert = new crypto.X509Certificate(pem)
+      if (cert.publicKey.asymmetricKeyType !== "rsa") {
+        return { problem: `is a certificate for a ${cert.publicKey.asymmetricKeyType ?? "non-RSA"} key; WeChat Pay APIv3 uses RSA` }
+      }
       return { key: cert.publicKey, certificateSerial: cert.serialNumber.toUpperCase() }
     }
     const key = crypto.createPublicKey({ key: pem, format: "pem" })
