@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type * as Context from "effect/Context"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -173,22 +173,40 @@ function ParseResultDecode<A, I>(schema: Schema.Schema<A, I>) {
 }
 
 /**
- * Provide an endpoint's Tag from its definition; requires only the transport.
+ * An endpoint's Tag class, with its layer and accessor attached.
  *
  * @since 0.1.0
- * @category layers
+ * @category models
  */
-export const layer = <Id, I, A, E>(
-  tag: Context.Tag<Id, Endpoint<I, A, E>>,
-  implementation: (client: WechatPayClient["Type"]) => Endpoint<I, A, E>
-): Layer.Layer<Id, never, WechatPayClient> => Layer.effect(tag, Effect.map(WechatPayClient, implementation))
+export interface ServiceClass<Self, I, A, E> extends Context.TagClass<Self, string, Endpoint<I, A, E>> {
+  /** The real endpoint over `WechatPayClient`. */
+  readonly layer: Layer.Layer<Self, never, WechatPayClient>
+  /** `(request) => Effect<A, E, Self>`: the accessor. */
+  readonly call: (request: I) => Effect.Effect<A, E, Self>
+}
 
 /**
- * The accessor for an endpoint Tag: `(request) => Effect<A, E, Tag>`, so a program's type lists the endpoints it
- * uses.
+ * Declare an endpoint: its Tag (named after it), its real layer and its accessor, from the definition alone.
+ *
+ * ```ts
+ * export class GetUserCard extends Endpoint.Service<GetUserCard>()("MemberCard.GetUserCard", {
+ *   method: "GET", path: "/v3/…/cards/{card_id}/codes/{code}", request: GetUserCardRequest, response: UserCard
+ * }) {}
+ * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const accessor = <Id, I, A, E>(tag: Context.Tag<Id, Endpoint<I, A, E>>) => (request: I): Effect.Effect<A, E, Id> =>
-  Effect.flatMap(tag, (endpoint) => endpoint(request))
+export const Service = <Self>() =>
+<I extends object, A = void, AE = never>(
+  name: string,
+  definition: Omit<Definition<I>, "name"> & { readonly response?: Schema.Schema<A, AE> | undefined }
+): ServiceClass<Self, I, A, [A] extends [void] ? NoContentError : JsonError> => {
+  type E = [A] extends [void] ? NoContentError : JsonError
+  const implementation = make({ ...definition, name } as Definition<I> & { readonly response: Schema.Schema<A, AE> })
+  const tag = Context.Tag(`effect-wechatpay/${name}`)<Self, Endpoint<I, A, E>>()
+  return Object.assign(tag, {
+    layer: Layer.effect(tag, Effect.map(WechatPayClient, implementation as (client: WechatPayClient["Type"]) => Endpoint<I, A, E>)),
+    call: (request: I) => Effect.flatMap(tag, (endpoint) => endpoint(request))
+  })
+}

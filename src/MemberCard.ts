@@ -4,10 +4,10 @@
  * @since 0.1.0
  */
 import * as Layer from "effect/Layer"
-import { layerCommitBonus, layerPrepareBonus } from "./membercard/Bonus.js"
-import { layerGetUserCard } from "./membercard/GetUserCard.js"
-import { layerSetUserCardRights } from "./membercard/SetUserCardRights.js"
-import { layerUpdateUserCard } from "./membercard/UpdateUserCard.js"
+import { CommitBonus, PrepareBonus } from "./membercard/Bonus.js"
+import { GetUserCard } from "./membercard/GetUserCard.js"
+import { SetUserCardRights } from "./membercard/SetUserCardRights.js"
+import { UpdateUserCard } from "./membercard/UpdateUserCard.js"
 
 export * from "./membercard/Bonus.js"
 export * from "./membercard/GetUserCard.js"
@@ -21,9 +21,9 @@ export * from "./membercard/UpdateUserCard.js"
  * @category layers
  */
 export const layer = Layer.mergeAll(
-  layerGetUserCard,
-  layerUpdateUserCard,
-  layerSetUserCardRights,
-  layerPrepareBonus,
-  layerCommitBonus
+  GetUserCard.layer,
+  UpdateUserCard.layer,
+  SetUserCardRights.layer,
+  PrepareBonus.layer,
+  CommitBonus.layer
 )

@@ -235,7 +235,7 @@ layer(Live, { excludeTestServices: true })("member-card endpoints on the loopbac
         }).pipe(Layer.provide(FetchHttpClient.layer))
         const error = yield* Effect.flip(
           MemberCard.getUserCard({ card_id, code: card.code }).pipe(
-            Effect.provide(MemberCard.layerGetUserCard.pipe(Layer.provide(ImpostorClient)))
+            Effect.provide(MemberCard.GetUserCard.layer.pipe(Layer.provide(ImpostorClient)))
           )
         )
         expect(error._tag).toBe("SignError")

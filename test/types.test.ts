@@ -186,10 +186,10 @@ describe("stubbing one endpoint", () => {
       Effect.provide(
         Layer.mergeAll(
           Layer.succeed(MemberCard.GetUserCard, () => Effect.succeed({ card_id, code, bonus_value: 42 })),
-          MemberCard.layerUpdateUserCard,
-          MemberCard.layerSetUserCardRights,
-          MemberCard.layerPrepareBonus,
-          MemberCard.layerCommitBonus
+          MemberCard.UpdateUserCard.layer,
+          MemberCard.SetUserCardRights.layer,
+          MemberCard.PrepareBonus.layer,
+          MemberCard.CommitBonus.layer
         ).pipe(Layer.provideMerge(Emulator.layerInProcess()))
       )
     ))

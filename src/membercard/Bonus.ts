@@ -5,7 +5,6 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
 import * as Endpoint from "../Endpoint.js"
 import { BonusRequest } from "./shared.js"
 
@@ -16,6 +15,26 @@ export {
    */
   BonusRequest
 } from "./shared.js"
+
+const bonus = (step: "prepare" | "commit") => ({
+  method: "POST",
+  path: `/v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/${step}`,
+  request: BonusRequest,
+  idempotencyKey: "out_trade_no",
+  spanAttributes: ["card_id"]
+} as const)
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class PrepareBonus extends Endpoint.Service<PrepareBonus>()("MemberCard.PrepareBonus", bonus("prepare")) {}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class CommitBonus extends Endpoint.Service<CommitBonus>()("MemberCard.CommitBonus", bonus("commit")) {}
 
 /**
  * @since 0.1.0
@@ -31,52 +50,12 @@ export type CommitBonusError = Endpoint.NoContentError
 
 /**
  * @since 0.1.0
- * @category tags
+ * @category accessors
  */
-export class PrepareBonus extends Context.Tag("effect-wechatpay/MemberCard/PrepareBonus")<
-  PrepareBonus,
-  Endpoint.Endpoint<BonusRequest, void, PrepareBonusError>
->() {}
-
-/**
- * @since 0.1.0
- * @category tags
- */
-export class CommitBonus extends Context.Tag("effect-wechatpay/MemberCard/CommitBonus")<
-  CommitBonus,
-  Endpoint.Endpoint<BonusRequest, void, CommitBonusError>
->() {}
+export const prepareBonus = PrepareBonus.call
 
 /**
  * @since 0.1.0
  * @category accessors
  */
-export const prepareBonus = Endpoint.accessor(PrepareBonus)
-
-/**
- * @since 0.1.0
- * @category accessors
- */
-export const commitBonus = Endpoint.accessor(CommitBonus)
-
-const bonus = (step: "prepare" | "commit", name: string) =>
-  Endpoint.make({
-    name,
-    method: "POST",
-    path: `/v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/${step}`,
-    request: BonusRequest,
-    idempotencyKey: "out_trade_no",
-    spanAttributes: ["card_id"]
-  })
-
-/**
- * @since 0.1.0
- * @category layers
- */
-export const layerPrepareBonus = Endpoint.layer(PrepareBonus, bonus("prepare", "MemberCard.PrepareBonus"))
-
-/**
- * @since 0.1.0
- * @category layers
- */
-export const layerCommitBonus = Endpoint.layer(CommitBonus, bonus("commit", "MemberCard.CommitBonus"))
+export const commitBonus = CommitBonus.call

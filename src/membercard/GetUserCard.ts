@@ -3,7 +3,6 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
 import * as Schema from "effect/Schema"
 import * as Endpoint from "../Endpoint.js"
 import { CommonFieldName, Int, optional, UserCardPath, UserCardStatus } from "./shared.js"
@@ -80,37 +79,24 @@ export interface UserCard extends Schema.Schema.Type<typeof UserCard> {}
 
 /**
  * @since 0.1.0
+ * @category tags
+ */
+export class GetUserCard extends Endpoint.Service<GetUserCard>()("MemberCard.GetUserCard", {
+  method: "GET",
+  path: "/v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
+  request: GetUserCardRequest,
+  response: UserCard,
+  spanAttributes: ["card_id"]
+}) {}
+
+/**
+ * @since 0.1.0
  * @category errors
  */
 export type GetUserCardError = Endpoint.JsonError
 
 /**
  * @since 0.1.0
- * @category tags
- */
-export class GetUserCard extends Context.Tag("effect-wechatpay/MemberCard/GetUserCard")<
-  GetUserCard,
-  Endpoint.Endpoint<GetUserCardRequest, UserCard, GetUserCardError>
->() {}
-
-/**
- * @since 0.1.0
  * @category accessors
  */
-export const getUserCard = Endpoint.accessor(GetUserCard)
-
-/**
- * @since 0.1.0
- * @category layers
- */
-export const layerGetUserCard = Endpoint.layer(
-  GetUserCard,
-  Endpoint.make({
-    name: "MemberCard.GetUserCard",
-    method: "GET",
-    path: "/v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
-    request: GetUserCardRequest,
-    response: UserCard,
-    spanAttributes: ["card_id"]
-  })
-)
+export const getUserCard = GetUserCard.call

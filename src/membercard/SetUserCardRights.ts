@@ -4,7 +4,6 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
 import * as Schema from "effect/Schema"
 import * as Endpoint from "../Endpoint.js"
 import { Guide, Int, optional, OutRequestNo128, UserCardPath } from "./shared.js"
@@ -45,37 +44,24 @@ export interface SetUserCardRightsRequest extends Schema.Schema.Type<typeof SetU
 
 /**
  * @since 0.1.0
+ * @category tags
+ */
+export class SetUserCardRights extends Endpoint.Service<SetUserCardRights>()("MemberCard.SetUserCardRights", {
+  method: "PATCH",
+  path: "/v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights",
+  request: SetUserCardRightsRequest,
+  idempotencyKey: "out_request_no",
+  spanAttributes: ["card_id"]
+}) {}
+
+/**
+ * @since 0.1.0
  * @category errors
  */
 export type SetUserCardRightsError = Endpoint.NoContentError
 
 /**
  * @since 0.1.0
- * @category tags
- */
-export class SetUserCardRights extends Context.Tag("effect-wechatpay/MemberCard/SetUserCardRights")<
-  SetUserCardRights,
-  Endpoint.Endpoint<SetUserCardRightsRequest, void, SetUserCardRightsError>
->() {}
-
-/**
- * @since 0.1.0
  * @category accessors
  */
-export const setUserCardRights = Endpoint.accessor(SetUserCardRights)
-
-/**
- * @since 0.1.0
- * @category layers
- */
-export const layerSetUserCardRights = Endpoint.layer(
-  SetUserCardRights,
-  Endpoint.make({
-    name: "MemberCard.SetUserCardRights",
-    method: "PATCH",
-    path: "/v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights",
-    request: SetUserCardRightsRequest,
-    idempotencyKey: "out_request_no",
-    spanAttributes: ["card_id"]
-  })
-)
+export const setUserCardRights = SetUserCardRights.call

@@ -3,7 +3,6 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
 import * as Schema from "effect/Schema"
 import * as Endpoint from "../Endpoint.js"
 import { Int, optional, OutRequestNo32, UserCardPath } from "./shared.js"
@@ -62,37 +61,24 @@ export interface UpdateUserCardRequest extends Schema.Schema.Type<typeof UpdateU
 
 /**
  * @since 0.1.0
+ * @category tags
+ */
+export class UpdateUserCard extends Endpoint.Service<UpdateUserCard>()("MemberCard.UpdateUserCard", {
+  method: "PATCH",
+  path: "/v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
+  request: UpdateUserCardRequest,
+  idempotencyKey: "out_request_no",
+  spanAttributes: ["card_id"]
+}) {}
+
+/**
+ * @since 0.1.0
  * @category errors
  */
 export type UpdateUserCardError = Endpoint.NoContentError
 
 /**
  * @since 0.1.0
- * @category tags
- */
-export class UpdateUserCard extends Context.Tag("effect-wechatpay/MemberCard/UpdateUserCard")<
-  UpdateUserCard,
-  Endpoint.Endpoint<UpdateUserCardRequest, void, UpdateUserCardError>
->() {}
-
-/**
- * @since 0.1.0
  * @category accessors
  */
-export const updateUserCard = Endpoint.accessor(UpdateUserCard)
-
-/**
- * @since 0.1.0
- * @category layers
- */
-export const layerUpdateUserCard = Endpoint.layer(
-  UpdateUserCard,
-  Endpoint.make({
-    name: "MemberCard.UpdateUserCard",
-    method: "PATCH",
-    path: "/v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
-    request: UpdateUserCardRequest,
-    idempotencyKey: "out_request_no",
-    spanAttributes: ["card_id"]
-  })
-)
+export const updateUserCard = UpdateUserCard.call
