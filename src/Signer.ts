@@ -6,12 +6,12 @@
  *
  * @since 0.1.0
  */
-import * as crypto from "node:crypto"
 import * as Context from "effect/Context"
+import type { webcrypto } from "node:crypto"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Keys from "./internal/keys.js"
+import * as Pem from "./internal/pem.js"
 import { ConfigurationError, SigningError } from "./WechatPayError.js"
 
 /**
@@ -29,9 +29,48 @@ export interface Service {
  */
 export class Signer extends Context.Tag("effect-wechatpay/Signer")<Signer, Service>() {}
 
+const problem = (message: string) => new ConfigurationError({ option: "privateKey", message: `The merchant private key ${message}.` })
+
+const importKey = (pem: string): Effect.Effect<webcrypto.CryptoKey, ConfigurationError> => {
+  const decoded = Pem.decode(pem)
+  if (decoded === undefined) return Effect.fail(problem("is not a PEM (no -----BEGIN … ----- line)"))
+  const { label, der } = decoded
+  if (label === "CERTIFICATE") {
+    return Effect.fail(problem("is a certificate; the merchant API private key (apiclient_key.pem) is expected here"))
+  }
+  if (label === "PUBLIC KEY" || label === "RSA PUBLIC KEY") {
+    return Effect.fail(problem("is a public key; the merchant API private key is expected here"))
+  }
+  if (label === "ENCRYPTED PRIVATE KEY") return Effect.fail(problem("is encrypted; decrypt it first (openssl pkcs8)"))
+  if (label !== "PRIVATE KEY" && label !== "RSA PRIVATE KEY") {
+    return Effect.fail(problem(`is a PEM of type "${label}"; a PKCS#8 or PKCS#1 RSA private key is expected`))
+  }
+  if (der === undefined) return Effect.fail(problem(`is a malformed ${label} PEM (its body is not Base64)`))
+  const pkcs8 = label === "RSA PRIVATE KEY" ? Pem.pkcs1ToPkcs8(der) : der
+  if (!Pem.isRsaPkcs8(pkcs8)) return Effect.fail(problem("is not an RSA key; WeChat Pay APIv3 uses RSA"))
+  return Effect.tryPromise({
+    try: () =>
+      globalThis.crypto.subtle.importKey("pkcs8", pkcs8, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["sign"]),
+    catch: () => problem(`is a malformed ${label} PEM (it could not be imported as an RSA key)`)
+  })
+}
+
+const encoder = new TextEncoder()
+
+const toBase64 = (buffer: ArrayBuffer): string => {
+  const bytes = new Uint8Array(buffer)
+  let binary = ""
+  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!)
+  return btoa(binary)
+}
+
 /**
- * An in-memory RSA signer. Accepts a PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`) PEM; parses
- * it once. Fails with `ConfigurationError` (never echoing the key) when the PEM is not an RSA private key.
+ * An in-memory RSA signer on WebCrypto (Node ≥ 20, Deno, Bun, workers). Accepts a PKCS#8 (`BEGIN PRIVATE KEY`) or
+ * PKCS#1 (`BEGIN RSA PRIVATE KEY`) PEM and imports it once, as a non-extractable key. Fails with
+ * `ConfigurationError` (never echoing the key) when the PEM is not an RSA private key.
+ *
+ * WebCrypto signs off the main thread: on the 2-core reference machine, 16 concurrent signatures run at
+ * ~5,300/s against ~2,800/s for synchronous node:crypto, for the same CPU per signature (see bench/README.md).
  *
  * @since 0.1.0
  * @category constructors
@@ -39,21 +78,13 @@ export class Signer extends Context.Tag("effect-wechatpay/Signer")<Signer, Servi
 export const makeRsa = (options: {
   readonly privateKey: Redacted.Redacted<string>
 }): Effect.Effect<Service, ConfigurationError> =>
-  Effect.suspend(() => {
-    const key = Keys.privateKey(Redacted.value(options.privateKey))
-    if (Keys.isProblem(key)) {
-      return Effect.fail(new ConfigurationError({ option: "privateKey", message: `The merchant private key ${key.problem}.` }))
-    }
-    return Effect.succeed<Service>({
-      sign: (message) =>
-        Effect.try({
-          // Synchronous node:crypto with a reused KeyObject: ~280 µs per RSA-2048 signature on the reference
-          // machine; WebCrypto's async round trip costs more than it saves at this size (see bench/README.md).
-          try: () => crypto.sign("sha256", Buffer.from(message, "utf8"), key).toString("base64"),
-          catch: () => new SigningError({ message: "RSA signing failed" })
-        })
-    })
-  })
+  Effect.map(Effect.suspend(() => importKey(Redacted.value(options.privateKey))), (key): Service => ({
+    sign: (message) =>
+      Effect.tryPromise({
+        try: () => globalThis.crypto.subtle.sign("RSASSA-PKCS1-v1_5", key, encoder.encode(message)),
+        catch: () => new SigningError({ message: "RSA signing failed" })
+      }).pipe(Effect.map(toBase64))
+  }))
 
 /**
  * Layer of the in-memory RSA signer.

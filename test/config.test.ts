@@ -11,6 +11,7 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Signer from "../src/Signer.js"
 import * as Verifier from "../src/Verifier.js"
@@ -60,7 +61,7 @@ const buildFails = <A, E>(layer: Layer.Layer<A, E>, pems: ReadonlyArray<string>)
     const exit = yield* Effect.exit(Effect.scoped(Layer.build(layer)))
     expect(Exit.isFailure(exit)).toBe(true)
     if (Exit.isSuccess(exit)) throw new Error("the layer was built")
-    expect(Cause.isFailType(exit.cause)).toBe(true)
+    expect(Option.isSome(Cause.failureOption(exit.cause))).toBe(true)
     const error = Cause.squash(exit.cause)
     expect(error).toBeInstanceOf(ConfigurationError)
     const configurationError = error as ConfigurationError
