@@ -1,0 +1,267 @@
+/**
+ * The fault table of issue 4: every scripted fault × every member-card endpoint, against the emulator on
+ * 127.0.0.1 (real sockets, FetchHttpClient). For each cell the call's outcome is asserted (a typed error, or success
+ * after a safe retry) together with the emulator's ledger: each write applied exactly once, or never when the
+ * fault struck before the server applied it. The table is printed at the end of the file.
+ *
+ * Designed behaviour worth knowing when reading the table:
+ * - A fault *after* the write was applied (forged/tampered/stale/unknown-serial response) is never retried by the
+ *   client; the write stays applied once, and repeating the same call (same key, same body) is safe: it succeeds
+ *   and applies nothing more.
+ * - UpdateUserCard, SetUserCardRights, PrepareBonus and CommitBonus answer 204 and ignore the response body, so a
+ *   correctly signed 200 with a non-JSON or wrongly shaped body is a success for them; only GetUserCard decodes.
+ */
+import { afterAll, describe, expect, layer } from "@effect/vitest"
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import { MemberCard, RetryPolicy } from "../src/index.js"
+import type { WechatPayError } from "../src/index.js"
+import { Emulator } from "../src/testing/index.js"
+
+type EndpointName = Emulator.EndpointName
+type Services =
+  | MemberCard.GetUserCard
+  | MemberCard.UpdateUserCard
+  | MemberCard.SetUserCardRights
+  | MemberCard.PrepareBonus
+  | MemberCard.CommitBonus
+
+/** Call an endpoint through its Tag (independent of accessor naming). */
+const call = <Id, I, A, E>(tag: Context.Tag<Id, (request: I) => Effect.Effect<A, E>>, request: NoInfer<I>): Effect.Effect<A, E, Id> =>
+  Effect.flatMap(tag, (endpoint) => endpoint(request))
+
+const endpoints: ReadonlyArray<EndpointName> = ["GetUserCard", "UpdateUserCard", "SetUserCardRights", "PrepareBonus", "CommitBonus"]
+
+interface Operation {
+  /** Runs before the fault is injected (CommitBonus needs its order prepared). */
+  readonly setup: Effect.Effect<void, WechatPayError.WechatPayError, Services>
+  readonly run: Effect.Effect<unknown, WechatPayError.WechatPayError, Services>
+  /** Idempotency key of a write; undefined for the read. */
+  readonly key: string | undefined
+  readonly balanceDelta: number
+  readonly pointsDelta: number
+}
+
+let serial = 0
+const fresh = (prefix: string) => `${prefix}${Date.now().toString(36)}${(serial++).toString(36)}`
+
+const operation = (endpoint: EndpointName, emulator: Emulator.EmulatorState, card_id: string, code: string): Operation => {
+  switch (endpoint) {
+    case "GetUserCard":
+      return { setup: Effect.void, run: call(MemberCard.GetUserCard, { card_id, code }), key: undefined, balanceDelta: 0, pointsDelta: 0 }
+    case "UpdateUserCard": {
+      const out_request_no = fresh("upd-")
+      return {
+        setup: Effect.void,
+        run: call(MemberCard.UpdateUserCard, {
+          card_id,
+          code,
+          out_request_no,
+          level: "金卡",
+          balance_information: { before_balance: 100, balance: 110, add_balance: 10, balance_remark: "fault table" }
+        }),
+        key: out_request_no,
+        balanceDelta: 10,
+        pointsDelta: 0
+      }
+    }
+    case "SetUserCardRights": {
+      const out_request_no = fresh("pts-")
+      return {
+        setup: Effect.void,
+        run: call(MemberCard.SetUserCardRights, { card_id, code, out_request_no, add_bonus_value: 7 }),
+        key: out_request_no,
+        balanceDelta: 0,
+        pointsDelta: 7
+      }
+    }
+    case "PrepareBonus": {
+      const out_trade_no = fresh("T")
+      return {
+        setup: Effect.void,
+        run: call(MemberCard.PrepareBonus, { card_id, code, out_trade_no, mchid: emulator.mchid, bonus_value: 30 }),
+        key: out_trade_no,
+        balanceDelta: 0,
+        pointsDelta: 0
+      }
+    }
+    case "CommitBonus": {
+      const out_trade_no = fresh("T")
+      const order = { card_id, code, out_trade_no, mchid: emulator.mchid, bonus_value: 30 }
+      return {
+        setup: Effect.asVoid(call(MemberCard.PrepareBonus, order)),
+        run: call(MemberCard.CommitBonus, order),
+        key: out_trade_no,
+        balanceDelta: 0,
+        pointsDelta: 0
+      }
+    }
+  }
+}
+
+/** Ledger entries of this endpoint with this key (Prepare and Commit share an out_trade_no). */
+const appliedAt = (emulator: Emulator.EmulatorState, endpoint: EndpointName, key: string) =>
+  emulator.ledger.filter((entry) => entry.endpoint === endpoint && entry.key === key).length
+
+type Expected =
+  /** Success after exactly one repeat (at least one for the timeout row). */
+  | { readonly _tag: "RetriedOk" }
+  /** Success at the first attempt. */
+  | { readonly _tag: "Ok" }
+  /** A typed error after one request, not retried. */
+  | { readonly _tag: "Fails"; readonly error: string; readonly reason?: string }
+
+interface FaultCase {
+  readonly name: string
+  readonly fault: Emulator.Fault
+  /** Whether the emulator applies the write before misbehaving. */
+  readonly appliesBeforeFault: boolean
+  readonly expected: (endpoint: EndpointName) => Expected
+}
+
+const retriedOk = (): Expected => ({ _tag: "RetriedOk" })
+const verification = (reason: string) => (): Expected => ({ _tag: "Fails", error: "ResponseVerificationError", reason })
+const decodedOnlyByGet = (endpoint: EndpointName): Expected =>
+  endpoint === "GetUserCard" ? { _tag: "Fails", error: "ResponseDecodeError" } : { _tag: "Ok" }
+
+const DELAY_MILLIS = 700
+const SHORT_TIMEOUT = "200 millis"
+
+const cases: ReadonlyArray<FaultCase> = [
+  { name: "500 SYSTEM_ERROR", fault: { _tag: "Error", status: 500, code: "SYSTEM_ERROR", message: "系统错误" }, appliesBeforeFault: false, expected: retriedOk },
+  { name: "429 FREQUENCY_LIMITED", fault: { _tag: "Error", status: 429, code: "FREQUENCY_LIMITED", message: "频率超限" }, appliesBeforeFault: false, expected: retriedOk },
+  { name: "503 without body", fault: { _tag: "EmptyError", status: 503 }, appliesBeforeFault: false, expected: retriedOk },
+  { name: "Drop (before apply)", fault: { _tag: "Drop" }, appliesBeforeFault: false, expected: retriedOk },
+  { name: "DropAfterApply", fault: { _tag: "DropAfterApply" }, appliesBeforeFault: true, expected: retriedOk },
+  { name: `Delay ${DELAY_MILLIS} ms > timeout 200 ms`, fault: { _tag: "Delay", millis: DELAY_MILLIS }, appliesBeforeFault: false, expected: retriedOk },
+  { name: "TamperSignature", fault: { _tag: "TamperSignature" }, appliesBeforeFault: true, expected: verification("InvalidSignature") },
+  { name: "ProbeSignature (WECHATPAY/SIGNTEST/)", fault: { _tag: "ProbeSignature" }, appliesBeforeFault: true, expected: verification("InvalidSignature") },
+  { name: "StaleTimestamp 301 s", fault: { _tag: "StaleTimestamp", seconds: 301 }, appliesBeforeFault: true, expected: verification("StaleTimestamp") },
+  { name: "UnknownSerial", fault: { _tag: "UnknownSerial" }, appliesBeforeFault: true, expected: verification("UnknownSerial") },
+  { name: "NonJsonBody (signed 200)", fault: { _tag: "NonJsonBody" }, appliesBeforeFault: true, expected: decodedOnlyByGet },
+  { name: "WrongShape (signed 200)", fault: { _tag: "WrongShape" }, appliesBeforeFault: true, expected: decodedOnlyByGet },
+  // Two more forgeries the emulator can produce.
+  { name: "TamperBody", fault: { _tag: "TamperBody" }, appliesBeforeFault: true, expected: verification("InvalidSignature") },
+  { name: "Unsigned", fault: { _tag: "Unsigned" }, appliesBeforeFault: true, expected: verification("MissingHeader") }
+]
+
+/** fault → endpoint → outcome, printed after the file. */
+const table = new Map<string, Record<string, string>>()
+const record = (fault: string, endpoint: EndpointName, outcome: string) => {
+  const row = table.get(fault) ?? { fault }
+  row[endpoint] = outcome
+  table.set(fault, row)
+}
+
+afterAll(() => {
+  const rows = cases.map((c) => table.get(c.name)).filter((row) => row !== undefined)
+  console.log(`\nFault table (fault × endpoint → outcome; "req" = requests the emulator received, "×n" = times the write was applied)`)
+  console.table(rows)
+  const header = ["fault", ...endpoints]
+  const markdown = [
+    `| ${header.join(" | ")} |`,
+    `|${header.map(() => "---").join("|")}|`,
+    ...rows.map((row) => `| ${header.map((h) => row[h] ?? "—").join(" | ")} |`)
+  ]
+  console.log(markdown.join("\n"))
+})
+
+const fastRetry = RetryPolicy.layer({ baseDelay: "5 millis", maxDelay: "20 millis" })
+
+const cell = (c: FaultCase, endpoint: EndpointName) =>
+  Effect.gen(function*() {
+    const emulator = yield* Emulator.Emulator
+    const card_id = "pbLatjvWOibDc5-TBnbUk1pD12o0"
+    const code = fresh("c")
+    emulator.putCard({ card_id, code, balance: 100, bonus_value: 500 })
+    const op = operation(endpoint, emulator, card_id, code)
+    yield* op.setup
+    emulator.clearFaults()
+    emulator.inject({ endpoint, fault: c.fault, times: 1 })
+    const before = emulator.requests(endpoint)
+    const result = yield* Effect.either(op.run)
+    // A delayed request is still being handled by the server after the client gave up on it: wait for it, so the
+    // ledger below includes whatever it did.
+    if (c.fault._tag === "Delay") yield* Effect.sleep(DELAY_MILLIS + 300)
+    const requests = emulator.requests(endpoint) - before
+    const applied = op.key === undefined ? undefined : appliedAt(emulator, endpoint, op.key)
+    const expected = c.expected(endpoint)
+    const context = `${c.name} on ${endpoint}: ${Either.isLeft(result) ? String(result.left) : "ok"}`
+    const appliedText = applied === undefined ? "" : `, applied ×${applied}`
+    let outcome: string
+
+    switch (expected._tag) {
+      case "RetriedOk":
+      case "Ok": {
+        expect(Either.isRight(result), context).toBe(true)
+        if (expected._tag === "Ok") expect(requests, context).toBe(1)
+        else if (c.fault._tag === "Delay") expect(requests, context).toBeGreaterThanOrEqual(2)
+        else expect(requests, context).toBe(2)
+        outcome = `${expected._tag === "Ok" ? "ok" : "ok after retry"} (${requests} req${appliedText})`
+        if (op.key !== undefined) expect(applied, context).toBe(1)
+        break
+      }
+      case "Fails": {
+        expect(Either.isLeft(result), context).toBe(true)
+        const error = Either.isLeft(result) ? result.left : undefined
+        expect(error?._tag, context).toBe(expected.error)
+        if (expected.reason !== undefined) {
+          expect(error !== undefined && "reason" in error ? error.reason : undefined, context).toBe(expected.reason)
+        }
+        if (error?._tag === "ResponseVerificationError" && expected.reason === "StaleTimestamp") {
+          expect(error.skewSeconds, context).toBeGreaterThanOrEqual(301)
+        }
+        // Integrity failures are never repeated by the client.
+        expect(requests, context).toBe(1)
+        outcome = `${expected.error}${expected.reason ? `/${expected.reason}` : ""} (1 req${appliedText})`
+        if (op.key !== undefined) {
+          expect(applied, context).toBe(c.appliesBeforeFault ? 1 : 0)
+          // The caller repeats the same call (same key, same body): safe, and nothing is applied twice.
+          yield* op.run
+          expect(appliedAt(emulator, endpoint, op.key), context).toBe(1)
+          outcome += "; repeat → ok, still ×1"
+        }
+        break
+      }
+    }
+
+    // The card shows each write exactly once.
+    const card = emulator.card(card_id, code)!
+    expect(card.balance, context).toBe(100 + op.balanceDelta)
+    expect(card.bonus_value, context).toBe(500 + op.pointsDelta)
+    if (endpoint === "PrepareBonus" || endpoint === "CommitBonus") {
+      expect(emulator.order(op.key!), context).toEqual({ bonus_value: 30, committed: endpoint === "CommitBonus" })
+    }
+    record(c.name, endpoint, outcome)
+  })
+
+// Every fault but the slow response, with a timeout long enough never to fire on a loaded machine.
+const MainLayer = MemberCard.layer.pipe(
+  Layer.provideMerge(Emulator.layerLoopback({ client: { timeout: "3 seconds" } })),
+  Layer.provideMerge(fastRetry)
+)
+
+// The slow response, against a client with a short per-attempt timeout.
+const ShortTimeoutLayer = MemberCard.layer.pipe(
+  Layer.provideMerge(Emulator.layerLoopback({ client: { timeout: SHORT_TIMEOUT } })),
+  Layer.provideMerge(fastRetry)
+)
+
+describe("reliability: fault table (loopback emulator)", () => {
+  layer(MainLayer, { excludeTestServices: true })("timeout 3 s", (it) => {
+    for (const c of cases.filter((c) => c.fault._tag !== "Delay")) {
+      describe(c.name, () => {
+        for (const endpoint of endpoints) it.effect(endpoint, () => cell(c, endpoint))
+      })
+    }
+  })
+  layer(ShortTimeoutLayer, { excludeTestServices: true })(`timeout ${SHORT_TIMEOUT}`, (it) => {
+    for (const c of cases.filter((c) => c.fault._tag === "Delay")) {
+      describe(c.name, () => {
+        for (const endpoint of endpoints) it.effect(endpoint, () => cell(c, endpoint))
+      })
+    }
+  })
+})
