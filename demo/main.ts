@@ -101,9 +101,10 @@ const story = Effect.gen(function*() {
   yield* check(forged.startsWith("InvalidSignature"), "verification failure is its own tag and is not retried")
 })
 
-const MainLayer = MemberCard.layer.pipe(
-  Layer.provideMerge(Emulator.layerLoopback()),
-  Layer.provide(RetryPolicy.layer({ baseDelay: "50 millis" }))
+const MainLayer = Layer.mergeAll(
+  MemberCard.layer.pipe(Layer.provideMerge(Emulator.layerLoopback())),
+  // RetryPolicy is read by each call from its own context, so it is provided to the program, not to the client.
+  RetryPolicy.layer({ baseDelay: "50 millis" })
 )
 
 const program = story.pipe(

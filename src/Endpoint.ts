@@ -68,11 +68,19 @@ const compilePath = (template: string): ReadonlyArray<Segment> =>
     part.startsWith("{") ? { param: part.slice(1, -1) } : { literal: part }
   )
 
-const issuesOf = (issue: ParseResult.ParseIssue) =>
-  ParseResult.ArrayFormatter.formatIssueSync(issue).map((issue) => ({
-    path: issue.path.map((key) => (typeof key === "symbol" ? String(key) : key)),
-    message: issue.message
-  }))
+const issuesOf = (
+  issue: ParseResult.ParseIssue
+): Array<{ readonly path: Array<string | number>; readonly message: string }> => {
+  try {
+    return ParseResult.ArrayFormatter.formatIssueSync(issue).map((issue) => ({
+      path: issue.path.map((key) => (typeof key === "symbol" ? String(key) : key)),
+      message: issue.message
+    }))
+  } catch {
+    // Formatting prints the offending value; a pathologically nested one overflows the stack. Keep the failure typed.
+    return [{ path: [], message: "value too deeply nested to describe" }]
+  }
+}
 
 const describe = (issues: ReturnType<typeof issuesOf>): string =>
   issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")
@@ -127,7 +135,7 @@ export function make<I extends object, A, AE>(
   return (client) => (input) => {
     const attributes: Record<string, unknown> = { "wechatpay.endpoint": name }
     for (const field of spanFields) {
-      const value = (input as Record<string, unknown>)[field]
+      const value = typeof input === "object" && input !== null ? (input as Record<string, unknown>)[field] : undefined
       if (typeof value === "string") attributes[`wechatpay.${field}`] = value
     }
     const validated = validate(input)

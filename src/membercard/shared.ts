@@ -13,11 +13,20 @@ const boundedString = (field: string, max: number) =>
     Schema.maxLength(max, { message: () => `${field} must be at most ${max} characters` })
   )
 
+/**
+ * A path parameter. `.` and `..` are refused: URL normalisation would resolve them away (even percent-encoded) and
+ * the request would land on another endpoint's route.
+ */
+const pathParam = (field: string, max: number) =>
+  boundedString(field, max).pipe(
+    Schema.filter((s) => s !== "." && s !== "..", { message: () => `${field} cannot be "." or ".."` })
+  )
+
 /** 会员卡 id (card template id), path parameter, string(32). */
-export const CardId = boundedString("card_id", 32)
+export const CardId = pathParam("card_id", 32)
 
 /** 会员卡 code, path parameter, string(32). A dynamic code is accepted when the card uses them. */
-export const Code = boundedString("code", 32)
+export const Code = pathParam("code", 32)
 
 /** An integer (JSON number without fraction, within ±2^53). */
 export const Int = Schema.Int.annotations({ message: () => "must be an integer" })
