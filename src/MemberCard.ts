@@ -27,3 +27,11 @@ export const layer = Layer.mergeAll(
   PrepareBonus.layer,
   CommitBonus.layer
 )
+
+/**
+ * Every member-card endpoint Tag: what `layer` provides.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Services = Layer.Layer.Success<typeof layer>

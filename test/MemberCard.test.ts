@@ -4,8 +4,8 @@ import { describe, expect, layer } from "@effect/vitest"
 import { Effect, Layer, Redacted } from "effect"
 import { type Endpoint, MemberCard, RetryPolicy, WechatPay } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
+import { card_id, fresh } from "./support.js"
 
-const card_id = "pbLatjvWOibDc5-TBnbUk1pD12o0"
 const code = "478515832665"
 
 // The seeds' own example requests, exactly as written in the WeChat docs pages.
@@ -32,12 +32,7 @@ const seedRights = {
   out_request_no: "100002322019090134234sfdf"
 }
 
-type Services =
-  | MemberCard.GetUserCard
-  | MemberCard.UpdateUserCard
-  | MemberCard.SetUserCardRights
-  | MemberCard.PrepareBonus
-  | MemberCard.CommitBonus
+type Services = MemberCard.Services
 type Call = Effect.Effect<unknown, Endpoint.JsonError, Services>
 
 const Live = MemberCard.layer.pipe(
@@ -45,8 +40,6 @@ const Live = MemberCard.layer.pipe(
   Layer.provideMerge(RetryPolicy.layer({ baseDelay: "1 millis", maxDelay: "5 millis" }))
 )
 
-let seq = 0
-const fresh = (prefix: string) => `${prefix}${Date.now().toString(36)}${(seq++).toString(36)}`
 
 const newCard = (emulator: Emulator.EmulatorState, init: Partial<Emulator.CardState> = {}) =>
   emulator.putCard({ card_id, code: fresh("c").slice(0, 32), balance: 888, bonus_value: 500, ...init })

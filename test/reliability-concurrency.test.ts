@@ -15,7 +15,6 @@
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
-import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Cause from "effect/Cause"
@@ -23,11 +22,10 @@ import * as Layer from "effect/Layer"
 import * as Supervisor from "effect/Supervisor"
 import { MemberCard, RetryPolicy } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
+import { card_id } from "./support.js"
 
 type EndpointName = Emulator.EndpointName
 
-const call = <Id, I, A, E>(tag: Context.Tag<Id, (request: I) => Effect.Effect<A, E>>, request: NoInfer<I>): Effect.Effect<A, E, Id> =>
-  Effect.flatMap(tag, (endpoint) => endpoint(request))
 
 const SEED = Number(process.env["RELIABILITY_SEED"] ?? 20261125)
 const TASKS = 1000
@@ -75,19 +73,13 @@ interface Write {
   outcome: string
 }
 
-type Services =
-  | MemberCard.GetUserCard
-  | MemberCard.UpdateUserCard
-  | MemberCard.SetUserCardRights
-  | MemberCard.PrepareBonus
-  | MemberCard.CommitBonus
+type Services = MemberCard.Services
 
 type Task =
   | { readonly _tag: "Read"; readonly card: number; readonly fault: Emulator.Fault | undefined }
   | { readonly _tag: "Write"; readonly write: Write; readonly fault: Emulator.Fault | undefined }
   | { readonly _tag: "Bonus"; readonly prepare: Write; readonly commit: Write; readonly fault: Emulator.Fault | undefined; readonly faultOn: "PrepareBonus" | "CommitBonus" }
 
-const card_id = "pbLatjvWOibDc5-TBnbUk1pD12o0"
 const codeOf = (card: number) => `4785158${String(card).padStart(5, "0")}`
 
 const plan = (random: () => number, mchid: string): ReadonlyArray<Task> => {
@@ -110,7 +102,7 @@ const plan = (random: () => number, mchid: string): ReadonlyArray<Task> => {
         card,
         balanceDelta: add_balance,
         pointsDelta: 0,
-        run: Effect.asVoid(call(MemberCard.UpdateUserCard, {
+        run: Effect.asVoid(MemberCard.UpdateUserCard.call({
           card_id,
           code,
           out_request_no: key,
@@ -128,7 +120,7 @@ const plan = (random: () => number, mchid: string): ReadonlyArray<Task> => {
         card,
         balanceDelta: 0,
         pointsDelta: add_bonus_value,
-        run: Effect.asVoid(call(MemberCard.SetUserCardRights, { card_id, code, out_request_no: key, add_bonus_value })),
+        run: Effect.asVoid(MemberCard.SetUserCardRights.call({ card_id, code, out_request_no: key, add_bonus_value })),
         outcome: "pending"
       }
       tasks.push({ _tag: "Write", write, fault })
@@ -141,7 +133,7 @@ const plan = (random: () => number, mchid: string): ReadonlyArray<Task> => {
         card,
         balanceDelta: 0,
         pointsDelta: 0,
-        run: endpoint === "PrepareBonus" ? call(MemberCard.PrepareBonus, order) : call(MemberCard.CommitBonus, order),
+        run: endpoint === "PrepareBonus" ? MemberCard.PrepareBonus.call(order) : MemberCard.CommitBonus.call(order),
         outcome: "pending"
       })
       tasks.push({ _tag: "Bonus", prepare: bonus("PrepareBonus"), commit: bonus("CommitBonus"), fault, faultOn: random() < 0.5 ? "PrepareBonus" : "CommitBonus" })
@@ -200,7 +192,7 @@ describe("reliability: concurrent run", () => {
             case "Read": {
               yield* inject("GetUserCard", task.fault)
               calls++
-              const exit = yield* Effect.exit(call(MemberCard.GetUserCard, { card_id, code: codeOf(task.card) }))
+              const exit = yield* Effect.exit(MemberCard.GetUserCard.call({ card_id, code: codeOf(task.card) }))
               if (Exit.isFailure(exit)) {
                 const failure = Cause.failureOption(exit.cause)
                 if (failure._tag === "None") defects++

@@ -12,27 +12,18 @@
  *   correctly signed 200 with a non-JSON or wrongly shaped body is a success for them; only GetUserCard decodes.
  */
 import { afterAll, describe, expect, layer } from "@effect/vitest"
-import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import { MemberCard, RetryPolicy } from "../src/index.js"
 import type { WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
+import { fresh, endpoints } from "./support.js"
 
 type EndpointName = Emulator.EndpointName
-type Services =
-  | MemberCard.GetUserCard
-  | MemberCard.UpdateUserCard
-  | MemberCard.SetUserCardRights
-  | MemberCard.PrepareBonus
-  | MemberCard.CommitBonus
+type Services = MemberCard.Services
 
-/** Call an endpoint through its Tag (independent of accessor naming). */
-const call = <Id, I, A, E>(tag: Context.Tag<Id, (request: I) => Effect.Effect<A, E>>, request: NoInfer<I>): Effect.Effect<A, E, Id> =>
-  Effect.flatMap(tag, (endpoint) => endpoint(request))
 
-const endpoints: ReadonlyArray<EndpointName> = ["GetUserCard", "UpdateUserCard", "SetUserCardRights", "PrepareBonus", "CommitBonus"]
 
 interface Operation {
   /** Runs before the fault is injected (CommitBonus needs its order prepared). */
@@ -44,18 +35,16 @@ interface Operation {
   readonly pointsDelta: number
 }
 
-let serial = 0
-const fresh = (prefix: string) => `${prefix}${Date.now().toString(36)}${(serial++).toString(36)}`
 
 const operation = (endpoint: EndpointName, emulator: Emulator.EmulatorState, card_id: string, code: string): Operation => {
   switch (endpoint) {
     case "GetUserCard":
-      return { setup: Effect.void, run: call(MemberCard.GetUserCard, { card_id, code }), key: undefined, balanceDelta: 0, pointsDelta: 0 }
+      return { setup: Effect.void, run: MemberCard.GetUserCard.call({ card_id, code }), key: undefined, balanceDelta: 0, pointsDelta: 0 }
     case "UpdateUserCard": {
       const out_request_no = fresh("upd-")
       return {
         setup: Effect.void,
-        run: call(MemberCard.UpdateUserCard, {
+        run: MemberCard.UpdateUserCard.call({
           card_id,
           code,
           out_request_no,
@@ -71,7 +60,7 @@ const operation = (endpoint: EndpointName, emulator: Emulator.EmulatorState, car
       const out_request_no = fresh("pts-")
       return {
         setup: Effect.void,
-        run: call(MemberCard.SetUserCardRights, { card_id, code, out_request_no, add_bonus_value: 7 }),
+        run: MemberCard.SetUserCardRights.call({ card_id, code, out_request_no, add_bonus_value: 7 }),
         key: out_request_no,
         balanceDelta: 0,
         pointsDelta: 7
@@ -81,7 +70,7 @@ const operation = (endpoint: EndpointName, emulator: Emulator.EmulatorState, car
       const out_trade_no = fresh("T")
       return {
         setup: Effect.void,
-        run: call(MemberCard.PrepareBonus, { card_id, code, out_trade_no, mchid: emulator.mchid, bonus_value: 30 }),
+        run: MemberCard.PrepareBonus.call({ card_id, code, out_trade_no, mchid: emulator.mchid, bonus_value: 30 }),
         key: out_trade_no,
         balanceDelta: 0,
         pointsDelta: 0
@@ -91,8 +80,8 @@ const operation = (endpoint: EndpointName, emulator: Emulator.EmulatorState, car
       const out_trade_no = fresh("T")
       const order = { card_id, code, out_trade_no, mchid: emulator.mchid, bonus_value: 30 }
       return {
-        setup: Effect.asVoid(call(MemberCard.PrepareBonus, order)),
-        run: call(MemberCard.CommitBonus, order),
+        setup: Effect.asVoid(MemberCard.PrepareBonus.call(order)),
+        run: MemberCard.CommitBonus.call(order),
         key: out_trade_no,
         balanceDelta: 0,
         pointsDelta: 0

@@ -12,7 +12,6 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it, layer } from "@effect/vitest"
 import * as Cause from "effect/Cause"
-import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -21,22 +20,12 @@ import type * as Scope from "effect/Scope"
 import { MemberCard, RetryPolicy, WechatPay } from "../src/index.js"
 import type { WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
+import { card_id, fresh, endpoints } from "./support.js"
 
 type EndpointName = Emulator.EndpointName
-type Services =
-  | MemberCard.GetUserCard
-  | MemberCard.UpdateUserCard
-  | MemberCard.SetUserCardRights
-  | MemberCard.PrepareBonus
-  | MemberCard.CommitBonus
+type Services = MemberCard.Services
 
-const call = <Id, I, A, E>(tag: Context.Tag<Id, (request: I) => Effect.Effect<A, E>>, request: NoInfer<I>): Effect.Effect<A, E, Id> =>
-  Effect.flatMap(tag, (endpoint) => endpoint(request))
 
-let serial = 0
-const fresh = (prefix: string) => `${prefix}${Date.now().toString(36)}${(serial++).toString(36)}`
-const card_id = "pbLatjvWOibDc5-TBnbUk1pD12o0"
-const endpoints: ReadonlyArray<EndpointName> = ["GetUserCard", "UpdateUserCard", "SetUserCardRights", "PrepareBonus", "CommitBonus"]
 
 const scenario = (endpoint: EndpointName) =>
   Effect.gen(function*() {
@@ -45,16 +34,16 @@ const scenario = (endpoint: EndpointName) =>
     emulator.putCard({ card_id, code, balance: 100, bonus_value: 500 })
     const order = { card_id, code, out_trade_no: fresh("T"), mchid: emulator.mchid, bonus_value: 30 }
     const out_request_no = fresh("r-")
-    if (endpoint === "CommitBonus") yield* call(MemberCard.PrepareBonus, order)
+    if (endpoint === "CommitBonus") yield* MemberCard.PrepareBonus.call(order)
     const run: Effect.Effect<void, WechatPayError.WechatPayError, Services> = endpoint === "GetUserCard"
-      ? Effect.asVoid(call(MemberCard.GetUserCard, { card_id, code }))
+      ? Effect.asVoid(MemberCard.GetUserCard.call({ card_id, code }))
       : endpoint === "UpdateUserCard"
-      ? call(MemberCard.UpdateUserCard, { card_id, code, out_request_no, balance_information: { before_balance: 100, balance: 101, add_balance: 1 } })
+      ? MemberCard.UpdateUserCard.call({ card_id, code, out_request_no, balance_information: { before_balance: 100, balance: 101, add_balance: 1 } })
       : endpoint === "SetUserCardRights"
-      ? call(MemberCard.SetUserCardRights, { card_id, code, out_request_no, add_bonus_value: 1 })
+      ? MemberCard.SetUserCardRights.call({ card_id, code, out_request_no, add_bonus_value: 1 })
       : endpoint === "PrepareBonus"
-      ? call(MemberCard.PrepareBonus, order)
-      : call(MemberCard.CommitBonus, order)
+      ? MemberCard.PrepareBonus.call(order)
+      : MemberCard.CommitBonus.call(order)
     const key = endpoint === "GetUserCard" ? undefined : endpoint.endsWith("Bonus") ? order.out_trade_no : out_request_no
     const applied = () => key === undefined ? 0 : emulator.ledger.filter((e) => e.endpoint === endpoint && e.key === key).length
     return { emulator, run, applied }
@@ -192,7 +181,7 @@ describe("reliability: hostile responses", () => {
         const exit = yield* Effect.exit(body.pipe(Effect.provide(clientLayer(emulator, http, { timeout: "500 millis", ...options })), noRetry))
         return { exit, requests }
       })
-    const get = call(MemberCard.GetUserCard, { card_id, code: "1" })
+    const get = MemberCard.GetUserCard.call({ card_id, code: "1" })
 
     it.live("a Content-Length above the limit is refused before reading the body", () =>
       Effect.gen(function*() {
@@ -309,7 +298,7 @@ describe("reliability: hostile responses", () => {
         const fetch = yield* Effect.provide(HttpClient.HttpClient, FetchHttpClient.layer)
         const started = Date.now()
         const exit = yield* Effect.exit(
-          call(MemberCard.GetUserCard, { card_id, code: "1" }).pipe(
+          MemberCard.GetUserCard.call({ card_id, code: "1" }).pipe(
             Effect.provide(clientLayer(emulator, fetch, { baseUrl: server.baseUrl, timeout: "300 millis" })),
             Effect.provide(fastRetry)
           )
@@ -364,15 +353,15 @@ describe("reliability: hostile responses", () => {
         const invoke = (endpoint: EndpointName, request: object): Effect.Effect<unknown, WechatPayError.WechatPayError, Services> => {
           switch (endpoint) {
             case "GetUserCard":
-              return call(MemberCard.GetUserCard, request as never)
+              return MemberCard.GetUserCard.call(request as never)
             case "UpdateUserCard":
-              return call(MemberCard.UpdateUserCard, request as never)
+              return MemberCard.UpdateUserCard.call(request as never)
             case "SetUserCardRights":
-              return call(MemberCard.SetUserCardRights, request as never)
+              return MemberCard.SetUserCardRights.call(request as never)
             case "PrepareBonus":
-              return call(MemberCard.PrepareBonus, request as never)
+              return MemberCard.PrepareBonus.call(request as never)
             case "CommitBonus":
-              return call(MemberCard.CommitBonus, request as never)
+              return MemberCard.CommitBonus.call(request as never)
           }
         }
         const misrouted: Array<string> = []
@@ -398,7 +387,7 @@ describe("reliability: hostile responses", () => {
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
         emulator.putCard({ card_id: "dotcard", code: "rights", bonus_value: 0 })
-        const exit = yield* Effect.exit(call(MemberCard.SetUserCardRights, { card_id: "dotcard", code: ".", out_request_no: "dot-1", add_bonus_value: 5 }))
+        const exit = yield* Effect.exit(MemberCard.SetUserCardRights.call({ card_id: "dotcard", code: ".", out_request_no: "dot-1", add_bonus_value: 5 }))
         const wrongWrites = emulator.ledger.filter((e) => e.key === "dot-1" && e.endpoint !== "SetUserCardRights")
         expect(wrongWrites.map((e) => `${e.endpoint} ${e.card_id}/${e.code}`), `call outcome: ${Exit.isSuccess(exit) ? "success" : Cause.pretty(exit.cause).slice(0, 200)}`).toEqual([])
       }))

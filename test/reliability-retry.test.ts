@@ -8,7 +8,6 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it, layer } from "@effect/vitest"
-import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -21,22 +20,13 @@ import * as TestServices from "effect/TestServices"
 import { MemberCard, RetryPolicy, WechatPay, WechatPayClient } from "../src/index.js"
 import type { WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
+import { card_id, fresh, endpoints } from "./support.js"
 
 type EndpointName = Emulator.EndpointName
-type Services =
-  | MemberCard.GetUserCard
-  | MemberCard.UpdateUserCard
-  | MemberCard.SetUserCardRights
-  | MemberCard.PrepareBonus
-  | MemberCard.CommitBonus
+type Services = MemberCard.Services
 
-const call = <Id, I, A, E>(tag: Context.Tag<Id, (request: I) => Effect.Effect<A, E>>, request: NoInfer<I>): Effect.Effect<A, E, Id> =>
-  Effect.flatMap(tag, (endpoint) => endpoint(request))
 
-let serial = 0
-const fresh = (prefix: string) => `${prefix}${Date.now().toString(36)}${(serial++).toString(36)}`
 
-const card_id = "pbLatjvWOibDc5-TBnbUk1pD12o0"
 
 /** A fresh card and one call of each endpoint against it (CommitBonus after a clean PrepareBonus). */
 const scenario = (endpoint: EndpointName) =>
@@ -46,28 +36,27 @@ const scenario = (endpoint: EndpointName) =>
     emulator.putCard({ card_id, code, balance: 100, bonus_value: 500 })
     const order = { card_id, code, out_trade_no: fresh("T"), mchid: emulator.mchid, bonus_value: 30 }
     const out_request_no = fresh("r-")
-    if (endpoint === "CommitBonus") yield* call(MemberCard.PrepareBonus, order)
+    if (endpoint === "CommitBonus") yield* MemberCard.PrepareBonus.call(order)
     const run: Effect.Effect<unknown, WechatPayError.WechatPayError, Services> = endpoint === "GetUserCard"
-      ? call(MemberCard.GetUserCard, { card_id, code })
+      ? MemberCard.GetUserCard.call({ card_id, code })
       : endpoint === "UpdateUserCard"
-      ? call(MemberCard.UpdateUserCard, {
+      ? MemberCard.UpdateUserCard.call({
         card_id,
         code,
         out_request_no,
         balance_information: { before_balance: 100, balance: 112, add_balance: 12 }
       })
       : endpoint === "SetUserCardRights"
-      ? call(MemberCard.SetUserCardRights, { card_id, code, out_request_no, add_bonus_value: 9 })
+      ? MemberCard.SetUserCardRights.call({ card_id, code, out_request_no, add_bonus_value: 9 })
       : endpoint === "PrepareBonus"
-      ? call(MemberCard.PrepareBonus, order)
-      : call(MemberCard.CommitBonus, order)
+      ? MemberCard.PrepareBonus.call(order)
+      : MemberCard.CommitBonus.call(order)
     const key = endpoint === "GetUserCard" ? undefined : endpoint.endsWith("Bonus") ? order.out_trade_no : out_request_no
     const applied = () =>
       key === undefined ? 0 : emulator.ledger.filter((e) => e.endpoint === endpoint && e.key === key).length
     return { emulator, code, run: Effect.asVoid(run), applied }
   })
 
-const endpoints: ReadonlyArray<EndpointName> = ["GetUserCard", "UpdateUserCard", "SetUserCardRights", "PrepareBonus", "CommitBonus"]
 
 const fastRetry = RetryPolicy.layer({ baseDelay: "5 millis", maxDelay: "20 millis" })
 
@@ -168,7 +157,7 @@ describe("reliability: retry rules", () => {
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
         const before = emulator.requests("UpdateUserCard")
-        const error = yield* Effect.flip(call(MemberCard.UpdateUserCard, {
+        const error = yield* Effect.flip(MemberCard.UpdateUserCard.call({
           card_id: "no-such-card",
           code: "000",
           out_request_no: fresh("r-")
@@ -184,9 +173,9 @@ describe("reliability: retry rules", () => {
         const code = fresh("c")
         emulator.putCard({ card_id, code, bonus_value: 0 })
         const out_request_no = fresh("r-")
-        yield* call(MemberCard.SetUserCardRights, { card_id, code, out_request_no, add_bonus_value: 5 })
+        yield* MemberCard.SetUserCardRights.call({ card_id, code, out_request_no, add_bonus_value: 5 })
         const before = emulator.requests("SetUserCardRights")
-        const error = yield* Effect.flip(call(MemberCard.SetUserCardRights, { card_id, code, out_request_no, add_bonus_value: 6 }))
+        const error = yield* Effect.flip(MemberCard.SetUserCardRights.call({ card_id, code, out_request_no, add_bonus_value: 6 }))
         expect(error._tag).toBe("InvalidRequest")
         expect(emulator.requests("SetUserCardRights") - before).toBe(1)
         expect(emulator.applied(out_request_no)).toBe(1)
@@ -219,7 +208,7 @@ describe("reliability: retry rules", () => {
       emulator.putCard({ card_id, code: "1" })
       const wrongKey = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString()
       const Live = clientLayer(emulator, Emulator.httpClient(emulator), { merchantPrivateKey: Redacted.make(wrongKey) })
-      const error = yield* Effect.flip(call(MemberCard.GetUserCard, { card_id, code: "1" }).pipe(Effect.provide(Live)))
+      const error = yield* Effect.flip(MemberCard.GetUserCard.call({ card_id, code: "1" }).pipe(Effect.provide(Live)))
       expect(error._tag).toBe("SignError")
       expect(error).toMatchObject({ status: 401, code: "SIGN_ERROR" })
       expect(error._tag === "SignError" ? error.signInformation : undefined).toMatchObject({ method: "GET" })
@@ -244,7 +233,7 @@ describe("reliability: retry rules", () => {
         level: "钻石会员",
         balance_information: { before_balance: 100, balance: 200, add_balance: 100, balance_remark: "充值100元" }
       }
-      const fiber = yield* call(MemberCard.UpdateUserCard, request).pipe(
+      const fiber = yield* MemberCard.UpdateUserCard.call(request).pipe(
         Effect.provide(clientLayer(emulator, http)),
         // 1.6–2.4 s between attempts: the Unix-second timestamps of consecutive attempts must differ.
         Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.make({ baseDelay: "2 seconds", maxDelay: "2 seconds", maxElapsed: "1 minute" })),
@@ -467,7 +456,7 @@ describe("reliability: retry rules", () => {
       Effect.gen(function*() {
         const { code, emulator, hosts, Live } = yield* twoHosts()
         emulator.inject({ endpoint: "SetUserCardRights", fault: { _tag: "Drop" } })
-        yield* call(MemberCard.SetUserCardRights, { card_id, code, out_request_no: "fo-1", add_bonus_value: 3 }).pipe(Effect.provide(Live))
+        yield* MemberCard.SetUserCardRights.call({ card_id, code, out_request_no: "fo-1", add_bonus_value: 3 }).pipe(Effect.provide(Live))
         expect(hosts()).toEqual(["primary", "backup"])
         expect(emulator.applied("fo-1")).toBe(1)
         expect(emulator.card(card_id, code)?.bonus_value).toBe(3)
@@ -477,7 +466,7 @@ describe("reliability: retry rules", () => {
       Effect.gen(function*() {
         const { code, emulator, hosts, Live } = yield* twoHosts()
         emulator.inject({ endpoint: "UpdateUserCard", fault: { _tag: "DropAfterApply" } })
-        yield* call(MemberCard.UpdateUserCard, {
+        yield* MemberCard.UpdateUserCard.call({
           card_id,
           code,
           out_request_no: "fo-2",
@@ -491,7 +480,7 @@ describe("reliability: retry rules", () => {
     it.scopedLive("the primary refuses connections → the backup serves the call", () =>
       Effect.gen(function*() {
         const { code, hosts, Live } = yield* twoHosts({ primaryDown: true })
-        const card = yield* call(MemberCard.GetUserCard, { card_id, code }).pipe(Effect.provide(Live))
+        const card = yield* MemberCard.GetUserCard.call({ card_id, code }).pipe(Effect.provide(Live))
         expect(card.code).toBe(code)
         expect(hosts()).toEqual(["primary", "backup"])
       }))
@@ -500,7 +489,7 @@ describe("reliability: retry rules", () => {
       Effect.gen(function*() {
         const { code, emulator, hosts, Live } = yield* twoHosts({ timeout: "200 millis" })
         emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Delay", millis: 500 } })
-        yield* call(MemberCard.GetUserCard, { card_id, code }).pipe(Effect.provide(Live))
+        yield* MemberCard.GetUserCard.call({ card_id, code }).pipe(Effect.provide(Live))
         expect(hosts()).toEqual(["primary", "backup"])
         yield* Effect.sleep("400 millis")
       }))
@@ -509,7 +498,7 @@ describe("reliability: retry rules", () => {
       Effect.gen(function*() {
         const { code, emulator, hosts, Live } = yield* twoHosts()
         emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Error", status: 500, code: "SYSTEM_ERROR" } })
-        yield* call(MemberCard.GetUserCard, { card_id, code }).pipe(Effect.provide(Live))
+        yield* MemberCard.GetUserCard.call({ card_id, code }).pipe(Effect.provide(Live))
         expect(hosts()).toEqual(["primary", "primary"])
       }))
 
@@ -517,7 +506,7 @@ describe("reliability: retry rules", () => {
       Effect.gen(function*() {
         const { code, emulator, hosts, Live } = yield* twoHosts({ backup: false })
         emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Drop" } })
-        yield* call(MemberCard.GetUserCard, { card_id, code }).pipe(Effect.provide(Live))
+        yield* MemberCard.GetUserCard.call({ card_id, code }).pipe(Effect.provide(Live))
         expect(hosts()).toEqual(["primary", "primary"])
       }))
 
@@ -526,8 +515,8 @@ describe("reliability: retry rules", () => {
         const { code, emulator, hosts, Live } = yield* twoHosts()
         emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Drop" } })
         yield* Effect.gen(function*() {
-          yield* call(MemberCard.GetUserCard, { card_id, code })
-          yield* call(MemberCard.GetUserCard, { card_id, code })
+          yield* MemberCard.GetUserCard.call({ card_id, code })
+          yield* MemberCard.GetUserCard.call({ card_id, code })
         }).pipe(Effect.provide(Live))
         expect(hosts()).toEqual(["primary", "backup", "primary"])
       }))

@@ -16,7 +16,6 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
-import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -26,13 +25,11 @@ import * as Redacted from "effect/Redacted"
 import * as Tracer from "effect/Tracer"
 import { MemberCard, RetryPolicy, WechatPay } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
+import { card_id } from "./support.js"
 
 type EndpointName = Emulator.EndpointName
 
-const call = <Id, I, A, E>(tag: Context.Tag<Id, (request: I) => Effect.Effect<A, E>>, request: NoInfer<I>): Effect.Effect<A, E, Id> =>
-  Effect.flatMap(tag, (endpoint) => endpoint(request))
 
-const card_id = "pbLatjvWOibDc5-TBnbUk1pD12o0"
 const code = "478515832665"
 const openid = "oSecretOpenid0123456789abcdef"
 const nickname = "Nick-Private-昵称"
@@ -158,37 +155,37 @@ const scenario = Effect.gen(function*() {
   const next = (prefix: string) => `${prefix}${++n}`
 
   const calls: Record<EndpointName, () => Effect.Effect<unknown, unknown, MemberCard.GetUserCard | MemberCard.UpdateUserCard | MemberCard.SetUserCardRights | MemberCard.PrepareBonus | MemberCard.CommitBonus>> = {
-    GetUserCard: () => call(MemberCard.GetUserCard, { card_id, code }),
+    GetUserCard: () => MemberCard.GetUserCard.call({ card_id, code }),
     UpdateUserCard: () =>
-      call(MemberCard.UpdateUserCard, {
+      MemberCard.UpdateUserCard.call({
         card_id,
         code,
         level: "钻石会员",
         out_request_no: next("upd-"),
         balance_information: { before_balance: 888, balance: 988, add_balance: 100, balance_remark: "充值100元" }
       }),
-    SetUserCardRights: () => call(MemberCard.SetUserCardRights, { card_id, code, out_request_no: next("pts-"), add_bonus_value: 100 }),
-    PrepareBonus: () => call(MemberCard.PrepareBonus, { card_id, code, out_trade_no: next("T"), mchid: emulator.mchid, bonus_value: 30 }),
+    SetUserCardRights: () => MemberCard.SetUserCardRights.call({ card_id, code, out_request_no: next("pts-"), add_bonus_value: 100 }),
+    PrepareBonus: () => MemberCard.PrepareBonus.call({ card_id, code, out_trade_no: next("T"), mchid: emulator.mchid, bonus_value: 30 }),
     CommitBonus: () =>
       Effect.suspend(() => {
         const order = { card_id, code, out_trade_no: next("T"), mchid: emulator.mchid, bonus_value: 30 }
-        return Effect.zipRight(call(MemberCard.PrepareBonus, order), call(MemberCard.CommitBonus, order))
+        return Effect.zipRight(MemberCard.PrepareBonus.call(order), MemberCard.CommitBonus.call(order))
       })
   }
 
   // The demo story.
   for (const endpoint of Object.keys(calls) as Array<EndpointName>) yield* attempt(`demo ${endpoint}`, calls[endpoint]())
-  yield* attempt("demo wrong code", call(MemberCard.GetUserCard, { card_id, code: "000000000000" }))
-  yield* attempt("demo invalid input", call(MemberCard.PrepareBonus, { card_id, code, out_trade_no: "T-bad", mchid: emulator.mchid, bonus_value: -5 }))
+  yield* attempt("demo wrong code", MemberCard.GetUserCard.call({ card_id, code: "000000000000" }))
+  yield* attempt("demo invalid input", MemberCard.PrepareBonus.call({ card_id, code, out_trade_no: "T-bad", mchid: emulator.mchid, bonus_value: -5 }))
 
   // Every fault on every endpoint (CommitBonus: its order is prepared cleanly first).
   for (const fault of faults) {
     for (const endpoint of Object.keys(calls) as Array<EndpointName>) {
       if (endpoint === "CommitBonus") {
         const order = { card_id, code, out_trade_no: next("T"), mchid: emulator.mchid, bonus_value: 30 }
-        yield* attempt("prepare for commit", call(MemberCard.PrepareBonus, order))
+        yield* attempt("prepare for commit", MemberCard.PrepareBonus.call(order))
         emulator.inject({ endpoint, fault })
-        yield* attempt(`${fault._tag} on ${endpoint}`, call(MemberCard.CommitBonus, order))
+        yield* attempt(`${fault._tag} on ${endpoint}`, MemberCard.CommitBonus.call(order))
       } else {
         emulator.inject({ endpoint, fault })
         yield* attempt(`${fault._tag} on ${endpoint}`, calls[endpoint]())
@@ -211,7 +208,7 @@ const scenario = Effect.gen(function*() {
     })),
     Layer.provide(TappedFetch)
   )
-  yield* attempt("wrong key", call(MemberCard.GetUserCard, { card_id, code }).pipe(Effect.provide(WrongKeyClient)))
+  yield* attempt("wrong key", MemberCard.GetUserCard.call({ card_id, code }).pipe(Effect.provide(WrongKeyClient)))
 
   // Layers from broken keys.
   const privatePem = Redacted.value(emulator.merchantPrivateKey!)
