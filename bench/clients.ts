@@ -51,35 +51,33 @@ const makeEffect = async (config: ChildConfig): Promise<Constructed> => {
     import("effect/ManagedRuntime"),
     import("effect/Redacted")
   ])
-  const HttpLayer = config.column === "effect-fetch"
-    ? (await import("@effect/platform/FetchHttpClient")).layer
-    : await (async () => {
-      const NodeHttpClient = await import("@effect/platform-node/NodeHttpClient")
-      switch (config.nodeClient) {
-        case "undici":
-          return NodeHttpClient.layerUndici
-        case "http":
-          return NodeHttpClient.layer
-        case "http-keepalive":
-          // `NodeHttpClient.layer` builds its `http.Agent` without keep-alive; every other column keeps
-          // connections alive, so this one does too.
-          return NodeHttpClient.layerWithoutAgent.pipe(
-            Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true }))
-          )
-      }
-    })()
   const { MemberCard, WechatPay } = lib
-  const layer = MemberCard.layer.pipe(
-    Layer.provide(WechatPay.layer({
-      mchid: config.mchid,
-      merchantSerialNumber: config.merchantSerial,
-      merchantPrivateKey: Redacted.make(config.merchantPrivateKey),
-      wechatpayPublicKeys: { [config.publicKeyId]: config.publicKey },
-      baseUrl: config.baseUrl,
-      userAgent
-    })),
-    Layer.provide(HttpLayer)
-  )
+  const options = {
+    mchid: config.mchid,
+    merchantSerialNumber: config.merchantSerial,
+    merchantPrivateKey: Redacted.make(config.merchantPrivateKey),
+    wechatpayPublicKeys: { [config.publicKeyId]: config.publicKey },
+    baseUrl: config.baseUrl,
+    userAgent
+  }
+  const clientLayer = config.column === "effect-fetch"
+    ? WechatPay.layer(options).pipe(Layer.provide((await import("@effect/platform/FetchHttpClient")).layer))
+    : config.nodeClient === "transport"
+    // The library's own node:http transport (`NodeTransport`, keep-alive agent): nothing else to import.
+    ? WechatPay.layerNode(options)
+    : await (async () => {
+      // The same client on @effect/platform-node's HttpClients, for comparison.
+      const NodeHttpClient = await import("@effect/platform-node/NodeHttpClient")
+      const http = config.nodeClient === "undici"
+        ? NodeHttpClient.layerUndici
+        : config.nodeClient === "http"
+        ? NodeHttpClient.layer
+        // `NodeHttpClient.layer` builds its `http.Agent` without keep-alive; every other column keeps
+        // connections alive, so this one does too.
+        : NodeHttpClient.layerWithoutAgent.pipe(Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true })))
+      return WechatPay.layer(options).pipe(Layer.provide(http))
+    })()
+  const layer = MemberCard.layer.pipe(Layer.provide(clientLayer))
   const runtime = ManagedRuntime.make(layer)
   const endpoints = await runtime.runPromise(Effect.all({
     get: MemberCard.GetUserCard,

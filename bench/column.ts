@@ -27,6 +27,17 @@ const serverCpuMs = (): number | undefined => {
   }
 }
 
+/** CPU time of this process's main thread (the JS thread), ms, from /proc (Linux; 100 ticks/s). */
+const mainThreadCpuMs = (): number | undefined => {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8")
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
+}
+
 const main = async () => {
   const { client } = await construct(config)
   const keys = new Keys(config.keyPrefix)
@@ -35,6 +46,7 @@ const main = async () => {
     const latencies = plan.latencies
     const server0 = serverCpuMs()
     const cpu0 = process.cpuUsage()
+    const main0 = mainThreadCpuMs()
     const start = performance.now()
     const count = await client.run(
       {
@@ -47,6 +59,7 @@ const main = async () => {
     )
     const wallMs = performance.now() - start
     const cpu = process.cpuUsage(cpu0)
+    const main1 = mainThreadCpuMs()
     const server1 = serverCpuMs()
     const sorted = latencies === undefined ? undefined : [...latencies].sort((a, b) => a - b)
     return {
@@ -56,6 +69,7 @@ const main = async () => {
       firstError: count.firstError,
       wallMs,
       cpuUs: cpu.user + cpu.system,
+      mainCpuUs: main0 === undefined || main1 === undefined ? undefined : (main1 - main0) * 1000,
       serverCpuMs: server0 === undefined || server1 === undefined ? undefined : server1 - server0,
       p50Ms: sorted === undefined ? undefined : percentile(sorted, 50),
       p99Ms: sorted === undefined ? undefined : percentile(sorted, 99)

@@ -26,7 +26,7 @@ export const columnTitles: Record<Column, string> = {
 }
 
 /** Which `HttpClient` the `effect-node` column uses (see README: `http-keepalive` is the default). */
-export type NodeClientVariant = "http-keepalive" | "http" | "undici"
+export type NodeClientVariant = "transport" | "http-keepalive" | "http" | "undici"
 
 /** Everything a column or cold-start child needs; passed as JSON in `BENCH_CONFIG`. */
 export interface ChildConfig {
@@ -154,6 +154,8 @@ export interface PhaseResult {
   readonly wallMs: number
   /** Client process CPU (user + system) over the phase, µs. */
   readonly cpuUs: number
+  /** CPU of the client's main (JS) thread alone over the phase, µs (undefined where /proc is unavailable). */
+  readonly mainCpuUs?: number | undefined
   /** Emulator process CPU over the phase, ms (undefined where /proc is unavailable). */
   readonly serverCpuMs?: number | undefined
   readonly p50Ms?: number | undefined

@@ -53,7 +53,7 @@ const settings = {
   coldSamples: int("BENCH_COLD_SAMPLES", quick ? 1 : 5),
   concurrency: (env["BENCH_CONCURRENCY"] ?? "16,64").split(",").map((s) => Number(s.trim())),
   columns: (env["BENCH_COLUMNS"] ? env["BENCH_COLUMNS"].split(",").map((s) => s.trim()) : [...allColumns]) as Array<Column>,
-  nodeClient: (env["BENCH_NODE_CLIENT"] ?? "undici") as NodeClientVariant,
+  nodeClient: (env["BENCH_NODE_CLIENT"] ?? "transport") as NodeClientVariant,
   skipBuild: env["BENCH_SKIP_BUILD"] === "1",
   cpuProf: env["BENCH_CPU_PROF"] === "1",
   out: env["BENCH_OUT"] ?? (quick ? "quick" : "latest"),
@@ -63,8 +63,8 @@ const settings = {
 for (const column of settings.columns) {
   if (!(allColumns as ReadonlyArray<string>).includes(column)) throw new Error(`Unknown column ${column}`)
 }
-if (!["http-keepalive", "http", "undici"].includes(settings.nodeClient)) {
-  throw new Error(`BENCH_NODE_CLIENT must be http-keepalive, http or undici`)
+if (!["transport", "http-keepalive", "http", "undici"].includes(settings.nodeClient)) {
+  throw new Error(`BENCH_NODE_CLIENT must be transport, http-keepalive, http or undici`)
 }
 
 const log = (line: string) => process.stdout.write(`${line}\n`)
@@ -379,6 +379,13 @@ const report = (rows: ReadonlyArray<RoundRow>, cold: ReadonlyArray<ColdResult>) 
       const floor = floorOf(c)
       return floor === undefined || !present.includes(floor) ? "" : fmtStat(ratio(c, floor, f), 2, "×")
     })
+  }
+  for (const concurrency of settings.concurrency) {
+    line(`  of which main (JS) thread @${concurrency}, µs`, (c) =>
+      fmtStat(perColumn(c, (r) => {
+        const phase = r.throughput.find((p) => p.concurrency === concurrency)
+        return phase?.mainCpuUs === undefined ? Number.NaN : phase.mainCpuUs / phase.calls
+      })))
   }
   line("peak RSS, MB", (c) => fmtStat(perColumn(c, (r) => r.maxRssKb / 1024), 1))
   line("cold start: import + construct, ms", (c) => fmtStat(coldStat(c, (r) => r.importConstructMs), 1))

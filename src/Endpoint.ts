@@ -11,7 +11,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as ParseResult from "effect/ParseResult"
 import type * as Schema from "effect/Schema"
-import { type Method, WechatPayClient } from "./WechatPayClient.js"
+import { type ApiResponse, type Method, WechatPayClient } from "./WechatPayClient.js"
 import { type CallError, RequestValidationError, ResponseDecodeError } from "./WechatPayError.js"
 
 /**
@@ -139,42 +139,49 @@ export function make<I extends object, A, AE>(
       if (typeof value === "string") attributes[`wechatpay.${field}`] = value
     }
     const validated = validate(input)
-    const program = Either.isLeft(validated)
-      ? Effect.fail(validationError(name, validated.left))
-      : Effect.suspend(() => {
-        const wire = encode(validated.right as Record<string, unknown>)
-        const idempotent = method === "GET" ||
-          (definition.idempotencyKey !== undefined &&
-            (validated.right as Record<string, unknown>)[definition.idempotencyKey] !== undefined)
-        return client.execute({ endpoint: name, method, path: wire.path, body: wire.body, idempotent })
-      }).pipe(
-        Effect.tap((response) =>
-          response.requestId === undefined ? Effect.void : Effect.annotateCurrentSpan("wechatpay.request_id", response.requestId)
-        ),
-        Effect.flatMap((response): Effect.Effect<A | void, JsonError> => {
-          if (decodeResponse === undefined) return Effect.void
-          const decodeError = (message: string) =>
-            new ResponseDecodeError({
-              endpoint: name,
-              status: response.status,
-              message,
-              ...(response.requestId !== undefined ? { requestId: response.requestId } : {})
-            })
-          let json: unknown
-          try {
-            json = JSON.parse(response.body)
-          } catch {
-            return Effect.fail(decodeError("The response body is not JSON."))
-          }
-          const decoded = decodeResponse(json)
-          return Either.isRight(decoded) ? Effect.succeed(decoded.right) : Effect.fail(
-            decodeError(`The response does not match ${name}: ${describe(issuesOf(decoded.left))}`)
-          )
-        })
-      )
-    return Effect.withSpan(program, name, { kind: "client", attributes })
+    if (Either.isLeft(validated)) {
+      return Effect.withSpan(Effect.fail(validationError(name, validated.left)), name, spanOptions(attributes))
+    }
+    const value = validated.right as Record<string, unknown>
+    const wire = encode(value)
+    const idempotent = method === "GET" ||
+      (definition.idempotencyKey !== undefined && value[definition.idempotencyKey] !== undefined)
+    const program = Effect.flatMap(
+      client.execute({ endpoint: name, method, path: wire.path, body: wire.body, idempotent }),
+      (response): Effect.Effect<A | void, JsonError> => {
+        const result = decodeResponse === undefined ? Effect.void : decodeBody(response)
+        return response.requestId === undefined
+          ? result
+          : Effect.zipRight(Effect.annotateCurrentSpan("wechatpay.request_id", response.requestId), result)
+      }
+    )
+    return Effect.withSpan(program, name, spanOptions(attributes))
+  }
+
+  function decodeBody(response: ApiResponse): Effect.Effect<A, ResponseDecodeError> {
+    const decodeError = (message: string) =>
+      new ResponseDecodeError({
+        endpoint: name,
+        status: response.status,
+        message,
+        ...(response.requestId !== undefined ? { requestId: response.requestId } : {})
+      })
+    let json: unknown
+    try {
+      json = JSON.parse(response.body)
+    } catch {
+      return Effect.fail(decodeError("The response body is not JSON."))
+    }
+    const decoded = decodeResponse!(json)
+    return Either.isRight(decoded)
+      ? Effect.succeed(decoded.right)
+      : Effect.fail(decodeError(`The response does not match ${name}: ${describe(issuesOf(decoded.left))}`))
   }
 }
+
+// The span carries the endpoint and its ids; a captured stack trace per call would cost more than the call's own
+// bookkeeping, and the endpoint name already says where it came from.
+const spanOptions = (attributes: Record<string, unknown>) => ({ kind: "client" as const, attributes, captureStackTrace: false })
 
 function ParseResultDecode<A, I>(schema: Schema.Schema<A, I>) {
   return ParseResult.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })

@@ -1,40 +1,28 @@
 /**
- * The signed and verified APIv3 transport that endpoints are declared on:
- * base URL → sign the exact bytes → send → verify every 2xx → return the raw verified body, or fail typed;
- * idempotent calls are repeated per `RetryPolicy`, each attempt signed afresh.
+ * The signed and verified APIv3 client that endpoints are declared on:
+ * base URL → sign the exact bytes → send (over a `Transport`) → verify every 2xx → return the raw verified body, or
+ * fail typed; idempotent calls are repeated per `RetryPolicy`, each attempt signed afresh over the same bytes.
  *
  * @since 0.1.0
  */
-import * as HttpBody from "@effect/platform/HttpBody"
-import type * as Headers from "@effect/platform/Headers"
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
+import * as Schedule from "effect/Schedule"
 import * as Protocol from "./internal/protocol.js"
 import { RetryPolicy } from "./RetryPolicy.js"
 import { Signer } from "./Signer.js"
+import { type Limits, Transport, type WireResponse } from "./Transport.js"
 import { Verifier } from "./Verifier.js"
-import {
-  type CallError,
-  ConfigurationError,
-  fromResponse,
-  TransportError
-} from "./WechatPayError.js"
+import { type CallError, ConfigurationError, fromResponse } from "./WechatPayError.js"
 
 /**
  * @since 0.1.0
  * @category models
  */
-export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+export type Method = import("./Transport.js").Method
 
 /**
  * One APIv3 call, already encoded.
@@ -65,7 +53,8 @@ export interface ApiRequest {
  */
 export interface ApiResponse {
   readonly status: number
-  readonly headers: Headers.Headers
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string>>
   /** The raw body, exactly the bytes that were verified (decoded as UTF-8). */
   readonly body: string
   readonly requestId: string | undefined
@@ -103,7 +92,7 @@ export interface Options {
    */
   readonly backupBaseUrl?: string | undefined
   readonly userAgent?: string | undefined
-  /** Per attempt (send + read + verify). Default 10 s. */
+  /** Per attempt, from sending until the last byte of the response. Default 10 s. */
   readonly timeout?: Duration.DurationInput | undefined
   /** Larger response bodies are refused (`TransportError`, reason `ResponseBody`). Default 1 MiB. */
   readonly maxResponseBytes?: number | undefined
@@ -135,15 +124,25 @@ export const defaultUserAgent = `effect-wechatpay/0.1.0 (${
 
 const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"])
 
-const checkBaseUrl = (option: string, value: string): Effect.Effect<string, ConfigurationError> => {
+interface Base {
+  /** `scheme://host[:port]`. */
+  readonly origin: string
+  /** Path prefix of the base URL, without a trailing `/` (usually `""`). */
+  readonly prefix: string
+}
+
+const checkBaseUrl = (option: string, value: string): Effect.Effect<Base, ConfigurationError> => {
   let url: URL
   try {
     url = new URL(value)
   } catch {
     return Effect.fail(new ConfigurationError({ option, message: `"${value}" is not an absolute URL.` }))
   }
+  if (url.search !== "" || url.hash !== "") {
+    return Effect.fail(new ConfigurationError({ option, message: `"${value}" must not carry a query or a fragment.` }))
+  }
   if (url.protocol === "https:" || (url.protocol === "http:" && loopbackHosts.has(url.hostname))) {
-    return Effect.succeed(url.origin + url.pathname.replace(/\/+$/, ""))
+    return Effect.succeed({ origin: url.origin, prefix: url.pathname.replace(/\/+$/, "") })
   }
   return Effect.fail(
     new ConfigurationError({
@@ -159,7 +158,6 @@ const checkId = (option: string, value: string, pattern: RegExp): Effect.Effect<
     : Effect.fail(new ConfigurationError({ option, message: `"${value}" is not a valid ${option}.` }))
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder()
 
 interface ErrorBody {
   readonly code?: unknown
@@ -177,26 +175,42 @@ const parseErrorBody = (text: string): ErrorBody | undefined => {
   }
 }
 
+/** A non-2xx response as its typed error, `Request-ID` included. */
+const apiError = (response: WireResponse): CallError => {
+  const { status, body } = response
+  const parsed = parseErrorBody(body)
+  const code = typeof parsed?.code === "string" && parsed.code !== "" ? parsed.code : `HTTP_${status}`
+  const message = typeof parsed?.message === "string"
+    ? parsed.message
+    : body.length === 0
+    ? `HTTP ${status} without a body`
+    : `HTTP ${status}: ${body.slice(0, 200)}`
+  return fromResponse({ status, code, message, detail: parsed?.detail, requestId: response.headers["request-id"] })
+}
+
 /**
- * Build the transport from an `HttpClient`, a `Signer` and a `Verifier`.
+ * Build the client from a `Transport`, a `Signer` and a `Verifier`.
+ *
+ * Per attempt the work is: one clock read, one signature, one transport round trip, one verification. Everything
+ * that does not change between calls (base URL, fixed headers, limits) is settled here, once.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
-  const baseUrl = yield* checkBaseUrl("baseUrl", options.baseUrl ?? defaultBaseUrl)
+  const primary = yield* checkBaseUrl("baseUrl", options.baseUrl ?? defaultBaseUrl)
   const backup = options.backupBaseUrl === undefined
     ? undefined
     : yield* checkBaseUrl("backupBaseUrl", options.backupBaseUrl)
   yield* checkId("mchid", options.mchid, /^[0-9]{1,32}$/)
   yield* checkId("merchantSerialNumber", options.merchantSerialNumber, /^[0-9A-Fa-f]{1,64}$/)
-  // The endpoint span is the call's span. The platform's own per-request span would record every header and keep
-  // the signed request (Authorization included) in its exit, and costs 15–50 µs a call (bench/README.md).
-  const httpClient = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
+  const transport = yield* Transport
   const signer = yield* Signer
   const verifier = yield* Verifier
-  const timeout = Duration.decode(options.timeout ?? Duration.seconds(10))
-  const maxResponseBytes = options.maxResponseBytes ?? 1024 * 1024
+  const limits: Limits = {
+    timeoutMillis: Math.max(1, Math.round(Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(10))))),
+    maxResponseBytes: options.maxResponseBytes ?? 1024 * 1024
+  }
   const mchid = options.mchid
   const serial = options.merchantSerialNumber
 
@@ -205,146 +219,83 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     "user-agent": options.userAgent ?? defaultUserAgent
   }
   if (verifier.serial !== undefined) fixedHeaders["wechatpay-serial"] = verifier.serial
-  const jsonHeaders = { ...fixedHeaders, "content-type": "application/json" }
+  const jsonHeaders: Record<string, string> = { ...fixedHeaders, "content-type": "application/json" }
 
-  const transportError = (
-    request: ApiRequest,
-    url: string,
-    reason: TransportError["reason"],
-    message: string
-  ) => new TransportError({ reason, method: request.method, url, message })
-
-  const readBody = (
-    request: ApiRequest,
-    url: string,
-    response: HttpClientResponse.HttpClientResponse
-  ): Effect.Effect<string, TransportError> => {
-    const tooLarge = () =>
-      transportError(request, url, "ResponseBody", `Response body larger than ${maxResponseBytes} bytes refused.`)
-    const unreadable = (e: HttpClientError.ResponseError) =>
-      transportError(request, url, "ResponseBody", `Response body could not be read (${e.reason}).`)
-    // 204/205 carry no body (and often no Content-Length): skip the streaming path, which costs ~200 µs a call.
-    if (response.status === 204 || response.status === 205) return Effect.succeed("")
-    const length = response.headers["content-length"]
-    if (length !== undefined && /^\d+$/.test(length)) {
-      return Number(length) > maxResponseBytes
-        ? Effect.fail(tooLarge())
-        : Effect.mapError(response.text, unreadable)
-    }
-    return response.stream.pipe(
-      Stream.catchAll((e) => e.reason === "EmptyBody" ? Stream.empty : Stream.fail(unreadable(e))),
-      Stream.runFoldEffect(
-        { size: 0, chunks: Chunk.empty<Uint8Array>() },
-        (acc, chunk): Effect.Effect<{ size: number; chunks: Chunk.Chunk<Uint8Array> }, TransportError> => {
-          const size = acc.size + chunk.byteLength
-          return size > maxResponseBytes ? Effect.fail(tooLarge()) : Effect.succeed({ size, chunks: Chunk.append(acc.chunks, chunk) })
-        }
-      ),
-      Effect.map(({ chunks, size }) => {
-        const all = new Uint8Array(size)
-        let offset = 0
-        for (const chunk of chunks) {
-          all.set(chunk, offset)
-          offset += chunk.byteLength
-        }
-        return decoder.decode(all)
-      })
-    )
+  const verified = (response: WireResponse): Effect.Effect<ApiResponse, CallError> => {
+    const { status, headers, body } = response
+    const requestId = headers["request-id"]
+    if (status < 200 || status >= 300) return Effect.fail(apiError(response))
+    return Effect.as(verifier.verify({ headers, body, requestId, status }), { status, headers, body, requestId })
   }
 
   const attempt = (
     request: ApiRequest,
-    base: string,
+    base: Base,
     bodyBytes: Uint8Array | undefined
-  ): Effect.Effect<ApiResponse, CallError> => {
-    const url = base + request.path
-    const unsigned = HttpClientRequest.make(request.method)(url, {
-      headers: bodyBytes === undefined ? fixedHeaders : jsonHeaders,
-      ...(bodyBytes === undefined ? {} : { body: HttpBody.uint8Array(bodyBytes, "application/json") })
-    } as HttpClientRequest.Options.NoUrl)
-    // Sign the request-target exactly as the HTTP stack will serialise it from this very request.
-    const target = Option.getOrUndefined(HttpClientRequest.toUrl(unsigned))
-    if (target === undefined) return Effect.fail(transportError(request, url, "InvalidUrl", "Invalid request URL."))
-    const pathAndQuery = target.pathname + target.search
-    return Effect.gen(function*() {
-      const timestamp = Protocol.unixSeconds(yield* Clock.currentTimeMillis)
+  ): Effect.Effect<ApiResponse, CallError> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const target = base.prefix + request.path
+      const timestamp = Protocol.unixSeconds(now)
       const nonce = Protocol.nonce()
-      const signature = yield* signer.sign(
-        Protocol.requestMessage(request.method, pathAndQuery, timestamp, nonce, request.body ?? "")
+      return Effect.flatMap(
+        signer.sign(Protocol.requestMessage(request.method, target, timestamp, nonce, request.body ?? "")),
+        (signature) => {
+          const headers = { ...(bodyBytes === undefined ? fixedHeaders : jsonHeaders) }
+          headers["authorization"] = Protocol.authorization({ mchid, nonce, timestamp, serial, signature })
+          return Effect.flatMap(
+            transport.send({ method: request.method, origin: base.origin, target, headers, body: bodyBytes }, limits),
+            verified
+          )
+        }
       )
-      const httpRequest = HttpClientRequest.setHeader(
-        unsigned,
-        "authorization",
-        Protocol.authorization({ mchid, nonce, timestamp, serial, signature })
-      )
-      const response = yield* httpClient.execute(httpRequest).pipe(
-        Effect.mapError((e) =>
-          transportError(request, url, e.reason === "InvalidUrl" ? "InvalidUrl" : "Connection", e.message)
-        )
-      )
-      const body = yield* readBody(request, url, response)
-      const requestId = response.headers["request-id"]
-      if (response.status >= 200 && response.status < 300) {
-        yield* verifier.verify({ headers: response.headers, body, requestId, status: response.status })
-        return { status: response.status, headers: response.headers, body, requestId }
-      }
-      const parsed = parseErrorBody(body)
-      const code = typeof parsed?.code === "string" && parsed.code !== "" ? parsed.code : `HTTP_${response.status}`
-      const message = typeof parsed?.message === "string"
-        ? parsed.message
-        : body.length === 0
-        ? `HTTP ${response.status} without a body`
-        : `HTTP ${response.status}: ${body.slice(0, 200)}`
-      return yield* Effect.fail(
-        fromResponse({ status: response.status, code, message, detail: parsed?.detail, requestId })
-      )
-    }).pipe(
-      Effect.timeoutFail({
-        duration: timeout,
-        onTimeout: () =>
-          transportError(request, url, "Timeout", `No complete response within ${Duration.format(timeout)}.`)
-      })
-    )
-  }
+    })
 
   const execute = (request: ApiRequest): Effect.Effect<ApiResponse, CallError> =>
     Effect.flatMap(RetryPolicy, (policy) => {
       // Encoded once: every attempt sends (and signs) the very same bytes.
       const bodyBytes = request.body === undefined ? undefined : encoder.encode(request.body)
-      if (!request.idempotent) return attempt(request, baseUrl, bodyBytes)
-      let base = baseUrl
-      let attempts = 0
-      const once = Effect.suspend(() => {
-        attempts++
-        return attempt(request, base, bodyBytes)
-      }).pipe(
-        Effect.tapError((error) => {
-          if (backup !== undefined && error._tag === "TransportError") base = backup
-          return policy.isRetryable(error)
-            ? Effect.logDebug("effect-wechatpay: attempt failed").pipe(
-              Effect.annotateLogs({
-                endpoint: request.endpoint,
-                attempt: attempts,
-                error: error._tag,
-                requestId: "requestId" in error ? error.requestId ?? "" : ""
-              })
-            )
-            : Effect.void
-        })
+      const first = attempt(request, primary, bodyBytes)
+      if (!request.idempotent) return first
+      // The success path pays for one `catchAll`; the schedule is started only once an attempt has failed.
+      let base = primary
+      let attempts = 1
+      const onFailure = (driver: Schedule.ScheduleDriver<unknown, CallError>) =>
+      (error: CallError): Effect.Effect<ApiResponse, CallError> => {
+        if (!policy.isRetryable(error)) return Effect.fail(error)
+        if (backup !== undefined && error._tag === "TransportError") base = backup
+        return Effect.logDebug("effect-wechatpay: attempt failed").pipe(
+          Effect.annotateLogs({
+            endpoint: request.endpoint,
+            attempt: attempts,
+            error: error._tag,
+            requestId: "requestId" in error ? error.requestId ?? "" : ""
+          }),
+          Effect.zipRight(Effect.catchAll(driver.next(error), () => Effect.fail(error))),
+          Effect.zipRight(Effect.suspend(() => {
+            attempts++
+            return Effect.catchAll(attempt(request, base, bodyBytes), onFailure(driver))
+          }))
+        )
+      }
+      return Effect.catchAll(
+        first,
+        (error) =>
+          policy.isRetryable(error)
+            ? Effect.flatMap(Schedule.driver(policy.schedule), (driver) => onFailure(driver)(error))
+            : Effect.fail(error)
       )
-      return Effect.retry(once, { schedule: policy.schedule, while: policy.isRetryable })
     })
 
   return WechatPayClient.of({ mchid, execute })
 })
 
 /**
- * The transport as a layer; requires an `HttpClient`, a `Signer` and a `Verifier`.
+ * The client as a layer; requires a `Transport`, a `Signer` and a `Verifier`.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (
   options: Options
-): Layer.Layer<WechatPayClient, ConfigurationError, HttpClient.HttpClient | Signer | Verifier> =>
+): Layer.Layer<WechatPayClient, ConfigurationError, Transport | Signer | Verifier> =>
   Layer.effect(WechatPayClient, make(options))

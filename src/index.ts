@@ -8,10 +8,14 @@
 export * as Endpoint from "./Endpoint.js"
 /** @since 0.1.0 */
 export * as MemberCard from "./MemberCard.js"
+/** @since 0.2.0 */
+export * as NodeTransport from "./NodeTransport.js"
 /** @since 0.1.0 */
 export * as RetryPolicy from "./RetryPolicy.js"
 /** @since 0.1.0 */
 export * as Signer from "./Signer.js"
+/** @since 0.2.0 */
+export * as Transport from "./Transport.js"
 /** @since 0.1.0 */
 export * as Verifier from "./Verifier.js"
 /** @since 0.1.0 */

@@ -14,6 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Signer from "../src/Signer.js"
+import * as Transport from "../src/Transport.js"
 import * as Verifier from "../src/Verifier.js"
 import * as WechatPay from "../src/WechatPay.js"
 import * as WechatPayClient from "../src/WechatPayClient.js"
@@ -219,8 +220,8 @@ describe("Verifier configuration", () => {
 })
 
 describe("WechatPayClient option checks", () => {
-  const stubHttp = Layer.succeed(HttpClient.HttpClient, HttpClient.make(() => Effect.die("unused")))
-  const deps = Layer.mergeAll(stubHttp, signer(kGo), Verifier.layer({ publicKeys: { [keyId]: wxpPublic } }))
+  const stubTransport = Layer.succeed(Transport.Transport, { send: () => Effect.die("unused") })
+  const deps = Layer.mergeAll(stubTransport, signer(kGo), Verifier.layer({ publicKeys: { [keyId]: wxpPublic } }))
   const base = { mchid: "1900000001", merchantSerialNumber: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1" }
   const client = (options: Partial<WechatPayClient.Options>) =>
     WechatPayClient.layer({ ...base, ...options }).pipe(Layer.provide(deps))

@@ -1,0 +1,199 @@
+/**
+ * `Transport` straight on node:http / node:https with keep-alive agents: the fast path on Node.
+ *
+ * One attempt is one `Effect.async`: the request is written with the signed target and bytes as given (Node sends
+ * `path` verbatim and refuses characters that would need escaping, which become `InvalidUrl`), the body is counted
+ * as it arrives and refused past the limit, and one timer covers connect → last byte. Interrupting the call, a
+ * timeout or an oversized body destroys the socket, so a half-read connection never returns to the pool.
+ *
+ * ```ts
+ * const WechatPayLive = WechatPay.layerWith(options).pipe(Layer.provide(NodeTransport.layer()))
+ * // or simply: WechatPay.layerNode(options)
+ * ```
+ *
+ * @since 0.2.0
+ */
+import { Buffer } from "node:buffer"
+import * as Http from "node:http"
+import * as Https from "node:https"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { type Limits, Transport, type Service, type WireRequest, type WireResponse } from "./Transport.js"
+import { TransportError } from "./WechatPayError.js"
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface Options {
+  /** Most connections open at once per host. Default: unbounded (one per call in flight). */
+  readonly maxSockets?: number | undefined
+  /**
+   * How long an idle pooled connection is kept. Default 15 s. (A server's `Keep-Alive: timeout=…` hint, when
+   * shorter, wins.)
+   */
+  readonly idleTimeout?: Duration.DurationInput | undefined
+  /** Extra TLS options for https, e.g. `ca` for a private CA in a test environment. */
+  readonly tls?: Pick<Https.AgentOptions, "ca" | "servername" | "minVersion"> | undefined
+}
+
+interface Origin {
+  readonly request: typeof Http.request
+  readonly agent: Http.Agent
+  readonly hostname: string
+  readonly port: number | undefined
+}
+
+const failure = (request: WireRequest, reason: TransportError["reason"], message: string) =>
+  new TransportError({ reason, method: request.method, url: request.origin + request.target, message })
+
+/** Node joins repeated headers with ", " except `set-cookie` (an array); make every value a string. */
+const flatten = (headers: Http.IncomingHttpHeaders): Record<string, string> => {
+  for (const name in headers) {
+    if (typeof headers[name] !== "string") {
+      const out: Record<string, string> = {}
+      for (const key in headers) {
+        const value = headers[key]
+        if (value !== undefined) out[key] = typeof value === "string" ? value : value.join(", ")
+      }
+      return out
+    }
+  }
+  return headers as Record<string, string>
+}
+
+/**
+ * Build the transport. Its agents (and their pooled connections) are closed when the scope closes.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = (options: Options = {}) =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.sync(() => {
+        const common = {
+          keepAlive: true,
+          scheduling: "lifo" as const,
+          timeout: Duration.toMillis(Duration.decode(options.idleTimeout ?? Duration.seconds(15))),
+          ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets })
+        }
+        return { http: new Http.Agent(common), https: new Https.Agent({ ...common, ...options.tls }) }
+      }),
+      (agents) =>
+        Effect.sync(() => {
+          agents.http.destroy()
+          agents.https.destroy()
+        })
+    ),
+    (agents): Service => {
+      const origins = new Map<string, Origin | undefined>()
+      const resolve = (origin: string): Origin | undefined => {
+        if (origins.has(origin)) return origins.get(origin)
+        let resolved: Origin | undefined
+        try {
+          const url = new URL(origin)
+          const secure = url.protocol === "https:"
+          if (secure || url.protocol === "http:") {
+            resolved = {
+              request: secure ? Https.request : Http.request,
+              agent: secure ? agents.https : agents.http,
+              hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
+              port: url.port === "" ? undefined : Number(url.port)
+            }
+          }
+        } catch {
+          resolved = undefined
+        }
+        if (origins.size < 64) origins.set(origin, resolved)
+        return resolved
+      }
+
+      const send = (request: WireRequest, limits: Limits): Effect.Effect<WireResponse, TransportError> =>
+        Effect.async<WireResponse, TransportError>((resume) => {
+          const origin = resolve(request.origin)
+          if (origin === undefined || !request.target.startsWith("/")) {
+            resume(Effect.fail(failure(request, "InvalidUrl", "Invalid request URL.")))
+            return
+          }
+          const max = limits.maxResponseBytes
+          let done = false
+          let req: Http.ClientRequest
+          const headers: Record<string, string> = { ...request.headers }
+          if (request.body !== undefined) headers["content-length"] = String(request.body.byteLength)
+          try {
+            req = origin.request({
+              agent: origin.agent,
+              hostname: origin.hostname,
+              port: origin.port,
+              method: request.method,
+              path: request.target,
+              headers
+            })
+          } catch (e) {
+            // Node refuses a path with characters it would have to escape: it is not sent re-encoded.
+            resume(Effect.fail(failure(request, "InvalidUrl", `Invalid request URL (${(e as Error).message}).`)))
+            return
+          }
+          const fail = (reason: TransportError["reason"], message: string) => {
+            if (done) return
+            done = true
+            clearTimeout(timer)
+            req.destroy()
+            resume(Effect.fail(failure(request, reason, message)))
+          }
+          const timer = setTimeout(
+            () => fail("Timeout", `No complete response within ${limits.timeoutMillis} ms.`),
+            limits.timeoutMillis
+          )
+          req.on("error", (e) => fail("Connection", e.message))
+          req.on("response", (res) => {
+            const status = res.statusCode ?? 0
+            const responseHeaders = flatten(res.headers)
+            const declared = responseHeaders["content-length"]
+            if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > max) {
+              fail("ResponseBody", `Response body larger than ${max} bytes refused.`)
+              return
+            }
+            const chunks: Array<Buffer> = []
+            let size = 0
+            res.on("data", (chunk: Buffer) => {
+              size += chunk.length
+              if (size > max) fail("ResponseBody", `Response body larger than ${max} bytes refused.`)
+              else chunks.push(chunk)
+            })
+            res.on("error", (e) => fail("ResponseBody", `Response body could not be read (${e.message}).`))
+            res.on("close", () => {
+              if (!res.complete) fail("ResponseBody", "The connection closed before the whole body arrived.")
+            })
+            res.on("end", () => {
+              if (done) return
+              done = true
+              clearTimeout(timer)
+              const body = chunks.length === 0
+                ? ""
+                : chunks.length === 1
+                ? chunks[0]!.toString("utf8")
+                : Buffer.concat(chunks, size).toString("utf8")
+              resume(Effect.succeed({ status, headers: responseHeaders, body }))
+            })
+          })
+          req.end(request.body)
+          return Effect.sync(() => {
+            if (done) return
+            done = true
+            clearTimeout(timer)
+            req.destroy()
+          })
+        })
+
+      return { send }
+    }
+  )
+
+/**
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<Transport> => Layer.scoped(Transport, make(options))
