@@ -120,8 +120,6 @@ export const make = (options: Options = {}) =>
           const max = limits.maxResponseBytes
           let done = false
           let req: Http.ClientRequest
-          const headers: Record<string, string> = { ...request.headers }
-          if (request.body !== undefined) headers["content-length"] = String(request.body.byteLength)
           try {
             req = origin.request({
               agent: origin.agent,
@@ -129,7 +127,7 @@ export const make = (options: Options = {}) =>
               port: origin.port,
               method: request.method,
               path: request.target,
-              headers
+              headers: request.headers
             })
           } catch (e) {
             // Node refuses a path with characters it would have to escape: it is not sent re-encoded.

@@ -242,6 +242,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         (signature) => {
           const headers = { ...(bodyBytes === undefined ? fixedHeaders : jsonHeaders) }
           headers["authorization"] = Protocol.authorization({ mchid, nonce, timestamp, serial, signature })
+          if (bodyBytes !== undefined) headers["content-length"] = String(bodyBytes.byteLength)
           return Effect.flatMap(
             transport.send({ method: request.method, origin: base.origin, target, headers, body: bodyBytes }, limits),
             verified

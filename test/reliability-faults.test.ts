@@ -1,6 +1,6 @@
 /**
- * The fault table of issue 4: every scripted fault × every member-card endpoint, against the emulator on
- * 127.0.0.1 (real sockets, FetchHttpClient). For each cell the call's outcome is asserted (a typed error, or success
+ * The fault table of issue 4: every scripted fault × every member-card endpoint × every transport, against the
+ * emulator on 127.0.0.1 (real sockets; the client on FetchHttpClient and on NodeTransport). For each cell the call's outcome is asserted (a typed error, or success
  * after a safe retry) together with the emulator's ledger: each write applied exactly once, or never when the
  * fault struck before the server applied it. The table is printed at the end of the file.
  *
@@ -23,8 +23,6 @@ import { fresh, endpoints } from "./support.js"
 type EndpointName = Emulator.EndpointName
 type Services = MemberCard.Services
 
-
-
 interface Operation {
   /** Runs before the fault is injected (CommitBonus needs its order prepared). */
   readonly setup: Effect.Effect<void, WechatPayError.WechatPayError, Services>
@@ -34,7 +32,6 @@ interface Operation {
   readonly balanceDelta: number
   readonly pointsDelta: number
 }
-
 
 const operation = (endpoint: EndpointName, emulator: Emulator.EmulatorState, card_id: string, code: string): Operation => {
   switch (endpoint) {
@@ -136,19 +133,37 @@ const cases: ReadonlyArray<FaultCase> = [
   { name: "Unsigned", fault: { _tag: "Unsigned" }, appliesBeforeFault: true, expected: verification("MissingHeader") }
 ]
 
-/** fault → endpoint → outcome, printed after the file. */
+type EmulatorAndClient = ReturnType<typeof Emulator.layerLoopbackNode>
+
+/**
+ * The client's wire under test: the same emulator and client options, only the transport differs. Each entry builds
+ * the emulator-plus-client layer for a given client timeout.
+ */
+const transports: ReadonlyArray<{
+  readonly name: string
+  readonly layer: (client: Emulator.ClientOptions) => EmulatorAndClient
+}> = [
+  { name: "FetchHttpClient", layer: (client) => Emulator.layerLoopback({ client }) },
+  { name: "NodeTransport", layer: (client) => Emulator.layerLoopbackNode({ client }) }
+]
+
+/** transport × fault → endpoint → outcome, printed after the file. */
 const table = new Map<string, Record<string, string>>()
-const record = (fault: string, endpoint: EndpointName, outcome: string) => {
-  const row = table.get(fault) ?? { fault }
+const record = (transport: string, fault: string, endpoint: EndpointName, outcome: string) => {
+  const key = `${transport}\u0000${fault}`
+  const row = table.get(key) ?? { transport, fault }
   row[endpoint] = outcome
-  table.set(fault, row)
+  table.set(key, row)
 }
 
 afterAll(() => {
-  const rows = cases.map((c) => table.get(c.name)).filter((row) => row !== undefined)
-  console.log(`\nFault table (fault × endpoint → outcome; "req" = requests the emulator received, "×n" = times the write was applied)`)
+  const rows = transports.flatMap((t) => cases.map((c) => table.get(`${t.name}\u0000${c.name}`)))
+    .filter((row) => row !== undefined)
+  console.log(
+    `\nFault table (transport × fault × endpoint → outcome; "req" = requests the emulator received, "×n" = times the write was applied)`
+  )
   console.table(rows)
-  const header = ["fault", ...endpoints]
+  const header = ["transport", "fault", ...endpoints]
   const markdown = [
     `| ${header.join(" | ")} |`,
     `|${header.map(() => "---").join("|")}|`,
@@ -159,7 +174,7 @@ afterAll(() => {
 
 const fastRetry = RetryPolicy.layer({ baseDelay: "5 millis", maxDelay: "20 millis" })
 
-const cell = (c: FaultCase, endpoint: EndpointName) =>
+const cell = (transport: string, c: FaultCase, endpoint: EndpointName) =>
   Effect.gen(function*() {
     const emulator = yield* Emulator.Emulator
     const card_id = "pbLatjvWOibDc5-TBnbUk1pD12o0"
@@ -223,34 +238,31 @@ const cell = (c: FaultCase, endpoint: EndpointName) =>
     if (endpoint === "PrepareBonus" || endpoint === "CommitBonus") {
       expect(emulator.order(op.key!), context).toEqual({ bonus_value: 30, committed: endpoint === "CommitBonus" })
     }
-    record(c.name, endpoint, outcome)
+    record(transport, c.name, endpoint, outcome)
   })
 
-// Every fault but the slow response, with a timeout long enough never to fire on a loaded machine.
-const MainLayer = MemberCard.layer.pipe(
-  Layer.provideMerge(Emulator.layerLoopback({ client: { timeout: "3 seconds" } })),
-  Layer.provideMerge(fastRetry)
-)
+const withEndpoints = (emulatorAndClient: EmulatorAndClient) => MemberCard.layer.pipe(Layer.provideMerge(emulatorAndClient), Layer.provideMerge(fastRetry))
 
-// The slow response, against a client with a short per-attempt timeout.
-const ShortTimeoutLayer = MemberCard.layer.pipe(
-  Layer.provideMerge(Emulator.layerLoopback({ client: { timeout: SHORT_TIMEOUT } })),
-  Layer.provideMerge(fastRetry)
-)
-
-describe("reliability: fault table (loopback emulator)", () => {
-  layer(MainLayer, { excludeTestServices: true })("timeout 3 s", (it) => {
-    for (const c of cases.filter((c) => c.fault._tag !== "Delay")) {
-      describe(c.name, () => {
-        for (const endpoint of endpoints) it.effect(endpoint, () => cell(c, endpoint))
-      })
-    }
+for (const transport of transports) {
+  describe(`reliability: fault table (loopback emulator, ${transport.name})`, () => {
+    // Every fault but the slow response, with a timeout long enough never to fire on a loaded machine.
+    layer(withEndpoints(transport.layer({ timeout: "3 seconds" })), { excludeTestServices: true })("timeout 3 s", (it) => {
+      for (const c of cases.filter((c) => c.fault._tag !== "Delay")) {
+        describe(c.name, () => {
+          for (const endpoint of endpoints) it.effect(endpoint, () => cell(transport.name, c, endpoint))
+        })
+      }
+    })
+    // The slow response, against a client with a short per-attempt timeout.
+    layer(withEndpoints(transport.layer({ timeout: SHORT_TIMEOUT })), { excludeTestServices: true })(
+      `timeout ${SHORT_TIMEOUT}`,
+      (it) => {
+        for (const c of cases.filter((c) => c.fault._tag === "Delay")) {
+          describe(c.name, () => {
+            for (const endpoint of endpoints) it.effect(endpoint, () => cell(transport.name, c, endpoint))
+          })
+        }
+      }
+    )
   })
-  layer(ShortTimeoutLayer, { excludeTestServices: true })(`timeout ${SHORT_TIMEOUT}`, (it) => {
-    for (const c of cases.filter((c) => c.fault._tag === "Delay")) {
-      describe(c.name, () => {
-        for (const endpoint of endpoints) it.effect(endpoint, () => cell(c, endpoint))
-      })
-    }
-  })
-})
+}

@@ -1,6 +1,6 @@
 /**
- * Portable PEM handling for WebCrypto (no node:crypto): PEM → DER, and PKCS#1 `RSA PRIVATE KEY` → PKCS#8, which is
- * the only private-key format WebCrypto imports.
+ * PEM handling without node:crypto: PEM → DER, and PKCS#1 `RSA PRIVATE KEY` → PKCS#8, so that the signer imports
+ * one format and can tell a certificate, a public key or a non-RSA key from the merchant private key.
  */
 
 export interface Pem {

@@ -30,6 +30,8 @@ import { GetUserCardRequest } from "../membercard/GetUserCard.js"
 import { SetUserCardRightsRequest } from "../membercard/SetUserCardRights.js"
 import { BonusRequest } from "../membercard/shared.js"
 import { UpdateUserCardRequest } from "../membercard/UpdateUserCard.js"
+import * as NodeTransport from "../NodeTransport.js"
+import type * as Transport from "../Transport.js"
 import * as WechatPay from "../WechatPay.js"
 import type * as WechatPayClient from "../WechatPayClient.js"
 import type { ConfigurationError } from "../WechatPayError.js"
@@ -767,18 +769,31 @@ export type ClientOptions = Partial<Omit<WechatPay.Options, "mchid" | "merchantS
 export const layerClient = (
   options: ClientOptions = {}
 ): Layer.Layer<WechatPayClient.WechatPayClient, ConfigurationError, Emulator | HttpClient.HttpClient> =>
-  Layer.unwrapEffect(Effect.map(Emulator, (emulator) => {
-    if (emulator.merchantPrivateKey === undefined) {
-      return Layer.die("The emulator was given a merchant public key: build the client yourself with the private key.")
-    }
-    return WechatPay.layer({
-      mchid: emulator.mchid,
-      merchantSerialNumber: emulator.merchantSerialNumber,
-      merchantPrivateKey: emulator.merchantPrivateKey,
-      wechatpayPublicKeys: emulator.wechatpayPublicKeys,
-      ...options
-    })
-  }))
+  Layer.unwrapEffect(Effect.map(Emulator, (emulator) => WechatPay.layer(clientOptions(emulator, options))))
+
+/**
+ * `layerClient` over the `Transport` you provide (e.g. `NodeTransport.layer()`).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerClientWith = (
+  options: ClientOptions = {}
+): Layer.Layer<WechatPayClient.WechatPayClient, ConfigurationError, Emulator | Transport.Transport> =>
+  Layer.unwrapEffect(Effect.map(Emulator, (emulator) => WechatPay.layerWith(clientOptions(emulator, options))))
+
+const clientOptions = (emulator: EmulatorState, options: ClientOptions): WechatPay.Options => {
+  if (emulator.merchantPrivateKey === undefined) {
+    throw new Error("The emulator was given a merchant public key: build the client yourself with the private key.")
+  }
+  return {
+    mchid: emulator.mchid,
+    merchantSerialNumber: emulator.merchantSerialNumber,
+    merchantPrivateKey: emulator.merchantPrivateKey,
+    wechatpayPublicKeys: emulator.wechatpayPublicKeys,
+    ...options
+  }
+}
 
 /**
  * Emulator + client wired in-process: `MemberCard.layer.pipe(Layer.provideMerge(Emulator.layerInProcess()))`.
@@ -811,6 +826,25 @@ export const layerLoopbackWith = (
   options: Options & { readonly client?: ClientOptions | undefined; readonly port?: number | undefined } = {}
 ): Layer.Layer<Emulator | EmulatorServer | WechatPayClient.WechatPayClient, ConfigurationError, HttpClient.HttpClient> =>
   Layer.unwrapEffect(Effect.map(EmulatorServer, (server) => layerClient({ baseUrl: server.baseUrl, ...options.client }))).pipe(
+    Layer.provideMerge(layerServer({ port: options.port })),
+    Layer.provideMerge(layer(options))
+  )
+
+/**
+ * Emulator on a real 127.0.0.1 socket + client on the built-in node:http transport (`NodeTransport`).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerLoopbackNode = (
+  options: Options & {
+    readonly client?: ClientOptions | undefined
+    readonly port?: number | undefined
+    readonly transport?: NodeTransport.Options | undefined
+  } = {}
+): Layer.Layer<Emulator | EmulatorServer | WechatPayClient.WechatPayClient, ConfigurationError> =>
+  Layer.unwrapEffect(Effect.map(EmulatorServer, (server) => layerClientWith({ baseUrl: server.baseUrl, ...options.client }))).pipe(
+    Layer.provide(NodeTransport.layer(options.transport)),
     Layer.provideMerge(layerServer({ port: options.port })),
     Layer.provideMerge(layer(options))
   )
