@@ -4,37 +4,26 @@
  * returns a `BenchClient` whose every call is signed and whose every 2xx response is verified.
  */
 import type * as NodeCrypto from "node:crypto"
-import type * as EffectT from "effect/Effect"
 import { createRequire } from "node:module"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import type * as Library from "../src/index.js"
 import {
-  type BenchClient,
   type ChildConfig,
-  Cycle,
-  describeError,
-  type Keys,
+  type Constructed,
   type Op,
   opBody,
   opMethod,
   opPath,
   opStatus,
-  type PhaseCount,
-  type PhasePlan,
   readCard,
   runPromiseWorkers,
   userAgent,
   writeCard
 } from "./common.js"
+import { effectClient } from "./effect-client.js"
 
 const require = createRequire(import.meta.url)
-
-/** A client plus one verified call to make right after construction (for the cold-start measurement). */
-export interface Constructed {
-  readonly client: BenchClient
-  readonly firstCall: () => Promise<void>
-}
 
 const firstOp: Op = { kind: "get", key: "" }
 
@@ -51,88 +40,24 @@ const makeEffect = async (config: ChildConfig): Promise<Constructed> => {
     import("effect/ManagedRuntime"),
     import("effect/Redacted")
   ])
-  const { MemberCard, WechatPay } = lib
-  const options = {
-    mchid: config.mchid,
-    merchantSerialNumber: config.merchantSerial,
-    merchantPrivateKey: Redacted.make(config.merchantPrivateKey),
-    wechatpayPublicKeys: { [config.publicKeyId]: config.publicKey },
-    baseUrl: config.baseUrl,
-    userAgent
-  }
-  const clientLayer = config.column === "effect-fetch"
-    ? WechatPay.layer(options).pipe(Layer.provide((await import("@effect/platform/FetchHttpClient")).layer))
-    : config.nodeClient === "transport"
-    // The library's own node:http transport (`NodeTransport`, keep-alive agent): nothing else to import.
-    ? WechatPay.layerNode(options)
-    : await (async () => {
-      // The same client on @effect/platform-node's HttpClients, for comparison.
-      const NodeHttpClient = await import("@effect/platform-node/NodeHttpClient")
-      const http = config.nodeClient === "undici"
-        ? NodeHttpClient.layerUndici
-        : config.nodeClient === "http"
-        ? NodeHttpClient.layer
-        // `NodeHttpClient.layer` builds its `http.Agent` without keep-alive; every other column keeps
-        // connections alive, so this one does too.
-        : NodeHttpClient.layerWithoutAgent.pipe(Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true })))
-      return WechatPay.layer(options).pipe(Layer.provide(http))
-    })()
-  const layer = MemberCard.layer.pipe(Layer.provide(clientLayer))
-  const runtime = ManagedRuntime.make(layer)
-  const endpoints = await runtime.runPromise(Effect.all({
-    get: MemberCard.GetUserCard,
-    update: MemberCard.UpdateUserCard,
-    rights: MemberCard.SetUserCardRights,
-    prepare: MemberCard.PrepareBonus,
-    commit: MemberCard.CommitBonus
-  }))
-  const mchid = config.mchid
-  // Same field order as `opBody`, so the JSON the library sends is byte-identical to the other columns'.
-  const call = (op: Op): EffectT.Effect<unknown, unknown> => {
-    switch (op.kind) {
-      case "get":
-        return endpoints.get(readCard)
-      case "update":
-        return endpoints.update({ ...writeCard, ...opBody(op, mchid) } as unknown as Library.MemberCard.UpdateUserCardRequest)
-      case "rights":
-        return endpoints.rights({ ...writeCard, ...opBody(op, mchid) } as unknown as Library.MemberCard.SetUserCardRightsRequest)
-      case "prepare":
-        return endpoints.prepare({ ...writeCard, ...opBody(op, mchid) } as unknown as Library.MemberCard.BonusRequest)
-      case "commit":
-        return endpoints.commit({ ...writeCard, ...opBody(op, mchid) } as unknown as Library.MemberCard.BonusRequest)
+  return effectClient({ lib, Effect, Either, Layer, ManagedRuntime, Redacted }, config, async (options) => {
+    const { WechatPay } = lib
+    if (config.column === "effect-fetch") {
+      return WechatPay.layer(options).pipe(Layer.provide((await import("@effect/platform/FetchHttpClient")).layer))
     }
-  }
-  // The workload runs inside Effect, as an Effect program would call the library: one fiber per in-flight slot.
-  const run = (plan: PhasePlan, keys: Keys): Promise<PhaseCount> =>
-    runtime.runPromise(Effect.suspend(() => {
-      const count: PhaseCount = { calls: 0, errors: 0 }
-      let budget = plan.calls ?? Number.POSITIVE_INFINITY
-      const deadline = plan.deadline ?? Number.POSITIVE_INFINITY
-      const latencies = plan.latencies
-      const worker = Effect.gen(function*() {
-        const cycle = new Cycle(keys)
-        while (budget > 0 && performance.now() < deadline) {
-          budget--
-          const op = cycle.next()
-          const start = latencies === undefined ? 0 : performance.now()
-          const result = yield* Effect.either(call(op))
-          if (Either.isLeft(result)) {
-            count.errors++
-            if (count.firstError === undefined) count.firstError = `${op.kind}: ${describeError(result.left)}`
-          }
-          if (latencies !== undefined) latencies.push(performance.now() - start)
-          count.calls++
-        }
-      })
-      return Effect.as(
-        Effect.all(Array.from({ length: plan.concurrency }, () => worker), { concurrency: "unbounded", discard: true }),
-        count
-      )
-    }))
-  return {
-    client: { run, close: () => runtime.dispose() },
-    firstCall: () => runtime.runPromise(Effect.asVoid(call(firstOp)))
-  }
+    // The library's own node:http transport (`NodeTransport`, keep-alive agent): nothing else to import.
+    if (config.nodeClient === "transport") return WechatPay.layerNode(options)
+    // The same client on @effect/platform-node's HttpClients, for comparison.
+    const NodeHttpClient = await import("@effect/platform-node/NodeHttpClient")
+    const http = config.nodeClient === "undici"
+      ? NodeHttpClient.layerUndici
+      : config.nodeClient === "http"
+      ? NodeHttpClient.layer
+      // `NodeHttpClient.layer` builds its `http.Agent` without keep-alive; every other column keeps
+      // connections alive, so this one does too.
+      : NodeHttpClient.layerWithoutAgent.pipe(Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true })))
+    return WechatPay.layer(options).pipe(Layer.provide(http))
+  })
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -9,13 +9,14 @@ const start = performance.now()
 const config = JSON.parse(process.env["BENCH_CONFIG"] ?? "{}") as ChildConfig
 
 const main = async (): Promise<ColdResult> => {
-  const { construct } = await import("./clients.js")
+  const { construct } = config.bundled === true ? await import("./bundled.js") : await import("./clients.js")
   const constructed = await construct(config)
   const built = performance.now()
   await constructed.firstCall()
   const called = performance.now()
   return {
     column: config.column,
+    bundled: config.bundled === true,
     importConstructMs: built - start,
     firstCallMs: called - start,
     sinceProcessStartMs: built

@@ -18,7 +18,7 @@ export type Column = (typeof columns)[number]
 
 export const columnTitles: Record<Column, string> = {
   "effect-fetch": "effect-wechatpay · FetchHttpClient",
-  "effect-node": "effect-wechatpay · NodeHttpClient",
+  "effect-node": "effect-wechatpay · node:http (NodeTransport)",
   "axios-plugin": "wechatpay-axios-plugin 0.9.6",
   "node-v3": "wechatpay-node-v3 2.2.1",
   "floor-fetch": "floor A: fetch + node:crypto",
@@ -43,6 +43,8 @@ export interface ChildConfig {
   /** Prefix of every idempotency key this child sends (unique per child). */
   readonly keyPrefix: string
   readonly nodeClient: NodeClientVariant
+  /** Cold start only: load the esbuild bundle of bench/bundled.ts instead of dist/ (effect columns). */
+  readonly bundled?: boolean | undefined
   readonly warmupCalls: number
   readonly durationMs: number
   readonly seqCalls: number
@@ -172,8 +174,16 @@ export interface ColumnResult {
   readonly maxRssKb: number
 }
 
+/** A client plus one verified call to make right after construction (for the cold-start measurement). */
+export interface Constructed {
+  readonly client: BenchClient
+  readonly firstCall: () => Promise<void>
+}
+
 export interface ColdResult {
   readonly column: Column
+  /** Measured on the app bundled by esbuild (bench/bundled.ts) instead of the unbundled dist/ + node_modules. */
+  readonly bundled?: boolean | undefined
   /** From just before the first import of the client library until it is constructed (keys parsed), ms. */
   readonly importConstructMs: number
   /** … until the first call returned a verified response, ms. */
