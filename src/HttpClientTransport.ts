@@ -13,6 +13,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
+import { deadline } from "./internal/deadline.js"
 import { type Limits, Transport, type Service, type WireRequest, type WireResponse } from "./Transport.js"
 import { TransportError } from "./WechatPayError.js"
 
@@ -95,10 +96,12 @@ export const fromHttpClient = (client: HttpClient.HttpClient): Service => {
           (body): WireResponse => ({ status: response.status, headers, body })
         )
       }),
-      Effect.timeoutFail({
-        duration: limits.timeoutMillis,
-        onTimeout: () => failure(request, "Timeout", `No complete response within ${limits.timeoutMillis} ms.`)
-      })
+      (effect) =>
+        deadline(
+          effect,
+          limits.timeoutMillis,
+          () => failure(request, "Timeout", `No complete response within ${limits.timeoutMillis} ms.`)
+        )
     )
   }
   return { send }
