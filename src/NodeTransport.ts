@@ -113,7 +113,9 @@ export const make = (options: Options = {}) =>
       const send = (request: WireRequest, limits: Limits): Effect.Effect<WireResponse, TransportError> =>
         Effect.async<WireResponse, TransportError>((resume) => {
           const origin = resolve(request.origin)
-          if (origin === undefined || !request.target.startsWith("/")) {
+          // A request-target is visible ASCII (RFC 9112). Node would write Latin-1 characters as single raw bytes
+          // (not the UTF-8 that was signed) and DEL verbatim, so refuse anything else here.
+          if (origin === undefined || !/^\/[\x21-\x7e]*$/.test(request.target)) {
             resume(Effect.fail(failure(request, "InvalidUrl", "Invalid request URL.")))
             return
           }
@@ -130,7 +132,7 @@ export const make = (options: Options = {}) =>
               headers: request.headers
             })
           } catch (e) {
-            // Node refuses a path with characters it would have to escape: it is not sent re-encoded.
+            // Second line of defence: Node's own refusal of characters it would have to escape.
             resume(Effect.fail(failure(request, "InvalidUrl", `Invalid request URL (${(e as Error).message}).`)))
             return
           }

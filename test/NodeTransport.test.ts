@@ -11,6 +11,7 @@ import * as Http from "node:http"
 import type * as Net from "node:net"
 import { describe, expect, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
@@ -129,10 +130,15 @@ const get = (origin: string, target: string): WireRequest => ({
 const send = (request: WireRequest, custom: Partial<Limits> = {}) =>
   Effect.flatMap(Transport, (transport) => transport.send(request, { ...limits, ...custom }))
 
+/** The send's TransportError; a response instead fails the test, showing what came back. */
 const failure = (request: WireRequest, custom: Partial<Limits> = {}) =>
-  Effect.flip(send(request, custom)).pipe(
-    Effect.tap((error) => expect(error).toBeInstanceOf(TransportError))
-  )
+  Effect.flatMap(Effect.either(send(request, custom)), (result) => {
+    if (Either.isRight(result)) {
+      return Effect.dieMessage(`Expected a TransportError, but a response came back: ${JSON.stringify(result.right)}`)
+    }
+    expect(result.left).toBeInstanceOf(TransportError)
+    return Effect.succeed(result.left)
+  })
 
 const elapsed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function*() {
@@ -195,7 +201,10 @@ describe("NodeTransport", () => {
         ["a space", "/v3/cards/a b"],
         ["a tab", "/v3/cards/a\tb"],
         ["a CJK character", "/v3/cards/金卡"],
-        ["a Latin-1 character (Node would send it as one raw byte, not as the signed UTF-8)", "/v3/cards/caf\u00e9"],
+        // Node lets U+0080–U+00FF through and writes each as one raw byte (é → 0xE9), not as the signed UTF-8.
+        ["a Latin-1 character", "/v3/cards/caf\u00e9"],
+        // Node lets DEL through as is; a request-target is visible ASCII only (RFC 9112), and a URL parser encodes it.
+        ["a control character (DEL)", "/v3/cards/a\u007fb"],
         ["CR LF (header injection)", "/v3/cards/x\r\nx-injected: 1"],
         ["no leading slash", "v3/cards"],
         ["an absolute URL", "http://127.0.0.1:1/v3/cards"]
@@ -475,6 +484,50 @@ describe("NodeTransport", () => {
         )
         responses.forEach((response, i) => expect(response.body).toBe(`/call/${i}`))
         expect(server.connections()).toBe(4)
+      }))
+
+    it.scopedLive("a call interrupted or timed out while queued for a connection is never sent later", () =>
+      Effect.gen(function*() {
+        const held: Array<Http.ServerResponse> = []
+        const server = yield* serve((seen, res) => {
+          if (seen.url === "/held") held.push(res)
+          else res.end(seen.url)
+        })
+        const transport = yield* NodeTransport.make({ maxSockets: 1 })
+        const write = (target: string, timeoutMillis = 5000) =>
+          transport.send(
+            { method: "POST", origin: server.origin, target, headers: {}, body: Buffer.from(`{"out_request_no":"${target}"}`) },
+            { ...limits, timeoutMillis }
+          )
+        const first = yield* Effect.fork(write("/held"))
+        yield* server.arrived(1)
+        // Both wait for the one connection: one is cancelled by its caller, one runs out of time.
+        const cancelled = yield* Effect.fork(write("/cancelled"))
+        const timedOut = yield* Effect.flip(write("/timed-out", 100))
+        expect(timedOut.reason).toBe("Timeout")
+        yield* Fiber.interrupt(cancelled)
+        held[0]!.end("released")
+        expect((yield* Fiber.join(first)).body).toBe("released")
+        expect((yield* write("/after")).body).toBe("/after")
+        expect(server.seen.map((seen) => seen.url)).toEqual(["/held", "/after"])
+      }))
+
+    it.scopedLive("an idle pooled connection is closed after idleTimeout", () =>
+      Effect.gen(function*() {
+        const server = yield* serve((_, res) => res.end("ok"))
+        const transport = yield* NodeTransport.make({ idleTimeout: "100 millis" })
+        yield* transport.send(get(server.origin, "/"), limits)
+        const socket = server.seen[0]!.socket
+        expect(yield* closesWithin(socket, 50)).toBe(false)
+        expect(yield* closesWithin(socket, 500)).toBe(true)
+      }))
+
+    it.scopedLive("an idleTimeout shorter than a call does not cut the call in flight", () =>
+      Effect.gen(function*() {
+        const server = yield* serve((_, res) => setTimeout(() => res.end("late but whole"), 200))
+        const transport = yield* NodeTransport.make({ idleTimeout: "50 millis" })
+        const response = yield* transport.send(get(server.origin, "/"), limits)
+        expect(response.body).toBe("late but whole")
       }))
   })
 })

@@ -1,0 +1,262 @@
+/**
+ * Every way a WeChat Pay call can fail, as tagged errors you can `catchTag`.
+ *
+ * API errors (one class per documented WeChat code, plus `UnknownApiError`) carry the HTTP `status`, the original
+ * `code`, `message`, optional `detail` and the `requestId` from the `Request-ID` header — quote it to WeChat
+ * support. Transport, response verification, response decoding, request validation and signing failures each
+ * have their own tag, so a forged response can never be mistaken for a network blip.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema";
+const apiFields = {
+    /** HTTP status of the response. */
+    status: Schema.Number,
+    /** WeChat error code as sent, e.g. `PARAM_ERROR`. */
+    code: Schema.String,
+    /** Human readable message from WeChat (its language follows `Accept-Language`). */
+    message: Schema.String,
+    /** WeChat's optional `detail` object (`field`, `value`, `issue`, `location`, `sign_information` …). */
+    detail: Schema.optionalWith(Schema.Unknown, { exact: true }),
+    /** The `Request-ID` response header: what WeChat support asks for. */
+    requestId: Schema.optionalWith(Schema.String, { exact: true })
+};
+/**
+ * `400 PARAM_ERROR`: a parameter is missing or malformed. `detail.field` usually names it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ParamError extends Schema.TaggedError("effect-wechatpay/ParamError")("ParamError", apiFields) {
+    get category() {
+        return "client";
+    }
+}
+/**
+ * `400 INVALID_REQUEST`: well-formed but refused (business rule, state conflict, missing `Accept`/`User-Agent`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidRequest extends Schema.TaggedError("effect-wechatpay/InvalidRequest")("InvalidRequest", apiFields) {
+    get category() {
+        return "client";
+    }
+}
+/**
+ * `401 SIGN_ERROR`: WeChat could not verify the request signature. `signInformation` is what the server
+ * reconstructed (`method`, `url`, `truncated_sign_message` …) — compare it with what you signed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SignError extends Schema.TaggedError("effect-wechatpay/SignError")("SignError", apiFields) {
+    get category() {
+        return "auth";
+    }
+    /** `detail.sign_information` when WeChat sent it. */
+    get signInformation() {
+        const detail = this.detail;
+        return typeof detail === "object" && detail !== null && "sign_information" in detail
+            ? detail.sign_information
+            : undefined;
+    }
+}
+/**
+ * `403 NO_AUTH`: the merchant has no permission for this product or resource.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NoAuth extends Schema.TaggedError("effect-wechatpay/NoAuth")("NoAuth", apiFields) {
+    get category() {
+        return "auth";
+    }
+}
+/**
+ * `404 NOT_FOUND` / `RESOURCE_NOT_EXISTS`: the resource (or the URL) does not exist.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotFound extends Schema.TaggedError("effect-wechatpay/NotFound")("NotFound", apiFields) {
+    get category() {
+        return "client";
+    }
+}
+/**
+ * `429 FREQUENCY_LIMITED` / `RATELIMIT_EXCEEDED`: rate limited; the request was not accepted.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class FrequencyLimited extends Schema.TaggedError("effect-wechatpay/FrequencyLimited")("FrequencyLimited", apiFields) {
+    get category() {
+        return "throttled";
+    }
+}
+/**
+ * `500 SYSTEM_ERROR`: WeChat-side failure; retry with the same parameters (and idempotency key).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SystemError extends Schema.TaggedError("effect-wechatpay/SystemError")("SystemError", apiFields) {
+    get category() {
+        return "retryable";
+    }
+}
+/**
+ * Any error response whose code we do not model (or that had no JSON body: then `code` is `HTTP_<status>`).
+ * Still decoded: status, code, message and `Request-ID` are all there.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnknownApiError extends Schema.TaggedError("effect-wechatpay/UnknownApiError")("UnknownApiError", apiFields) {
+    /** 5xx without a usable body (gateway / overload) is transient; anything else is not known to be. */
+    get category() {
+        return this.status >= 500 && this.code === `HTTP_${this.status}` ? "retryable" : "client";
+    }
+}
+/**
+ * The request did not get a response: connection refused or dropped, DNS, TLS, timeout, or a response body too
+ * large or unreadable. The outcome of a write is unknown — only an idempotent repeat is safe.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TransportError extends Schema.TaggedError("effect-wechatpay/TransportError")("TransportError", {
+    reason: Schema.Literal("Timeout", "Connection", "ResponseBody", "InvalidUrl"),
+    method: Schema.String,
+    url: Schema.String,
+    message: Schema.String
+}) {
+    get category() {
+        return this.reason === "InvalidUrl" ? "client" : "retryable";
+    }
+}
+/**
+ * A 2xx response that failed verification: it must be treated as forged. `reason` says why; `serial` names the
+ * `Wechatpay-Serial` received; `skewSeconds` how far its timestamp was from our clock.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ResponseVerificationError extends Schema.TaggedError("effect-wechatpay/ResponseVerificationError")("ResponseVerificationError", {
+    reason: Schema.Literal("MissingHeader", "UnknownSerial", "InvalidTimestamp", "StaleTimestamp", "InvalidSignature"),
+    message: Schema.String,
+    status: Schema.optionalWith(Schema.Number, { exact: true }),
+    serial: Schema.optionalWith(Schema.String, { exact: true }),
+    skewSeconds: Schema.optionalWith(Schema.Number, { exact: true }),
+    requestId: Schema.optionalWith(Schema.String, { exact: true })
+}) {
+    get category() {
+        return "integrity";
+    }
+}
+/**
+ * A verified 2xx response whose body is not what the endpoint documents (not JSON, or the wrong shape).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ResponseDecodeError extends Schema.TaggedError("effect-wechatpay/ResponseDecodeError")("ResponseDecodeError", {
+    endpoint: Schema.String,
+    status: Schema.Number,
+    message: Schema.String,
+    requestId: Schema.optionalWith(Schema.String, { exact: true })
+}) {
+    get category() {
+        return "integrity";
+    }
+}
+/**
+ * One problem in a request, with the path of the field (e.g. `["balance_information", "balance"]`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ValidationIssue = Schema.Struct({
+    path: Schema.Array(Schema.Union(Schema.String, Schema.Number)),
+    message: Schema.String
+});
+/**
+ * The request breaks a documented rule (required field, length, integer, character set). Nothing was sent.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RequestValidationError extends Schema.TaggedError("effect-wechatpay/RequestValidationError")("RequestValidationError", {
+    endpoint: Schema.String,
+    issues: Schema.Array(ValidationIssue),
+    message: Schema.String
+}) {
+    get category() {
+        return "client";
+    }
+    /** The field names (top level) that failed. */
+    get fields() {
+        return [...new Set(this.issues.map((issue) => issue.path.join(".")))];
+    }
+}
+/**
+ * The signer failed (e.g. a remote KMS/HSM was unreachable). Nothing was sent.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SigningError extends Schema.TaggedError("effect-wechatpay/SigningError")("SigningError", {
+    message: Schema.String
+}) {
+    get category() {
+        return "auth";
+    }
+}
+/**
+ * A layer could not be built: a malformed key, a certificate where a private key belongs, an empty key map, a
+ * plain-http base URL. The message names what is wrong and never echoes key material.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConfigurationError extends Schema.TaggedError("effect-wechatpay/ConfigurationError")("ConfigurationError", {
+    option: Schema.String,
+    message: Schema.String
+}) {
+}
+const byCode = {
+    PARAM_ERROR: ParamError,
+    INVALID_REQUEST: InvalidRequest,
+    SIGN_ERROR: SignError,
+    NO_AUTH: NoAuth,
+    NOT_FOUND: NotFound,
+    RESOURCE_NOT_EXISTS: NotFound,
+    FREQUENCY_LIMITED: FrequencyLimited,
+    RATELIMIT_EXCEEDED: FrequencyLimited,
+    SYSTEM_ERROR: SystemError
+};
+/**
+ * Build the tagged error for an error response. Unknown codes become `UnknownApiError`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromResponse = (fields) => {
+    const Ctor = Object.hasOwn(byCode, fields.code) ? byCode[fields.code] : UnknownApiError;
+    return new Ctor({
+        status: fields.status,
+        code: fields.code,
+        message: fields.message,
+        ...(fields.detail !== undefined ? { detail: fields.detail } : {}),
+        ...(fields.requestId !== undefined ? { requestId: fields.requestId } : {})
+    }, { disableValidation: true });
+};
+/**
+ * The category of any error of this library.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const categoryOf = (error) => error.category;
+//# sourceMappingURL=WechatPayError.js.map

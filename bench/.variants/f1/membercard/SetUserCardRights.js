@@ -1,0 +1,50 @@
+/**
+ * 设置会员权益 — `PATCH /v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights` (204): points and the
+ * rights shown on the member's card.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema";
+import * as Endpoint from "../Endpoint.js";
+import { Guide, Int, optional, OutRequestNo128, UserCardPath } from "./shared.js";
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SetUserCardRightsRequest = Schema.Struct({
+    ...UserCardPath,
+    /** 商户请求单号 (required), string(128): the idempotency key of this write. */
+    out_request_no: OutRequestNo128,
+    /** 变更前的会员积分值 */
+    before_bonus_value: optional(Int),
+    /** 变更后的会员积分值 */
+    bonus_value: optional(Int),
+    /** 会员积分变动值: positive adds, negative subtracts. */
+    add_bonus_value: optional(Int),
+    /** Send a template message about the points change. Default true. */
+    need_inform_bonus: optional(Schema.Boolean),
+    /** 会员价文案, string(8). */
+    member_price_word: optional(Schema.String.pipe(Schema.maxLength(8, { message: () => "member_price_word must be at most 8 characters" }))),
+    /** 发票入口文案, string(6). */
+    fapiao_jump_word: optional(Schema.String.pipe(Schema.maxLength(6, { message: () => "fapiao_jump_word must be at most 6 characters" }))),
+    /** 会员专属咨询 */
+    guide: optional(Guide)
+});
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class SetUserCardRights extends Endpoint.Service()("MemberCard.SetUserCardRights", {
+    method: "PATCH",
+    path: "/v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights",
+    request: SetUserCardRightsRequest,
+    idempotencyKey: "out_request_no",
+    spanAttributes: ["card_id"]
+}) {
+}
+/**
+ * @since 0.1.0
+ * @category accessors
+ */
+export const setUserCardRights = SetUserCardRights.call;
+//# sourceMappingURL=SetUserCardRights.js.map

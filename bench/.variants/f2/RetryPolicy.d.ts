@@ -1,0 +1,86 @@
+/**
+ * Which failures are repeated, on which calls, on what schedule.
+ *
+ * The client only ever consults this for idempotent calls — GETs, and writes that carry an idempotency key
+ * (`out_request_no`, or `out_trade_no` on bonus calls) — and re-sends the very same bytes, signed afresh. By
+ * default it repeats transport failures, `SystemError`, `FrequencyLimited` and body-less 5xx, at most 3 times, with
+ * jittered exponential backoff, within 10 seconds. Provide another policy with `layer`, or none with
+ * `layerDisabled`; `RetryPolicy` is a `Context.Reference`, so it can also be changed for a single call with
+ * `Effect.provideService`.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context";
+import * as Duration from "effect/Duration";
+import * as Layer from "effect/Layer";
+import * as Schedule from "effect/Schedule";
+import type { CallError } from "./WechatPayError.js";
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+    /** Delays between attempts; when it ends, the last error is returned. */
+    readonly schedule: Schedule.Schedule<unknown, CallError>;
+    /** Whether this failure may be repeated at all (the call must also be idempotent). */
+    readonly isRetryable: (error: CallError) => boolean;
+}
+/**
+ * The default rule: repeat what says the request was not processed, or may not have been (`retryable`), and what
+ * was throttled. Never `ParamError`, `InvalidRequest`, `SignError`, `NoAuth`, `NotFound`, verification or
+ * decode failures.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export declare const isTransient: (error: CallError) => boolean;
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+    /** Repeats after the first attempt. Default 3. */
+    readonly maxRetries?: number | undefined;
+    /** First delay; doubles each time, with ±20 % jitter. Default 100 ms. */
+    readonly baseDelay?: Duration.DurationInput | undefined;
+    /** Cap on one delay. Default 2 s. */
+    readonly maxDelay?: Duration.DurationInput | undefined;
+    /** No retry starts after this much time since the first attempt. Default 10 s. */
+    readonly maxElapsed?: Duration.DurationInput | undefined;
+    readonly isRetryable?: ((error: CallError) => boolean) | undefined;
+}
+/**
+ * A bounded, jittered exponential policy.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export declare const make: (options?: Options) => Service;
+/**
+ * Never repeat.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export declare const disabled: Service;
+declare const RetryPolicy_base: Context.ReferenceClass<RetryPolicy, "effect-wechatpay/RetryPolicy", Service>;
+/**
+ * The policy in force; defaults to `make()`.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export declare class RetryPolicy extends RetryPolicy_base {
+}
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export declare const layer: (options?: Options) => Layer.Layer<RetryPolicy>;
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export declare const layerDisabled: Layer.Layer<RetryPolicy>;
+export {};
+//# sourceMappingURL=RetryPolicy.d.ts.map

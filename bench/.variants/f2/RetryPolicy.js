@@ -1,0 +1,65 @@
+/**
+ * Which failures are repeated, on which calls, on what schedule.
+ *
+ * The client only ever consults this for idempotent calls — GETs, and writes that carry an idempotency key
+ * (`out_request_no`, or `out_trade_no` on bonus calls) — and re-sends the very same bytes, signed afresh. By
+ * default it repeats transport failures, `SystemError`, `FrequencyLimited` and body-less 5xx, at most 3 times, with
+ * jittered exponential backoff, within 10 seconds. Provide another policy with `layer`, or none with
+ * `layerDisabled`; `RetryPolicy` is a `Context.Reference`, so it can also be changed for a single call with
+ * `Effect.provideService`.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context";
+import * as Duration from "effect/Duration";
+import * as Layer from "effect/Layer";
+import * as Schedule from "effect/Schedule";
+/**
+ * The default rule: repeat what says the request was not processed, or may not have been (`retryable`), and what
+ * was throttled. Never `ParamError`, `InvalidRequest`, `SignError`, `NoAuth`, `NotFound`, verification or
+ * decode failures.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const isTransient = (error) => error.category === "retryable" || error.category === "throttled";
+/**
+ * A bounded, jittered exponential policy.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options = {}) => {
+    const maxDelay = Duration.decode(options.maxDelay ?? Duration.seconds(2));
+    const schedule = Schedule.exponential(options.baseDelay ?? Duration.millis(100), 2)
+        .pipe(Schedule.modifyDelay((delay) => Duration.min(delay, maxDelay)), Schedule.jittered, Schedule.intersect(Schedule.recurs(options.maxRetries ?? 3)), Schedule.upTo(options.maxElapsed ?? Duration.seconds(10)));
+    return { schedule, isRetryable: options.isRetryable ?? isTransient };
+};
+/**
+ * Never repeat.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const disabled = { schedule: Schedule.stop, isRetryable: () => false };
+/**
+ * The policy in force; defaults to `make()`.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class RetryPolicy extends Context.Reference()("effect-wechatpay/RetryPolicy", {
+    defaultValue: () => make()
+}) {
+}
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options = {}) => Layer.succeed(RetryPolicy, make(options));
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerDisabled = Layer.succeed(RetryPolicy, disabled);
+//# sourceMappingURL=RetryPolicy.js.map

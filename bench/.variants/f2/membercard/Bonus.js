@@ -1,0 +1,45 @@
+/**
+ * The two bonus calls of one order, keyed by `out_trade_no`:
+ * 支付结果页展示会员积分 — `POST …/codes/{code}/bonus/prepare` (show the order's points on the payment result
+ * page) and 设置支付后展示的积分到账 — `POST …/codes/{code}/bonus/commit` (mark those points as credited). Both 204.
+ *
+ * @since 0.1.0
+ */
+import * as Endpoint from "../Endpoint.js";
+import { BonusRequest } from "./shared.js";
+export { 
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
+BonusRequest } from "./shared.js";
+const bonus = (step) => ({
+    method: "POST",
+    path: `/v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/${step}`,
+    request: BonusRequest,
+    idempotencyKey: "out_trade_no",
+    spanAttributes: ["card_id"]
+});
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class PrepareBonus extends Endpoint.Service()("MemberCard.PrepareBonus", bonus("prepare")) {
+}
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class CommitBonus extends Endpoint.Service()("MemberCard.CommitBonus", bonus("commit")) {
+}
+/**
+ * @since 0.1.0
+ * @category accessors
+ */
+export const prepareBonus = PrepareBonus.call;
+/**
+ * @since 0.1.0
+ * @category accessors
+ */
+export const commitBonus = CommitBonus.call;
+//# sourceMappingURL=Bonus.js.map

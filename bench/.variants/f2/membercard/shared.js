@@ -1,0 +1,58 @@
+/**
+ * Schemas shared by the member-card endpoints. Limits are the ones official pages state (see
+ * ../../README.md#validation-rules); rules that only unofficial sources state are deliberately not enforced.
+ */
+import * as Schema from "effect/Schema";
+/** `Schema.optionalWith(S, { exact: true })`: absent is allowed, `undefined` is not. */
+export const optional = (schema) => Schema.optionalWith(schema, { exact: true });
+const boundedString = (field, max) => Schema.String.pipe(Schema.minLength(1, { message: () => `${field} must not be empty` }), Schema.maxLength(max, { message: () => `${field} must be at most ${max} characters` }));
+/**
+ * A path parameter. `.` and `..` are refused: URL normalisation would resolve them away (even percent-encoded) and
+ * the request would land on another endpoint's route.
+ */
+const pathParam = (field, max) => boundedString(field, max).pipe(Schema.filter((s) => s !== "." && s !== "..", { message: () => `${field} cannot be "." or ".."` }));
+/** 会员卡 id (card template id), path parameter, string(32). */
+export const CardId = pathParam("card_id", 32);
+/** 会员卡 code, path parameter, string(32). A dynamic code is accepted when the card uses them. */
+export const Code = pathParam("code", 32);
+/** An integer (JSON number without fraction, within ±2^53). */
+export const Int = Schema.Int.annotations({ message: () => "must be an integer" });
+/** Path parameters of every user-card endpoint. */
+export const UserCardPath = { card_id: CardId, code: Code };
+/**
+ * 商户请求单号 on 修改用户会员卡信息: string(32) of letters, digits and `|`, `_`, `*`, `-` only. The idempotency key
+ * of the write: repeat a write with the same value and the same body.
+ */
+export const OutRequestNo32 = boundedString("out_request_no", 32).pipe(Schema.pattern(/^[A-Za-z0-9|_*-]+$/, {
+    message: () => "out_request_no may contain only letters, digits and the symbols | _ * -"
+}));
+/** 商户请求单号 on 设置会员权益: string(128) (the official page states no character set). */
+export const OutRequestNo128 = boundedString("out_request_no", 128);
+/** 用户会员卡状态. */
+export const UserCardStatus = Schema.Literal("NOT_ACTIVATE", "EFFECTIVE", "EXPIRE", "UNAVAILABLE", "DELETE");
+/** 平台提供的通用开卡信息字段. */
+export const CommonFieldName = Schema.Literal("USER_FORM_FLAG_MOBILE", "USER_FORM_FLAG_SEX", "USER_FORM_FLAG_NAME", "USER_FORM_FLAG_BIRTHDAY", "USER_FORM_FLAG_ADDRESS", "USER_FORM_FLAG_EMAIL", "USER_FORM_FLAG_CITY");
+/** 会员专属咨询 (guide) shown on the card; no official length limits are visible, so none are enforced. */
+export const Guide = Schema.Struct({
+    staff_name: optional(Schema.String),
+    head_image_url: optional(Schema.String),
+    contact_information_name: optional(Schema.String),
+    contact_information_value: optional(Schema.String),
+    phone_number: optional(Schema.String)
+});
+/**
+ * Body of 支付结果页展示会员积分 and 设置支付后展示的积分到账. Direct merchants send `mchid`, partners `sub_mchid`
+ * (the official pages differ by caller type; sending both is accepted).
+ */
+export const BonusRequest = Schema.Struct({
+    ...UserCardPath,
+    /** 商户订单号 of the payment; the idempotency key of the bonus calls. string(32). */
+    out_trade_no: boundedString("out_trade_no", 32),
+    /** 直连商户号 (direct merchants). string(32). */
+    mchid: optional(boundedString("mchid", 32)),
+    /** 子商户号 (partners). string(32). */
+    sub_mchid: optional(boundedString("sub_mchid", 32)),
+    /** Points of this order; a positive integer. */
+    bonus_value: Int.pipe(Schema.positive({ message: () => "bonus_value must be a positive integer" }))
+});
+//# sourceMappingURL=shared.js.map
