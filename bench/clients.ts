@@ -79,6 +79,20 @@ const makeFloorCrypto = async (config: ChildConfig) => {
     return `WECHATPAY2-SHA256-RSA2048 mchid="${mchid}",nonce_str="${nonce}",timestamp="${timestamp}",` +
       `serial_no="${merchantSerial}",signature="${signature}"`
   }
+  /** The same signature on libuv's thread pool (diagnostic: `BENCH_FLOOR_ASYNC_SIGN=1` for floor B). */
+  const authorizationAsync = (method: string, target: string, body: string): Promise<string> => {
+    const timestamp = Math.floor(Date.now() / 1000).toString()
+    const nonce = crypto.randomBytes(16).toString("hex")
+    return new Promise((resolve, reject) =>
+      crypto.sign("sha256", Buffer.from(`${method}\n${target}\n${timestamp}\n${nonce}\n${body}\n`), privateKey, (error, signature) => {
+        if (error !== null) return reject(error)
+        resolve(
+          `WECHATPAY2-SHA256-RSA2048 mchid="${mchid}",nonce_str="${nonce}",timestamp="${timestamp}",` +
+            `serial_no="${merchantSerial}",signature="${signature.toString("base64")}"`
+        )
+      })
+    )
+  }
   /** Throws unless the status is the expected 2xx and the response is fresh and signed by the WeChat Pay key. */
   const check = (
     op: Op,
@@ -104,7 +118,7 @@ const makeFloorCrypto = async (config: ChildConfig) => {
     if (!ok) throw new Error("response signature does not verify")
     if (op.kind === "get") JSON.parse(body)
   }
-  return { authorization, check }
+  return { authorization, authorizationAsync, check }
 }
 
 const fixedHeaders = (config: ChildConfig, authorization: string, hasBody: boolean): Record<string, string> => {
@@ -141,19 +155,25 @@ const makeFloorFetch = async (config: ChildConfig): Promise<Constructed> => {
 
 const makeFloorHttp = async (config: ChildConfig): Promise<Constructed> => {
   const http = await import("node:http")
-  const { authorization, check } = await makeFloorCrypto(config)
+  const { authorization, authorizationAsync, check } = await makeFloorCrypto(config)
+  const asyncSign = process.env["BENCH_FLOOR_ASYNC_SIGN"] === "1"
   const agent = new http.Agent({ keepAlive: true })
   const url = new URL(config.baseUrl)
   const host = url.hostname
   const port = Number(url.port)
-  const call = (op: Op): Promise<void> =>
+  const call = (op: Op): Promise<void> => {
+    const path = opPath(op)
+    const method = opMethod(op)
+    const fields = opBody(op, config.mchid)
+    const body = fields === undefined ? undefined : JSON.stringify(fields)
+    return asyncSign
+      ? authorizationAsync(method, path, body ?? "").then((auth) => send(op, path, method, body, auth))
+      : send(op, path, method, body, authorization(method, path, body ?? ""))
+  }
+  const send = (op: Op, path: string, method: string, body: string | undefined, auth: string): Promise<void> =>
     new Promise<void>((resolve, reject) => {
-      const path = opPath(op)
-      const method = opMethod(op)
-      const fields = opBody(op, config.mchid)
-      const body = fields === undefined ? undefined : JSON.stringify(fields)
       const request = http.request(
-        { host, port, method, path, agent, headers: fixedHeaders(config, authorization(method, path, body ?? ""), body !== undefined) },
+        { host, port, method, path, agent, headers: fixedHeaders(config, auth, body !== undefined) },
         (response) => {
           const chunks: Array<Buffer> = []
           response.on("data", (chunk: Buffer) => chunks.push(chunk))

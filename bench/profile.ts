@@ -79,12 +79,13 @@ for (const [fn, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)
 if (filter !== undefined) {
   // Inclusive time: a sample counts once for every distinct matching function on its stack.
   const inclusive = new Map<string, number>()
+  const pattern = new RegExp(filter)
   for (const [id, us] of selfUs) {
     const seen = new Set<string>()
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const n = byId.get(cur)!
       const key = fnKey(n)
-      if (!seen.has(key) && key.includes(filter)) {
+      if (!seen.has(key) && pattern.test(key)) {
         seen.add(key)
         inclusive.set(key, (inclusive.get(key) ?? 0) + us)
       }

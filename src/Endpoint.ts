@@ -140,22 +140,23 @@ export function make<I extends object, A, AE>(
     }
     const validated = validate(input)
     if (Either.isLeft(validated)) {
-      return Effect.withSpan(Effect.fail(validationError(name, validated.left)), name, spanOptions(attributes))
+      return Effect.useSpan(name, spanOptions(attributes), () => Effect.fail(validationError(name, validated.left)))
     }
     const value = validated.right as Record<string, unknown>
     const wire = encode(value)
     const idempotent = method === "GET" ||
       (definition.idempotencyKey !== undefined && value[definition.idempotencyKey] !== undefined)
-    const program = Effect.flatMap(
-      client.execute({ endpoint: name, method, path: wire.path, body: wire.body, idempotent }),
-      (response): Effect.Effect<A | void, JsonError> => {
-        const result = decodeResponse === undefined ? Effect.void : decodeBody(response)
-        return response.requestId === undefined
-          ? result
-          : Effect.zipRight(Effect.annotateCurrentSpan("wechatpay.request_id", response.requestId), result)
-      }
-    )
-    return Effect.withSpan(program, name, spanOptions(attributes))
+    // `useSpan`, not `withSpan`: the span is opened, recorded and ended, but not installed as the current span of
+    // the call's own steps, which saves a context and fiber-ref copy per call (~20 µs of JS time, bench/README.md).
+    // It is the caller's child either way; the library's internals open no spans of their own.
+    return Effect.useSpan(name, spanOptions(attributes), (span) =>
+      Effect.flatMap(
+        client.execute({ endpoint: name, method, path: wire.path, body: wire.body, idempotent }),
+        (response): Effect.Effect<A | void, JsonError> => {
+          if (response.requestId !== undefined) span.attribute("wechatpay.request_id", response.requestId)
+          return decodeResponse === undefined ? Effect.void : decodeBody(response)
+        }
+      ))
   }
 
   function decodeBody(response: ApiResponse): Effect.Effect<A, ResponseDecodeError> {

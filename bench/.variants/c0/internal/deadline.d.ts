@@ -1,0 +1,13 @@
+/**
+ * A per-attempt deadline for effects the library does not write itself (an `HttpClient` round trip).
+ *
+ * `Effect.timeoutFail` races the effect against an Effect `sleep`: two forked fibers and a scheduled clock task per
+ * call. This runs the effect in one forked fiber and arms one native timer; the first of "fiber done" and "timer
+ * fired" settles the call, and the loser is cleared (timer) or interrupted (fiber). Measured on the fetch column of
+ * the benchmark it saves ~100 µs of JS-thread time per call (bench/README.md).
+ *
+ * The timer is wall-clock time (`setTimeout`), not Effect's `Clock`: a network deadline is about the real world.
+ */
+import * as Effect from "effect/Effect";
+export declare const deadline: <A, E, R, E2>(effect: Effect.Effect<A, E, R>, millis: number, onTimeout: () => E2) => Effect.Effect<A, E | E2, R>;
+//# sourceMappingURL=deadline.d.ts.map

@@ -1,0 +1,169 @@
+/**
+ * `Transport` straight on node:http / node:https with keep-alive agents: the fast path on Node.
+ *
+ * One attempt is one `Effect.async`: the request is written with the signed target and bytes as given (Node sends
+ * `path` verbatim and refuses characters that would need escaping, which become `InvalidUrl`), the body is counted
+ * as it arrives and refused past the limit, and one timer covers connect → last byte. Interrupting the call, a
+ * timeout or an oversized body destroys the socket, so a half-read connection never returns to the pool.
+ *
+ * ```ts
+ * const WechatPayLive = WechatPay.layerWith(options).pipe(Layer.provide(NodeTransport.layer()))
+ * // or simply: WechatPay.layerNode(options)
+ * ```
+ *
+ * @since 0.2.0
+ */
+import { Buffer } from "node:buffer";
+import * as Http from "node:http";
+import * as Https from "node:https";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
+import { Transport } from "./Transport.js";
+import { TransportError } from "./WechatPayError.js";
+const failure = (request, reason, message) => new TransportError({ reason, method: request.method, url: request.origin + request.target, message });
+/** Node joins repeated headers with ", " except `set-cookie` (an array); make every value a string. */
+const flatten = (headers) => {
+    for (const name in headers) {
+        if (typeof headers[name] !== "string") {
+            const out = {};
+            for (const key in headers) {
+                const value = headers[key];
+                if (value !== undefined)
+                    out[key] = typeof value === "string" ? value : value.join(", ");
+            }
+            return out;
+        }
+    }
+    return headers;
+};
+/**
+ * Build the transport. Its agents (and their pooled connections) are closed when the scope closes.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = (options = {}) => Effect.map(Effect.acquireRelease(Effect.sync(() => {
+    const common = {
+        keepAlive: true,
+        scheduling: "lifo",
+        timeout: Duration.toMillis(Duration.decode(options.idleTimeout ?? Duration.seconds(15))),
+        ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets })
+    };
+    return { http: new Http.Agent(common), https: new Https.Agent({ ...common, ...options.tls }) };
+}), (agents) => Effect.sync(() => {
+    agents.http.destroy();
+    agents.https.destroy();
+})), (agents) => {
+    const origins = new Map();
+    const resolve = (origin) => {
+        if (origins.has(origin))
+            return origins.get(origin);
+        let resolved;
+        try {
+            const url = new URL(origin);
+            const secure = url.protocol === "https:";
+            if (secure || url.protocol === "http:") {
+                resolved = {
+                    request: secure ? Https.request : Http.request,
+                    agent: secure ? agents.https : agents.http,
+                    hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
+                    port: url.port === "" ? undefined : Number(url.port)
+                };
+            }
+        }
+        catch {
+            resolved = undefined;
+        }
+        if (origins.size < 64)
+            origins.set(origin, resolved);
+        return resolved;
+    };
+    const send = (request, limits) => Effect.async((resume) => {
+        const origin = resolve(request.origin);
+        // A request-target is visible ASCII (RFC 9112). Node would write Latin-1 characters as single raw bytes
+        // (not the UTF-8 that was signed) and DEL verbatim, so refuse anything else here.
+        if (origin === undefined || !/^\/[\x21-\x7e]*$/.test(request.target)) {
+            resume(Effect.fail(failure(request, "InvalidUrl", "Invalid request URL.")));
+            return;
+        }
+        const max = limits.maxResponseBytes;
+        let done = false;
+        let req;
+        try {
+            req = origin.request({
+                agent: origin.agent,
+                hostname: origin.hostname,
+                port: origin.port,
+                method: request.method,
+                path: request.target,
+                headers: request.headers
+            });
+        }
+        catch (e) {
+            // Second line of defence: Node's own refusal of characters it would have to escape.
+            resume(Effect.fail(failure(request, "InvalidUrl", `Invalid request URL (${e.message}).`)));
+            return;
+        }
+        const fail = (reason, message) => {
+            if (done)
+                return;
+            done = true;
+            clearTimeout(timer);
+            req.destroy();
+            resume(Effect.fail(failure(request, reason, message)));
+        };
+        const timer = setTimeout(() => fail("Timeout", `No complete response within ${limits.timeoutMillis} ms.`), limits.timeoutMillis);
+        req.on("error", (e) => fail("Connection", e.message));
+        req.on("response", (res) => {
+            const status = res.statusCode ?? 0;
+            const responseHeaders = flatten(res.headers);
+            const declared = responseHeaders["content-length"];
+            if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > max) {
+                fail("ResponseBody", `Response body larger than ${max} bytes refused.`);
+                return;
+            }
+            const chunks = [];
+            let size = 0;
+            res.on("data", (chunk) => {
+                size += chunk.length;
+                if (size > max)
+                    fail("ResponseBody", `Response body larger than ${max} bytes refused.`);
+                else
+                    chunks.push(chunk);
+            });
+            res.on("error", (e) => fail("ResponseBody", `Response body could not be read (${e.message}).`));
+            res.on("close", () => {
+                if (!res.complete)
+                    fail("ResponseBody", "The connection closed before the whole body arrived.");
+            });
+            res.on("end", () => {
+                if (done)
+                    return;
+                done = true;
+                clearTimeout(timer);
+                const body = chunks.length === 0
+                    ? ""
+                    : chunks.length === 1
+                        ? chunks[0].toString("utf8")
+                        : Buffer.concat(chunks, size).toString("utf8");
+                resume(Effect.succeed({ status, headers: responseHeaders, body }));
+            });
+        });
+        req.end(request.body);
+        return Effect.sync(() => {
+            if (done)
+                return;
+            done = true;
+            clearTimeout(timer);
+            req.destroy();
+        });
+    });
+    return { send };
+});
+/**
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = (options = {}) => Layer.scoped(Transport, make(options));
+//# sourceMappingURL=NodeTransport.js.map
