@@ -721,7 +721,13 @@ export const serve = (
               return
             }
             if (res.destroyed) return
-            res.writeHead(result.status, result.headers).end(result.body === "" ? undefined : result.body)
+            // With a length, as WeChat answers; without one, Node would send the body chunked.
+            const body = result.body === "" ? undefined : Buffer.from(result.body, "utf8")
+            // (A 204 carries no Content-Length at all.)
+            res.writeHead(
+              result.status,
+              result.status === 204 ? result.headers : { ...result.headers, "content-length": String(body?.byteLength ?? 0) }
+            ).end(body)
           }, () => req.socket.destroy())
         })
       })
