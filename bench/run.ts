@@ -90,7 +90,7 @@ const build = () => {
 
 const transpile = () => {
   mkdirSync(buildDir, { recursive: true })
-  writeFileSync(join(benchDir, ".gitignore"), ".build/\nresults/profiles/\n")
+  writeFileSync(join(benchDir, ".gitignore"), ".build/\n.variants/\nresults/profiles/\n")
   for (const name of ["common", "clients", "effect-client", "column", "coldstart", "server"]) {
     const source = readFileSync(join(benchDir, `${name}.ts`), "utf8")
     const output = ts.transpileModule(source, {
