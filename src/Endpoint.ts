@@ -149,14 +149,20 @@ export function make<I extends object, A, AE>(
     // `useSpan`, not `withSpan`: the span is opened, recorded and ended, but not installed as the current span of
     // the call's own steps, which saves a context and fiber-ref copy per call (~20 µs of JS time, bench/README.md).
     // It is the caller's child either way; the library's internals open no spans of their own.
+    // The Request-ID is what WeChat support asks for: record it on success and on every API error that has one.
     return Effect.useSpan(name, spanOptions(attributes), (span) =>
-      Effect.flatMap(
-        client.execute({ endpoint: name, method, path: wire.path, body: wire.body, idempotent }),
-        (response): Effect.Effect<A | void, JsonError> => {
+      Effect.matchEffect(client.execute({ endpoint: name, method, path: wire.path, body: wire.body, idempotent }), {
+        onFailure: (error): Effect.Effect<never, JsonError> => {
+          if ("requestId" in error && error.requestId !== undefined) {
+            span.attribute("wechatpay.request_id", error.requestId)
+          }
+          return Effect.fail(error)
+        },
+        onSuccess: (response): Effect.Effect<A | void, JsonError> => {
           if (response.requestId !== undefined) span.attribute("wechatpay.request_id", response.requestId)
           return decodeResponse === undefined ? Effect.void : decodeBody(response)
         }
-      ))
+      }))
   }
 
   function decodeBody(response: ApiResponse): Effect.Effect<A, ResponseDecodeError> {
