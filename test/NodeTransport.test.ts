@@ -17,6 +17,7 @@ import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
 import { NodeTransport, TransportError } from "../src/index.js"
 import { Transport, type Limits, type WireRequest } from "../src/Transport.js"
+import { listenLoopback } from "./support.js"
 
 /** One request as the server saw it. */
 interface Seen {
@@ -72,17 +73,7 @@ const serve = (handler: Handler): Effect.Effect<Loopback, never, Scope.Scope> =>
       sockets.add(socket)
       socket.on("close", () => sockets.delete(socket))
     })
-    yield* Effect.acquireRelease(
-      Effect.async<void>((resume) => {
-        server.listen(0, "127.0.0.1", () => resume(Effect.void))
-      }),
-      () =>
-        Effect.async<void>((resume) => {
-          server.close(() => resume(Effect.void))
-          server.closeAllConnections()
-        })
-    )
-    const port = (server.address() as Net.AddressInfo).port
+    const origin = yield* listenLoopback(server)
     const arrived = (n: number): Effect.Effect<Seen> =>
       Effect.async<Seen>((resume) => {
         const check = () => {
@@ -93,8 +84,8 @@ const serve = (handler: Handler): Effect.Effect<Loopback, never, Scope.Scope> =>
         check()
       })
     return {
-      origin: `http://127.0.0.1:${port}`,
-      port,
+      origin,
+      port: Number(new URL(origin).port),
       seen,
       connections: () => connections,
       open: () => sockets.size,

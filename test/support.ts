@@ -1,4 +1,8 @@
 /** Shared fixtures of the test suites (not a test file). */
+import type * as Http from "node:http"
+import type * as Net from "node:net"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import type { Emulator } from "../src/testing/index.js"
 
 /** The card template id of the WeChat docs' examples. */
@@ -16,3 +20,22 @@ export const endpoints: ReadonlyArray<Emulator.EndpointName> = [
   "PrepareBonus",
   "CommitBonus"
 ]
+
+/**
+ * Listen on 127.0.0.1 (a free port) for the life of the scope; on close, drop every connection and wait for the
+ * server to stop. Returns the origin, e.g. `http://127.0.0.1:40123`.
+ */
+export const listenLoopback = (server: Http.Server): Effect.Effect<string, never, Scope.Scope> =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.async<void>((resume) => {
+        server.listen(0, "127.0.0.1", () => resume(Effect.void))
+      }),
+      () =>
+        Effect.async<void>((resume) => {
+          server.close(() => resume(Effect.void))
+          server.closeAllConnections()
+        })
+    ),
+    () => `http://127.0.0.1:${(server.address() as Net.AddressInfo).port}`
+  )

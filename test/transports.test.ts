@@ -36,7 +36,7 @@ import {
 } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import type { Limits, WireRequest } from "../src/Transport.js"
-import { card_id, fresh } from "./support.js"
+import { card_id, fresh, listenLoopback } from "./support.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // (a) the same story on both transports
@@ -49,26 +49,20 @@ const story = Effect.gen(function*() {
   const emulator = yield* Emulator.Emulator
   emulator.putCard({ card_id, code, openid: "oStoryOpenid0001", balance: 888, bonus_value: 500, level: "银卡" })
   const before = yield* MemberCard.getUserCard({ card_id, code })
-  const rights = yield* MemberCard.setUserCardRights({
+  const grant = {
     card_id,
     code,
     out_request_no: "pts-20261125-0001",
     before_bonus_value: 500,
     bonus_value: 600,
     add_bonus_value: 100
-  })
+  }
+  const rights = yield* MemberCard.setUserCardRights(grant)
   const order = { card_id, code, out_trade_no: "T20261125001", mchid: emulator.mchid, bonus_value: 30 }
   const prepared = yield* MemberCard.prepareBonus(order)
   const committed = yield* MemberCard.commitBonus(order)
   // The same write again: answered, not applied twice.
-  const repeated = yield* MemberCard.setUserCardRights({
-    card_id,
-    code,
-    out_request_no: "pts-20261125-0001",
-    before_bonus_value: 500,
-    bonus_value: 600,
-    add_bonus_value: 100
-  })
+  const repeated = yield* MemberCard.setUserCardRights(grant)
   const after = yield* MemberCard.getUserCard({ card_id, code })
   const wrong = yield* Effect.flip(MemberCard.getUserCard({ card_id, code: "000000000000" }))
   return {
@@ -292,17 +286,7 @@ describe("HttpClientTransport", () => {
         const sockets: Array<Net.Socket> = []
         const server = Http.createServer(() => {})
         server.on("connection", (socket: Net.Socket) => sockets.push(socket))
-        yield* Effect.acquireRelease(
-          Effect.async<void>((resume) => {
-            server.listen(0, "127.0.0.1", () => resume(Effect.void))
-          }),
-          () =>
-            Effect.async<void>((resume) => {
-              server.close(() => resume(Effect.void))
-              server.closeAllConnections()
-            })
-        )
-        const serverOrigin = `http://127.0.0.1:${(server.address() as Net.AddressInfo).port}`
+        const serverOrigin = yield* listenLoopback(server)
         const fetchClient = yield* Effect.provide(HttpClient.HttpClient, FetchHttpClient.layer)
         const started = Date.now()
         const error = yield* flipWithin2s(
@@ -455,32 +439,40 @@ layer(EmulatorOnLoopback, { excludeTestServices: true })("the one-line layers on
       return { count, client }
     }
 
-    it.effect("WechatPay.layer sends through the HttpClient it is given, and the call is verified and decoded", () =>
-      Effect.gen(function*() {
-        const { options } = yield* optionsFor
-        const fetch = countedFetch()
-        yield* readCardThrough(WechatPay.layer(options).pipe(Layer.provide(fetch.client)))
-        expect(fetch.count.requests).toBe(1)
-      }))
+    // Each one-line setup, with the count of requests its HttpClient saw (undefined: NodeTransport, no HttpClient).
+    const setups = [
+      {
+        name: "WechatPay.layer (FetchHttpClient)",
+        make: (options: WechatPay.Options) => {
+          const fetch = countedFetch()
+          return { layer: WechatPay.layer(options).pipe(Layer.provide(fetch.client)), requests: () => fetch.count.requests }
+        }
+      },
+      {
+        name: "WechatPay.layerWith + NodeTransport.layer()",
+        make: (options: WechatPay.Options) => ({
+          layer: WechatPay.layerWith(options).pipe(Layer.provide(NodeTransport.layer())),
+          requests: () => undefined
+        })
+      }
+    ]
 
-    it.effect("WechatPay.layerWith + NodeTransport.layer(): the call is verified and decoded", () =>
-      Effect.gen(function*() {
-        const { options } = yield* optionsFor
-        yield* readCardThrough(WechatPay.layerWith(options).pipe(Layer.provide(NodeTransport.layer())))
-      }))
+    for (const setup of setups) {
+      it.effect(`${setup.name}: the call goes through it, verified and decoded`, () =>
+        Effect.gen(function*() {
+          const { options } = yield* optionsFor
+          const built = setup.make(options)
+          yield* readCardThrough(built.layer)
+          expect(built.requests() ?? 1).toBe(1)
+        }))
 
-    it.effect("a forged response over WechatPay.layer (fetch) → ResponseVerificationError, not retried", () =>
-      Effect.gen(function*() {
-        const { options } = yield* optionsFor
-        const fetch = countedFetch()
-        yield* forgedThrough(WechatPay.layer(options).pipe(Layer.provide(fetch.client)))
-        expect(fetch.count.requests).toBe(1)
-      }))
-
-    it.effect("a forged response over WechatPay.layerWith + NodeTransport → ResponseVerificationError, not retried", () =>
-      Effect.gen(function*() {
-        const { options } = yield* optionsFor
-        yield* forgedThrough(WechatPay.layerWith(options).pipe(Layer.provide(NodeTransport.layer())))
-      }))
+      it.effect(`${setup.name}: a forged response → ResponseVerificationError, not retried`, () =>
+        Effect.gen(function*() {
+          const { options } = yield* optionsFor
+          const built = setup.make(options)
+          yield* forgedThrough(built.layer)
+          expect(built.requests() ?? 1).toBe(1)
+        }))
+    }
   })
 })
