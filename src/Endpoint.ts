@@ -62,6 +62,10 @@ export interface Definition<I extends object> {
   readonly spanAttributes?: ReadonlyArray<keyof I & string>
 }
 
+/** `encodeURIComponent` plus `!'()*`, which URL parsers may rewrite in a query (a rewritten target is unsigned). */
+const rfc3986 = (value: string): string =>
+  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+
 type Segment = { readonly literal: string } | { readonly param: string }
 
 const compilePath = (template: string): ReadonlyArray<Segment> =>
@@ -129,7 +133,7 @@ export function make<I extends object, A, AE>(
     }
     if (hasBody) return { path, body: JSON.stringify(rest) }
     if (restSize === 0) return { path, body: undefined }
-    const query = Object.entries(rest).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+    const query = Object.entries(rest).map(([k, v]) => `${rfc3986(k)}=${rfc3986(String(v))}`)
     return { path: `${path}?${query.join("&")}`, body: undefined }
   }
 

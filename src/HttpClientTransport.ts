@@ -1,6 +1,6 @@
 /**
  * `Transport` over any `@effect/platform` `HttpClient` (`FetchHttpClient`, `NodeHttpClient`, undici, a test
- * double). Portable: it runs wherever the `HttpClient` does. `WechatPay.layer` uses it.
+ * double): the HTTP stack of your choice (proxies, instrumentation, a shared client). `WechatPay.layer` uses it.
  *
  * @since 0.2.0
  */
@@ -35,7 +35,11 @@ const readBody = (
   if (response.status === 204 || response.status === 205) return Effect.succeed("")
   const length = headers["content-length"]
   if (length !== undefined && /^\d+$/.test(length)) {
-    return Number(length) > maxResponseBytes ? Effect.fail(tooLarge()) : Effect.mapError(response.text, unreadable)
+    // Too large: abort the body unread (taking nothing from its stream ends it and aborts the request), so the
+    // connection is not held until garbage collection.
+    return Number(length) > maxResponseBytes
+      ? Effect.zipRight(Effect.ignore(Stream.runDrain(Stream.take(response.stream, 0))), Effect.fail(tooLarge()))
+      : Effect.mapError(response.text, unreadable)
   }
   // No (usable) Content-Length: count the bytes as they arrive and stop at the limit.
   return response.stream.pipe(

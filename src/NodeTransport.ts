@@ -30,13 +30,23 @@ export interface Options {
   /** Most connections open at once per host. Default: unbounded (one per call in flight). */
   readonly maxSockets?: number | undefined
   /**
-   * How long an idle pooled connection is kept. Default 15 s. (A server's `Keep-Alive: timeout=…` hint, when
-   * shorter, wins.)
+   * How long an idle pooled connection is kept. Default 4 s: well inside WeChat's 8 s keep-alive, so a request is
+   * never written onto a connection the server is closing. (A server's `Keep-Alive: timeout=…` hint, when shorter,
+   * wins.)
    */
   readonly idleTimeout?: Duration.DurationInput | undefined
   /** Extra TLS options for https, e.g. `ca` for a private CA in a test environment. */
   readonly tls?: Pick<Https.AgentOptions, "ca" | "servername" | "minVersion"> | undefined
 }
+
+/**
+ * How long an idle pooled connection is kept unless `idleTimeout` says otherwise: well inside WeChat's 8 s
+ * keep-alive.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const defaultIdleTimeout: Duration.Duration = Duration.seconds(4)
 
 interface Origin {
   readonly request: typeof Http.request
@@ -76,7 +86,7 @@ export const make = (options: Options = {}) =>
         const common = {
           keepAlive: true,
           scheduling: "lifo" as const,
-          timeout: Duration.toMillis(Duration.decode(options.idleTimeout ?? Duration.seconds(15))),
+          timeout: Duration.toMillis(Duration.decode(options.idleTimeout ?? defaultIdleTimeout)),
           ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets })
         }
         return { http: new Http.Agent(common), https: new Https.Agent({ ...common, ...options.tls }) }

@@ -49,7 +49,10 @@ export interface Options {
   readonly baseDelay?: Duration.DurationInput | undefined
   /** Cap on one delay. Default 2 s. */
   readonly maxDelay?: Duration.DurationInput | undefined
-  /** No retry starts after this much time since the first attempt. Default 10 s. */
+  /**
+   * No retry starts after this much time, counted from the first failed attempt (so a call can last up to about
+   * this plus `maxRetries + 1` attempt timeouts). Default 10 s.
+   */
   readonly maxElapsed?: Duration.DurationInput | undefined
   readonly isRetryable?: ((error: CallError) => boolean) | undefined
 }

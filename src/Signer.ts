@@ -22,6 +22,12 @@ import { ConfigurationError, SigningError } from "./WechatPayError.js"
 export interface Service {
   /** Sign the UTF-8 bytes of `message`; return the standard Base64 signature. */
   readonly sign: (message: string) => Effect.Effect<string, SigningError>
+  /**
+   * `true` for a signer that only computes locally and always completes (the built-in one). Any other signer —
+   * a KMS, an HSM, anything remote — runs under the attempt's `timeout`, and one that does not answer fails the
+   * attempt with a retryable `TransportError` (reason `Timeout`).
+   */
+  readonly local?: boolean | undefined
 }
 
 /**
@@ -71,12 +77,13 @@ export const makeRsa = (options: {
   readonly privateKey: Redacted.Redacted<string>
 }): Effect.Effect<Service, ConfigurationError> =>
   Effect.map(Effect.suspend(() => importKey(Redacted.value(options.privateKey))), (key): Service => ({
+    local: true,
     sign: (message) =>
       Effect.async<string, SigningError>((resume) => {
         const failed = () => resume(Effect.fail(new SigningError({ message: "RSA signing failed" })))
         try {
           Crypto.sign("sha256", Buffer.from(message, "utf8"), key, (error, signature) => {
-            if (error === null) resume(Effect.succeed(signature.toString("base64")))
+            if (error == null) resume(Effect.succeed(signature.toString("base64")))
             else failed()
           })
         } catch {

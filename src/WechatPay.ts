@@ -1,6 +1,7 @@
 /**
  * One-line setup: the client with the in-memory RSA signer and the public-key verifier, on
- * - `layer`: any `@effect/platform` `HttpClient` you provide (e.g. `FetchHttpClient.layer`): portable;
+ * - `layer`: any `@effect/platform` `HttpClient` you provide (e.g. `FetchHttpClient.layer`), when you want your
+ *   own HTTP stack;
  * - `layerNode`: the built-in node:http transport (`NodeTransport`): nothing else to provide, and the fastest on
  *   Node (see bench/README.md);
  * - `layerWith`: a `Transport` you provide.

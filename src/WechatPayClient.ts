@@ -11,12 +11,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
+import { deadline } from "./internal/deadline.js"
 import * as Protocol from "./internal/protocol.js"
 import { RetryPolicy } from "./RetryPolicy.js"
 import { Signer } from "./Signer.js"
 import { type Limits, Transport, type WireResponse } from "./Transport.js"
 import { Verifier } from "./Verifier.js"
-import { type CallError, ConfigurationError, fromResponse } from "./WechatPayError.js"
+import { type CallError, ConfigurationError, fromResponse, TransportError } from "./WechatPayError.js"
 
 /**
  * @since 0.1.0
@@ -122,6 +123,9 @@ export const defaultUserAgent = `effect-wechatpay/0.1.0 (${
   typeof process !== "undefined" && process.versions?.node ? `node/${process.versions.node}` : "js"
 })`
 
+/** The longest timer `setTimeout` honours (2³¹−1 ms, ~24.8 days). */
+const maxTimeoutMillis = 2_147_483_647
+
 const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"])
 
 interface Base {
@@ -204,19 +208,32 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     : yield* checkBaseUrl("backupBaseUrl", options.backupBaseUrl)
   yield* checkId("mchid", options.mchid, /^[0-9]{1,32}$/)
   yield* checkId("merchantSerialNumber", options.merchantSerialNumber, /^[0-9A-Fa-f]{1,64}$/)
+  const timeoutMillis = Math.round(Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(10))))
+  // A timer longer than 2³¹−1 ms would fire at once (Node, browsers): refuse it rather than time out every call.
+  if (!(timeoutMillis >= 1 && timeoutMillis <= maxTimeoutMillis)) {
+    return yield* Effect.fail(
+      new ConfigurationError({ option: "timeout", message: "timeout must be between 1 ms and 24 days." })
+    )
+  }
+  const userAgent = options.userAgent ?? defaultUserAgent
+  if (!/^[\x20-\x7e]+$/.test(userAgent)) {
+    return yield* Effect.fail(
+      new ConfigurationError({ option: "userAgent", message: "userAgent must be printable ASCII on one line." })
+    )
+  }
   const transport = yield* Transport
   const signer = yield* Signer
   const verifier = yield* Verifier
-  const limits: Limits = {
-    timeoutMillis: Math.max(1, Math.round(Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(10))))),
-    maxResponseBytes: options.maxResponseBytes ?? 1024 * 1024
-  }
+  const limits: Limits = { timeoutMillis, maxResponseBytes: options.maxResponseBytes ?? 1024 * 1024 }
   const mchid = options.mchid
   const serial = options.merchantSerialNumber
 
   const fixedHeaders: Record<string, string> = {
     accept: "application/json",
-    "user-agent": options.userAgent ?? defaultUserAgent
+    // No compression: `maxResponseBytes` then bounds the bytes as they arrive and as they are verified (fetch would
+    // otherwise ask for gzip/br and inflate a small body into a large one behind the limit's back).
+    "accept-encoding": "identity",
+    "user-agent": userAgent
   }
   if (verifier.serial !== undefined) fixedHeaders["wechatpay-serial"] = verifier.serial
   const jsonHeaders: Record<string, string> = { ...fixedHeaders, "content-type": "application/json" }
@@ -228,6 +245,21 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     return Effect.as(verifier.verify({ headers, body, requestId, status }), { status, headers, body, requestId })
   }
 
+  // The built-in signer is local CPU work that always completes; any other signer (a KMS, an HSM) gets the
+  // attempt's deadline too, so a signer that hangs fails the attempt with a (retryable) Timeout instead of hanging.
+  const sign = (request: ApiRequest, base: Base, message: string): Effect.Effect<string, CallError> =>
+    signer.local === true ? signer.sign(message) : deadline(
+      signer.sign(message),
+      limits.timeoutMillis,
+      () =>
+        new TransportError({
+          reason: "Timeout",
+          method: request.method,
+          url: base.origin + base.prefix + request.path,
+          message: `The signer did not answer within ${limits.timeoutMillis} ms.`
+        })
+    )
+
   const attempt = (
     request: ApiRequest,
     base: Base,
@@ -238,7 +270,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       const timestamp = Protocol.unixSeconds(now)
       const nonce = Protocol.nonce()
       return Effect.flatMap(
-        signer.sign(Protocol.requestMessage(request.method, target, timestamp, nonce, request.body ?? "")),
+        sign(request, base, Protocol.requestMessage(request.method, target, timestamp, nonce, request.body ?? "")),
         (signature) => {
           const headers = { ...(bodyBytes === undefined ? fixedHeaders : jsonHeaders) }
           headers["authorization"] = Protocol.authorization({ mchid, nonce, timestamp, serial, signature })
@@ -261,8 +293,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       let base = primary
       let attempts = 1
       const onFailure = (driver: Schedule.ScheduleDriver<unknown, CallError>) =>
-      (error: CallError): Effect.Effect<ApiResponse, CallError> => {
-        if (!policy.isRetryable(error)) return Effect.fail(error)
+      (error: CallError): Effect.Effect<ApiResponse, CallError> =>
+        policy.isRetryable(error) ? retry(driver, error) : Effect.fail(error)
+      const retry = (driver: Schedule.ScheduleDriver<unknown, CallError>, error: CallError) => {
         if (backup !== undefined && error._tag === "TransportError") base = backup
         return Effect.logDebug("effect-wechatpay: attempt failed").pipe(
           Effect.annotateLogs({
@@ -282,7 +315,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         first,
         (error) =>
           policy.isRetryable(error)
-            ? Effect.flatMap(Schedule.driver(policy.schedule), (driver) => onFailure(driver)(error))
+            ? Effect.flatMap(Schedule.driver(policy.schedule), (driver) => retry(driver, error))
             : Effect.fail(error)
       )
     })

@@ -16,7 +16,9 @@ export const deadline = <A, E, R, E2>(
   millis: number,
   onTimeout: () => E2
 ): Effect.Effect<A, E | E2, R> =>
-  Effect.flatMap(Effect.fork(effect), (fiber) =>
+  // `interruptible`: the child must stop when the timer fires even if the caller runs uninterruptibly (it inherits
+  // the caller's runtime flags), or a timed-out request would keep running beside its retry.
+  Effect.flatMap(Effect.fork(Effect.interruptible(effect)), (fiber) =>
     Effect.async<A, E | E2>((resume) => {
       let settled = false
       const timer = setTimeout(() => {
