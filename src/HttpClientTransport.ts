@@ -34,14 +34,21 @@ const readBody = (
   // 204/205 carry no body (and often no Content-Length): skip the streaming path, which costs ~200 µs a call.
   if (response.status === 204 || response.status === 205) return Effect.succeed("")
   const length = headers["content-length"]
+  // Content-Length counts bytes on the wire: with a content-encoding (a server ignoring our `identity`, and a client
+  // such as fetch inflating it) the body can be far larger, so only an unencoded length is trusted to bound it.
+  const encoded = (headers["content-encoding"] ?? "identity").toLowerCase() !== "identity"
   if (length !== undefined && /^\d+$/.test(length)) {
-    // Too large: abort the body unread (taking nothing from its stream ends it and aborts the request), so the
-    // connection is not held until garbage collection.
-    return Number(length) > maxResponseBytes
-      ? Effect.zipRight(Effect.ignore(Stream.runDrain(Stream.take(response.stream, 0))), Effect.fail(tooLarge()))
-      : Effect.mapError(response.text, unreadable)
+    if (Number(length) > maxResponseBytes) {
+      // Abort the body unread: starting its stream and interrupting it at once runs the platform's abort, so the
+      // connection is not held until garbage collection.
+      return Effect.zipRight(
+        Effect.ignore(Stream.runDrain(Stream.interruptWhen(response.stream, Effect.void))),
+        Effect.fail(tooLarge())
+      )
+    }
+    if (!encoded) return Effect.mapError(response.text, unreadable)
   }
-  // No (usable) Content-Length: count the bytes as they arrive and stop at the limit.
+  // No (usable) Content-Length, or an encoded body: count the bytes as they arrive and stop at the limit.
   return response.stream.pipe(
     Stream.catchAll((e) => e.reason === "EmptyBody" ? Stream.empty : Stream.fail(unreadable(e))),
     Stream.runFoldEffect(
