@@ -17,7 +17,7 @@ import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
 import { NodeTransport, TransportError } from "../src/index.js"
 import { Transport, type Limits, type WireRequest } from "../src/Transport.js"
-import { listenLoopback } from "./support.js"
+import { closesWithin, listenLoopback } from "./support.js"
 
 /** One request as the server saw it. */
 interface Seen {
@@ -91,18 +91,6 @@ const serve = (handler: Handler): Effect.Effect<Loopback, never, Scope.Scope> =>
       open: () => sockets.size,
       arrived
     }
-  })
-
-/** Whether the server's side of this socket closes within `millis`. */
-const closesWithin = (socket: Net.Socket, millis: number): Effect.Effect<boolean> =>
-  Effect.async<boolean>((resume) => {
-    if (socket.destroyed) return resume(Effect.succeed(true))
-    const timer = setTimeout(() => resume(Effect.succeed(false)), millis)
-    socket.once("close", () => {
-      clearTimeout(timer)
-      resume(Effect.succeed(true))
-    })
-    return Effect.sync(() => clearTimeout(timer))
   })
 
 /** Active ref'ed timers of this process (what keeps it alive). */

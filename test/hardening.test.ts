@@ -46,7 +46,7 @@ import {
   WechatPayClient
 } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
-import { card_id, fresh, listenLoopback } from "./support.js"
+import { card_id, closesWithin, fresh, listenLoopback } from "./support.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // fixtures
@@ -95,45 +95,19 @@ const readCard = (
   })
 
 /**
- * The emulator behind a raw node:http server on 127.0.0.1 that records the request headers exactly as they arrived
- * on the wire (what `Emulator.serve` does not keep).
+ * The emulator's own request listener behind a node:http server on 127.0.0.1 that also records the request headers
+ * exactly as they arrived on the wire (what `Emulator.serve` does not keep).
  */
 const emulatorOnWire = (emulator: Emulator.EmulatorState) =>
   Effect.gen(function*() {
     const seen: Array<Http.IncomingHttpHeaders> = []
+    const listener = Emulator.requestListener(emulator)
     const server = Http.createServer((req, res) => {
-      const chunks: Array<Buffer> = []
-      req.on("data", (chunk: Buffer) => chunks.push(chunk))
-      req.on("end", () => {
-        seen.push(req.headers)
-        const headers: Record<string, string | undefined> = {}
-        for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(", ") : value
-        Effect.runPromise(emulator.handle({
-          method: req.method ?? "GET",
-          target: req.url ?? "/",
-          headers,
-          body: Buffer.concat(chunks).toString("utf8")
-        })).then((result) => {
-          if (result._tag === "Drop") return req.socket.destroy()
-          const body = Buffer.from(result.body, "utf8")
-          res.writeHead(result.status, { ...result.headers, "content-length": String(body.byteLength) }).end(body)
-        }, () => req.socket.destroy())
-      })
+      seen.push(req.headers)
+      listener(req, res)
     })
     const origin = yield* listenLoopback(server)
     return { origin, seen }
-  })
-
-/** Whether the server's side of this socket closes within `millis`. */
-const closesWithin = (socket: Net.Socket, millis: number): Effect.Effect<boolean> =>
-  Effect.async<boolean>((resume) => {
-    if (socket.destroyed) return resume(Effect.succeed(true))
-    const timer = setTimeout(() => resume(Effect.succeed(false)), millis)
-    socket.once("close", () => {
-      clearTimeout(timer)
-      resume(Effect.succeed(true))
-    })
-    return Effect.sync(() => clearTimeout(timer))
   })
 
 /** Fails the test (instead of hanging it) if `effect` does not complete within `duration`. */

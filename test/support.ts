@@ -39,3 +39,15 @@ export const listenLoopback = (server: Http.Server): Effect.Effect<string, never
     ),
     () => `http://127.0.0.1:${(server.address() as Net.AddressInfo).port}`
   )
+
+/** Whether the server's side of this socket closes within `millis`. */
+export const closesWithin = (socket: Net.Socket, millis: number): Effect.Effect<boolean> =>
+  Effect.async<boolean>((resume) => {
+    if (socket.destroyed) return resume(Effect.succeed(true))
+    const timer = setTimeout(() => resume(Effect.succeed(false)), millis)
+    socket.once("close", () => {
+      clearTimeout(timer)
+      resume(Effect.succeed(true))
+    })
+    return Effect.sync(() => clearTimeout(timer))
+  })

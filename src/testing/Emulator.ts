@@ -682,6 +682,52 @@ export interface Server {
 export class EmulatorServer extends Context.Tag("effect-wechatpay/testing/EmulatorServer")<EmulatorServer, Server>() {}
 
 /**
+ * The emulator as a node:http request listener: reads the request (at most 1 MiB), hands it to the emulator, and
+ * writes its answer (with Content-Length, as WeChat does) or drops the connection. `serve` uses it; wrap it to look
+ * at the raw requests, e.g. `http.createServer((req, res) => { seen.push(req.headers); listener(req, res) })`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const requestListener = (emulator: EmulatorState) =>
+(req: http.IncomingMessage, res: http.ServerResponse): void => {
+  const chunks: Array<Buffer> = []
+  let size = 0
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length
+    if (size > 1024 * 1024) {
+      res.writeHead(413).end()
+      req.destroy()
+    } else chunks.push(chunk)
+  })
+  req.on("end", () => {
+    const headers: Record<string, string | undefined> = {}
+    for (const [name, value] of Object.entries(req.headers)) {
+      headers[name] = Array.isArray(value) ? value.join(", ") : value
+    }
+    Effect.runPromise(emulator.handle({
+      method: req.method ?? "GET",
+      target: req.url ?? "/",
+      headers,
+      body: Buffer.concat(chunks).toString("utf8")
+    })).then((result) => {
+      if (result._tag === "Drop") {
+        req.socket.destroy()
+        return
+      }
+      if (res.destroyed) return
+      // With a length, as WeChat answers; without one, Node would send the body chunked.
+      const body = result.body === "" ? undefined : Buffer.from(result.body, "utf8")
+      // (A 204 carries no Content-Length at all.)
+      res.writeHead(
+        result.status,
+        result.status === 204 ? result.headers : { ...result.headers, "content-length": String(body?.byteLength ?? 0) }
+      ).end(body)
+    }, () => req.socket.destroy())
+  })
+}
+
+/**
  * Serve the emulator over real HTTP on 127.0.0.1 (ephemeral port unless given), for the life of the scope.
  * Request handling uses the live clock.
  *
@@ -695,42 +741,7 @@ export const serve = (
   Effect.acquireRelease(
     Effect.async<{ server: http.Server; sockets: Set<net.Socket> }>((resume) => {
       const sockets = new Set<net.Socket>()
-      const server = http.createServer((req, res) => {
-        const chunks: Array<Buffer> = []
-        let size = 0
-        req.on("data", (chunk: Buffer) => {
-          size += chunk.length
-          if (size > 1024 * 1024) {
-            res.writeHead(413).end()
-            req.destroy()
-          } else chunks.push(chunk)
-        })
-        req.on("end", () => {
-          const headers: Record<string, string | undefined> = {}
-          for (const [name, value] of Object.entries(req.headers)) {
-            headers[name] = Array.isArray(value) ? value.join(", ") : value
-          }
-          Effect.runPromise(emulator.handle({
-            method: req.method ?? "GET",
-            target: req.url ?? "/",
-            headers,
-            body: Buffer.concat(chunks).toString("utf8")
-          })).then((result) => {
-            if (result._tag === "Drop") {
-              req.socket.destroy()
-              return
-            }
-            if (res.destroyed) return
-            // With a length, as WeChat answers; without one, Node would send the body chunked.
-            const body = result.body === "" ? undefined : Buffer.from(result.body, "utf8")
-            // (A 204 carries no Content-Length at all.)
-            res.writeHead(
-              result.status,
-              result.status === 204 ? result.headers : { ...result.headers, "content-length": String(body?.byteLength ?? 0) }
-            ).end(body)
-          }, () => req.socket.destroy())
-        })
-      })
+      const server = http.createServer(requestListener(emulator))
       // WeChat's keep-alive is 8 s; behave the same so clients meet stale sockets as they would in production.
       server.keepAliveTimeout = 8000
       server.on("connection", (socket) => {
