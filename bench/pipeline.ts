@@ -40,7 +40,7 @@ const live = MemberCard.layer.pipe(
   })),
   Layer.provide(Layer.mergeAll(
     Layer.succeed(Transport.Transport, { send: (request) => Effect.succeed(request.method === "GET" ? ok : noContent) }),
-    Layer.succeed(Signer.Signer, { sign: () => Effect.succeed("c2lnbmF0dXJl") }),
+    Layer.succeed(Signer.Signer, { local: true, sign: () => Effect.succeed("c2lnbmF0dXJl") }),
     Verifier.layer({ publicKeys: { [keyId]: publicKey.export({ type: "spki", format: "pem" }) as string } })
   ))
 )
