@@ -1,6 +1,7 @@
 /**
  * The main job: a member's story through all five member-card endpoints against the emulator on 127.0.0.1, with
- * freshly generated keys, real RSA signing of every request and verification of every response. Then what typed
+ * freshly generated keys, real RSA signing of every request and verification of every response, over the built-in
+ * node:http transport. Then what typed
  * error handling looks like. Exits 0 only when every step behaved as it should.
  *
  *   npm run demo
@@ -102,7 +103,9 @@ const story = Effect.gen(function*() {
 })
 
 const MainLayer = Layer.mergeAll(
-  MemberCard.layer.pipe(Layer.provideMerge(Emulator.layerLoopback())),
+  // The client on the built-in node:http transport, as `WechatPay.layerNode` gives it (`Emulator.layerLoopback()`
+  // is the same on FetchHttpClient).
+  MemberCard.layer.pipe(Layer.provideMerge(Emulator.layerLoopbackNode())),
   // RetryPolicy is read by each call from its own context, so it is provided to the program, not to the client.
   RetryPolicy.layer({ baseDelay: "50 millis" })
 )
