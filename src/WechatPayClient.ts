@@ -179,6 +179,28 @@ const parseErrorBody = (text: string): ErrorBody | undefined => {
   }
 }
 
+/** WeChat's `detail` is a small object; deeper or larger than this, it is replaced by a note (see `boundedDetail`). */
+const maxDetailDepth = 16
+const maxDetailNodes = 2_000
+
+/**
+ * `detail` as received, unless it is nested deeper than `maxDetailDepth` or holds more than `maxDetailNodes`
+ * values: then a string saying so. Such a value could not be logged (`JSON.stringify` recurses) and is never a
+ * real WeChat answer. Checked without recursion.
+ */
+const boundedDetail = (detail: unknown): unknown => {
+  const stack: Array<readonly [unknown, number]> = [[detail, 1]]
+  let nodes = 0
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!
+    if (++nodes > maxDetailNodes) return `(detail omitted: more than ${maxDetailNodes} values)`
+    if (typeof value !== "object" || value === null) continue
+    if (depth > maxDetailDepth) return `(detail omitted: nested deeper than ${maxDetailDepth} levels)`
+    for (const child of Object.values(value)) stack.push([child, depth + 1])
+  }
+  return detail
+}
+
 /** A non-2xx response as its typed error, `Request-ID` included. */
 const apiError = (response: WireResponse): CallError => {
   const { status, body } = response
@@ -189,7 +211,8 @@ const apiError = (response: WireResponse): CallError => {
     : body.length === 0
     ? `HTTP ${status} without a body`
     : `HTTP ${status}: ${body.slice(0, 200)}`
-  return fromResponse({ status, code, message, detail: parsed?.detail, requestId: response.headers["request-id"] })
+  const detail = parsed?.detail === undefined ? undefined : boundedDetail(parsed.detail)
+  return fromResponse({ status, code, message, detail, requestId: response.headers["request-id"] })
 }
 
 /**

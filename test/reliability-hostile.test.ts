@@ -249,7 +249,42 @@ describe("reliability: hostile responses", () => {
         if (typeof error !== "string") {
           expect(() => String(error)).not.toThrow()
           expect(() => Cause.pretty(Cause.fail(error))).not.toThrow()
+          // Loggable as JSON too: the pathological detail is replaced by a note, the rest kept.
+          expect(() => JSON.stringify(error)).not.toThrow()
+          expect(error).toMatchObject({ detail: "(detail omitted: nested deeper than 16 levels)" })
         }
+      }))
+
+    it.live("an ordinary nested detail (WeChat's field/value/issue, sign_information) is kept as received", () =>
+      Effect.gen(function*() {
+        const detail = { field: "code", value: "x", issue: "bad", location: "body", extra: { a: [1, { b: 2 }] } }
+        const { exit } = yield* withFakeTransport(
+          () =>
+            new Response(JSON.stringify({ code: "PARAM_ERROR", message: "bad", detail }), {
+              status: 400,
+              headers: { "content-type": "application/json", "request-id": "req-2" }
+            }),
+          get
+        )
+        expect(failureOf(exit)).toMatchObject({ _tag: "ParamError", detail })
+      }))
+
+    it.live("a detail with thousands of values is replaced by a note (it is never a real WeChat answer)", () =>
+      Effect.gen(function*() {
+        const detail = { items: Array.from({ length: 5_000 }, (_, i) => i) }
+        const { exit } = yield* withFakeTransport(
+          () =>
+            new Response(JSON.stringify({ code: "PARAM_ERROR", message: "bad", detail }), {
+              status: 400,
+              headers: { "content-type": "application/json", "request-id": "req-3" }
+            }),
+          get
+        )
+        expect(failureOf(exit)).toMatchObject({
+          _tag: "ParamError",
+          requestId: "req-3",
+          detail: "(detail omitted: more than 2000 values)"
+        })
       }))
 
     it.live("an error body that is not JSON → UnknownApiError with the status, never the raw body beyond 200 characters", () =>
