@@ -55,11 +55,23 @@ const importKey = (pem: string): Effect.Effect<Crypto.KeyObject, ConfigurationEr
   if (der === undefined) return Effect.fail(problem(`is a malformed ${label} PEM (its body is not Base64)`))
   const pkcs8 = label === "RSA PRIVATE KEY" ? Pem.pkcs1ToPkcs8(der) : der
   if (!Pem.isRsaPkcs8(pkcs8)) return Effect.fail(problem("is not an RSA key; WeChat Pay APIv3 uses RSA"))
+  let key: Crypto.KeyObject
   try {
-    return Effect.succeed(Crypto.createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" }))
+    key = Crypto.createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" })
   } catch {
     return Effect.fail(problem(`is a malformed ${label} PEM (it could not be imported as an RSA key)`))
   }
+  // A key can parse and still be damaged (a changed modulus or exponent): every request would then fail with
+  // SIGN_ERROR. One signature, checked against the key's own public half, catches that when the layer is built.
+  try {
+    const probe = Buffer.from("effect-wechatpay: merchant key self-check", "utf8")
+    if (Crypto.verify("sha256", probe, Crypto.createPublicKey(key), Crypto.sign("sha256", probe, key))) {
+      return Effect.succeed(key)
+    }
+  } catch {
+    // fall through: a key the primitives refuse is as damaged as one whose signature does not verify
+  }
+  return Effect.fail(problem(`is damaged (a signature made with it does not verify against its own public key)`))
 }
 
 /**

@@ -116,6 +116,19 @@ describe("Signer configuration", () => {
       expect(error.message).toMatch(/private key/)
     }))
 
+  it.effect("a key that parses but is damaged (another modulus) → ConfigurationError at build, not SIGN_ERROR on every call", () =>
+    Effect.gen(function*() {
+      const jwk = crypto.createPrivateKey(kGo).export({ format: "jwk" })
+      // Flip bits in the modulus: every field still parses, but signatures no longer verify under the key's own n.
+      const n = Buffer.from(jwk.n!, "base64url")
+      n.writeUInt8(n.readUInt8(n.length - 2) ^ 0x5a, n.length - 2)
+      const damaged = crypto.createPrivateKey({ key: { ...jwk, n: n.toString("base64url") }, format: "jwk" })
+        .export({ type: "pkcs8", format: "pem" }).toString()
+      const error = yield* buildFails(signer(damaged), [damaged, kGo])
+      expect(error.option).toBe("privateKey")
+      expect(error.message).toMatch(/damaged/)
+    }))
+
   it.effect("an encrypted private key → ConfigurationError asking to decrypt it", () =>
     Effect.gen(function*() {
       const pem = crypto.createPrivateKey(kGo).export({
