@@ -3,7 +3,7 @@
  * imported until the client is constructed (keys parsed, layers built), and until the first call has returned a
  * verified response. Run by bench/run.ts as `node bench/.build/coldstart.js` with `BENCH_CONFIG` set.
  */
-import type { ChildConfig, ColdResult } from "./common.js"
+import { type ChildConfig, type ColdResult, reportToParent } from "./common.js"
 
 const start = performance.now()
 const config = JSON.parse(process.env["BENCH_CONFIG"] ?? "{}") as ChildConfig
@@ -23,16 +23,4 @@ const main = async (): Promise<ColdResult> => {
   }
 }
 
-main().then(
-  (result) => {
-    if (process.send) process.send({ type: "cold", result }, () => process.exit(0))
-    else {
-      console.log(JSON.stringify(result))
-      process.exit(0)
-    }
-  },
-  (error) => {
-    console.error(error)
-    process.exit(1)
-  }
-)
+reportToParent("cold", main)

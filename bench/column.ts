@@ -11,7 +11,8 @@ import {
   Keys,
   percentile,
   type PhasePlan,
-  type PhaseResult
+  type PhaseResult,
+  reportToParent
 } from "./common.js"
 
 const config = JSON.parse(process.env["BENCH_CONFIG"] ?? "{}") as ChildConfig
@@ -96,16 +97,4 @@ const main = async () => {
   return result
 }
 
-main().then(
-  (result) => {
-    if (process.send) process.send({ type: "result", result }, () => process.exit(0))
-    else {
-      console.log(JSON.stringify(result))
-      process.exit(0)
-    }
-  },
-  (error) => {
-    console.error(error)
-    process.exit(1)
-  }
-)
+reportToParent("result", main)

@@ -269,3 +269,23 @@ export const runPromiseWorkers = async (
   await Promise.all(Array.from({ length: plan.concurrency }, worker))
   return count
 }
+
+/**
+ * Run a child's measurement and hand its result to the parent over IPC (or print it when run by hand), then exit:
+ * 0 with a result, 1 with the error on stderr.
+ */
+export const reportToParent = <A>(type: string, main: () => Promise<A>): void => {
+  main().then(
+    (result) => {
+      if (process.send) process.send({ type, result }, () => process.exit(0))
+      else {
+        console.log(JSON.stringify(result))
+        process.exit(0)
+      }
+    },
+    (error) => {
+      console.error(error)
+      process.exit(1)
+    }
+  )
+}

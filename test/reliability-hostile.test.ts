@@ -20,34 +20,10 @@ import type * as Scope from "effect/Scope"
 import { MemberCard, RetryPolicy, WechatPay } from "../src/index.js"
 import type { WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
-import { card_id, fresh, endpoints } from "./support.js"
+import { card_id, endpoints, scenario } from "./support.js"
 
 type EndpointName = Emulator.EndpointName
 type Services = MemberCard.Services
-
-
-
-const scenario = (endpoint: EndpointName) =>
-  Effect.gen(function*() {
-    const emulator = yield* Emulator.Emulator
-    const code = fresh("c")
-    emulator.putCard({ card_id, code, balance: 100, bonus_value: 500 })
-    const order = { card_id, code, out_trade_no: fresh("T"), mchid: emulator.mchid, bonus_value: 30 }
-    const out_request_no = fresh("r-")
-    if (endpoint === "CommitBonus") yield* MemberCard.PrepareBonus.call(order)
-    const run: Effect.Effect<void, WechatPayError.WechatPayError, Services> = endpoint === "GetUserCard"
-      ? Effect.asVoid(MemberCard.GetUserCard.call({ card_id, code }))
-      : endpoint === "UpdateUserCard"
-      ? MemberCard.UpdateUserCard.call({ card_id, code, out_request_no, balance_information: { before_balance: 100, balance: 101, add_balance: 1 } })
-      : endpoint === "SetUserCardRights"
-      ? MemberCard.SetUserCardRights.call({ card_id, code, out_request_no, add_bonus_value: 1 })
-      : endpoint === "PrepareBonus"
-      ? MemberCard.PrepareBonus.call(order)
-      : MemberCard.CommitBonus.call(order)
-    const key = endpoint === "GetUserCard" ? undefined : endpoint.endsWith("Bonus") ? order.out_trade_no : out_request_no
-    const applied = () => key === undefined ? 0 : emulator.ledger.filter((e) => e.endpoint === endpoint && e.key === key).length
-    return { emulator, run, applied }
-  })
 
 const fastRetry = RetryPolicy.layer({ baseDelay: "5 millis", maxDelay: "20 millis" })
 const noRetry = Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.disabled)

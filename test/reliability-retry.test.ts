@@ -18,45 +18,10 @@ import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as TestServices from "effect/TestServices"
 import { MemberCard, RetryPolicy, WechatPay, WechatPayClient } from "../src/index.js"
-import type { WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
-import { card_id, fresh, endpoints } from "./support.js"
+import { card_id, endpoints, fresh, scenario } from "./support.js"
 
 type EndpointName = Emulator.EndpointName
-type Services = MemberCard.Services
-
-
-
-
-/** A fresh card and one call of each endpoint against it (CommitBonus after a clean PrepareBonus). */
-const scenario = (endpoint: EndpointName) =>
-  Effect.gen(function*() {
-    const emulator = yield* Emulator.Emulator
-    const code = fresh("c")
-    emulator.putCard({ card_id, code, balance: 100, bonus_value: 500 })
-    const order = { card_id, code, out_trade_no: fresh("T"), mchid: emulator.mchid, bonus_value: 30 }
-    const out_request_no = fresh("r-")
-    if (endpoint === "CommitBonus") yield* MemberCard.PrepareBonus.call(order)
-    const run: Effect.Effect<unknown, WechatPayError.WechatPayError, Services> = endpoint === "GetUserCard"
-      ? MemberCard.GetUserCard.call({ card_id, code })
-      : endpoint === "UpdateUserCard"
-      ? MemberCard.UpdateUserCard.call({
-        card_id,
-        code,
-        out_request_no,
-        balance_information: { before_balance: 100, balance: 112, add_balance: 12 }
-      })
-      : endpoint === "SetUserCardRights"
-      ? MemberCard.SetUserCardRights.call({ card_id, code, out_request_no, add_bonus_value: 9 })
-      : endpoint === "PrepareBonus"
-      ? MemberCard.PrepareBonus.call(order)
-      : MemberCard.CommitBonus.call(order)
-    const key = endpoint === "GetUserCard" ? undefined : endpoint.endsWith("Bonus") ? order.out_trade_no : out_request_no
-    const applied = () =>
-      key === undefined ? 0 : emulator.ledger.filter((e) => e.endpoint === endpoint && e.key === key).length
-    return { emulator, code, run: Effect.asVoid(run), applied }
-  })
-
 
 const fastRetry = RetryPolicy.layer({ baseDelay: "5 millis", maxDelay: "20 millis" })
 

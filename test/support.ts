@@ -3,7 +3,9 @@ import type * as Http from "node:http"
 import type * as Net from "node:net"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { Emulator } from "../src/testing/index.js"
+import { MemberCard } from "../src/index.js"
+import type { WechatPayError } from "../src/index.js"
+import { Emulator } from "../src/testing/index.js"
 
 /** The card template id of the WeChat docs' examples. */
 export const card_id = "pbLatjvWOibDc5-TBnbUk1pD12o0"
@@ -50,4 +52,36 @@ export const closesWithin = (socket: Net.Socket, millis: number): Effect.Effect<
       resume(Effect.succeed(true))
     })
     return Effect.sync(() => clearTimeout(timer))
+  })
+
+/**
+ * A fresh card and one call of `endpoint` against it (CommitBonus after a clean PrepareBonus), with the number of
+ * times the emulator applied that write (always 0 for the read).
+ */
+export const scenario = (endpoint: Emulator.EndpointName) =>
+  Effect.gen(function*() {
+    const emulator = yield* Emulator.Emulator
+    const code = fresh("c")
+    emulator.putCard({ card_id, code, balance: 100, bonus_value: 500 })
+    const order = { card_id, code, out_trade_no: fresh("T"), mchid: emulator.mchid, bonus_value: 30 }
+    const out_request_no = fresh("r-")
+    if (endpoint === "CommitBonus") yield* MemberCard.PrepareBonus.call(order)
+    const run: Effect.Effect<unknown, WechatPayError.WechatPayError, MemberCard.Services> = endpoint === "GetUserCard"
+      ? MemberCard.GetUserCard.call({ card_id, code })
+      : endpoint === "UpdateUserCard"
+      ? MemberCard.UpdateUserCard.call({
+        card_id,
+        code,
+        out_request_no,
+        balance_information: { before_balance: 100, balance: 112, add_balance: 12 }
+      })
+      : endpoint === "SetUserCardRights"
+      ? MemberCard.SetUserCardRights.call({ card_id, code, out_request_no, add_bonus_value: 9 })
+      : endpoint === "PrepareBonus"
+      ? MemberCard.PrepareBonus.call(order)
+      : MemberCard.CommitBonus.call(order)
+    const key = endpoint === "GetUserCard" ? undefined : endpoint.endsWith("Bonus") ? order.out_trade_no : out_request_no
+    const applied = () =>
+      key === undefined ? 0 : emulator.ledger.filter((e) => e.endpoint === endpoint && e.key === key).length
+    return { emulator, code, run: Effect.asVoid(run), applied }
   })
