@@ -20,26 +20,13 @@ import type * as Scope from "effect/Scope"
 import { MemberCard, RetryPolicy, WechatPay } from "../src/index.js"
 import type { WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
-import { card_id, endpoints, scenario } from "./support.js"
+import { card_id, clientOver, endpoints, scenario } from "./support.js"
 
 type EndpointName = Emulator.EndpointName
 type Services = MemberCard.Services
 
 const fastRetry = RetryPolicy.layer({ baseDelay: "5 millis", maxDelay: "20 millis" })
 const noRetry = Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.disabled)
-
-/** The five endpoints on a hand-built client over `http`, with the identity and keys of `emulator`. */
-const clientLayer = (emulator: Emulator.EmulatorState, http: HttpClient.HttpClient, options: Partial<WechatPay.Options> = {}) =>
-  MemberCard.layer.pipe(
-    Layer.provideMerge(WechatPay.layer({
-      mchid: emulator.mchid,
-      merchantSerialNumber: emulator.merchantSerialNumber,
-      merchantPrivateKey: emulator.merchantPrivateKey!,
-      wechatpayPublicKeys: emulator.wechatpayPublicKeys,
-      ...options
-    })),
-    Layer.provide(Layer.succeed(HttpClient.HttpClient, http))
-  )
 
 /** The failure of an exit, or a description of how it was not a typed failure. */
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E | string =>
@@ -154,7 +141,7 @@ describe("reliability: hostile responses", () => {
             return HttpClientResponse.fromWeb(request, respond(request))
           })
         )
-        const exit = yield* Effect.exit(body.pipe(Effect.provide(clientLayer(emulator, http, { timeout: "500 millis", ...options })), noRetry))
+        const exit = yield* Effect.exit(body.pipe(Effect.provide(clientOver(emulator, http, { timeout: "500 millis", ...options })), noRetry))
         return { exit, requests }
       })
     const get = MemberCard.GetUserCard.call({ card_id, code: "1" })
@@ -310,7 +297,7 @@ describe("reliability: hostile responses", () => {
         const started = Date.now()
         const exit = yield* Effect.exit(
           MemberCard.GetUserCard.call({ card_id, code: "1" }).pipe(
-            Effect.provide(clientLayer(emulator, fetch, { baseUrl: server.baseUrl, timeout: "300 millis" })),
+            Effect.provide(clientOver(emulator, fetch, { baseUrl: server.baseUrl, timeout: "300 millis" })),
             Effect.provide(fastRetry)
           )
         )

@@ -17,9 +17,9 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as TestServices from "effect/TestServices"
-import { MemberCard, RetryPolicy, WechatPay, WechatPayClient } from "../src/index.js"
+import { MemberCard, RetryPolicy, WechatPayClient } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
-import { card_id, endpoints, fresh, scenario } from "./support.js"
+import { card_id, clientOver, endpoints, fresh, scenario } from "./support.js"
 
 type EndpointName = Emulator.EndpointName
 
@@ -41,23 +41,6 @@ const capture = (request: HttpClientRequest.HttpClientRequest): Wire => ({
 })
 const authParams = (authorization: string): Record<string, string> =>
   Object.fromEntries([...authorization.matchAll(/([a-z_]+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]))
-
-/** The five endpoints on a hand-built client over `http` (with the emulator's identity and keys). */
-const clientLayer = (
-  emulator: Emulator.EmulatorState,
-  http: HttpClient.HttpClient,
-  options: Partial<WechatPay.Options> = {}
-) =>
-  MemberCard.layer.pipe(
-    Layer.provideMerge(WechatPay.layer({
-      mchid: emulator.mchid,
-      merchantSerialNumber: emulator.merchantSerialNumber,
-      merchantPrivateKey: emulator.merchantPrivateKey!,
-      wechatpayPublicKeys: emulator.wechatpayPublicKeys,
-      ...options
-    })),
-    Layer.provide(Layer.succeed(HttpClient.HttpClient, http))
-  )
 
 describe("reliability: retry rules", () => {
   layer(InProcess, { excludeTestServices: true })("never retried (in-process emulator)", (it) => {
@@ -172,7 +155,7 @@ describe("reliability: retry rules", () => {
       const emulator = yield* Emulator.make()
       emulator.putCard({ card_id, code: "1" })
       const wrongKey = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString()
-      const Live = clientLayer(emulator, Emulator.httpClient(emulator), { merchantPrivateKey: Redacted.make(wrongKey) })
+      const Live = clientOver(emulator, Emulator.httpClient(emulator), { merchantPrivateKey: Redacted.make(wrongKey) })
       const error = yield* Effect.flip(MemberCard.GetUserCard.call({ card_id, code: "1" }).pipe(Effect.provide(Live)))
       expect(error._tag).toBe("SignError")
       expect(error).toMatchObject({ status: 401, code: "SIGN_ERROR" })
@@ -199,7 +182,7 @@ describe("reliability: retry rules", () => {
         balance_information: { before_balance: 100, balance: 200, add_balance: 100, balance_remark: "充值100元" }
       }
       const fiber = yield* MemberCard.UpdateUserCard.call(request).pipe(
-        Effect.provide(clientLayer(emulator, http)),
+        Effect.provide(clientOver(emulator, http)),
         // 1.6–2.4 s between attempts: the Unix-second timestamps of consecutive attempts must differ.
         Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.make({ baseDelay: "2 seconds", maxDelay: "2 seconds", maxElapsed: "1 minute" })),
         Effect.fork
@@ -400,7 +383,7 @@ describe("reliability: retry rules", () => {
         const http = fetch.pipe(HttpClient.tapRequest((request) => Effect.sync(() => urls.push(request.url))))
         const code = fresh("c")
         emulator.putCard({ card_id, code, balance: 100, bonus_value: 0 })
-        const Live = clientLayer(emulator, http, {
+        const Live = clientOver(emulator, http, {
           baseUrl: primary.baseUrl,
           ...(options.backup === false ? {} : { backupBaseUrl: backup.baseUrl }),
           ...(options.timeout === undefined ? {} : { timeout: options.timeout })

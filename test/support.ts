@@ -1,9 +1,12 @@
 /** Shared fixtures of the test suites (not a test file). */
 import type * as Http from "node:http"
 import type * as Net from "node:net"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientTag from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import { MemberCard } from "../src/index.js"
+import { MemberCard, WechatPay } from "../src/index.js"
 import type { WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 
@@ -85,3 +88,23 @@ export const scenario = (endpoint: Emulator.EndpointName) =>
       key === undefined ? 0 : emulator.ledger.filter((e) => e.endpoint === endpoint && e.key === key).length
     return { emulator, code, run: Effect.asVoid(run), applied }
   })
+
+/**
+ * The five endpoints on a client over the given `http`, with the identity and keys of `emulator` (any of which
+ * `options` may override, e.g. a wrong merchant key).
+ */
+export const clientOver = (
+  emulator: Emulator.EmulatorState,
+  http: HttpClient.HttpClient,
+  options: Partial<WechatPay.Options> = {}
+) =>
+  MemberCard.layer.pipe(
+    Layer.provideMerge(WechatPay.layer({
+      mchid: emulator.mchid,
+      merchantSerialNumber: emulator.merchantSerialNumber,
+      merchantPrivateKey: emulator.merchantPrivateKey!,
+      wechatpayPublicKeys: emulator.wechatpayPublicKeys,
+      ...options
+    })),
+    Layer.provide(Layer.succeed(HttpClientTag.HttpClient, http))
+  )
