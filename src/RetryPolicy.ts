@@ -76,6 +76,19 @@ export const make = (options: Options = {}): Service => {
 }
 
 /**
+ * The same decisions as `make` (which failures, how many repeats) without waiting between attempts: for tests on
+ * `TestClock` (`it.effect`), where a backoff sleep would never end unless the clock is moved. The emulator's test
+ * layers provide it.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const immediate = (options: Pick<Options, "maxRetries" | "isRetryable"> = {}): Service => ({
+  schedule: Schedule.recurs(options.maxRetries ?? 3),
+  isRetryable: options.isRetryable ?? isTransient
+})
+
+/**
  * Never repeat.
  *
  * @since 0.1.0
@@ -98,6 +111,13 @@ export class RetryPolicy extends Context.Reference<RetryPolicy>()("effect-wechat
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<RetryPolicy> => Layer.succeed(RetryPolicy, make(options))
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerImmediate = (options: Pick<Options, "maxRetries" | "isRetryable"> = {}): Layer.Layer<RetryPolicy> =>
+  Layer.succeed(RetryPolicy, immediate(options))
 
 /**
  * @since 0.1.0
