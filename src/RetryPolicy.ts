@@ -113,7 +113,9 @@ export class RetryPolicy extends Context.Reference<RetryPolicy>()("effect-wechat
 export const layer = (options: Options = {}): Layer.Layer<RetryPolicy> => Layer.succeed(RetryPolicy, make(options))
 
 /**
- * @since 0.1.0
+ * `immediate` as a layer.
+ *
+ * @since 0.3.0
  * @category layers
  */
 export const layerImmediate = (options: Pick<Options, "maxRetries" | "isRetryable"> = {}): Layer.Layer<RetryPolicy> =>
