@@ -29,8 +29,8 @@ const signed = (body: string) => {
     "request-id": "08F78BB5A90610"
   }
 }
-const ok = { status: 200, headers: { ...signed(card), "content-type": "application/json" }, body: card }
-const noContent = { status: 204, headers: signed(""), body: "" }
+const ok = { status: 200, headers: { ...signed(card), "content-type": "application/json" }, body: Buffer.from(card) }
+const noContent = { status: 204, headers: signed(""), body: new Uint8Array(0) }
 
 const live = MemberCard.layer.pipe(
   Layer.provide(WechatPayClient.layer({

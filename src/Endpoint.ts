@@ -95,6 +95,58 @@ const validationError = (endpoint: string, error: ParseResult.ParseIssue): Reque
   return new RequestValidationError({ endpoint, issues, message: `Invalid ${endpoint} request: ${describe(issues)}` })
 }
 
+/** A UTF-16 surrogate without its partner: not a character, so it has no UTF-8 form to sign, send or store. */
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/**
+ * The path of the first string in `value` holding a lone surrogate (`encodeURIComponent` throws on one, and
+ * `JSON.stringify` would send an escape WeChat cannot store), or `undefined`. Iterative: depth cannot overflow.
+ */
+const findLoneSurrogate = (value: unknown): Array<string | number> | undefined => {
+  const stack: Array<readonly [unknown, Array<string | number>]> = [[value, []]]
+  while (stack.length > 0) {
+    const [current, path] = stack.pop()!
+    if (typeof current === "string") {
+      if (loneSurrogate.test(current)) return path
+    } else if (typeof current === "object" && current !== null) {
+      for (const key in current) stack.push([(current as Record<string, unknown>)[key], [...path, key]])
+    }
+  }
+  return undefined
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/**
+ * `input` with every property whose value is `undefined` removed, at any depth: for a caller compiled without
+ * `exactOptionalPropertyTypes`, `{ level: undefined }` means "no level", as it would after `JSON.stringify`. The
+ * input itself when it has none (the usual case: no copy).
+ */
+const withoutUndefined = (input: unknown): unknown => {
+  if (Array.isArray(input)) {
+    let copy: Array<unknown> | undefined
+    for (let i = 0; i < input.length; i++) {
+      const cleaned = withoutUndefined(input[i])
+      if (cleaned !== input[i]) (copy ??= input.slice())[i] = cleaned
+    }
+    return copy ?? input
+  }
+  if (!isPlainObject(input)) return input
+  let copy: Record<string, unknown> | undefined
+  for (const key in input) {
+    const value = input[key]
+    if (value === undefined) {
+      copy ??= { ...input }
+      delete copy[key]
+    } else {
+      const cleaned = withoutUndefined(value)
+      if (cleaned !== value) (copy ??= { ...input })[key] = cleaned
+    }
+  }
+  return copy ?? input
+}
+
 /**
  * Compile a definition into a function of the transport. Everything that can be done once is done here.
  *
@@ -158,9 +210,17 @@ export function make<I extends object, A, AE>(
     )
 
   return (client) => (input) => {
-    const validated = validate(input)
+    const validated = validate(withoutUndefined(input))
     if (Either.isLeft(validated)) return traced(input, () => Effect.fail(validationError(name, validated.left)))
     const value = validated.right as Record<string, unknown>
+    const lone = findLoneSurrogate(value)
+    if (lone !== undefined) {
+      const issues = [{ path: lone, message: "must be well-formed Unicode (it holds a lone surrogate)" }]
+      return traced(input, () =>
+        Effect.fail(
+          new RequestValidationError({ endpoint: name, issues, message: `Invalid ${name} request: ${describe(issues)}` })
+        ))
+    }
     const wire = encode(value)
     const idempotent = method === "GET" ||
       (definition.idempotencyKey !== undefined && value[definition.idempotencyKey] !== undefined)
@@ -192,7 +252,9 @@ export function make<I extends object, A, AE>(
       })
     let json: unknown
     try {
-      json = JSON.parse(response.body)
+      // JSON text may start with a BOM (RFC 8259 lets a parser ignore it); the verified body keeps it, the parser not.
+      const body = response.body.charCodeAt(0) === 0xfeff ? response.body.slice(1) : response.body
+      json = JSON.parse(body)
     } catch {
       return Effect.fail(decodeError("The response body is not JSON."))
     }
@@ -216,11 +278,16 @@ function ParseResultDecode<A, I>(schema: Schema.Schema<A, I>) {
  * @since 0.1.0
  * @category models
  */
-export interface ServiceClass<Self, I, A, E> extends Context.TagClass<Self, string, Endpoint<I, A, E>> {
+export interface ServiceClass<Self, I extends object, A, E> extends Context.TagClass<Self, string, Endpoint<I, A, E>> {
   /** The real endpoint over `WechatPayClient`. */
   readonly layer: Layer.Layer<Self, never, WechatPayClient>
   /** `(request) => Effect<A, E, Self>`: the accessor. */
   readonly call: (request: I) => Effect.Effect<A, E, Self>
+  /**
+   * The declaration itself, for what is derived from it (emulator routes, docs tables, tests that walk every
+   * endpoint).
+   */
+  readonly definition: Definition<I> & { readonly response?: Schema.Schema<A, any> | undefined }
 }
 
 /**
@@ -241,9 +308,11 @@ export const Service = <Self>() =>
   definition: Omit<Definition<I>, "name"> & { readonly response?: Schema.Schema<A, AE> | undefined }
 ): ServiceClass<Self, I, A, [A] extends [void] ? NoContentError : JsonError> => {
   type E = [A] extends [void] ? NoContentError : JsonError
-  const implementation = make({ ...definition, name } as Definition<I> & { readonly response: Schema.Schema<A, AE> })
+  const full = { ...definition, name }
+  const implementation = make(full as Definition<I> & { readonly response: Schema.Schema<A, AE> })
   const tag = Context.Tag(`effect-wechatpay/${name}`)<Self, Endpoint<I, A, E>>()
   return Object.assign(tag, {
+    definition: full,
     layer: Layer.effect(tag, Effect.map(WechatPayClient, implementation as (client: WechatPayClient["Type"]) => Endpoint<I, A, E>)),
     call: (request: I) => Effect.flatMap(tag, (endpoint) => endpoint(request))
   })

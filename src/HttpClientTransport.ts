@@ -4,6 +4,7 @@
  *
  * @since 0.2.0
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
@@ -12,12 +13,29 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { deadline } from "./internal/deadline.js"
 import { type Limits, Transport, type Service, type WireRequest, type WireResponse } from "./Transport.js"
 import { TransportError } from "./WechatPayError.js"
 
-const decoder = new TextDecoder()
+const empty = new Uint8Array(0)
+
+const manualRedirects: RequestInit = { redirect: "manual" }
+
+/**
+ * WeChat never redirects an APIv3 call, and fetch would follow a redirect to any origin (re-sending a POST body on a
+ * 307/308) and hand back that origin's answer. `redirect: "manual"` makes fetch return the 3xx itself, which the
+ * client refuses; the caller's own `RequestInit` options are kept. Clients other than fetch ignore the option (the
+ * platform's other clients do not follow redirects unless wrapped with `HttpClient.followRedirects`).
+ */
+const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
+    Effect.provideService(
+      effect,
+      FetchHttpClient.RequestInit,
+      Option.isNone(init) ? manualRedirects : { ...init.value, redirect: "manual" }
+    ))
 
 const failure = (request: WireRequest, reason: TransportError["reason"], message: string) =>
   new TransportError({ reason, method: request.method, url: request.origin + request.target, message })
@@ -27,12 +45,12 @@ const readBody = (
   response: HttpClientResponse.HttpClientResponse,
   headers: Readonly<Record<string, string>>,
   maxResponseBytes: number
-): Effect.Effect<string, TransportError> => {
+): Effect.Effect<Uint8Array, TransportError> => {
   const tooLarge = () => failure(request, "ResponseBody", `Response body larger than ${maxResponseBytes} bytes refused.`)
   const unreadable = (e: HttpClientError.ResponseError) =>
     failure(request, "ResponseBody", `Response body could not be read (${e.reason}).`)
   // 204/205 carry no body (and often no Content-Length): skip the streaming path, which costs ~200 µs a call.
-  if (response.status === 204 || response.status === 205) return Effect.succeed("")
+  if (response.status === 204 || response.status === 205) return Effect.succeed(empty)
   const length = headers["content-length"]
   // Content-Length counts bytes on the wire: with a content-encoding (a server ignoring our `identity`, and a client
   // such as fetch inflating it) the body can be far larger, so only an unencoded length is trusted to bound it.
@@ -46,7 +64,11 @@ const readBody = (
         Effect.fail(tooLarge())
       )
     }
-    if (!encoded) return Effect.mapError(response.text, unreadable)
+    // The bytes, never `text`: fetch's text decoding drops a leading BOM and replaces invalid UTF-8, and the signature
+    // covers the bytes as sent.
+    if (!encoded) {
+      return Effect.mapBoth(response.arrayBuffer, { onFailure: unreadable, onSuccess: (buffer) => new Uint8Array(buffer) })
+    }
   }
   // No (usable) Content-Length, or an encoded body: count the bytes as they arrive and stop at the limit.
   return response.stream.pipe(
@@ -61,13 +83,14 @@ const readBody = (
       }
     ),
     Effect.map(({ chunks, size }) => {
+      if (size === 0) return empty
       const all = new Uint8Array(size)
       let offset = 0
       for (const chunk of chunks) {
         all.set(chunk, offset)
         offset += chunk.byteLength
       }
-      return decoder.decode(all)
+      return all
     })
   )
 }
@@ -98,7 +121,7 @@ export const fromHttpClient = (client: HttpClient.HttpClient): Service => {
       headers: request.headers,
       ...(request.body === undefined ? {} : { body: HttpBody.uint8Array(request.body, request.headers["content-type"]) })
     } as HttpClientRequest.Options.NoUrl)
-    return http.execute(httpRequest).pipe(
+    return withoutRedirects(http.execute(httpRequest)).pipe(
       Effect.mapError((e) => failure(request, e.reason === "InvalidUrl" ? "InvalidUrl" : "Connection", e.message)),
       Effect.flatMap((response) => {
         const headers = response.headers

@@ -19,8 +19,10 @@ import * as Https from "node:https"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 import { type Limits, Transport, type Service, type WireRequest, type WireResponse } from "./Transport.js"
-import { TransportError } from "./WechatPayError.js"
+import { ConfigurationError, TransportError } from "./WechatPayError.js"
 
 /**
  * @since 0.2.0
@@ -58,6 +60,8 @@ interface Origin {
 const failure = (request: WireRequest, reason: TransportError["reason"], message: string) =>
   new TransportError({ reason, method: request.method, url: request.origin + request.target, message })
 
+const empty = new Uint8Array(0)
+
 /** Node joins repeated headers with ", " except `set-cookie` (an array); make every value a string. */
 const flatten = (headers: Http.IncomingHttpHeaders): Record<string, string> => {
   for (const name in headers) {
@@ -79,17 +83,32 @@ const flatten = (headers: Http.IncomingHttpHeaders): Record<string, string> => {
  * @since 0.2.0
  * @category constructors
  */
-export const make = (options: Options = {}) =>
+export const make = (
+  options: Options = {}
+): Effect.Effect<Service, ConfigurationError, Scope.Scope> =>
   Effect.map(
     Effect.acquireRelease(
-      Effect.sync(() => {
+      Effect.suspend(() => {
+        const idle = Duration.decodeUnknown(options.idleTimeout ?? defaultIdleTimeout)
+        const idleMillis = Option.isSome(idle) ? Duration.toMillis(idle.value) : Number.NaN
+        if (!(idleMillis >= 1 && idleMillis <= 2_147_483_647)) {
+          return Effect.fail(
+            new ConfigurationError({ option: "idleTimeout", message: "idleTimeout must be a duration between 1 ms and 24 days." })
+          )
+        }
+        const { maxSockets } = options
+        if (maxSockets !== undefined && !(Number.isSafeInteger(maxSockets) && maxSockets >= 1)) {
+          return Effect.fail(
+            new ConfigurationError({ option: "maxSockets", message: "maxSockets must be a whole number, at least 1." })
+          )
+        }
         const common = {
           keepAlive: true,
           scheduling: "lifo" as const,
-          timeout: Duration.toMillis(Duration.decode(options.idleTimeout ?? defaultIdleTimeout)),
-          ...(options.maxSockets === undefined ? {} : { maxSockets: options.maxSockets })
+          timeout: idleMillis,
+          ...(maxSockets === undefined ? {} : { maxSockets })
         }
-        return { http: new Http.Agent(common), https: new Https.Agent({ ...common, ...options.tls }) }
+        return Effect.succeed({ http: new Http.Agent(common), https: new Https.Agent({ ...common, ...options.tls }) })
       }),
       (agents) =>
         Effect.sync(() => {
@@ -181,11 +200,7 @@ export const make = (options: Options = {}) =>
               if (done) return
               done = true
               clearTimeout(timer)
-              const body = chunks.length === 0
-                ? ""
-                : chunks.length === 1
-                ? chunks[0]!.toString("utf8")
-                : Buffer.concat(chunks, size).toString("utf8")
+              const body = chunks.length === 0 ? empty : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
               resume(Effect.succeed({ status, headers: responseHeaders, body }))
             })
           })
@@ -206,4 +221,5 @@ export const make = (options: Options = {}) =>
  * @since 0.2.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<Transport> => Layer.scoped(Transport, make(options))
+export const layer = (options: Options = {}): Layer.Layer<Transport, ConfigurationError> =>
+  Layer.scoped(Transport, make(options))

@@ -28,15 +28,17 @@ export interface Service {
 }
 
 /**
- * The default rule: repeat what says the request was not processed, or may not have been (`retryable`), and what
- * was throttled. Never `ParamError`, `InvalidRequest`, `SignError`, `NoAuth`, `NotFound`, verification or
- * decode failures.
+ * The default rule: repeat what says the request was not processed, or may not have been (`retryable`: transport
+ * failures, `SystemError`, `ServiceUnavailable`, any 5xx, a 202), and what was throttled (`FrequencyLimited`, any
+ * 429). Never `ParamError`, `InvalidRequest`, `SignError`, `NoAuth`, `NotFound`, a redirect, or a verification or
+ * decode failure — except a `WECHATPAY/SIGNTEST/` signature probe, which the client asks again once, on a GET only.
  *
  * @since 0.1.0
  * @category predicates
  */
 export const isTransient = (error: CallError): boolean =>
-  error.category === "retryable" || error.category === "throttled"
+  error.category === "retryable" || error.category === "throttled" ||
+  (error._tag === "ResponseVerificationError" && error.probe === true)
 
 /**
  * @since 0.1.0

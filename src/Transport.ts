@@ -50,8 +50,11 @@ export interface WireResponse {
   readonly status: number
   /** Lower-case names; a repeated header is joined with `", "`. */
   readonly headers: Readonly<Record<string, string>>
-  /** The body decoded as UTF-8 (no body: `""`). */
-  readonly body: string
+  /**
+   * The body's bytes exactly as received (no body: empty). Never decoded by the transport: the signature covers
+   * these bytes, and text decoding can change them (a UTF-8 BOM dropped, invalid sequences replaced).
+   */
+  readonly body: Uint8Array
 }
 
 /**

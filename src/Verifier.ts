@@ -11,6 +11,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Keys from "./internal/keys.js"
 import * as Protocol from "./internal/protocol.js"
 import { ConfigurationError, ResponseVerificationError } from "./WechatPayError.js"
@@ -24,7 +25,8 @@ import { ConfigurationError, ResponseVerificationError } from "./WechatPayError.
  */
 export interface SignedMessage {
   readonly headers: { readonly [name: string]: string | undefined }
-  readonly body: string
+  /** The body exactly as received: the bytes, or (for a notification read as text) the string. */
+  readonly body: Uint8Array | string
   /** Copied into the error, for support. */
   readonly requestId?: string | undefined
   readonly status?: number | undefined
@@ -64,6 +66,8 @@ export interface Options {
   readonly maxClockSkew?: Duration.DurationInput | undefined
 }
 
+/** A WeChat Pay public-key id as WeChat issues it: `PUB_KEY_ID_` and digits (official examples have 34). */
+const publicKeyIdPattern = /^PUB_KEY_ID_[0-9]{1,64}$/
 const isPublicKeyId = (id: string): boolean => /^PUB_KEY_ID_/i.test(id)
 const normaliseSerial = (serial: string): string => serial.toUpperCase()
 const numericSerial = (serial: string): string => serial.toUpperCase().replace(/^0+(?=.)/, "")
@@ -74,6 +78,14 @@ const requiredHeaders = [
   ["wechatpay-signature", "Wechatpay-Signature"],
   ["wechatpay-serial", "Wechatpay-Serial"]
 ] as const
+
+/** `TIMESTAMP\nNONCE\nBODY\n` over the body's own bytes: never a decoded and re-encoded copy of them. */
+const signedBytes = (timestamp: string, nonce: string, body: Uint8Array | string): Uint8Array =>
+  typeof body === "string"
+    ? Buffer.from(Protocol.responseMessage(timestamp, nonce, body), "utf8")
+    : Buffer.concat([Buffer.from(`${timestamp}\n${nonce}\n`, "utf8"), body, newline])
+
+const newline = Buffer.from("\n", "utf8")
 
 /**
  * Build a verifier. Keys are parsed here, once. Fails with `ConfigurationError` on an empty map, an unreadable PEM,
@@ -101,6 +113,16 @@ export const make = (options: Options): Effect.Effect<Service, ConfigurationErro
         return Effect.fail(new ConfigurationError({ option: "publicKeys", message: `The key for "${id}" ${parsed.problem}.` }))
       }
       if (isPublicKeyId(id)) {
+        // An id with a stray space or newline (common from env files) would be sent as Wechatpay-Serial and match no
+        // response: refuse it here rather than fail every call after WeChat has applied it.
+        if (!publicKeyIdPattern.test(id)) {
+          return Effect.fail(
+            new ConfigurationError({
+              option: "publicKeys",
+              message: `${JSON.stringify(id)} is not a WeChat Pay public-key id (PUB_KEY_ID_ followed by digits).`
+            })
+          )
+        }
         exact.set(id, parsed.key)
         continue
       }
@@ -108,7 +130,7 @@ export const make = (options: Options): Effect.Effect<Service, ConfigurationErro
         return Effect.fail(
           new ConfigurationError({
             option: "publicKeys",
-            message: `"${id}" is neither a WeChat Pay public-key id (PUB_KEY_ID_…) nor a hex certificate serial.`
+            message: `${JSON.stringify(id)} is neither a WeChat Pay public-key id (PUB_KEY_ID_…) nor a hex certificate serial.`
           })
         )
       }
@@ -124,14 +146,20 @@ export const make = (options: Options): Effect.Effect<Service, ConfigurationErro
       numeric.set(numericSerial(id), parsed.key)
     }
     const known = ids.join(", ")
-    const maxSkewSeconds = Duration.toSeconds(options.maxClockSkew ?? Duration.minutes(5))
+    const skew = Duration.decodeUnknown(options.maxClockSkew ?? Duration.minutes(5))
+    if (Option.isNone(skew) || !Duration.isFinite(skew.value)) {
+      return Effect.fail(
+        new ConfigurationError({ option: "maxClockSkew", message: "maxClockSkew must be a finite duration." })
+      )
+    }
+    const maxSkewSeconds = Duration.toSeconds(skew.value)
     const serial = ids.find(isPublicKeyId)
 
     const fail = (
       message: SignedMessage,
       reason: ResponseVerificationError["reason"],
       text: string,
-      extra: { readonly serial?: string; readonly skewSeconds?: number } = {}
+      extra: { readonly serial?: string; readonly skewSeconds?: number; readonly probe?: boolean } = {}
     ) =>
       Effect.fail(
         new ResponseVerificationError({
@@ -183,7 +211,7 @@ export const make = (options: Options): Effect.Effect<Service, ConfigurationErro
             message,
             "InvalidSignature",
             "Signature probe (WECHATPAY/SIGNTEST/): WeChat checks that unverifiable responses are rejected.",
-            { serial: serialHeader }
+            { serial: serialHeader, probe: true }
           )
         }
         if (signature.length > 1024 || !Protocol.isBase64(signature)) {
@@ -191,12 +219,7 @@ export const make = (options: Options): Effect.Effect<Service, ConfigurationErro
         }
         let ok = false
         try {
-          ok = crypto.verify(
-            "sha256",
-            Buffer.from(Protocol.responseMessage(timestamp, h["wechatpay-nonce"]!, message.body), "utf8"),
-            key,
-            Buffer.from(signature, "base64")
-          )
+          ok = crypto.verify("sha256", signedBytes(timestamp, h["wechatpay-nonce"]!, message.body), key, Buffer.from(signature, "base64"))
         } catch {
           // A key the primitive refuses is a failed verification, never a defect.
         }

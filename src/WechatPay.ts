@@ -93,13 +93,19 @@ export const layerNode = (
 const pemOrPath = (name: string) => (value: string): string => {
   if (value.trimStart().startsWith("-----BEGIN")) return value
   try {
-    return readFileSync(value, "utf8")
+    return readFileSync(value.trim(), "utf8")
   } catch {
     throw new Error(`${name} is neither a PEM (-----BEGIN …) nor the path of a readable file`)
   }
 }
 
 const pem = (name: string) => Config.string(name).pipe(Config.mapAttempt(pemOrPath(name)))
+
+/**
+ * A one-line value (an id, a URL) with the spaces and line breaks around it removed: env files and secret stores
+ * often keep a trailing newline, which would otherwise be sent in a header or a URL.
+ */
+const line = (name: string) => Config.string(name).pipe(Config.map((value) => value.trim()))
 
 /**
  * The configuration read by `layerConfig()`, from these environment variables (a PEM value may be the PEM text
@@ -118,15 +124,15 @@ const pem = (name: string) => Config.string(name).pipe(Config.mapAttempt(pemOrPa
  * @category config
  */
 export const config: Config.Config<Options> = Config.all({
-  mchid: Config.string("WECHATPAY_MCHID"),
-  merchantSerialNumber: Config.string("WECHATPAY_MERCHANT_SERIAL_NUMBER"),
+  mchid: line("WECHATPAY_MCHID"),
+  merchantSerialNumber: line("WECHATPAY_MERCHANT_SERIAL_NUMBER"),
   merchantPrivateKey: Config.redacted("WECHATPAY_MERCHANT_PRIVATE_KEY").pipe(
     Config.mapAttempt((value) => Redacted.make(pemOrPath("WECHATPAY_MERCHANT_PRIVATE_KEY")(Redacted.value(value))))
   ),
-  publicKey: Config.option(Config.all([Config.string("WECHATPAY_PUBLIC_KEY_ID"), pem("WECHATPAY_PUBLIC_KEY")])),
+  publicKey: Config.option(Config.all([line("WECHATPAY_PUBLIC_KEY_ID"), pem("WECHATPAY_PUBLIC_KEY")])),
   certificates: Config.option(Config.array(pem("WECHATPAY_PLATFORM_CERTIFICATES"))),
-  baseUrl: Config.option(Config.string("WECHATPAY_BASE_URL")),
-  userAgent: Config.option(Config.string("WECHATPAY_USER_AGENT"))
+  baseUrl: Config.option(line("WECHATPAY_BASE_URL")),
+  userAgent: Config.option(line("WECHATPAY_USER_AGENT"))
 }).pipe(
   Config.mapAttempt((c): Options => {
     const wechatpayPublicKeys: Record<string, string> = {}

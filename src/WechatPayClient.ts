@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import { deadline } from "./internal/deadline.js"
 import * as Protocol from "./internal/protocol.js"
@@ -56,7 +57,7 @@ export interface ApiResponse {
   readonly status: number
   /** Lower-case names. */
   readonly headers: Readonly<Record<string, string>>
-  /** The raw body, exactly the bytes that were verified (decoded as UTF-8). */
+  /** The raw body: the bytes that were verified, decoded as UTF-8 (a leading BOM kept, as received). */
   readonly body: string
   readonly requestId: string | undefined
 }
@@ -123,6 +124,14 @@ export const defaultUserAgent = `effect-wechatpay/0.2.0 (${
   typeof process !== "undefined" && process.versions?.node ? `node/${process.versions.node}` : "js"
 })`
 
+/**
+ * The default bound on a response body: 1 MiB (a member-card answer is a few KiB).
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const defaultMaxResponseBytes = 1024 * 1024
+
 /** The longest timer `setTimeout` honours (2³¹−1 ms, ~24.8 days). */
 const maxTimeoutMillis = 2_147_483_647
 
@@ -157,11 +166,13 @@ const checkBaseUrl = (option: string, value: string): Effect.Effect<Base, Config
 }
 
 const checkId = (option: string, value: string, pattern: RegExp): Effect.Effect<void, ConfigurationError> =>
-  pattern.test(value)
+  typeof value === "string" && pattern.test(value)
     ? Effect.void
-    : Effect.fail(new ConfigurationError({ option, message: `"${value}" is not a valid ${option}.` }))
+    : Effect.fail(new ConfigurationError({ option, message: `${JSON.stringify(value)} is not a valid ${option}.` }))
 
 const encoder = new TextEncoder()
+// `ignoreBOM`: keep a leading BOM, so the text is the verified bytes and nothing less.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true })
 
 interface ErrorBody {
   readonly code?: unknown
@@ -201,16 +212,31 @@ const boundedDetail = (detail: unknown): unknown => {
   return detail
 }
 
-/** A non-2xx response as its typed error, `Request-ID` included. */
+/** What the status means when the body does not say (redirects and 202 carry no error body). */
+const statusMessage = (response: WireResponse): string | undefined => {
+  const { status } = response
+  if (status === 202) {
+    return "HTTP 202: WeChat accepted the request but has not processed it yet; repeat it with the same parameters."
+  }
+  if (status >= 300 && status < 400) {
+    const location = response.headers["location"]
+    const shown = location === undefined ? "" : ` to ${location.length > 100 ? `${location.slice(0, 100)}…` : location}`
+    return `HTTP ${status}: a redirect${shown} refused (WeChat Pay never redirects an APIv3 call; nothing was sent there).`
+  }
+  return undefined
+}
+
+/** A response that is not a success (not 2xx, or 202) as its typed error, `Request-ID` included. */
 const apiError = (response: WireResponse): CallError => {
-  const { status, body } = response
+  const { status } = response
+  const body = decoder.decode(response.body)
   const parsed = parseErrorBody(body)
   const code = typeof parsed?.code === "string" && parsed.code !== "" ? parsed.code : `HTTP_${status}`
   const message = typeof parsed?.message === "string"
     ? parsed.message
-    : body.length === 0
-    ? `HTTP ${status} without a body`
-    : `HTTP ${status}: ${body.slice(0, 200)}`
+    : statusMessage(response) ?? (body.length === 0
+      ? `HTTP ${status} without a body`
+      : `HTTP ${status}: ${body.slice(0, 200)}`)
   const detail = parsed?.detail === undefined ? undefined : boundedDetail(parsed.detail)
   return fromResponse({ status, code, message, detail, requestId: response.headers["request-id"] })
 }
@@ -231,11 +257,19 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     : yield* checkBaseUrl("backupBaseUrl", options.backupBaseUrl)
   yield* checkId("mchid", options.mchid, /^[0-9]{1,32}$/)
   yield* checkId("merchantSerialNumber", options.merchantSerialNumber, /^[0-9A-Fa-f]{1,64}$/)
-  const timeoutMillis = Math.round(Duration.toMillis(Duration.decode(options.timeout ?? Duration.seconds(10))))
+  const timeout = Duration.decodeUnknown(options.timeout ?? Duration.seconds(10))
+  const timeoutMillis = Option.isSome(timeout) ? Math.round(Duration.toMillis(timeout.value)) : Number.NaN
   // A timer longer than 2³¹−1 ms would fire at once (Node, browsers): refuse it rather than time out every call.
   if (!(timeoutMillis >= 1 && timeoutMillis <= maxTimeoutMillis)) {
     return yield* Effect.fail(
-      new ConfigurationError({ option: "timeout", message: "timeout must be between 1 ms and 24 days." })
+      new ConfigurationError({ option: "timeout", message: "timeout must be a duration between 1 ms and 24 days." })
+    )
+  }
+  const maxResponseBytes = options.maxResponseBytes ?? defaultMaxResponseBytes
+  // NaN would remove the cap (every comparison false) and 0 or less would refuse every answer (and retry each).
+  if (!(Number.isSafeInteger(maxResponseBytes) && maxResponseBytes >= 1)) {
+    return yield* Effect.fail(
+      new ConfigurationError({ option: "maxResponseBytes", message: "maxResponseBytes must be a whole number of bytes, at least 1." })
     )
   }
   const userAgent = options.userAgent ?? defaultUserAgent
@@ -247,7 +281,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const transport = yield* Transport
   const signer = yield* Signer
   const verifier = yield* Verifier
-  const limits: Limits = { timeoutMillis, maxResponseBytes: options.maxResponseBytes ?? 1024 * 1024 }
+  const limits: Limits = { timeoutMillis, maxResponseBytes }
   const mchid = options.mchid
   const serial = options.merchantSerialNumber
 
@@ -261,11 +295,16 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   if (verifier.serial !== undefined) fixedHeaders["wechatpay-serial"] = verifier.serial
   const jsonHeaders: Record<string, string> = { ...fixedHeaders, "content-type": "application/json" }
 
+  // Success is a 2xx other than 202 (accepted, not yet processed: an error to repeat, never a result), verified over
+  // the bytes received before anything reads them.
   const verified = (response: WireResponse): Effect.Effect<ApiResponse, CallError> => {
     const { status, headers, body } = response
     const requestId = headers["request-id"]
-    if (status < 200 || status >= 300) return Effect.fail(apiError(response))
-    return Effect.as(verifier.verify({ headers, body, requestId, status }), { status, headers, body, requestId })
+    if (status < 200 || status >= 300 || status === 202) return Effect.fail(apiError(response))
+    return Effect.map(
+      verifier.verify({ headers, body, requestId, status }),
+      () => ({ status, headers, body: body.byteLength === 0 ? "" : decoder.decode(body), requestId })
+    )
   }
 
   // The built-in signer is local CPU work that always completes; any other signer (a KMS, an HSM) gets the
@@ -315,9 +354,14 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       // The success path pays for one `catchAll`; the schedule is started only once an attempt has failed.
       let base = primary
       let attempts = 1
+      let probes = 0
+      // A signature probe is asked again at most once, and only for a read: a write was applied all the same.
+      const retryable = (error: CallError): boolean =>
+        policy.isRetryable(error) &&
+        (error._tag !== "ResponseVerificationError" || error.probe !== true || (request.method === "GET" && probes++ === 0))
       const onFailure = (driver: Schedule.ScheduleDriver<unknown, CallError>) =>
       (error: CallError): Effect.Effect<ApiResponse, CallError> =>
-        policy.isRetryable(error) ? retry(driver, error) : Effect.fail(error)
+        retryable(error) ? retry(driver, error) : Effect.fail(error)
       const retry = (driver: Schedule.ScheduleDriver<unknown, CallError>, error: CallError) => {
         if (backup !== undefined && error._tag === "TransportError") base = backup
         return Effect.logDebug("effect-wechatpay: attempt failed").pipe(
@@ -337,7 +381,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       return Effect.catchAll(
         first,
         (error) =>
-          policy.isRetryable(error)
+          retryable(error)
             ? Effect.flatMap(Schedule.driver(policy.schedule), (driver) => retry(driver, error))
             : Effect.fail(error)
       )

@@ -25,6 +25,14 @@ import * as Schema from "effect/Schema"
  */
 export type ErrorCategory = "retryable" | "throttled" | "auth" | "client" | "integrity"
 
+/**
+ * What the HTTP status alone says, whatever the code: a 429 is throttled; a 5xx (overload, gateway, system) and a
+ * 202 (accepted, not yet processed: WeChat asks for the same request again) are retryable. `undefined` when the
+ * status says nothing beyond the code.
+ */
+const byStatus = (status: number): ErrorCategory | undefined =>
+  status === 429 ? "throttled" : status >= 500 || status === 202 ? "retryable" : undefined
+
 const apiFields = {
   /** HTTP status of the response. */
   status: Schema.Number,
@@ -46,7 +54,7 @@ const apiFields = {
  */
 export class ParamError extends Schema.TaggedError<ParamError>("effect-wechatpay/ParamError")("ParamError", apiFields) {
   get category(): ErrorCategory {
-    return "client"
+    return byStatus(this.status) ?? "client"
   }
 }
 
@@ -60,7 +68,7 @@ export class InvalidRequest
   extends Schema.TaggedError<InvalidRequest>("effect-wechatpay/InvalidRequest")("InvalidRequest", apiFields)
 {
   get category(): ErrorCategory {
-    return "client"
+    return byStatus(this.status) ?? "client"
   }
 }
 
@@ -73,7 +81,7 @@ export class InvalidRequest
  */
 export class SignError extends Schema.TaggedError<SignError>("effect-wechatpay/SignError")("SignError", apiFields) {
   get category(): ErrorCategory {
-    return "auth"
+    return byStatus(this.status) ?? "auth"
   }
   /** `detail.sign_information` when WeChat sent it. */
   get signInformation(): unknown {
@@ -92,7 +100,7 @@ export class SignError extends Schema.TaggedError<SignError>("effect-wechatpay/S
  */
 export class NoAuth extends Schema.TaggedError<NoAuth>("effect-wechatpay/NoAuth")("NoAuth", apiFields) {
   get category(): ErrorCategory {
-    return "auth"
+    return byStatus(this.status) ?? "auth"
   }
 }
 
@@ -104,12 +112,13 @@ export class NoAuth extends Schema.TaggedError<NoAuth>("effect-wechatpay/NoAuth"
  */
 export class NotFound extends Schema.TaggedError<NotFound>("effect-wechatpay/NotFound")("NotFound", apiFields) {
   get category(): ErrorCategory {
-    return "client"
+    return byStatus(this.status) ?? "client"
   }
 }
 
 /**
- * `429 FREQUENCY_LIMITED` / `RATELIMIT_EXCEEDED`: rate limited; the request was not accepted.
+ * `429 RATELIMIT_EXCEEDED` (older pages: `FREQUENCY_LIMITED`, `RATE_LIMITED`): rate limited; the request was not
+ * accepted. Retried with backoff.
  *
  * @since 0.1.0
  * @category errors
@@ -118,7 +127,23 @@ export class FrequencyLimited
   extends Schema.TaggedError<FrequencyLimited>("effect-wechatpay/FrequencyLimited")("FrequencyLimited", apiFields)
 {
   get category(): ErrorCategory {
-    return "throttled"
+    return byStatus(this.status) ?? "throttled"
+  }
+}
+
+/**
+ * `501`/`502`/`503 SERVICE_UNAVAILABLE`: overload protection or the service is offline; the request was not
+ * processed. Retry with backoff (and the same idempotency key).
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>("effect-wechatpay/ServiceUnavailable")(
+  "ServiceUnavailable",
+  apiFields
+) {
+  get category(): ErrorCategory {
+    return byStatus(this.status) ?? "retryable"
   }
 }
 
@@ -130,7 +155,7 @@ export class FrequencyLimited
  */
 export class SystemError extends Schema.TaggedError<SystemError>("effect-wechatpay/SystemError")("SystemError", apiFields) {
   get category(): ErrorCategory {
-    return "retryable"
+    return byStatus(this.status) ?? "retryable"
   }
 }
 
@@ -144,9 +169,12 @@ export class SystemError extends Schema.TaggedError<SystemError>("effect-wechatp
 export class UnknownApiError
   extends Schema.TaggedError<UnknownApiError>("effect-wechatpay/UnknownApiError")("UnknownApiError", apiFields)
 {
-  /** 5xx without a usable body (gateway / overload) is transient; anything else is not known to be. */
+  /**
+   * By status, whatever the code: 429 `throttled`; 5xx and 202 `retryable`; anything else (4xx, and a 3xx
+   * redirect, which WeChat never sends for APIv3) `client`.
+   */
   get category(): ErrorCategory {
-    return this.status >= 500 && this.code === `HTTP_${this.status}` ? "retryable" : "client"
+    return byStatus(this.status) ?? "client"
   }
 }
 
@@ -187,7 +215,12 @@ export class ResponseVerificationError
       status: Schema.optionalWith(Schema.Number, { exact: true }),
       serial: Schema.optionalWith(Schema.String, { exact: true }),
       skewSeconds: Schema.optionalWith(Schema.Number, { exact: true }),
-      requestId: Schema.optionalWith(Schema.String, { exact: true })
+      requestId: Schema.optionalWith(Schema.String, { exact: true }),
+      /**
+       * `true` when the signature was a `WECHATPAY/SIGNTEST/` probe: WeChat checking that unverifiable responses
+       * are refused. Still a failure (reason `InvalidSignature`); a GET answered with one is asked once more.
+       */
+      probe: Schema.optionalWith(Schema.Boolean, { exact: true })
     }
   )
 {
@@ -292,6 +325,7 @@ export type ApiError =
   | NoAuth
   | NotFound
   | FrequencyLimited
+  | ServiceUnavailable
   | SystemError
   | UnknownApiError
 
@@ -320,6 +354,8 @@ const byCode: Record<string, typeof ParamError> = {
   RESOURCE_NOT_EXISTS: NotFound,
   FREQUENCY_LIMITED: FrequencyLimited,
   RATELIMIT_EXCEEDED: FrequencyLimited,
+  RATE_LIMITED: FrequencyLimited,
+  SERVICE_UNAVAILABLE: ServiceUnavailable,
   SYSTEM_ERROR: SystemError
 } as never
 

@@ -18,6 +18,8 @@ export * as Signer from "./Signer.js"
 export * as Transport from "./Transport.js"
 /** @since 0.1.0 */
 export * as Verifier from "./Verifier.js"
+/** @since 0.3.0 */
+export * as Wire from "./Wire.js"
 /** @since 0.1.0 */
 export * as WechatPay from "./WechatPay.js"
 /** @since 0.1.0 */
@@ -35,6 +37,7 @@ export {
   RequestValidationError,
   ResponseDecodeError,
   ResponseVerificationError,
+  ServiceUnavailable,
   SignError,
   SigningError,
   SystemError,

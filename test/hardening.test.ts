@@ -264,7 +264,7 @@ layer(Emulator.layer(), { excludeTestServices: true })("hardening", (it) => {
           res.end(compressed)
         }))
 
-      const transports: ReadonlyArray<{ readonly name: string; readonly make: Effect.Effect<Transport.Service, never, Scope.Scope> }> = [
+      const transports: ReadonlyArray<{ readonly name: string; readonly make: Effect.Effect<Transport.Service, unknown, Scope.Scope> }> = [
         { name: "HttpClientTransport over fetch", make: Effect.map(fetchClient, HttpClientTransport.fromHttpClient) },
         { name: "NodeTransport", make: NodeTransport.make() }
       ]

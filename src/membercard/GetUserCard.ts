@@ -7,6 +7,23 @@ import * as Schema from "effect/Schema"
 import * as Endpoint from "../Endpoint.js"
 import { CommonFieldName, Int, optional, UserCardPath, UserCardStatus } from "./shared.js"
 
+export {
+  /**
+   * 平台提供的通用开卡信息字段: `CommonFieldName.response` decodes any value, `.request` is the closed set.
+   *
+   * @since 0.3.0
+   * @category schemas
+   */
+  CommonFieldName,
+  /**
+   * 用户会员卡状态: `UserCardStatus.response` decodes any value, `.request` is the closed set, `.isKnown` narrows.
+   *
+   * @since 0.3.0
+   * @category schemas
+   */
+  UserCardStatus
+} from "./shared.js"
+
 /**
  * @since 0.1.0
  * @category schemas
@@ -27,7 +44,7 @@ export interface GetUserCardRequest extends Schema.Schema.Type<typeof GetUserCar
  */
 export const UserInformation = Schema.Struct({
   /** 平台提供的通用开卡信息字段 */
-  common_field_list: optional(Schema.Array(Schema.Struct({ name: CommonFieldName, value: Schema.String }))),
+  common_field_list: optional(Schema.Array(Schema.Struct({ name: CommonFieldName.response, value: Schema.String }))),
   /** 商户自定义的开卡信息字段 */
   custom_field_list: optional(Schema.Array(Schema.Struct({
     name: Schema.String,
@@ -63,8 +80,8 @@ export const UserCard = Schema.Struct({
   background_picture_url: optional(Schema.String),
   /** 用户储值余额 */
   balance: optional(Int),
-  /** 用户会员卡状态 */
-  user_card_status: optional(UserCardStatus),
+  /** 用户会员卡状态: a documented value, or one WeChat added since (kept as sent). */
+  user_card_status: optional(UserCardStatus.response),
   /** 用户开卡时填写的个人信息 */
   user_information: optional(UserInformation),
   /** 用户当前积分 */

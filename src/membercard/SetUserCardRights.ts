@@ -6,6 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import * as Endpoint from "../Endpoint.js"
+import * as Wire from "../Wire.js"
 import { Guide, Int, optional, OutRequestNo128, UserCardPath } from "./shared.js"
 
 /**
@@ -25,13 +26,9 @@ export const SetUserCardRightsRequest = Schema.Struct({
   /** Send a template message about the points change. Default true. */
   need_inform_bonus: optional(Schema.Boolean),
   /** 会员价文案, string(8). */
-  member_price_word: optional(Schema.String.pipe(
-    Schema.maxLength(8, { message: () => "member_price_word must be at most 8 characters" })
-  )),
+  member_price_word: optional(Wire.chars("member_price_word", 8)),
   /** 发票入口文案, string(6). */
-  fapiao_jump_word: optional(Schema.String.pipe(
-    Schema.maxLength(6, { message: () => "fapiao_jump_word must be at most 6 characters" })
-  )),
+  fapiao_jump_word: optional(Wire.chars("fapiao_jump_word", 6)),
   /** 会员专属咨询 */
   guide: optional(Guide)
 })

@@ -5,6 +5,7 @@
  */
 import * as Schema from "effect/Schema"
 import * as Endpoint from "../Endpoint.js"
+import * as Wire from "../Wire.js"
 import { Int, optional, OutRequestNo32, UserCardPath } from "./shared.js"
 
 /**
@@ -31,18 +32,15 @@ export const BalanceInformation = Schema.Struct({
 export const UpdateUserCardRequest = Schema.Struct({
   ...UserCardPath,
   /** 会员卡编号: string(32), letters, digits and half-width punctuation; defaults to the code. */
-  membership_number: optional(Schema.String.pipe(
-    Schema.maxLength(32, { message: () => "membership_number must be at most 32 characters" }),
+  membership_number: optional(Wire.chars("membership_number", 32).pipe(
     Schema.pattern(/^[\x21-\x7E]+$/, {
       message: () => "membership_number may contain only letters, digits and half-width punctuation"
     })
   )),
   /** 会员卡背景图: a URL from the marketing image-upload API, string(128). */
-  background_picture_url: optional(Schema.String.pipe(
-    Schema.maxLength(128, { message: () => "background_picture_url must be at most 128 characters" })
-  )),
+  background_picture_url: optional(Wire.chars("background_picture_url", 128)),
   /** 用户等级: string(5). */
-  level: optional(Schema.String.pipe(Schema.maxLength(5, { message: () => "level must be at most 5 characters" }))),
+  level: optional(Wire.chars("level", 5)),
   /** 商户请求单号 (required): the idempotency key of this write. */
   out_request_no: OutRequestNo32,
   /** 用户储值变更信息 */

@@ -3,15 +3,13 @@
  * ../../README.md#validation-rules); rules that only unofficial sources state are deliberately not enforced.
  */
 import * as Schema from "effect/Schema"
+import * as Wire from "../Wire.js"
 
-/** `Schema.optionalWith(S, { exact: true })`: absent is allowed, `undefined` is not. */
-export const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { exact: true })
+/** An optional field (exact); `Endpoint` treats a request field given as `undefined` as absent. */
+export const optional = Wire.optional
 
-const boundedString = (field: string, max: number) =>
-  Schema.String.pipe(
-    Schema.minLength(1, { message: () => `${field} must not be empty` }),
-    Schema.maxLength(max, { message: () => `${field} must be at most ${max} characters` })
-  )
+/** A required string of 1–`max` characters. */
+const boundedString = (field: string, max: number) => Wire.chars(field, max, 1)
 
 /**
  * A path parameter. `.` and `..` are refused: URL normalisation would resolve them away (even percent-encoded) and
@@ -47,11 +45,11 @@ export const OutRequestNo32 = boundedString("out_request_no", 32).pipe(
 /** 商户请求单号 on 设置会员权益: string(128) (the official page states no character set). */
 export const OutRequestNo128 = boundedString("out_request_no", 128)
 
-/** 用户会员卡状态. */
-export const UserCardStatus = Schema.Literal("NOT_ACTIVATE", "EFFECTIVE", "EXPIRE", "UNAVAILABLE", "DELETE")
+/** 用户会员卡状态 (open in responses). */
+export const UserCardStatus = Wire.Enum("NOT_ACTIVATE", "EFFECTIVE", "EXPIRE", "UNAVAILABLE", "DELETE")
 
-/** 平台提供的通用开卡信息字段. */
-export const CommonFieldName = Schema.Literal(
+/** 平台提供的通用开卡信息字段 (open in responses). */
+export const CommonFieldName = Wire.Enum(
   "USER_FORM_FLAG_MOBILE",
   "USER_FORM_FLAG_SEX",
   "USER_FORM_FLAG_NAME",
