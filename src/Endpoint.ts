@@ -123,11 +123,14 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  * `exactOptionalPropertyTypes`, `{ level: undefined }` means "no level", as it would after `JSON.stringify`. The
  * input itself when it has none (the usual case: no copy).
  */
-const withoutUndefined = (input: unknown): unknown => {
+const withoutUndefined = (input: unknown, depth = 0): unknown => {
+  // No request nests deeper than a few levels; past this depth the value is left for validation to refuse (and a
+  // hostile, deeply nested value cannot overflow the stack here).
+  if (depth > maxUndefinedDepth) return input
   if (Array.isArray(input)) {
     let copy: Array<unknown> | undefined
     for (let i = 0; i < input.length; i++) {
-      const cleaned = withoutUndefined(input[i])
+      const cleaned = withoutUndefined(input[i], depth + 1)
       if (cleaned !== input[i]) (copy ??= input.slice())[i] = cleaned
     }
     return copy ?? input
@@ -140,12 +143,14 @@ const withoutUndefined = (input: unknown): unknown => {
       copy ??= { ...input }
       delete copy[key]
     } else {
-      const cleaned = withoutUndefined(value)
+      const cleaned = withoutUndefined(value, depth + 1)
       if (cleaned !== value) (copy ??= { ...input })[key] = cleaned
     }
   }
   return copy ?? input
 }
+
+const maxUndefinedDepth = 32
 
 /**
  * Compile a definition into a function of the transport. Everything that can be done once is done here.

@@ -1,6 +1,6 @@
 /**
  * Bad input, property-based (issue 4): thousands of generated invalid requests per endpoint — wrong types, missing
- * required fields, undefined where a field may only be absent, over-long strings, empty ids, bad characters in
+ * required fields (absent or undefined), over-long strings, empty ids, bad characters in
  * `out_request_no` / `membership_number`, non-integer, unsafe or non-positive numbers, malformed nested objects —
  * each fails with `RequestValidationError` whose issues name exactly the broken field, and the emulator receives
  * nothing. Valid requests generated from the same schemas (`Arbitrary.make`) pass validation and are sent once.
@@ -161,7 +161,10 @@ const withBadCharacter = (charset: RegExp, max: number) => {
 
 const mutationsOf = (field: Field, prefix: ReadonlyArray<string> = []): ReadonlyArray<fc.Arbitrary<Mutation>> => {
   const path = [...prefix, field.name]
-  const set = (kind: string, value: fc.Arbitrary<unknown>) => value.map((v): Mutation => ({ path, kind, value: v }))
+  // An optional field given as `undefined` is absent (a caller without exactOptionalPropertyTypes): valid, not a
+  // mutation. A required one given as `undefined` is still missing.
+  const set = (kind: string, value: fc.Arbitrary<unknown>) =>
+    (field.required ? value : value.filter((v) => v !== undefined)).map((v): Mutation => ({ path, kind, value: v }))
   const out: Array<fc.Arbitrary<Mutation>> = []
   if (field.required) out.push(fc.constant({ path, kind: "missing", remove: true }))
   switch (field._tag) {

@@ -51,8 +51,8 @@ describe("reliability: retry rules", () => {
       { status: 403, code: "NO_AUTH", tag: "NoAuth" },
       { status: 404, code: "NOT_FOUND", tag: "NotFound" },
       { status: 404, code: "RESOURCE_NOT_EXISTS", tag: "NotFound" },
-      // A 5xx *with* a body whose code is not modelled is not known to be transient: not repeated.
-      { status: 500, code: "SOMETHING_NEW", tag: "UnknownApiError" }
+      // A 4xx whose code is not modelled says the request is wrong: not repeated (a 5xx or 429 would be, by status).
+      { status: 400, code: "SOMETHING_NEW", tag: "UnknownApiError" }
     ]
     for (const e of apiErrors) {
       for (const endpoint of endpoints) {
@@ -65,6 +65,23 @@ describe("reliability: retry rules", () => {
             emulator.clearFaults()
             expect(error._tag).toBe(e.tag)
             expect(error).toMatchObject({ status: e.status, code: e.code })
+            expect(emulator.requests(endpoint) - before).toBe(1)
+            expect(applied()).toBe(0)
+          }))
+      }
+    }
+
+    // Review of 0.2.0, finding 6: WeChat never redirects an APIv3 call; a 3xx is a typed error, never followed or repeated.
+    for (const status of [301, 302, 307, 308] as const) {
+      for (const endpoint of endpoints) {
+        it.effect(`${status} redirect on ${endpoint} → UnknownApiError HTTP_${status}, one request, nothing applied`, () =>
+          Effect.gen(function*() {
+            const { applied, emulator, run } = yield* scenario(endpoint)
+            emulator.inject({ endpoint, fault: { _tag: "Redirect", status, location: "https://elsewhere.example/v3" }, times: 5 })
+            const before = emulator.requests(endpoint)
+            const error = yield* Effect.flip(run)
+            emulator.clearFaults()
+            expect(error).toMatchObject({ _tag: "UnknownApiError", status, code: `HTTP_${status}`, category: "client" })
             expect(emulator.requests(endpoint) - before).toBe(1)
             expect(applied()).toBe(0)
           }))
@@ -94,7 +111,10 @@ describe("reliability: retry rules", () => {
             expect(error._tag).toBe(c.tag)
             expect(error.category).toBe("integrity")
             if (c.reason !== undefined) expect(error).toMatchObject({ reason: c.reason })
-            expect(emulator.requests(endpoint) - before).toBe(1)
+            // A signature probe on a read is asked once more (and answered with a probe again here); never on a write.
+            expect(emulator.requests(endpoint) - before).toBe(
+              c.fault._tag === "ProbeSignature" && endpoint === "GetUserCard" ? 2 : 1
+            )
             // The server applied the write before its response was forged: once, and only once.
             expect(applied()).toBe(endpoint === "GetUserCard" ? 0 : 1)
           }))
@@ -222,7 +242,15 @@ describe("reliability: retry rules", () => {
       { fault: { _tag: "Error", status: 429, code: "RATELIMIT_EXCEEDED" }, tag: "FrequencyLimited" },
       { fault: { _tag: "EmptyError", status: 503 }, tag: "UnknownApiError" },
       { fault: { _tag: "EmptyError", status: 502 }, tag: "UnknownApiError" },
-      { fault: { _tag: "Drop" }, tag: "TransportError" }
+      { fault: { _tag: "Drop" }, tag: "TransportError" },
+      // Review of 0.2.0, finding 1: classified by status as well as by code.
+      { fault: { _tag: "Error", status: 503, code: "SERVICE_UNAVAILABLE" }, tag: "ServiceUnavailable" },
+      { fault: { _tag: "Error", status: 501, code: "SERVICE_UNAVAILABLE" }, tag: "ServiceUnavailable" },
+      { fault: { _tag: "Error", status: 429, code: "RATE_LIMITED" }, tag: "FrequencyLimited" },
+      { fault: { _tag: "EmptyError", status: 429 }, tag: "UnknownApiError" },
+      { fault: { _tag: "Error", status: 500, code: "SOMETHING_NEW" }, tag: "UnknownApiError" },
+      // Finding 2: a 202 (accepted, not processed) is repeated, never a success.
+      { fault: { _tag: "Accepted" }, tag: "UnknownApiError" }
     ]
     for (const c of transient) {
       for (const endpoint of endpoints) {
