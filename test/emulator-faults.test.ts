@@ -135,7 +135,7 @@ describe("emulator faults on the wire", () => {
       expect(verifies(emulator, response, response.body.subarray(3))).toBe(false)
     }))
 
-  it.scopedLive("BomBody on a 204 endpoint: a signed 200 whose body is exactly EF BB BF 7B 7D; nothing applied", () =>
+  it.scopedLive("BomBody on a 204 endpoint: a signed 200 whose body is exactly EF BB BF 7B 7D; the write is applied once", () =>
     Effect.gen(function*() {
       const { baseUrl, emulator } = yield* setup
       emulator.inject({ endpoint: "SetUserCardRights", fault: { _tag: "BomBody" } })
@@ -144,8 +144,11 @@ describe("emulator faults on the wire", () => {
       expect(response.body).toEqual(Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d]))
       expect(response.headers["content-length"]).toBe("5")
       expect(verifies(emulator, response)).toBe(true)
-      expect(emulator.applied("bom-1")).toBe(0)
-      expect(emulator.card(card_id, code)!.bonus_value).toBe(100)
+      expect(emulator.applied("bom-1")).toBe(1)
+      expect(emulator.card(card_id, code)!.bonus_value).toBe(107)
+      // A repeat (fault used up) is the idempotent 204, not a second application.
+      expect((yield* send(baseUrl, emulator, "PATCH", `${cardPath}/rights`, rights("bom-1"))).status).toBe(204)
+      expect(emulator.applied("bom-1")).toBe(1)
     }))
 
   it.scopedLive("requests that fail WeChat's checks are answered as usual under Accepted and BomBody", () =>

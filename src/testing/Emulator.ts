@@ -77,8 +77,9 @@ export type Fault =
     readonly location: string
   }
   /**
-   * After the usual checks, a correctly signed 200 whose body is a UTF-8 byte order mark (EF BB BF) followed by the
-   * endpoint's JSON body (`{}` for a 204 endpoint); the signature covers the BOM. Nothing is applied.
+   * A correctly signed 200 whose body is a UTF-8 byte order mark (EF BB BF) followed by the endpoint's JSON body
+   * (`{}` for a 204 endpoint); the signature covers the BOM. The request is processed as usual (a write is applied,
+   * as the 200 says), like the other signed-200 faults.
    */
   | { readonly _tag: "BomBody" }
 

@@ -144,9 +144,8 @@ export class EmulatorState {
         }
         const outcome = this.process(request, route, path, seconds)
         if (outcome instanceof ApiFailure) return WechatSide.errorResult(outcome)
-        // These answer as if all went well, yet apply nothing.
+        // Accepted, not processed: a signed 202, and nothing applied.
         if (fault?._tag === "Accepted") return this.signed(request, 202, "", seconds, fault)
-        if (fault?._tag === "BomBody") return this.signed(request, outcome.status, outcome.body, seconds, fault)
         outcome.commit()
         if (fault?._tag === "DropAfterApply") return { _tag: "Drop" }
         return this.signed(request, outcome.status, outcome.body, seconds, fault)
