@@ -304,18 +304,17 @@ describe("reliability: retry rules", () => {
         const { emulator, run } = yield* scenario("GetUserCard")
         emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Error", status: 500, code: "SYSTEM_ERROR" }, times: 10_000 })
         const before = emulator.requests("GetUserCard")
-        const started = Date.now()
         const error = yield* Effect.flip(run.pipe(Effect.provideService(
           RetryPolicy.RetryPolicy,
           RetryPolicy.make({ maxRetries: 1000, baseDelay: "10 millis", maxDelay: "10 millis", maxElapsed: "150 millis" })
         )))
-        const elapsed = Date.now() - started
         emulator.clearFaults()
         expect(error._tag).toBe("SystemError")
         const attempts = emulator.requests("GetUserCard") - before
         expect(attempts).toBeGreaterThanOrEqual(2)
+        // The count is the bound (without maxElapsed: 1,001 attempts); the timing itself is pinned on TestClock in
+        // mutation-retry.test.ts.
         expect(attempts).toBeLessThan(40)
-        expect(elapsed).toBeLessThan(1500)
       }))
   })
 
@@ -328,11 +327,9 @@ describe("reliability: retry rules", () => {
         const { emulator, run } = yield* scenario("GetUserCard")
         emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Delay", millis: 400 }, times: 4 })
         const before = emulator.requests("GetUserCard")
-        const started = Date.now()
         const error = yield* Effect.flip(run)
         expect(error).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
         expect(emulator.requests("GetUserCard") - before).toBe(4)
-        expect(Date.now() - started).toBeLessThan(2000)
         yield* Effect.sleep("500 millis")
       }))
 
@@ -367,9 +364,8 @@ describe("reliability: retry rules", () => {
         const before = emulator.requests("GetUserCard")
         const fiber = yield* Effect.fork(run.pipe(Effect.provide(fastRetry)))
         yield* waitForRequest(emulator, "GetUserCard", before)
-        const started = Date.now()
+        // "At once" is pinned in virtual time in mutation-retry.test.ts; here: interrupted, and nothing more is sent.
         const exit = yield* Fiber.interrupt(fiber)
-        expect(Date.now() - started).toBeLessThan(250)
         expect(Exit.isInterrupted(exit)).toBe(true)
         yield* Effect.sleep("400 millis")
         expect(emulator.requests("GetUserCard") - before).toBe(1)
@@ -387,9 +383,7 @@ describe("reliability: retry rules", () => {
         ))
         yield* waitForRequest(emulator, "UpdateUserCard", before)
         yield* Effect.sleep("30 millis")
-        const started = Date.now()
         const exit = yield* Fiber.interrupt(fiber)
-        expect(Date.now() - started).toBeLessThan(100)
         expect(Exit.isInterrupted(exit)).toBe(true)
         yield* Effect.sleep("700 millis")
         expect(emulator.requests("UpdateUserCard") - before).toBe(1)
