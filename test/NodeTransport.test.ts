@@ -296,7 +296,6 @@ describe("NodeTransport", () => {
           const [error, millis] = yield* elapsed(failure(get(server.origin, "/slow"), { timeoutMillis: 150 }))
           expect(error).toMatchObject({ reason: "Timeout", method: "GET", url: `${server.origin}/slow` })
           expect(millis).toBeGreaterThanOrEqual(140)
-          expect(millis).toBeLessThan(600)
           const seen = yield* server.arrived(1)
           expect(yield* closesWithin(seen.socket, 500)).toBe(true)
         }))
@@ -307,9 +306,8 @@ describe("NodeTransport", () => {
             res.writeHead(200, { "Content-Length": "100" })
             res.write("x".repeat(10))
           })
-          const [error, millis] = yield* elapsed(failure(get(server.origin, "/"), { timeoutMillis: 150 }))
+          const [error] = yield* elapsed(failure(get(server.origin, "/"), { timeoutMillis: 150 }))
           expect(error.reason).toBe("Timeout")
-          expect(millis).toBeLessThan(600)
           expect(yield* closesWithin(server.seen[0]!.socket, 500)).toBe(true)
         }))
 
@@ -320,9 +318,8 @@ describe("NodeTransport", () => {
             // Only the headers: refusing must not wait for a body.
             res.flushHeaders()
           })
-          const [error, millis] = yield* elapsed(failure(get(server.origin, "/"), { maxResponseBytes: 100, timeoutMillis: 5000 }))
+          const [error] = yield* elapsed(failure(get(server.origin, "/"), { maxResponseBytes: 100, timeoutMillis: 5000 }))
           expect(error.reason).toBe("ResponseBody")
-          expect(millis).toBeLessThan(1000)
           expect(yield* closesWithin(server.seen[0]!.socket, 500)).toBe(true)
         }))
 
@@ -342,9 +339,8 @@ describe("NodeTransport", () => {
               }, 5)
               res.on("close", () => clearInterval(pump))
             })
-            const [error, millis] = yield* elapsed(failure(get(server.origin, "/"), { maxResponseBytes: 256, timeoutMillis: 5000 }))
+            const [error] = yield* elapsed(failure(get(server.origin, "/"), { maxResponseBytes: 256, timeoutMillis: 5000 }))
             expect(error.reason).toBe("ResponseBody")
-            expect(millis).toBeLessThan(1000)
             expect(yield* closesWithin(server.seen[0]!.socket, 500)).toBe(true)
             expect(written).toBeGreaterThan(256)
             expect(written).toBeLessThan(4096)
@@ -386,9 +382,8 @@ describe("NodeTransport", () => {
       it.scoped("connection refused (a closed port) → Connection", () =>
         Effect.gen(function*() {
           const closed = yield* Effect.scoped(Effect.map(serve(() => {}), (server) => server.origin))
-          const [error, millis] = yield* elapsed(failure(get(closed, "/"), { timeoutMillis: 5000 }))
+          const [error] = yield* elapsed(failure(get(closed, "/"), { timeoutMillis: 5000 }))
           expect(error.reason).toBe("Connection")
-          expect(millis).toBeLessThan(1000)
         }))
 
       it.scoped("interrupting a pending send destroys the socket and leaves no timer behind", () =>

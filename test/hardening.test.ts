@@ -344,7 +344,6 @@ layer(Emulator.layer(), { excludeTestServices: true })("hardening", (it) => {
         expect((error as TransportError).category).toBe("retryable")
         expect(error.message).toMatch(/signer/i)
         expect(millis).toBeGreaterThanOrEqual(95)
-        expect(millis).toBeLessThan(600)
         expect(signer.count).toEqual({ calls: 1, interrupted: 1 })
         expect(emulator.requests()).toBe(sentBefore)
       }))
@@ -359,7 +358,6 @@ layer(Emulator.layer(), { excludeTestServices: true })("hardening", (it) => {
         expect(error).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
         expect(signer.count).toEqual({ calls: 4, interrupted: 4 })
         expect(millis).toBeGreaterThanOrEqual(4 * 95)
-        expect(millis).toBeLessThan(1500)
       }))
 
     it.effect("a signer that hangs once and then answers: the retry signs and the call succeeds", () =>
@@ -404,7 +402,6 @@ layer(Emulator.layer(), { excludeTestServices: true })("hardening", (it) => {
         expect(error).toBeInstanceOf(TransportError)
         expect(error).toMatchObject({ reason: "Timeout", url: "http://127.0.0.1:8080/v3/slow" })
         expect(millis).toBeGreaterThanOrEqual(95)
-        expect(millis).toBeLessThan(600)
         yield* within1s(Deferred.await(interrupted), "the hung request was interrupted")
         expect(signal?.aborted).toBe(true)
       }))
@@ -434,7 +431,7 @@ layer(Emulator.layer(), { excludeTestServices: true })("hardening", (it) => {
             new Response(stream, { status: 200, headers: { "content-length": "5000000" } })
           ))
         })
-        const [error, millis] = yield* elapsed(Effect.flip(
+        const [error] = yield* elapsed(Effect.flip(
           HttpClientTransport.fromHttpClient(client).send(get("http://127.0.0.1:8080", "/v3/big"), {
             timeoutMillis: 5000,
             maxResponseBytes: 1024
@@ -442,7 +439,6 @@ layer(Emulator.layer(), { excludeTestServices: true })("hardening", (it) => {
         ))
         expect(error).toBeInstanceOf(TransportError)
         expect(error.reason).toBe("ResponseBody")
-        expect(millis).toBeLessThan(500)
         expect(signal?.aborted).toBe(true)
         // Refused, not drained: the announced 5 MB are not read (1 KiB per pull) to free the connection.
         expect(pulls).toBeLessThan(16)
@@ -458,11 +454,10 @@ layer(Emulator.layer(), { excludeTestServices: true })("hardening", (it) => {
         server.on("connection", (socket: Net.Socket) => sockets.push(socket))
         const origin = yield* listenLoopback(server)
         const transport = HttpClientTransport.fromHttpClient(yield* fetchClient)
-        const [error, millis] = yield* elapsed(Effect.flip(
+        const [error] = yield* elapsed(Effect.flip(
           transport.send(get(origin, "/v3/big"), { timeoutMillis: 5000, maxResponseBytes: 1024 })
         ))
         expect(error.reason).toBe("ResponseBody")
-        expect(millis).toBeLessThan(1000)
         expect(sockets).toHaveLength(1)
         expect(yield* closesWithin(sockets[0]!, 1000)).toBe(true)
       }))

@@ -17,7 +17,7 @@ import { closesWithin, listenLoopback } from "./support.js"
 const limits = { timeoutMillis: 5000, maxResponseBytes: 1024 }
 
 /** One call through a transport built by `layer`; the server's socket of that call. */
-const oneCall = (layer: Layer.Layer<Transport.Transport>) =>
+const oneCall = <E>(layer: Layer.Layer<Transport.Transport, E>) =>
   Effect.gen(function*() {
     const sockets: Array<Net.Socket> = []
     const server = Http.createServer((_, res) => res.end("ok"))

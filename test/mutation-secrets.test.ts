@@ -128,7 +128,7 @@ const capturingTracer = (capture: Capture, base: Tracer.Tracer): Tracer.Tracer =
   })
 
 /** A transport layer that records the Authorization header of every request handed to it. */
-const tapped = (capture: Capture, inner: Layer.Layer<Transport.Transport>): Layer.Layer<Transport.Transport> =>
+const tapped = <E>(capture: Capture, inner: Layer.Layer<Transport.Transport, E>): Layer.Layer<Transport.Transport, E> =>
   Layer.effect(
     Transport.Transport,
     Effect.map(Transport.Transport, (transport) => ({
@@ -200,7 +200,7 @@ const sweep = (name: keyof typeof transports) =>
       )
 
     let n = 0
-    const calls = {
+    const calls: Record<Exclude<Emulator.EndpointName, "CommitBonus">, () => Effect.Effect<unknown, unknown, MemberCard.Services>> = {
       GetUserCard: () => MemberCard.getUserCard({ card_id, code }),
       UpdateUserCard: () => MemberCard.updateUserCard({ card_id, code, out_request_no: `upd-${name}-${++n}`, level: "金卡" }),
       SetUserCardRights: () => MemberCard.setUserCardRights({ card_id, code, out_request_no: `pts-${name}-${++n}`, add_bonus_value: 1 }),

@@ -186,14 +186,12 @@ describe("reliability: hostile responses", () => {
 
     it.live("a body that stalls forever → TransportError Timeout", () =>
       Effect.gen(function*() {
-        const started = Date.now()
         const { exit } = yield* withFakeTransport(
           () => new Response(new ReadableStream({ pull: () => new Promise(() => {}) }), { status: 200 }),
           get,
           { timeout: "200 millis" }
         )
         expect(failureOf(exit)).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
-        expect(Date.now() - started).toBeLessThan(2000)
       }))
 
     it.live("an error body whose detail is JSON nested 100,000 deep → the typed ParamError, printable", () =>
@@ -329,11 +327,10 @@ describe("reliability: hostile responses", () => {
     for (const c of cases) {
       it.scopedLive(`${c.name} → ${c.tags.join(" or ")}, bounded attempts, no hang`, () =>
         Effect.gen(function*() {
-          const { failure, millis, requests } = yield* against(c.respond)
+          const { failure, requests } = yield* against(c.respond)
           expect(typeof failure === "string" ? failure : failure._tag).toSatisfy((tag: string) => c.tags.includes(tag))
           expect(requests).toBeGreaterThanOrEqual(1)
           expect(requests).toBeLessThanOrEqual(4)
-          expect(millis).toBeLessThan(5000)
         }))
     }
   })

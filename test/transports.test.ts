@@ -223,8 +223,8 @@ describe("HttpClientTransport", () => {
         expect(error).toBeInstanceOf(TransportError)
         expect(error).toMatchObject({ reason: "Timeout", method: "GET", url: `${origin}/v3/slow` })
         expect(error.category).toBe("retryable")
+        // A lower bound only: an upper one breaks on a busy machine; flipWithin2s stops a hang.
         expect(millis).toBeGreaterThanOrEqual(95)
-        expect(millis).toBeLessThan(600)
         yield* within1s(Deferred.await(stub.interrupted), "the hung request was interrupted")
         expect(stub.aborted()).toBe(true)
       }))
@@ -241,12 +241,10 @@ describe("HttpClientTransport", () => {
               })
             ))
           )
-          const started = Date.now()
           const error = yield* flipWithin2s(
             HttpClientTransport.fromHttpClient(client).send(get("/v3/stall"), { ...limits, timeoutMillis: 100 })
           )
           expect(error.reason, JSON.stringify(headers)).toBe("Timeout")
-          expect(Date.now() - started).toBeLessThan(600)
         }
       }))
 
@@ -258,11 +256,9 @@ describe("HttpClientTransport", () => {
           HttpClientTransport.fromHttpClient(stub.client).send(get("/v3/slow"), { ...limits, timeoutMillis: 30_000 })
         )
         yield* within1s(Deferred.await(stub.started), "the request reached the HttpClient")
-        const started = Date.now()
         const exit = yield* Fiber.interrupt(fiber)
         expect(Exit.isInterrupted(exit)).toBe(true)
         yield* within1s(Deferred.await(stub.interrupted), "the hung request was interrupted")
-        expect(Date.now() - started).toBeLessThan(500)
         expect(stub.aborted()).toBe(true)
         // The 30 s deadline timer was cleared: nothing keeps the process alive for a call nobody waits for.
         yield* Effect.sleep("20 millis")
@@ -289,7 +285,6 @@ describe("HttpClientTransport", () => {
         server.on("connection", (socket: Net.Socket) => sockets.push(socket))
         const serverOrigin = yield* listenLoopback(server)
         const fetchClient = yield* Effect.provide(HttpClient.HttpClient, FetchHttpClient.layer)
-        const started = Date.now()
         const error = yield* flipWithin2s(
           HttpClientTransport.fromHttpClient(fetchClient).send(
             { ...get("/v3/slow"), origin: serverOrigin },
@@ -297,7 +292,6 @@ describe("HttpClientTransport", () => {
           )
         )
         expect(error).toMatchObject({ reason: "Timeout", url: `${serverOrigin}/v3/slow` })
-        expect(Date.now() - started).toBeLessThan(650)
         expect(sockets).toHaveLength(1)
         const socket = sockets[0]!
         const closed = yield* Effect.async<boolean>((resume) => {
