@@ -131,10 +131,12 @@ for (const name of Object.keys(transports) as Array<TransportName>) {
         it.scopedLive(`${framing}: one byte more (1,048,577) is refused: TransportError, reason ResponseBody`, () =>
           Effect.gen(function*() {
             const { origin, received } = yield* sized()
-            const error = yield* Effect.flip(
+            const result = yield* Effect.either(
               execute(get(`/size/1048577/${framing}`)).pipe(Effect.provide(layerFor(options(origin))))
             )
-            expect(error).toMatchObject({ _tag: "TransportError", reason: "ResponseBody", method: "GET" })
+            // Summarised, so that a wrongly accepted megabyte is not printed in the failure.
+            expect(result._tag === "Left" ? result.left : { accepted: result.right.body.length })
+              .toMatchObject({ _tag: "TransportError", reason: "ResponseBody", method: "GET" })
             expect(received).toHaveLength(1)
           }))
       }
