@@ -58,6 +58,12 @@ export interface Definition<I extends object> {
    * repeatable; a write without an idempotency key is never repeated.
    */
   readonly idempotencyKey?: keyof I & string
+  /**
+   * Why this write may be repeated without an idempotency key, when it may: e.g. "a set: repeating it with the same
+   * body changes nothing". Present ⇒ retried like a GET. Absent (and no `idempotencyKey`) ⇒ never repeated; a write
+   * that notifies a user or moves state on once must leave it out.
+   */
+  readonly repeatable?: string
   /** Request fields safe to record on the span (ids, never personal data). */
   readonly spanAttributes?: ReadonlyArray<keyof I & string>
 }
@@ -228,6 +234,7 @@ export function make<I extends object, A, AE>(
     }
     const wire = encode(value)
     const idempotent = method === "GET" ||
+      definition.repeatable !== undefined ||
       (definition.idempotencyKey !== undefined && value[definition.idempotencyKey] !== undefined)
     // The Request-ID is what WeChat support asks for: record it on success and on every API error that has one.
     return traced(input, (span) =>

@@ -8,8 +8,20 @@ import { CommitBonus, PrepareBonus } from "./membercard/Bonus.js"
 import { GetUserCard } from "./membercard/GetUserCard.js"
 import { SetUserCardRights } from "./membercard/SetUserCardRights.js"
 import { UpdateUserCard } from "./membercard/UpdateUserCard.js"
+import { activationLayer } from "./membercard/Activation.js"
+import { callbackLayer } from "./membercard/Callback.js"
+import { cardTemplatesLayer } from "./membercard/CardTemplates.js"
+import { membersLayer } from "./membercard/Members.js"
+import { phoneMembersLayer } from "./membercard/PhoneMembers.js"
+import { serviceModulesLayer } from "./membercard/ServiceModules.js"
 
+export * from "./membercard/Activation.js"
 export * from "./membercard/Bonus.js"
+export * from "./membercard/Callback.js"
+export * from "./membercard/CardTemplates.js"
+export * from "./membercard/Members.js"
+export * from "./membercard/PhoneMembers.js"
+export * from "./membercard/ServiceModules.js"
 export * from "./membercard/GetUserCard.js"
 export * from "./membercard/SetUserCardRights.js"
 export * from "./membercard/UpdateUserCard.js"
@@ -25,7 +37,13 @@ export const layer = Layer.mergeAll(
   UpdateUserCard.layer,
   SetUserCardRights.layer,
   PrepareBonus.layer,
-  CommitBonus.layer
+  CommitBonus.layer,
+  callbackLayer,
+  cardTemplatesLayer,
+  membersLayer,
+  activationLayer,
+  phoneMembersLayer,
+  serviceModulesLayer
 )
 
 /**

@@ -8,8 +8,12 @@
 export * as Endpoint from "./Endpoint.js"
 /** @since 0.1.0 */
 export * as MemberCard from "./MemberCard.js"
+/** @since 0.3.0 */
+export * as MemberCardActivity from "./MemberCardActivity.js"
 /** @since 0.2.0 */
 export * as NodeTransport from "./NodeTransport.js"
+/** @since 0.3.0 */
+export * as Paging from "./Paging.js"
 /** @since 0.1.0 */
 export * as RetryPolicy from "./RetryPolicy.js"
 /** @since 0.1.0 */
