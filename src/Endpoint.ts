@@ -9,9 +9,11 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as ParseResult from "effect/ParseResult"
 import type * as Schema from "effect/Schema"
 import type * as Tracer from "effect/Tracer"
+import { Encryptor } from "./Encryptor.js"
 import { type ApiResponse, type Method, WechatPayClient } from "./WechatPayClient.js"
 import { type CallError, RequestValidationError, ResponseDecodeError } from "./WechatPayError.js"
 
@@ -66,6 +68,20 @@ export interface Definition<I extends object> {
   readonly repeatable?: string
   /** Request fields safe to record on the span (ids, never personal data). */
   readonly spanAttributes?: ReadonlyArray<keyof I & string>
+  /** A sensitive field to encrypt before sending (then the endpoint needs an `Encryptor`). */
+  readonly encrypt?: Sensitive<I> | undefined
+}
+
+/**
+ * A sensitive request field: given in plain (`Redacted`) as `field`, sent encrypted as `as` (e.g. `phone_number` →
+ * `encrypted_phone_number`), with the encrypting key's id as `Wechatpay-Serial`.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Sensitive<I> {
+  readonly field: keyof I & string
+  readonly as: string
 }
 
 /** `encodeURIComponent` plus `!'()*`, which URL parsers may rewrite in a query (a rewritten target is unsigned). */
@@ -166,13 +182,13 @@ const maxUndefinedDepth = 32
  */
 export function make<I extends object, A, AE>(
   definition: Definition<I> & { readonly response: Schema.Schema<A, AE> }
-): (client: WechatPayClient["Type"]) => Endpoint<I, A, JsonError>
+): (client: WechatPayClient["Type"], encryptor?: Encryptor["Type"]) => Endpoint<I, A, JsonError>
 export function make<I extends object>(
   definition: Definition<I> & { readonly response?: undefined }
-): (client: WechatPayClient["Type"]) => Endpoint<I, void, NoContentError>
+): (client: WechatPayClient["Type"], encryptor?: Encryptor["Type"]) => Endpoint<I, void, NoContentError>
 export function make<I extends object, A, AE>(
   definition: Definition<I> & { readonly response?: Schema.Schema<A, AE> | undefined }
-): (client: WechatPayClient["Type"]) => Endpoint<I, A | void, JsonError> {
+): (client: WechatPayClient["Type"], encryptor?: Encryptor["Type"]) => Endpoint<I, A | void, JsonError> {
   const { method, name } = definition
   const segments = compilePath(definition.path)
   const pathParams = new Set(segments.flatMap((s) => ("param" in s ? [s.param] : [])))
@@ -220,7 +236,9 @@ export function make<I extends object, A, AE>(
         : Effect.useSpan(name, { kind: "client", attributes: attributesOf(input), captureStackTrace: false }, body)
     )
 
-  return (client) => (input) => {
+  const utf8 = new TextEncoder()
+
+  return (client, encryptor) => (input) => {
     const validated = validate(withoutUndefined(input))
     if (Either.isLeft(validated)) return traced(input, () => Effect.fail(validationError(name, validated.left)))
     const value = validated.right as Record<string, unknown>
@@ -232,13 +250,45 @@ export function make<I extends object, A, AE>(
           new RequestValidationError({ endpoint: name, issues, message: `Invalid ${name} request: ${describe(issues)}` })
         ))
     }
-    const wire = encode(value)
     const idempotent = method === "GET" ||
       definition.repeatable !== undefined ||
       (definition.idempotencyKey !== undefined && value[definition.idempotencyKey] !== undefined)
-    // The Request-ID is what WeChat support asks for: record it on success and on every API error that has one.
+    const sensitive = definition.encrypt
+    const plain = sensitive === undefined ? undefined : value[sensitive.field] as Redacted.Redacted<string> | undefined
+    if (sensitive === undefined || plain === undefined || encryptor === undefined) {
+      return traced(input, (span) => send(client, value, idempotent, undefined, span))
+    }
+    // Encrypted once per call, before the first attempt: a retry re-sends the very same ciphertext.
+    const size = utf8.encode(Redacted.value(plain)).byteLength
+    if (size > encryptor.maxPlaintextBytes) {
+      const issues = [{
+        path: [sensitive.field],
+        message: `must be at most ${encryptor.maxPlaintextBytes} bytes of UTF-8 to be encrypted (RSA-OAEP)`
+      }]
+      return traced(input, () =>
+        Effect.fail(
+          new RequestValidationError({ endpoint: name, issues, message: `Invalid ${name} request: ${describe(issues)}` })
+        ))
+    }
     return traced(input, (span) =>
-      Effect.matchEffect(client.execute({ endpoint: name, method, path: wire.path, body: wire.body, idempotent }), {
+      Effect.flatMap(encryptor.encrypt(plain), (ciphertext) => {
+        const { [sensitive.field]: _plain, ...rest } = value
+        return send(client, { ...rest, [sensitive.as]: ciphertext }, idempotent, encryptor.serial, span)
+      }))
+  }
+
+  function send(
+    client: WechatPayClient["Type"],
+    value: Record<string, unknown>,
+    idempotent: boolean,
+    serial: string | undefined,
+    span: Tracer.Span | undefined
+  ): Effect.Effect<A | void, JsonError> {
+    const wire = encode(value)
+    // The Request-ID is what WeChat support asks for: record it on success and on every API error that has one.
+    return Effect.matchEffect(
+      client.execute({ endpoint: name, method, path: wire.path, body: wire.body, idempotent, serial }),
+      {
         onFailure: (error): Effect.Effect<never, JsonError> => {
           if (span !== undefined && "requestId" in error && error.requestId !== undefined) {
             span.attribute("wechatpay.request_id", error.requestId)
@@ -251,7 +301,8 @@ export function make<I extends object, A, AE>(
           }
           return decodeResponse === undefined ? Effect.void : decodeBody(response)
         }
-      }))
+      }
+    )
   }
 
   function decodeBody(response: ApiResponse): Effect.Effect<A, ResponseDecodeError> {
@@ -290,9 +341,11 @@ function ParseResultDecode<A, I>(schema: Schema.Schema<A, I>) {
  * @since 0.1.0
  * @category models
  */
-export interface ServiceClass<Self, I extends object, A, E> extends Context.TagClass<Self, string, Endpoint<I, A, E>> {
-  /** The real endpoint over `WechatPayClient`. */
-  readonly layer: Layer.Layer<Self, never, WechatPayClient>
+export interface ServiceClass<Self, I extends object, A, E, R = WechatPayClient>
+  extends Context.TagClass<Self, string, Endpoint<I, A, E>>
+{
+  /** The real endpoint over `WechatPayClient` (and the `Encryptor`, for an endpoint with a sensitive field). */
+  readonly layer: Layer.Layer<Self, never, R>
   /** `(request) => Effect<A, E, Self>`: the accessor. */
   readonly call: (request: I) => Effect.Effect<A, E, Self>
   /**
@@ -315,17 +368,33 @@ export interface ServiceClass<Self, I extends object, A, E> extends Context.TagC
  * @category constructors
  */
 export const Service = <Self>() =>
-<I extends object, A = void, AE = never>(
+<I extends object, A = void, AE = never, S extends Sensitive<I> | undefined = undefined>(
   name: string,
-  definition: Omit<Definition<I>, "name"> & { readonly response?: Schema.Schema<A, AE> | undefined }
-): ServiceClass<Self, I, A, [A] extends [void] ? NoContentError : JsonError> => {
+  definition: Omit<Definition<I>, "name" | "encrypt"> & {
+    readonly response?: Schema.Schema<A, AE> | undefined
+    readonly encrypt?: S
+  }
+): ServiceClass<
+  Self,
+  I,
+  A,
+  [A] extends [void] ? NoContentError : JsonError,
+  [S] extends [undefined] ? WechatPayClient : WechatPayClient | Encryptor
+> => {
   type E = [A] extends [void] ? NoContentError : JsonError
-  const full = { ...definition, name }
-  const implementation = make(full as Definition<I> & { readonly response: Schema.Schema<A, AE> })
+  type R = [S] extends [undefined] ? WechatPayClient : WechatPayClient | Encryptor
+  const full = { ...definition, name } as Definition<I>
+  const implementation = make(full as Definition<I> & { readonly response: Schema.Schema<A, AE> }) as (
+    client: WechatPayClient["Type"],
+    encryptor?: Encryptor["Type"]
+  ) => Endpoint<I, A, E>
   const tag = Context.Tag(`effect-wechatpay/${name}`)<Self, Endpoint<I, A, E>>()
+  const layer = definition.encrypt === undefined
+    ? Layer.effect(tag, Effect.map(WechatPayClient, (client) => implementation(client)))
+    : Layer.effect(tag, Effect.zipWith(WechatPayClient, Encryptor, implementation))
   return Object.assign(tag, {
     definition: full,
-    layer: Layer.effect(tag, Effect.map(WechatPayClient, implementation as (client: WechatPayClient["Type"]) => Endpoint<I, A, E>)),
+    layer: layer as Layer.Layer<Self, never, R>,
     call: (request: I) => Effect.flatMap(tag, (endpoint) => endpoint(request))
   })
 }

@@ -1,5 +1,6 @@
 /**
- * One-line setup: the client with the in-memory RSA signer and the public-key verifier, on
+ * One-line setup: the client with the in-memory RSA signer and the public-key verifier (and the `Encryptor` for
+ * sensitive fields, under the same WeChat Pay keys), on
  * - `layer`: any `@effect/platform` `HttpClient` you provide (e.g. `FetchHttpClient.layer`), when you want your
  *   own HTTP stack;
  * - `layerNode`: the built-in node:http transport (`NodeTransport`): nothing else to provide, and the fastest on
@@ -19,6 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Encryptor from "./Encryptor.js"
 import * as NodeTransport from "./NodeTransport.js"
 import * as Signer from "./Signer.js"
 import type { Transport } from "./Transport.js"
@@ -47,12 +49,15 @@ export interface Options extends WechatPayClient.Options {
  */
 export const layerWith = (
   options: Options
-): Layer.Layer<WechatPayClient.WechatPayClient, ConfigurationError, Transport> =>
-  WechatPayClient.layer(options).pipe(
-    Layer.provide(Layer.merge(
-      Signer.layerRsa({ privateKey: options.merchantPrivateKey }),
-      Verifier.layer({ publicKeys: options.wechatpayPublicKeys, maxClockSkew: options.maxClockSkew })
-    ))
+): Layer.Layer<WechatPayClient.WechatPayClient | Encryptor.Encryptor, ConfigurationError, Transport> =>
+  Layer.merge(
+    WechatPayClient.layer(options).pipe(
+      Layer.provide(Layer.merge(
+        Signer.layerRsa({ privateKey: options.merchantPrivateKey }),
+        Verifier.layer({ publicKeys: options.wechatpayPublicKeys, maxClockSkew: options.maxClockSkew })
+      ))
+    ),
+    Encryptor.layer({ publicKeys: options.wechatpayPublicKeys })
   )
 
 // Loaded when first used, so that a program on `layerNode` never loads @effect/platform's HTTP client modules
@@ -72,7 +77,7 @@ const httpClientTransport: Layer.Layer<Transport, never, HttpClient.HttpClient> 
  */
 export const layer = (
   options: Options
-): Layer.Layer<WechatPayClient.WechatPayClient, ConfigurationError, HttpClient.HttpClient> =>
+): Layer.Layer<WechatPayClient.WechatPayClient | Encryptor.Encryptor, ConfigurationError, HttpClient.HttpClient> =>
   layerWith(options).pipe(Layer.provide(httpClientTransport))
 
 /**
@@ -83,7 +88,7 @@ export const layer = (
  */
 export const layerNode = (
   options: Options & { readonly transport?: NodeTransport.Options | undefined }
-): Layer.Layer<WechatPayClient.WechatPayClient, ConfigurationError> =>
+): Layer.Layer<WechatPayClient.WechatPayClient | Encryptor.Encryptor, ConfigurationError> =>
   layerWith(options).pipe(Layer.provide(NodeTransport.layer(options.transport)))
 
 /**
@@ -160,7 +165,11 @@ export const config: Config.Config<Options> = Config.all({
  */
 export const layerConfig = (
   options: Config.Config<Options> = config
-): Layer.Layer<WechatPayClient.WechatPayClient, ConfigurationError | ConfigError.ConfigError, HttpClient.HttpClient> =>
+): Layer.Layer<
+  WechatPayClient.WechatPayClient | Encryptor.Encryptor,
+  ConfigurationError | ConfigError.ConfigError,
+  HttpClient.HttpClient
+> =>
   Layer.unwrapEffect(Effect.map(options, layer))
 
 /**
@@ -171,5 +180,5 @@ export const layerConfig = (
  */
 export const layerNodeConfig = (
   options: Config.Config<Options> = config
-): Layer.Layer<WechatPayClient.WechatPayClient, ConfigurationError | ConfigError.ConfigError> =>
+): Layer.Layer<WechatPayClient.WechatPayClient | Encryptor.Encryptor, ConfigurationError | ConfigError.ConfigError> =>
   Layer.unwrapEffect(Effect.map(options, layerNode))

@@ -45,6 +45,11 @@ export interface ApiRequest {
    * are ever retried.
    */
   readonly idempotent: boolean
+  /**
+   * `Wechatpay-Serial` for this request: the id of the key a sensitive field was encrypted with (it must name the
+   * same key; otherwise the configured public-key id, if any, is sent).
+   */
+  readonly serial?: string | undefined
 }
 
 /**
@@ -335,6 +340,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         sign(request, base, Protocol.requestMessage(request.method, target, timestamp, nonce, request.body ?? "")),
         (signature) => {
           const headers = { ...(bodyBytes === undefined ? fixedHeaders : jsonHeaders) }
+          if (request.serial !== undefined) headers["wechatpay-serial"] = request.serial
           headers["authorization"] = Protocol.authorization({ mchid, nonce, timestamp, serial, signature })
           if (bodyBytes !== undefined) headers["content-length"] = String(bodyBytes.byteLength)
           return Effect.flatMap(

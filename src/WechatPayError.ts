@@ -285,7 +285,8 @@ export class RequestValidationError
 }
 
 /**
- * The signer failed (e.g. a remote KMS/HSM was unreachable). Nothing was sent.
+ * The signer (or the `Encryptor` of a sensitive field) failed, e.g. a remote KMS/HSM was unreachable. Nothing was
+ * sent.
  *
  * @since 0.1.0
  * @category errors

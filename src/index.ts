@@ -4,6 +4,8 @@
  * @since 0.1.0
  */
 
+/** @since 0.3.0 */
+export * as Encryptor from "./Encryptor.js"
 /** @since 0.1.0 */
 export * as Endpoint from "./Endpoint.js"
 /** @since 0.1.0 */

@@ -3,7 +3,7 @@
  */
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import type { Endpoint, WechatPayClient } from "../src/index.js"
+import type { Encryptor, Endpoint, WechatPayClient } from "../src/index.js"
 import {
   FrequencyLimited,
   InvalidRequest,
@@ -143,17 +143,15 @@ describe("accessor types", () => {
     MemberCard.setUserCardRights({ card_id, code, out_request_no: undefined })
   })
 
-  it("MemberCard.layer provides all five Tags and needs only WechatPayClient", () => {
-    expectTypeOf(MemberCard.layer).toEqualTypeOf<
-      Layer.Layer<
-        | MemberCard.GetUserCard
-        | MemberCard.UpdateUserCard
-        | MemberCard.SetUserCardRights
-        | MemberCard.PrepareBonus
-        | MemberCard.CommitBonus,
-        never,
-        WechatPayClient.WechatPayClient
-      >
+  it("MemberCard.layer provides every endpoint Tag and needs only the client (and the Encryptor)", () => {
+    type Provided = Layer.Layer.Success<typeof MemberCard.layer>
+    expectTypeOf<
+      MemberCard.GetUserCard | MemberCard.UpdateUserCard | MemberCard.SetUserCardRights | MemberCard.PrepareBonus |
+        MemberCard.CommitBonus
+    >().toMatchTypeOf<Provided>()
+    expectTypeOf<Layer.Layer.Error<typeof MemberCard.layer>>().toEqualTypeOf<never>()
+    expectTypeOf<Layer.Layer.Context<typeof MemberCard.layer>>().toMatchTypeOf<
+      WechatPayClient.WechatPayClient | Encryptor.Encryptor
     >()
   })
 

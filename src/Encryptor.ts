@@ -1,0 +1,100 @@
+/**
+ * Sensitive request fields (a member's phone number): RSAES-OAEP with SHA-1 and MGF1-SHA-1, empty label, Base64 —
+ * under the WeChat Pay public key when one is configured, else the newest platform certificate. The id of that key
+ * goes out as `Wechatpay-Serial` with the request, so WeChat knows which private key to decrypt with.
+ *
+ * A service of its own: a KMS, an HSM or a test provides another layer for the same Tag.
+ *
+ * @since 0.3.0
+ */
+import { Buffer } from "node:buffer"
+import * as Crypto from "node:crypto"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Keys from "./internal/keys.js"
+import { ConfigurationError, SigningError } from "./WechatPayError.js"
+
+/**
+ * @since 0.3.0
+ * @category models
+ */
+export interface Service {
+  /** The key id sent as `Wechatpay-Serial` with a request carrying a field encrypted by this service. */
+  readonly serial: string
+  /** The most UTF-8 bytes one plaintext may have (214 for RSA-2048 with OAEP/SHA-1). */
+  readonly maxPlaintextBytes: number
+  /** Encrypt; the plaintext never leaves `Redacted` except into the cipher. */
+  readonly encrypt: (plaintext: Redacted.Redacted<string>) => Effect.Effect<string, SigningError>
+}
+
+/**
+ * @since 0.3.0
+ * @category tags
+ */
+export class Encryptor extends Context.Tag("effect-wechatpay/Encryptor")<Encryptor, Service>() {}
+
+const isPublicKeyId = (id: string): boolean => /^PUB_KEY_ID_/i.test(id)
+
+/** RSA-OAEP with SHA-1: a k-byte modulus holds at most k − 2·20 − 2 bytes. */
+const oaepLimit = (key: Crypto.KeyObject): number => ((key.asymmetricKeyDetails?.modulusLength ?? 2048) >> 3) - 42
+
+/**
+ * The encryptor for a key map as `WechatPay` options give it (`PUB_KEY_ID_…` → public key PEM, certificate serial →
+ * certificate PEM): the public key when there is one, else the certificate with the latest start of validity
+ * (WeChat: "use the certificate with the latest effective time"). Parsed once. Fails with `ConfigurationError` when
+ * no key can encrypt.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const make = (options: {
+  readonly publicKeys: Readonly<Record<string, string>>
+}): Effect.Effect<Service, ConfigurationError> =>
+  Effect.suspend(() => {
+    let chosen: { readonly serial: string; readonly key: Crypto.KeyObject; readonly since: number } | undefined
+    for (const [id, pem] of Object.entries(options.publicKeys)) {
+      const parsed = Keys.publicKey(pem)
+      if (Keys.isProblem(parsed)) {
+        return Effect.fail(new ConfigurationError({ option: "publicKeys", message: `The key for "${id}" ${parsed.problem}.` }))
+      }
+      if (isPublicKeyId(id)) {
+        chosen = { serial: id, key: parsed.key, since: Number.POSITIVE_INFINITY }
+        break
+      }
+      const since = parsed.certificateSerial === undefined ? 0 : Date.parse(new Crypto.X509Certificate(pem).validFrom)
+      if (chosen === undefined || since > chosen.since) chosen = { serial: id, key: parsed.key, since }
+    }
+    if (chosen === undefined) {
+      return Effect.fail(
+        new ConfigurationError({
+          option: "publicKeys",
+          message: "No WeChat Pay public key or platform certificate configured: sensitive fields could not be encrypted."
+        })
+      )
+    }
+    const { key, serial } = chosen
+    return Effect.succeed<Service>({
+      serial,
+      maxPlaintextBytes: oaepLimit(key),
+      encrypt: (plaintext) =>
+        Effect.try({
+          try: () =>
+            Crypto.publicEncrypt(
+              { key, padding: Crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" },
+              Buffer.from(Redacted.value(plaintext), "utf8")
+            ).toString("base64"),
+          // Never the plaintext, nor anything derived from it.
+          catch: () => new SigningError({ message: "RSA-OAEP encryption of a sensitive field failed" })
+        })
+    })
+  })
+
+/**
+ * @since 0.3.0
+ * @category layers
+ */
+export const layer = (options: {
+  readonly publicKeys: Readonly<Record<string, string>>
+}): Layer.Layer<Encryptor, ConfigurationError> => Layer.effect(Encryptor, make(options))
