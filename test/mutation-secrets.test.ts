@@ -55,11 +55,16 @@ class Secrets {
       if (!structural.has(window)) this.windows.set(window, `${what} [${at}…${at + fragment})`)
     }
   }
-  /** The first secret fragment in `text`, if any. */
+  /**
+   * The first secret fragment in `text`, if any — also once line breaks and whitespace (raw or JSON-escaped) are
+   * taken out, so a slice of a PEM that spans a line break is found too.
+   */
   find(text: string): string | undefined {
-    for (let at = 0; at + fragment <= text.length; at++) {
-      const hit = this.windows.get(text.slice(at, at + fragment))
-      if (hit !== undefined) return `${hit} at ${at}: …${text.slice(Math.max(0, at - 60), at + fragment)}…`
+    for (const candidate of [text, text.replace(/\\[nr]|\s/g, "")]) {
+      for (let at = 0; at + fragment <= candidate.length; at++) {
+        const hit = this.windows.get(candidate.slice(at, at + fragment))
+        if (hit !== undefined) return `${hit} at ${at}: …${candidate.slice(Math.max(0, at - 60), at + fragment)}…`
+      }
     }
     return undefined
   }
