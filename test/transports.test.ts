@@ -355,7 +355,8 @@ const forgedThrough = (client: Layer.Layer<WechatPayClient.WechatPayClient, Conf
     )
     emulator.clearFaults()
     expect(error).toBeInstanceOf(ResponseVerificationError)
-    expect(error).toMatchObject({ _tag: "ResponseVerificationError", reason: "InvalidSignature" })
+    expect(error).toMatchObject({ _tag: "ResponseVerificationError", reason: "InvalidSignature", status: 200 })
+    // Equality with the header sent is checked on both transports in mutation-wire.test.ts.
     expect((error as ResponseVerificationError).requestId).toMatch(/^[0-9a-f]{32}$/)
     expect(emulator.requests("GetUserCard") - before).toBe(1)
   })
