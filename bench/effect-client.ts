@@ -33,7 +33,10 @@ export interface EffectModules {
   readonly Redacted: typeof RedactedT
 }
 
-type ClientLayer = LayerT.Layer<Library.WechatPayClient.WechatPayClient, Library.ConfigurationError>
+type ClientLayer = LayerT.Layer<
+  Library.WechatPayClient.WechatPayClient | Library.Encryptor.Encryptor,
+  Library.ConfigurationError
+>
 
 const firstOp: Op = { kind: "get", key: "" }
 

@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
-import { MemberCard, Signer, Transport, Verifier, WechatPayClient } from "../src/index.js"
+import { Encryptor, MemberCard, Signer, Transport, Verifier, WechatPayClient } from "../src/index.js"
 import { readCard } from "./common.js"
 
 const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
@@ -33,11 +33,14 @@ const ok = { status: 200, headers: { ...signed(card), "content-type": "applicati
 const noContent = { status: 204, headers: signed(""), body: new Uint8Array(0) }
 
 const live = MemberCard.layer.pipe(
-  Layer.provide(WechatPayClient.layer({
-    mchid: "1900000109",
-    merchantSerialNumber: "3775B6A45ACD588826D15E583A95F5DD",
-    baseUrl: "http://127.0.0.1:1"
-  })),
+  Layer.provide(Layer.merge(
+    WechatPayClient.layer({
+      mchid: "1900000109",
+      merchantSerialNumber: "3775B6A45ACD588826D15E583A95F5DD",
+      baseUrl: "http://127.0.0.1:1"
+    }),
+    Encryptor.layer({ publicKeys: { [keyId]: publicKey.export({ type: "spki", format: "pem" }) as string } })
+  )),
   Layer.provide(Layer.mergeAll(
     Layer.succeed(Transport.Transport, { send: (request) => Effect.succeed(request.method === "GET" ? ok : noContent) }),
     Layer.succeed(Signer.Signer, { local: true, sign: () => Effect.succeed("c2lnbmF0dXJl") }),

@@ -9,6 +9,7 @@
  *
  * @since 0.3.0
  */
+import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 
 /**
@@ -90,3 +91,29 @@ export const chars = (field: string, max: number, min = 0): Schema.Schema<string
  * @category constructors
  */
 export const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { exact: true })
+
+/**
+ * An RFC 3339 date-time with an offset, as WeChat sends and expects times (`2020-05-20T13:29:35.120+08:00`).
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const rfc3339 = (field: string): Schema.Schema<string> =>
+  Schema.String.pipe(
+    Schema.filter(
+      (s) =>
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)) ||
+        `${field} must be an RFC 3339 date-time with an offset, e.g. 2020-05-20T13:29:35.120+08:00`
+    )
+  )
+
+/**
+ * A plain secret given as `Redacted<string>` (never printed: a failed rule says so without the value).
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const secret = (field: string): Schema.Schema<Redacted.Redacted<string>> =>
+  Schema.RedactedFromSelf(
+    Schema.String.pipe(Schema.filter((s) => s.length > 0 || `${field} must not be empty`))
+  ).annotations({ message: () => `${field} must be a Redacted<string>` })

@@ -27,6 +27,7 @@ import * as Redacted from "effect/Redacted"
 import * as HttpClientTransport from "../src/HttpClientTransport.js"
 import {
   ConfigurationError,
+  type Encryptor,
   MemberCard,
   NodeTransport,
   ResponseVerificationError,
@@ -83,7 +84,10 @@ const story = Effect.gen(function*() {
 })
 
 const runStory = (
-  loopback: Layer.Layer<Emulator.Emulator | Emulator.EmulatorServer | WechatPayClient.WechatPayClient, ConfigurationError>
+  loopback: Layer.Layer<
+    Emulator.Emulator | Emulator.EmulatorServer | WechatPayClient.WechatPayClient | Encryptor.Encryptor,
+    ConfigurationError
+  >
 ) => story.pipe(Effect.provide(MemberCard.layer.pipe(Layer.provideMerge(loopback))))
 
 describe("the same story on both transports", () => {

@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as NodeTransport from "../../NodeTransport.js"
+import type * as Encryptor from "../../Encryptor.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
 import type * as Transport from "../../Transport.js"
 import * as WechatPay from "../../WechatPay.js"
@@ -51,12 +52,12 @@ export const layerServer = (
 
 export const layerClient = (
   options: ClientOptions = {}
-): Layer.Layer<WechatPayClient.WechatPayClient, ConfigurationError, Emulator | HttpClient.HttpClient> =>
+): Layer.Layer<WechatPayClient.WechatPayClient | Encryptor.Encryptor, ConfigurationError, Emulator | HttpClient.HttpClient> =>
   Layer.unwrapEffect(Effect.map(Emulator, (emulator) => WechatPay.layer(clientOptions(emulator, options))))
 
 export const layerClientWith = (
   options: ClientOptions = {}
-): Layer.Layer<WechatPayClient.WechatPayClient, ConfigurationError, Emulator | Transport.Transport> =>
+): Layer.Layer<WechatPayClient.WechatPayClient | Encryptor.Encryptor, ConfigurationError, Emulator | Transport.Transport> =>
   Layer.unwrapEffect(Effect.map(Emulator, (emulator) => WechatPay.layerWith(clientOptions(emulator, options))))
 
 const clientOptions = (emulator: EmulatorState, options: ClientOptions): WechatPay.Options => {
@@ -90,7 +91,7 @@ type LoopbackOptions = Options & { readonly client?: ClientOptions | undefined; 
 
 export const layerInProcess = (
   options: Options & { readonly client?: ClientOptions | undefined } = {}
-): Layer.Layer<Emulator | WechatPayClient.WechatPayClient | RetryPolicy.RetryPolicy, ConfigurationError> =>
+): Layer.Layer<Emulator | WechatPayClient.WechatPayClient | Encryptor.Encryptor | RetryPolicy.RetryPolicy, ConfigurationError> =>
   layerClient(options.client).pipe(
     Layer.provide(layerHttpClient),
     Layer.provideMerge(layer(options)),
@@ -100,7 +101,7 @@ export const layerInProcess = (
 export const layerLoopbackWith = (
   options: LoopbackOptions = {}
 ): Layer.Layer<
-  Emulator | EmulatorServer | WechatPayClient.WechatPayClient | RetryPolicy.RetryPolicy,
+  Emulator | EmulatorServer | WechatPayClient.WechatPayClient | Encryptor.Encryptor | RetryPolicy.RetryPolicy,
   ConfigurationError,
   HttpClient.HttpClient
 > =>
@@ -112,12 +113,18 @@ export const layerLoopbackWith = (
 
 export const layerLoopback = (
   options: LoopbackOptions = {}
-): Layer.Layer<Emulator | EmulatorServer | WechatPayClient.WechatPayClient | RetryPolicy.RetryPolicy, ConfigurationError> =>
+): Layer.Layer<
+  Emulator | EmulatorServer | WechatPayClient.WechatPayClient | Encryptor.Encryptor | RetryPolicy.RetryPolicy,
+  ConfigurationError
+> =>
   layerLoopbackWith(options).pipe(Layer.provide(FetchHttpClient.layer))
 
 export const layerLoopbackNode = (
   options: LoopbackOptions & { readonly transport?: NodeTransport.Options | undefined } = {}
-): Layer.Layer<Emulator | EmulatorServer | WechatPayClient.WechatPayClient | RetryPolicy.RetryPolicy, ConfigurationError> =>
+): Layer.Layer<
+  Emulator | EmulatorServer | WechatPayClient.WechatPayClient | Encryptor.Encryptor | RetryPolicy.RetryPolicy,
+  ConfigurationError
+> =>
   Layer.unwrapEffect(Effect.map(EmulatorServer, (server) => layerClientWith({ baseUrl: server.baseUrl, ...options.client }))).pipe(
     Layer.provide(NodeTransport.layer(options.transport)),
     Layer.provideMerge(layerServer({ port: options.port })),
