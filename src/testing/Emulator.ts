@@ -17,12 +17,22 @@ import * as InternalServer from "./internal/server.js"
 import { EmulatorState } from "./internal/state.js"
 
 /**
- * The endpoints the emulator serves.
+ * The endpoints the emulator served first (0.1). Kept closed, as code matches on it exhaustively; every API of the
+ * emulator takes `AnyEndpointName`.
  *
  * @since 0.1.0
  * @category models
  */
 export type EndpointName = "GetUserCard" | "UpdateUserCard" | "SetUserCardRights" | "PrepareBonus" | "CommitBonus"
+
+/**
+ * An endpoint the emulator serves, by its short name: the declaration's name without the product prefix
+ * (`MemberCard.GetUserCard` → `GetUserCard`, `MemberCardActivity.…` → `…`). Any string; `EndpointName`s autocomplete.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type AnyEndpointName = EndpointName | (string & {})
 
 /**
  * A scripted misbehaviour.
@@ -89,7 +99,7 @@ export type Fault =
  */
 export interface FaultRule {
   /** Only calls to this endpoint; all endpoints when absent. */
-  readonly endpoint?: EndpointName | undefined
+  readonly endpoint?: AnyEndpointName | undefined
   readonly fault: Fault
   /** How many matching requests it hits. Default 1. */
   readonly times?: number | undefined
@@ -115,19 +125,23 @@ export interface CardState {
 }
 
 /**
- * One write the emulator applied.
+ * One write the emulator applied: the endpoint, its idempotency key's value, and what the resource records (user
+ * cards: `card_id`, `code`, `balanceDelta`, `pointsDelta`; other resources their own ids).
  *
  * @since 0.1.0
  * @category models
  */
 export interface LedgerEntry {
-  readonly endpoint: EndpointName
-  readonly card_id: string
-  readonly code: string
-  /** `out_request_no` or `out_trade_no`. */
+  readonly endpoint: AnyEndpointName
+  /** The idempotency key's value (`out_request_no`, `out_trade_no` …); `""` for a write without one. */
   readonly key: string
-  readonly balanceDelta: number
-  readonly pointsDelta: number
+  readonly card_id?: string
+  readonly code?: string
+  /** User-card writes: the balance added. */
+  readonly balanceDelta?: number
+  /** User-card writes: the points added. */
+  readonly pointsDelta?: number
+  readonly [field: string]: unknown
 }
 
 /**
@@ -141,7 +155,10 @@ export interface EmulatorRequest {
   /** Path and query exactly as received (the request-target). */
   readonly target: string
   readonly headers: Readonly<Record<string, string | undefined>>
+  /** The body as UTF-8 text. */
   readonly body: string
+  /** The body bytes as received (an upload's multipart body is not text); `body` encoded as UTF-8 when absent. */
+  readonly bytes?: Uint8Array | undefined
 }
 
 /**

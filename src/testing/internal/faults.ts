@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import type { EndpointName, Fault, FaultRule } from "../Emulator.js"
+import type { AnyEndpointName, Fault, FaultRule } from "../Emulator.js"
 import * as WechatSide from "./wechatSide.js"
 
 /** Rules in the order they were injected; each hits `times` matching requests, then goes. */
@@ -20,7 +20,7 @@ export class FaultQueue {
   }
 
   /** The first rule that matches this endpoint (`undefined` for an unknown route), used up by one. */
-  take(endpoint: EndpointName | undefined): Fault | undefined {
+  take(endpoint: AnyEndpointName | undefined): Fault | undefined {
     const index = this.rules.findIndex((f) => f.left > 0 && (f.rule.endpoint === undefined || f.rule.endpoint === endpoint))
     if (index < 0) return undefined
     const entry = this.rules[index]!

@@ -15,17 +15,21 @@ import type { Server } from "../Emulator.js"
 import type { EmulatorState } from "./state.js"
 
 const decoder = new TextDecoder()
+const encoder = new TextEncoder()
 
 /** See `Emulator.httpClient`. */
 export const httpClient = (emulator: EmulatorState): HttpClient.HttpClient =>
   HttpClient.make((request, url) => {
-    const body = request.body._tag === "Uint8Array"
-      ? decoder.decode(request.body.body)
-      : request.body._tag === "Raw" && typeof request.body.body === "string"
+    const bytes = request.body._tag === "Uint8Array"
       ? request.body.body
-      : ""
+      : request.body._tag === "Raw" && typeof request.body.body === "string"
+      ? encoder.encode(request.body.body)
+      : request.body._tag === "Raw" && request.body.body instanceof Uint8Array
+      ? request.body.body
+      : new Uint8Array(0)
+    const body = decoder.decode(bytes)
     return Effect.flatMap(
-      emulator.handle({ method: request.method, target: url.pathname + url.search, headers: request.headers, body }),
+      emulator.handle({ method: request.method, target: url.pathname + url.search, headers: request.headers, body, bytes }),
       (result) =>
         result._tag === "Drop"
           ? Effect.fail(
@@ -56,11 +60,13 @@ export const requestListener = (emulator: EmulatorState) =>
     for (const [name, value] of Object.entries(req.headers)) {
       headers[name] = Array.isArray(value) ? value.join(", ") : value
     }
+    const bytes = Buffer.concat(chunks)
     Effect.runPromise(emulator.handle({
       method: req.method ?? "GET",
       target: req.url ?? "/",
       headers,
-      body: Buffer.concat(chunks).toString("utf8")
+      body: bytes.toString("utf8"),
+      bytes
     })).then((result) => {
       if (result._tag === "Drop") {
         req.socket.destroy()

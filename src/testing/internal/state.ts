@@ -13,7 +13,7 @@ import type {
   CardState,
   EmulatorRequest,
   EmulatorResult,
-  EndpointName,
+  AnyEndpointName,
   Fault,
   FaultRule,
   LedgerEntry,
@@ -21,9 +21,17 @@ import type {
 } from "../Emulator.js"
 import * as Fixtures from "../fixtures.js"
 import * as Faults from "./faults.js"
-import { type Call, findRoute, MemberCards, type Outcome, parseCall, type Route } from "./memberCards.js"
+import * as Multipart from "./multipart.js"
+import { handlers } from "./resources/index.js"
+import { type Context, ledgerEntry, type Outcome, parseCall, type Route, router } from "./route.js"
+import { cardKey, makeStore, type Store, type TemplateState } from "./store.js"
 import * as WechatSide from "./wechatSide.js"
 import { ApiFailure, randomHex } from "./wechatSide.js"
+
+/** Every route the emulator serves, from the resource modules. */
+const routes = router(handlers)
+
+const nothing = (): void => {}
 
 /**
  * The emulated server. Its state is plain and synchronous; read it in tests to check what was applied.
@@ -47,9 +55,10 @@ export class EmulatorState {
   /** Every write applied, in order. */
   readonly ledger: Array<LedgerEntry>
   /** Requests received per endpoint (including rejected ones); `"other"` for unknown routes. */
-  readonly received = new Map<EndpointName | "other", number>()
+  readonly received = new Map<AnyEndpointName | "other", number>()
 
-  private readonly memberCards = new MemberCards()
+  /** State shared by the resources (cards, templates, orders, idempotency keys, the ledger). */
+  private readonly store: Store = makeStore()
   private readonly faults = new Faults.FaultQueue()
   private readonly merchant: WechatSide.Merchant
   private readonly platformKey: crypto.KeyObject
@@ -80,23 +89,48 @@ export class EmulatorState {
     this.wechatpayPublicKeys = { [this.publicKeyId]: this.publicKey, [this.certificateSerial]: this.certificate }
     this.mode = options.mode ?? "auto"
     this.reuseSignatures = options.reuseSignatures ?? false
-    this.ledger = this.memberCards.ledger
+    this.ledger = this.store.ledger
     for (const card of options.cards ?? []) this.putCard(card)
   }
 
   /** Add or replace a member's card. */
   putCard(card: Partial<CardState> & Pick<CardState, "card_id" | "code">): CardState {
-    return this.memberCards.put(card)
+    const full: CardState = {
+      openid: `o${randomHex(13)}`,
+      membership_number: card.code,
+      level: "普通会员",
+      nickname: "测试会员",
+      balance: 0,
+      bonus_value: 0,
+      user_card_status: "EFFECTIVE",
+      ...card
+    }
+    this.store.cards.set(cardKey(card.card_id, card.code), full)
+    return full
   }
 
   /** A copy of a member's card, if it exists. */
   card(card_id: string, code: string): CardState | undefined {
-    return this.memberCards.get(card_id, code)
+    const card = this.store.cards.get(cardKey(card_id, code))
+    return card === undefined ? undefined : { ...card }
   }
 
   /** All cards (copies). */
   allCards(): ReadonlyArray<CardState> {
-    return this.memberCards.all()
+    return [...this.store.cards.values()].map((card) => ({ ...card }))
+  }
+
+  /** Add or replace a card template (defaults: a brand id, `SYSTEM_ALLOCATE` codes, `ONGOING`). */
+  putTemplate(template: Partial<TemplateState> & Pick<TemplateState, "card_id">): TemplateState {
+    const full: TemplateState = { brand_id: "testbrand", code_mode: "SYSTEM_ALLOCATE", status: "ONGOING", ...template }
+    this.store.templates.set(template.card_id, full)
+    return full
+  }
+
+  /** A copy of a card template, if it exists. */
+  template(card_id: string): TemplateState | undefined {
+    const template = this.store.templates.get(card_id)
+    return template === undefined ? undefined : { ...template }
   }
 
   /** How many times a write with this idempotency key was applied. */
@@ -105,7 +139,7 @@ export class EmulatorState {
   }
 
   /** Requests received for an endpoint (or all). */
-  requests(endpoint?: EndpointName): number {
+  requests(endpoint?: AnyEndpointName): number {
     if (endpoint !== undefined) return this.received.get(endpoint) ?? 0
     let total = 0
     for (const n of this.received.values()) total += n
@@ -126,10 +160,10 @@ export class EmulatorState {
   handle(request: EmulatorRequest): Effect.Effect<EmulatorResult> {
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const [path] = request.target.split("?", 1) as [string]
-      const route = findRoute(request.method, path)
-      const name = route?.endpoint ?? "other"
+      const found = routes.find(request.method, path)
+      const name = found?.route.endpoint ?? "other"
       this.received.set(name, (this.received.get(name) ?? 0) + 1)
-      const fault = this.faults.take(route?.endpoint)
+      const fault = this.faults.take(found?.route.endpoint)
       const seconds = Math.floor(now / 1000)
       const run = (): EmulatorResult => {
         switch (fault?._tag) {
@@ -142,7 +176,7 @@ export class EmulatorState {
           case "Redirect":
             return { _tag: "Respond", status: fault.status, headers: { location: fault.location }, body: "" }
         }
-        const outcome = this.process(request, route, path, seconds)
+        const outcome = this.process(request, found, seconds)
         if (outcome instanceof ApiFailure) return WechatSide.errorResult(outcome)
         // Accepted, not processed: a signed 202, and nothing applied.
         if (fault?._tag === "Accepted") return this.signed(request, 202, "", seconds, fault)
@@ -156,22 +190,73 @@ export class EmulatorState {
 
   /** Bonus orders (`out_trade_no` → state), for assertions. */
   order(out_trade_no: string): { readonly bonus_value: number; readonly committed: boolean } | undefined {
-    return this.memberCards.order(out_trade_no)
+    const order = this.store.bonusOrders.get(out_trade_no)
+    return order === undefined ? undefined : { bonus_value: order.bonus_value, committed: order.committed }
   }
 
   /** Authenticate as WeChat does, then check the call and decide its outcome (not yet applied). */
-  private process(request: EmulatorRequest, route: Route | undefined, path: string, now: number): Outcome | ApiFailure {
+  private process(
+    request: EmulatorRequest,
+    found: { readonly route: Route; readonly raw: ReadonlyArray<string> } | undefined,
+    now: number
+  ): Outcome | ApiFailure {
     const h = request.headers
     if (!h["accept"] || !h["user-agent"]) return new ApiFailure(400, "INVALID_REQUEST", "Http头缺少Accept或User-Agent")
-    const auth = WechatSide.authenticate(request, this.merchant, now)
+    const bytes = request.bytes ?? Buffer.from(request.body, "utf8")
+    const auth = WechatSide.authenticate(request, this.merchant, now, signedBody(h["content-type"], bytes))
     if (auth !== undefined) return auth
     const serial = h["wechatpay-serial"]
     if (serial !== undefined && serial !== this.publicKeyId && serial.toUpperCase() !== this.certificateSerial) {
       return new ApiFailure(400, "PARAM_ERROR", "平台证书序列号Wechatpay-Serial错误")
     }
-    if (route === undefined) return new ApiFailure(404, "NOT_FOUND", "URL不存在")
-    const call: Call | ApiFailure = parseCall(request, route, path, this.mchid)
-    return call instanceof ApiFailure ? call : this.memberCards.decide(call, this.mchid)
+    if (found === undefined) return new ApiFailure(404, "NOT_FOUND", "URL不存在")
+    const call = parseCall(request, bytes, found, this.mchid)
+    return call instanceof ApiFailure ? call : found.route.handled.handler(call, this.context(call.endpoint, now, serial))
+  }
+
+  /** What a handler sees of the emulator, for one call. */
+  private context(endpoint: string, now: number, serial: string | undefined): Context {
+    const store = this.store
+    return {
+      mchid: this.mchid,
+      now,
+      store,
+      decrypt: (ciphertext) => {
+        if (serial === undefined) {
+          return new ApiFailure(400, "PARAM_ERROR", "请求中含有敏感信息时，需在Http头Wechatpay-Serial中指明加密所用的平台证书序列号或公钥ID")
+        }
+        const key = serial === this.publicKeyId ? this.platformKey : this.certificateKey
+        return WechatSide.decryptField(ciphertext, key)
+      },
+      local: <S>(name: string, init: () => S): S => {
+        if (!store.locals.has(name)) store.locals.set(name, init())
+        return store.locals.get(name) as S
+      },
+      apply: ({ decide, fingerprint = "", key }) => {
+        // Idempotency: the same key with the same request repeats the first outcome without applying again; the
+        // same key with a different request is refused.
+        const idempotencyKey = key === undefined ? undefined : `${endpoint}\n${key}`
+        const seen = idempotencyKey === undefined ? undefined : store.idempotency.get(idempotencyKey)
+        if (seen !== undefined) {
+          return seen.fingerprint === fingerprint
+            ? { status: seen.status, body: seen.body, commit: nothing }
+            : new ApiFailure(400, "INVALID_REQUEST", "商户请求单号重复，但请求参数与首次请求不一致")
+        }
+        const decided = decide()
+        if (decided instanceof ApiFailure) return decided
+        const status = decided.status ?? 204
+        const body = decided.json === undefined ? "" : JSON.stringify(decided.json)
+        return {
+          status,
+          body,
+          commit: () => {
+            decided.change?.()
+            if (idempotencyKey !== undefined) store.idempotency.set(idempotencyKey, { fingerprint, status, body })
+            store.ledger.push(ledgerEntry(endpoint, key ?? "", decided.entry))
+          }
+        }
+      }
+    }
   }
 
   /** A success signed with the platform key the request asked for (or the one a fault picks), then faulted. */
@@ -210,4 +295,11 @@ export class EmulatorState {
     const sent = Faults.afterSigning(fault, shaped.status, headers, shaped.body)
     return { _tag: "Respond", status: sent.status, headers, body: sent.body }
   }
+}
+
+/** The bytes a merchant signs: the body, except for an upload, where it is the `meta` JSON part. */
+const signedBody = (contentType: string | undefined, bytes: Uint8Array): Uint8Array => {
+  if (contentType === undefined || Multipart.boundaryOf(contentType) === undefined) return bytes
+  const parts = Multipart.parse(contentType, bytes)
+  return (parts === undefined ? undefined : Multipart.metaBytes(parts)) ?? bytes
 }

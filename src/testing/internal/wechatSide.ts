@@ -97,9 +97,15 @@ export interface Merchant {
 
 /**
  * Check a request's Authorization as WeChat does, in WeChat's order (form, scheme, mchid, serial, clock, signature);
- * `undefined` when it is authentic. `now` is Unix seconds.
+ * `undefined` when it is authentic. `now` is Unix seconds. `body` is what the merchant signs: the body bytes as
+ * received (the `meta` part of an upload).
  */
-export const authenticate = (request: EmulatorRequest, merchant: Merchant, now: number): ApiFailure | undefined => {
+export const authenticate = (
+  request: EmulatorRequest,
+  merchant: Merchant,
+  now: number,
+  body: Uint8Array = request.bytes ?? Buffer.from(request.body, "utf8")
+): ApiFailure | undefined => {
   const header = request.headers["authorization"]
   const parsed = header === undefined ? undefined : parseAuthorization(header)
   const mchid = parsed?.params.get("mchid")
@@ -118,7 +124,7 @@ export const authenticate = (request: EmulatorRequest, merchant: Merchant, now: 
   if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now - Number(timestamp)) > 300) {
     return new ApiFailure(401, "SIGN_ERROR", "Http头Authorization中的timestamp与发起请求的时间不得超过5分钟")
   }
-  const message = requestSignedBytes(request.method, request.target, timestamp, nonceStr, Buffer.from(request.body, "utf8"))
+  const message = requestSignedBytes(request.method, request.target, timestamp, nonceStr, body)
   if (isCanonicalBase64(signature) && crypto.verify("sha256", message, merchant.publicKey, Buffer.from(signature, "base64"))) {
     return undefined
   }
@@ -135,6 +141,24 @@ export const authenticate = (request: EmulatorRequest, merchant: Merchant, now: 
       truncated_sign_message_hex: message.subarray(0, 128).toString("hex")
     }
   })
+}
+
+/**
+ * A field the merchant encrypted with a platform public key (RSA-OAEP, SHA-1 and MGF1-SHA-1, standard Base64),
+ * decrypted with the matching private key; WeChat's PARAM_ERROR when it was not made with that key.
+ */
+export const decryptField = (ciphertextBase64: string, key: crypto.KeyObject): string | ApiFailure => {
+  const failure = new ApiFailure(400, "PARAM_ERROR", "敏感信息解密失败，请检查加密所用的公钥与Http头Wechatpay-Serial是否一致")
+  if (!isCanonicalBase64(ciphertextBase64)) return failure
+  try {
+    const plain = crypto.privateDecrypt(
+      { key, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" },
+      Buffer.from(ciphertextBase64, "base64")
+    )
+    return new TextDecoder("utf-8", { fatal: true }).decode(plain)
+  } catch {
+    return failure
+  }
 }
 
 /** An error as WeChat answers it: JSON `{ code, message, detail? }`, a `Request-ID`, no signature. */

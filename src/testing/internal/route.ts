@@ -1,0 +1,365 @@
+/**
+ * Emulator routes generated from the `Endpoint` declarations: a declaration's method and path template compiled to a
+ * matcher, its request schema for WeChat's request checks, and the resource's handler. Also the types a resource
+ * module is written against (`Call`, `Context`, `Outcome`, `Handler`).
+ *
+ * @internal
+ */
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import type * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
+import type * as Endpoint from "../../Endpoint.js"
+import type { EmulatorRequest, LedgerEntry } from "../Emulator.js"
+import * as Multipart from "./multipart.js"
+import type { Store } from "./store.js"
+import { ApiFailure } from "./wechatSide.js"
+
+/** A request that passed WeChat's checks, as a handler sees it. */
+export interface Call<I> {
+  /** The endpoint's short name (`GetUserCard`). */
+  readonly endpoint: string
+  /** Path parameters, query parameters (numbers decoded) and body fields, validated by the declaration's schema. */
+  readonly request: I
+  /** Path parameters, percent-decoded. */
+  readonly params: Readonly<Record<string, string>>
+  /** Query parameters as sent (strings), percent-decoded. */
+  readonly query: Readonly<Record<string, string>>
+  /** The JSON body as sent (unknown fields kept), `{}` without one; the `meta` JSON of a multipart request. */
+  readonly body: Readonly<Record<string, unknown>>
+  /** The body text as received, for idempotency fingerprints. */
+  readonly raw: string
+  /** The body bytes as received (a multipart body is not text). */
+  readonly bytes: Uint8Array
+  /** Header names lower case. */
+  readonly headers: Readonly<Record<string, string | undefined>>
+  /** The parts of a `multipart/form-data` body; empty otherwise. */
+  readonly parts: ReadonlyArray<Multipart.Part>
+}
+
+/** What a write decides once it is known to be new: the change, the answer, the ledger fields. */
+export interface Decision {
+  /** Applied on commit, never before. */
+  readonly change?: (() => void) | undefined
+  /** Resource-specific ledger fields (e.g. `card_id`, `code`, `balanceDelta`). */
+  readonly entry?: Readonly<Record<string, unknown>> | undefined
+  /** Default 204. */
+  readonly status?: number | undefined
+  /** A JSON value answered with the status; none for 204. */
+  readonly json?: unknown
+}
+
+/** The emulator as a handler sees it, for one call. */
+export interface Context {
+  readonly mchid: string
+  /** The request's time, Unix seconds (the emulator's clock: `TestClock` in `it.effect`). */
+  readonly now: number
+  /** State shared by all resources. */
+  readonly store: Store
+  /**
+   * Decrypt a field the merchant encrypted with the platform key named by `Wechatpay-Serial` (RSA-OAEP,
+   * SHA-1/MGF1-SHA-1): the public-key id ⇒ the platform key, the certificate serial ⇒ the certificate's key. A
+   * missing serial, or a ciphertext not made with the key it names, is WeChat's PARAM_ERROR.
+   */
+  readonly decrypt: (ciphertextBase64: string) => string | ApiFailure
+  /** This resource's private state in this emulator, created by `init` on first use. */
+  readonly local: <S>(name: string, init: () => S) => S
+  /**
+   * A write, decided now and applied on commit. With a `key` (the idempotency key's value): the same key with the
+   * same `fingerprint` repeats the first answer and applies nothing; with another fingerprint it is refused;
+   * `decide` runs only for a new key. Without a key the write is applied each time. Every application is one
+   * ledger entry `{ endpoint, key, ...entry }`.
+   */
+  readonly apply: (write: {
+    readonly key?: string | undefined
+    readonly fingerprint?: string | undefined
+    readonly decide: () => Decision | ApiFailure
+  }) => Outcome | ApiFailure
+}
+
+/** A decided success: the answer, and the state change it stands for (applied only by `commit`). */
+export interface Outcome {
+  readonly status: number
+  readonly body: string
+  readonly commit: () => void
+}
+
+/** A resource's behaviour for one endpoint: business rules only (authentication and request checks are done). */
+export type Handler<I> = (call: Call<I>, ctx: Context) => Outcome | ApiFailure
+
+const nothing = (): void => {}
+
+/** An answer that changes nothing (reads): JSON with this status, or an empty 204. */
+export const reply = (status: number, json?: unknown): Outcome => ({
+  status,
+  body: json === undefined ? "" : JSON.stringify(json),
+  commit: nothing
+})
+
+/** How a route reads its body. */
+export interface HandleOptions {
+  /** `json` (default) or `multipart` (`multipart/form-data` with a `meta` JSON part, e.g. image upload). */
+  readonly body?: "json" | "multipart" | undefined
+  /** Validate with this schema instead of the declaration's (e.g. when the declaration types a file as bytes). */
+  readonly request?: Schema.Schema<any, any> | undefined
+  /** The handler checks a body `mchid` itself (bonus calls); otherwise one unlike the caller's is PARAM_ERROR. */
+  readonly ownMchid?: boolean | undefined
+}
+
+/** One resource entry: a declaration and its behaviour. */
+export interface Handled {
+  readonly definition: Endpoint.Definition<any>
+  readonly handler: Handler<any>
+  readonly options: HandleOptions
+}
+
+/**
+ * Serve a declared endpoint: `handle(MemberCard.GetUserCard, (call, ctx) => …)`. The route (method, path, request
+ * checks) comes from the declaration; the handler is the resource's behaviour.
+ */
+export const handle = <I extends object>(
+  endpoint: { readonly definition: Endpoint.Definition<I> },
+  handler: Handler<I>,
+  options: HandleOptions = {}
+): Handled => ({ definition: endpoint.definition, handler: handler as Handler<any>, options })
+
+/** `MemberCard.GetUserCard` → `GetUserCard`. */
+export const shortName = (name: string): string => name.slice(name.lastIndexOf(".") + 1)
+
+/** A compiled route. */
+export interface Route {
+  readonly method: string
+  /** Short name: what `requests(name)`, faults and the ledger use. */
+  readonly endpoint: string
+  readonly definition: Endpoint.Definition<any>
+  /** Path parameters (still percent-encoded) when `path` is this route's, else `undefined`. */
+  readonly match: (path: string) => ReadonlyArray<string> | undefined
+  readonly pathParams: ReadonlyArray<string>
+  readonly handled: Handled
+  /** Fields of the request schema that expect a number / boolean (query values are decoded to them). */
+  readonly numbers: ReadonlySet<string>
+  readonly booleans: ReadonlySet<string>
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+/** A path template (`/v3/…/cards/{card_id}`) as an anchored matcher: each `{param}` is one non-empty segment. */
+export const compilePath = (template: string): { readonly pattern: RegExp; readonly params: ReadonlyArray<string> } => {
+  const params: Array<string> = []
+  const source = template.split(/\{([a-z_]+)\}/).map((part, i) => {
+    if (i % 2 === 0) return escapeRegExp(part)
+    params.push(part)
+    return "([^/]+)"
+  }).join("")
+  return { pattern: new RegExp(`^${source}$`), params }
+}
+
+const expects = (ast: AST.AST, tag: "NumberKeyword" | "BooleanKeyword", seen = 0): boolean => {
+  if (seen > 16) return false
+  switch (ast._tag) {
+    case "NumberKeyword":
+    case "BooleanKeyword":
+      return ast._tag === tag
+    case "Literal":
+      return typeof ast.literal === (tag === "NumberKeyword" ? "number" : "boolean")
+    case "Refinement":
+    case "Transformation":
+      return expects(ast.from, tag, seen + 1)
+    case "Union":
+      return ast.types.some((member) => expects(member, tag, seen + 1))
+    case "Suspend":
+      return expects(ast.f(), tag, seen + 1)
+    default:
+      return false
+  }
+}
+
+const fieldsExpecting = (schema: Schema.Schema<any, any>, tag: "NumberKeyword" | "BooleanKeyword"): Set<string> => {
+  const fields = new Set<string>()
+  try {
+    for (const property of AST.getPropertySignatures(schema.ast)) {
+      if (typeof property.name === "string" && expects(property.type, tag)) fields.add(property.name)
+    }
+  } catch {
+    // A schema without a fixed set of keys: nothing is decoded, the strings are validated as sent.
+  }
+  return fields
+}
+
+/** Compile a resource entry into a route. */
+export const compile = (handled: Handled): Route => {
+  const { definition } = handled
+  const { params, pattern } = compilePath(definition.path)
+  const schema = handled.options.request ?? definition.request
+  return {
+    method: definition.method,
+    endpoint: shortName(definition.name),
+    definition,
+    pathParams: params,
+    match: (path) => {
+      const match = pattern.exec(path)
+      return match === null ? undefined : match.slice(1)
+    },
+    handled,
+    numbers: fieldsExpecting(schema, "NumberKeyword"),
+    booleans: fieldsExpecting(schema, "BooleanKeyword")
+  }
+}
+
+/** The routes of these resources; a second route for one method and path, or one name, is a programming error. */
+export const router = (handlers: ReadonlyArray<Handled>) => {
+  const routes = handlers.map(compile)
+  const seen = new Set<string>()
+  for (const route of routes) {
+    const shape = `${route.method} ${route.definition.path.replace(/\{[a-z_]+\}/g, "{}")}`
+    if (seen.has(shape) || seen.has(route.endpoint)) {
+      throw new Error(`emulator: two handlers for ${route.endpoint} (${shape})`)
+    }
+    seen.add(shape)
+    seen.add(route.endpoint)
+  }
+  return {
+    routes,
+    /** The route for a method and path (without query), if any. */
+    find: (method: string, path: string): { readonly route: Route; readonly raw: ReadonlyArray<string> } | undefined => {
+      for (const route of routes) {
+        if (route.method !== method) continue
+        const raw = route.match(path)
+        if (raw !== undefined) return { route, raw }
+      }
+      return undefined
+    }
+  }
+}
+
+const paramError = (field: string, location: string, issue: string, message = `参数错误: ${field}`): ApiFailure =>
+  new ApiFailure(400, "PARAM_ERROR", message, { field: `/${field}`, location, issue })
+
+/**
+ * A query string as `URLSearchParams` reads it (`&`-separated, `+` is a space), but strict: a malformed
+ * percent-escape, or a name given twice, is PARAM_ERROR rather than silently rewritten.
+ */
+export const parseQuery = (query: string): Record<string, string> | ApiFailure => {
+  const fields: Record<string, string> = {}
+  for (const pair of query.split("&")) {
+    if (pair === "") continue
+    const equals = pair.indexOf("=")
+    const rawName = equals < 0 ? pair : pair.slice(0, equals)
+    const rawValue = equals < 0 ? "" : pair.slice(equals + 1)
+    let name: string
+    let value: string
+    try {
+      name = decodeURIComponent(rawName.replace(/\+/g, " "))
+      value = decodeURIComponent(rawValue.replace(/\+/g, " "))
+    } catch {
+      return paramError(rawName, "query", "malformed percent-encoding", "查询参数格式错误")
+    }
+    if (Object.hasOwn(fields, name)) return paramError(name, "query", "given more than once", "查询参数重复")
+    fields[name] = value
+  }
+  return fields
+}
+
+const canonicalNumber = /^-?(0|[1-9]\d{0,15})(\.\d+)?$/
+
+const decodeQueryValues = (route: Route, query: Record<string, string>): Record<string, unknown> => {
+  const fields: Record<string, unknown> = {}
+  for (const name in query) {
+    const value = query[name]!
+    fields[name] = route.numbers.has(name) && canonicalNumber.test(value)
+      ? Number(value)
+      : route.booleans.has(name) && (value === "true" || value === "false")
+      ? value === "true"
+      : value
+  }
+  return fields
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/**
+ * WeChat's request checks for a matched route, in its order: path parameters, query, Content-Type, body, the
+ * documented request schema, the caller's `mchid`. The call, or the PARAM_ERROR WeChat would answer.
+ */
+export const parseCall = (
+  request: EmulatorRequest,
+  bytes: Uint8Array,
+  found: { readonly route: Route; readonly raw: ReadonlyArray<string> },
+  mchid: string
+): Call<unknown> | ApiFailure => {
+  const { raw, route } = found
+  const params: Record<string, string> = {}
+  for (let i = 0; i < route.pathParams.length; i++) {
+    const name = route.pathParams[i]!
+    try {
+      params[name] = decodeURIComponent(raw[i]!)
+    } catch {
+      return paramError(name, "path", "malformed percent-encoding", "路径参数格式错误")
+    }
+  }
+  const method = route.method
+  const hasBody = method !== "GET" && method !== "DELETE"
+  let query: Record<string, string> = {}
+  if (!hasBody) {
+    const q = request.target.indexOf("?")
+    if (q >= 0) {
+      const parsed = parseQuery(request.target.slice(q + 1))
+      if (parsed instanceof ApiFailure) return parsed
+      query = parsed
+    }
+  }
+  let body: Record<string, unknown> = {}
+  let parts: ReadonlyArray<Multipart.Part> = []
+  if (hasBody) {
+    const contentType = request.headers["content-type"] ?? ""
+    if (route.handled.options.body === "multipart") {
+      const parsed = Multipart.parse(contentType, bytes)
+      if (parsed === undefined) return new ApiFailure(400, "PARAM_ERROR", "Content-Type须为multipart/form-data")
+      const meta = Multipart.meta(parsed)
+      if (meta === undefined) return new ApiFailure(400, "PARAM_ERROR", "缺少meta或meta不是合法的JSON")
+      parts = parsed
+      body = meta
+    } else {
+      if (!contentType.startsWith("application/json")) {
+        return new ApiFailure(400, "PARAM_ERROR", "Content-Type须为application/json")
+      }
+      try {
+        const parsed: unknown = JSON.parse(request.body)
+        if (!isObject(parsed)) throw new Error()
+        body = parsed
+      } catch {
+        return new ApiFailure(400, "PARAM_ERROR", "请求体不是合法的JSON")
+      }
+    }
+  }
+  const schema = route.handled.options.request ?? route.definition.request
+  const input = hasBody ? { ...body, ...params } : { ...decodeQueryValues(route, query), ...params }
+  const decoded = ParseResult.decodeUnknownEither(schema, { errors: "first" })(input)
+  if (Either.isLeft(decoded)) {
+    const issue = ParseResult.ArrayFormatter.formatIssueSync(decoded.left)[0]
+    const field = issue?.path.join("/") ?? ""
+    const top = String(issue?.path[0] ?? "")
+    const location = route.pathParams.includes(top) ? "path" : hasBody ? "body" : "query"
+    return paramError(field, location, issue?.message ?? "invalid")
+  }
+  const given = hasBody ? body : query
+  if ("mchid" in given && given.mchid !== mchid && route.handled.options.ownMchid !== true) {
+    return new ApiFailure(400, "PARAM_ERROR", "请求中的mchid与Authorization中的mchid不一致")
+  }
+  return {
+    endpoint: route.endpoint,
+    request: decoded.right,
+    params,
+    query,
+    body,
+    raw: request.body,
+    bytes,
+    headers: request.headers,
+    parts
+  }
+}
+
+/** The ledger entry of one applied write. */
+export const ledgerEntry = (endpoint: string, key: string, entry: Readonly<Record<string, unknown>> | undefined) =>
+  ({ ...entry, endpoint, key }) as LedgerEntry
