@@ -14,7 +14,7 @@ import * as ParseResult from "effect/ParseResult"
 import type * as Schema from "effect/Schema"
 import type * as Tracer from "effect/Tracer"
 import { Encryptor } from "./Encryptor.js"
-import { type ApiResponse, type Method, WechatPayClient } from "./WechatPayClient.js"
+import { type ApiResponse, type Method, type Upload, WechatPayClient } from "./WechatPayClient.js"
 import { type CallError, RequestValidationError, ResponseDecodeError } from "./WechatPayError.js"
 
 /**
@@ -70,6 +70,11 @@ export interface Definition<I extends object> {
   readonly spanAttributes?: ReadonlyArray<keyof I & string>
   /** A sensitive field to encrypt before sending (then the endpoint needs an `Encryptor`). */
   readonly encrypt?: Sensitive<I> | undefined
+  /**
+   * How the body fields go on the wire when not as JSON (a multipart upload): the bytes, their Content-Type and the
+   * text to sign in their place. Called once per call; every attempt sends the same bytes.
+   */
+  readonly body?: ((fields: Record<string, unknown>) => Upload) | undefined
 }
 
 /**
@@ -117,6 +122,13 @@ const validationError = (endpoint: string, error: ParseResult.ParseIssue): Reque
   return new RequestValidationError({ endpoint, issues, message: `Invalid ${endpoint} request: ${describe(issues)}` })
 }
 
+/** A JSON-like object: not an array, not a class instance (a `Uint8Array` file, a `Redacted` secret). */
+const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== "object" || value === null) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
 /** A UTF-16 surrogate without its partner: not a character, so it has no UTF-8 form to sign, send or store. */
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
@@ -130,15 +142,13 @@ const findLoneSurrogate = (value: unknown): Array<string | number> | undefined =
     const [current, path] = stack.pop()!
     if (typeof current === "string") {
       if (loneSurrogate.test(current)) return path
-    } else if (typeof current === "object" && current !== null) {
+    } else if (Array.isArray(current) || isPlainObject(current)) {
       for (const key in current) stack.push([(current as Record<string, unknown>)[key], [...path, key]])
     }
   }
   return undefined
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
 
 /**
  * `input` with every property whose value is `undefined` removed, at any depth: for a caller compiled without
@@ -197,7 +207,10 @@ export function make<I extends object, A, AE>(
   const decodeResponse = definition.response === undefined ? undefined : ParseResultDecode(definition.response)
   const spanFields = definition.spanAttributes ?? []
 
-  const encode = (input: Record<string, unknown>) => {
+  const encodeBody = definition.body
+  const encode = (
+    input: Record<string, unknown>
+  ): { readonly path: string; readonly body?: string | undefined; readonly upload?: Upload | undefined } => {
     let path = ""
     for (const segment of segments) {
       path += "literal" in segment ? segment.literal : encodeURIComponent(String(input[segment.param]))
@@ -210,7 +223,7 @@ export function make<I extends object, A, AE>(
         restSize++
       }
     }
-    if (hasBody) return { path, body: JSON.stringify(rest) }
+    if (hasBody) return encodeBody === undefined ? { path, body: JSON.stringify(rest) } : { path, upload: encodeBody(rest) }
     if (restSize === 0) return { path, body: undefined }
     const query = Object.entries(rest).map(([k, v]) => `${rfc3986(k)}=${rfc3986(String(v))}`)
     return { path: `${path}?${query.join("&")}`, body: undefined }
@@ -287,7 +300,7 @@ export function make<I extends object, A, AE>(
     const wire = encode(value)
     // The Request-ID is what WeChat support asks for: record it on success and on every API error that has one.
     return Effect.matchEffect(
-      client.execute({ endpoint: name, method, path: wire.path, body: wire.body, idempotent, serial }),
+      client.execute({ endpoint: name, method, path: wire.path, body: wire.body, upload: wire.upload, idempotent, serial }),
       {
         onFailure: (error): Effect.Effect<never, JsonError> => {
           if (span !== undefined && "requestId" in error && error.requestId !== undefined) {

@@ -41,6 +41,11 @@ export interface ApiRequest {
   /** The JSON text to send; signed and sent byte for byte. */
   readonly body?: string | undefined
   /**
+   * A body that is not JSON (a multipart upload): the bytes sent, their Content-Type, and the text WeChat signs in
+   * their place (an upload's `meta` JSON exactly as placed in its part). Takes the place of `body`.
+   */
+  readonly upload?: Upload | undefined
+  /**
    * Whether sending the same bytes again is safe (a GET, or a write carrying an idempotency key). Only such calls
    * are ever retried.
    */
@@ -50,6 +55,16 @@ export interface ApiRequest {
    * same key; otherwise the configured public-key id, if any, is sent).
    */
   readonly serial?: string | undefined
+}
+
+/**
+ * @since 0.3.0
+ * @category models
+ */
+export interface Upload {
+  readonly bytes: Uint8Array
+  readonly contentType: string
+  readonly signed: string
 }
 
 /**
@@ -337,10 +352,15 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       const timestamp = Protocol.unixSeconds(now)
       const nonce = Protocol.nonce()
       return Effect.flatMap(
-        sign(request, base, Protocol.requestMessage(request.method, target, timestamp, nonce, request.body ?? "")),
+        sign(
+          request,
+          base,
+          Protocol.requestMessage(request.method, target, timestamp, nonce, request.upload?.signed ?? request.body ?? "")
+        ),
         (signature) => {
           const headers = { ...(bodyBytes === undefined ? fixedHeaders : jsonHeaders) }
           if (request.serial !== undefined) headers["wechatpay-serial"] = request.serial
+          if (request.upload !== undefined) headers["content-type"] = request.upload.contentType
           headers["authorization"] = Protocol.authorization({ mchid, nonce, timestamp, serial, signature })
           if (bodyBytes !== undefined) headers["content-length"] = String(bodyBytes.byteLength)
           return Effect.flatMap(
@@ -354,7 +374,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const execute = (request: ApiRequest): Effect.Effect<ApiResponse, CallError> =>
     Effect.flatMap(RetryPolicy, (policy) => {
       // Encoded once: every attempt sends (and signs) the very same bytes.
-      const bodyBytes = request.body === undefined ? undefined : encoder.encode(request.body)
+      const bodyBytes = request.upload?.bytes ?? (request.body === undefined ? undefined : encoder.encode(request.body))
       const first = attempt(request, primary, bodyBytes)
       if (!request.idempotent) return first
       // The success path pays for one `catchAll`; the schedule is started only once an attempt has failed.

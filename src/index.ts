@@ -8,6 +8,8 @@
 export * as Encryptor from "./Encryptor.js"
 /** @since 0.1.0 */
 export * as Endpoint from "./Endpoint.js"
+/** @since 0.3.0 */
+export * as Media from "./Media.js"
 /** @since 0.1.0 */
 export * as MemberCard from "./MemberCard.js"
 /** @since 0.3.0 */
