@@ -79,15 +79,9 @@ export const CardTemplateFavorModuleTitle = Wire.Enum("FAVOR", "VIP")
 // Shapes, once per direction: requests take the closed enums, responses the open ones (WeChat adds values).
 // ---------------------------------------------------------------------------------------------------------------
 
-/** An RFC 3339 time with offset, as the official pages write card times (`2020-05-20T13:29:35.120+08:00`). */
-const Rfc3339 = (field: string) =>
-  Schema.String.pipe(Schema.pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/, {
-    message: () => `${field} must be an RFC 3339 time, e.g. 2020-05-20T13:29:35.120+08:00`
-  }))
-
 const shapes = <D extends "request" | "response">(d: D) => {
   // Requests enforce the documented rules; responses decode what WeChat sends.
-  const time = (field: string) => (d === "request" ? Rfc3339(field) : Schema.String)
+  const time = (field: string) => (d === "request" ? Wire.rfc3339(field) : Schema.String)
   const text = (field: string, max: number) => (d === "request" ? Wire.chars(field, max, 1) : Schema.String)
   return {
     /** 品牌信息 */
@@ -396,7 +390,10 @@ export const CreateCardTemplateRequest = Schema.Struct({
   out_request_no: Schema.String,
   /** 开卡信息 */
   user_information_form: optional(CardTemplateUserInformationForm)
-})
+}).pipe(Schema.filter((template) =>
+  template.need_display_level !== true || template.init_level !== undefined ||
+  { path: ["init_level"], message: "init_level is required when need_display_level is true" }
+))
 
 /**
  * @since 0.3.0
