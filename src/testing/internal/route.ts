@@ -7,6 +7,7 @@
  */
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import type * as Endpoint from "../../Endpoint.js"
@@ -280,14 +281,16 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 /**
  * WeChat's request checks for a matched route, in its order: path parameters, query, Content-Type, body, the
- * documented request schema, the caller's `mchid`. The call, or the PARAM_ERROR WeChat would answer.
+ * sensitive field (decrypted with the key `Wechatpay-Serial` names), the documented request schema, the caller's
+ * `mchid`. The call, or the PARAM_ERROR WeChat would answer.
  */
 export const parseCall = (
   request: EmulatorRequest,
   bytes: Uint8Array,
   found: { readonly route: Route; readonly raw: ReadonlyArray<string> },
-  mchid: string
+  ctx: Pick<Context, "mchid" | "decrypt">
 ): Call<unknown> | ApiFailure => {
+  const mchid = ctx.mchid
   const { raw, route } = found
   const params: Record<string, string> = {}
   for (let i = 0; i < route.pathParams.length; i++) {
@@ -334,12 +337,25 @@ export const parseCall = (
     }
   }
   const schema = route.handled.options.request ?? route.definition.request
-  const input = hasBody ? { ...body, ...params } : { ...decodeQueryValues(route, query), ...params }
+  const input: Record<string, unknown> = hasBody ? { ...body, ...params } : { ...decodeQueryValues(route, query), ...params }
+  // A sensitive field arrives encrypted under another name (`encrypted_phone_number`); the declaration types it in
+  // plain (`phone_number: Redacted`), so it is decrypted here and checked, and reaches the handler, as declared.
+  const sensitive = route.definition.encrypt
+  if (sensitive !== undefined && sensitive.as in input) {
+    const ciphertext = input[sensitive.as]
+    delete input[sensitive.as]
+    if (typeof ciphertext !== "string") return paramError(sensitive.as, "body", "Expected string")
+    const plain = ctx.decrypt(ciphertext)
+    if (plain instanceof ApiFailure) return plain
+    input[sensitive.field] = Redacted.make(plain)
+  }
   const decoded = ParseResult.decodeUnknownEither(schema, { errors: "first" })(input)
   if (Either.isLeft(decoded)) {
     const issue = ParseResult.ArrayFormatter.formatIssueSync(decoded.left)[0]
-    const field = issue?.path.join("/") ?? ""
-    const top = String(issue?.path[0] ?? "")
+    const path = (issue?.path ?? []).map(String)
+    if (sensitive !== undefined && path[0] === sensitive.field) path[0] = sensitive.as
+    const field = path.join("/")
+    const top = path[0] ?? ""
     const location = route.pathParams.includes(top) ? "path" : hasBody ? "body" : "query"
     return paramError(field, location, issue?.message ?? "invalid")
   }

@@ -210,8 +210,9 @@ export class EmulatorState {
       return new ApiFailure(400, "PARAM_ERROR", "平台证书序列号Wechatpay-Serial错误")
     }
     if (found === undefined) return new ApiFailure(404, "NOT_FOUND", "URL不存在")
-    const call = parseCall(request, bytes, found, this.mchid)
-    return call instanceof ApiFailure ? call : found.route.handled.handler(call, this.context(call.endpoint, now, serial))
+    const context = this.context(found.route.endpoint, now, serial)
+    const call = parseCall(request, bytes, found, context)
+    return call instanceof ApiFailure ? call : found.route.handled.handler(call, context)
   }
 
   /** What a handler sees of the emulator, for one call. */

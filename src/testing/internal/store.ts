@@ -16,7 +16,7 @@ export interface TemplateState {
   brand_id: string
   appid?: string
   /** 卡号生成模式 */
-  code_mode: "SYSTEM_ALLOCATE" | "MERCHANT_UPLOAD" | "REAL_TIME"
+  code_mode: "SYSTEM_ALLOCATE" | "MERCHANT_DEPOSIT" | "REAL_TIME"
   /** 卡状态, e.g. `ONGOING`, `PAUSED`, `DELETED` … as the templates resource sets it. */
   status: string
   title?: string
