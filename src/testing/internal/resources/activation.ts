@@ -1,11 +1,133 @@
 /**
- * 跳转型开卡 (jump activation): activation links, forms and activation (#18–#20).
+ * 跳转型激活 (jump activation): decrypt the code, read the activation form, activate (#18–#20).
  *
- * Empty for now: its owner fills `handlers` (see `index.ts` for how).
+ * The user's side is simulated by `openActivationPage`: a user claims a card of a template and is sent to the
+ * merchant's activation page; WeChat creates the member's card `NOT_ACTIVATE` (its code allocated by the template's
+ * `code_mode`, as an import would) and puts an `encrypt_code` (→ the code, for 加密code解码) and an
+ * `activate_ticket` (→ what the user filled in, for 获取用户信息) in the jump URL. 激活会员卡 makes the card
+ * `EFFECTIVE` once; a second activation is refused. Ledger entry: `ActivateUserCard` `{ card_id, code }`.
  *
  * @internal
  */
-import type { Handled } from "../route.js"
+import * as crypto from "node:crypto"
+import { ActivateUserCard, DecryptCode, GetActivateInformation } from "../../../membercard/Activation.js"
+import type { EmulatorState } from "../state.js"
+import { handle, type Handled, reply } from "../route.js"
+import { cardKey, type Store } from "../store.js"
+import { ApiFailure } from "../wechatSide.js"
+import { allocateCode, codeModeOf, newCard, templateOf } from "./members.js"
+
+/** What the user filled in on the activation form, as 获取用户信息 answers it. */
+export interface ActivationForm {
+  readonly nickname?: string
+  readonly head_image_url?: string
+  readonly user_information?: {
+    readonly common_field_list?: ReadonlyArray<{ readonly name: string; readonly value: string }>
+    readonly custom_field_list?: ReadonlyArray<
+      { readonly name: string; readonly value?: string; readonly value_list?: ReadonlyArray<string> }
+    >
+  }
+}
+
+/** This resource's private state. */
+interface Activation {
+  /** `encrypt_code` → the card it stands for. */
+  readonly encrypted: Map<string, { readonly card_id: string; readonly code: string }>
+  /** `activate_ticket` → the form the user filled in. */
+  readonly tickets: Map<string, ActivationForm>
+}
+
+const activationOf = (store: Store): Activation => {
+  if (!store.locals.has("activation")) store.locals.set("activation", { encrypted: new Map(), tickets: new Map() })
+  return store.locals.get("activation") as Activation
+}
+
+/** The store of an emulator (private to it: resource modules reach it only through their handlers' context). */
+const storeOf = (emulator: EmulatorState): Store => emulator["store"]
+
+/**
+ * Simulate a user claiming a card of `card_id` (a template in the store, not `REAL_TIME`) and opening the merchant's
+ * activation page: the member's card is created `NOT_ACTIVATE`, and the jump URL's parameters are returned.
+ * `encrypt_code` is standard Base64 unless given (it may hold `+`, `/`, `=`: pass it on as received); a given
+ * `encrypt_code` / `activate_ticket` lets a test choose its length. Throws when the template is missing or its codes
+ * cannot be allocated (a test set-up error).
+ */
+export const openActivationPage = (
+  emulator: EmulatorState,
+  options:
+    & {
+      readonly card_id: string
+      readonly openid?: string
+      readonly encrypt_code?: string
+      readonly activate_ticket?: string
+    }
+    & ActivationForm
+): { readonly card_id: string; readonly openid: string; readonly encrypt_code: string; readonly activate_ticket: string } => {
+  const store = storeOf(emulator)
+  const { card_id, head_image_url, nickname, user_information } = options
+  const template = templateOf(store, card_id, emulator.mchid)
+  if (template instanceof ApiFailure) throw new Error(`openActivationPage: no template ${card_id}`)
+  if (codeModeOf(template) === "REAL_TIME") throw new Error("openActivationPage: REAL_TIME cards are not modelled")
+  const allocated = allocateCode(store, template, undefined)
+  if (allocated instanceof ApiFailure) throw new Error(`openActivationPage: ${allocated.message}`)
+  const openid = options.openid ?? `o${crypto.randomBytes(14).toString("base64url")}`
+  allocated.take()
+  store.cards.set(
+    cardKey(card_id, allocated.code),
+    newCard({ card_id, code: allocated.code, openid, user_card_status: "NOT_ACTIVATE" })
+  )
+  // 48 bytes: 64 Base64 characters, within encrypt_code's string(128).
+  const encrypt_code = options.encrypt_code ?? crypto.randomBytes(48).toString("base64")
+  const activate_ticket = options.activate_ticket ?? crypto.randomBytes(64).toString("base64url")
+  const state = activationOf(store)
+  state.encrypted.set(encrypt_code, { card_id, code: allocated.code })
+  state.tickets.set(activate_ticket, {
+    ...(nickname !== undefined ? { nickname } : {}),
+    ...(head_image_url !== undefined ? { head_image_url } : {}),
+    ...(user_information !== undefined ? { user_information } : {})
+  })
+  return { card_id, openid, encrypt_code, activate_ticket }
+}
 
 /** This resource's endpoints. */
-export const handlers: ReadonlyArray<Handled> = []
+export const handlers: ReadonlyArray<Handled> = [
+  handle(DecryptCode, (call, ctx) => {
+    const { card_id, encrypt_code } = call.request
+    const template = templateOf(ctx.store, card_id, ctx.mchid)
+    if (template instanceof ApiFailure) return template
+    const decrypted = activationOf(ctx.store).encrypted.get(encrypt_code)
+    if (decrypted === undefined || decrypted.card_id !== card_id) {
+      return new ApiFailure(400, "INVALID_REQUEST", "encrypt_code无效")
+    }
+    return reply(200, { code: decrypted.code })
+  }),
+
+  handle(GetActivateInformation, (call, ctx) => {
+    const form = activationOf(ctx.store).tickets.get(call.request.activate_ticket)
+    if (form === undefined) return new ApiFailure(400, "INVALID_REQUEST", "activate_ticket无效")
+    return reply(200, form)
+  }),
+
+  handle(ActivateUserCard, (call, ctx) => {
+    const { card_id, code, membership_number } = call.request
+    const card = ctx.store.cards.get(cardKey(card_id, code))
+    if (card === undefined) {
+      return templateOf(ctx.store, card_id, ctx.mchid) instanceof ApiFailure
+        ? new ApiFailure(400, "INVALID_REQUEST", "card_id无效")
+        : new ApiFailure(400, "INVALID_REQUEST", "code不存在")
+    }
+    if (card.user_card_status === "UNAVAILABLE" || card.user_card_status === "DELETE") {
+      return new ApiFailure(400, "INVALID_REQUEST", "用户会员卡已失效")
+    }
+    if (card.user_card_status !== "NOT_ACTIVATE") return new ApiFailure(400, "INVALID_REQUEST", "会员卡已激活")
+    return ctx.apply({
+      decide: () => ({
+        change: () => {
+          card.user_card_status = "EFFECTIVE"
+          if (membership_number !== undefined) card.membership_number = membership_number
+        },
+        entry: { card_id, code }
+      })
+    })
+  })
+]
