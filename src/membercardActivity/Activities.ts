@@ -32,13 +32,8 @@ export const ActivityType = Wire.Enum("NON_MEMBER_AFTERPAY", "MEMBER_AFTERPAY", 
  */
 export const ActivityStatus = Wire.Enum("CREATED", "ONGOING", "TERMINATED", "OVER_TIME")
 
-const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/
-
 /** A time the official pages declare as string(32) in RFC 3339, e.g. `2020-05-20T13:29:35.120+08:00`. */
-const Time = (field: string) =>
-  Wire.chars(field, 32, 1).pipe(
-    Schema.filter((s) => (rfc3339.test(s) && !Number.isNaN(Date.parse(s))) || `${field} must be an RFC 3339 time`)
-  )
+const Time = (field: string) => Schema.compose(Wire.chars(field, 32, 1), Wire.rfc3339(field))
 
 /** 活动ID: path parameter, string(16); `.` and `..` would be resolved away by URL normalisation. */
 const ActivityId = Wire.chars("activity_id", 16, 1).pipe(

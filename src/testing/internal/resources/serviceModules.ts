@@ -122,6 +122,8 @@ export const handlers: ReadonlyArray<Handled> = [
     const module = modulesOf(found.template).find((m) => m.service_module_id === service_module_id)
     if (module === undefined) return invalid("会员卡暂未添加该会员服务项")
     const updated: CardModule = jump_miniprogram === undefined ? { service_module_id } : { service_module_id, jump_miniprogram }
+    // The same jump again changes nothing: answered, not applied (which is why the declaration may repeat it).
+    if (JSON.stringify(module.jump_miniprogram) === JSON.stringify(jump_miniprogram)) return reply(200, answer(card_id, updated))
     return ctx.apply({
       decide: () => ({
         // Each call replaces the jump; one left out clears it (the official page).
