@@ -198,6 +198,34 @@ describe("emulator routes from the Endpoint declarations", () => {
     })
   })
 
+  it.effect("a multipart upload is authenticated over its `meta` part, not over the multipart bytes", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(now * 1000)
+      const emulator = new Emulator.EmulatorState()
+      const meta = JSON.stringify({ filename: "a.png", sha256: "0".repeat(64) })
+      const boundary = "b0undary"
+      const bytes = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="meta"\r\nContent-Type: application/json\r\n\r\n${meta}` +
+          `\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`),
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0xff, 0x00]),
+        Buffer.from(`\r\n--${boundary}--\r\n`)
+      ])
+      const target = "/v3/test/nowhere/upload"
+      const over = (signedText: string) => {
+        const request = signed(emulator, "POST", target, signedText)
+        return {
+          ...request,
+          body: bytes.toString("utf8"),
+          bytes,
+          headers: { ...request.headers, "content-type": `multipart/form-data; boundary=${boundary}` }
+        }
+      }
+      const status = (result: Emulator.EmulatorResult) => result._tag === "Respond" ? result.status : 0
+      // Authenticated, then no route: 404; signed over the multipart text instead: 401.
+      expect(status(yield* emulator.handle(over(meta)))).toBe(404)
+      expect(status(yield* emulator.handle(over(bytes.toString("utf8"))))).toBe(401)
+    }))
+
   it("decrypts a field encrypted to a platform key (RSA-OAEP SHA-1); another key's ciphertext is PARAM_ERROR", () => {
     const pair = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
     const other = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
