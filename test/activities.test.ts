@@ -57,6 +57,20 @@ layer(Loopback, { excludeTestServices: true })("activities over loopback HTTP", 
     return emulator
   })
 
+  /** A new template with one activity of each of these types, in order. */
+  const onNewCard = (types: ReadonlyArray<MemberCardActivity.CreateActivityRequest["activity_type"]>) =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const card = fresh("card-")
+      emulator.putTemplate({ card_id: card })
+      const now = Date.now()
+      const ids: Array<string> = []
+      for (const activity_type of types) {
+        ids.push((yield* MemberCardActivity.createActivity(example(now, { card_id: card, activity_type }))).activity_id)
+      }
+      return { emulator, card, ids }
+    })
+
   it.effect("createActivity answers the new activity (CREATED before begin_time) and records it once", () =>
     Effect.gen(function*() {
       const emulator = yield* seeded
@@ -107,14 +121,7 @@ layer(Loopback, { excludeTestServices: true })("activities over loopback HTTP", 
 
   it.effect("listActivities filters by card, type and status and pages by item offset", () =>
     Effect.gen(function*() {
-      const emulator = yield* Emulator.Emulator
-      const card = fresh("list-card-")
-      emulator.putTemplate({ card_id: card })
-      const now = Date.now()
-      const ids: Array<string> = []
-      for (const activity_type of ["MEMBER_AFTERPAY", "MEMBER_AFTERPAY", "MEMBER_AFTERPAY", "NON_MEMBER_MINIPROGRAM"] as const) {
-        ids.push((yield* MemberCardActivity.createActivity(example(now, { card_id: card, activity_type }))).activity_id)
-      }
+      const { card, ids } = yield* onNewCard(["MEMBER_AFTERPAY", "MEMBER_AFTERPAY", "MEMBER_AFTERPAY", "NON_MEMBER_MINIPROGRAM"])
       yield* MemberCardActivity.terminateActivity({ activity_id: ids[0]! })
       const page = yield* MemberCardActivity.listActivities({ card_id: card, activity_type: "MEMBER_AFTERPAY", offset: 1, limit: 1 })
       expect(page).toMatchObject({ offset: 1, limit: 1, total_count: 3 })
@@ -126,14 +133,7 @@ layer(Loopback, { excludeTestServices: true })("activities over loopback HTTP", 
 
   it.effect("streamActivities reads 3 pages of 10 lazily: taking page 1's items never asks for page 3", () =>
     Effect.gen(function*() {
-      const emulator = yield* Emulator.Emulator
-      const card = fresh("stream-card-")
-      emulator.putTemplate({ card_id: card })
-      const now = Date.now()
-      const ids: Array<string> = []
-      for (let i = 0; i < 23; i++) {
-        ids.push((yield* MemberCardActivity.createActivity(example(now, { card_id: card }))).activity_id)
-      }
+      const { card, emulator, ids } = yield* onNewCard(Array.from({ length: 23 }, () => "MEMBER_AFTERPAY" as const))
       const before = emulator.requests("ListActivities")
       const all = yield* Stream.runCollect(MemberCardActivity.streamActivities({ card_id: card }))
       expect(Chunk.toReadonlyArray(all).map((a) => a.activity_id)).toEqual(ids)
