@@ -11,13 +11,11 @@
  */
 import { describe, expect, expectTypeOf, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import { MemberCard, type WechatPayError } from "../src/index.js"
 import { openActivationPage } from "../src/testing/internal/resources/activation.js"
 import { Emulator } from "../src/testing/index.js"
+import { accepted, invalid, lengths, Loopback, refused } from "./members-support.js"
 import { fresh } from "./support.js"
-
-type Services = MemberCard.Services | Emulator.Emulator
 
 // Hand-written values of known length (checked by the first test, so a typo here cannot hide).
 const s32 = "0123456789abcdefghijklmnopqrstuv"
@@ -30,8 +28,6 @@ const s257 = s256 + "9"
 /** 32 characters: letters, digits and half-width punctuation, as membership_number allows. */
 const member32 = "VIP-2026/12_01:0001#A.B(c)!~@$%&"
 const member33 = member32 + "x"
-
-const Loopback = MemberCard.layer.pipe(Layer.provideMerge(Emulator.layerLoopbackNode()))
 
 const form = {
   nickname: "张三",
@@ -51,36 +47,10 @@ const claimed = (
     return { emulator, ...openActivationPage(emulator, { card_id, ...form, ...init }) }
   })
 
-/** The call is validated, sent exactly once and answered with success. */
-const accepted = <A, E>(call: Effect.Effect<A, E, Services>) =>
-  Effect.gen(function*() {
-    const emulator = yield* Emulator.Emulator
-    const before = emulator.requests()
-    const result = yield* Effect.either(call)
-    expect(result._tag, JSON.stringify(result)).toBe("Right")
-    expect(emulator.requests() - before).toBe(1)
-  })
-
-/** The call fails with RequestValidationError naming `field`, and nothing is sent. */
-const refused = <A, E>(call: Effect.Effect<A, E, Services>, field: string) =>
-  Effect.gen(function*() {
-    const emulator = yield* Emulator.Emulator
-    const before = emulator.requests()
-    const error = yield* Effect.flip(call)
-    expect(error).toMatchObject({ _tag: "RequestValidationError" })
-    expect((error as WechatPayError.RequestValidationError).fields).toContain(field)
-    expect(emulator.requests()).toBe(before)
-  })
-
-/** The call fails with WeChat's INVALID_REQUEST and this message. */
-const invalid = <A, E>(call: Effect.Effect<A, E, Services>, message: string) =>
-  Effect.map(Effect.flip(call), (error) => expect(error).toMatchObject({ _tag: "InvalidRequest", message }))
-
 layer(Loopback, { excludeTestServices: true })("jump activation over loopback HTTP", (it) => {
   it.effect("the hand-written values have the lengths their names say (in characters)", () =>
     Effect.sync(() => {
-      const count = (s: string) => [...s].length
-      expect([s32, s33, s128, s129, s256, s257, member32, member33].map(count))
+      expect(lengths(s32, s33, s128, s129, s256, s257, member32, member33))
         .toEqual([32, 33, 128, 129, 256, 257, 32, 33])
     }))
 

@@ -12,13 +12,11 @@
 import { describe, expect, expectTypeOf, it, layer } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import { MemberCard, type WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
+import { accepted, invalid, lengths, Loopback, refused, type Services } from "./members-support.js"
 import { fresh } from "./support.js"
-
-type Services = MemberCard.Services | Emulator.Emulator
 
 // Hand-written values of known length (checked by the first test, so a typo here cannot hide).
 const s30 = "0123456789abcdefghijklmnopqrst"
@@ -35,10 +33,14 @@ const cjk31 = cjk30 + "卡"
 const scene32 = "门店01-Shenzhen_Nanshan.A/B(1)!~~~"
 const scene33 = scene32 + "x"
 
-const Loopback = MemberCard.layer.pipe(Layer.provideMerge(Emulator.layerLoopbackNode()))
-
 /** A card template of this emulator (a fresh card_id unless given). */
-const template = (init: { readonly card_id?: string; readonly code_mode?: "SYSTEM_ALLOCATE" | "MERCHANT_DEPOSIT" | "REAL_TIME"; readonly appid?: string } = {}) =>
+const template = (
+  init: {
+    readonly card_id?: string
+    readonly code_mode?: "SYSTEM_ALLOCATE" | "MERCHANT_DEPOSIT" | "REAL_TIME"
+    readonly appid?: string
+  } = {}
+) =>
   Effect.map(Emulator.Emulator, (emulator) =>
     emulator.putTemplate({
       card_id: init.card_id ?? fresh("tpl-"),
@@ -46,36 +48,10 @@ const template = (init: { readonly card_id?: string; readonly code_mode?: "SYSTE
       ...(init.appid !== undefined ? { appid: init.appid } : {})
     }).card_id)
 
-/** The call is validated, sent exactly once and answered with success. */
-const accepted = <A, E>(call: Effect.Effect<A, E, Services>) =>
-  Effect.gen(function*() {
-    const emulator = yield* Emulator.Emulator
-    const before = emulator.requests()
-    const result = yield* Effect.either(call)
-    expect(result._tag, JSON.stringify(result)).toBe("Right")
-    expect(emulator.requests() - before).toBe(1)
-  })
-
-/** The call fails with RequestValidationError naming `field`, and nothing is sent. */
-const refused = <A, E>(call: Effect.Effect<A, E, Services>, field: string) =>
-  Effect.gen(function*() {
-    const emulator = yield* Emulator.Emulator
-    const before = emulator.requests()
-    const error = yield* Effect.flip(call)
-    expect(error).toMatchObject({ _tag: "RequestValidationError" })
-    expect((error as WechatPayError.RequestValidationError).fields).toContain(field)
-    expect(emulator.requests()).toBe(before)
-  })
-
-/** The call fails with WeChat's INVALID_REQUEST and this message. */
-const invalid = <A, E>(call: Effect.Effect<A, E, Services>, message: string) =>
-  Effect.map(Effect.flip(call), (error) => expect(error).toMatchObject({ _tag: "InvalidRequest", message }))
-
 layer(Loopback, { excludeTestServices: true })("members and codes over loopback HTTP", (it) => {
   it.effect("the hand-written values have the lengths their names say (in characters)", () =>
     Effect.sync(() => {
-      const count = (s: string) => [...s].length
-      expect([s30, s31, s32, s33, s128, s129, cjk30, cjk31, scene32, scene33].map(count))
+      expect(lengths(s30, s31, s32, s33, s128, s129, cjk30, cjk31, scene32, scene33))
         .toEqual([30, 31, 32, 33, 128, 129, 30, 31, 32, 33])
     }))
 
@@ -255,7 +231,12 @@ layer(Loopback, { excludeTestServices: true })("members and codes over loopback 
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
         const card_id = yield* template()
-        const settings = { card_id, activate_type: "AUTO_ACTIVATE" as const, activate_appid: "wxea9c30890f48d5ae", activate_path: "pages/activate" }
+        const settings = {
+          card_id,
+          activate_type: "AUTO_ACTIVATE" as const,
+          activate_appid: "wxea9c30890f48d5ae",
+          activate_path: "pages/activate"
+        }
         const { url } = yield* MemberCard.createQrCode(settings)
         expect(url).toMatch(/^https:\/\//)
         expect(yield* MemberCard.createQrCode(settings)).toEqual({ url })
@@ -352,7 +333,12 @@ layer(Loopback, { excludeTestServices: true })("members and codes over loopback 
         emulator.putCard({ card_id: b, code: "B2", openid, user_card_status: "DELETE" })
         emulator.putCard({ card_id: b, code: "B3", openid: fresh("someone-else") })
         const page = yield* MemberCard.listUserCards({ openid, offset: 1, limit: 2 })
-        expect(page).toEqual({ data: [{ card_id: a, code: "A3" }, { card_id: b, code: "B1" }], total_count: 4, offset: 1, limit: 2 })
+        expect(page).toEqual({
+          data: [{ card_id: a, code: "A3" }, { card_id: b, code: "B1" }],
+          total_count: 4,
+          offset: 1,
+          limit: 2
+        })
         const onlyB = yield* MemberCard.listUserCards({ openid, appid: "wx-app-b", offset: 0, limit: 20 })
         expect(onlyB).toEqual({ data: [{ card_id: b, code: "B1" }], total_count: 1, offset: 0, limit: 20 })
       }))
@@ -489,7 +475,11 @@ describe("types", () => {
         {} as MemberCard.ListUserCardsError,
         {} as MemberCard.CreateQrCodeError
       ]
-    ) expectTypeOf(E).toEqualTypeOf<WechatPayError.CallError | WechatPayError.RequestValidationError | WechatPayError.ResponseDecodeError>()
+    ) {
+      expectTypeOf(E).toEqualTypeOf<
+        WechatPayError.CallError | WechatPayError.RequestValidationError | WechatPayError.ResponseDecodeError
+      >()
+    }
     expectTypeOf<MemberCard.InvalidateUserCardError>().toEqualTypeOf<
       WechatPayError.CallError | WechatPayError.RequestValidationError
     >()

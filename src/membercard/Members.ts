@@ -360,7 +360,11 @@ export const listUserCards = ListUserCards.call
  * @since 0.3.0
  * @category accessors
  */
-export const streamUserCards = Paging.stream(listUserCards, { name: "MemberCard.ListUserCards", pageSize: 20, offset: "page" })
+export const streamUserCards = Paging.stream(listUserCards, {
+  name: "MemberCard.ListUserCards",
+  pageSize: 20,
+  offset: "page"
+})
 
 // ---------------------------------------------------------------------------------------------------------------
 // #17 创建会员卡二维码

@@ -15,7 +15,7 @@ import type { EmulatorState } from "../state.js"
 import { handle, type Handled, reply } from "../route.js"
 import { cardKey, type Store } from "../store.js"
 import { ApiFailure } from "../wechatSide.js"
-import { allocateCode, codeModeOf, newCard, templateOf } from "./members.js"
+import { allocateCode, codeModeOf, newCard, templateOf, validCardOf } from "./members.js"
 
 /** What the user filled in on the activation form, as 获取用户信息 answers it. */
 export interface ActivationForm {
@@ -27,6 +27,14 @@ export interface ActivationForm {
       { readonly name: string; readonly value?: string; readonly value_list?: ReadonlyArray<string> }
     >
   }
+}
+
+/** The parameters WeChat puts in the jump URL of the merchant's activation page. */
+export interface JumpUrl {
+  readonly card_id: string
+  readonly openid: string
+  readonly encrypt_code: string
+  readonly activate_ticket: string
 }
 
 /** This resource's private state. */
@@ -62,7 +70,7 @@ export const openActivationPage = (
       readonly activate_ticket?: string
     }
     & ActivationForm
-): { readonly card_id: string; readonly openid: string; readonly encrypt_code: string; readonly activate_ticket: string } => {
+): JumpUrl => {
   const store = storeOf(emulator)
   const { card_id, head_image_url, nickname, user_information } = options
   const template = templateOf(store, card_id, emulator.mchid)
@@ -110,15 +118,8 @@ export const handlers: ReadonlyArray<Handled> = [
 
   handle(ActivateUserCard, (call, ctx) => {
     const { card_id, code, membership_number } = call.request
-    const card = ctx.store.cards.get(cardKey(card_id, code))
-    if (card === undefined) {
-      return templateOf(ctx.store, card_id, ctx.mchid) instanceof ApiFailure
-        ? new ApiFailure(400, "INVALID_REQUEST", "card_id无效")
-        : new ApiFailure(400, "INVALID_REQUEST", "code不存在")
-    }
-    if (card.user_card_status === "UNAVAILABLE" || card.user_card_status === "DELETE") {
-      return new ApiFailure(400, "INVALID_REQUEST", "用户会员卡已失效")
-    }
+    const card = validCardOf(ctx, card_id, code)
+    if (card instanceof ApiFailure) return card
     if (card.user_card_status !== "NOT_ACTIVATE") return new ApiFailure(400, "INVALID_REQUEST", "会员卡已激活")
     return ctx.apply({
       decide: () => ({

@@ -110,6 +110,22 @@ export const allocateCode = (
   return { code: generated, take: () => {} }
 }
 
+/**
+ * A member's card that is still valid (not invalidated or deleted), or WeChat's answer: 「card_id无效」 for an unknown
+ * template, 「code不存在」, 「用户会员卡已失效」.
+ */
+export const validCardOf = (ctx: Context, card_id: string, code: string): CardState | ApiFailure => {
+  const card = ctx.store.cards.get(cardKey(card_id, code))
+  if (card === undefined) {
+    return templateOf(ctx.store, card_id, ctx.mchid) instanceof ApiFailure
+      ? new ApiFailure(400, "INVALID_REQUEST", "card_id无效")
+      : new ApiFailure(400, "INVALID_REQUEST", "code不存在")
+  }
+  return card.user_card_status === "UNAVAILABLE" || card.user_card_status === "DELETE"
+    ? new ApiFailure(400, "INVALID_REQUEST", "用户会员卡已失效")
+    : card
+}
+
 /** A new member's card, as `putCard` would make it. */
 export const newCard = (fields: Pick<CardState, "card_id" | "code" | "openid" | "user_card_status">): CardState => ({
   membership_number: fields.code,
@@ -245,15 +261,8 @@ export const handlers: ReadonlyArray<Handled> = [
 
   handle(InvalidateUserCard, (call, ctx) => {
     const { card_id, code } = call.request
-    const card = ctx.store.cards.get(cardKey(card_id, code))
-    if (card === undefined) {
-      return templateOf(ctx.store, card_id, ctx.mchid) instanceof ApiFailure
-        ? new ApiFailure(400, "INVALID_REQUEST", "card_id无效")
-        : new ApiFailure(400, "INVALID_REQUEST", "code不存在")
-    }
-    if (card.user_card_status === "UNAVAILABLE" || card.user_card_status === "DELETE") {
-      return new ApiFailure(400, "INVALID_REQUEST", "用户会员卡已失效")
-    }
+    const card = validCardOf(ctx, card_id, code)
+    if (card instanceof ApiFailure) return card
     return ctx.apply({
       decide: () => ({
         change: () => {
