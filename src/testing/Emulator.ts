@@ -260,7 +260,7 @@ export interface Server {
 }
 
 /**
- * The emulator as a node:http request listener: reads the request (at most 1 MiB), hands it to the emulator, and
+ * The emulator as a node:http request listener: reads the request (at most 3 MiB: a 2 MB image upload fits), hands it to the emulator, and
  * writes its answer (with Content-Length, as WeChat does) or drops the connection. `serve` uses it; wrap it to look
  * at the raw requests, e.g. `http.createServer((req, res) => { seen.push(req.headers); listener(req, res) })`.
  *

@@ -43,6 +43,8 @@ export const httpClient = (emulator: EmulatorState): HttpClient.HttpClient =>
     )
   })
 
+const maxRequestBytes = 3 * 1024 * 1024
+
 /** See `Emulator.requestListener`. */
 export const requestListener = (emulator: EmulatorState) =>
 (req: http.IncomingMessage, res: http.ServerResponse): void => {
@@ -50,7 +52,8 @@ export const requestListener = (emulator: EmulatorState) =>
   let size = 0
   req.on("data", (chunk: Buffer) => {
     size += chunk.length
-    if (size > 1024 * 1024) {
+    // Room for the largest upload WeChat takes (a 2 MB image plus its multipart framing); anything larger is refused.
+    if (size > maxRequestBytes) {
       res.writeHead(413).end()
       req.destroy()
     } else chunks.push(chunk)

@@ -1,0 +1,184 @@
+/**
+ * Media.uploadImage (图片上传(营销专用)): multipart `meta` + `file`, signed over the `meta` JSON exactly as placed in its
+ * part (a golden check with node:crypto over the bytes received), never over the multipart bytes; the emulator checks
+ * the same and that the sha256 matches; type and size refused before sending; a failed attempt re-sends the same
+ * bytes.
+ */
+import * as Crypto from "node:crypto"
+import * as Http from "node:http"
+import { describe, expect, expectTypeOf, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import { type Endpoint, Media, type WechatPayClient, WechatPay } from "../src/index.js"
+import { Emulator } from "../src/testing/index.js"
+import { listenLoopback } from "./support.js"
+
+/** A 1×1 PNG (magic bytes and a real image). */
+const png = Buffer.from(
+  "89504e470d0a1a0a0000000d4948445200000001000000010806000000" + "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082",
+  "hex"
+)
+/** A file of `size` bytes that starts like a JPG. */
+const jpgOf = (size: number) => {
+  const bytes = new Uint8Array(size)
+  bytes.set([0xff, 0xd8, 0xff, 0xe0])
+  return bytes
+}
+
+const served = () =>
+  Effect.gen(function*() {
+    const emulator = new Emulator.EmulatorState()
+    const seen: Array<{ readonly headers: Http.IncomingHttpHeaders; readonly body: Buffer }> = []
+    const listener = Emulator.requestListener(emulator)
+    const server = Http.createServer((req, res) => {
+      const chunks: Array<Buffer> = []
+      req.on("data", (c: Buffer) => chunks.push(c))
+      req.on("end", () => seen.push({ headers: req.headers, body: Buffer.concat(chunks) }))
+      listener(req, res)
+    })
+    const baseUrl = yield* listenLoopback(server)
+    const layer = Media.layer.pipe(
+      Layer.provide(WechatPay.layerNode({
+        mchid: emulator.mchid,
+        merchantSerialNumber: emulator.merchantSerialNumber,
+        merchantPrivateKey: emulator.merchantPrivateKey!,
+        wechatpayPublicKeys: emulator.wechatpayPublicKeys,
+        baseUrl
+      }))
+    )
+    return { emulator, seen, layer }
+  })
+
+describe("Media.uploadImage", () => {
+  it.scopedLive("uploads a PNG: media_url back; the signature covers the meta JSON as placed in its part", () =>
+    Effect.gen(function*() {
+      const { emulator, layer, seen } = yield* served()
+      const { media_url } = yield* Media.uploadImage({ file: png, filename: "logo.png" }).pipe(Effect.provide(layer))
+      expect(media_url).toMatch(/^https:\/\//)
+      expect(seen.length).toBe(1)
+      const { body, headers } = seen[0]!
+      const boundary = /boundary=([^;]+)$/.exec(headers["content-type"]!)?.[1]
+      expect(headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/)
+      expect(boundary).toBeDefined()
+      // The meta part, byte for byte.
+      const text = body.toString("latin1")
+      const metaStart = text.indexOf("\r\n\r\n") + 4
+      const meta = body.subarray(metaStart, text.indexOf(`\r\n--${boundary}`, metaStart)).toString("utf8")
+      const sha256 = Crypto.createHash("sha256").update(png).digest("hex")
+      expect(JSON.parse(meta)).toEqual({ filename: "logo.png", sha256 })
+      expect(text).toContain(`Content-Disposition: form-data; name="file"; filename="logo.png"\r\nContent-Type: image/png\r\n\r\n`)
+      expect(body.includes(png)).toBe(true)
+      // Golden: the Authorization signature verifies over POST\npath\nts\nnonce\n<meta>\n — and not over the body.
+      const params = Object.fromEntries(
+        [...headers.authorization!.matchAll(/([a-z_]+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!])
+      )
+      const merchantPublic = Crypto.createPublicKey(Redacted.value(emulator.merchantPrivateKey!))
+      const signed = (bodyText: string | Buffer) =>
+        Crypto.verify(
+          "sha256",
+          Buffer.concat([
+            Buffer.from(`POST\n/v3/marketing/favor/media/image-upload\n${params["timestamp"]}\n${params["nonce_str"]}\n`),
+            Buffer.from(bodyText),
+            Buffer.from("\n")
+          ]),
+          merchantPublic,
+          Buffer.from(params["signature"]!, "base64")
+        )
+      expect(signed(meta)).toBe(true)
+      expect(signed(body)).toBe(false)
+      expect(emulator.requests("UploadImage")).toBe(1)
+    }))
+
+  it.scopedLive("a dropped connection: repeated with the very same bytes (same boundary, same meta)", () =>
+    Effect.gen(function*() {
+      const { emulator, layer, seen } = yield* served()
+      emulator.inject({ endpoint: "UploadImage", fault: { _tag: "Drop" } })
+      yield* Media.uploadImage({ file: png, filename: "logo.png" }).pipe(Effect.provide(layer))
+      expect(seen.length).toBe(2)
+      expect(seen[1]!.body.equals(seen[0]!.body)).toBe(true)
+      expect(seen[1]!.headers["content-type"]).toBe(seen[0]!.headers["content-type"])
+    }))
+
+  it.scopedLive("the emulator refuses a correctly signed upload whose meta sha256 is not the file's", () =>
+    Effect.gen(function*() {
+      const emulator = new Emulator.EmulatorState()
+      const baseUrl = yield* listenLoopback(Http.createServer(Emulator.requestListener(emulator)))
+      const meta = JSON.stringify({ filename: "logo.png", sha256: "0".repeat(64) })
+      const boundary = "b0undary"
+      const body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="meta"\r\nContent-Type: application/json\r\n\r\n${meta}\r\n`),
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="logo.png"\r\nContent-Type: image/png\r\n\r\n`),
+        png,
+        Buffer.from(`\r\n--${boundary}--\r\n`)
+      ])
+      const timestamp = String(Math.floor(Date.now() / 1000))
+      const nonce = "n".repeat(32)
+      const signature = Crypto.sign(
+        "sha256",
+        Buffer.from(`POST\n/v3/marketing/favor/media/image-upload\n${timestamp}\n${nonce}\n${meta}\n`),
+        Redacted.value(emulator.merchantPrivateKey!)
+      ).toString("base64")
+      const answer = yield* Effect.promise(() =>
+        fetch(`${baseUrl}/v3/marketing/favor/media/image-upload`, {
+          method: "POST",
+          headers: {
+            accept: "application/json",
+            "user-agent": "test",
+            "content-type": `multipart/form-data; boundary=${boundary}`,
+            authorization: `WECHATPAY2-SHA256-RSA2048 mchid="${emulator.mchid}",nonce_str="${nonce}",timestamp="${timestamp}",` +
+              `serial_no="${emulator.merchantSerialNumber}",signature="${signature}"`
+          },
+          body
+        }).then(async (response) => ({ status: response.status, json: await response.json() }))
+      )
+      expect(answer.status).toBe(400)
+      expect(answer.json).toMatchObject({ code: "PARAM_ERROR" })
+      expect(emulator.requests("UploadImage")).toBe(1)
+    }))
+
+  describe("refused before sending", () => {
+    const cases: ReadonlyArray<readonly [string, Media.UploadImageRequest, string]> = [
+      ["an empty file", { file: new Uint8Array(0), filename: "a.png" }, "file"],
+      ["2 MiB + 1 byte", { file: jpgOf(Media.maxImageBytes + 1), filename: "a.jpg" }, "file"],
+      ["a GIF", { file: Buffer.from("GIF89a\x01\x00\x01\x00", "latin1"), filename: "a.png" }, "file"],
+      ["text pretending to be a PNG", { file: Buffer.from("hello"), filename: "a.png" }, "file"],
+      ["a name without an image suffix", { file: png, filename: "logo" }, "filename"],
+      ["a .jpeg name (WeChat names JPG, BMP, PNG)", { file: png, filename: "logo.jpeg" }, "filename"],
+      ["a quote in the name", { file: png, filename: "lo\"go.png" }, "filename"],
+      ["a line break in the name", { file: png, filename: "lo\r\ngo.png" }, "filename"],
+      ["129 characters", { file: png, filename: `${"a".repeat(125)}.png` }, "filename"]
+    ]
+    for (const [name, request, field] of cases) {
+      it.scopedLive(name, () =>
+        Effect.gen(function*() {
+          const { emulator, layer } = yield* served()
+          const error = yield* Effect.flip(Media.uploadImage(request).pipe(Effect.provide(layer)))
+          expect(error._tag).toBe("RequestValidationError")
+          expect(error).toMatchObject({ _tag: "RequestValidationError" })
+          expect((error as { fields: ReadonlyArray<string> }).fields).toEqual([field])
+          expect(emulator.requests()).toBe(0)
+        }))
+    }
+
+    it.scopedLive("at the limits: exactly 2 MiB; a BMP; an upper-case .JPG; 128 characters", () =>
+      Effect.gen(function*() {
+        const { emulator, layer } = yield* served()
+        const ok = [
+          { file: jpgOf(Media.maxImageBytes), filename: "big.jpg" },
+          { file: Buffer.from("BM\x00\x00\x00\x00", "latin1"), filename: "a.bmp" },
+          { file: png, filename: "LOGO.JPG" },
+          { file: png, filename: `${"a".repeat(124)}.png` }
+        ]
+        for (const request of ok) yield* Media.uploadImage(request).pipe(Effect.provide(layer))
+        expect(emulator.requests("UploadImage")).toBe(4)
+      }))
+  })
+
+  it("types", () => {
+    expectTypeOf(Media.uploadImage({ file: png, filename: "a.png" })).toEqualTypeOf<
+      Effect.Effect<Media.UploadImageResponse, Endpoint.JsonError, Media.UploadImage>
+    >()
+    expectTypeOf(Media.layer).toEqualTypeOf<Layer.Layer<Media.UploadImage, never, WechatPayClient.WechatPayClient>>()
+  })
+})
