@@ -12,7 +12,7 @@ import * as Endpoint from "../Endpoint.js"
 import type { WechatPayClient } from "../WechatPayClient.js"
 import * as Wire from "../Wire.js"
 import { UserInformation } from "./GetUserCard.js"
-import { CardId, optional, UserCardPath } from "./shared.js"
+import { CardId, optional, pathParam, UserCardPath } from "./shared.js"
 import { UpdateUserCardRequest } from "./UpdateUserCard.js"
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -138,9 +138,7 @@ export const GetActivateInformationRequest = Schema.Struct({
    * 激活票据 (required path parameter), string(256), as received in the jump URL. `.` and `..` are refused: URL
    * normalisation would resolve them away.
    */
-  activate_ticket: Wire.chars("activate_ticket", 256, 1).pipe(
-    Schema.filter((s) => s !== "." && s !== "..", { message: () => `activate_ticket cannot be "." or ".."` })
-  )
+  activate_ticket: pathParam("activate_ticket", 256)
 })
 
 /**

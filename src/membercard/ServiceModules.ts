@@ -12,7 +12,7 @@ import * as Schema from "effect/Schema"
 import * as Endpoint from "../Endpoint.js"
 import type { WechatPayClient } from "../WechatPayClient.js"
 import * as Wire from "../Wire.js"
-import { CardId, Code, optional } from "./shared.js"
+import { CardId, Code, optional, pathParam } from "./shared.js"
 
 /** 会员卡ID on the service-module pages: string[16,32]. */
 const ServiceModuleCardId = CardId.pipe(
@@ -20,9 +20,7 @@ const ServiceModuleCardId = CardId.pipe(
 )
 
 /** 会员服务项ID: string[1,9], assigned by WeChat when the module is created. */
-const ServiceModuleId = Wire.chars("service_module_id", 9, 1).pipe(
-  Schema.filter((s) => (s !== "." && s !== "..") || `service_module_id cannot be "." or ".."`)
-)
+const ServiceModuleId = pathParam("service_module_id", 9)
 
 /**
  * 跳转小程序: the mini-program a member reaches by tapping the module on the card.

@@ -12,10 +12,13 @@ export const optional = Wire.optional
 const boundedString = (field: string, max: number) => Wire.chars(field, max, 1)
 
 /**
- * A path parameter. `.` and `..` are refused: URL normalisation would resolve them away (even percent-encoded) and
- * the request would land on another endpoint's route.
+ * A path parameter of 1–`max` characters. `.` and `..` are refused: URL normalisation would resolve them away (even
+ * percent-encoded) and the request would land on another endpoint's route.
+ *
+ * @since 0.3.0
+ * @category schemas
  */
-const pathParam = (field: string, max: number) =>
+export const pathParam = (field: string, max: number) =>
   boundedString(field, max).pipe(
     Schema.filter((s) => s !== "." && s !== "..", { message: () => `${field} cannot be "." or ".."` })
   )

@@ -10,7 +10,7 @@
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Endpoint from "../Endpoint.js"
-import { CardId, Int, optional } from "../membercard/shared.js"
+import { CardId, Int, optional, pathParam } from "../membercard/shared.js"
 import * as Paging from "../Paging.js"
 import type { WechatPayClient } from "../WechatPayClient.js"
 import * as Wire from "../Wire.js"
@@ -36,9 +36,7 @@ export const ActivityStatus = Wire.Enum("CREATED", "ONGOING", "TERMINATED", "OVE
 const Time = (field: string) => Schema.compose(Wire.chars(field, 32, 1), Wire.rfc3339(field))
 
 /** 活动ID: path parameter, string(16); `.` and `..` would be resolved away by URL normalisation. */
-const ActivityId = Wire.chars("activity_id", 16, 1).pipe(
-  Schema.filter((s) => (s !== "." && s !== "..") || `activity_id cannot be "." or ".."`)
-)
+const ActivityId = pathParam("activity_id", 16)
 
 /** A struct whose every field is optional: the response side of a request object (WeChat marks nothing required). */
 const loose = <F extends Schema.Struct.Fields>(fields: F) => Schema.partialWith(Schema.Struct(fields), { exact: true })
