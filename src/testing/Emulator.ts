@@ -186,9 +186,55 @@ export interface Options {
   readonly cards?: ReadonlyArray<Partial<CardState> & Pick<CardState, "card_id" | "code">> | undefined
 }
 
+/**
+ * What a user filled in on the activation form (开卡信息), as 获取用户信息 answers it.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ActivationForm {
+  readonly nickname?: string
+  readonly head_image_url?: string
+  readonly user_information?: {
+    readonly common_field_list?: ReadonlyArray<{ readonly name: string; readonly value: string }>
+    readonly custom_field_list?: ReadonlyArray<
+      { readonly name: string; readonly value?: string; readonly value_list?: ReadonlyArray<string> }
+    >
+  }
+}
+
+/**
+ * Who opens the activation page (`EmulatorState.openActivationPage`): a template's `card_id` and what the user filled
+ * in; `openid`, `encrypt_code` and `activate_ticket` are generated unless given (to choose their length).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ActivationPageOptions extends ActivationForm {
+  readonly card_id: string
+  readonly openid?: string
+  readonly encrypt_code?: string
+  readonly activate_ticket?: string
+}
+
+/**
+ * The parameters WeChat puts in the jump URL of the merchant's activation page (跳转型激活).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ActivationPage {
+  readonly card_id: string
+  readonly openid: string
+  readonly encrypt_code: string
+  readonly activate_ticket: string
+}
+
 export {
   /**
-   * The emulated server. Its state is plain and synchronous; read it in tests to check what was applied.
+   * The emulated server. Its state is plain and synchronous; read it in tests to check what was applied, and set it
+   * up with its methods: `putCard`, `putTemplate`, `openActivationPage` (a user claims a card and opens the jump
+   * activation page), `inject` (faults).
    *
    * @since 0.1.0
    * @category models

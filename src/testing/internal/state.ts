@@ -10,6 +10,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import type {
+  ActivationPage,
+  ActivationPageOptions,
   CardState,
   EmulatorRequest,
   EmulatorResult,
@@ -22,6 +24,7 @@ import type {
 import * as Fixtures from "../fixtures.js"
 import * as Faults from "./faults.js"
 import * as Multipart from "./multipart.js"
+import * as Activation from "./resources/activation.js"
 import { handlers } from "./resources/index.js"
 import { type Context, ledgerEntry, type Outcome, parseCall, type Route, router } from "./route.js"
 import { cardKey, makeStore, type Store, type TemplateState } from "./store.js"
@@ -125,6 +128,17 @@ export class EmulatorState {
     const full: TemplateState = { brand_id: "testbrand", code_mode: "SYSTEM_ALLOCATE", status: "ONGOING", ...template }
     this.store.templates.set(template.card_id, full)
     return full
+  }
+
+  /**
+   * Simulate a user claiming a card of the template `card_id` and opening the merchant's jump activation page
+   * (跳转型激活): the member's card is created `NOT_ACTIVATE` (its code allocated by the template's `code_mode`), and
+   * the jump URL's `card_id`, `openid`, `encrypt_code` (for 加密code解码) and `activate_ticket` (for 获取用户信息, which
+   * answers the form given here) are returned. Throws when the template is missing, not the emulator merchant's, or
+   * `REAL_TIME`, or has no code to give (a test set-up error).
+   */
+  openActivationPage(options: ActivationPageOptions): ActivationPage {
+    return Activation.openPage({ store: this.store, mchid: this.mchid }, options)
   }
 
   /** A copy of a card template, if it exists. */

@@ -11,31 +11,19 @@
  */
 import * as crypto from "node:crypto"
 import { ActivateUserCard, DecryptCode, GetActivateInformation } from "../../../membercard/Activation.js"
+import type * as Emulator from "../../Emulator.js"
 import type { EmulatorState } from "../state.js"
 import { handle, type Handled, reply } from "../route.js"
 import { cardKey, type Store } from "../store.js"
 import { ApiFailure } from "../wechatSide.js"
-import { allocateCode, codeModeOf, newCard, templateOf, validCardOf } from "./members.js"
+import { type Caller, templateOf, validCardOf } from "./common.js"
+import { allocateCode, codeModeOf, newCard } from "./members.js"
 
-/** What the user filled in on the activation form, as 获取用户信息 answers it. */
-export interface ActivationForm {
-  readonly nickname?: string
-  readonly head_image_url?: string
-  readonly user_information?: {
-    readonly common_field_list?: ReadonlyArray<{ readonly name: string; readonly value: string }>
-    readonly custom_field_list?: ReadonlyArray<
-      { readonly name: string; readonly value?: string; readonly value_list?: ReadonlyArray<string> }
-    >
-  }
-}
+/** What the user filled in on the activation form (the public `Emulator.ActivationForm`). */
+export type ActivationForm = Emulator.ActivationForm
 
-/** The parameters WeChat puts in the jump URL of the merchant's activation page. */
-export interface JumpUrl {
-  readonly card_id: string
-  readonly openid: string
-  readonly encrypt_code: string
-  readonly activate_ticket: string
-}
+/** The parameters WeChat puts in the jump URL of the merchant's activation page (the public `Emulator.ActivationPage`). */
+export type JumpUrl = Emulator.ActivationPage
 
 /** This resource's private state. */
 interface Activation {
@@ -50,30 +38,17 @@ const activationOf = (store: Store): Activation => {
   return store.locals.get("activation") as Activation
 }
 
-/** The store of an emulator (private to it: resource modules reach it only through their handlers' context). */
-const storeOf = (emulator: EmulatorState): Store => emulator["store"]
-
 /**
- * Simulate a user claiming a card of `card_id` (a template in the store, not `REAL_TIME`) and opening the merchant's
- * activation page: the member's card is created `NOT_ACTIVATE`, and the jump URL's parameters are returned.
- * `encrypt_code` is standard Base64 unless given (it may hold `+`, `/`, `=`: pass it on as received); a given
- * `encrypt_code` / `activate_ticket` lets a test choose its length. Throws when the template is missing or its codes
- * cannot be allocated (a test set-up error).
+ * Simulate a user claiming a card of `card_id` (a template the emulator's merchant may use, not `REAL_TIME`) and
+ * opening the merchant's activation page: the member's card is created `NOT_ACTIVATE`, and the jump URL's parameters
+ * are returned. `encrypt_code` is standard Base64 unless given (it may hold `+`, `/`, `=`: pass it on as received); a
+ * given `encrypt_code` / `activate_ticket` lets a test choose its length. Throws when the template is missing or its
+ * codes cannot be allocated (a test set-up error). Public as `EmulatorState.openActivationPage`.
  */
-export const openActivationPage = (
-  emulator: EmulatorState,
-  options:
-    & {
-      readonly card_id: string
-      readonly openid?: string
-      readonly encrypt_code?: string
-      readonly activate_ticket?: string
-    }
-    & ActivationForm
-): JumpUrl => {
-  const store = storeOf(emulator)
+export const openPage = (caller: Caller, options: Emulator.ActivationPageOptions): JumpUrl => {
+  const store = caller.store
   const { card_id, head_image_url, nickname, user_information } = options
-  const template = templateOf(store, card_id, emulator.mchid)
+  const template = templateOf(caller, card_id)
   if (template instanceof ApiFailure) throw new Error(`openActivationPage: no template ${card_id}`)
   if (codeModeOf(template) === "REAL_TIME") throw new Error("openActivationPage: REAL_TIME cards are not modelled")
   const allocated = allocateCode(store, template, undefined)
@@ -97,11 +72,15 @@ export const openActivationPage = (
   return { card_id, openid, encrypt_code, activate_ticket }
 }
 
+/** `emulator.openActivationPage(options)`, for tests written against this module. */
+export const openActivationPage = (emulator: EmulatorState, options: Emulator.ActivationPageOptions): JumpUrl =>
+  emulator.openActivationPage(options)
+
 /** This resource's endpoints. */
 export const handlers: ReadonlyArray<Handled> = [
   handle(DecryptCode, (call, ctx) => {
     const { card_id, encrypt_code } = call.request
-    const template = templateOf(ctx.store, card_id, ctx.mchid)
+    const template = templateOf(ctx, card_id)
     if (template instanceof ApiFailure) return template
     const decrypted = activationOf(ctx.store).encrypted.get(encrypt_code)
     if (decrypted === undefined || decrypted.card_id !== card_id) {

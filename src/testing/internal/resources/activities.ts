@@ -17,6 +17,7 @@ import {
 } from "../../../membercardActivity/Activities.js"
 import { type Context, handle, type Handled, reply } from "../route.js"
 import { ApiFailure } from "../wechatSide.js"
+import { templateOf } from "./common.js"
 
 /** An activity as kept: the creation body as sent, plus WeChat's fields. */
 interface ActivityRecord {
@@ -80,8 +81,8 @@ const notFound = () => new ApiFailure(404, "RESOURCE_NOT_EXISTS", "活动不存�
 
 /** WeChat's rules for a new activity (MC-ACTIVITY table and the create page), or undefined when it may be created. */
 const refusal = (request: CreateActivityRequest, ctx: Context, begin: number, end: number): ApiFailure | undefined => {
-  const template = ctx.store.templates.get(request.card_id)
-  if (template === undefined || template.status === "DELETED") return new ApiFailure(400, "INVALID_REQUEST", "card_id无效")
+  const template = templateOf(ctx, request.card_id)
+  if (template instanceof ApiFailure) return template
   if (template.code_mode === "REAL_TIME") return new ApiFailure(400, "INVALID_REQUEST", "不支持实时code模式的会员卡")
   if (end <= begin) return new ApiFailure(400, "INVALID_REQUEST", "活动结束时间须晚于活动开始时间")
   const nowMs = ctx.now * 1000

@@ -22,6 +22,9 @@
  *   (`card_id` → `TemplateState`, filled by templates.ts, read by everyone else), `bonusOrders`, `idempotency`,
  *   `ledger`. Need a field others must rely on? Add it to `TemplateState`/`CardState` and say so in review. State
  *   only your resource reads: `ctx.local("members", () => new Map())` (per emulator, never module-level).
+ * - **What a call names**: `common.ts` has the checks every resource makes: `templateOf(ctx, card_id)` (unknown or
+ *   deleted → 「card_id无效」, another merchant's, legacy → 请先升级), `cardOf` / `validCardOf` (the member's card,
+ *   「code不存在」, 「用户会员卡已失效」). Use them rather than reading `ctx.store.templates` / `cards` for this.
  * - **Errors**: `new ApiFailure(status, code, message, detail?)` with WeChat's code and Chinese message from the
  *   spec (§0.1, and the endpoint's table): `INVALID_REQUEST` for business rules, `RESOURCE_NOT_EXISTS`/`NOT_FOUND`
  *   for missing things, `NO_AUTH`, etc.

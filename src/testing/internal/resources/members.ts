@@ -27,6 +27,7 @@ import type { CardState } from "../../Emulator.js"
 import { type Call, type Context, handle, type Handled, reply } from "../route.js"
 import { cardKey, type Store, type TemplateState } from "../store.js"
 import { ApiFailure, randomHex } from "../wechatSide.js"
+import { templateOf, validCardOf } from "./common.js"
 
 /** Deposited codes of one card template. */
 interface CodePool {
@@ -54,22 +55,6 @@ const poolOf = (store: Store, card_id: string): CodePool => {
   let pool = pools.get(card_id)
   if (pool === undefined) pools.set(card_id, pool = { stored: new Set(), available: [] })
   return pool
-}
-
-/**
- * The template a call names, if the caller may act on it (MC-GENERIC rows 4, 5, 10): it exists and is not deleted,
- * the caller created it, and it is not a legacy card awaiting 老会员卡模板升级.
- */
-export const templateOf = (store: Store, card_id: string, mchid: string): TemplateState | ApiFailure => {
-  const template = store.templates.get(card_id)
-  if (template === undefined || template.status === "DELETED") {
-    return new ApiFailure(400, "INVALID_REQUEST", "card_id无效")
-  }
-  if (template.mchid !== undefined && template.mchid !== mchid) {
-    return new ApiFailure(400, "INVALID_REQUEST", "会员卡的创建商户号不等于调用方商户号")
-  }
-  if (template.legacy === true) return new ApiFailure(400, "INVALID_REQUEST", "请先升级会员卡才能使用此功能")
-  return template
 }
 
 /** The template's code mode (`MERCHANT_UPLOAD`, an early name in the store, read as the docs' `MERCHANT_DEPOSIT`). */
@@ -110,22 +95,6 @@ export const allocateCode = (
   return { code: generated, take: () => {} }
 }
 
-/**
- * A member's card that is still valid (not invalidated or deleted), or WeChat's answer: 「card_id无效」 for an unknown
- * template, 「code不存在」, 「用户会员卡已失效」.
- */
-export const validCardOf = (ctx: Context, card_id: string, code: string): CardState | ApiFailure => {
-  const card = ctx.store.cards.get(cardKey(card_id, code))
-  if (card === undefined) {
-    return templateOf(ctx.store, card_id, ctx.mchid) instanceof ApiFailure
-      ? new ApiFailure(400, "INVALID_REQUEST", "card_id无效")
-      : new ApiFailure(400, "INVALID_REQUEST", "code不存在")
-  }
-  return card.user_card_status === "UNAVAILABLE" || card.user_card_status === "DELETE"
-    ? new ApiFailure(400, "INVALID_REQUEST", "用户会员卡已失效")
-    : card
-}
-
 /** A new member's card, as `putCard` would make it. */
 export const newCard = (fields: Pick<CardState, "card_id" | "code" | "openid" | "user_card_status">): CardState => ({
   membership_number: fields.code,
@@ -147,7 +116,7 @@ const issue = (
   make: () => Readonly<Record<string, string>>
 ) => {
   const { card_id } = call.request
-  const template = templateOf(ctx.store, card_id, ctx.mchid)
+  const template = templateOf(ctx, card_id)
   if (template instanceof ApiFailure) return template
   const refused = refuse(template)
   if (refused !== undefined) return refused
@@ -170,7 +139,7 @@ const issue = (
 export const handlers: ReadonlyArray<Handled> = [
   handle(DepositCodes, (call, ctx) => {
     const { card_id, code: codes } = call.request
-    const template = templateOf(ctx.store, card_id, ctx.mchid)
+    const template = templateOf(ctx, card_id)
     if (template instanceof ApiFailure) return template
     if (codeModeOf(template) !== "MERCHANT_DEPOSIT") {
       return new ApiFailure(400, "INVALID_REQUEST", "仅code_mode为MERCHANT_DEPOSIT的会员卡可导入code")
@@ -205,7 +174,7 @@ export const handlers: ReadonlyArray<Handled> = [
       key: out_request_no,
       fingerprint: `${card_id}\n${call.raw}`,
       decide: () => {
-        const template = templateOf(ctx.store, card_id, ctx.mchid)
+        const template = templateOf(ctx, card_id)
         if (template instanceof ApiFailure) return template
         const holds = [...ctx.store.cards.values()].some((c) =>
           c.card_id === card_id && c.openid === openid && c.user_card_status !== "DELETE"

@@ -20,6 +20,7 @@ import type { CardState } from "../../Emulator.js"
 import { type Context, handle, type Handled, reply } from "../route.js"
 import { cardKey } from "../store.js"
 import { ApiFailure, randomHex } from "../wechatSide.js"
+import { templateOf } from "./common.js"
 
 interface PhoneRecord {
   readonly card_id: string
@@ -31,13 +32,6 @@ interface PhoneRecord {
 
 const records = (ctx: Context) => ctx.local("phoneMembers", () => new Map<string, PhoneRecord>())
 const recordKey = (card_id: string, phone: string) => `${card_id}\n${phone}`
-
-/** A template that can take members, or WeChat's answer. */
-const templateOf = (ctx: Context, card_id: string) => {
-  const template = ctx.store.templates.get(card_id)
-  if (template === undefined || template.status === "DELETED") return new ApiFailure(400, "INVALID_REQUEST", "card_id无效")
-  return template
-}
 
 const rfc3339 = (seconds: number) => new Date(seconds * 1000).toISOString().replace("Z", "+00:00")
 

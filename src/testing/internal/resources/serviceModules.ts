@@ -19,6 +19,7 @@ import {
 import { type Context, handle, type Handled, reply } from "../route.js"
 import { cardKey, type TemplateState } from "../store.js"
 import { ApiFailure } from "../wechatSide.js"
+import { cardOf, templateOf } from "./common.js"
 
 /** A service module as WeChat configured it: its states, content fields and message templates. */
 interface ModuleTemplate {
@@ -54,8 +55,8 @@ const invalid = (message: string) => new ApiFailure(400, "INVALID_REQUEST", mess
 
 /** The template and the catalogue entry a call names, or WeChat's refusal. */
 const resolve = (ctx: Context, card_id: string, service_module_id: string) => {
-  const template = ctx.store.templates.get(card_id)
-  if (template === undefined || template.status === "DELETED") return invalid("card_id无效")
+  const template = templateOf(ctx, card_id)
+  if (template instanceof ApiFailure) return template
   const module = catalogue[service_module_id]
   if (module === undefined) return invalid("该会员服务项id不存在")
   if (module.brands !== undefined && !module.brands.includes(template.brand_id)) {
@@ -160,7 +161,8 @@ export const handlers: ReadonlyArray<Handled> = [
     const { card_id, code, out_request_no, service_module_id, state_setting } = call.request
     const found = resolve(ctx, card_id, service_module_id)
     if (found instanceof ApiFailure) return found
-    if (!ctx.store.cards.has(cardKey(card_id, code))) return invalid("code不存在")
+    const card = cardOf(ctx, card_id, code)
+    if (card instanceof ApiFailure) return card
     return ctx.apply({
       key: out_request_no,
       fingerprint: `${cardKey(card_id, code)}\n${call.raw}`,

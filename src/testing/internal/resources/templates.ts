@@ -27,9 +27,7 @@ import {
 import { type Context, handle, type Handled, reply } from "../route.js"
 import type { TemplateState } from "../store.js"
 import { ApiFailure, randomHex } from "../wechatSide.js"
-
-/** 会员卡ID无效 (MC-GENERIC row 10). */
-const invalidCardId = () => new ApiFailure(400, "INVALID_REQUEST", "会员卡ID无效")
+import { templateOf as named } from "./common.js"
 
 /** The fields the view fills in for a template a test put with only some of them (the official 必填 ones). */
 const defaults = {
@@ -62,23 +60,15 @@ const view = (template: TemplateState, ctx: Context): Record<string, unknown> =>
   return out
 }
 
-/** The template a call names, if the caller may act on it: it exists, is not deleted, and is the caller's. */
+/**
+ * The template a call names (the shared check), with the card-template pages' wording of an unknown id: 会员卡ID无效
+ * (MC-GENERIC row 10).
+ */
 const templateOf = (
   ctx: Context,
   card_id: string,
   options: { readonly deleted?: boolean; readonly legacy?: boolean } = {}
-): TemplateState | ApiFailure => {
-  const template = ctx.store.templates.get(card_id)
-  if (template === undefined) return invalidCardId()
-  if (template.mchid !== undefined && template.mchid !== ctx.mchid) {
-    return new ApiFailure(400, "INVALID_REQUEST", "会员卡的创建商户号不等于调用方商户号")
-  }
-  if (template.status === "DELETED" && options.deleted !== true) return invalidCardId()
-  if (template.legacy === true && options.legacy !== true) {
-    return new ApiFailure(400, "INVALID_REQUEST", "请先升级会员卡才能使用此功能")
-  }
-  return template
-}
+): TemplateState | ApiFailure => named(ctx, card_id, { ...options, unknown: "会员卡ID无效" })
 
 /** The template as it would be with `fields` applied: the rules that hold across fields. */
 const checkTemplate = (template: Readonly<Record<string, unknown>>): ApiFailure | undefined => {

@@ -10,27 +10,9 @@ import { SetUserCardRights } from "../../../membercard/SetUserCardRights.js"
 import { UpdateUserCard } from "../../../membercard/UpdateUserCard.js"
 import type { CardState } from "../../Emulator.js"
 import { type Call, type Context, type Decision, handle, type Handled, type Outcome, reply } from "../route.js"
-import { cardKey, type Store } from "../store.js"
+import { cardKey } from "../store.js"
 import { ApiFailure } from "../wechatSide.js"
-
-/** The card a call names, or WeChat's answer when there is none. */
-const cardOf = (store: Store, card_id: string, code: string): CardState | ApiFailure => {
-  const card = store.cards.get(cardKey(card_id, code))
-  if (card !== undefined) return card
-  return store.templates.has(card_id) || [...store.cards.values()].some((c) => c.card_id === card_id)
-    ? new ApiFailure(400, "INVALID_REQUEST", "code不存在")
-    : new ApiFailure(400, "INVALID_REQUEST", "card_id无效")
-}
-
-/** A card that can still be written to. */
-const writableCardOf = (store: Store, card_id: string, code: string): CardState | ApiFailure => {
-  const card = cardOf(store, card_id, code)
-  if (card instanceof ApiFailure) return card
-  if (card.user_card_status === "DELETE" || card.user_card_status === "UNAVAILABLE") {
-    return new ApiFailure(400, "INVALID_REQUEST", "用户会员卡已失效")
-  }
-  return card
-}
+import { cardOf, validCardOf } from "./common.js"
 
 /**
  * A write to one card, idempotent on `key`: the same key with the same card and body repeats the first answer
@@ -43,7 +25,7 @@ const cardWrite = (
   decide: (card: CardState) => (Decision & { readonly balanceDelta?: number; readonly pointsDelta?: number }) | ApiFailure
 ): Outcome | ApiFailure => {
   const { card_id, code } = call.request
-  const card = writableCardOf(ctx.store, card_id, code)
+  const card = validCardOf(ctx, card_id, code)
   if (card instanceof ApiFailure) return card
   return ctx.apply({
     key,
@@ -77,7 +59,7 @@ const bonusMerchant = (body: Readonly<Record<string, unknown>>, mchid: string): 
 /** The user-card endpoints. */
 export const handlers: ReadonlyArray<Handled> = [
   handle(GetUserCard, (call, ctx) => {
-    const card = cardOf(ctx.store, call.request.card_id, call.request.code)
+    const card = cardOf(ctx, call.request.card_id, call.request.code)
     if (card instanceof ApiFailure) return card
     return reply(200, { ...card, user_information: { common_field_list: [] } })
   }),
@@ -109,7 +91,7 @@ export const handlers: ReadonlyArray<Handled> = [
     })),
 
   handle(PrepareBonus, (call, ctx) => {
-    const card = writableCardOf(ctx.store, call.request.card_id, call.request.code)
+    const card = validCardOf(ctx, call.request.card_id, call.request.code)
     if (card instanceof ApiFailure) return card
     const merchant = bonusMerchant(call.body, ctx.mchid)
     if (merchant !== undefined) return merchant
@@ -121,7 +103,7 @@ export const handlers: ReadonlyArray<Handled> = [
   }, { ownMchid: true }),
 
   handle(CommitBonus, (call, ctx) => {
-    const card = writableCardOf(ctx.store, call.request.card_id, call.request.code)
+    const card = validCardOf(ctx, call.request.card_id, call.request.code)
     if (card instanceof ApiFailure) return card
     const merchant = bonusMerchant(call.body, ctx.mchid)
     if (merchant !== undefined) return merchant
