@@ -12,10 +12,8 @@
 import { describe, expect, expectTypeOf, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { MemberCard, type WechatPayError } from "../src/index.js"
-import { openActivationPage } from "../src/testing/internal/resources/activation.js"
 import { Emulator } from "../src/testing/index.js"
-import { accepted, invalid, lengths, Loopback, refused } from "./members-support.js"
-import { fresh } from "./support.js"
+import { accepted, fresh, invalid, lengths, Loopback, putTemplate, refused } from "./support.js"
 
 // Hand-written values of known length (checked by the first test, so a typo here cannot hide).
 const s32 = "0123456789abcdefghijklmnopqrstuv"
@@ -42,9 +40,10 @@ const form = {
 const claimed = (
   init: { readonly card_id?: string; readonly encrypt_code?: string; readonly activate_ticket?: string } = {}
 ) =>
-  Effect.map(Emulator.Emulator, (emulator) => {
-    const card_id = emulator.putTemplate({ card_id: init.card_id ?? fresh("tpl-"), code_mode: "SYSTEM_ALLOCATE" }).card_id
-    return { emulator, ...openActivationPage(emulator, { card_id, ...form, ...init }) }
+  Effect.gen(function*() {
+    const emulator = yield* Emulator.Emulator
+    const { card_id } = yield* putTemplate(init.card_id === undefined ? {} : { card_id: init.card_id })
+    return { emulator, ...emulator.openActivationPage({ card_id, ...form, ...init }) }
   })
 
 layer(Loopback, { excludeTestServices: true })("jump activation over loopback HTTP", (it) => {
@@ -79,7 +78,7 @@ layer(Loopback, { excludeTestServices: true })("jump activation over loopback HT
       const emulator = yield* Emulator.Emulator
       const card_id = emulator.putTemplate({ card_id: fresh("tpl-"), code_mode: "MERCHANT_DEPOSIT" }).card_id
       yield* MemberCard.depositCodes({ card_id, code: ["J-001", "J-002"] })
-      const { encrypt_code } = openActivationPage(emulator, { card_id })
+      const { encrypt_code } = emulator.openActivationPage({ card_id })
       expect(yield* MemberCard.decryptCode({ card_id, encrypt_code })).toEqual({ code: "J-001" })
     }))
 

@@ -16,7 +16,7 @@ import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { MemberCardActivity, type WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
-import { card_id, fresh } from "./support.js"
+import { card_id, fresh, refused as notSent, sentOnce } from "./support.js"
 
 type Services = MemberCardActivity.Services | Emulator.Emulator
 
@@ -250,29 +250,11 @@ layer(InProcess)("on a TestClock: the status life-cycle, and every request rule 
     return emulator
   })
 
-  /** Validated and sent exactly once (WeChat may still refuse it on business grounds). */
-  const accepted = (call: Call, request: unknown) =>
-    Effect.gen(function*() {
-      const emulator = yield* setUp
-      const before = emulator.requests()
-      const result = yield* Effect.either(call(request))
-      expect(emulator.requests() - before).toBe(1)
-      if (result._tag === "Left") expect(result.left._tag).not.toBe("RequestValidationError")
-      return result
-    })
+  /** Validated and sent exactly once (WeChat may still refuse it on business grounds), after `setUp`. */
+  const accepted = (call: Call, request: unknown) => Effect.zipRight(setUp, sentOnce(call(request)))
 
-  /** RequestValidationError naming `field`, nothing sent. */
-  const refused = (call: Call, request: unknown, field: string) =>
-    Effect.gen(function*() {
-      const emulator = yield* setUp
-      const before = emulator.requests()
-      const error = yield* Effect.flip(call(request))
-      expect(error._tag).toBe("RequestValidationError")
-      if (error._tag !== "RequestValidationError") return
-      expect(error.issues.map((i) => i.path[0])).toContain(field)
-      expect(error.message).toContain(field)
-      expect(emulator.requests()).toBe(before)
-    })
+  /** RequestValidationError naming `field`, nothing sent, after `setUp`. */
+  const refused = (call: Call, request: unknown, field: string) => Effect.zipRight(setUp, notSent(call(request), field, "top"))
 
   // First: the activities it lists as OVER_TIME are the ones made so far.
   it.effect("CREATED → ONGOING from begin_time through end_time → OVER_TIME after it; an activity over cannot be terminated", () =>

@@ -6,22 +6,13 @@ import { describe, expect, expectTypeOf, it, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { type Endpoint, MemberCard } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
+import { refused } from "./support.js"
 
 const Live = MemberCard.layer.pipe(Layer.provideMerge(Emulator.layerLoopback()))
 
 // Hand-written URLs of known length: "https://a.cn/" is 13 characters, then 243 "p" make 256.
 const url256 = "https://a.cn/" + "p".repeat(243)
 const url257 = url256 + "p"
-
-/** The call fails validation and nothing reaches the emulator. */
-const refused = <A, E extends { readonly _tag: string }, R>(call: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const emulator = yield* Emulator.Emulator
-    const before = emulator.requests()
-    const error = yield* Effect.flip(call)
-    expect(error._tag).toBe("RequestValidationError")
-    expect(emulator.requests()).toBe(before)
-  })
 
 const setCallbacks = (emulator: Emulator.EmulatorState) => emulator.ledger.filter((e) => e.endpoint === "SetCallback")
 

@@ -9,7 +9,7 @@ import { Chunk, Effect, Layer, Stream } from "effect"
 import { type Endpoint, MemberCard } from "../src/index.js"
 import type { ResponseDecodeError } from "../src/WechatPayError.js"
 import { Emulator } from "../src/testing/index.js"
-import { fresh } from "./support.js"
+import { accepted, fresh, invalid, putTemplate as template, refused } from "./support.js"
 
 const Live = MemberCard.layer.pipe(Layer.provideMerge(Emulator.layerLoopback()))
 
@@ -51,40 +51,12 @@ const example = (appid = fresh("wx").slice(0, 32)) => ({
 
 /** A template of its own for each test, put straight into the emulator (approved, created by this merchant). */
 const putTemplate = (init: Record<string, unknown> = {}) =>
-  Effect.map(Emulator.Emulator, (emulator) =>
-    emulator.putTemplate({
-      card_id: fresh("p").slice(0, 32),
-      appid: "wxea9c30890f48d5ae",
-      code_mode: "MERCHANT_DEPOSIT",
-      status: "APPROVED",
-      ...init
-    }))
-
-/** The call is validated, sent once and answered with success. */
-const accepted = <A, E, R>(call: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const emulator = yield* Emulator.Emulator
-    const before = emulator.requests()
-    const result = yield* call
-    expect(emulator.requests()).toBe(before + 1)
-    return result
-  })
-
-/** The call fails validation and nothing reaches the emulator. */
-const refused = <A, E extends { readonly _tag: string }, R>(call: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const emulator = yield* Emulator.Emulator
-    const before = emulator.requests()
-    const error = yield* Effect.flip(call)
-    expect(error._tag).toBe("RequestValidationError")
-    expect(emulator.requests()).toBe(before)
-  })
-
-/** The call reaches WeChat and is refused with INVALID_REQUEST and this message. */
-const invalid = <A, E extends { readonly _tag: string }, R>(call: Effect.Effect<A, E, R>, message: string) =>
-  Effect.gen(function*() {
-    const error = yield* Effect.flip(call)
-    expect(error).toMatchObject({ _tag: "InvalidRequest", code: "INVALID_REQUEST", message })
+  template({
+    card_id: fresh("p").slice(0, 32),
+    appid: "wxea9c30890f48d5ae",
+    code_mode: "MERCHANT_DEPOSIT",
+    status: "APPROVED",
+    ...init
   })
 
 const entries = (emulator: Emulator.EmulatorState, endpoint: string, card_id?: string) =>

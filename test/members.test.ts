@@ -15,8 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { MemberCard, type WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
-import { accepted, invalid, lengths, Loopback, refused, type Services } from "./members-support.js"
-import { fresh } from "./support.js"
+import { accepted, fresh, invalid, lengths, Loopback, putTemplate, refused, type Services } from "./support.js"
 
 // Hand-written values of known length (checked by the first test, so a typo here cannot hide).
 const s30 = "0123456789abcdefghijklmnopqrst"
@@ -33,20 +32,8 @@ const cjk31 = cjk30 + "卡"
 const scene32 = "门店01-Shenzhen_Nanshan.A/B(1)!~~~"
 const scene33 = scene32 + "x"
 
-/** A card template of this emulator (a fresh card_id unless given). */
-const template = (
-  init: {
-    readonly card_id?: string
-    readonly code_mode?: "SYSTEM_ALLOCATE" | "MERCHANT_DEPOSIT" | "REAL_TIME"
-    readonly appid?: string
-  } = {}
-) =>
-  Effect.map(Emulator.Emulator, (emulator) =>
-    emulator.putTemplate({
-      card_id: init.card_id ?? fresh("tpl-"),
-      code_mode: init.code_mode ?? "SYSTEM_ALLOCATE",
-      ...(init.appid !== undefined ? { appid: init.appid } : {})
-    }).card_id)
+/** A card template of this emulator (a fresh card_id unless given); its card_id. */
+const template = (init: Parameters<typeof putTemplate>[0] = {}) => Effect.map(putTemplate(init), (t) => t.card_id)
 
 layer(Loopback, { excludeTestServices: true })("members and codes over loopback HTTP", (it) => {
   it.effect("the hand-written values have the lengths their names say (in characters)", () =>

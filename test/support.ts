@@ -2,8 +2,10 @@
 import type * as Http from "node:http"
 import type * as Net from "node:net"
 import type * as HttpClient from "@effect/platform/HttpClient"
+import { expect } from "@effect/vitest"
 import * as HttpClientTag from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import { MemberCard, WechatPay } from "../src/index.js"
@@ -108,3 +110,72 @@ export const clientOver = (
     })),
     Layer.provide(Layer.succeed(HttpClientTag.HttpClient, http))
   )
+
+/** What the member-card calls under test need. */
+export type Services = MemberCard.Services | Emulator.Emulator
+
+/** Every member-card endpoint on the emulator over real loopback HTTP (node:http transport). */
+export const Loopback = MemberCard.layer.pipe(Layer.provideMerge(Emulator.layerLoopbackNode()))
+
+/** The characters (code points) of each value: the first test of a suite checks its hand-written values. */
+export const lengths = (...values: ReadonlyArray<string>): ReadonlyArray<number> => values.map((s) => [...s].length)
+
+/** A card template of the emulator in context, with a fresh `card_id` unless given (see `EmulatorState.putTemplate`). */
+export const putTemplate = (init: Partial<Parameters<Emulator.EmulatorState["putTemplate"]>[0]> = {}) =>
+  Effect.map(Emulator.Emulator, (emulator) => emulator.putTemplate({ card_id: fresh("tpl-"), ...init }))
+
+const tagOf = (error: unknown): unknown => (error as { readonly _tag?: unknown } | undefined)?._tag
+
+/**
+ * The call is validated and sent exactly once (WeChat may still refuse it on business grounds, but not as a
+ * RequestValidationError); its outcome.
+ */
+export const sentOnce = <A, E, R>(
+  call: Effect.Effect<A, E, R>
+): Effect.Effect<Either.Either<A, E>, never, R | Emulator.Emulator> =>
+  Effect.gen(function*() {
+    const emulator = yield* Emulator.Emulator
+    const before = emulator.requests()
+    const result = yield* Effect.either(call)
+    expect(emulator.requests() - before).toBe(1)
+    if (result._tag === "Left") expect(tagOf(result.left)).not.toBe("RequestValidationError")
+    return result
+  })
+
+/** The call is validated, sent exactly once and answered with success; its answer. */
+export const accepted = <A, E, R>(
+  call: Effect.Effect<A, E, R>
+): Effect.Effect<A, never, R | Emulator.Emulator> =>
+  Effect.map(sentOnce(call), (result) => {
+    expect(result._tag, JSON.stringify(result)).toBe("Right")
+    return (result as Either.Right<E, A>).right
+  })
+
+/**
+ * The call fails with RequestValidationError and nothing is sent. With `field`: the error names it in its message and
+ * among its `fields`, as a whole path (`code.1`), or with `match: "top"` as the top-level field of an issue
+ * (`jump_miniprogram` for an issue at `jump_miniprogram.path`).
+ */
+export const refused = <A, E, R>(
+  call: Effect.Effect<A, E, R>,
+  field?: string,
+  match: "path" | "top" = "path"
+): Effect.Effect<void, A, R | Emulator.Emulator> =>
+  Effect.gen(function*() {
+    const emulator = yield* Emulator.Emulator
+    const before = emulator.requests()
+    const error = yield* Effect.flip(call)
+    expect(tagOf(error)).toBe("RequestValidationError")
+    if (field !== undefined) {
+      const { fields, issues, message } = error as unknown as WechatPayError.RequestValidationError
+      expect(match === "path" ? fields : issues.map((issue) => issue.path[0])).toContain(field)
+      expect(message).toContain(field)
+    }
+    expect(emulator.requests()).toBe(before)
+  })
+
+/** The call reaches WeChat and is refused with INVALID_REQUEST and this message. */
+export const invalid = <A, E, R>(call: Effect.Effect<A, E, R>, message: string): Effect.Effect<void, A, R> =>
+  Effect.map(Effect.flip(call), (error) => {
+    expect(error).toMatchObject({ _tag: "InvalidRequest", code: "INVALID_REQUEST", message })
+  })
