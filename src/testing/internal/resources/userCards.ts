@@ -56,6 +56,24 @@ const bonusMerchant = (body: Readonly<Record<string, unknown>>, mchid: string): 
   return undefined
 }
 
+/**
+ * A bonus call (支付后展示积分 and its commit): the card must be valid and the body name the caller, then a card write
+ * keyed by `out_trade_no`; `decide` gets the key and the card's store key.
+ */
+const bonusWrite = (
+  call: Call<{ readonly card_id: string; readonly code: string }>,
+  ctx: Context,
+  decide: (key: string, cardAt: string) => Decision | ApiFailure
+): Outcome | ApiFailure => {
+  const card = validCardOf(ctx, call.request.card_id, call.request.code)
+  if (card instanceof ApiFailure) return card
+  const merchant = bonusMerchant(call.body, ctx.mchid)
+  if (merchant !== undefined) return merchant
+  const key = String(call.body.out_trade_no)
+  const cardAt = cardKey(call.request.card_id, call.request.code)
+  return cardWrite(call, ctx, key, () => decide(key, cardAt))
+}
+
 /** The user-card endpoints. */
 export const handlers: ReadonlyArray<Handled> = [
   handle(GetUserCard, (call, ctx) => {
@@ -90,26 +108,13 @@ export const handlers: ReadonlyArray<Handled> = [
       }
     })),
 
-  handle(PrepareBonus, (call, ctx) => {
-    const card = validCardOf(ctx, call.request.card_id, call.request.code)
-    if (card instanceof ApiFailure) return card
-    const merchant = bonusMerchant(call.body, ctx.mchid)
-    if (merchant !== undefined) return merchant
-    const key = String(call.body.out_trade_no)
-    const cardAt = cardKey(call.request.card_id, call.request.code)
-    return cardWrite(call, ctx, key, () => ({
+  handle(PrepareBonus, (call, ctx) =>
+    bonusWrite(call, ctx, (key, cardAt) => ({
       change: () => ctx.store.bonusOrders.set(key, { card: cardAt, bonus_value: call.body.bonus_value as number, committed: false })
-    }))
-  }, { ownMchid: true }),
+    })), { ownMchid: true }),
 
-  handle(CommitBonus, (call, ctx) => {
-    const card = validCardOf(ctx, call.request.card_id, call.request.code)
-    if (card instanceof ApiFailure) return card
-    const merchant = bonusMerchant(call.body, ctx.mchid)
-    if (merchant !== undefined) return merchant
-    const key = String(call.body.out_trade_no)
-    const cardAt = cardKey(call.request.card_id, call.request.code)
-    return cardWrite(call, ctx, key, () => {
+  handle(CommitBonus, (call, ctx) =>
+    bonusWrite(call, ctx, (key, cardAt) => {
       const order = ctx.store.bonusOrders.get(key)
       if (order === undefined || order.card !== cardAt) {
         return new ApiFailure(400, "INVALID_REQUEST", "该订单未设置支付后展示积分")
@@ -120,6 +125,5 @@ export const handlers: ReadonlyArray<Handled> = [
           order.committed = true
         }
       }
-    })
-  }, { ownMchid: true })
+    }), { ownMchid: true })
 ]
