@@ -62,8 +62,10 @@ export interface Definition<I extends object> {
   readonly idempotencyKey?: keyof I & string
   /**
    * Why this write may be repeated without an idempotency key, when it may: e.g. "a set: repeating it with the same
-   * body changes nothing". Present ⇒ retried like a GET. Absent (and no `idempotencyKey`) ⇒ never repeated; a write
-   * that notifies a user or moves state on once must leave it out.
+   * body changes nothing". Present ⇒ repeated, but only after an answer saying it was not processed (429, 501–503):
+   * after an unknown outcome (timeout, dropped connection, 500) a blind repeat could undo another writer's change made
+   * in between. Absent (and no `idempotencyKey`) ⇒ never repeated; a write that notifies a user or moves state on
+   * once must leave it out.
    */
   readonly repeatable?: string
   /** Request fields safe to record on the span (ids, never personal data). */
@@ -263,13 +265,13 @@ export function make<I extends object, A, AE>(
           new RequestValidationError({ endpoint: name, issues, message: `Invalid ${name} request: ${describe(issues)}` })
         ))
     }
-    const idempotent = method === "GET" ||
-      definition.repeatable !== undefined ||
+    const keyed = method === "GET" ||
       (definition.idempotencyKey !== undefined && value[definition.idempotencyKey] !== undefined)
+    const idempotent = keyed || definition.repeatable !== undefined
     const sensitive = definition.encrypt
     const plain = sensitive === undefined ? undefined : value[sensitive.field] as Redacted.Redacted<string> | undefined
     if (sensitive === undefined || plain === undefined || encryptor === undefined) {
-      return traced(input, (span) => send(client, value, idempotent, undefined, span))
+      return traced(input, (span) => send(client, value, idempotent, !keyed, undefined, span))
     }
     // Encrypted once per call, before the first attempt: a retry re-sends the very same ciphertext.
     const size = utf8.encode(Redacted.value(plain)).byteLength
@@ -286,7 +288,7 @@ export function make<I extends object, A, AE>(
     return traced(input, (span) =>
       Effect.flatMap(encryptor.encrypt(plain), (ciphertext) => {
         const { [sensitive.field]: _plain, ...rest } = value
-        return send(client, { ...rest, [sensitive.as]: ciphertext }, idempotent, encryptor.serial, span)
+        return send(client, { ...rest, [sensitive.as]: ciphertext }, idempotent, !keyed, encryptor.serial, span)
       }))
   }
 
@@ -294,13 +296,23 @@ export function make<I extends object, A, AE>(
     client: WechatPayClient["Type"],
     value: Record<string, unknown>,
     idempotent: boolean,
+    onlyIfUnprocessed: boolean,
     serial: string | undefined,
     span: Tracer.Span | undefined
   ): Effect.Effect<A | void, JsonError> {
     const wire = encode(value)
     // The Request-ID is what WeChat support asks for: record it on success and on every API error that has one.
     return Effect.matchEffect(
-      client.execute({ endpoint: name, method, path: wire.path, body: wire.body, upload: wire.upload, idempotent, serial }),
+      client.execute({
+        endpoint: name,
+        method,
+        path: wire.path,
+        body: wire.body,
+        upload: wire.upload,
+        idempotent,
+        onlyIfUnprocessed,
+        serial
+      }),
       {
         onFailure: (error): Effect.Effect<never, JsonError> => {
           if (span !== undefined && "requestId" in error && error.requestId !== undefined) {

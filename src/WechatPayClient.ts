@@ -51,6 +51,12 @@ export interface ApiRequest {
    */
   readonly idempotent: boolean
   /**
+   * For a write repeatable without an idempotency key (a set, a delete): repeat it only after an answer saying it was
+   * not processed (429, 501–503), never after an outcome that is unknown (a timeout, a dropped connection, a 500) or
+   * pending (202): a blind repeat could undo a change another writer made in between.
+   */
+  readonly onlyIfUnprocessed?: boolean | undefined
+  /**
    * `Wechatpay-Serial` for this request: the id of the key a sensitive field was encrypted with (it must name the
    * same key; otherwise the configured public-key id, if any, is sent).
    */
@@ -246,6 +252,12 @@ const statusMessage = (response: WireResponse): string | undefined => {
   return undefined
 }
 
+/** WeChat's answer says the request was not processed: rate limited (429) or shed by overload protection (501–503). */
+const unprocessed = (error: CallError): boolean =>
+  "status" in error && error.status !== undefined &&
+  (error.status === 429 || (error.status >= 501 && error.status <= 503)) &&
+  error._tag !== "ResponseVerificationError"
+
 /** A response that is not a success (not 2xx, or 202) as its typed error, `Request-ID` included. */
 const apiError = (response: WireResponse): CallError => {
   const { status } = response
@@ -384,6 +396,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       // A signature probe is asked again at most once, and only for a read: a write was applied all the same.
       const retryable = (error: CallError): boolean =>
         policy.isRetryable(error) &&
+        (request.onlyIfUnprocessed !== true || unprocessed(error)) &&
         (error._tag !== "ResponseVerificationError" || error.probe !== true || (request.method === "GET" && probes++ === 0))
       const onFailure = (driver: Schedule.ScheduleDriver<unknown, CallError>) =>
       (error: CallError): Effect.Effect<ApiResponse, CallError> =>

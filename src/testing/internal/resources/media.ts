@@ -9,7 +9,7 @@
 import * as Crypto from "node:crypto"
 import * as Schema from "effect/Schema"
 import { imageType, maxImageBytes, UploadImage } from "../../../Media.js"
-import { type Context, handle, type Handled, reply } from "../route.js"
+import { type Context, handle, type Handled } from "../route.js"
 import { ApiFailure, randomHex } from "../wechatSide.js"
 
 /** An image the emulator stored. */
@@ -32,9 +32,18 @@ export const handlers: ReadonlyArray<Handled> = [
     if (imageType(file.bytes) === undefined) return new ApiFailure(400, "PARAM_ERROR", "媒体图片只支持JPG、BMP、PNG格式")
     const sha256 = Crypto.createHash("sha256").update(file.bytes).digest("hex")
     if (sha256 !== meta.sha256.toLowerCase()) return new ApiFailure(400, "PARAM_ERROR", "文件摘要sha256与文件内容不一致")
-    const media_url = `https://qpic.cn/effect-wechatpay-emulator/${randomHex(16)}`
-    images(ctx).set(media_url, { filename: meta.filename, sha256, bytes: file.bytes })
-    return reply(200, { media_url })
+    // Stored on commit, like any write: a fault that answers without applying (Accepted) stores nothing.
+    return ctx.apply({
+      decide: () => {
+        const media_url = `https://qpic.cn/effect-wechatpay-emulator/${randomHex(16)}`
+        return {
+          change: () => void images(ctx).set(media_url, { filename: meta.filename, sha256, bytes: file.bytes }),
+          entry: { media_url, sha256 },
+          status: 200,
+          json: { media_url }
+        }
+      }
+    })
   }, {
     body: "multipart",
     request: Schema.Struct({
