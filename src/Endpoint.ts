@@ -139,18 +139,29 @@ const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
  * `JSON.stringify` would send an escape WeChat cannot store), or `undefined`. Iterative: depth cannot overflow.
  */
 const findLoneSurrogate = (value: unknown): Array<string | number> | undefined => {
-  const stack: Array<readonly [unknown, Array<string | number>]> = [[value, []]]
+  // The common case (nothing found) allocates nothing but the stack: a path is kept as parent links, and turned into
+  // an array only for the string that fails.
+  interface Step {
+    readonly value: unknown
+    readonly key: string | undefined
+    readonly parent: Step | undefined
+  }
+  const stack: Array<Step> = [{ value, key: undefined, parent: undefined }]
   while (stack.length > 0) {
-    const [current, path] = stack.pop()!
+    const step = stack.pop()!
+    const current = step.value
     if (typeof current === "string") {
-      if (loneSurrogate.test(current)) return path
+      if (loneSurrogate.test(current)) {
+        const path: Array<string> = []
+        for (let at: Step | undefined = step; at?.key !== undefined; at = at.parent) path.unshift(at.key)
+        return path
+      }
     } else if (Array.isArray(current) || isPlainObject(current)) {
-      for (const key in current) stack.push([(current as Record<string, unknown>)[key], [...path, key]])
+      for (const key in current) stack.push({ value: (current as Record<string, unknown>)[key], key, parent: step })
     }
   }
   return undefined
 }
-
 
 /**
  * `input` with every property whose value is `undefined` removed, at any depth: for a caller compiled without
