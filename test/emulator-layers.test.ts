@@ -48,9 +48,13 @@ describe("emulator test layers on TestClock", () => {
   it.effect("a policy provided closer to the program wins: RetryPolicy.layer() sleeps on the TestClock again", () =>
     Effect.gen(function*() {
       const fiber = yield* Effect.fork(dropAfterApply("layers-3").pipe(Effect.provide(RetryPolicy.layer())))
-      // The first attempt is answered (and applied) at once; the retry waits for the clock.
-      yield* TestClock.adjust("1 millis")
+      // The first attempt is answered (and applied) as soon as its signature is made (on the thread pool, in real
+      // time: wait for it without moving the clock); the retry then waits for the clock.
       const emulator = yield* Emulator.Emulator
+      for (let i = 0; i < 1000 && emulator.requests("SetUserCardRights") === 0; i++) {
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
+      }
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 50)))
       expect(emulator.requests("SetUserCardRights")).toBe(1)
       yield* TestClock.adjust("1 second")
       const { result } = yield* Fiber.join(fiber)
