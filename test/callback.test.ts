@@ -36,17 +36,35 @@ layer(Live, { excludeTestServices: true })("callback URL on the loopback emulato
       expect(got).toEqual({ notify_url: "https://shangjia.example.com/membercard/notify", mchid: emulator.mchid })
     }))
 
-  it.effect("setCallback is repeated after DropAfterApply and the emulator applies it once", () =>
+  it.effect("setCallback is repeated after a 503 (not processed): success, two requests, applied once", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const before = setCallbacks(emulator).length
+      const requests = emulator.requests("SetCallback")
+      emulator.inject({ endpoint: "SetCallback", fault: { _tag: "Error", status: 503, code: "SERVICE_UNAVAILABLE" } })
+      const set = yield* MemberCard.setCallback({ notify_url: "https://retry.example.com/notify" })
+      expect(set.notify_url).toBe("https://retry.example.com/notify")
+      expect(emulator.requests("SetCallback")).toBe(requests + 2)
+      expect(setCallbacks(emulator).slice(before)).toEqual([
+        { endpoint: "SetCallback", key: "", notify_url: "https://retry.example.com/notify" }
+      ])
+      expect((yield* MemberCard.getCallback({})).notify_url).toBe("https://retry.example.com/notify")
+    }))
+
+  it.effect("setCallback is not repeated after DropAfterApply (outcome unknown): TransportError, one request, applied once", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.Emulator
       const before = setCallbacks(emulator).length
       const requests = emulator.requests("SetCallback")
       emulator.inject({ endpoint: "SetCallback", fault: { _tag: "DropAfterApply" } })
-      const set = yield* MemberCard.setCallback({ notify_url: "https://retry.example.com/notify" })
-      expect(set.notify_url).toBe("https://retry.example.com/notify")
-      expect(emulator.requests("SetCallback")).toBe(requests + 2)
-      expect(setCallbacks(emulator).slice(before)).toHaveLength(1)
-      expect((yield* MemberCard.getCallback({})).notify_url).toBe("https://retry.example.com/notify")
+      const error = yield* Effect.flip(MemberCard.setCallback({ notify_url: "https://dropped.example.com/notify" }))
+      expect(error._tag).toBe("TransportError")
+      expect(emulator.requests("SetCallback")).toBe(requests + 1)
+      expect(setCallbacks(emulator).slice(before)).toEqual([
+        { endpoint: "SetCallback", key: "", notify_url: "https://dropped.example.com/notify" }
+      ])
+      // The caller reads the state before deciding to repeat: the URL was set.
+      expect((yield* MemberCard.getCallback({})).notify_url).toBe("https://dropped.example.com/notify")
     }))
 
   describe("notify_url rules", () => {

@@ -2,7 +2,8 @@
  * 会员卡模板 (#3 createCardTemplate, #4 listCardTemplates + streamCardTemplates, #5 getCardTemplate,
  * #6 updateCardTemplate, #7 deleteCardTemplate, #8 setCardTemplateRights, #9 upgradeCardTemplate) against the
  * loopback emulator: happy paths with the emulator's state, every request rule at the limit and one past it
- * (hand-written values; nothing sent), repeat safety after DropAfterApply, lazy paging, and the types.
+ * (hand-written values; nothing sent), repeat safety (a write with out_request_no is repeated after DropAfterApply;
+ * one without is repeated only after a "not processed" 429/503, never after DropAfterApply), lazy paging, and the types.
  */
 import { describe, expect, expectTypeOf, it, layer } from "@effect/vitest"
 import { Chunk, Effect, Layer, Stream } from "effect"
@@ -62,15 +63,33 @@ const putTemplate = (init: Record<string, unknown> = {}) =>
 const entries = (emulator: Emulator.EmulatorState, endpoint: string, card_id?: string) =>
   emulator.ledger.filter((e) => e.endpoint === endpoint && (card_id === undefined || e.card_id === card_id))
 
-/** Run `call` once with a DropAfterApply fault on `endpoint`: the client repeats it (2 requests). */
-const afterDrop = <A, E, R>(endpoint: string, call: Effect.Effect<A, E, R>) =>
+const dropAfterApply: Emulator.Fault = { _tag: "DropAfterApply" }
+const unavailable: Emulator.Fault = { _tag: "Error", status: 503, code: "SERVICE_UNAVAILABLE" }
+const rateLimited: Emulator.Fault = { _tag: "Error", status: 429, code: "RATE_LIMITED" }
+
+/** Run `call` once with `fault` on `endpoint`: the client repeats it and succeeds (exactly 2 requests). */
+const repeatedAfter = <A, E, R>(endpoint: string, call: Effect.Effect<A, E, R>, fault: Emulator.Fault = dropAfterApply) =>
   Effect.gen(function*() {
     const emulator = yield* Emulator.Emulator
     const before = emulator.requests(endpoint)
-    emulator.inject({ endpoint, fault: { _tag: "DropAfterApply" } })
+    emulator.inject({ endpoint, fault })
     const result = yield* call
     expect(emulator.requests(endpoint)).toBe(before + 2)
     return result
+  })
+
+/**
+ * Run `call` (a write without an idempotency key) once with a DropAfterApply fault on `endpoint`: the outcome is
+ * unknown, so it is not repeated: TransportError after exactly 1 request.
+ */
+const notRepeatedAfterDrop = <A, E, R>(endpoint: string, call: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const emulator = yield* Emulator.Emulator
+    const before = emulator.requests(endpoint)
+    emulator.inject({ endpoint, fault: dropAfterApply })
+    const error = yield* Effect.flip(call)
+    expect((error as { readonly _tag?: unknown })._tag).toBe("TransportError")
+    expect(emulator.requests(endpoint)).toBe(before + 1)
   })
 
 layer(Live, { excludeTestServices: true })("card templates on the loopback emulator", (it) => {
@@ -117,7 +136,7 @@ layer(Live, { excludeTestServices: true })("card templates on the loopback emula
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
         const request = example()
-        const created = yield* afterDrop("CreateCardTemplate", MemberCard.createCardTemplate(request))
+        const created = yield* repeatedAfter("CreateCardTemplate", MemberCard.createCardTemplate(request))
         expect(entries(emulator, "CreateCardTemplate").filter((e) => e.key === request.out_request_no)).toEqual([
           { endpoint: "CreateCardTemplate", key: request.out_request_no, card_id: created.card_id }
         ])
@@ -282,13 +301,30 @@ layer(Live, { excludeTestServices: true })("card templates on the loopback emula
         expect(got).toMatchObject({ title: "新卡名", need_dynamic_code: true })
       }))
 
-    it.effect("retried after DropAfterApply: applied once", () =>
+    it.effect("repeated after a 503 (not processed): two requests, applied once", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
         const template = yield* putTemplate()
-        yield* afterDrop("UpdateCardTemplate", MemberCard.updateCardTemplate({ card_id: template.card_id, title: "重试" }))
+        yield* repeatedAfter(
+          "UpdateCardTemplate",
+          MemberCard.updateCardTemplate({ card_id: template.card_id, title: "重试" }),
+          unavailable
+        )
         expect(emulator.template(template.card_id)?.title).toBe("重试")
         expect(entries(emulator, "UpdateCardTemplate", template.card_id)).toHaveLength(1)
+      }))
+
+    it.effect("not repeated after DropAfterApply: TransportError, one request, applied once (read before repeating)", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const template = yield* putTemplate()
+        yield* notRepeatedAfterDrop(
+          "UpdateCardTemplate",
+          MemberCard.updateCardTemplate({ card_id: template.card_id, title: "未知" })
+        )
+        expect(emulator.template(template.card_id)?.title).toBe("未知")
+        expect(entries(emulator, "UpdateCardTemplate", template.card_id)).toHaveLength(1)
+        expect((yield* MemberCard.getCardTemplate({ card_id: template.card_id })).title).toBe("未知")
       }))
 
     it.effect("code_mode: its own value is accepted (changes nothing)", () =>
@@ -376,12 +412,23 @@ layer(Live, { excludeTestServices: true })("card templates on the loopback emula
         yield* invalid(MemberCard.updateCardTemplate({ card_id: template.card_id, title: "x" }), "会员卡ID无效")
       }))
 
-    it.effect("retried after DropAfterApply: deleted once", () =>
+    it.effect("repeated after a 429 (not processed): two requests, deleted once", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
         const template = yield* putTemplate()
-        yield* afterDrop("DeleteCardTemplate", MemberCard.deleteCardTemplate({ card_id: template.card_id }))
+        yield* repeatedAfter("DeleteCardTemplate", MemberCard.deleteCardTemplate({ card_id: template.card_id }), rateLimited)
+        expect(emulator.template(template.card_id)?.status).toBe("DELETED")
         expect(entries(emulator, "DeleteCardTemplate", template.card_id)).toHaveLength(1)
+      }))
+
+    it.effect("not repeated after DropAfterApply: TransportError, one request, deleted once (read before repeating)", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const template = yield* putTemplate()
+        yield* notRepeatedAfterDrop("DeleteCardTemplate", MemberCard.deleteCardTemplate({ card_id: template.card_id }))
+        expect(emulator.template(template.card_id)?.status).toBe("DELETED")
+        expect(entries(emulator, "DeleteCardTemplate", template.card_id)).toHaveLength(1)
+        expect((yield* MemberCard.getCardTemplate({ card_id: template.card_id })).status).toBe("DELETED")
       }))
 
     it.effect("an unknown card_id: INVALID_REQUEST", () =>
@@ -422,12 +469,30 @@ layer(Live, { excludeTestServices: true })("card templates on the loopback emula
         expect(got).toMatchObject({ bonus: rights.bonus, favor: rights.favor, guide: rights.guide })
       }))
 
-    it.effect("retried after DropAfterApply: applied once", () =>
+    it.effect("repeated after a 503 (not processed): two requests, applied once", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
         const template = yield* putTemplate()
-        yield* afterDrop("SetCardTemplateRights", MemberCard.setCardTemplateRights({ card_id: template.card_id, ...rights }))
+        yield* repeatedAfter(
+          "SetCardTemplateRights",
+          MemberCard.setCardTemplateRights({ card_id: template.card_id, ...rights }),
+          unavailable
+        )
+        expect(emulator.template(template.card_id)).toMatchObject(rights)
         expect(entries(emulator, "SetCardTemplateRights", template.card_id)).toHaveLength(1)
+      }))
+
+    it.effect("not repeated after DropAfterApply: TransportError, one request, applied once (read before repeating)", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const template = yield* putTemplate()
+        yield* notRepeatedAfterDrop(
+          "SetCardTemplateRights",
+          MemberCard.setCardTemplateRights({ card_id: template.card_id, ...rights })
+        )
+        expect(emulator.template(template.card_id)).toMatchObject(rights)
+        expect(entries(emulator, "SetCardTemplateRights", template.card_id)).toHaveLength(1)
+        expect(yield* MemberCard.getCardTemplate({ card_id: template.card_id })).toMatchObject({ bonus: rights.bonus })
       }))
 
     it.effect("a bonus jump appid without its path: 积分跳转path为空", () =>
@@ -472,14 +537,28 @@ layer(Live, { excludeTestServices: true })("card templates on the loopback emula
         yield* MemberCard.updateCardTemplate({ card_id: template.card_id, title: "已升级" })
       }))
 
-    it.effect("retried after DropAfterApply: bound once", () =>
+    it.effect("repeated after a 429 (not processed): two requests, bound once", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
         const template = yield* putTemplate({ legacy: true })
-        yield* afterDrop(
+        yield* repeatedAfter(
+          "UpgradeCardTemplate",
+          MemberCard.upgradeCardTemplate({ card_id: template.card_id, brand_id: "1004", appid: "wxea9c30890f48d5ae" }),
+          rateLimited
+        )
+        expect(emulator.template(template.card_id)).toMatchObject({ legacy: false, brand_id: "1004" })
+        expect(entries(emulator, "UpgradeCardTemplate", template.card_id)).toHaveLength(1)
+      }))
+
+    it.effect("not repeated after DropAfterApply: TransportError, one request, bound once (read before repeating)", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const template = yield* putTemplate({ legacy: true })
+        yield* notRepeatedAfterDrop(
           "UpgradeCardTemplate",
           MemberCard.upgradeCardTemplate({ card_id: template.card_id, brand_id: "1004", appid: "wxea9c30890f48d5ae" })
         )
+        expect(emulator.template(template.card_id)).toMatchObject({ legacy: false, brand_id: "1004" })
         expect(entries(emulator, "UpgradeCardTemplate", template.card_id)).toHaveLength(1)
       }))
 

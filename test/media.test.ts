@@ -1,8 +1,8 @@
 /**
  * Media.uploadImage (图片上传(营销专用)): multipart `meta` + `file`, signed over the `meta` JSON exactly as placed in its
  * part (a golden check with node:crypto over the bytes received), never over the multipart bytes; the emulator checks
- * the same and that the sha256 matches; type and size refused before sending; a failed attempt re-sends the same
- * bytes.
+ * the same and that the sha256 matches; type and size refused before sending; an attempt WeChat answers as not
+ * processed (503) is re-sent with the same bytes; a dropped connection (outcome unknown) is not re-sent.
  */
 import * as Crypto from "node:crypto"
 import * as Http from "node:http"
@@ -90,14 +90,28 @@ describe("Media.uploadImage", () => {
       expect(emulator.requests("UploadImage")).toBe(1)
     }))
 
-  it.scopedLive("a dropped connection: repeated with the very same bytes (same boundary, same meta)", () =>
+  it.scopedLive("a 503 (not processed): repeated with the very same bytes (same boundary, same meta), stored once", () =>
     Effect.gen(function*() {
       const { emulator, layer, seen } = yield* served()
-      emulator.inject({ endpoint: "UploadImage", fault: { _tag: "Drop" } })
-      yield* Media.uploadImage({ file: png, filename: "logo.png" }).pipe(Effect.provide(layer))
+      emulator.inject({ endpoint: "UploadImage", fault: { _tag: "Error", status: 503, code: "SERVICE_UNAVAILABLE" } })
+      const { media_url } = yield* Media.uploadImage({ file: png, filename: "logo.png" }).pipe(Effect.provide(layer))
       expect(seen.length).toBe(2)
+      expect(emulator.requests("UploadImage")).toBe(2)
       expect(seen[1]!.body.equals(seen[0]!.body)).toBe(true)
       expect(seen[1]!.headers["content-type"]).toBe(seen[0]!.headers["content-type"])
+      expect(emulator.ledger.filter((e) => e.endpoint === "UploadImage").map((e) => e.media_url)).toEqual([media_url])
+    }))
+
+  it.scopedLive("DropAfterApply (outcome unknown): not repeated: TransportError, one request, stored once", () =>
+    Effect.gen(function*() {
+      const { emulator, layer, seen } = yield* served()
+      emulator.inject({ endpoint: "UploadImage", fault: { _tag: "DropAfterApply" } })
+      const error = yield* Effect.flip(Media.uploadImage({ file: png, filename: "logo.png" }).pipe(Effect.provide(layer)))
+      expect(error._tag).toBe("TransportError")
+      expect(seen.length).toBe(1)
+      expect(emulator.requests("UploadImage")).toBe(1)
+      const sha256 = Crypto.createHash("sha256").update(png).digest("hex")
+      expect(emulator.ledger.filter((e) => e.endpoint === "UploadImage").map((e) => e.sha256)).toEqual([sha256])
     }))
 
   it.scopedLive("the emulator refuses a correctly signed upload whose meta sha256 is not the file's", () =>

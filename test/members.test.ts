@@ -3,7 +3,8 @@
  * listUserCards / streamUserCards, createQrCode, invalidateUserCard.
  *
  * - Over real loopback HTTP (node:http transport): each endpoint's happy path with the emulator's state, what a dropped
- *   answer does to each write (retried and applied once, or not repeated), lazy paging by page index, business
+ *   answer does to each write (retried and applied once, or not repeated; a write without out_request_no is repeated
+ *   only after a "not processed" 429/503, never after DropAfterApply), lazy paging by page index, business
  *   refusals.
  * - Every request rule at exactly its limit (validated and sent once) and one past it (RequestValidationError naming
  *   the field, nothing sent), with hand-written values.
@@ -61,14 +62,32 @@ layer(Loopback, { excludeTestServices: true })("members and codes over loopback 
         expect(imported.code).toBe("D001")
       }))
 
-    it.effect("after DropAfterApply it is retried (a set): the codes are stored once, the retry answers DUPLICATE", () =>
+    it.effect("after a 503 (not processed) it is repeated: two requests, the codes stored once, answered SUCCESS", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const card_id = yield* template({ code_mode: "MERCHANT_DEPOSIT" })
+        emulator.inject({ endpoint: "DepositCodes", fault: { _tag: "Error", status: 503, code: "SERVICE_UNAVAILABLE" } })
+        const before = emulator.requests("DepositCodes")
+        const answer = yield* MemberCard.depositCodes({ card_id, code: ["R1", "R2"] })
+        expect(emulator.requests("DepositCodes") - before).toBe(2)
+        expect(answer.data?.map((d) => d.result)).toEqual(["SUCCESS", "SUCCESS"])
+        expect(emulator.ledger.filter((e) => e.endpoint === "DepositCodes" && e.card_id === card_id).map((e) => e.codes))
+          .toEqual([["R1", "R2"]])
+      }))
+
+    it.effect("after DropAfterApply it is not repeated: TransportError, one request; stored once, a repeat answers DUPLICATE", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
         const card_id = yield* template({ code_mode: "MERCHANT_DEPOSIT" })
         emulator.inject({ endpoint: "DepositCodes", fault: { _tag: "DropAfterApply" } })
         const before = emulator.requests("DepositCodes")
+        const error = yield* Effect.flip(MemberCard.depositCodes({ card_id, code: ["R1", "R2"] }))
+        expect(error._tag).toBe("TransportError")
+        expect(emulator.requests("DepositCodes") - before).toBe(1)
+        expect(emulator.ledger.filter((e) => e.endpoint === "DepositCodes" && e.card_id === card_id).map((e) => e.codes))
+          .toEqual([["R1", "R2"]])
+        // The caller's own repeat (a set) learns the outcome: both codes already stored, nothing stored again.
         const answer = yield* MemberCard.depositCodes({ card_id, code: ["R1", "R2"] })
-        expect(emulator.requests("DepositCodes") - before).toBe(2)
         expect(answer.data?.map((d) => d.result)).toEqual(["DUPLICATE", "DUPLICATE"])
         expect(emulator.ledger.filter((e) => e.endpoint === "DepositCodes" && e.card_id === card_id)).toHaveLength(1)
       }))
@@ -200,16 +219,29 @@ layer(Loopback, { excludeTestServices: true })("members and codes over loopback 
         yield* invalid(MemberCard.createPermissionToken({ card_id: fresh("nope-"), activate_type: "AUTO_ACTIVATE" }), "card_id无效")
       }))
 
-    it.effect("after DropAfterApply it is retried (a credential only): one token issued, one ledger entry", () =>
+    it.effect("after a 429 (not processed) it is repeated: two requests, one token issued, one ledger entry", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
         const card_id = yield* template()
-        emulator.inject({ endpoint: "CreatePermissionToken", fault: { _tag: "DropAfterApply" } })
+        emulator.inject({ endpoint: "CreatePermissionToken", fault: { _tag: "Error", status: 429, code: "RATE_LIMITED" } })
         const before = emulator.requests("CreatePermissionToken")
         const { permission_token } = yield* MemberCard.createPermissionToken({ card_id, activate_type: "AUTO_ACTIVATE" })
         expect(emulator.requests("CreatePermissionToken") - before).toBe(2)
         expect(emulator.ledger.filter((e) => e.endpoint === "CreatePermissionToken" && e.card_id === card_id)
           .map((e) => e.permission_token)).toEqual([permission_token])
+      }))
+
+    it.effect("after DropAfterApply it is not repeated: TransportError, one request, one token issued", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const card_id = yield* template()
+        emulator.inject({ endpoint: "CreatePermissionToken", fault: { _tag: "DropAfterApply" } })
+        const before = emulator.requests("CreatePermissionToken")
+        const error = yield* Effect.flip(MemberCard.createPermissionToken({ card_id, activate_type: "AUTO_ACTIVATE" }))
+        expect(error._tag).toBe("TransportError")
+        expect(emulator.requests("CreatePermissionToken") - before).toBe(1)
+        expect(emulator.ledger.filter((e) => e.endpoint === "CreatePermissionToken" && e.card_id === card_id))
+          .toHaveLength(1)
       }))
   })
 
@@ -235,16 +267,33 @@ layer(Loopback, { excludeTestServices: true })("members and codes over loopback 
         )
       }))
 
-    it.effect("after DropAfterApply it is retried (WeChat: retry a failed QR link with the same parameters): one link", () =>
+    it.effect("after a 503 (not processed) it is repeated with the same parameters: two requests, one link", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
         const card_id = yield* template()
-        emulator.inject({ endpoint: "CreateQrCode", fault: { _tag: "DropAfterApply" } })
+        emulator.inject({ endpoint: "CreateQrCode", fault: { _tag: "Error", status: 503, code: "SERVICE_UNAVAILABLE" } })
         const before = emulator.requests("CreateQrCode")
         const { url } = yield* MemberCard.createQrCode({ card_id, activate_type: "JUMP_ACTIVATE", activate_url: "https://a.example/x" })
         expect(emulator.requests("CreateQrCode") - before).toBe(2)
         expect(emulator.ledger.filter((e) => e.endpoint === "CreateQrCode" && e.card_id === card_id).map((e) => e.url))
           .toEqual([url])
+      }))
+
+    it.effect("after DropAfterApply it is not repeated: TransportError, one request; one link, a repeat answers it", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const card_id = yield* template()
+        const settings = { card_id, activate_type: "JUMP_ACTIVATE" as const, activate_url: "https://a.example/x" }
+        emulator.inject({ endpoint: "CreateQrCode", fault: { _tag: "DropAfterApply" } })
+        const before = emulator.requests("CreateQrCode")
+        const error = yield* Effect.flip(MemberCard.createQrCode(settings))
+        expect(error._tag).toBe("TransportError")
+        expect(emulator.requests("CreateQrCode") - before).toBe(1)
+        const links = () => emulator.ledger.filter((e) => e.endpoint === "CreateQrCode" && e.card_id === card_id).map((e) => e.url)
+        expect(links()).toHaveLength(1)
+        // WeChat: repeat a failed QR link with the same parameters; the caller's repeat answers the link already made.
+        const { url } = yield* MemberCard.createQrCode(settings)
+        expect(links()).toEqual([url])
       }))
   })
 

@@ -107,27 +107,30 @@ layer(Live, { excludeTestServices: true })("service modules over loopback HTTP",
         expect(emulator.ledger.filter((e) => e.endpoint === "AddServiceModule" && e.card_id === card_id)).toHaveLength(1)
       }))
 
-    it.effect("updateServiceModule is repeated (a set): success, two requests, applied once", () =>
+    it.effect("updateServiceModule is not repeated (a set, no key): TransportError, one request, applied once", () =>
       Effect.gen(function*() {
         const { card_id, emulator } = yield* seeded
         yield* MemberCard.addServiceModule({ card_id, service_module_id: "666" })
         emulator.inject({ endpoint: "UpdateServiceModule", fault: { _tag: "DropAfterApply" } })
         const before = emulator.requests("UpdateServiceModule")
-        const updated = yield* MemberCard.updateServiceModule({ card_id, service_module_id: "666", jump_miniprogram: jump })
-        expect(updated.jump_miniprogram).toEqual(jump)
-        expect(emulator.requests("UpdateServiceModule") - before).toBe(2)
+        const error = yield* Effect.flip(
+          MemberCard.updateServiceModule({ card_id, service_module_id: "666", jump_miniprogram: jump })
+        )
+        expect(error._tag).toBe("TransportError")
+        expect(emulator.requests("UpdateServiceModule") - before).toBe(1)
         expect(emulator.ledger.filter((e) => e.endpoint === "UpdateServiceModule" && e.card_id === card_id)).toHaveLength(1)
         expect(modulesOf(emulator, card_id)).toEqual([{ service_module_id: "666", jump_miniprogram: jump }])
       }))
 
-    it.effect("deleteServiceModule is repeated (a delete): success, two requests, applied once", () =>
+    it.effect("deleteServiceModule is not repeated (a delete, no key): TransportError, one request, applied once", () =>
       Effect.gen(function*() {
         const { card_id, emulator } = yield* seeded
         yield* MemberCard.addServiceModule({ card_id, service_module_id: "777" })
         emulator.inject({ endpoint: "DeleteServiceModule", fault: { _tag: "DropAfterApply" } })
         const before = emulator.requests("DeleteServiceModule")
-        yield* MemberCard.deleteServiceModule({ card_id, service_module_id: "777" })
-        expect(emulator.requests("DeleteServiceModule") - before).toBe(2)
+        const error = yield* Effect.flip(MemberCard.deleteServiceModule({ card_id, service_module_id: "777" }))
+        expect(error._tag).toBe("TransportError")
+        expect(emulator.requests("DeleteServiceModule") - before).toBe(1)
         expect(emulator.ledger.filter((e) => e.endpoint === "DeleteServiceModule" && e.card_id === card_id)).toHaveLength(1)
         expect(modulesOf(emulator, card_id)).toEqual([])
       }))
@@ -142,6 +145,33 @@ layer(Live, { excludeTestServices: true })("service modules over loopback HTTP",
         yield* MemberCard.setServiceModuleData({ card_id, code, out_request_no, service_module_id: "666", state_setting: checkedIn })
         expect(emulator.requests("SetServiceModuleData") - before).toBe(2)
         expect(emulator.applied(out_request_no)).toBe(1)
+      }))
+  })
+
+  describe("a \"not processed\" answer (429, 503)", () => {
+    it.effect("updateServiceModule is repeated after a 503: success, two requests, applied once", () =>
+      Effect.gen(function*() {
+        const { card_id, emulator } = yield* seeded
+        yield* MemberCard.addServiceModule({ card_id, service_module_id: "666" })
+        emulator.inject({ endpoint: "UpdateServiceModule", fault: { _tag: "Error", status: 503, code: "SERVICE_UNAVAILABLE" } })
+        const before = emulator.requests("UpdateServiceModule")
+        const updated = yield* MemberCard.updateServiceModule({ card_id, service_module_id: "666", jump_miniprogram: jump })
+        expect(updated.jump_miniprogram).toEqual(jump)
+        expect(emulator.requests("UpdateServiceModule") - before).toBe(2)
+        expect(emulator.ledger.filter((e) => e.endpoint === "UpdateServiceModule" && e.card_id === card_id)).toHaveLength(1)
+        expect(modulesOf(emulator, card_id)).toEqual([{ service_module_id: "666", jump_miniprogram: jump }])
+      }))
+
+    it.effect("deleteServiceModule is repeated after a 429: success, two requests, applied once", () =>
+      Effect.gen(function*() {
+        const { card_id, emulator } = yield* seeded
+        yield* MemberCard.addServiceModule({ card_id, service_module_id: "777" })
+        emulator.inject({ endpoint: "DeleteServiceModule", fault: { _tag: "Error", status: 429, code: "RATE_LIMITED" } })
+        const before = emulator.requests("DeleteServiceModule")
+        yield* MemberCard.deleteServiceModule({ card_id, service_module_id: "777" })
+        expect(emulator.requests("DeleteServiceModule") - before).toBe(2)
+        expect(emulator.ledger.filter((e) => e.endpoint === "DeleteServiceModule" && e.card_id === card_id)).toHaveLength(1)
+        expect(modulesOf(emulator, card_id)).toEqual([])
       }))
   })
 
