@@ -216,8 +216,11 @@ export function make<I extends object, A, AE>(
   const segments = compilePath(definition.path)
   const pathParams = new Set(segments.flatMap((s) => ("param" in s ? [s.param] : [])))
   const hasBody = method !== "GET" && method !== "DELETE"
-  const validate = ParseResultDecode(definition.request)
-  const decodeResponse = definition.response === undefined ? undefined : ParseResultDecode(definition.response)
+  // Parsers are compiled on an endpoint's first call, not at import: a program using a few of the 35 endpoints does
+  // not pay at start-up for the others (bench/README.md, cold start).
+  const validate = lazily(() => ParseResultDecode(definition.request))
+  const response = definition.response
+  const decodeResponse = response === undefined ? undefined : lazily(() => ParseResultDecode(response))
   const spanFields = definition.spanAttributes ?? []
 
   const encodeBody = definition.body
@@ -265,7 +268,7 @@ export function make<I extends object, A, AE>(
   const utf8 = new TextEncoder()
 
   return (client, encryptor) => (input) => {
-    const validated = validate(withoutUndefined(input))
+    const validated = validate()(withoutUndefined(input))
     if (Either.isLeft(validated)) return traced(input, () => Effect.fail(validationError(name, validated.left)))
     const value = validated.right as Record<string, unknown>
     const lone = findLoneSurrogate(value)
@@ -357,11 +360,17 @@ export function make<I extends object, A, AE>(
     } catch {
       return Effect.fail(decodeError("The response body is not JSON."))
     }
-    const decoded = decodeResponse!(json)
+    const decoded = decodeResponse!()(json)
     return Either.isRight(decoded)
       ? Effect.succeed(decoded.right)
       : Effect.fail(decodeError(`The response does not match ${name}: ${describe(issuesOf(decoded.left))}`))
   }
+}
+
+/** `make()` once, on first use. */
+const lazily = <A>(make: () => A): () => A => {
+  let value: A | undefined
+  return () => (value ??= make())
 }
 
 /** Effect's default tracer: spans made under it are kept nowhere. */
