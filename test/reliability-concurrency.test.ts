@@ -22,7 +22,7 @@ import * as Layer from "effect/Layer"
 import * as Supervisor from "effect/Supervisor"
 import { MemberCard, RetryPolicy } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
-import { card_id } from "./support.js"
+import { card_id, prng } from "./support.js"
 
 type EndpointName = Emulator.EndpointName
 
@@ -34,18 +34,6 @@ const FAULT_RATE = 0.2
 const CARDS = 16
 const CLIENT_TIMEOUT_MILLIS = 1500
 const DELAY_MILLIS = 2000
-
-/** mulberry32: small, fast, seeded. */
-const prng = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const faults: ReadonlyArray<Emulator.Fault> = [
   { _tag: "Error", status: 500, code: "SYSTEM_ERROR" },

@@ -29,7 +29,7 @@ import { Media, MemberCard, MemberCardActivity, RetryPolicy } from "../src/index
 import type { WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { repeatSafe, shortName, writes } from "./reliability-product-support.js"
-import { endpoints as seedEndpoints } from "./support.js"
+import { endpoints as seedEndpoints, prng } from "./support.js"
 
 type Services = MemberCard.Services | MemberCardActivity.Services | Media.UploadImage | Emulator.Emulator
 
@@ -38,18 +38,6 @@ const TASKS = 1200
 const CONCURRENCY = 48
 const FAULT_RATE = 0.25
 const MEMBERS = 16
-
-/** mulberry32: small, fast, seeded. */
-const prng = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const faults: ReadonlyArray<Emulator.Fault> = [
   { _tag: "Drop" },

@@ -179,3 +179,15 @@ export const invalid = <A, E, R>(call: Effect.Effect<A, E, R>, message: string):
   Effect.map(Effect.flip(call), (error) => {
     expect(error).toMatchObject({ _tag: "InvalidRequest", code: "INVALID_REQUEST", message })
   })
+
+/** mulberry32: a small, fast, seeded random source for the reliability runs (replayable with RELIABILITY_SEED). */
+export const prng = (seed: number) => {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
