@@ -42,8 +42,20 @@ export interface Service {
    * the response with that key; `undefined` when only platform certificates are configured.
    */
   readonly serial: string | undefined
-  /** Fail with `ResponseVerificationError` unless the message is fresh and correctly signed by a known key. */
-  readonly verify: (message: SignedMessage) => Effect.Effect<void, ResponseVerificationError>
+  /**
+   * Fail with `ResponseVerificationError` unless the message is fresh and correctly signed by a known key.
+   * `options.maxClockSkew` replaces the configured window for this message (notifications use their own).
+   */
+  readonly verify: (message: SignedMessage, options?: VerifyOptions) => Effect.Effect<void, ResponseVerificationError>
+}
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export interface VerifyOptions {
+  /** Largest accepted distance between `Wechatpay-Timestamp` and our clock, for this message. */
+  readonly maxClockSkew?: Duration.Duration | undefined
 }
 
 /**
@@ -171,7 +183,8 @@ export const make = (options: Options): Effect.Effect<Service, ConfigurationErro
         })
       )
 
-    const verify = (message: SignedMessage): Effect.Effect<void, ResponseVerificationError> => {
+    const verify = (message: SignedMessage, options?: VerifyOptions): Effect.Effect<void, ResponseVerificationError> => {
+      const maxSkew = options?.maxClockSkew === undefined ? maxSkewSeconds : Duration.toSeconds(options.maxClockSkew)
       const h = message.headers
       for (const [name, display] of requiredHeaders) {
         const value = h[name]
@@ -198,11 +211,11 @@ export const make = (options: Options): Effect.Effect<Service, ConfigurationErro
       }
       return Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const skew = Math.abs(Math.floor(now / 1000) - Number(timestamp))
-        if (skew > maxSkewSeconds) {
+        if (skew > maxSkew) {
           return fail(
             message,
             "StaleTimestamp",
-            `Wechatpay-Timestamp is ${skew} s away from our clock (at most ${maxSkewSeconds} s accepted).`,
+            `Wechatpay-Timestamp is ${skew} s away from our clock (at most ${maxSkew} s accepted).`,
             { serial: serialHeader, skewSeconds: skew }
           )
         }
