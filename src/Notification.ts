@@ -1,0 +1,829 @@
+/**
+ * Receiving WeChat Pay notifications (回调通知) for member cards: verify the signature over the exact body received,
+ * decrypt the resource with the APIv3 key (AEAD_AES_256_GCM), and decode it into a typed event — or mount
+ * `httpApp` on a route and get each event once, de-duplicated, with the answers WeChat expects.
+ *
+ * @since 0.4.0
+ */
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import * as Aead from "./internal/aead.js"
+import { NotificationStore, NotificationStoreError } from "./NotificationStore.js"
+import * as Verifier from "./Verifier.js"
+import { ConfigurationError, ResponseVerificationError, ValidationIssue } from "./WechatPayError.js"
+import * as Wire from "./Wire.js"
+
+export {
+  /**
+   * The de-duplication store `httpApp` uses (see `NotificationStore.ts`); `NotificationStore.layerMemory` builds an
+   * in-memory one.
+   *
+   * @since 0.4.0
+   * @category tags
+   */
+  NotificationStore,
+  /**
+   * @since 0.4.0
+   * @category errors
+   */
+  NotificationStoreError
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Payloads
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The inner `event_type` of an `MEMBERCARD.ACCEPT_CARD` resource (open: a new value is kept as sent).
+ *
+ * @since 0.4.0
+ * @category schemas
+ */
+export const AcceptCardEventType = Wire.Enum("NEW_ACTIVATE", "RECOVER", "MEMBER_CARD_ACCEPT_BY_PHONE_NUMBER")
+
+/**
+ * The inner `event_type` of an `MEMBERCARD.ACTIVATE_CARD` resource.
+ *
+ * @since 0.4.0
+ * @category schemas
+ */
+export const ActivateCardEventType = Wire.Enum("MEMBER_CARD_ACTIVATE")
+
+/**
+ * 激活场景 (`activate_scene`): a first activation or a recovered one.
+ *
+ * @since 0.4.0
+ * @category schemas
+ */
+export const ActivateScene = Wire.Enum("NEW_ACTIVATE", "RECOVER")
+
+/**
+ * The inner `event_type` of an `MEMBERCARD.USERCARD_MANAGE` resource.
+ *
+ * @since 0.4.0
+ * @category schemas
+ */
+export const UserCardManageEventType = Wire.Enum(
+  "USER_VIEW_MEMBERCARD",
+  "USER_DELETE_MEMBERCARD",
+  "USER_MODIFY_INFORMATION"
+)
+
+/**
+ * The decrypted resource of 领卡通知 (`MEMBERCARD.ACCEPT_CARD`): a user claimed a card.
+ *
+ * @since 0.4.0
+ * @category schemas
+ */
+export const AcceptCardResource = Schema.Struct({
+  /** 事件类型: `NEW_ACTIVATE` | `RECOVER` | `MEMBER_CARD_ACCEPT_BY_PHONE_NUMBER`. */
+  event_type: AcceptCardEventType.response,
+  /** 会员卡模板 id. */
+  card_id: Schema.String,
+  /** 会员卡 code. */
+  code: Wire.optional(Schema.String),
+  /** 事件时间 (RFC 3339). */
+  event_time: Schema.String,
+  /** The user's openid (personal data: never logged by this library). */
+  openid: Schema.String,
+  /** The user's unionid. */
+  unionid: Wire.optional(Schema.String),
+  /** 加密手机号: encrypted with the merchant certificate's public key; decrypt with the merchant private key. */
+  phone_number: Wire.optional(Schema.String),
+  /** 场景值: the `outer_str` given when the card was distributed. */
+  outer_str: Wire.optional(Schema.String)
+})
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export interface AcceptCardResource extends Schema.Schema.Type<typeof AcceptCardResource> {}
+
+/**
+ * The decrypted resource of 激活通知 (`MEMBERCARD.ACTIVATE_CARD`): a card was activated.
+ *
+ * @since 0.4.0
+ * @category schemas
+ */
+export const ActivateCardResource = Schema.Struct({
+  /** 事件类型: `MEMBER_CARD_ACTIVATE`. */
+  event_type: ActivateCardEventType.response,
+  card_id: Schema.String,
+  code: Wire.optional(Schema.String),
+  /** 事件时间 (RFC 3339). */
+  event_time: Schema.String,
+  /** 激活场景: `NEW_ACTIVATE` | `RECOVER` (required by one source, optional in another: optional here). */
+  activate_scene: Wire.optional(ActivateScene.response),
+  openid: Schema.String,
+  unionid: Wire.optional(Schema.String),
+  outer_str: Wire.optional(Schema.String)
+})
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export interface ActivateCardResource extends Schema.Schema.Type<typeof ActivateCardResource> {}
+
+/**
+ * The decrypted resource of 用户管理会员卡通知 (`MEMBERCARD.USERCARD_MANAGE`): a user viewed, deleted or edited a card.
+ *
+ * @since 0.4.0
+ * @category schemas
+ */
+export const UserCardManageResource = Schema.Struct({
+  /** 事件类型: `USER_VIEW_MEMBERCARD` | `USER_DELETE_MEMBERCARD` | `USER_MODIFY_INFORMATION`. */
+  event_type: UserCardManageEventType.response,
+  card_id: Schema.String,
+  code: Wire.optional(Schema.String),
+  /** 事件时间 (RFC 3339). */
+  event_time: Schema.String,
+  openid: Schema.String,
+  unionid: Wire.optional(Schema.String)
+})
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export interface UserCardManageResource extends Schema.Schema.Type<typeof UserCardManageResource> {}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------------------------------------------
+
+const envelopeFields = {
+  /** 通知 id: the de-duplication key (the same notification delivered twice has the same id). */
+  id: Schema.String,
+  /** 通知创建时间 (RFC 3339). */
+  create_time: Schema.String,
+  /** 通知数据类型: `encrypt-resource`. */
+  resource_type: Schema.String,
+  /** 回调摘要, e.g. 会员卡激活通知. */
+  summary: Schema.String
+}
+
+/**
+ * @since 0.4.0
+ * @category schemas
+ */
+export const AcceptCard = Schema.TaggedStruct("AcceptCard", {
+  ...envelopeFields,
+  event_type: Schema.Literal("MEMBERCARD.ACCEPT_CARD"),
+  resource: AcceptCardResource
+})
+
+/**
+ * 领卡通知.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface AcceptCard extends Schema.Schema.Type<typeof AcceptCard> {}
+
+/**
+ * @since 0.4.0
+ * @category schemas
+ */
+export const ActivateCard = Schema.TaggedStruct("ActivateCard", {
+  ...envelopeFields,
+  event_type: Schema.Literal("MEMBERCARD.ACTIVATE_CARD"),
+  resource: ActivateCardResource
+})
+
+/**
+ * 激活通知.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface ActivateCard extends Schema.Schema.Type<typeof ActivateCard> {}
+
+/**
+ * @since 0.4.0
+ * @category schemas
+ */
+export const UserCardManage = Schema.TaggedStruct("UserCardManage", {
+  ...envelopeFields,
+  event_type: Schema.Literal("MEMBERCARD.USERCARD_MANAGE"),
+  resource: UserCardManageResource
+})
+
+/**
+ * 用户管理会员卡通知.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface UserCardManage extends Schema.Schema.Type<typeof UserCardManage> {}
+
+/**
+ * @since 0.4.0
+ * @category schemas
+ */
+export const UnknownEvent = Schema.TaggedStruct("Unknown", {
+  ...envelopeFields,
+  event_type: Schema.String,
+  resource: Schema.Unknown
+})
+
+/**
+ * A verified notification of a type this version does not model: its resource is still decrypted and given as
+ * parsed JSON, so nothing WeChat sends is dropped.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface UnknownEvent extends Schema.Schema.Type<typeof UnknownEvent> {}
+
+/**
+ * @since 0.4.0
+ * @category schemas
+ */
+export const Event = Schema.Union(AcceptCard, ActivateCard, UserCardManage, UnknownEvent)
+
+/**
+ * A verified, decrypted notification: the envelope with its decoded `resource`. Narrow with `_tag` (`AcceptCard`,
+ * `ActivateCard`, `UserCardManage`, `Unknown`); `event_type` keeps WeChat's name.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type Event = AcceptCard | ActivateCard | UserCardManage | UnknownEvent
+
+const payloads: Readonly<Record<string, { readonly tag: Exclude<Event["_tag"], "Unknown">; readonly schema: Schema.Schema<any, any> }>> = {
+  "MEMBERCARD.ACCEPT_CARD": { tag: "AcceptCard", schema: AcceptCardResource },
+  "MEMBERCARD.ACTIVATE_CARD": { tag: "ActivateCard", schema: ActivateCardResource },
+  "MEMBERCARD.USERCARD_MANAGE": { tag: "UserCardManage", schema: UserCardManageResource }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The notification could not be verified: treat it as forged (`httpApp` answers 401). `reason` as for responses;
+ * `probe` is `true` for a `WECHATPAY/SIGNTEST/` probe, which WeChat re-sends later correctly signed.
+ *
+ * @since 0.4.0
+ * @category errors
+ */
+export class NotificationVerificationError
+  extends Schema.TaggedError<NotificationVerificationError>("effect-wechatpay/NotificationVerificationError")(
+    "NotificationVerificationError",
+    {
+      reason: ResponseVerificationError.fields.reason,
+      message: Schema.String,
+      /** The `Wechatpay-Serial` received. */
+      serial: Schema.optionalWith(Schema.String, { exact: true }),
+      /** How far `Wechatpay-Timestamp` was from our clock, for a stale one. */
+      skewSeconds: Schema.optionalWith(Schema.Number, { exact: true }),
+      /** The `Request-ID` header. */
+      requestId: Schema.optionalWith(Schema.String, { exact: true }),
+      probe: Schema.optionalWith(Schema.Boolean, { exact: true })
+    }
+  )
+{}
+
+/**
+ * A verified notification whose resource could not be decrypted: a wrong APIv3 key (e.g. the APIv2 key), altered
+ * data, or an algorithm other than AEAD_AES_256_GCM. The message says which; it never holds key or plaintext.
+ *
+ * @since 0.4.0
+ * @category errors
+ */
+export class NotificationDecryptError
+  extends Schema.TaggedError<NotificationDecryptError>("effect-wechatpay/NotificationDecryptError")(
+    "NotificationDecryptError",
+    {
+      message: Schema.String,
+      /** The notification id. */
+      id: Schema.optionalWith(Schema.String, { exact: true }),
+      requestId: Schema.optionalWith(Schema.String, { exact: true })
+    }
+  )
+{}
+
+/**
+ * A verified notification (or its decrypted resource) that is not JSON or lacks a documented field. `issues` name
+ * each field by path and say what is wrong with it — never its value (the resource holds openid and unionid).
+ *
+ * @since 0.4.0
+ * @category errors
+ */
+export class NotificationDecodeError
+  extends Schema.TaggedError<NotificationDecodeError>("effect-wechatpay/NotificationDecodeError")(
+    "NotificationDecodeError",
+    {
+      message: Schema.String,
+      issues: Schema.Array(ValidationIssue),
+      id: Schema.optionalWith(Schema.String, { exact: true }),
+      requestId: Schema.optionalWith(Schema.String, { exact: true })
+    }
+  )
+{}
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export type NotificationError = NotificationVerificationError | NotificationDecryptError | NotificationDecodeError
+
+// ---------------------------------------------------------------------------------------------------------------
+// Service
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * A notification as received: the headers (any case; a repeated header's first value is used) and the body as the
+ * exact bytes, or the exact string, that arrived — never a re-serialised JSON object.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface Input {
+  readonly headers: { readonly [name: string]: string | ReadonlyArray<string> | undefined }
+  readonly body: Uint8Array | string
+}
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export interface Service {
+  /** Verify, decrypt and decode one notification. */
+  readonly parse: (input: Input) => Effect.Effect<Event, NotificationError>
+}
+
+/**
+ * @since 0.4.0
+ * @category tags
+ */
+export class Notifications extends Context.Tag("effect-wechatpay/Notifications")<Notifications, Service>() {}
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export interface Options {
+  /** The APIv3 key (APIv3密钥) set in the merchant platform: 32 characters. */
+  readonly apiV3Key: Redacted.Redacted<string>
+  /** Largest accepted distance between `Wechatpay-Timestamp` and our clock. Default 5 minutes. */
+  readonly maxClockSkew?: Duration.DurationInput | undefined
+}
+
+const defaultMaxClockSkew = Duration.minutes(5)
+const decoder = new TextDecoder()
+const algorithm = "AEAD_AES_256_GCM"
+
+const EncryptedResource = Schema.Struct({
+  algorithm: Schema.String,
+  ciphertext: Schema.String,
+  nonce: Schema.String,
+  associated_data: Wire.optional(Schema.NullOr(Schema.String)),
+  original_type: Wire.optional(Schema.String)
+})
+
+const Envelope = Schema.Struct({ ...envelopeFields, event_type: Schema.String, resource: EncryptedResource })
+
+const decodeEnvelope = Schema.decodeUnknownEither(Envelope, { errors: "all" })
+const decodePayload = (schema: Schema.Schema<any, any>) => Schema.decodeUnknownEither(schema, { errors: "all" })
+
+const expected = (ast: Schema.Schema.AnyNoContext["ast"]): string => {
+  switch (ast._tag) {
+    case "StringKeyword":
+      return "must be a string"
+    case "NumberKeyword":
+      return "must be a number"
+    case "BooleanKeyword":
+      return "must be a boolean"
+    case "TypeLiteral":
+      return "must be an object"
+    case "TupleType":
+      return "must be an array"
+    case "Literal":
+      return "must be one of the documented values"
+    default:
+      return "has the wrong type"
+  }
+}
+
+/** Each leaf of a parse issue as a path and a kind, never the value found (it may be personal data). */
+const issuesOf = (
+  issue: ParseResult.ParseIssue,
+  path: ReadonlyArray<string | number>,
+  out: Array<{ readonly path: ReadonlyArray<string | number>; readonly message: string }>
+): void => {
+  switch (issue._tag) {
+    case "Pointer": {
+      const keys = Array.isArray(issue.path) ? issue.path : [issue.path]
+      issuesOf(issue.issue, [...path, ...keys.map((k) => (typeof k === "number" ? k : String(k)))], out)
+      return
+    }
+    case "Composite": {
+      const inner = (Array.isArray(issue.issues) ? issue.issues : [issue.issues]) as ReadonlyArray<ParseResult.ParseIssue>
+      // A struct-level type issue (not an object at all) carries no inner issue.
+      if (inner.length === 0) out.push({ path, message: expected(issue.ast) })
+      for (const i of inner) issuesOf(i, path, out)
+      return
+    }
+    case "Refinement":
+    case "Transformation":
+      issuesOf(issue.issue, path, out)
+      return
+    case "Missing":
+      out.push({ path, message: "is missing" })
+      return
+    case "Type":
+      out.push({ path, message: expected(issue.ast) })
+      return
+    case "Unexpected":
+      out.push({ path, message: "is not expected" })
+      return
+    case "Forbidden":
+      out.push({ path, message: "could not be checked" })
+      return
+  }
+}
+
+const describe = (issues: ReadonlyArray<{ readonly path: ReadonlyArray<string | number>; readonly message: string }>) =>
+  issues.slice(0, 10).map((i) => `${i.path.length === 0 ? "(the value)" : i.path.join(".")} ${i.message}`).join("; ") +
+  (issues.length > 10 ? `; and ${issues.length - 10} more` : "")
+
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** Lower-case names; the first value of a repeated header; absent values dropped. */
+const normaliseHeaders = (headers: Input["headers"]): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const name of Object.keys(headers)) {
+    const raw = headers[name]
+    const value = typeof raw === "string" ? raw : Array.isArray(raw) ? raw.find((v) => typeof v === "string") : undefined
+    const key = name.toLowerCase()
+    if (value !== undefined && !Object.hasOwn(out, key)) out[key] = value
+  }
+  return out
+}
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export interface MakeWithOptions {
+  /** The AEAD key bytes (the APIv3 key's UTF-8 bytes). 32 bytes in production; 16 selects AES-128-GCM. */
+  readonly key: Redacted.Redacted<Uint8Array>
+  readonly maxClockSkew: Duration.Duration
+}
+
+/**
+ * The service over key bytes, without the 32-byte check of `make`: the same verify → parse → decrypt → decode path,
+ * usable with the SDKs' published 16-byte test vectors. Production code uses `make` or `layer`.
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const makeWith = (options: MakeWithOptions): Effect.Effect<Service, never, Verifier.Verifier> =>
+  Effect.map(Verifier.Verifier, (verifier): Service => {
+    const { key, maxClockSkew } = options
+
+    const open = (
+      body: Uint8Array | string,
+      base: { readonly requestId?: string }
+    ): Effect.Effect<Event, NotificationDecryptError | NotificationDecodeError> => {
+      const decodeError = (
+        issues: ReadonlyArray<{ readonly path: ReadonlyArray<string | number>; readonly message: string }>,
+        what: string,
+        id: string | undefined
+      ) =>
+        Effect.fail(
+          new NotificationDecodeError({
+            message: `${what}: ${describe(issues)}.`,
+            issues,
+            ...(id !== undefined ? { id } : {}),
+            ...base
+          })
+        )
+      let json: unknown
+      try {
+        json = JSON.parse(typeof body === "string" ? body : decoder.decode(body))
+      } catch {
+        return decodeError([{ path: [], message: "is not JSON" }], "The notification body is not JSON", undefined)
+      }
+      const envelope = decodeEnvelope(json)
+      if (Either.isLeft(envelope)) {
+        const issues: Array<{ path: ReadonlyArray<string | number>; message: string }> = []
+        issuesOf(envelope.left.issue, [], issues)
+        const id = isRecord(json) && typeof json.id === "string" ? json.id : undefined
+        return decodeError(issues, "The notification envelope is not as documented", id)
+      }
+      const { id, resource } = envelope.right
+      const known = { id, ...base }
+      return Effect.zipRight(
+        Effect.annotateCurrentSpan({ "notification.id": id, "notification.event_type": envelope.right.event_type }),
+        Effect.suspend((): Effect.Effect<Event, NotificationDecryptError | NotificationDecodeError> => {
+          if (resource.algorithm !== algorithm) {
+            const shown = resource.algorithm.length > 40 ? `${resource.algorithm.slice(0, 40)}…` : resource.algorithm
+            return Effect.fail(
+              new NotificationDecryptError({
+                message: `Unsupported algorithm ${JSON.stringify(shown)}: only ${algorithm} is supported.`,
+                ...known
+              })
+            )
+          }
+          const plain = Aead.decrypt(Redacted.value(key), {
+            nonce: resource.nonce,
+            associatedData: resource.associated_data ?? "",
+            ciphertext: resource.ciphertext
+          })
+          if (Aead.isFailure(plain)) {
+            return Effect.fail(
+              new NotificationDecryptError({ message: `The resource could not be decrypted: ${plain.problem}.`, ...known })
+            )
+          }
+          let payload: unknown
+          try {
+            payload = JSON.parse(decoder.decode(plain))
+          } catch {
+            return decodeError([{ path: ["resource"], message: "is not JSON" }], "The decrypted resource is not JSON", id)
+          }
+          const { create_time, event_type, resource_type, summary } = envelope.right
+          const fields = { id, create_time, event_type, resource_type, summary }
+          const declared = Object.hasOwn(payloads, event_type) ? payloads[event_type] : undefined
+          if (declared === undefined) return Effect.succeed<Event>({ _tag: "Unknown", ...fields, resource: payload })
+          const decoded = decodePayload(declared.schema)(payload)
+          if (Either.isLeft(decoded)) {
+            const issues: Array<{ path: ReadonlyArray<string | number>; message: string }> = []
+            issuesOf(decoded.left.issue, ["resource"], issues)
+            return decodeError(issues, `The ${event_type} resource is not as documented`, id)
+          }
+          return Effect.succeed({ _tag: declared.tag, ...fields, resource: decoded.right } as Event)
+        })
+      )
+    }
+
+    const parse = (input: Input): Effect.Effect<Event, NotificationError> =>
+      Effect.suspend(() => {
+        const headers = normaliseHeaders(input.headers)
+        const requestId = headers["request-id"]
+        const base = requestId !== undefined ? { requestId } : {}
+        return verifier.verify({ headers, body: input.body, requestId }, { maxClockSkew }).pipe(
+          Effect.mapError((e) =>
+            new NotificationVerificationError({
+              reason: e.reason,
+              message: `The notification was not verified: ${e.message}`,
+              ...(e.serial !== undefined ? { serial: e.serial } : {}),
+              ...(e.skewSeconds !== undefined ? { skewSeconds: e.skewSeconds } : {}),
+              ...(e.probe !== undefined ? { probe: e.probe } : {}),
+              ...base
+            })
+          ),
+          Effect.zipRight(Effect.suspend(() => open(input.body, base)))
+        )
+      }).pipe(Effect.withSpan("Notification.parse"))
+
+    return { parse }
+  })
+
+/**
+ * Build the service: checks that the APIv3 key is exactly 32 bytes (UTF-8) and computes its bytes once.
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const make = (options: Options): Effect.Effect<Service, ConfigurationError, Verifier.Verifier> =>
+  Effect.suspend(() => {
+    if (!Redacted.isRedacted(options.apiV3Key)) {
+      return Effect.fail(
+        new ConfigurationError({ option: "apiV3Key", message: "apiV3Key must be a Redacted<string> (Redacted.make(key))." })
+      )
+    }
+    const raw: unknown = Redacted.value(options.apiV3Key)
+    const bytes = typeof raw === "string" ? Aead.keyBytes(raw) : undefined
+    if (bytes === undefined || bytes.length !== 32) {
+      return Effect.fail(
+        new ConfigurationError({
+          option: "apiV3Key",
+          message: `The APIv3 key must be exactly 32 bytes (UTF-8); this one has ${
+            bytes === undefined ? "no" : bytes.length
+          } bytes. It is the APIv3 key of the merchant platform, not the APIv2 key or a certificate.`
+        })
+      )
+    }
+    const skew = Duration.decodeUnknown(options.maxClockSkew ?? defaultMaxClockSkew)
+    if (Option.isNone(skew) || !Duration.isFinite(skew.value)) {
+      return Effect.fail(
+        new ConfigurationError({ option: "maxClockSkew", message: "maxClockSkew must be a finite duration." })
+      )
+    }
+    return makeWith({ key: Redacted.make(bytes), maxClockSkew: skew.value })
+  })
+
+/**
+ * @since 0.4.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<Notifications, ConfigurationError, Verifier.Verifier> =>
+  Layer.effect(Notifications, make(options))
+
+/**
+ * Verify, decrypt and decode one notification with the `Notifications` in context.
+ *
+ * @since 0.4.0
+ * @category accessors
+ */
+export const parse = (input: Input): Effect.Effect<Event, NotificationError, Notifications> =>
+  Effect.flatMap(Notifications, (service) => service.parse(input))
+
+// ---------------------------------------------------------------------------------------------------------------
+// HTTP
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export interface HttpAppOptions {
+  /** Largest body read, in bytes; a longer one is answered 413. Default 64 KiB (WeChat's bodies are ~1 KiB). */
+  readonly maxBodyBytes?: number | undefined
+}
+
+/**
+ * The default body limit: 64 KiB.
+ *
+ * @since 0.4.0
+ * @category constants
+ */
+export const defaultMaxBodyBytes = 64 * 1024
+
+const fail = (status: number, message: string) => HttpServerResponse.unsafeJson({ code: "FAIL", message }, { status })
+
+const statusOf = (error: NotificationError): number => error._tag === "NotificationVerificationError" ? 401 : 400
+
+const answerOf = (error: NotificationError): string => {
+  switch (error._tag) {
+    case "NotificationVerificationError":
+      return `signature verification failed (${error.reason})`
+    case "NotificationDecryptError":
+      return "the resource could not be decrypted"
+    case "NotificationDecodeError":
+      return "the notification could not be decoded"
+  }
+}
+
+/** Bytes read so far; past the limit the rest is counted and dropped (drained, so the 413 reaches the sender) up to
+ * a cap, after which reading stops. */
+interface Read {
+  readonly chunks: Array<Uint8Array>
+  total: number
+}
+
+const drainFactor = 16
+
+type BodyResult = { readonly _tag: "Body"; readonly bytes: Uint8Array } | { readonly _tag: "TooLarge" } | {
+  readonly _tag: "Unreadable"
+}
+
+const readBody = (request: HttpServerRequest.HttpServerRequest, max: number): Effect.Effect<BodyResult> => {
+  const cap = max + Math.max(max, 1024) * drainFactor
+  return request.stream.pipe(
+    Stream.runFoldWhile(
+      { chunks: [], total: 0 } as Read,
+      (read) => read.total <= cap,
+      (read, chunk) => {
+        read.total += chunk.length
+        if (read.total <= max) read.chunks.push(chunk)
+        return read
+      }
+    ),
+    Effect.map((read): BodyResult =>
+      read.total > max
+        ? { _tag: "TooLarge" }
+        : { _tag: "Body", bytes: read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks) }
+    ),
+    Effect.catchAll(() => Effect.succeed<BodyResult>({ _tag: "Unreadable" }))
+  )
+}
+
+const describeFailure = <E>(cause: Cause.Cause<E>): string => {
+  if (Cause.isInterruptedOnly(cause)) return "Interrupted"
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure)) {
+    const e: unknown = failure.value
+    return isRecord(e) && typeof e._tag === "string" ? e._tag : "Failure"
+  }
+  return "Defect"
+}
+
+/**
+ * An `@effect/platform` app for the notification URL: mount it with `HttpRouter.post(path, Notification.httpApp(h))`,
+ * or turn it into a fetch handler with `HttpApp.toWebHandler` (Bun, Deno, Workers).
+ *
+ * Reads the body (at most `maxBodyBytes`: 413 beyond), verifies, decrypts and decodes it, claims its `id` in the
+ * `NotificationStore`, runs `handle(event)` and answers 204. Answers `{"code":"FAIL","message":…}` with 401 for an
+ * unverifiable notification, 400 for one that cannot be decrypted or decoded (in neither case does `handle` run);
+ * 204 without running `handle` for an id already handled, 503 for one being handled right now; 500 when `handle`
+ * fails, dies or is interrupted — the id is then released, so WeChat's redelivery runs `handle` again. Refusals and
+ * handler failures are logged at warning level with the notification id and a reason only.
+ *
+ * Throws a `RangeError` when `maxBodyBytes` is not a non-negative integer.
+ *
+ * @since 0.4.0
+ * @category http
+ */
+export const httpApp = <E, R>(
+  handle: (event: Event) => Effect.Effect<void, E, R>,
+  options: HttpAppOptions = {}
+): HttpApp.Default<never, R | Notifications> => {
+  const max = options.maxBodyBytes ?? defaultMaxBodyBytes
+  if (!Number.isSafeInteger(max) || max < 0) throw new RangeError("maxBodyBytes must be a non-negative integer")
+
+  const refuse = (status: number, reason: string, answer: string, id?: string) =>
+    Effect.as(
+      Effect.logWarning("effect-wechatpay: notification refused").pipe(
+        Effect.annotateLogs({ status, reason, ...(id !== undefined ? { "notification.id": id } : {}) })
+      ),
+      fail(status, answer)
+    )
+
+  const run = (event: Event) =>
+    Effect.flatMap(NotificationStore, (store) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          const claim = yield* Effect.either(store.claim(event.id))
+          if (Either.isLeft(claim)) {
+            return yield* refuse(500, "NotificationStoreError", "the notification store is unavailable", event.id)
+          }
+          if (claim.right === "done") return HttpServerResponse.empty({ status: 204 })
+          if (claim.right === "in-progress") {
+            return yield* refuse(503, "InProgress", "the same notification is being processed", event.id)
+          }
+          const exit = yield* Effect.exit(restore(
+            Effect.suspend(() => handle(event)).pipe(
+              Effect.withSpan("Notification.handle", {
+                attributes: { "notification.id": event.id, "notification.event_type": event.event_type }
+              })
+            )
+          ))
+          if (Exit.isSuccess(exit)) {
+            const completed = yield* Effect.either(store.complete(event.id))
+            if (Either.isLeft(completed)) {
+              // The handler ran: answering 204 stops redelivery; an error here would only make it run twice.
+              yield* Effect.logWarning("effect-wechatpay: notification handled but not recorded as done").pipe(
+                Effect.annotateLogs({ "notification.id": event.id, reason: "NotificationStoreError" })
+              )
+            }
+            return HttpServerResponse.empty({ status: 204 })
+          }
+          const released = yield* Effect.either(store.release(event.id))
+          if (Either.isLeft(released)) {
+            yield* Effect.logWarning("effect-wechatpay: notification claim not released").pipe(
+              Effect.annotateLogs({ "notification.id": event.id, reason: "NotificationStoreError" })
+            )
+          }
+          return yield* Effect.as(
+            Effect.logWarning("effect-wechatpay: notification handler failed").pipe(
+              Effect.annotateLogs({ "notification.id": event.id, reason: describeFailure(exit.cause) })
+            ),
+            fail(500, "the notification could not be processed")
+          )
+        })
+      ))
+
+  return Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (request.method !== "POST") {
+      return HttpServerResponse.unsafeJson({ code: "FAIL", message: "only POST is accepted" }, {
+        status: 405,
+        headers: { allow: "POST" }
+      })
+    }
+    const length = request.headers["content-length"]
+    if (length !== undefined && /^\d+$/.test(length) && Number(length) > max) {
+      return yield* refuse(413, "BodyTooLarge", `the body is larger than ${max} bytes`)
+    }
+    const body = yield* readBody(request, max)
+    if (body._tag === "TooLarge") return yield* refuse(413, "BodyTooLarge", `the body is larger than ${max} bytes`)
+    if (body._tag === "Unreadable") return yield* refuse(400, "BodyUnreadable", "the body could not be read")
+    const parsed = yield* Effect.either(parse({ headers: request.headers, body: body.bytes }))
+    if (Either.isLeft(parsed)) {
+      const error = parsed.left
+      const id = error._tag === "NotificationVerificationError" ? undefined : error.id
+      const reason = error._tag === "NotificationVerificationError" ? error.reason : error._tag
+      return yield* refuse(statusOf(error), reason, answerOf(error), id)
+    }
+    return yield* run(parsed.right)
+  })
+}
