@@ -35,8 +35,6 @@ export interface Service {
  */
 export class Encryptor extends Context.Tag("effect-wechatpay/Encryptor")<Encryptor, Service>() {}
 
-const isPublicKeyId = (id: string): boolean => /^PUB_KEY_ID_/i.test(id)
-
 /** RSA-OAEP with SHA-1: a k-byte modulus holds at most k − 2·20 − 2 bytes. */
 const oaepLimit = (key: Crypto.KeyObject): number => ((key.asymmetricKeyDetails?.modulusLength ?? 2048) >> 3) - 42
 
@@ -59,7 +57,7 @@ export const make = (options: {
       if (Keys.isProblem(parsed)) {
         return Effect.fail(new ConfigurationError({ option: "publicKeys", message: `The key for "${id}" ${parsed.problem}.` }))
       }
-      if (isPublicKeyId(id)) {
+      if (Keys.isPublicKeyId(id)) {
         chosen = { serial: id, key: parsed.key, since: Number.POSITIVE_INFINITY }
         break
       }

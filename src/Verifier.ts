@@ -5,16 +5,12 @@
  *
  * @since 0.1.0
  */
-import * as crypto from "node:crypto"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Keys from "./internal/keys.js"
-import * as Protocol from "./internal/protocol.js"
-import { ConfigurationError, ResponseVerificationError } from "./WechatPayError.js"
+import { ConfigurationError, type ResponseVerificationError } from "./WechatPayError.js"
 
 /**
  * The signed parts of a response or notification. Header names are lower case (as `@effect/platform` `Headers`
@@ -78,27 +74,6 @@ export interface Options {
   readonly maxClockSkew?: Duration.DurationInput | undefined
 }
 
-/** A WeChat Pay public-key id as WeChat issues it: `PUB_KEY_ID_` and digits (official examples have 34). */
-const publicKeyIdPattern = /^PUB_KEY_ID_[0-9]{1,64}$/
-const isPublicKeyId = (id: string): boolean => /^PUB_KEY_ID_/i.test(id)
-const normaliseSerial = (serial: string): string => serial.toUpperCase()
-const numericSerial = (serial: string): string => serial.toUpperCase().replace(/^0+(?=.)/, "")
-
-const requiredHeaders = [
-  ["wechatpay-timestamp", "Wechatpay-Timestamp"],
-  ["wechatpay-nonce", "Wechatpay-Nonce"],
-  ["wechatpay-signature", "Wechatpay-Signature"],
-  ["wechatpay-serial", "Wechatpay-Serial"]
-] as const
-
-/** `TIMESTAMP\nNONCE\nBODY\n` over the body's own bytes: never a decoded and re-encoded copy of them. */
-const signedBytes = (timestamp: string, nonce: string, body: Uint8Array | string): Uint8Array =>
-  typeof body === "string"
-    ? Buffer.from(Protocol.responseMessage(timestamp, nonce, body), "utf8")
-    : Buffer.concat([Buffer.from(`${timestamp}\n${nonce}\n`, "utf8"), body, newline])
-
-const newline = Buffer.from("\n", "utf8")
-
 /**
  * Build a verifier. Keys are parsed here, once. Fails with `ConfigurationError` on an empty map, an unreadable PEM,
  * a private key where a public one belongs, or a certificate whose serial is not the one it is filed under.
@@ -117,131 +92,21 @@ export const make = (options: Options): Effect.Effect<Service, ConfigurationErro
         })
       )
     }
-    const exact = new Map<string, crypto.KeyObject>()
-    const numeric = new Map<string, crypto.KeyObject>()
-    for (const id of ids) {
-      const parsed = Keys.publicKey(options.publicKeys[id]!)
-      if (Keys.isProblem(parsed)) {
-        return Effect.fail(new ConfigurationError({ option: "publicKeys", message: `The key for "${id}" ${parsed.problem}.` }))
-      }
-      if (isPublicKeyId(id)) {
-        // An id with a stray space or newline (common from env files) would be sent as Wechatpay-Serial and match no
-        // response: refuse it here rather than fail every call after WeChat has applied it.
-        if (!publicKeyIdPattern.test(id)) {
-          return Effect.fail(
-            new ConfigurationError({
-              option: "publicKeys",
-              message: `${JSON.stringify(id)} is not a WeChat Pay public-key id (PUB_KEY_ID_ followed by digits).`
-            })
-          )
-        }
-        exact.set(id, parsed.key)
-        continue
-      }
-      if (!/^[0-9A-Fa-f]{1,64}$/.test(id)) {
-        return Effect.fail(
-          new ConfigurationError({
-            option: "publicKeys",
-            message: `${JSON.stringify(id)} is neither a WeChat Pay public-key id (PUB_KEY_ID_…) nor a hex certificate serial.`
-          })
-        )
-      }
-      if (parsed.certificateSerial !== undefined && numericSerial(parsed.certificateSerial) !== numericSerial(id)) {
-        return Effect.fail(
-          new ConfigurationError({
-            option: "publicKeys",
-            message: `The certificate filed under "${id}" has serial ${parsed.certificateSerial}.`
-          })
-        )
-      }
-      exact.set(normaliseSerial(id), parsed.key)
-      numeric.set(numericSerial(id), parsed.key)
+    const entries = Keys.configuredKeys(options.publicKeys)
+    if (Keys.isProblem(entries)) {
+      return Effect.fail(new ConfigurationError({ option: "publicKeys", message: entries.problem }))
     }
-    const known = ids.join(", ")
-    const skew = Duration.decodeUnknown(options.maxClockSkew ?? Duration.minutes(5))
-    if (Option.isNone(skew) || !Duration.isFinite(skew.value)) {
+    const skew = Keys.maxSkewSeconds(options.maxClockSkew)
+    if (skew === undefined) {
       return Effect.fail(
         new ConfigurationError({ option: "maxClockSkew", message: "maxClockSkew must be a finite duration." })
       )
     }
-    const maxSkewSeconds = Duration.toSeconds(skew.value)
-    const serial = ids.find(isPublicKeyId)
-
-    const fail = (
-      message: SignedMessage,
-      reason: ResponseVerificationError["reason"],
-      text: string,
-      extra: { readonly serial?: string; readonly skewSeconds?: number; readonly probe?: boolean } = {}
-    ) =>
-      Effect.fail(
-        new ResponseVerificationError({
-          reason,
-          message: text,
-          ...extra,
-          ...(message.status !== undefined ? { status: message.status } : {}),
-          ...(message.requestId !== undefined ? { requestId: message.requestId } : {})
-        })
-      )
-
-    const verify = (message: SignedMessage, options?: VerifyOptions): Effect.Effect<void, ResponseVerificationError> => {
-      const maxSkew = options?.maxClockSkew === undefined ? maxSkewSeconds : Duration.toSeconds(options.maxClockSkew)
-      const h = message.headers
-      for (const [name, display] of requiredHeaders) {
-        const value = h[name]
-        if (value === undefined || value === "") {
-          return fail(message, "MissingHeader", `The ${display} header is missing: an unsigned response is treated as forged.`)
-        }
-      }
-      const timestamp = h["wechatpay-timestamp"]!
-      const serialHeader = h["wechatpay-serial"]!
-      const signature = h["wechatpay-signature"]!
-      if (!/^\d{1,12}$/.test(timestamp)) {
-        return fail(message, "InvalidTimestamp", "Wechatpay-Timestamp is not a number of seconds.")
-      }
-      const key = exact.get(serialHeader) ?? exact.get(normaliseSerial(serialHeader)) ??
-        numeric.get(numericSerial(serialHeader))
-      if (key === undefined) {
-        const shown = serialHeader.length > 64 ? `${serialHeader.slice(0, 64)}…` : serialHeader
-        return fail(
-          message,
-          "UnknownSerial",
-          `No key for Wechatpay-Serial "${shown}" (configured: ${known}). Download the new platform certificate or public key.`,
-          { serial: shown }
-        )
-      }
-      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const skew = Math.abs(Math.floor(now / 1000) - Number(timestamp))
-        if (skew > maxSkew) {
-          return fail(
-            message,
-            "StaleTimestamp",
-            `Wechatpay-Timestamp is ${skew} s away from our clock (at most ${maxSkew} s accepted).`,
-            { serial: serialHeader, skewSeconds: skew }
-          )
-        }
-        if (signature.startsWith(Protocol.probePrefix)) {
-          return fail(
-            message,
-            "InvalidSignature",
-            "Signature probe (WECHATPAY/SIGNTEST/): WeChat checks that unverifiable responses are rejected.",
-            { serial: serialHeader, probe: true }
-          )
-        }
-        if (signature.length > 1024 || !Protocol.isBase64(signature)) {
-          return fail(message, "InvalidSignature", "Wechatpay-Signature is not a Base64 signature.", { serial: serialHeader })
-        }
-        let ok = false
-        try {
-          ok = crypto.verify("sha256", signedBytes(timestamp, h["wechatpay-nonce"]!, message.body), key, Buffer.from(signature, "base64"))
-        } catch {
-          // A key the primitive refuses is a failed verification, never a defect.
-        }
-        return ok ? Effect.void : fail(message, "InvalidSignature", "The signature does not match the message.", {
-          serial: serialHeader
-        })
-      })
-    }
-    return Effect.succeed<Service>({ serial, verify })
+    const keys = Keys.keySet(entries, `configured: ${ids.join(", ")}`)
+    return Effect.succeed<Service>({
+      serial: ids.find(Keys.isPublicKeyId),
+      verify: Keys.verifier({ keys: () => keys, maxSkewSeconds: skew })
+    })
   })
 
 /**

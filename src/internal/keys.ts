@@ -1,8 +1,18 @@
 /**
- * Public-key loading for the verifier (the signer's private key is loaded in Signer.ts). Keys are parsed once,
- * here, into `KeyObject`s; error messages name what is wrong with a key and never include any of its text.
+ * Public keys for verification (the signer's private key is loaded in Signer.ts): PEM loading, the key set a
+ * verifier holds (which may be replaced at run time by the platform-certificate refresher), the check of a signed
+ * message against such a set, and the opening of a downloaded platform certificate. Keys are parsed once, into
+ * `KeyObject`s; messages name what is wrong with a key and never include any of its text.
  */
 import * as crypto from "node:crypto"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type { SignedMessage, VerifyOptions } from "../Verifier.js"
+import { ResponseVerificationError } from "../WechatPayError.js"
+import * as Aead from "./aead.js"
+import * as Protocol from "./protocol.js"
 
 const pemLabel = (pem: string): string | undefined => /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1]
 
@@ -37,3 +47,312 @@ export const publicKey = (
 
 export const isProblem = (u: unknown): u is KeyProblem =>
   typeof u === "object" && u !== null && "problem" in u && typeof (u as KeyProblem).problem === "string"
+
+/**
+ * Whether a key id names a WeChat Pay public key (`PUB_KEY_ID_…`, any case) rather than a platform certificate.
+ * The one definition for the verifier, the encryptor and the certificate refresher (an unknown `PUB_KEY_ID_…` never
+ * triggers a certificate download).
+ */
+export const isPublicKeyId = (id: string): boolean => /^PUB_KEY_ID_/i.test(id)
+
+/** A WeChat Pay public-key id as WeChat issues it: `PUB_KEY_ID_` and digits (official examples have 34). */
+export const publicKeyIdPattern = /^PUB_KEY_ID_[0-9]{1,64}$/
+
+/** A certificate serial as configured or sent: hex. */
+export const serialPattern = /^[0-9A-Fa-f]{1,64}$/
+
+export const normaliseSerial = (serial: string): string => serial.toUpperCase()
+
+/** Serials compare numerically (§3.7): `0C4A…` and `C4A…` are the same certificate. */
+export const numericSerial = (serial: string): string => serial.toUpperCase().replace(/^0+(?=.)/, "")
+
+/** A key a verifier holds, with the end of its validity (configured keys: never). */
+export interface HeldKey {
+  readonly key: crypto.KeyObject
+  /** Epoch milliseconds after which the key is no longer accepted (`Infinity` for configured keys). */
+  readonly notAfter: number
+}
+
+/** An immutable set of keys, looked up by `Wechatpay-Serial`. */
+export interface KeySet {
+  /** By the id as configured (`PUB_KEY_ID_…` exactly) or by the upper-case serial. */
+  readonly exact: ReadonlyMap<string, HeldKey>
+  /** By the serial without leading zeros. */
+  readonly numeric: ReadonlyMap<string, HeldKey>
+  /** What the set holds, for the UnknownSerial message: e.g. `configured: PUB_KEY_ID_…, 5DEA…`. */
+  readonly describe: string
+}
+
+/** A key set from already parsed entries (`id` is a `PUB_KEY_ID_…` or a hex serial). */
+export const keySet = (
+  entries: ReadonlyArray<{ readonly id: string; readonly held: HeldKey }>,
+  describe: string
+): KeySet => {
+  const exact = new Map<string, HeldKey>()
+  const numeric = new Map<string, HeldKey>()
+  for (const { held, id } of entries) {
+    if (isPublicKeyId(id)) {
+      exact.set(id, held)
+      continue
+    }
+    exact.set(normaliseSerial(id), held)
+    numeric.set(numericSerial(id), held)
+  }
+  return { exact, numeric, describe }
+}
+
+/** The held key a serial names, whether or not it has expired. */
+export const lookup = (keys: KeySet, serial: string): HeldKey | undefined =>
+  keys.exact.get(serial) ?? keys.exact.get(normaliseSerial(serial)) ?? keys.numeric.get(numericSerial(serial))
+
+/**
+ * Parse a configured key map (key id → PEM) as `Verifier` options give it. The failure is a sentence to put in a
+ * `ConfigurationError` (no key text).
+ */
+export const configuredKeys = (
+  publicKeys: Readonly<Record<string, string>>
+): ReadonlyArray<{ readonly id: string; readonly held: HeldKey }> | KeyProblem => {
+  const entries: Array<{ readonly id: string; readonly held: HeldKey }> = []
+  for (const id of Object.keys(publicKeys)) {
+    const parsed = publicKey(publicKeys[id]!)
+    if (isProblem(parsed)) return { problem: `The key for "${id}" ${parsed.problem}.` }
+    if (isPublicKeyId(id)) {
+      // An id with a stray space or newline (common from env files) would be sent as Wechatpay-Serial and match no
+      // response: refuse it here rather than fail every call after WeChat has applied it.
+      if (!publicKeyIdPattern.test(id)) {
+        return { problem: `${JSON.stringify(id)} is not a WeChat Pay public-key id (PUB_KEY_ID_ followed by digits).` }
+      }
+    } else if (!serialPattern.test(id)) {
+      return {
+        problem: `${JSON.stringify(id)} is neither a WeChat Pay public-key id (PUB_KEY_ID_…) nor a hex certificate serial.`
+      }
+    } else if (parsed.certificateSerial !== undefined && numericSerial(parsed.certificateSerial) !== numericSerial(id)) {
+      return { problem: `The certificate filed under "${id}" has serial ${parsed.certificateSerial}.` }
+    }
+    entries.push({ id, held: { key: parsed.key, notAfter: Number.POSITIVE_INFINITY } })
+  }
+  return entries
+}
+
+/** The clock-skew window in whole seconds (default 5 minutes); `undefined` unless a finite duration. */
+export const maxSkewSeconds = (input: Duration.DurationInput | undefined): number | undefined => {
+  const skew = Duration.decodeUnknown(input ?? Duration.minutes(5))
+  return Option.isSome(skew) && Duration.isFinite(skew.value) ? Duration.toSeconds(skew.value) : undefined
+}
+
+const requiredHeaders = [
+  ["wechatpay-timestamp", "Wechatpay-Timestamp"],
+  ["wechatpay-nonce", "Wechatpay-Nonce"],
+  ["wechatpay-signature", "Wechatpay-Signature"],
+  ["wechatpay-serial", "Wechatpay-Serial"]
+] as const
+
+const newline = Buffer.from("\n", "utf8")
+
+/** `TIMESTAMP\nNONCE\nBODY\n` over the body's own bytes: never a decoded and re-encoded copy of them. */
+const signedBytes = (timestamp: string, nonce: string, body: Uint8Array | string): Uint8Array =>
+  typeof body === "string"
+    ? Buffer.from(Protocol.responseMessage(timestamp, nonce, body), "utf8")
+    : Buffer.concat([Buffer.from(`${timestamp}\n${nonce}\n`, "utf8"), body, newline])
+
+/**
+ * What a verifier does when no held key matches a certificate serial: look elsewhere (download, or read the
+ * certificates the message itself carries) and give the key set to try once more, or `undefined` to fail.
+ */
+export type OnUnknownSerial = (
+  serial: string,
+  message: SignedMessage,
+  now: number
+) => Effect.Effect<KeySet | undefined>
+
+/**
+ * The check of a signed message against the key set `keys()` returns at the time of the call: headers present,
+ * timestamp a number, a held unexpired key for `Wechatpay-Serial` (else `onUnknown`, once), timestamp within the
+ * window, not a probe, Base64, and a SHA256-RSA signature over the exact bytes.
+ */
+export const verifier = (options: {
+  readonly keys: () => KeySet
+  readonly maxSkewSeconds: number
+  readonly onUnknown?: OnUnknownSerial | undefined
+}) => {
+  const { maxSkewSeconds, onUnknown } = options
+
+  const fail = (
+    message: SignedMessage,
+    reason: ResponseVerificationError["reason"],
+    text: string,
+    extra: { readonly serial?: string; readonly skewSeconds?: number; readonly probe?: boolean } = {}
+  ) =>
+    Effect.fail(
+      new ResponseVerificationError({
+        reason,
+        message: text,
+        ...extra,
+        ...(message.status !== undefined ? { status: message.status } : {}),
+        ...(message.requestId !== undefined ? { requestId: message.requestId } : {})
+      })
+    )
+
+  const unknown = (message: SignedMessage, serialHeader: string, keys: KeySet, expired: HeldKey | undefined) => {
+    const shown = serialHeader.length > 64 ? `${serialHeader.slice(0, 64)}…` : serialHeader
+    return fail(
+      message,
+      "UnknownSerial",
+      expired !== undefined
+        ? `The platform certificate "${shown}" expired at ${new Date(expired.notAfter).toISOString()}; it is no longer accepted.`
+        : `No key for Wechatpay-Serial "${shown}" (${keys.describe}). Download the new platform certificate or public key.`,
+      { serial: shown }
+    )
+  }
+
+  const check = (
+    message: SignedMessage,
+    key: crypto.KeyObject,
+    now: number,
+    maxSkew: number
+  ): Effect.Effect<void, ResponseVerificationError> => {
+    const h = message.headers
+    const timestamp = h["wechatpay-timestamp"]!
+    const serialHeader = h["wechatpay-serial"]!
+    const signature = h["wechatpay-signature"]!
+    const skew = Math.abs(Math.floor(now / 1000) - Number(timestamp))
+    if (skew > maxSkew) {
+      return fail(
+        message,
+        "StaleTimestamp",
+        `Wechatpay-Timestamp is ${skew} s away from our clock (at most ${maxSkew} s accepted).`,
+        { serial: serialHeader, skewSeconds: skew }
+      )
+    }
+    if (signature.startsWith(Protocol.probePrefix)) {
+      return fail(
+        message,
+        "InvalidSignature",
+        "Signature probe (WECHATPAY/SIGNTEST/): WeChat checks that unverifiable responses are rejected.",
+        { serial: serialHeader, probe: true }
+      )
+    }
+    if (signature.length > 1024 || !Protocol.isBase64(signature)) {
+      return fail(message, "InvalidSignature", "Wechatpay-Signature is not a Base64 signature.", { serial: serialHeader })
+    }
+    let ok = false
+    try {
+      ok = crypto.verify("sha256", signedBytes(timestamp, h["wechatpay-nonce"]!, message.body), key, Buffer.from(signature, "base64"))
+    } catch {
+      // A key the primitive refuses is a failed verification, never a defect.
+    }
+    return ok ? Effect.void : fail(message, "InvalidSignature", "The signature does not match the message.", {
+      serial: serialHeader
+    })
+  }
+
+  return (message: SignedMessage, verifyOptions?: VerifyOptions): Effect.Effect<void, ResponseVerificationError> => {
+    const maxSkew = verifyOptions?.maxClockSkew === undefined
+      ? maxSkewSeconds
+      : Duration.toSeconds(verifyOptions.maxClockSkew)
+    const h = message.headers
+    for (const [name, display] of requiredHeaders) {
+      const value = h[name]
+      if (value === undefined || value === "") {
+        return fail(message, "MissingHeader", `The ${display} header is missing: an unsigned response is treated as forged.`)
+      }
+    }
+    if (!/^\d{1,12}$/.test(h["wechatpay-timestamp"]!)) {
+      return fail(message, "InvalidTimestamp", "Wechatpay-Timestamp is not a number of seconds.")
+    }
+    const serialHeader = h["wechatpay-serial"]!
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const keys = options.keys()
+      const held = lookup(keys, serialHeader)
+      if (held !== undefined && now <= held.notAfter) return check(message, held.key, now, maxSkew)
+      if (onUnknown === undefined) return unknown(message, serialHeader, keys, held)
+      return Effect.flatMap(onUnknown(serialHeader, message, now), (retry) => {
+        const again = retry === undefined ? undefined : lookup(retry, serialHeader)
+        return again !== undefined && now <= again.notAfter
+          ? check(message, again.key, now, maxSkew)
+          : unknown(message, serialHeader, retry ?? keys, again ?? held)
+      })
+    })
+  }
+}
+
+/** Why a downloaded certificate entry was not accepted. */
+export type CertificateReason =
+  | "UnsupportedAlgorithm"
+  | "DecryptionFailed"
+  | "NotACertificate"
+  | "NotRsa"
+  | "SerialMismatch"
+  | "NotYetValid"
+  | "Expired"
+
+/** A platform certificate, decrypted and checked; its key parsed once. */
+export interface OpenedCertificate {
+  /** The serial as the certificate states it (upper-case hex). */
+  readonly serial: string
+  /** The PEM as decrypted. */
+  readonly pem: string
+  readonly key: crypto.KeyObject
+  /** Epoch milliseconds. */
+  readonly notBefore: number
+  readonly notAfter: number
+}
+
+/** The part of a `GET /v3/certificates` entry needed to open it. */
+export interface SealedCertificate {
+  readonly serial_no: string
+  readonly encrypt_certificate: {
+    readonly algorithm: string
+    readonly nonce: string
+    readonly associated_data?: string | undefined
+    readonly ciphertext: string
+  }
+}
+
+/**
+ * Decrypt a downloaded certificate and check it: AEAD_AES_256_GCM under the APIv3 key's bytes (16 bytes are taken
+ * too, for the SDKs' published vectors; the public layers admit 32 only), an RSA X.509 certificate, its serial equal
+ * to `serial_no` (numerically), `now` within its validity. The failure's text holds no key and no certificate text.
+ */
+export const openCertificate = (
+  key: Uint8Array,
+  entry: SealedCertificate,
+  now: number
+): OpenedCertificate | { readonly reason: CertificateReason; readonly problem: string } => {
+  const sealed = entry.encrypt_certificate
+  if (sealed.algorithm !== "AEAD_AES_256_GCM") {
+    return {
+      reason: "UnsupportedAlgorithm",
+      problem: `is encrypted with ${JSON.stringify(String(sealed.algorithm).slice(0, 40))}, not AEAD_AES_256_GCM`
+    }
+  }
+  const plain = Aead.decrypt(key, { nonce: sealed.nonce, associatedData: sealed.associated_data, ciphertext: sealed.ciphertext })
+  if (Aead.isFailure(plain)) return { reason: "DecryptionFailed", problem: `could not be decrypted: ${plain.problem}` }
+  const pem = Buffer.from(plain).toString("utf8")
+  let cert: crypto.X509Certificate
+  try {
+    if (pemLabel(pem) !== "CERTIFICATE") throw new Error("not a certificate")
+    cert = new crypto.X509Certificate(pem)
+  } catch {
+    return { reason: "NotACertificate", problem: "does not decrypt to a PEM X.509 certificate" }
+  }
+  const serial = cert.serialNumber.toUpperCase()
+  if (typeof entry.serial_no !== "string" || !serialPattern.test(entry.serial_no) ||
+    numericSerial(entry.serial_no) !== numericSerial(serial)) {
+    return { reason: "SerialMismatch", problem: `holds a certificate whose serial is ${serial}` }
+  }
+  if (cert.publicKey.asymmetricKeyType !== "rsa") {
+    return {
+      reason: "NotRsa",
+      problem: `is a certificate for a ${cert.publicKey.asymmetricKeyType ?? "non-RSA"} key; WeChat Pay APIv3 uses RSA`
+    }
+  }
+  const notBefore = Date.parse(cert.validFrom)
+  const notAfter = Date.parse(cert.validTo)
+  if (now < notBefore) return { reason: "NotYetValid", problem: `is valid only from ${new Date(notBefore).toISOString()}` }
+  if (now > notAfter) return { reason: "Expired", problem: `expired at ${new Date(notAfter).toISOString()}` }
+  return { serial, pem, key: cert.publicKey, notBefore, notAfter }
+}
+
+export const isOpened = (u: OpenedCertificate | { readonly reason: CertificateReason }): u is OpenedCertificate =>
+  "key" in u
