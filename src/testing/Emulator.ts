@@ -4,14 +4,25 @@
  * certificate mode), keeps real member-card state, applies each idempotent write once, and records every
  * application in a ledger. Faults can be scripted per endpoint.
  *
+ * Since 0.4.0 it is also WeChat's other half: it serves `GET /v3/certificates` (platform certificates minted at run
+ * time, sealed with the merchant's `apiV3Key`; `rotateCertificate` makes a new one current), and it owes the merchant
+ * a notification for each event it causes (a card claimed or imported → `MEMBERCARD.ACCEPT_CARD`, activated →
+ * `MEMBERCARD.ACTIVATE_CARD`, a user acting on it via `userManagesCard` → `MEMBERCARD.USERCARD_MANAGE`), which
+ * `layerNotifier` delivers over HTTP, signed and encrypted, retrying on WeChat's schedule. Read them with
+ * `notifications()`, wait for them with `awaitNotifications`, script delivery faults with `injectNotificationFault`.
+ *
  * Run it in-process (`layerHttpClient`) or on 127.0.0.1 (`serve`). The WeChat side of the protocol (sign strings,
  * Authorization parsing, nonces) is its own implementation, not the client's, so a bug in one is caught by the
  * other.
  *
  * @since 0.1.0
  */
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import type * as WechatPay from "../WechatPay.js"
 import * as Layers from "./internal/layers.js"
+import type { NotificationRecord } from "./internal/notifications.js"
+import * as Notifier from "./internal/notifier.js"
 import { Emulator, EmulatorServer } from "./internal/layers.js"
 import * as InternalServer from "./internal/server.js"
 import { EmulatorState } from "./internal/state.js"
@@ -184,6 +195,43 @@ export interface Options {
   readonly reuseSignatures?: boolean | undefined
   /** Cards to start with. */
   readonly cards?: ReadonlyArray<Partial<CardState> & Pick<CardState, "card_id" | "code">> | undefined
+  /**
+   * The merchant's APIv3 key (32 ASCII characters) that notifications and downloaded certificates are encrypted
+   * with; generated when absent (read it as `emulator.apiV3Key`).
+   *
+   * @since 0.4.0
+   */
+  readonly apiV3Key?: string | undefined
+  /**
+   * Where `layerNotifier` delivers notifications, e.g. a test's `http://127.0.0.1:port/path`. It wins over the URL
+   * set with `setCallback` (which must be https, as WeChat requires).
+   *
+   * @since 0.4.0
+   */
+  readonly notifyUrl?: string | undefined
+  /**
+   * The waits between delivery attempts of a notification that was not answered 2xx. Default: ten waits of 60 s
+   * (11 attempts in all), the member-card notice pages' "every 60 s, 11 attempts", which membercard-api.md §3 prefers
+   * to the generic APIv3 schedule (15 s, 15 s, 30 s, 3 min … 6 h) of the webhook pages.
+   *
+   * @since 0.4.0
+   */
+  readonly notificationSchedule?: ReadonlyArray<Duration.DurationInput> | undefined
+  /**
+   * Which key signs notifications: `publicKey` (the WeChat Pay public key, `Wechatpay-Serial: PUB_KEY_ID_…`) or
+   * `certificate` (the current platform certificate). Default: `certificate` when `mode` is `certificate`, else
+   * `publicKey`.
+   *
+   * @since 0.4.0
+   */
+  readonly notificationSigning?: "publicKey" | "certificate" | undefined
+  /**
+   * `false`: a merchant without platform certificates (new since 2024), on public-key mode only: `GET
+   * /v3/certificates` answers 404 RESOURCE_NOT_EXISTS and everything is signed with the public key. Default `true`.
+   *
+   * @since 0.4.0
+   */
+  readonly platformCertificates?: boolean | undefined
 }
 
 /**
@@ -230,11 +278,31 @@ export interface ActivationPage {
   readonly activate_ticket: string
 }
 
+export type {
+  /** @since 0.4.0 */
+  CertificateInfo,
+  /** @since 0.4.0 */
+  UserCardAction
+} from "./internal/platform.js"
+
+export type {
+  /** @since 0.4.0 */
+  NotificationAttempt,
+  /** @since 0.4.0 */
+  NotificationFault,
+  /** @since 0.4.0 */
+  NotificationFaultRule,
+  /** @since 0.4.0 */
+  NotificationRecord,
+  /** @since 0.4.0 */
+  NotificationRequest
+} from "./internal/notifications.js"
+
 export {
   /**
    * The emulated server. Its state is plain and synchronous; read it in tests to check what was applied, and set it
    * up with its methods: `putCard`, `putTemplate`, `openActivationPage` (a user claims a card and opens the jump
-   * activation page), `inject` (faults).
+   * activation page), `userManagesCard`, `inject` (faults), `injectNotificationFault`, `rotateCertificate`.
    *
    * @since 0.1.0
    * @category models
@@ -291,6 +359,30 @@ export const httpClient: typeof InternalServer.httpClient = InternalServer.httpC
  * @category layers
  */
 export const layerHttpClient: typeof Layers.layerHttpClient = Layers.layerHttpClient
+
+/**
+ * Delivers the emulator's notifications over the `HttpClient` in context (e.g. `FetchHttpClient.layer` to reach a
+ * server on 127.0.0.1) for the life of the scope: each one POSTed to `Options.notifyUrl` (else the URL set with
+ * `setCallback`) with WeChat's headers, signed afresh on every attempt (timestamp from `Clock`, a new nonce), its
+ * resource sealed with the APIv3 key. A 2xx answer ends it; another status, no answer within 5 s, or a connection
+ * error is retried after the next wait of `Options.notificationSchedule` (`Effect.sleep`: `TestClock` drives it); after
+ * the last attempt it is `failed`. Notifications created before the layer starts are delivered too.
+ *
+ * @since 0.4.0
+ * @category layers
+ */
+export const layerNotifier: typeof Notifier.layerNotifier = Notifier.layerNotifier
+
+/**
+ * Wait, without polling, until `until` holds for the notification records of the emulator in context; a number `n`
+ * waits until at least `n` notifications are delivered or failed.
+ *
+ * @since 0.4.0
+ * @category accessors
+ */
+export const awaitNotifications = (
+  until: number | ((records: ReadonlyArray<NotificationRecord>) => boolean)
+): Effect.Effect<ReadonlyArray<NotificationRecord>, never, Emulator> => Notifier.awaitNotifications(until)
 
 /**
  * A running loopback server.

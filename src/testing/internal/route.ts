@@ -12,6 +12,8 @@ import type * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import type * as Endpoint from "../../Endpoint.js"
 import type { EmulatorRequest, LedgerEntry } from "../Emulator.js"
+import type { Sealed } from "./aead.js"
+import type { PlatformCertificate } from "./certificate.js"
 import * as Multipart from "./multipart.js"
 import type { Store } from "./store.js"
 import { ApiFailure } from "./wechatSide.js"
@@ -63,6 +65,13 @@ export interface Context {
    * missing serial, or a ciphertext not made with the key it names, is WeChat's PARAM_ERROR.
    */
   readonly decrypt: (ciphertextBase64: string) => string | ApiFailure
+  /**
+   * The platform certificates not expired at `now` (what 下载平台证书 lists); `undefined` for a merchant without
+   * platform certificates.
+   */
+  readonly certificates: () => ReadonlyArray<PlatformCertificate> | undefined
+  /** AEAD_AES_256_GCM under the merchant's APIv3 key, a fresh 12-character nonce. */
+  readonly seal: (associatedData: string, plaintext: string) => Sealed
   /** This resource's private state in this emulator, created by `init` on first use. */
   readonly local: <S>(name: string, init: () => S) => S
   /**

@@ -21,13 +21,15 @@ import type {
   LedgerEntry,
   Options
 } from "../Emulator.js"
-import * as Fixtures from "../fixtures.js"
+import * as Aead from "./aead.js"
+import type { PlatformCertificate } from "./certificate.js"
 import * as Faults from "./faults.js"
 import * as Multipart from "./multipart.js"
 import * as Activation from "./resources/activation.js"
 import { handlers } from "./resources/index.js"
 import { type Context, ledgerEntry, type Outcome, parseCall, type Route, router } from "./route.js"
-import { cardKey, makeStore, type Store, type TemplateState } from "./store.js"
+import { Platform } from "./platform.js"
+import { cardKey, type TemplateState } from "./store.js"
 import * as WechatSide from "./wechatSide.js"
 import { ApiFailure, randomHex } from "./wechatSide.js"
 
@@ -42,36 +44,25 @@ const nothing = (): void => {}
  * @since 0.1.0
  * @category models
  */
-export class EmulatorState {
+export class EmulatorState extends Platform {
   readonly mchid: string
   readonly merchantSerialNumber: string
   /** Present when the emulator generated the merchant key pair. TEST ONLY. */
   readonly merchantPrivateKey: Redacted.Redacted<string> | undefined
-  readonly publicKeyId: string
-  /** The platform public key (PEM) of public-key mode. */
-  readonly publicKey: string
-  readonly certificateSerial = Fixtures.certificateSerial
-  readonly certificate = Fixtures.certificate
-  /** What a client should be configured with to verify this emulator (both modes). */
-  readonly wechatpayPublicKeys: Readonly<Record<string, string>>
 
   /** Every write applied, in order. */
   readonly ledger: Array<LedgerEntry>
   /** Requests received per endpoint (including rejected ones); `"other"` for unknown routes. */
   readonly received = new Map<AnyEndpointName | "other", number>()
 
-  /** State shared by the resources (cards, templates, orders, idempotency keys, the ledger). */
-  private readonly store: Store = makeStore()
   private readonly faults = new Faults.FaultQueue()
   private readonly merchant: WechatSide.Merchant
-  private readonly platformKey: crypto.KeyObject
-  private readonly certificateKey = crypto.createPrivateKey(Fixtures.certificatePrivateKey)
-  private readonly strangerKey: crypto.KeyObject
   private readonly mode: "auto" | "publicKey" | "certificate"
   private readonly reuseSignatures: boolean
   private readonly signatureCache = new Map<string, { second: string; nonce: string; signature: string }>()
 
   constructor(options: Options = {}) {
+    super(options)
     this.mchid = options.mchid ?? "1900000109"
     this.merchantSerialNumber = options.merchantSerialNumber ?? randomHex(20).toUpperCase()
     let merchantKey: crypto.KeyObject
@@ -84,12 +75,6 @@ export class EmulatorState {
       this.merchantPrivateKey = Redacted.make(pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString())
     }
     this.merchant = { mchid: this.mchid, serialNumber: this.merchantSerialNumber, publicKey: merchantKey }
-    const platform = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
-    this.platformKey = platform.privateKey
-    this.publicKey = platform.publicKey.export({ type: "spki", format: "pem" }).toString()
-    this.publicKeyId = `PUB_KEY_ID_${crypto.randomInt(1e9, 9e9)}${"0".repeat(24)}`
-    this.strangerKey = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey
-    this.wechatpayPublicKeys = { [this.publicKeyId]: this.publicKey, [this.certificateSerial]: this.certificate }
     this.mode = options.mode ?? "auto"
     this.reuseSignatures = options.reuseSignatures ?? false
     this.ledger = this.store.ledger
@@ -220,27 +205,38 @@ export class EmulatorState {
     const auth = WechatSide.authenticate(request, this.merchant, now, signedBody(h["content-type"], bytes))
     if (auth !== undefined) return auth
     const serial = h["wechatpay-serial"]
-    if (serial !== undefined && serial !== this.publicKeyId && serial.toUpperCase() !== this.certificateSerial) {
+    const named = serial === undefined || serial === this.publicKeyId
+      ? undefined
+      : this.platformCertificates?.find(serial, now * 1000)
+    if (serial !== undefined && serial !== this.publicKeyId && named === undefined) {
       return new ApiFailure(400, "PARAM_ERROR", "平台证书序列号Wechatpay-Serial错误")
     }
     if (found === undefined) return new ApiFailure(404, "NOT_FOUND", "URL不存在")
-    const context = this.context(found.route.endpoint, now, serial)
+    const context = this.context(found.route.endpoint, now, serial, named)
     const call = parseCall(request, bytes, found, context)
     return call instanceof ApiFailure ? call : found.route.handled.handler(call, context)
   }
 
   /** What a handler sees of the emulator, for one call. */
-  private context(endpoint: string, now: number, serial: string | undefined): Context {
+  private context(
+    endpoint: string,
+    now: number,
+    serial: string | undefined,
+    named: PlatformCertificate | undefined
+  ): Context {
     const store = this.store
+    const certificates = this.platformCertificates
     return {
       mchid: this.mchid,
       now,
       store,
+      certificates: () => certificates?.unexpired(now * 1000),
+      seal: (associatedData, plaintext) => Aead.seal(Buffer.from(Redacted.value(this.apiV3Key), "ascii"), associatedData, plaintext),
       decrypt: (ciphertext) => {
         if (serial === undefined) {
           return new ApiFailure(400, "PARAM_ERROR", "请求中含有敏感信息时，需在Http头Wechatpay-Serial中指明加密所用的平台证书序列号或公钥ID")
         }
-        const key = serial === this.publicKeyId ? this.platformKey : this.certificateKey
+        const key = named?.privateKey ?? this.platformKey
         return WechatSide.decryptField(ciphertext, key)
       },
       local: <S>(name: string, init: () => S): S => {
@@ -276,10 +272,11 @@ export class EmulatorState {
 
   /** A success signed with the platform key the request asked for (or the one a fault picks), then faulted. */
   private signed(request: EmulatorRequest, status: number, body: string, now: number, fault: Fault | undefined): EmulatorResult {
-    const pubKeyMode = this.mode === "publicKey" ||
+    const pubKeyMode = this.mode === "publicKey" || this.platformCertificates === undefined ||
       (this.mode === "auto" && /^PUB_KEY_ID_/.test(request.headers["wechatpay-serial"] ?? ""))
-    let key = pubKeyMode ? this.platformKey : this.certificateKey
-    let serial = pubKeyMode ? this.publicKeyId : this.certificateSerial
+    const current = this.platformCertificates?.current
+    let key = pubKeyMode || current === undefined ? this.platformKey : current.privateKey
+    let serial = pubKeyMode || current === undefined ? this.publicKeyId : current.serial
     if (fault?._tag === "UnknownSerial") {
       key = this.strangerKey
       serial = randomHex(20).toUpperCase()

@@ -37,6 +37,23 @@ export interface Applied {
   readonly body: string
 }
 
+/**
+ * Something a user or the merchant did that WeChat notifies the merchant of (membercard-api.md §3). A resource emits
+ * it when its write is committed (never for a refused or un-applied call); the emulator stamps the time and delivers.
+ */
+export interface CardEvent {
+  readonly event_type: "MEMBERCARD.ACCEPT_CARD" | "MEMBERCARD.ACTIVATE_CARD" | "MEMBERCARD.USERCARD_MANAGE"
+  /** The payload's own `event_type` (`NEW_ACTIVATE`, `MEMBER_CARD_ACTIVATE`, `USER_VIEW_MEMBERCARD` …). */
+  readonly inner: string
+  readonly card_id: string
+  readonly code: string
+  readonly openid: string
+  /** ACTIVATE_CARD: `NEW_ACTIVATE` | `RECOVER`. */
+  readonly activate_scene?: string | undefined
+  /** When it happened (Unix seconds); the emulator's clock when absent. */
+  readonly at?: number | undefined
+}
+
 /** State shared by every resource of one emulator. Plain maps: read and write them synchronously. */
 export interface Store {
   /** User cards, keyed by `cardKey(card_id, code)`. */
@@ -51,9 +68,12 @@ export interface Store {
   readonly ledger: Array<LedgerEntry>
   /** Per-resource private state (see `Context.local`). */
   readonly locals: Map<string, unknown>
+  /** Report an event to notify (call it from a write's `change`, so only what is applied is notified). */
+  readonly emit: (event: CardEvent) => void
 }
 
-export const makeStore = (): Store => ({
+export const makeStore = (emit: (event: CardEvent) => void = () => {}): Store => ({
+  emit,
   cards: new Map(),
   templates: new Map(),
   bonusOrders: new Map(),

@@ -59,6 +59,7 @@ export const openPage = (caller: Caller, options: Emulator.ActivationPageOptions
     cardKey(card_id, allocated.code),
     newCard({ card_id, code: allocated.code, openid, user_card_status: "NOT_ACTIVATE" })
   )
+  store.emit({ event_type: "MEMBERCARD.ACCEPT_CARD", inner: "NEW_ACTIVATE", card_id, code: allocated.code, openid })
   // 48 bytes: 64 Base64 characters, within encrypt_code's string(128).
   const encrypt_code = options.encrypt_code ?? crypto.randomBytes(48).toString("base64")
   const activate_ticket = options.activate_ticket ?? crypto.randomBytes(64).toString("base64url")
@@ -105,6 +106,15 @@ export const handlers: ReadonlyArray<Handled> = [
         change: () => {
           card.user_card_status = "EFFECTIVE"
           if (membership_number !== undefined) card.membership_number = membership_number
+          ctx.store.emit({
+            event_type: "MEMBERCARD.ACTIVATE_CARD",
+            inner: "MEMBER_CARD_ACTIVATE",
+            activate_scene: "NEW_ACTIVATE",
+            card_id,
+            code,
+            openid: card.openid,
+            at: ctx.now
+          })
         },
         entry: { card_id, code }
       })

@@ -38,6 +38,7 @@ import type { Handled } from "../route.js"
 import * as activation from "./activation.js"
 import * as activities from "./activities.js"
 import * as callback from "./callback.js"
+import * as certificates from "./certificates.js"
 import * as media from "./media.js"
 import * as members from "./members.js"
 import * as phoneMembers from "./phoneMembers.js"
@@ -55,7 +56,8 @@ export const resources: ReadonlyArray<{ readonly handlers: ReadonlyArray<Handled
   userCards,
   activities,
   serviceModules,
-  media
+  media,
+  certificates
 ]
 
 /** Every handler of every resource. */

@@ -183,10 +183,21 @@ export const handlers: ReadonlyArray<Handled> = [
         const allocated = allocateCode(ctx.store, template, code)
         if (allocated instanceof ApiFailure) return allocated
         const card = newCard({ card_id, code: allocated.code, openid, user_card_status: "EFFECTIVE" })
+        const deletedBefore = [...ctx.store.cards.values()].some((c) =>
+          c.card_id === card_id && c.openid === openid && c.user_card_status === "DELETE"
+        )
         return {
           change: () => {
             allocated.take()
             ctx.store.cards.set(cardKey(card_id, card.code), card)
+            ctx.store.emit({
+              event_type: "MEMBERCARD.ACCEPT_CARD",
+              inner: deletedBefore ? "RECOVER" : "NEW_ACTIVATE",
+              card_id,
+              code: card.code,
+              openid,
+              at: ctx.now
+            })
           },
           entry: { card_id, code: card.code },
           status: 200,

@@ -70,6 +70,14 @@ export const handlers: ReadonlyArray<Handled> = [
         return {
           change: () => {
             ctx.store.cards.set(cardKey(card_id, code), card)
+            ctx.store.emit({
+              event_type: "MEMBERCARD.ACCEPT_CARD",
+              inner: "MEMBER_CARD_ACCEPT_BY_PHONE_NUMBER",
+              card_id,
+              code,
+              openid,
+              at: ctx.now
+            })
             records(ctx).set(recordKey(card_id, phone), {
               card_id,
               status: "RECEIVED",
