@@ -576,6 +576,18 @@ export const makeWith = (options: MakeWithOptions): Effect.Effect<Service, never
 
     const parse = (input: Input): Effect.Effect<Event, NotificationError> =>
       Effect.suspend(() => {
+        // The span ends with no value: the event holds openid and unionid, which a tracer could record.
+        let event: Event | undefined
+        return Effect.map(
+          Effect.withSpan(Effect.map(verifyAndOpen(input), (e) => {
+            event = e
+          }), "Notification.parse"),
+          () => event!
+        )
+      })
+
+    const verifyAndOpen = (input: Input): Effect.Effect<Event, NotificationError> =>
+      Effect.suspend(() => {
         const headers = normaliseHeaders(input.headers)
         const requestId = headers["request-id"]
         const base = requestId !== undefined ? { requestId } : {}
@@ -592,7 +604,7 @@ export const makeWith = (options: MakeWithOptions): Effect.Effect<Service, never
           ),
           Effect.zipRight(Effect.suspend(() => open(input.body, base)))
         )
-      }).pipe(Effect.withSpan("Notification.parse"))
+      })
 
     return { parse }
   })
