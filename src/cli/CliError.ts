@@ -1,0 +1,130 @@
+/**
+ * How the command line reports a failure: one JSON object on stderr and an exit code per category, so a script
+ * can branch on the code and read the object.
+ *
+ * | exit | when |
+ * |---|---|
+ * | 0 | success |
+ * | 1 | anything else: configuration (missing or malformed `WECHATPAY_*`), signing, an unexpected error |
+ * | 2 | invalid input: nothing was sent (a flag, `--json`, or a rule of the request schema) |
+ * | 3 | WeChat answered a 4xx error |
+ * | 4 | WeChat answered a 5xx error, or the transport failed (connection, timeout) |
+ * | 5 | the response failed verification (signature, serial, timestamp) or did not decode |
+ *
+ * @since 0.4.0
+ */
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Cause from "effect/Cause"
+import * as ConfigError from "effect/ConfigError"
+import * as Schema from "effect/Schema"
+
+/**
+ * A flag, `--json` or a file the command line could not read. Nothing was sent.
+ *
+ * @since 0.4.0
+ * @category errors
+ */
+export class InvalidArguments extends Schema.TaggedError<InvalidArguments>("effect-wechatpay/cli/InvalidArguments")(
+  "InvalidArguments",
+  {
+    /** The flag at fault, without `--`, when one is. */
+    flag: Schema.optionalWith(Schema.String, { exact: true }),
+    message: Schema.String
+  }
+) {}
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export type ExitCode = 0 | 1 | 2 | 3 | 4 | 5
+
+/**
+ * What is printed on stderr for a failure.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface Report {
+  readonly _tag: string
+  readonly message: string
+  readonly code?: string
+  readonly status?: number
+  readonly requestId?: string
+  readonly reason?: string
+  readonly issues?: ReadonlyArray<{ readonly path: ReadonlyArray<string | number>; readonly message: string }>
+}
+
+const field = <K extends string>(value: unknown, key: K): unknown =>
+  typeof value === "object" && value !== null && key in value ? (value as Record<K, unknown>)[key] : undefined
+
+// eslint-disable-next-line no-control-regex
+const ansi = /\u001b\[[0-9;]*m/g
+
+/**
+ * The exit code of a failure, by its tag, HTTP status and category.
+ *
+ * @since 0.4.0
+ * @category utils
+ */
+export const exitCodeOf = (error: unknown): ExitCode => {
+  if (ValidationError.isValidationError(error)) return 2
+  const tag = field(error, "_tag")
+  if (tag === "InvalidArguments" || tag === "RequestValidationError") return 2
+  if (tag === "TransportError") return 4
+  if (tag === "ResponseVerificationError" || tag === "ResponseDecodeError") return 5
+  const status = field(error, "status")
+  if (typeof status === "number" && typeof field(error, "code") === "string") {
+    if (status >= 500) return 4
+    if (status >= 400) return 3
+  }
+  return 1
+}
+
+/**
+ * The JSON object printed on stderr: the tag and, where present, `code`, `status`, `message`, `requestId`, `reason`
+ * and validation `issues`. Built field by field from the library's typed errors, whose messages never hold key
+ * material or personal data; anything else is reported by its kind only.
+ *
+ * @since 0.4.0
+ * @category utils
+ */
+export const reportOf = (error: unknown): Report => {
+  if (ValidationError.isValidationError(error)) {
+    return {
+      _tag: "InvalidArguments",
+      message: HelpDoc.toAnsiText(error.error).replace(ansi, "").trim()
+    }
+  }
+  if (ConfigError.isConfigError(error)) {
+    return { _tag: "ConfigError", message: String(error) }
+  }
+  const tag = field(error, "_tag")
+  const message = field(error, "message")
+  if (typeof tag !== "string" || typeof message !== "string") {
+    return { _tag: "UnexpectedError", message: "an unexpected error (a defect); run with --log-level debug to see it" }
+  }
+  const report: Record<string, unknown> = { _tag: tag }
+  for (const key of ["code", "status", "reason", "requestId"] as const) {
+    const value = field(error, key)
+    if (value !== undefined) report[key] = value
+  }
+  report["message"] = message
+  const issues = field(error, "issues")
+  if (Array.isArray(issues)) report["issues"] = issues
+  return report as unknown as Report
+}
+
+/**
+ * The report and exit code of a failed run. An interruption (SIGINT, SIGTERM) is a clean stop: code 0, no report.
+ *
+ * @since 0.4.0
+ * @category utils
+ */
+export const fromCause = (cause: Cause.Cause<unknown>): { readonly code: ExitCode; readonly report?: Report } => {
+  if (Cause.isInterruptedOnly(cause)) return { code: 0 }
+  const failure = Cause.failureOption(cause)
+  if (failure._tag === "Some") return { code: exitCodeOf(failure.value), report: reportOf(failure.value) }
+  return { code: 1, report: reportOf(Cause.squash(cause)) }
+}

@@ -1,0 +1,178 @@
+/**
+ * `effect-wechatpay emulator serve`: the emulator on 127.0.0.1 as a server any language can test against. Once it
+ * listens it prints one line of JSON on stdout with everything a client needs (address, merchant identity, the
+ * platform keys, the APIv3 key and, when it generated the merchant key, the path of that key's file); it logs one
+ * line per request on stderr and runs until SIGINT or SIGTERM, then closes its sockets and removes the key file.
+ *
+ * @since 0.4.0
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import * as http from "node:http"
+import type * as net from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Runtime from "effect/Runtime"
+import * as Emulator from "../testing/Emulator.js"
+import { InvalidArguments } from "./CliError.js"
+import { printLine } from "./Output.js"
+
+/**
+ * The line printed once the server listens.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface Ready {
+  readonly baseUrl: string
+  readonly mchid: string
+  readonly merchantSerialNumber: string
+  readonly publicKeyId: string
+  readonly publicKey: string
+  readonly certificateSerial: string
+  readonly certificate: string
+  readonly apiV3Key: string
+  /** Only when the emulator generated the merchant key pair (no `--merchant-public-key`). */
+  readonly merchantPrivateKeyFile?: string
+}
+
+const options = {
+  port: Options.integer("port").pipe(
+    Options.withDescription("the port on 127.0.0.1 (default: a free one, printed in baseUrl)"),
+    Options.optional
+  ),
+  mchid: Options.text("mchid").pipe(Options.withDescription("the merchant id it accepts"), Options.optional),
+  merchantSerialNumber: Options.text("merchant-serial-number").pipe(
+    Options.withDescription("the merchant certificate serial it accepts"),
+    Options.optional
+  ),
+  merchantPublicKey: Options.file("merchant-public-key", { exists: "yes" }).pipe(
+    Options.withDescription("PEM file of the merchant's public key (default: a key pair is generated)"),
+    Options.optional
+  ),
+  apiV3Key: Options.redacted("api-v3-key").pipe(
+    Options.withDescription("the merchant's APIv3 key, 32 ASCII characters (default: generated, printed)"),
+    Options.optional
+  ),
+  notifyUrl: Options.text("notify-url").pipe(
+    Options.withDescription("where notifications are delivered (default: the URL set with set-callback)"),
+    Options.optional
+  )
+}
+
+const readPem = (path: string): Effect.Effect<string, InvalidArguments> =>
+  Effect.try({
+    try: () => readFileSync(path, "utf8"),
+    catch: () => new InvalidArguments({ flag: "merchant-public-key", message: "--merchant-public-key: cannot read the file" })
+  })
+
+/** The generated merchant key in a fresh private directory (0700), the file 0600; removed when the scope closes. */
+const keyFile = (pem: Redacted.Redacted<string>) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const dir = mkdtempSync(join(tmpdir(), "effect-wechatpay-emulator-"))
+      const file = join(dir, "merchant-private-key.pem")
+      writeFileSync(file, Redacted.value(pem), { mode: 0o600 })
+      return { dir, file }
+    }),
+    ({ dir }) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+  )
+
+/**
+ * The emulator's listener behind a server on 127.0.0.1 that logs each request (method, path without its query,
+ * status) at INFO on stderr. Closed, connections and all, when the scope closes.
+ */
+const listen = (emulator: Emulator.EmulatorState, port: number | undefined) =>
+  Effect.gen(function*() {
+    const runtime = yield* Effect.runtime<never>()
+    const listener = Emulator.requestListener(emulator)
+    const log = (method: string, path: string, status: number | "dropped") =>
+      Runtime.runFork(runtime)(Effect.logInfo("request").pipe(Effect.annotateLogs({ method, path, status })))
+    return yield* Effect.acquireRelease(
+      Effect.async<http.Server, InvalidArguments>((resume) => {
+        const server = http.createServer((req, res) => {
+          // The query may hold personal data (an openid): only the path is logged.
+          const path = (req.url ?? "").split("?")[0]!
+          res.on("finish", () => log(req.method ?? "", path, res.statusCode))
+          res.on("close", () => {
+            if (!res.writableFinished) log(req.method ?? "", path, "dropped")
+          })
+          listener(req, res)
+        })
+        server.keepAliveTimeout = 8000
+        server.once("error", (error: NodeJS.ErrnoException) =>
+          resume(Effect.fail(
+            new InvalidArguments({ flag: "port", message: `cannot listen on 127.0.0.1:${port ?? 0} (${error.code})` })
+          )))
+        server.listen(port ?? 0, "127.0.0.1", () => resume(Effect.succeed(server)))
+      }),
+      (server) =>
+        Effect.async<void>((resume) => {
+          server.close(() => resume(Effect.void))
+          server.closeAllConnections()
+        })
+    ).pipe(Effect.map((server) => `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`))
+  })
+
+/**
+ * `emulator serve`.
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const serve = Command.make("serve", options, (flags) =>
+  Effect.scoped(Effect.gen(function*() {
+    if (Option.isSome(flags.port) && (flags.port.value < 0 || flags.port.value > 65535)) {
+      return yield* new InvalidArguments({ flag: "port", message: "--port must be 0–65535" })
+    }
+    const merchantPublicKey = Option.isSome(flags.merchantPublicKey)
+      ? yield* readPem(flags.merchantPublicKey.value)
+      : undefined
+    const emulator = yield* Emulator.make({
+      mchid: Option.getOrUndefined(flags.mchid),
+      merchantSerialNumber: Option.getOrUndefined(flags.merchantSerialNumber),
+      merchantPublicKey,
+      apiV3Key: Option.map(flags.apiV3Key, Redacted.value).pipe(Option.getOrUndefined),
+      notifyUrl: Option.getOrUndefined(flags.notifyUrl)
+    }).pipe(
+      // The constructor's message may quote what it was given (a key): report the kind of failure only.
+      Effect.catchAllDefect(() =>
+        new InvalidArguments({
+          message: "the emulator refused its options (a merchant public key that is not a PEM public key, or an " +
+            "APIv3 key that is not 32 ASCII characters)"
+        })
+      )
+    )
+    const baseUrl = yield* listen(emulator, Option.getOrUndefined(flags.port))
+    const key = emulator.merchantPrivateKey === undefined ? undefined : yield* keyFile(emulator.merchantPrivateKey)
+    const ready: Ready = {
+      baseUrl,
+      mchid: emulator.mchid,
+      merchantSerialNumber: emulator.merchantSerialNumber,
+      publicKeyId: emulator.publicKeyId,
+      publicKey: emulator.publicKey,
+      certificateSerial: emulator.certificateSerial,
+      certificate: emulator.certificate,
+      apiV3Key: Redacted.value(emulator.apiV3Key),
+      ...(key === undefined ? {} : { merchantPrivateKeyFile: key.file })
+    }
+    yield* printLine(ready)
+    yield* Effect.logInfo("listening").pipe(Effect.annotateLogs({ baseUrl }))
+    return yield* Effect.never
+  }))
+).pipe(Command.withDescription("run the WeChat Pay emulator on 127.0.0.1 until SIGINT/SIGTERM; prints one JSON line"))
+
+/**
+ * `emulator`: its subcommands.
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const emulator = Command.make("emulator").pipe(
+  Command.withDescription("the WeChat Pay emulator (signs, verifies and keeps state like WeChat)"),
+  Command.withSubcommands([serve])
+)

@@ -1,0 +1,200 @@
+/**
+ * One command per endpoint declaration, generated: `<product> <accessor in kebab-case>` with one flag per request
+ * field (see `Flags`), `--json` for nested values, and the connection flags. Adding an endpoint declaration adds its
+ * command; nothing here is written per endpoint.
+ *
+ * @since 0.4.0
+ */
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Endpoint from "../Endpoint.js"
+import type * as Encryptor from "../Encryptor.js"
+import * as Media from "../Media.js"
+import * as MemberCard from "../MemberCard.js"
+import * as MemberCardActivity from "../MemberCardActivity.js"
+import * as PlatformCertificates from "../PlatformCertificates.js"
+import * as RetryPolicy from "../RetryPolicy.js"
+import * as WechatPay from "../WechatPay.js"
+import type * as WechatPayClient from "../WechatPayClient.js"
+import { InvalidArguments } from "./CliError.js"
+import * as Flags from "./Flags.js"
+import { printJson } from "./Output.js"
+
+/**
+ * The service identifier of `AnyService`.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface AnyEndpoint {
+  readonly AnyEndpoint: unique symbol
+}
+
+/**
+ * An endpoint's Tag class, whatever its types.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type AnyService = Endpoint.ServiceClass<
+  AnyEndpoint,
+  any,
+  unknown,
+  unknown,
+  WechatPayClient.WechatPayClient | Encryptor.Encryptor
+>
+
+/**
+ * One generated command: where it sits, the declaration it calls and its fields.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface Spec {
+  /** The product group, e.g. `membercard`. */
+  readonly group: string
+  /** The command, e.g. `get-user-card`. */
+  readonly command: string
+  /** The module's accessor, e.g. `getUserCard`. */
+  readonly accessor: string
+  readonly service: AnyService
+  readonly fields: ReadonlyArray<Flags.Field>
+}
+
+/**
+ * The products and their command group. `certificates download` reads better than the accessor's own name.
+ *
+ * @since 0.4.0
+ * @category constants
+ */
+export const products: ReadonlyArray<{
+  readonly group: string
+  readonly description: string
+  readonly module: Readonly<Record<string, unknown>>
+  readonly rename?: Readonly<Record<string, string>>
+}> = [
+  { group: "membercard", description: "会员卡 (membercard-open): every member-card endpoint", module: MemberCard },
+  {
+    group: "membercard-activity",
+    description: "会员有礼 (membercard-activity): every member-activity endpoint",
+    module: MemberCardActivity
+  },
+  { group: "media", description: "图片上传 (marketing image upload)", module: Media },
+  {
+    group: "certificates",
+    description: "平台证书 (platform certificates)",
+    module: PlatformCertificates,
+    rename: { downloadCertificates: "download" }
+  }
+]
+
+const isService = (value: unknown): value is AnyService =>
+  typeof value === "function" && "definition" in value && "call" in value
+
+/**
+ * Every endpoint declaration of every product, with its command's place and fields.
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const specs = (): ReadonlyArray<Spec> =>
+  products.flatMap(({ group, module, rename }) =>
+    Object.values(module).filter(isService).flatMap((service): Array<Spec> => {
+      const accessor = Object.entries(module).find(([, value]) => value === service.call)?.[0]
+      if (accessor === undefined) return []
+      const fields = Flags.fieldsOf(service.definition.request, service.definition.encrypt?.field)
+      return [{ group, command: rename?.[accessor] ?? Flags.kebab(accessor), accessor, service, fields }]
+    })
+  )
+
+/**
+ * The flags every endpoint command takes besides its fields.
+ *
+ * @since 0.4.0
+ * @category constants
+ */
+export const connectionOptions = {
+  json: Options.text("json").pipe(
+    Options.withDescription("the request (or part of it) as a JSON object with wire (snake_case) names; a flag wins"),
+    Options.optional
+  ),
+  baseUrl: Options.text("base-url").pipe(
+    Options.withDescription("the API base URL (default WECHATPAY_BASE_URL, else https://api.mch.weixin.qq.com)"),
+    Options.optional
+  ),
+  maxRetries: Options.integer("max-retries").pipe(
+    Options.withDescription("repeats of a repeat-safe call after a transient failure (default 3)"),
+    Options.optional
+  )
+}
+
+/**
+ * The client from the `WECHATPAY_*` variables (`WechatPay.config`), `--base-url` taking precedence.
+ *
+ * @since 0.4.0
+ * @category layers
+ */
+export const layerClient = (
+  baseUrl: Option.Option<string>
+): Layer.Layer<WechatPayClient.WechatPayClient | Encryptor.Encryptor, unknown> =>
+  WechatPay.layerNodeConfig(
+    Option.match(baseUrl, {
+      onNone: () => WechatPay.config,
+      onSome: (url) => Config.map(WechatPay.config, (options) => ({ ...options, baseUrl: url.trim() }))
+    })
+  )
+
+const flagValues = (spec: Spec): Options.Options<Readonly<Record<string, Option.Option<unknown>>>> =>
+  spec.fields.length === 0
+    // `Options.all({})` fails on an empty record: an endpoint without fields (getCallback) takes none.
+    ? Options.map(Options.none, () => ({}))
+    : Options.all(Object.fromEntries(spec.fields.map((field) => [field.name, Flags.option(field)])))
+
+/**
+ * Call the endpoint with the request made of the flags; print the decoded response (nothing for a 204).
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const call = (
+  spec: Spec,
+  values: Readonly<Record<string, Option.Option<unknown>>>,
+  connection: {
+    readonly json: Option.Option<string>
+    readonly baseUrl: Option.Option<string>
+    readonly maxRetries: Option.Option<number>
+  }
+): Effect.Effect<void, unknown> =>
+  Effect.gen(function*() {
+    const request = yield* Flags.request(spec.fields, values, connection.json)
+    if (Option.isSome(connection.maxRetries) && connection.maxRetries.value < 0) {
+      return yield* new InvalidArguments({ flag: "max-retries", message: "--max-retries must be 0 or more" })
+    }
+    const called = spec.service.call(request).pipe(
+      Effect.provide(spec.service.layer.pipe(Layer.provide(layerClient(connection.baseUrl))))
+    )
+    const response = yield* Option.match(connection.maxRetries, {
+      onNone: () => called,
+      onSome: (maxRetries) => Effect.provideService(called, RetryPolicy.RetryPolicy, RetryPolicy.make({ maxRetries }))
+    })
+    if (response !== undefined) yield* printJson(response)
+  })
+
+/**
+ * The command of one endpoint.
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const command = (spec: Spec) => {
+  const definition = spec.service.definition
+  return Command.make(
+    spec.command,
+    { fields: flagValues(spec), ...connectionOptions },
+    ({ fields, ...connection }) => call(spec, fields, connection)
+  ).pipe(Command.withDescription(`${definition.method} ${definition.path} (${definition.name})`))
+}

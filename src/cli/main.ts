@@ -1,0 +1,74 @@
+/**
+ * The `effect-wechatpay` command line: every endpoint declaration as a command, and the emulator as a server. Only
+ * the `bin` (`./bin.js`) loads this module (and `@effect/cli`); the library's entry points never import it.
+ *
+ * @since 0.4.0
+ */
+import { createRequire } from "node:module"
+import * as Command from "@effect/cli/Command"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import { type ExitCode, fromCause, InvalidArguments } from "./CliError.js"
+import * as Endpoints from "./Endpoints.js"
+import { emulator } from "./EmulatorCommand.js"
+import { printError } from "./Output.js"
+
+const version = (createRequire(import.meta.url)("../../package.json") as { readonly version: string }).version
+
+type AnyCommand = Command.Command<any, any, any, any>
+
+/** A group run without one of its commands: say which exist instead of doing nothing. */
+const group = (name: string, description: string, commands: ReadonlyArray<AnyCommand>): AnyCommand =>
+  Command.make(name, {}, () =>
+    new InvalidArguments({ message: `missing command: see \`effect-wechatpay ${name} --help\`` })).pipe(
+      Command.withDescription(description),
+      Command.withSubcommands(commands as [AnyCommand, ...Array<AnyCommand>])
+    )
+
+/**
+ * The command tree.
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const root = (): AnyCommand => {
+  const specs = Endpoints.specs()
+  const groups = Endpoints.products.map(({ description, group: name }) =>
+    group(name, description, specs.filter((spec) => spec.group === name).map(Endpoints.command))
+  )
+  return group("effect-wechatpay", "WeChat Pay APIv3 from the shell, and the emulator as a server", [
+    ...groups,
+    emulator
+  ])
+}
+
+/** Logs (and only logs) on stderr, as logfmt: stdout carries results alone. */
+const stderrLogger = Logger.make((options) => {
+  process.stderr.write(`${Logger.logfmtLogger.log(options)}\n`)
+})
+
+/**
+ * Run the command line on `argv` (`process.argv`): the exit code, with the failure report already on stderr.
+ * `@effect/cli`'s own parse-error text is replaced by the JSON report.
+ *
+ * @since 0.4.0
+ * @category running
+ */
+export const run = (argv: ReadonlyArray<string>): Effect.Effect<ExitCode, never, NodeContext.NodeContext> =>
+  Effect.gen(function*() {
+    const console = yield* Effect.console
+    const cli = Command.run(root(), { name: "effect-wechatpay", version })
+    return yield* cli(argv).pipe(
+      Effect.withConsole({ ...console, error: () => Effect.void }),
+      Effect.as(0 as ExitCode)
+    )
+  }).pipe(
+    Effect.catchAllCause((cause) => {
+      const { code, report } = fromCause(cause)
+      // A defect's text is shown only on request (--log-level debug): it is not a report of this library's making.
+      const details = report?._tag === "UnexpectedError" ? Effect.logDebug(cause) : Effect.void
+      return Effect.as(Effect.zipRight(details, report === undefined ? Effect.void : printError(report)), code)
+    }),
+    Effect.provide(Logger.replace(Logger.defaultLogger, stderrLogger))
+  )
