@@ -19,7 +19,11 @@ const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", {
   publicKeyEncoding: { type: "spki", format: "pem" },
   privateKeyEncoding: { type: "pkcs8", format: "pem" }
 })
-const other = crypto.generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { type: "spki", format: "pem" } })
+const other = crypto.generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  publicKeyEncoding: { type: "spki", format: "pem" },
+  privateKeyEncoding: { type: "pkcs8", format: "pem" }
+})
 const keyId = "PUB_KEY_ID_0114232019042900000000000000000001"
 const otherKeyId = "PUB_KEY_ID_0114232019042900000000000000000002"
 const apiV3Key = "Zq4xV7mW2pL9sT1cR8nB3kF6hJ0dG5aY"
