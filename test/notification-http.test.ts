@@ -134,7 +134,8 @@ const CapturingLogger = Logger.make((options) => {
 /** Serve `httpApp(handle)` on 127.0.0.1 for the scope; its origin. */
 const serve = <E>(
   handle: (event: Notification.Event) => Effect.Effect<void, E>,
-  options: Notification.HttpAppOptions = {}
+  options: Notification.HttpAppOptions = {},
+  store: Layer.Layer<NotificationStore.NotificationStore> = NotificationStore.layerMemory()
 ): Effect.Effect<string, never, Scope.Scope> =>
   Effect.gen(function*() {
     const handler = yield* NodeHttpServer.makeHandler(Notification.httpApp(handle, options)).pipe(
@@ -143,7 +144,7 @@ const serve = <E>(
           Layer.provide(Verifier.layer({ publicKeys: { [keyId]: publicKey } })),
           Layer.orDie
         ),
-        NotificationStore.layerMemory(),
+        store,
         Logger.replace(Logger.defaultLogger, CapturingLogger)
       ))
     )
@@ -316,5 +317,52 @@ describe("Notification.httpApp over loopback HTTP", () => {
       expect(warnings[1]!.text).toContain("reason=NotificationDecryptError")
       expect(warnings[2]!.text).toContain("reason=InvalidSignature")
       for (const line of logs) for (const secret of secrets) expect(line.text).not.toContain(secret)
+    }))
+
+  it.scopedLive("a store of your own is used: claim then complete, or claim then release after a failure", () =>
+    Effect.gen(function*() {
+      const calls: Array<string> = []
+      const memory = NotificationStore.unsafeMakeMemory()
+      const recording: NotificationStore.Service = {
+        claim: (id) => Effect.tap(memory.claim(id), (c) => Effect.sync(() => calls.push(`claim ${id} ${c}`))),
+        complete: (id) => Effect.zipRight(Effect.sync(() => calls.push(`complete ${id}`)), memory.complete(id)),
+        release: (id) => Effect.zipRight(Effect.sync(() => calls.push(`release ${id}`)), memory.release(id))
+      }
+      let runs = 0
+      const origin = yield* serve(
+        () => Effect.suspend(() => ++runs === 1 ? Effect.fail("first run fails") : Effect.void),
+        {},
+        Layer.succeed(NotificationStore.NotificationStore, recording)
+      )
+      yield* post(origin, notification({ id: "A" }))
+      yield* post(origin, notification({ id: "A" }))
+      yield* post(origin, notification({ id: "A" }))
+      expect(calls).toEqual(["claim A claimed", "release A", "claim A claimed", "complete A", "claim A done"])
+    }))
+
+  it.scopedLive("a store that fails answers 500 and the handler does not run", () =>
+    Effect.gen(function*() {
+      const { seen, handle } = counting()
+      const down = (operation: "claim" | "complete" | "release") => (id: string) =>
+        Effect.fail(new NotificationStore.NotificationStoreError({ operation, id, message: "connection refused" }))
+      const origin = yield* serve(handle, {}, Layer.succeed(NotificationStore.NotificationStore, {
+        claim: down("claim"),
+        complete: down("complete"),
+        release: down("release")
+      }))
+      expectFail(yield* post(origin, notification()), 500)
+      expect(seen).toHaveLength(0)
+    }))
+
+  it.scopedLive("a store that cannot record completion still answers 204 (the handler ran; no redelivery wanted)", () =>
+    Effect.gen(function*() {
+      const { seen, handle } = counting()
+      const memory = NotificationStore.unsafeMakeMemory()
+      const origin = yield* serve(handle, {}, Layer.succeed(NotificationStore.NotificationStore, {
+        ...memory,
+        complete: (id) => Effect.fail(new NotificationStore.NotificationStoreError({ operation: "complete", id, message: "timeout" }))
+      }))
+      expect((yield* post(origin, notification())).status).toBe(204)
+      expect(seen).toHaveLength(1)
     }))
 })

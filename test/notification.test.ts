@@ -19,6 +19,7 @@ import * as TestClock from "effect/TestClock"
 import * as Tracer from "effect/Tracer"
 import * as Aead from "../src/internal/aead.js"
 import * as Notification from "../src/Notification.js"
+import * as NotificationStore from "../src/NotificationStore.js"
 import * as Verifier from "../src/Verifier.js"
 import { ConfigurationError } from "../src/WechatPayError.js"
 
@@ -514,6 +515,68 @@ describe("Notification.parse", () => {
         const text = JSON.stringify([...span.attributes]) + String(span.exit) + JSON.stringify(span.exit)
         for (const secret of secrets) expect(text).not.toContain(secret)
       }
+    }))
+})
+
+describe("NotificationStore (in memory)", () => {
+  it.effect("claimed → in-progress → done; a release frees a claim but never a done id", () =>
+    Effect.gen(function*() {
+      const store = yield* NotificationStore.makeMemory()
+      expect(yield* store.claim("a")).toBe("claimed")
+      expect(yield* store.claim("a")).toBe("in-progress")
+      yield* store.release("a")
+      expect(yield* store.claim("a")).toBe("claimed")
+      yield* store.complete("a")
+      expect(yield* store.claim("a")).toBe("done")
+      yield* store.release("a")
+      expect(yield* store.claim("a")).toBe("done")
+      expect(yield* store.claim("b")).toBe("claimed")
+    }))
+
+  it.effect("remembers a done id for 25 hours by Clock (default), then forgets it", () =>
+    Effect.gen(function*() {
+      const store = yield* NotificationStore.makeMemory()
+      expect(Duration.toMillis(NotificationStore.defaultTtl)).toBe(25 * 3600 * 1000)
+      yield* store.claim("a")
+      yield* store.complete("a")
+      yield* TestClock.adjust(Duration.millis(25 * 3600 * 1000 - 1))
+      expect(yield* store.claim("a")).toBe("done")
+      yield* TestClock.adjust(Duration.millis(1))
+      expect(yield* store.claim("a")).toBe("claimed")
+    }))
+
+  it.effect("ttl option: at ttl - 1 ms still known, at ttl free again", () =>
+    Effect.gen(function*() {
+      const store = yield* NotificationStore.makeMemory({ ttl: "1 hour" })
+      yield* store.claim("a")
+      yield* store.complete("a")
+      yield* TestClock.adjust(Duration.millis(3600 * 1000 - 1))
+      expect(yield* store.claim("a")).toBe("done")
+      yield* TestClock.adjust(Duration.millis(1))
+      expect(yield* store.claim("a")).toBe("claimed")
+    }))
+
+  it.effect("memory stays bounded: expired entries are swept", () =>
+    Effect.gen(function*() {
+      const store = yield* NotificationStore.makeMemory({ ttl: "1 hour" })
+      for (let i = 0; i < 1000; i++) {
+        yield* store.claim(`id-${i}`)
+        if (i % 2 === 0) yield* store.complete(`id-${i}`)
+      }
+      expect(yield* store.size).toBe(1000)
+      yield* TestClock.adjust(Duration.minutes(61))
+      yield* store.claim("later")
+      expect(yield* store.size).toBe(1)
+    }))
+
+  it.effect("is the default when no store is provided, and layerMemory gives each layer its own", () =>
+    Effect.gen(function*() {
+      const defaultStore = yield* Notification.NotificationStore
+      expect(yield* defaultStore.claim("default-store-id")).toBe("claimed")
+      const layered = Notification.NotificationStore.layerMemory()
+      const claim = Effect.flatMap(Notification.NotificationStore, (s) => s.claim("default-store-id"))
+      expect(yield* Effect.provide(claim, layered)).toBe("claimed")
+      expect(yield* Effect.provide(claim, NotificationStore.layerMemory())).toBe("claimed")
     }))
 })
 
