@@ -373,14 +373,20 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       }
       if (!Array.isArray(entries)) return undefined
       const opened: Array<{ readonly id: string; readonly held: Keys.HeldKey }> = []
+      let sealedOtherwise = 0
       for (const entry of entries) {
         if (typeof entry !== "object" || entry === null || typeof entry.encrypt_certificate !== "object") continue
         const certificate = Keys.openCertificate(apiKey, entry as Keys.SealedCertificate, now)
         if (Keys.isOpened(certificate)) {
           opened.push({ id: certificate.serial, held: { key: certificate.key, notAfter: certificate.notAfter } })
+        } else if (certificate.reason === "DecryptionFailed") {
+          sealedOtherwise++
         }
       }
-      return Keys.keySet(opened, `held: none; carried: ${opened.map((c) => c.id).join(", ") || "none"}`)
+      const refused = sealedOtherwise === 0
+        ? ""
+        : ` (${sealedOtherwise} did not decrypt under the APIv3 key: a wrong key, or not WeChat's answer)`
+      return Keys.keySet(opened, `${keys.describe}; carried: ${opened.map((c) => c.id).join(", ") || "none"}${refused}`)
     })
 
   const client = yield* WechatPayClient.make(options).pipe(
@@ -449,7 +455,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     if (error._tag === "NotFound") {
       return yield* Effect.fail(
         new ConfigurationError({
-          option: "apiV3Key",
+          option: "publicKeys",
           message: "This merchant has no platform certificate (GET /v3/certificates answered 404 RESOURCE_NOT_EXISTS): " +
             "it is on public-key mode. Configure the WeChat Pay public key instead (WECHATPAY_PUBLIC_KEY_ID and " +
             "WECHATPAY_PUBLIC_KEY, or wechatpayPublicKeys / Verifier.layer)."
@@ -457,17 +463,22 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       )
     }
     if (configured.length === 0 || fatalAtStart(error)) {
+      // An answer that does not verify or open at start is most often a wrong APIv3 key (the certificates it
+      // carries, which sign it, do not decrypt); else it was not WeChat's.
+      const integrity = error._tag === "ResponseVerificationError" || error._tag === "CertificateError"
       return yield* Effect.fail(
         new ConfigurationError({
-          option: "apiV3Key",
-          message: `The platform certificates could not be downloaded (${describe(error)}).`
+          option: integrity ? "apiV3Key" : "platformCertificates",
+          message: `The platform certificates could not be downloaded (${describe(error)}).${
+            integrity ? " Check apiV3Key: the certificates WeChat sends are sealed with it." : ""
+          }`
         })
       )
     }
   } else if (downloaded.size === 0 && configured.length === 0) {
     return yield* Effect.fail(
       new ConfigurationError({
-        option: "apiV3Key",
+        option: "platformCertificates",
         message: "GET /v3/certificates listed no unexpired RSA platform certificate: responses could not be verified."
       })
     )

@@ -509,6 +509,7 @@ describe("PlatformCertificates.layerVerifier", () => {
         const { fake, layer } = makeFake({ answer: "404" })
         const error = yield* Effect.flip(build(layer, publicKeys === undefined ? {} : { publicKeys }))
         expect(error).toBeInstanceOf(ConfigurationError)
+        expect(error.option).toBe("publicKeys")
         expect(error.message).toContain("404 RESOURCE_NOT_EXISTS")
         expect(error.message).toContain("public-key mode")
         expect(error.message).toContain("WECHATPAY_PUBLIC_KEY_ID")
@@ -521,6 +522,7 @@ describe("PlatformCertificates.layerVerifier", () => {
     run(Effect.gen(function*() {
       const bare = makeFake({ answer: "500" })
       const error = yield* Effect.flip(build(bare.layer))
+      expect(error.option).toBe("platformCertificates")
       expect(error.message).toContain("could not be downloaded (SystemError")
       const held = makeFake({ answer: "500" })
       const { certificates, verifier } = yield* build(held.layer, { publicKeys: { [serial.a]: pem.a } })
@@ -587,7 +589,10 @@ describe("PlatformCertificates.layerVerifier", () => {
       const error = yield* Effect.flip(build(layer, { apiV3Key: Redacted.make(other) }))
       expect(error.option).toBe("apiV3Key")
       expect(error.message).toContain("could not be downloaded")
+      expect(error.message).toContain("1 did not decrypt under the APIv3 key")
+      expect(error.message).toContain("Check apiV3Key")
       expect(error.message).not.toContain(other)
+      expect(error.message).not.toContain(apiV3Key)
     })))
 
   it.effect("a configured public key is kept beside the certificates and sent as Wechatpay-Serial; an unknown PUB_KEY_ID never downloads", () =>
