@@ -404,6 +404,35 @@ describe("PlatformCertificates.layerVerifier", () => {
       expect(fake.downloads).toBe(2)
     })))
 
+  it.effect("an unknown serial met while the scheduled download is under way joins it (one download)", () =>
+    run(Effect.gen(function*() {
+      const { fake, layer } = makeFake()
+      const { verifier } = yield* build(layer)
+      fake.listed = [{ name: "a" }, { name: "b" }]
+      fake.signer = { name: "b" }
+      fake.gate = yield* Deferred.make<void>()
+      yield* TestClock.adjust(hours(12))
+      expect(fake.downloads).toBe(2)
+      const fiber = yield* Effect.fork(verifies(verifier, "b"))
+      for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+      expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+      yield* Deferred.succeed(fake.gate, undefined)
+      expect(Either.isRight(yield* Fiber.join(fiber))).toBe(true)
+      expect(fake.downloads).toBe(2)
+    })))
+
+  it.effect("a downloaded certificate is found by its serial with or without leading zeros, in any letter case", () =>
+    run(Effect.gen(function*() {
+      const { layer } = makeFake({ listed: [{ name: "a" }, { name: "b" }] })
+      const { verifier } = yield* build(layer)
+      expect(serial.b.startsWith("0")).toBe(true)
+      for (const sent of [serial.b, serial.b.slice(1), serial.b.toLowerCase(), `00${serial.b}`]) {
+        expect(Either.isRight(yield* verifies(verifier, "b", { serial: sent }))).toBe(true)
+      }
+      const other = yield* verifies(verifier, "b", { serial: `1${serial.b}` })
+      expect(Either.isLeft(other) && other.left.reason).toBe("UnknownSerial")
+    })))
+
   it.effect("forged serials cannot hammer WeChat: at most one lazy download per minute; a PUB_KEY_ID_ or non-hex serial never", () =>
     run(Effect.gen(function*() {
       const { fake, layer } = makeFake()
