@@ -8,7 +8,9 @@ import * as Http from "node:http"
 import type * as Net from "node:net"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { describe, expect, it } from "@effect/vitest"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Deferred from "effect/Deferred"
+import * as Fiber from "effect/Fiber"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -364,5 +366,30 @@ describe("Notification.httpApp over loopback HTTP", () => {
       }))
       expect((yield* post(origin, notification())).status).toBe(204)
       expect(seen).toHaveLength(1)
+    }))
+
+  it.live("interrupted from outside while the handler runs (shutdown, aborted request): the id is released", () =>
+    Effect.gen(function*() {
+      const entered = yield* Deferred.make<void>()
+      const store = NotificationStore.unsafeMakeMemory()
+      const delivery = notification({ id: "EV-interrupted" })
+      const request = HttpServerRequest.fromWeb(
+        new Request("http://127.0.0.1/notify", { method: "POST", headers: delivery.headers, body: delivery.body })
+      )
+      const app = Notification.httpApp(() => Effect.zipRight(Deferred.succeed(entered, undefined), Effect.never))
+      const fiber = yield* Effect.fork(app.pipe(
+        Effect.provideService(HttpServerRequest.HttpServerRequest, request),
+        Effect.provideService(NotificationStore.NotificationStore, store),
+        Effect.provide(
+          Notification.layer({ apiV3Key: Redacted.make(apiV3Key) }).pipe(
+            Layer.provide(Verifier.layer({ publicKeys: { [keyId]: publicKey } })),
+            Layer.orDie
+          )
+        )
+      ))
+      yield* Deferred.await(entered)
+      expect(yield* store.claim("EV-interrupted")).toBe("in-progress")
+      yield* Fiber.interrupt(fiber)
+      expect(yield* store.claim("EV-interrupted")).toBe("claimed")
     }))
 })
