@@ -9,7 +9,7 @@
  * | 2 | invalid input: nothing was sent (a flag, `--json`, or a rule of the request schema) |
  * | 3 | WeChat answered a 4xx error |
  * | 4 | WeChat answered a 5xx error, or the transport failed (connection, timeout) |
- * | 5 | the response failed verification (signature, serial, timestamp) or did not decode |
+ * | 5 | the response (or a notification, or a downloaded certificate) failed verification, decryption or decoding |
  *
  * @since 0.4.0
  */
@@ -73,7 +73,13 @@ export const exitCodeOf = (error: unknown): ExitCode => {
   const tag = field(error, "_tag")
   if (tag === "InvalidArguments" || tag === "RequestValidationError") return 2
   if (tag === "TransportError") return 4
-  if (tag === "ResponseVerificationError" || tag === "ResponseDecodeError") return 5
+  if (
+    tag === "ResponseVerificationError" || tag === "ResponseDecodeError" || tag === "NotificationVerificationError" ||
+    tag === "NotificationDecryptError" || tag === "NotificationDecodeError"
+  ) return 5
+  // A downloaded certificate that does not open or check out is an untrustworthy answer; a key of the wrong length
+  // is our configuration.
+  if (tag === "CertificateError") return field(error, "reason") === "InvalidApiV3Key" ? 1 : 5
   const status = field(error, "status")
   if (typeof status === "number" && typeof field(error, "code") === "string") {
     if (status >= 500) return 4

@@ -2,7 +2,8 @@
  * `effect-wechatpay emulator serve`: the emulator on 127.0.0.1 as a server any language can test against. Once it
  * listens it prints one line of JSON on stdout with everything a client needs (address, merchant identity, the
  * platform keys, the APIv3 key and, when it generated the merchant key, the path of that key's file); it logs one
- * line per request on stderr and runs until SIGINT or SIGTERM, then closes its sockets and removes the key file.
+ * line per request on stderr, delivers notifications (signed, sealed with the APIv3 key, retried on WeChat's
+ * schedule) and runs until SIGINT or SIGTERM, then closes its sockets and removes the key file.
  *
  * @since 0.4.0
  */
@@ -13,7 +14,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Runtime from "effect/Runtime"
@@ -148,6 +151,13 @@ export const serve = Command.make("serve", options, (flags) =>
       )
     )
     const baseUrl = yield* listen(emulator, Option.getOrUndefined(flags.port))
+    // Notifications go out (to --notify-url, else the URL set with set-callback) for as long as the server runs.
+    yield* Layer.build(
+      Emulator.layerNotifier.pipe(
+        Layer.provide(Layer.succeed(Emulator.Emulator, emulator)),
+        Layer.provide(FetchHttpClient.layer)
+      )
+    )
     const key = emulator.merchantPrivateKey === undefined ? undefined : yield* keyFile(emulator.merchantPrivateKey)
     const ready: Ready = {
       baseUrl,
@@ -166,13 +176,3 @@ export const serve = Command.make("serve", options, (flags) =>
   }))
 ).pipe(Command.withDescription("run the WeChat Pay emulator on 127.0.0.1 until SIGINT/SIGTERM; prints one JSON line"))
 
-/**
- * `emulator`: its subcommands.
- *
- * @since 0.4.0
- * @category constructors
- */
-export const emulator = Command.make("emulator").pipe(
-  Command.withDescription("the WeChat Pay emulator (signs, verifies and keeps state like WeChat)"),
-  Command.withSubcommands([serve])
-)

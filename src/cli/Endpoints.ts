@@ -9,6 +9,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
+import type * as Redacted from "effect/Redacted"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Endpoint from "../Endpoint.js"
@@ -63,6 +64,46 @@ export interface Spec {
   readonly accessor: string
   readonly service: AnyService
   readonly fields: ReadonlyArray<Flags.Field>
+  /** What is printed instead of the response as decoded, when that is not what a user wants. */
+  readonly present?: Present | undefined
+}
+
+/**
+ * A step between the decoded response and stdout. `prepare` runs before anything is sent (so a missing setting
+ * fails first) and gives the function applied to the response.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface Present {
+  /** Said in the command's help. */
+  readonly description: string
+  readonly prepare: Effect.Effect<(response: unknown) => Effect.Effect<unknown, unknown>, unknown>
+}
+
+/**
+ * `certificates download`: each certificate decrypted with `WECHATPAY_API_V3_KEY` and checked
+ * (`PlatformCertificates.decryptCertificate`), printed as `serial_no`, validity and the PEM.
+ *
+ * @since 0.4.0
+ * @category constants
+ */
+export const decryptedCertificates: Present = {
+  description: "printed decrypted and checked: serial_no, validity, certificate (PEM); needs WECHATPAY_API_V3_KEY",
+  prepare: Effect.map(
+    Config.redacted("WECHATPAY_API_V3_KEY"),
+    (apiV3Key: Redacted.Redacted<string>) => (response: unknown) =>
+      Effect.forEach(
+        (response as PlatformCertificates.DownloadCertificatesResponse).data,
+        (entry) =>
+          Effect.map(PlatformCertificates.decryptCertificate(entry, apiV3Key), (certificate) => ({
+            serial_no: certificate.serial,
+            effective_time: entry.effective_time,
+            expire_time: entry.expire_time,
+            certificate: certificate.certificate
+          }))
+      ).pipe(Effect.map((data) => ({ data })))
+  )
 }
 
 /**
@@ -76,6 +117,7 @@ export const products: ReadonlyArray<{
   readonly description: string
   readonly module: Readonly<Record<string, unknown>>
   readonly rename?: Readonly<Record<string, string>>
+  readonly present?: Readonly<Record<string, Present>>
 }> = [
   { group: "membercard", description: "会员卡 (membercard-open): every member-card endpoint", module: MemberCard },
   {
@@ -88,7 +130,8 @@ export const products: ReadonlyArray<{
     group: "certificates",
     description: "平台证书 (platform certificates)",
     module: PlatformCertificates,
-    rename: { downloadCertificates: "download" }
+    rename: { downloadCertificates: "download" },
+    present: { downloadCertificates: decryptedCertificates }
   }
 ]
 
@@ -102,12 +145,13 @@ const isService = (value: unknown): value is AnyService =>
  * @category constructors
  */
 export const specs = (): ReadonlyArray<Spec> =>
-  products.flatMap(({ group, module, rename }) =>
+  products.flatMap(({ group, module, present, rename }) =>
     Object.values(module).filter(isService).flatMap((service): Array<Spec> => {
       const accessor = Object.entries(module).find(([, value]) => value === service.call)?.[0]
       if (accessor === undefined) return []
       const fields = Flags.fieldsOf(service.definition.request, service.definition.encrypt?.field)
-      return [{ group, command: rename?.[accessor] ?? Flags.kebab(accessor), accessor, service, fields }]
+      const command = rename?.[accessor] ?? Flags.kebab(accessor)
+      return [{ group, command, accessor, service, fields, present: present?.[accessor] }]
     })
   )
 
@@ -174,6 +218,7 @@ export const call = (
     if (Option.isSome(connection.maxRetries) && connection.maxRetries.value < 0) {
       return yield* new InvalidArguments({ flag: "max-retries", message: "--max-retries must be 0 or more" })
     }
+    const finish = spec.present === undefined ? Effect.succeed : yield* spec.present.prepare
     const called = spec.service.call(request).pipe(
       Effect.provide(spec.service.layer.pipe(Layer.provide(layerClient(connection.baseUrl))))
     )
@@ -181,7 +226,7 @@ export const call = (
       onNone: () => called,
       onSome: (maxRetries) => Effect.provideService(called, RetryPolicy.RetryPolicy, RetryPolicy.make({ maxRetries }))
     })
-    if (response !== undefined) yield* printJson(response)
+    if (response !== undefined) yield* printJson(yield* finish(response))
   })
 
 /**
@@ -196,5 +241,8 @@ export const command = (spec: Spec) => {
     spec.command,
     { fields: flagValues(spec), ...connectionOptions },
     ({ fields, ...connection }) => call(spec, fields, connection)
-  ).pipe(Command.withDescription(`${definition.method} ${definition.path} (${definition.name})`))
+  ).pipe(Command.withDescription(
+    `${definition.method} ${definition.path} (${definition.name})` +
+      (spec.present === undefined ? "" : `: ${spec.present.description}`)
+  ))
 }

@@ -11,7 +11,8 @@ import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import { type ExitCode, fromCause, InvalidArguments } from "./CliError.js"
 import * as Endpoints from "./Endpoints.js"
-import { emulator } from "./EmulatorCommand.js"
+import * as EmulatorCommand from "./EmulatorCommand.js"
+import * as NotificationCommand from "./NotificationCommand.js"
 import { printError } from "./Output.js"
 
 const version = (createRequire(import.meta.url)("../../package.json") as { readonly version: string }).version
@@ -39,7 +40,8 @@ export const root = (): AnyCommand => {
   )
   return group("effect-wechatpay", "WeChat Pay APIv3 from the shell, and the emulator as a server", [
     ...groups,
-    emulator
+    group("notification", "member-card notifications (回调通知)", [NotificationCommand.parse]),
+    group("emulator", "the WeChat Pay emulator (signs, verifies and keeps state like WeChat)", [EmulatorCommand.serve])
   ])
 }
 
