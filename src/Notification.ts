@@ -695,8 +695,8 @@ const answerOf = (error: NotificationError): string => {
   }
 }
 
-/** Bytes read so far; past the limit the rest is counted and dropped (drained, so the 413 reaches the sender) up to
- * a cap, after which reading stops. */
+/** Bytes read so far. Past the limit the rest is counted and dropped — read to its end, so that the 413 reaches the
+ * sender (on Node, stopping early destroys the socket) — up to a cap, after which reading stops. */
 interface Read {
   readonly chunks: Array<Uint8Array>
   total: number
@@ -749,6 +749,14 @@ const describeFailure = <E>(cause: Cause.Cause<E>): string => {
  * 204 without running `handle` for an id already handled, 503 for one being handled right now; 500 when `handle`
  * fails, dies or is interrupted — the id is then released, so WeChat's redelivery runs `handle` again. Refusals and
  * handler failures are logged at warning level with the notification id and a reason only.
+ *
+ * Provide `Notifications` (and any `NotificationStore`) once for the server's life — in the server's layer, or with
+ * `HttpApp.toWebHandlerLayer` — not with `Effect.provide` on the app: that builds the layers on every request, and a
+ * fresh `NotificationStore.layerMemory()` per request forgets every id. Without a store, the process-wide default is
+ * used.
+ *
+ * A body past the limit is read on and dropped (so the 413 reaches the sender) up to 17 times the limit; beyond that
+ * the connection is closed without an answer.
  *
  * Throws a `RangeError` when `maxBodyBytes` is not a non-negative integer.
  *

@@ -8,6 +8,7 @@ import * as Http from "node:http"
 import type * as Net from "node:net"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { describe, expect, it } from "@effect/vitest"
+import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Deferred from "effect/Deferred"
 import * as Fiber from "effect/Fiber"
@@ -392,4 +393,35 @@ describe("Notification.httpApp over loopback HTTP", () => {
       yield* Fiber.interrupt(fiber)
       expect(yield* store.claim("EV-interrupted")).toBe("claimed")
     }))
+
+  it.live("as a fetch handler (HttpApp.toWebHandlerLayer, as on Bun, Deno, Workers): 204, duplicate once, 413 past the limit", () =>
+    Effect.gen(function*() {
+      const { seen, handle } = counting()
+      // The layer is built once for the handler's life: one store, so duplicates are recognised across requests.
+      const { dispose, handler } = HttpApp.toWebHandlerLayer(
+        Notification.httpApp(handle),
+        Layer.mergeAll(
+          Notification.layer({ apiV3Key: Redacted.make(apiV3Key) }).pipe(
+            Layer.provide(Verifier.layer({ publicKeys: { [keyId]: publicKey } })),
+            Layer.orDie
+          ),
+          NotificationStore.layerMemory()
+        )
+      )
+      yield* Effect.addFinalizer(() => Effect.promise(dispose))
+      // A web Request built from a string carries no Content-Length: the limit is counted on the stream.
+      const send = (delivery: Delivery) =>
+        Effect.promise(() =>
+          handler(new Request("http://127.0.0.1/notify", { method: "POST", headers: delivery.headers, body: delivery.body }))
+        )
+      const delivery = notification()
+      expect((yield* send(delivery)).status).toBe(204)
+      expect((yield* send(delivery)).status).toBe(204)
+      expect(seen).toHaveLength(1)
+      expect((yield* send(ofSize(65_536))).status).toBe(204)
+      const tooLarge = yield* send(ofSize(65_537))
+      expect(tooLarge.status).toBe(413)
+      expect(yield* Effect.promise(() => tooLarge.json())).toMatchObject({ code: "FAIL" })
+      expect(seen).toHaveLength(2)
+    }).pipe(Effect.scoped))
 })
