@@ -16,6 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
+import * as Tracer from "effect/Tracer"
 import type * as Scope from "effect/Scope"
 import * as Aead from "../src/internal/aead.js"
 import * as Notification from "../src/Notification.js"
@@ -423,5 +424,68 @@ describe("Notification.httpApp over loopback HTTP", () => {
       expect(tooLarge.status).toBe(413)
       expect(yield* Effect.promise(() => tooLarge.json())).toMatchObject({ code: "FAIL" })
       expect(seen).toHaveLength(2)
+    }).pipe(Effect.scoped))
+
+  it.live("spans: Notification.parse and Notification.handle carry the id and event type only; no secret on any span", () =>
+    Effect.gen(function*() {
+      const spans: Array<{ readonly name: string; readonly attributes: Map<string, unknown> }> = []
+      const tracer = Tracer.make({
+        span: (name, parent, context, links, startTime, kind) => {
+          const attributes = new Map<string, unknown>()
+          spans.push({ name, attributes })
+          return {
+            _tag: "Span",
+            name,
+            spanId: crypto.randomBytes(8).toString("hex"),
+            traceId: parent._tag === "Some" ? parent.value.traceId : crypto.randomBytes(16).toString("hex"),
+            parent,
+            context,
+            status: { _tag: "Started", startTime },
+            attributes,
+            links,
+            sampled: true,
+            kind,
+            end: () => {},
+            attribute: (key, value) => void attributes.set(key, value),
+            event: () => {},
+            addLinks: () => {}
+          }
+        },
+        context: (f) => f()
+      })
+      let calls = 0
+      const { dispose, handler } = HttpApp.toWebHandlerLayer(
+        Notification.httpApp(() => Effect.suspend(() => ++calls === 1 ? Effect.fail({ _tag: "DbDown", openid }) : Effect.void)),
+        Layer.mergeAll(
+          Notification.layer({ apiV3Key: Redacted.make(apiV3Key) }).pipe(
+            Layer.provide(Verifier.layer({ publicKeys: { [keyId]: publicKey } })),
+            Layer.orDie
+          ),
+          NotificationStore.layerMemory(),
+          Layer.setTracer(tracer),
+          Logger.replace(Logger.defaultLogger, CapturingLogger)
+        )
+      )
+      yield* Effect.addFinalizer(() => Effect.promise(dispose))
+      const send = (delivery: Delivery) =>
+        Effect.promise(() =>
+          handler(new Request("http://127.0.0.1/notify", { method: "POST", headers: delivery.headers, body: delivery.body }))
+        )
+      const id = freshId()
+      expect((yield* send(notification({ id }))).status).toBe(500)
+      expect((yield* send(notification({ id }))).status).toBe(204)
+      expect((yield* send(notification({ key: "Hk2nP8qW4xT6vB1mZ9cL3sR7fJ0dG5aY" }))).status).toBe(400)
+      const handles = spans.filter((s) => s.name === "Notification.handle")
+      expect(handles).toHaveLength(2)
+      expect(spans.filter((s) => s.name === "Notification.parse")).toHaveLength(3)
+      for (const span of spans.filter((s) => s.name.startsWith("Notification."))) {
+        const keys = [...span.attributes.keys()].filter((k) => k !== "code.stacktrace")
+        expect(keys.sort()).toEqual(["notification.event_type", "notification.id"])
+      }
+      expect(handles[0]!.attributes.get("notification.id")).toBe(id)
+      for (const span of spans) {
+        const text = JSON.stringify([...span.attributes])
+        for (const secret of secrets) expect(text).not.toContain(secret)
+      }
     }).pipe(Effect.scoped))
 })
