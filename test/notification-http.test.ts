@@ -382,6 +382,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
       const fiber = yield* Effect.fork(app.pipe(
         Effect.provideService(HttpServerRequest.HttpServerRequest, request),
         Effect.provideService(NotificationStore.NotificationStore, store),
+        Effect.provide(Logger.replace(Logger.defaultLogger, CapturingLogger)),
         Effect.provide(
           Notification.layer({ apiV3Key: Redacted.make(apiV3Key) }).pipe(
             Layer.provide(Verifier.layer({ publicKeys: { [keyId]: publicKey } })),
@@ -406,7 +407,8 @@ describe("Notification.httpApp over loopback HTTP", () => {
             Layer.provide(Verifier.layer({ publicKeys: { [keyId]: publicKey } })),
             Layer.orDie
           ),
-          NotificationStore.layerMemory()
+          NotificationStore.layerMemory(),
+          Logger.replace(Logger.defaultLogger, CapturingLogger)
         )
       )
       yield* Effect.addFinalizer(() => Effect.promise(dispose))
