@@ -45,76 +45,16 @@ export type EndpointName = "GetUserCard" | "UpdateUserCard" | "SetUserCardRights
  */
 export type AnyEndpointName = EndpointName | (string & {})
 
-/**
- * A scripted misbehaviour.
- *
- * @since 0.1.0
- * @category models
- */
-export type Fault =
-  /** Answer with this status and WeChat error code (unsigned, like real error responses); nothing is applied. */
-  | { readonly _tag: "Error"; readonly status: number; readonly code: string; readonly message?: string }
-  /** Answer with this status and no body (gateway / overload). Nothing is applied. */
-  | { readonly _tag: "EmptyError"; readonly status: number }
-  /** Wait before handling (the write is applied after the wait, if the client is still there). */
-  | { readonly _tag: "Delay"; readonly millis: number }
-  /** Drop the connection before anything is applied. */
-  | { readonly _tag: "Drop" }
-  /** Apply the write, then drop the connection: the client never learns it succeeded. */
-  | { readonly _tag: "DropAfterApply" }
-  /** Flip a byte of the response signature (still valid Base64). */
-  | { readonly _tag: "TamperSignature" }
-  /** Change the response body after signing it. */
-  | { readonly _tag: "TamperBody" }
-  /** A `WECHATPAY/SIGNTEST/` probe signature. */
-  | { readonly _tag: "ProbeSignature" }
-  /** Sign with a timestamp this many seconds in the past. */
-  | { readonly _tag: "StaleTimestamp"; readonly seconds: number }
-  /** Sign with a key whose serial the client does not know. */
-  | { readonly _tag: "UnknownSerial" }
-  /** Omit the `Wechatpay-*` signature headers. */
-  | { readonly _tag: "Unsigned" }
-  /** A correctly signed 200 whose body is not JSON. */
-  | { readonly _tag: "NonJsonBody" }
-  /** A correctly signed 200 whose body is JSON of the wrong shape. */
-  | { readonly _tag: "WrongShape" }
-  /** A correctly signed 200 whose body is this large (bytes). */
-  | { readonly _tag: "OversizedBody"; readonly bytes: number }
-  /** A correctly signed 200 whose body is JSON nested this deep. */
-  | { readonly _tag: "DeepJson"; readonly depth: number }
-  /** A `Wechatpay-Timestamp` that is not a number. */
-  | { readonly _tag: "InvalidTimestamp" }
-  /** A huge `Wechatpay-Serial` header value. */
-  | { readonly _tag: "HugeHeader"; readonly bytes: number }
+export type {
   /**
-   * After the usual checks, answer `202 Accepted` with no body, signed like a success (over `ts\nnonce\n\n`).
-   * Nothing is applied.
+   * A scripted misbehaviour of the API (`inject`): errors, drops, delays, damaged signatures and bodies.
+   *
+   * @since 0.1.0
    */
-  | { readonly _tag: "Accepted" }
-  /** Answer this redirect status with a `Location` header and no body, unsigned, before any check. Nothing is applied. */
-  | {
-    readonly _tag: "Redirect"
-    readonly status: 301 | 302 | 303 | 307 | 308
-    readonly location: string
-  }
-  /**
-   * A correctly signed 200 whose body is a UTF-8 byte order mark (EF BB BF) followed by the endpoint's JSON body
-   * (`{}` for a 204 endpoint); the signature covers the BOM. The request is processed as usual (a write is applied,
-   * as the 200 says), like the other signed-200 faults.
-   */
-  | { readonly _tag: "BomBody" }
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface FaultRule {
-  /** Only calls to this endpoint; all endpoints when absent. */
-  readonly endpoint?: AnyEndpointName | undefined
-  readonly fault: Fault
-  /** How many matching requests it hits. Default 1. */
-  readonly times?: number | undefined
-}
+  Fault,
+  /** @since 0.1.0 */
+  FaultRule
+} from "./internal/faults.js"
 
 /**
  * A member's card as the emulator stores it.
@@ -195,41 +135,20 @@ export interface Options {
   readonly reuseSignatures?: boolean | undefined
   /** Cards to start with. */
   readonly cards?: ReadonlyArray<Partial<CardState> & Pick<CardState, "card_id" | "code">> | undefined
-  /**
-   * The merchant's APIv3 key (32 ASCII characters) that notifications and downloaded certificates are encrypted
-   * with; generated when absent (read it as `emulator.apiV3Key`).
-   *
-   * @since 0.4.0
-   */
+  /** (0.4.0) The merchant's APIv3 key, 32 ASCII characters; generated when absent (`emulator.apiV3Key`). */
   readonly apiV3Key?: string | undefined
-  /**
-   * Where `layerNotifier` delivers notifications, e.g. a test's `http://127.0.0.1:port/path`. It wins over the URL
-   * set with `setCallback` (which must be https, as WeChat requires).
-   *
-   * @since 0.4.0
-   */
+  /** (0.4.0) Where `layerNotifier` delivers, e.g. `http://127.0.0.1:port/path`; wins over `setCallback`'s URL. */
   readonly notifyUrl?: string | undefined
   /**
-   * The waits between delivery attempts of a notification that was not answered 2xx. Default: ten waits of 60 s
-   * (11 attempts in all), the member-card notice pages' "every 60 s, 11 attempts", which membercard-api.md §3 prefers
-   * to the generic APIv3 schedule (15 s, 15 s, 30 s, 3 min … 6 h) of the webhook pages.
-   *
-   * @since 0.4.0
+   * (0.4.0) The waits between delivery attempts. Default ten waits of 60 s (11 attempts): the member-card notice
+   * pages' "every 60 s, 11 attempts", which membercard-api.md §3 prefers to the webhook pages' generic 15 s … 6 h.
    */
   readonly notificationSchedule?: ReadonlyArray<Duration.DurationInput> | undefined
-  /**
-   * Which key signs notifications: `publicKey` (the WeChat Pay public key, `Wechatpay-Serial: PUB_KEY_ID_…`) or
-   * `certificate` (the current platform certificate). Default: `certificate` when `mode` is `certificate`, else
-   * `publicKey`.
-   *
-   * @since 0.4.0
-   */
+  /** (0.4.0) Which key signs notifications. Default `certificate` when `mode` is `certificate`, else `publicKey`. */
   readonly notificationSigning?: "publicKey" | "certificate" | undefined
   /**
-   * `false`: a merchant without platform certificates (new since 2024), on public-key mode only: `GET
-   * /v3/certificates` answers 404 RESOURCE_NOT_EXISTS and everything is signed with the public key. Default `true`.
-   *
-   * @since 0.4.0
+   * (0.4.0) `false`: a merchant without platform certificates (new since 2024): `GET /v3/certificates` answers 404
+   * RESOURCE_NOT_EXISTS and everything is signed with the public key. Default `true`.
    */
   readonly platformCertificates?: boolean | undefined
 }
@@ -278,23 +197,15 @@ export interface ActivationPage {
   readonly activate_ticket: string
 }
 
-export type {
-  /** @since 0.4.0 */
-  CertificateInfo,
-  /** @since 0.4.0 */
-  UserCardAction
-} from "./internal/platform.js"
+/** Platform certificates and user actions (documented where they are defined). @since 0.4.0 */
+export type { CertificateInfo, UserCardAction } from "./internal/platform.js"
 
+/** Notification records, delivery requests and faults (documented where they are defined). @since 0.4.0 */
 export type {
-  /** @since 0.4.0 */
   NotificationAttempt,
-  /** @since 0.4.0 */
   NotificationFault,
-  /** @since 0.4.0 */
   NotificationFaultRule,
-  /** @since 0.4.0 */
   NotificationRecord,
-  /** @since 0.4.0 */
   NotificationRequest
 } from "./internal/notifications.js"
 

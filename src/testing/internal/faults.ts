@@ -4,8 +4,79 @@
  *
  * @internal
  */
-import type { AnyEndpointName, Fault, FaultRule } from "../Emulator.js"
+import type { AnyEndpointName } from "../Emulator.js"
 import * as WechatSide from "./wechatSide.js"
+
+/**
+ * A scripted misbehaviour.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Fault =
+  /** Answer with this status and WeChat error code (unsigned, like real error responses); nothing is applied. */
+  | { readonly _tag: "Error"; readonly status: number; readonly code: string; readonly message?: string }
+  /** Answer with this status and no body (gateway / overload). Nothing is applied. */
+  | { readonly _tag: "EmptyError"; readonly status: number }
+  /** Wait before handling (the write is applied after the wait, if the client is still there). */
+  | { readonly _tag: "Delay"; readonly millis: number }
+  /** Drop the connection before anything is applied. */
+  | { readonly _tag: "Drop" }
+  /** Apply the write, then drop the connection: the client never learns it succeeded. */
+  | { readonly _tag: "DropAfterApply" }
+  /** Flip a byte of the response signature (still valid Base64). */
+  | { readonly _tag: "TamperSignature" }
+  /** Change the response body after signing it. */
+  | { readonly _tag: "TamperBody" }
+  /** A `WECHATPAY/SIGNTEST/` probe signature. */
+  | { readonly _tag: "ProbeSignature" }
+  /** Sign with a timestamp this many seconds in the past. */
+  | { readonly _tag: "StaleTimestamp"; readonly seconds: number }
+  /** Sign with a key whose serial the client does not know. */
+  | { readonly _tag: "UnknownSerial" }
+  /** Omit the `Wechatpay-*` signature headers. */
+  | { readonly _tag: "Unsigned" }
+  /** A correctly signed 200 whose body is not JSON. */
+  | { readonly _tag: "NonJsonBody" }
+  /** A correctly signed 200 whose body is JSON of the wrong shape. */
+  | { readonly _tag: "WrongShape" }
+  /** A correctly signed 200 whose body is this large (bytes). */
+  | { readonly _tag: "OversizedBody"; readonly bytes: number }
+  /** A correctly signed 200 whose body is JSON nested this deep. */
+  | { readonly _tag: "DeepJson"; readonly depth: number }
+  /** A `Wechatpay-Timestamp` that is not a number. */
+  | { readonly _tag: "InvalidTimestamp" }
+  /** A huge `Wechatpay-Serial` header value. */
+  | { readonly _tag: "HugeHeader"; readonly bytes: number }
+  /**
+   * After the usual checks, answer `202 Accepted` with no body, signed like a success (over `ts\nnonce\n\n`).
+   * Nothing is applied.
+   */
+  | { readonly _tag: "Accepted" }
+  /** Answer this redirect status with a `Location` header and no body, unsigned, before any check. Nothing is applied. */
+  | {
+    readonly _tag: "Redirect"
+    readonly status: 301 | 302 | 303 | 307 | 308
+    readonly location: string
+  }
+  /**
+   * A correctly signed 200 whose body is a UTF-8 byte order mark (EF BB BF) followed by the endpoint's JSON body
+   * (`{}` for a 204 endpoint); the signature covers the BOM. The request is processed as usual (a write is applied,
+   * as the 200 says), like the other signed-200 faults.
+   */
+  | { readonly _tag: "BomBody" }
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface FaultRule {
+  /** Only calls to this endpoint; all endpoints when absent. */
+  readonly endpoint?: AnyEndpointName | undefined
+  readonly fault: Fault
+  /** How many matching requests it hits. Default 1. */
+  readonly times?: number | undefined
+}
 
 /** Rules in the order they were injected; each hits `times` matching requests, then goes. */
 export class FaultQueue {

@@ -40,10 +40,20 @@ const deliveries = new WeakMap<Platform, Delivery>()
 /** The notifier's view of an emulator. */
 export const deliveryOf = (emulator: Platform): Delivery => deliveries.get(emulator)!
 
-/** A user action on a card that WeChat notifies as `MEMBERCARD.USERCARD_MANAGE`. */
+/**
+ * A user action on a card that WeChat notifies as `MEMBERCARD.USERCARD_MANAGE` (`EmulatorState.userManagesCard`).
+ *
+ * @since 0.4.0
+ * @category models
+ */
 export type UserCardAction = "USER_VIEW_MEMBERCARD" | "USER_DELETE_MEMBERCARD" | "USER_MODIFY_INFORMATION"
 
-/** A platform certificate as `EmulatorState.certificates()` lists it. */
+/**
+ * A platform certificate as `EmulatorState.certificates()` lists it.
+ *
+ * @since 0.4.0
+ * @category models
+ */
 export interface CertificateInfo {
   /** Upper-case hex, as `Wechatpay-Serial` carries it. */
   readonly serial: string

@@ -5,7 +5,9 @@
  * merchant's activation page; WeChat creates the member's card `NOT_ACTIVATE` (its code allocated by the template's
  * `code_mode`, as an import would) and puts an `encrypt_code` (→ the code, for 加密code解码) and an
  * `activate_ticket` (→ what the user filled in, for 获取用户信息) in the jump URL. 激活会员卡 makes the card
- * `EFFECTIVE` once; a second activation is refused. Ledger entry: `ActivateUserCard` `{ card_id, code }`.
+ * `EFFECTIVE` once; a second activation is refused. Ledger entry: `ActivateUserCard` `{ card_id, code }`. Opening the
+ * page notifies `MEMBERCARD.ACCEPT_CARD` (`NEW_ACTIVATE`), an activation `MEMBERCARD.ACTIVATE_CARD`
+ * (`MEMBER_CARD_ACTIVATE`, scene `NEW_ACTIVATE`).
  *
  * @internal
  */

@@ -30,6 +30,11 @@
  *   for missing things, `NO_AUTH`, etc.
  * - **Encrypted fields** (phone numbers): `ctx.decrypt(ciphertext)` with the key `Wechatpay-Serial` names; returns
  *   the plain text or the PARAM_ERROR to answer.
+ * - **Notifications**: a write WeChat notifies (a card claimed, imported, activated) calls
+ *   `ctx.store.emit({ event_type, inner, card_id, code, openid, at: ctx.now })` inside its `change`, so that a
+ *   refused, repeated or not-applied call notifies nothing; `notifications.ts` builds and seals the envelope.
+ * - **WeChat's own secrets**: `ctx.certificates()` (the unexpired platform certificates, `undefined` without any) and
+ *   `ctx.seal(associatedData, plaintext)` (AEAD_AES_256_GCM under the merchant's APIv3 key), as 下载平台证书 uses.
  * - **Tests**: `test/emulator-<resource>.test.ts`; `emulator.requests("YourEndpoint")`, `emulator.ledger`.
  *
  * @internal

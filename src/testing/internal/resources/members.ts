@@ -8,6 +8,9 @@
  * code the merchant passes. Imported members land in `store.cards`, activated. A permission token or QR code is one
  * per card and settings: asking again answers the one already issued and applies nothing.
  *
+ * An applied import by openid notifies `MEMBERCARD.ACCEPT_CARD` (`NEW_ACTIVATE`; `RECOVER` when the user had deleted a
+ * card of this template).
+ *
  * Ledger entries: `DepositCodes` `{ card_id, codes }` (the codes stored, only when some are new);
  * `ImportUserCardByOpenid` `{ card_id, code }` (key `out_request_no`); `CreatePermissionToken` `{ card_id,
  * permission_token }`; `CreateQrCode` `{ card_id, url }`; `InvalidateUserCard` `{ card_id, code }`.

@@ -10,7 +10,8 @@
  * Model (where WeChat's pages are silent): importing a member's card by phone (#12) issues the card (a new
  * `SYSTEM_ALLOCATE` code, a deposited one for `MERCHANT_DEPOSIT` when given, the given code for `REAL_TIME`) and
  * records the number as `RECEIVED`; the reminder import (#14) records it as `UNSHOWED` (nothing to claim yet) and is
- * applied on every call (it re-notifies); a number never imported is `UNSHOWED` too.
+ * applied on every call (it re-notifies); a number never imported is `UNSHOWED` too. An applied card import notifies
+ * `MEMBERCARD.ACCEPT_CARD` (`MEMBER_CARD_ACCEPT_BY_PHONE_NUMBER`; the number itself is not in the payload).
  *
  * @internal
  */
