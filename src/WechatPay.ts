@@ -7,6 +7,11 @@
  *   Node (see bench/README.md);
  * - `layerWith`: a `Transport` you provide.
  *
+ * Every layer also outputs the `Verifier` it built (so `Notification.layer` can be provided from it), and, when the
+ * options carry the `apiV3Key`, `Notification.Notifications` for the merchant's notifications. With
+ * `platformCertificates` (certificate mode) the platform certificates are downloaded, kept and refreshed
+ * (`PlatformCertificates.layer`) instead of being configured by hand.
+ *
  * @since 0.1.0
  */
 import { X509Certificate } from "node:crypto"
@@ -22,11 +27,13 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Encryptor from "./Encryptor.js"
 import * as NodeTransport from "./NodeTransport.js"
+import * as Notification from "./Notification.js"
+import * as PlatformCertificates from "./PlatformCertificates.js"
 import * as Signer from "./Signer.js"
 import type { Transport } from "./Transport.js"
 import * as Verifier from "./Verifier.js"
 import * as WechatPayClient from "./WechatPayClient.js"
-import type { ConfigurationError } from "./WechatPayError.js"
+import { ConfigurationError } from "./WechatPayError.js"
 
 /**
  * @since 0.1.0
@@ -39,6 +46,77 @@ export interface Options extends WechatPayClient.Options {
   readonly wechatpayPublicKeys: Readonly<Record<string, string>>
   /** Default 5 minutes. */
   readonly maxClockSkew?: Duration.DurationInput | undefined
+  /**
+   * The APIv3 key (APIv3密钥, 32 characters). With it the layers also provide `Notification.Notifications`
+   * (notifications verified with the same keys and decrypted with this key); `platformCertificates` needs it.
+   */
+  readonly apiV3Key?: Redacted.Redacted<string> | undefined
+  /**
+   * Certificate mode: download the platform certificates (`GET /v3/certificates`) at start, keep every unexpired one
+   * beside `wechatpayPublicKeys` (which may then be `{}`), refresh them every `refreshInterval` (12 h) and on an unknown
+   * serial. Needs `apiV3Key`. A merchant without platform certificates fails to start with a `ConfigurationError`
+   * saying to use the WeChat Pay public key instead. Sensitive fields are encrypted with the configured public key, or
+   * else with the newest certificate held when the layer was built.
+   */
+  readonly platformCertificates?:
+    | boolean
+    | Pick<PlatformCertificates.Options, "refreshInterval" | "minRefreshInterval">
+    | undefined
+}
+
+/**
+ * What the layers provide for the options given: the client, the `Encryptor`, the `Verifier`, and
+ * `Notification.Notifications` when `apiV3Key` is given.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type Provided<O extends Options> =
+  | WechatPayClient.WechatPayClient
+  | Encryptor.Encryptor
+  | Verifier.Verifier
+  | (O extends { readonly apiV3Key: Redacted.Redacted<string> } ? Notification.Notifications : never)
+
+/** Verifier and Encryptor from configured keys, or (certificate mode) from the downloaded platform certificates. */
+const keysLayer = (
+  options: Options,
+  signer: Layer.Layer<Signer.Signer, ConfigurationError>
+): Layer.Layer<Verifier.Verifier | Encryptor.Encryptor, ConfigurationError, Transport> => {
+  if (options.platformCertificates === undefined || options.platformCertificates === false) {
+    return Layer.merge(
+      Verifier.layer({ publicKeys: options.wechatpayPublicKeys, maxClockSkew: options.maxClockSkew }),
+      Encryptor.layer({ publicKeys: options.wechatpayPublicKeys })
+    )
+  }
+  const apiV3Key = options.apiV3Key
+  if (apiV3Key === undefined) {
+    return Layer.fail(
+      new ConfigurationError({
+        option: "apiV3Key",
+        message: "platformCertificates needs the APIv3 key: the certificates are downloaded encrypted with it."
+      })
+    )
+  }
+  const certificates = PlatformCertificates.layer({
+    ...options,
+    ...(options.platformCertificates === true ? {} : options.platformCertificates),
+    apiV3Key,
+    publicKeys: options.wechatpayPublicKeys
+  }).pipe(Layer.provide(signer))
+  // The public key when one is configured, else the newest certificate held now (certificates overlap for days
+  // when WeChat rotates them, so the one chosen stays accepted until it expires).
+  const encryptor = Layer.effect(
+    Encryptor.Encryptor,
+    Effect.flatMap(PlatformCertificates.Certificates, (held) =>
+      Effect.flatMap(held.current, (current) =>
+        Encryptor.make({
+          publicKeys: {
+            ...Object.fromEntries(current.map((certificate) => [certificate.serial, certificate.certificate])),
+            ...options.wechatpayPublicKeys
+          }
+        })))
+  )
+  return encryptor.pipe(Layer.provideMerge(certificates))
 }
 
 /**
@@ -47,18 +125,18 @@ export interface Options extends WechatPayClient.Options {
  * @since 0.2.0
  * @category layers
  */
-export const layerWith = (
-  options: Options
-): Layer.Layer<WechatPayClient.WechatPayClient | Encryptor.Encryptor, ConfigurationError, Transport> =>
-  Layer.merge(
-    WechatPayClient.layer(options).pipe(
-      Layer.provide(Layer.merge(
-        Signer.layerRsa({ privateKey: options.merchantPrivateKey }),
-        Verifier.layer({ publicKeys: options.wechatpayPublicKeys, maxClockSkew: options.maxClockSkew })
-      ))
-    ),
-    Encryptor.layer({ publicKeys: options.wechatpayPublicKeys })
+export const layerWith = <O extends Options>(options: O): Layer.Layer<Provided<O>, ConfigurationError, Transport> => {
+  const signer = Signer.layerRsa({ privateKey: options.merchantPrivateKey })
+  const base = WechatPayClient.layer(options).pipe(
+    Layer.provide(signer),
+    Layer.provideMerge(keysLayer(options, signer))
   )
+  const apiV3Key = options.apiV3Key
+  if (apiV3Key === undefined) return base as Layer.Layer<Provided<O>, ConfigurationError, Transport>
+  return Notification.layer({ apiV3Key, maxClockSkew: options.maxClockSkew }).pipe(
+    Layer.provideMerge(base)
+  ) as Layer.Layer<Provided<O>, ConfigurationError, Transport>
+}
 
 // Loaded when first used, so that a program on `layerNode` never loads @effect/platform's HTTP client modules
 // (~100 ms of a cold start on Node 20).
@@ -75,9 +153,9 @@ const httpClientTransport: Layer.Layer<Transport, never, HttpClient.HttpClient> 
  * @since 0.1.0
  * @category layers
  */
-export const layer = (
-  options: Options
-): Layer.Layer<WechatPayClient.WechatPayClient | Encryptor.Encryptor, ConfigurationError, HttpClient.HttpClient> =>
+export const layer = <O extends Options>(
+  options: O
+): Layer.Layer<Provided<O>, ConfigurationError, HttpClient.HttpClient> =>
   layerWith(options).pipe(Layer.provide(httpClientTransport))
 
 /**
@@ -86,9 +164,9 @@ export const layer = (
  * @since 0.2.0
  * @category layers
  */
-export const layerNode = (
-  options: Options & { readonly transport?: NodeTransport.Options | undefined }
-): Layer.Layer<WechatPayClient.WechatPayClient | Encryptor.Encryptor, ConfigurationError> =>
+export const layerNode = <O extends Options & { readonly transport?: NodeTransport.Options | undefined }>(
+  options: O
+): Layer.Layer<Provided<O>, ConfigurationError> =>
   layerWith(options).pipe(Layer.provide(NodeTransport.layer(options.transport)))
 
 /**
@@ -123,6 +201,8 @@ const line = (name: string) => Config.string(name).pipe(Config.map((value) => va
  * | `WECHATPAY_MERCHANT_PRIVATE_KEY` | merchant API private key PEM or path (secret) |
  * | `WECHATPAY_PUBLIC_KEY_ID` + `WECHATPAY_PUBLIC_KEY` | WeChat Pay public-key id and its PEM or path |
  * | `WECHATPAY_PLATFORM_CERTIFICATES` | optional, comma-separated platform certificate PEM paths |
+ * | `WECHATPAY_API_V3_KEY` | optional, the APIv3 key (secret): notifications and certificate download |
+ * | `WECHATPAY_DOWNLOAD_CERTIFICATES` | optional, `true` for certificate mode with downloaded certificates (`platformCertificates`) |
  * | `WECHATPAY_BASE_URL`, `WECHATPAY_USER_AGENT` | optional |
  *
  * @since 0.1.0
@@ -136,6 +216,8 @@ export const config: Config.Config<Options> = Config.all({
   ),
   publicKey: Config.option(Config.all([line("WECHATPAY_PUBLIC_KEY_ID"), pem("WECHATPAY_PUBLIC_KEY")])),
   certificates: Config.option(Config.array(pem("WECHATPAY_PLATFORM_CERTIFICATES"))),
+  apiV3Key: Config.option(Config.redacted("WECHATPAY_API_V3_KEY")),
+  downloadCertificates: Config.withDefault(Config.boolean("WECHATPAY_DOWNLOAD_CERTIFICATES"), false),
   baseUrl: Config.option(line("WECHATPAY_BASE_URL")),
   userAgent: Config.option(line("WECHATPAY_USER_AGENT"))
 }).pipe(
@@ -151,6 +233,10 @@ export const config: Config.Config<Options> = Config.all({
       merchantSerialNumber: c.merchantSerialNumber,
       merchantPrivateKey: c.merchantPrivateKey,
       wechatpayPublicKeys,
+      // The key is used as given: a stray newline is an error the layer reports (its length is checked), never
+      // silently trimmed off a secret.
+      ...Option.match(c.apiV3Key, { onNone: () => ({}), onSome: (apiV3Key) => ({ apiV3Key }) }),
+      ...(c.downloadCertificates ? { platformCertificates: true } : {}),
       ...Option.match(c.baseUrl, { onNone: () => ({}), onSome: (baseUrl) => ({ baseUrl }) }),
       ...Option.match(c.userAgent, { onNone: () => ({}), onSome: (userAgent) => ({ userAgent }) })
     }
@@ -165,11 +251,7 @@ export const config: Config.Config<Options> = Config.all({
  */
 export const layerConfig = (
   options: Config.Config<Options> = config
-): Layer.Layer<
-  WechatPayClient.WechatPayClient | Encryptor.Encryptor,
-  ConfigurationError | ConfigError.ConfigError,
-  HttpClient.HttpClient
-> =>
+): Layer.Layer<Provided<Options>, ConfigurationError | ConfigError.ConfigError, HttpClient.HttpClient> =>
   Layer.unwrapEffect(Effect.map(options, layer))
 
 /**
@@ -180,5 +262,5 @@ export const layerConfig = (
  */
 export const layerNodeConfig = (
   options: Config.Config<Options> = config
-): Layer.Layer<WechatPayClient.WechatPayClient | Encryptor.Encryptor, ConfigurationError | ConfigError.ConfigError> =>
+): Layer.Layer<Provided<Options>, ConfigurationError | ConfigError.ConfigError> =>
   Layer.unwrapEffect(Effect.map(options, layerNode))

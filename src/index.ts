@@ -16,8 +16,14 @@ export * as MemberCard from "./MemberCard.js"
 export * as MemberCardActivity from "./MemberCardActivity.js"
 /** @since 0.2.0 */
 export * as NodeTransport from "./NodeTransport.js"
+/** @since 0.4.0 */
+export * as Notification from "./Notification.js"
+/** @since 0.4.0 */
+export * as NotificationStore from "./NotificationStore.js"
 /** @since 0.3.0 */
 export * as Paging from "./Paging.js"
+/** @since 0.4.0 */
+export * as PlatformCertificates from "./PlatformCertificates.js"
 /** @since 0.1.0 */
 export * as RetryPolicy from "./RetryPolicy.js"
 /** @since 0.1.0 */
@@ -52,3 +58,7 @@ export {
   TransportError,
   UnknownApiError
 } from "./WechatPayError.js"
+/** @since 0.4.0 */
+export { NotificationDecodeError, NotificationDecryptError, NotificationVerificationError } from "./Notification.js"
+/** @since 0.4.0 */
+export { CertificateError } from "./PlatformCertificates.js"
