@@ -172,6 +172,20 @@ describe("GET /v3/certificates", () => {
       expect(listed.data.map((entry) => open(key, entry.encrypt_certificate))).toEqual([old.pem, fresh.pem])
       // Sensitive-field requests may still name the old certificate (lower case too).
       expect((yield* call(emulator, "/v3/certificates", { "wechatpay-serial": old.serial.toLowerCase() })).status).toBe(200)
+      // …and a field encrypted to the old certificate decrypts with the old key; named as the new one, it does not.
+      const search = (pem: string) =>
+        "/v3/marketing/membercard-open/phonenumber-member/search?card_id=pbLatjvWOibDc5-TBnbUk1pD12o0&encrypted_phone_number=" +
+        encodeURIComponent(
+          crypto.publicEncrypt(
+            { key: crypto.createPublicKey(pem), padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" },
+            Buffer.from("13800138000")
+          ).toString("base64")
+        )
+      const toOld = yield* call(emulator, search(old.pem), { "wechatpay-serial": old.serial })
+      expect([toOld.status, JSON.parse(toOld.body)]).toEqual([200, { receive_status: "UNSHOWED" }])
+      const misnamed = yield* call(emulator, search(old.pem), { "wechatpay-serial": fresh.serial })
+      expect([misnamed.status, JSON.parse(misnamed.body).code]).toEqual([400, "PARAM_ERROR"])
+      expect((yield* call(emulator, search(fresh.pem), { "wechatpay-serial": fresh.serial })).status).toBe(200)
       const unknown = yield* call(emulator, "/v3/certificates", { "wechatpay-serial": "5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC" })
       expect(unknown.status).toBe(400)
       expect(JSON.parse(unknown.body)).toMatchObject({ code: "PARAM_ERROR" })

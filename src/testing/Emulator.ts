@@ -277,7 +277,8 @@ export const layerHttpClient: typeof Layers.layerHttpClient = Layers.layerHttpCl
  * `setCallback`) with WeChat's headers, signed afresh on every attempt (timestamp from `Clock`, a new nonce), its
  * resource sealed with the APIv3 key. A 2xx answer ends it; another status, no answer within 5 s, or a connection
  * error is retried after the next wait of `Options.notificationSchedule` (`Effect.sleep`: `TestClock` drives it); after
- * the last attempt it is `failed`. Notifications created before the layer starts are delivered too.
+ * the last attempt it is `failed`. Notifications created before the layer starts are delivered too. One notifier per
+ * emulator at a time.
  *
  * @since 0.4.0
  * @category layers

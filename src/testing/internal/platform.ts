@@ -157,7 +157,11 @@ export class Platform {
     return { serial, pem, notBefore, notAfter }
   }
 
-  /** Every notification, oldest first (copies): envelope fields, plaintext payload, state and attempts. */
+  /**
+   * Every notification, oldest first (copies): envelope fields, plaintext payload, state and attempts. An event caused
+   * by a request is dated by the emulator's `Clock` (`TestClock` in `it.effect`); one caused by a test method
+   * (`openActivationPage`, `userManagesCard`) by the wall clock. Attempts are dated by the notifier's `Clock`.
+   */
   notifications(): ReadonlyArray<NotificationRecord> {
     return this.notes.records()
   }
