@@ -191,6 +191,24 @@ describe("GET /v3/certificates", () => {
       expect(JSON.parse(unknown.body)).toMatchObject({ code: "PARAM_ERROR" })
     }))
 
+  it.effect("a staged rotation (activate: false): listed at once, signing only after useCertificate", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(now)
+      const emulator = new Emulator.EmulatorState({ mode: "certificate" })
+      const old = emulator.certificates()[0]!
+      const staged = emulator.rotateCertificate({ activate: false })
+      const before = yield* download(emulator)
+      expect(before.listed.data.map((entry) => entry.serial_no)).toEqual([old.serial, staged.serial])
+      expect(before.answer.headers["wechatpay-serial"]).toBe(old.serial)
+      expect(signedBy(before.answer, old.pem)).toBe(true)
+      expect(emulator.certificateSerial).toBe(old.serial)
+      emulator.useCertificate(staged.serial.toLowerCase())
+      const after = yield* download(emulator)
+      expect(after.answer.headers["wechatpay-serial"]).toBe(staged.serial)
+      expect(signedBy(after.answer, staged.pem)).toBe(true)
+      expect(() => emulator.useCertificate("ABCDEF")).toThrow(/no certificate ABCDEF/)
+    }))
+
   it.effect("a certificate expires at exactly notAfter: one second before it is listed and accepted, at it neither", () =>
     Effect.gen(function*() {
       const emulator = new Emulator.EmulatorState({ mode: "certificate" })

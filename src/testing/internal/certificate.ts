@@ -140,7 +140,7 @@ export const randomSerial = (): string =>
 
 const fiveYears = 5 * 365 * 24 * 3600 * 1000
 
-/** The emulator's certificates: the fixture first, then one per rotation; the last one is current. */
+/** The emulator's certificates: the fixture first, then one per rotation; one of them is current (signs). */
 export class PlatformCertificates {
   private readonly list: Array<PlatformCertificate>
 
@@ -155,9 +155,19 @@ export class PlatformCertificates {
     }]
   }
 
-  /** The certificate WeChat signs with now: the newest. */
+  private currentSerial: string = Fixtures.certificateSerial
+
+  /** The certificate WeChat signs with now. */
   get current(): PlatformCertificate {
-    return this.list[this.list.length - 1]!
+    return this.list.find((certificate) => certificate.serial === this.currentSerial)!
+  }
+
+  /** Sign with this certificate from now on (one already minted, expired or not). */
+  use(serial: string): PlatformCertificate {
+    const found = this.list.find((certificate) => certificate.serial === serial.toUpperCase())
+    if (found === undefined) throw new Error(`useCertificate: no certificate ${serial}`)
+    this.currentSerial = found.serial
+    return found
   }
 
   /** Every certificate, oldest first. */
@@ -176,8 +186,16 @@ export class PlatformCertificates {
     return this.unexpired(nowMillis).find((certificate) => certificate.serial === wanted)
   }
 
-  /** Mint a new key and certificate and make it current. */
-  rotate(options: { readonly serial?: string | undefined; readonly notBefore?: Date | undefined; readonly notAfter?: Date | undefined }, nowMillis: number): PlatformCertificate {
+  /** Mint a new key and certificate, and make it current unless `activate` is `false`. */
+  rotate(
+    options: {
+      readonly serial?: string | undefined
+      readonly notBefore?: Date | undefined
+      readonly notAfter?: Date | undefined
+      readonly activate?: boolean | undefined
+    },
+    nowMillis: number
+  ): PlatformCertificate {
     const serial = (options.serial ?? randomSerial()).toUpperCase()
     if (!/^[0-9A-F]{2,40}$/.test(serial) || serial.length % 2 !== 0 || serial.startsWith("00")) {
       throw new Error("rotateCertificate: serial must be 1–20 bytes of upper-case hex without a leading zero byte")
@@ -192,6 +210,7 @@ export class PlatformCertificates {
     const pem = mint({ serial, notBefore, notAfter, privateKey, publicKey })
     const certificate: PlatformCertificate = { serial, pem, notBefore, notAfter, privateKey }
     this.list.push(certificate)
+    if (options.activate !== false) this.currentSerial = serial
     return certificate
   }
 }

@@ -148,13 +148,27 @@ export class Platform {
    * five years, or until `notAfter`) and make it current: certificate-mode responses and notifications are signed
    * with it from now on. Older certificates stay listed by `/v3/certificates`, and may be named by requests, until
    * they expire. A `notAfter` in the past makes an expired current certificate (to test a client's refusal).
+   * `activate: false` only lists the new certificate (WeChat publishes a new certificate months before it signs with
+   * it); `useCertificate(serial)` switches later.
    */
   rotateCertificate(
-    options: { readonly serial?: string; readonly notBefore?: Date; readonly notAfter?: Date } = {}
+    options: {
+      readonly serial?: string
+      readonly notBefore?: Date
+      readonly notAfter?: Date
+      readonly activate?: boolean
+    } = {}
   ): CertificateInfo {
     if (this.platformCertificates === undefined) this.noCertificate()
     const { notAfter, notBefore, pem, serial } = this.platformCertificates.rotate(options, Date.now())
     return { serial, pem, notBefore, notAfter }
+  }
+
+  /** Sign certificate-mode answers and notifications with this platform certificate (by serial) from now on. */
+  useCertificate(serial: string): CertificateInfo {
+    if (this.platformCertificates === undefined) this.noCertificate()
+    const { notAfter, notBefore, pem } = this.platformCertificates.use(serial)
+    return { serial: serial.toUpperCase(), pem, notBefore, notAfter }
   }
 
   /**
