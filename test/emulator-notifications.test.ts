@@ -490,6 +490,20 @@ describe("notification faults", () => {
       expect(record.attempts.map((a) => a.status)).toEqual([401, 204])
     }))
 
+  it.effect("faults are taken in order, one attempt each; clearNotificationFaults drops the rest", () =>
+    Effect.gen(function*() {
+      const merchant = fakeMerchant(() => 204)
+      return yield* Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        emulator.injectNotificationFault({ fault: { _tag: "WrongApiV3Key" }, times: 3 })
+        emulator.clearNotificationFaults()
+        yield* claim()
+        const [record] = yield* Emulator.awaitNotifications(1)
+        expect(record!.attempts).toEqual([{ at: 0, status: 204 }])
+        expect(inspect(emulator, merchant.received[0]!, 0).ok).toBe(true)
+      }).pipe(Effect.provide(world({ notifyUrl }, merchant)))
+    }))
+
   it.effect("Duplicate: the same notification twice at once, each signed afresh; delivered by the first attempt", () =>
     Effect.gen(function*() {
       const holder: { emulator?: Emulator.EmulatorState } = {}

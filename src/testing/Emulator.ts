@@ -213,7 +213,8 @@ export {
   /**
    * The emulated server. Its state is plain and synchronous; read it in tests to check what was applied, and set it
    * up with its methods: `putCard`, `putTemplate`, `openActivationPage` (a user claims a card and opens the jump
-   * activation page), `userManagesCard`, `inject` (faults), `injectNotificationFault`, `rotateCertificate`.
+   * activation page), `userManagesCard`, `inject` (faults), `injectNotificationFault`, `rotateCertificate`,
+   * `useCertificate`.
    *
    * @since 0.1.0
    * @category models

@@ -200,6 +200,11 @@ export class Platform {
     this.notes.injectFault(rule)
   }
 
+  /** Remove all scripted notification faults. */
+  clearNotificationFaults(): void {
+    this.notes.clearFaults()
+  }
+
   /**
    * Wait, without polling, until `until` holds for the notification records (checked now and after every creation,
    * attempt and settlement); a number `n` waits for at least `n` notifications that are no longer pending.
