@@ -9,7 +9,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Endpoint from "../Endpoint.js"
@@ -21,6 +21,7 @@ import * as PlatformCertificates from "../PlatformCertificates.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as WechatPay from "../WechatPay.js"
 import type * as WechatPayClient from "../WechatPayClient.js"
+import { ConfigurationError } from "../WechatPayError.js"
 import { InvalidArguments } from "./CliError.js"
 import * as Flags from "./Flags.js"
 import { printJson } from "./Output.js"
@@ -90,19 +91,31 @@ export interface Present {
  */
 export const decryptedCertificates: Present = {
   description: "printed decrypted and checked: serial_no, validity, certificate (PEM); needs WECHATPAY_API_V3_KEY",
-  prepare: Effect.map(
+  prepare: Effect.flatMap(
     Config.redacted("WECHATPAY_API_V3_KEY"),
-    (apiV3Key: Redacted.Redacted<string>) => (response: unknown) =>
-      Effect.forEach(
-        (response as PlatformCertificates.DownloadCertificatesResponse).data,
-        (entry) =>
-          Effect.map(PlatformCertificates.decryptCertificate(entry, apiV3Key), (certificate) => ({
-            serial_no: certificate.serial,
-            effective_time: entry.effective_time,
-            expire_time: entry.expire_time,
-            certificate: certificate.certificate
-          }))
-      ).pipe(Effect.map((data) => ({ data })))
+    (apiV3Key: Redacted.Redacted<string>) =>
+      // Checked before sending: a key of the wrong length could open nothing (the message says its length only).
+      Buffer.byteLength(Redacted.value(apiV3Key), "utf8") !== 32
+        ? Effect.fail(
+          new ConfigurationError({
+            option: "WECHATPAY_API_V3_KEY",
+            message: `WECHATPAY_API_V3_KEY must be the 32-byte APIv3 key; it has ${
+              Buffer.byteLength(Redacted.value(apiV3Key), "utf8")
+            } bytes.`
+          })
+        )
+        : Effect.succeed((response: unknown) =>
+          Effect.forEach(
+            (response as PlatformCertificates.DownloadCertificatesResponse).data,
+            (entry) =>
+              Effect.map(PlatformCertificates.decryptCertificate(entry, apiV3Key), (certificate) => ({
+                serial_no: certificate.serial,
+                effective_time: entry.effective_time,
+                expire_time: entry.expire_time,
+                certificate: certificate.certificate
+              }))
+          ).pipe(Effect.map((data) => ({ data })))
+        )
   )
 }
 
