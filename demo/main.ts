@@ -6,27 +6,54 @@
  *    (`member-story.ts`).
  * 2. A brand's card from scratch: logo upload, template, QR code, a member imported by (encrypted) phone number,
  *    points, the brand's templates as a paged stream, the card invalidated (`brand-story.ts`).
+ * 3. WeChat notifies the shop: the shop's `Notification.httpApp` on 127.0.0.1 receives, verifies, decrypts and
+ *    handles once the claim and activation of a member's card (`notification-story.ts`).
  *
  * Exits 0 only when every step behaved as it should.
  *
  *   npm run demo
  */
+import * as http from "node:http"
+import { FetchHttpClient, HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { Media, MemberCard, RetryPolicy } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { brandStory } from "./brand-story.js"
 import { fail, failures } from "./checks.js"
 import { memberStory } from "./member-story.js"
+import { notificationStory, notifyPath, shopEndpoint } from "./notification-story.js"
+
+/** The shop's own HTTP server, where WeChat delivers notifications (a free port on 127.0.0.1). */
+const ShopServer = NodeHttpServer.layer(() => http.createServer(), { port: 0, host: "127.0.0.1" })
+
+/**
+ * The emulator on 127.0.0.1 and the client on the built-in node:http transport, as `WechatPay.layerNode` gives it
+ * (`Emulator.layerLoopback()` is the same on FetchHttpClient). The emulator delivers notifications to the shop's
+ * server; with the APIv3 key the client layer also provides `Notification.Notifications`.
+ */
+const WechatPayStack = Layer.unwrapEffect(Effect.map(HttpServer.HttpServer, (server) => {
+  const { port } = server.address as HttpServer.TcpAddress
+  return Emulator.layerLoopbackNode({ notifyUrl: `http://127.0.0.1:${port}${notifyPath}` })
+}))
 
 const MainLayer = Layer.mergeAll(
-  // The client on the built-in node:http transport, as `WechatPay.layerNode` gives it (`Emulator.layerLoopback()`
-  // is the same on FetchHttpClient).
-  Layer.merge(MemberCard.layer, Media.layer).pipe(Layer.provideMerge(Emulator.layerLoopbackNode())),
+  Layer.merge(MemberCard.layer, Media.layer),
+  // WeChat's side delivering notifications, over fetch.
+  Emulator.layerNotifier.pipe(Layer.provide(FetchHttpClient.layer))
+).pipe(
+  Layer.provideMerge(WechatPayStack),
+  Layer.provideMerge(ShopServer),
   // RetryPolicy is read by each call from its own context, so it is provided to the program, not to the client.
-  RetryPolicy.layer({ baseDelay: "50 millis" })
+  Layer.merge(RetryPolicy.layer({ baseDelay: "50 millis" }))
 )
 
-const program = Effect.andThen(memberStory, brandStory).pipe(
+const program = Effect.gen(function*() {
+  const received = yield* shopEndpoint
+  yield* memberStory
+  yield* brandStory
+  yield* notificationStory(received)
+}).pipe(
   Effect.provide(MainLayer),
   Effect.scoped,
   Effect.catchAll((error) =>

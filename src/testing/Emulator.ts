@@ -346,7 +346,9 @@ export const layerServer: typeof Layers.layerServer = Layers.layerServer
 export type ClientOptions = Partial<Omit<WechatPay.Options, "mchid" | "merchantSerialNumber" | "merchantPrivateKey">>
 
 /**
- * A `WechatPayClient` configured with the emulator's merchant identity, merchant key and platform keys.
+ * A `WechatPayClient` configured with the emulator's merchant identity, merchant key and platform keys; also
+ * provides the `Encryptor`, the `Verifier` and (with the emulator's APIv3 key) `Notification.Notifications`, so a
+ * test can parse what the emulator delivers. The same holds for every `layer…` below that includes a client.
  *
  * @since 0.1.0
  * @category layers

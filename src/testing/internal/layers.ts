@@ -9,10 +9,13 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
 import * as NodeTransport from "../../NodeTransport.js"
 import type * as Encryptor from "../../Encryptor.js"
+import type * as Notification from "../../Notification.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
 import type * as Transport from "../../Transport.js"
+import type * as Verifier from "../../Verifier.js"
 import * as WechatPay from "../../WechatPay.js"
 import type * as WechatPayClient from "../../WechatPayClient.js"
 import type { ConfigurationError } from "../../WechatPayError.js"
@@ -36,6 +39,9 @@ export class Emulator extends Context.Tag("effect-wechatpay/testing/Emulator")<E
  */
 export class EmulatorServer extends Context.Tag("effect-wechatpay/testing/EmulatorServer")<EmulatorServer, Server>() {}
 
+/** What a client layer for the emulator provides: the client, `Encryptor`, `Verifier`, and `Notifications`. */
+export type Client = WechatPayClient.WechatPayClient | Encryptor.Encryptor | Verifier.Verifier | Notification.Notifications
+
 export const make = (options: Options = {}): Effect.Effect<EmulatorState> => Effect.sync(() => new EmulatorState(options))
 
 export const layer = (options: Options = {}): Layer.Layer<Emulator> => Layer.effect(Emulator, make(options))
@@ -52,15 +58,18 @@ export const layerServer = (
 
 export const layerClient = (
   options: ClientOptions = {}
-): Layer.Layer<WechatPayClient.WechatPayClient | Encryptor.Encryptor, ConfigurationError, Emulator | HttpClient.HttpClient> =>
+): Layer.Layer<Client, ConfigurationError, Emulator | HttpClient.HttpClient> =>
   Layer.unwrapEffect(Effect.map(Emulator, (emulator) => WechatPay.layer(clientOptions(emulator, options))))
 
 export const layerClientWith = (
   options: ClientOptions = {}
-): Layer.Layer<WechatPayClient.WechatPayClient | Encryptor.Encryptor, ConfigurationError, Emulator | Transport.Transport> =>
+): Layer.Layer<Client, ConfigurationError, Emulator | Transport.Transport> =>
   Layer.unwrapEffect(Effect.map(Emulator, (emulator) => WechatPay.layerWith(clientOptions(emulator, options))))
 
-const clientOptions = (emulator: EmulatorState, options: ClientOptions): WechatPay.Options => {
+const clientOptions = (
+  emulator: EmulatorState,
+  options: ClientOptions
+): WechatPay.Options & { readonly apiV3Key: Redacted.Redacted<string> } => {
   if (emulator.merchantPrivateKey === undefined) {
     throw new Error("The emulator was given a merchant public key: build the client yourself with the private key.")
   }
@@ -69,7 +78,9 @@ const clientOptions = (emulator: EmulatorState, options: ClientOptions): WechatP
     merchantSerialNumber: emulator.merchantSerialNumber,
     merchantPrivateKey: emulator.merchantPrivateKey,
     wechatpayPublicKeys: emulator.wechatpayPublicKeys,
-    ...options
+    // The emulator's APIv3 key: the layer also provides `Notification.Notifications` for its notifications.
+    ...options,
+    apiV3Key: options.apiV3Key ?? emulator.apiV3Key
   }
 }
 
@@ -91,7 +102,7 @@ type LoopbackOptions = Options & { readonly client?: ClientOptions | undefined; 
 
 export const layerInProcess = (
   options: Options & { readonly client?: ClientOptions | undefined } = {}
-): Layer.Layer<Emulator | WechatPayClient.WechatPayClient | Encryptor.Encryptor | RetryPolicy.RetryPolicy, ConfigurationError> =>
+): Layer.Layer<Emulator | Client | RetryPolicy.RetryPolicy, ConfigurationError> =>
   layerClient(options.client).pipe(
     Layer.provide(layerHttpClient),
     Layer.provideMerge(layer(options)),
@@ -101,7 +112,7 @@ export const layerInProcess = (
 export const layerLoopbackWith = (
   options: LoopbackOptions = {}
 ): Layer.Layer<
-  Emulator | EmulatorServer | WechatPayClient.WechatPayClient | Encryptor.Encryptor | RetryPolicy.RetryPolicy,
+  Emulator | EmulatorServer | Client | RetryPolicy.RetryPolicy,
   ConfigurationError,
   HttpClient.HttpClient
 > =>
@@ -114,7 +125,7 @@ export const layerLoopbackWith = (
 export const layerLoopback = (
   options: LoopbackOptions = {}
 ): Layer.Layer<
-  Emulator | EmulatorServer | WechatPayClient.WechatPayClient | Encryptor.Encryptor | RetryPolicy.RetryPolicy,
+  Emulator | EmulatorServer | Client | RetryPolicy.RetryPolicy,
   ConfigurationError
 > =>
   layerLoopbackWith(options).pipe(Layer.provide(FetchHttpClient.layer))
@@ -122,7 +133,7 @@ export const layerLoopback = (
 export const layerLoopbackNode = (
   options: LoopbackOptions & { readonly transport?: NodeTransport.Options | undefined } = {}
 ): Layer.Layer<
-  Emulator | EmulatorServer | WechatPayClient.WechatPayClient | Encryptor.Encryptor | RetryPolicy.RetryPolicy,
+  Emulator | EmulatorServer | Client | RetryPolicy.RetryPolicy,
   ConfigurationError
 > =>
   Layer.unwrapEffect(Effect.map(EmulatorServer, (server) => layerClientWith({ baseUrl: server.baseUrl, ...options.client }))).pipe(
