@@ -264,6 +264,8 @@ describe("effect-wechatpay --help", () => {
 
   it("shows the documented limits: lengths, bounds, enums, the secret and the nested JSON shape", async () => {
     const list = await cli(["membercard", "list-card-templates", "--help"])
+    // Piped, the help has no ANSI styles.
+    expect(list.stdout).not.toMatch(/\u001b\[/)
     expect(list.stdout).toContain("offset: required; integer; ≥ 0")
     expect(list.stdout).toMatch(/limit: required; integer;[^\n]*≤ 20/)
     const bonus = await cli(["membercard", "prepare-bonus", "--help"])
@@ -387,7 +389,9 @@ describe("endpoint commands against emulator serve", () => {
         "--logo-url", media_url, "--background-picture-url", media_url,
         "--code-type", "BAR_CODE", "--code-mode", "SYSTEM_ALLOCATE", "--out-request-no", "cli-tpl-1",
         "--json", JSON.stringify({ title: "JSON里的标题", brand: { brand_id: "1004", display_name: "微信支付" } }),
-        "--date-information", JSON.stringify({ type: "PERMANENT" })
+        "--date-information", JSON.stringify({ type: "PERMANENT" }),
+        // A boolean flag is `true` or `false` as typed: with `true` the library would require init_level.
+        "--need-display-level", "false"
       ], env)
       expect(created.code, created.stderr).toBe(0)
       const template = JSON.parse(created.stdout) as { card_id: string; title: string; brand: unknown }
@@ -444,7 +448,8 @@ describe("endpoint commands against emulator serve", () => {
   }, 120_000)
 
   it("certificates download: decrypted with WECHATPAY_API_V3_KEY and checked; without the key nothing is sent (1); a wrong key fails (5)", async () => {
-    const withKey = { ...env, WECHATPAY_API_V3_KEY: server.ready.apiV3Key }
+    // As an env file or a secret store often keeps it: with a trailing newline.
+    const withKey = { ...env, WECHATPAY_API_V3_KEY: `${server.ready.apiV3Key}\n` }
     const downloaded = await cli(["certificates", "download"], withKey)
     expect(downloaded.code, downloaded.stderr).toBe(0)
     const { data } = JSON.parse(downloaded.stdout) as { data: Array<{ serial_no: string; certificate: string; expire_time: string }> }
@@ -488,6 +493,15 @@ describe("endpoint commands against emulator serve", () => {
     const missing = await cli(["membercard", "get-user-card", "--code", "1"], env)
     expect(missing.code).toBe(2)
     expect(failure(missing)).toMatchObject({ issues: [{ path: ["card_id"], message: "is missing" }] })
+    // --need-display-level true is the boolean true: the library's cross-field rule then wants init_level.
+    const template = {
+      appid: "wx1", logo_url: "https://qpic.cn/x", background_picture_url: "https://qpic.cn/x", title: "卡",
+      description: "d", code_type: "BAR_CODE", code_mode: "SYSTEM_ALLOCATE", out_request_no: "t-1",
+      date_information: { type: "PERMANENT" }, brand: { brand_id: "1004", display_name: "微信支付" }
+    }
+    const level = await cli(["membercard", "create-card-template", "--json", JSON.stringify(template), "--need-display-level", "true"], env)
+    expect(level.code).toBe(2)
+    expect(failure(level)).toMatchObject({ issues: [{ path: ["init_level"] }] })
     // limit ≤ 20: 21 is refused.
     const limit = await cli(["membercard", "list-card-templates", "--appid", "wx1", "--offset", "0", "--limit", "21"], env)
     expect(limit.code).toBe(2)

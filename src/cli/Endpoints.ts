@@ -83,6 +83,18 @@ export interface Present {
 }
 
 /**
+ * `WECHATPAY_API_V3_KEY`, with the spaces and line breaks around it removed (env files and secret stores often keep
+ * a trailing newline; a key is 32 ASCII characters).
+ *
+ * @since 0.4.0
+ * @category config
+ */
+export const apiV3KeyConfig: Config.Config<Redacted.Redacted<string>> = Config.map(
+  Config.redacted("WECHATPAY_API_V3_KEY"),
+  (key) => Redacted.make(Redacted.value(key).trim())
+)
+
+/**
  * `certificates download`: each certificate decrypted with `WECHATPAY_API_V3_KEY` and checked
  * (`PlatformCertificates.decryptCertificate`), printed as `serial_no`, validity and the PEM.
  *
@@ -92,7 +104,7 @@ export interface Present {
 export const decryptedCertificates: Present = {
   description: "printed decrypted and checked: serial_no, validity, certificate (PEM); needs WECHATPAY_API_V3_KEY",
   prepare: Effect.flatMap(
-    Config.redacted("WECHATPAY_API_V3_KEY"),
+    apiV3KeyConfig,
     (apiV3Key: Redacted.Redacted<string>) =>
       // Checked before sending: a key of the wrong length could open nothing (the message says its length only).
       Buffer.byteLength(Redacted.value(apiV3Key), "utf8") !== 32

@@ -16,6 +16,7 @@ import * as Notification from "../Notification.js"
 import * as Verifier from "../Verifier.js"
 import * as WechatPay from "../WechatPay.js"
 import { InvalidArguments } from "./CliError.js"
+import { apiV3KeyConfig } from "./Endpoints.js"
 import { printJson } from "./Output.js"
 
 /**
@@ -92,7 +93,7 @@ export const parse = Command.make("parse", options, (flags) =>
     }
     const maxClockSkew = Option.getOrElse(Option.map(flags.maxClockSkew, (seconds) => seconds * 1000), () => 300_000)
     const { apiV3Key, publicKeys } = yield* Config.all({
-      apiV3Key: Config.redacted("WECHATPAY_API_V3_KEY"),
+      apiV3Key: apiV3KeyConfig,
       publicKeys: Config.map(WechatPay.config, (options) => options.wechatpayPublicKeys)
     })
     const event = yield* Notification.parse({ headers, body }).pipe(

@@ -45,6 +45,9 @@ export const root = (): AnyCommand => {
   ])
 }
 
+// eslint-disable-next-line no-control-regex
+const ansi = /\u001b\[[0-9;]*m/g
+
 /** Logs (and only logs) on stderr, as logfmt: stdout carries results alone. */
 const stderrLogger = Logger.make((options) => {
   process.stderr.write(`${Logger.logfmtLogger.log(options)}\n`)
@@ -61,8 +64,13 @@ export const run = (argv: ReadonlyArray<string>): Effect.Effect<ExitCode, never,
   Effect.gen(function*() {
     const console = yield* Effect.console
     const cli = Command.run(root(), { name: "effect-wechatpay", version })
+    // Help goes through Console.log with ANSI styles: kept for a terminal, stripped when piped or under NO_COLOR.
+    const plain = process.stdout.isTTY !== true || process.env["NO_COLOR"] !== undefined
+    const log = (...args: ReadonlyArray<unknown>) =>
+      console.log(...args.map((arg) => (plain && typeof arg === "string" ? arg.replace(ansi, "") : arg)))
     return yield* cli(argv).pipe(
-      Effect.withConsole({ ...console, error: () => Effect.void }),
+      // @effect/cli prints its own parse-error text with Console.error: the JSON report replaces it.
+      Effect.withConsole({ ...console, log, error: () => Effect.void }),
       Effect.as(0 as ExitCode)
     )
   }).pipe(
