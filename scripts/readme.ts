@@ -41,6 +41,15 @@ const preludes: Record<string, ReadonlyArray<string>> = {
     `import { Layer } from "effect"`,
     `import { MemberCard, WechatPay } from "effect-wechatpay"`
   ],
+  "Certificate mode: platform certificates downloaded for you": [
+    "declare const apiclientKeyPem: string",
+    "declare const merchantSerialNumber: string",
+    "declare const apiV3Key: string"
+  ],
+  "Notifications": [
+    "declare const options: WechatPay.Options",
+    "declare const apiV3Key: string"
+  ],
   "Handling errors": [
     "declare const card_id: string",
     "declare const code: string"
@@ -183,7 +192,7 @@ const main = () => {
         if (imported.includes(name)) {
           fail(`README.md:${block.line} (${block.key}): the prelude provides "${name}", which the block imports itself`)
         }
-        if (!new RegExp(`(?<![\\w$.])${name.replace(/\$/g, "\\$")}(?![\\w$])`).test(block.code)) {
+        if (!new RegExp(`(?<![\\w$])(?<!(?<!\\.\\.)\\.)${name.replace(/\$/g, "\\$")}(?![\\w$])`).test(block.code)) {
           fail(`README.md:${block.line} (${block.key}): the prelude provides "${name}", which the block does not use`)
         }
       }

@@ -4,15 +4,16 @@
  */
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { type Endpoint, Media, MemberCard, MemberCardActivity } from "../src/index.js"
+import { type Endpoint, Media, MemberCard, MemberCardActivity, PlatformCertificates } from "../src/index.js"
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8")
 
-const modules = { MemberCard, MemberCardActivity, Media } as const
+const modules = { MemberCard, MemberCardActivity, Media, PlatformCertificates } as const
 const prefixes: Record<keyof typeof modules, string> = {
   MemberCard: "/v3/marketing/membercard-open",
   MemberCardActivity: "/v3/marketing/membercard-activity",
-  Media: ""
+  Media: "",
+  PlatformCertificates: ""
 }
 
 const declared = Object.entries(modules).flatMap(([module, exports]) =>
@@ -35,8 +36,8 @@ const rows = [...readme.matchAll(/^\| (\d+|—) \| `(\w+)\.(\w+)` \| (GET|POST|P
 }))
 
 describe("README endpoint table", () => {
-  it("every declared endpoint (34 + the image upload) has exactly one row with its accessor, method and path", () => {
-    expect(declared.length).toBe(35)
+  it("every declared endpoint (34 + the image upload + the certificate download) has exactly one row with its accessor, method and path", () => {
+    expect(declared.length).toBe(36)
     for (const { accessor, definition, module } of declared) {
       expect(accessor, definition.name).toBeDefined()
       const matching = rows.filter((row) => row.module === module && row.accessor === accessor)
@@ -50,7 +51,7 @@ describe("README endpoint table", () => {
   })
 
   it("every row names a declared endpoint, numbered 1–34 once each", () => {
-    expect(rows.length).toBe(35)
+    expect(rows.length).toBe(36)
     for (const row of rows) {
       expect(declared.some((d) => d.module === row.module && d.accessor === row.accessor), `${row.module}.${row.accessor}`).toBe(true)
     }
