@@ -82,15 +82,8 @@ export const UserCardManageEventType = Wire.Enum(
   "USER_MODIFY_INFORMATION"
 )
 
-/**
- * The decrypted resource of 领卡通知 (`MEMBERCARD.ACCEPT_CARD`): a user claimed a card.
- *
- * @since 0.4.0
- * @category schemas
- */
-export const AcceptCardResource = Schema.Struct({
-  /** 事件类型: `NEW_ACTIVATE` | `RECOVER` | `MEMBER_CARD_ACCEPT_BY_PHONE_NUMBER`. */
-  event_type: AcceptCardEventType.response,
+/** The fields every member-card event's resource has: whose card, which one, when. */
+const cardEventFields = {
   /** 会员卡模板 id. */
   card_id: Schema.String,
   /** 会员卡 code. */
@@ -100,7 +93,19 @@ export const AcceptCardResource = Schema.Struct({
   /** The user's openid (personal data: never logged by this library). */
   openid: Schema.String,
   /** The user's unionid. */
-  unionid: Wire.optional(Schema.String),
+  unionid: Wire.optional(Schema.String)
+}
+
+/**
+ * The decrypted resource of 领卡通知 (`MEMBERCARD.ACCEPT_CARD`): a user claimed a card.
+ *
+ * @since 0.4.0
+ * @category schemas
+ */
+export const AcceptCardResource = Schema.Struct({
+  /** 事件类型: `NEW_ACTIVATE` | `RECOVER` | `MEMBER_CARD_ACCEPT_BY_PHONE_NUMBER`. */
+  event_type: AcceptCardEventType.response,
+  ...cardEventFields,
   /** 加密手机号: encrypted with the merchant certificate's public key; decrypt with the merchant private key. */
   phone_number: Wire.optional(Schema.String),
   /** 场景值: the `outer_str` given when the card was distributed. */
@@ -122,14 +127,10 @@ export interface AcceptCardResource extends Schema.Schema.Type<typeof AcceptCard
 export const ActivateCardResource = Schema.Struct({
   /** 事件类型: `MEMBER_CARD_ACTIVATE`. */
   event_type: ActivateCardEventType.response,
-  card_id: Schema.String,
-  code: Wire.optional(Schema.String),
-  /** 事件时间 (RFC 3339). */
-  event_time: Schema.String,
+  ...cardEventFields,
   /** 激活场景: `NEW_ACTIVATE` | `RECOVER` (required by one source, optional in another: optional here). */
   activate_scene: Wire.optional(ActivateScene.response),
-  openid: Schema.String,
-  unionid: Wire.optional(Schema.String),
+  /** 场景值. */
   outer_str: Wire.optional(Schema.String)
 })
 
@@ -148,12 +149,7 @@ export interface ActivateCardResource extends Schema.Schema.Type<typeof Activate
 export const UserCardManageResource = Schema.Struct({
   /** 事件类型: `USER_VIEW_MEMBERCARD` | `USER_DELETE_MEMBERCARD` | `USER_MODIFY_INFORMATION`. */
   event_type: UserCardManageEventType.response,
-  card_id: Schema.String,
-  code: Wire.optional(Schema.String),
-  /** 事件时间 (RFC 3339). */
-  event_time: Schema.String,
-  openid: Schema.String,
-  unionid: Wire.optional(Schema.String)
+  ...cardEventFields
 })
 
 /**
