@@ -448,8 +448,7 @@ describe("endpoint commands against emulator serve", () => {
   }, 120_000)
 
   it("certificates download: decrypted with WECHATPAY_API_V3_KEY and checked; without the key nothing is sent (1); a wrong key fails (5)", async () => {
-    // As an env file or a secret store often keeps it: with a trailing newline.
-    const withKey = { ...env, WECHATPAY_API_V3_KEY: `${server.ready.apiV3Key}\n` }
+    const withKey = { ...env, WECHATPAY_API_V3_KEY: server.ready.apiV3Key }
     const downloaded = await cli(["certificates", "download"], withKey)
     expect(downloaded.code, downloaded.stderr).toBe(0)
     const { data } = JSON.parse(downloaded.stdout) as { data: Array<{ serial_no: string; certificate: string; expire_time: string }> }

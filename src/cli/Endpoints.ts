@@ -83,16 +83,12 @@ export interface Present {
 }
 
 /**
- * `WECHATPAY_API_V3_KEY`, with the spaces and line breaks around it removed (env files and secret stores often keep
- * a trailing newline; a key is 32 ASCII characters).
+ * `WECHATPAY_API_V3_KEY`, read as `WechatPay.config` reads it (so the check before sending is the client layer's).
  *
  * @since 0.4.0
  * @category config
  */
-export const apiV3KeyConfig: Config.Config<Redacted.Redacted<string>> = Config.map(
-  Config.redacted("WECHATPAY_API_V3_KEY"),
-  (key) => Redacted.make(Redacted.value(key).trim())
-)
+export const apiV3KeyConfig: Config.Config<Redacted.Redacted<string>> = Config.redacted("WECHATPAY_API_V3_KEY")
 
 /**
  * `certificates download`: each certificate decrypted with `WECHATPAY_API_V3_KEY` and checked
