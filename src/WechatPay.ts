@@ -191,6 +191,18 @@ const pem = (name: string) => Config.string(name).pipe(Config.mapAttempt(pemOrPa
 const line = (name: string) => Config.string(name).pipe(Config.map((value) => value.trim()))
 
 /**
+ * `WECHATPAY_API_V3_KEY`: the APIv3 key, a secret. Spaces and line breaks around it are removed (WeChat's keys are 32
+ * letters and digits; a secret store's trailing newline would otherwise make it 33 bytes); its length is checked where
+ * it is used.
+ *
+ * @since 0.4.0
+ * @category config
+ */
+export const apiV3KeyConfig: Config.Config<Redacted.Redacted<string>> = Config.redacted("WECHATPAY_API_V3_KEY").pipe(
+  Config.map((key) => Redacted.make(Redacted.value(key).trim()))
+)
+
+/**
  * The configuration read by `layerConfig()`, from these environment variables (a PEM value may be the PEM text
  * itself or a path to a file holding it):
  *
@@ -216,7 +228,7 @@ export const config: Config.Config<Options> = Config.all({
   ),
   publicKey: Config.option(Config.all([line("WECHATPAY_PUBLIC_KEY_ID"), pem("WECHATPAY_PUBLIC_KEY")])),
   certificates: Config.option(Config.array(pem("WECHATPAY_PLATFORM_CERTIFICATES"))),
-  apiV3Key: Config.option(Config.redacted("WECHATPAY_API_V3_KEY")),
+  apiV3Key: Config.option(apiV3KeyConfig),
   downloadCertificates: Config.withDefault(Config.boolean("WECHATPAY_DOWNLOAD_CERTIFICATES"), false),
   baseUrl: Config.option(line("WECHATPAY_BASE_URL")),
   userAgent: Config.option(line("WECHATPAY_USER_AGENT"))
@@ -233,8 +245,6 @@ export const config: Config.Config<Options> = Config.all({
       merchantSerialNumber: c.merchantSerialNumber,
       merchantPrivateKey: c.merchantPrivateKey,
       wechatpayPublicKeys,
-      // The key is used as given: a stray newline is an error the layer reports (its length is checked), never
-      // silently trimmed off a secret.
       ...Option.match(c.apiV3Key, { onNone: () => ({}), onSome: (apiV3Key) => ({ apiV3Key }) }),
       ...(c.downloadCertificates ? { platformCertificates: true } : {}),
       ...Option.match(c.baseUrl, { onNone: () => ({}), onSome: (baseUrl) => ({ baseUrl }) }),

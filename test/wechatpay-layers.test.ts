@@ -164,6 +164,14 @@ describe("WechatPay.config reads the APIv3 key and certificate mode from the env
       expect(options.platformCertificates).toBe(true)
     }))
 
+  it.effect("a secret store's trailing newline is not part of the key: 32 characters + \\n reads as the 32", () =>
+    Effect.gen(function*() {
+      const key = "0123456789abcdefghijABCDEFGHIJ01"
+      const options = yield* read({ WECHATPAY_API_V3_KEY: `${key}\n` })
+      expect(Redacted.value(options.apiV3Key!)).toBe(key)
+      expect(Buffer.byteLength(Redacted.value(options.apiV3Key!))).toBe(32)
+    }))
+
   it.effect("both absent: no key, no certificate mode; a malformed boolean is a ConfigError", () =>
     Effect.gen(function*() {
       const options = yield* read({})

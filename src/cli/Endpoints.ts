@@ -88,7 +88,7 @@ export interface Present {
  * @since 0.4.0
  * @category config
  */
-export const apiV3KeyConfig: Config.Config<Redacted.Redacted<string>> = Config.redacted("WECHATPAY_API_V3_KEY")
+export const apiV3KeyConfig: Config.Config<Redacted.Redacted<string>> = WechatPay.apiV3KeyConfig
 
 /**
  * `certificates download`: each certificate decrypted with `WECHATPAY_API_V3_KEY` and checked
