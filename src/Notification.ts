@@ -778,24 +778,38 @@ export const httpApp = <E, R>(
     Effect.flatMap(NotificationStore, (store) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
-          const claim = yield* Effect.either(store.claim(event.id))
-          if (Either.isLeft(claim)) {
+          // Store calls are judged by their exit: a failure and a defect of a user's store take the same path.
+          const claim = yield* Effect.exit(store.claim(event.id))
+          if (Exit.isFailure(claim)) {
             return yield* refuse(500, "NotificationStoreError", "the notification store is unavailable", event.id)
           }
-          if (claim.right === "done") return HttpServerResponse.empty({ status: 204 })
-          if (claim.right === "in-progress") {
+          if (claim.value === "done") return HttpServerResponse.empty({ status: 204 })
+          if (claim.value === "in-progress") {
             return yield* refuse(503, "InProgress", "the same notification is being processed", event.id)
           }
-          const exit = yield* Effect.exit(restore(
+          // The span ends with the handler's outcome as a word, never with its failure: a user's error may hold the
+          // openid, and tracers export a failed span's cause.
+          let outcome: Exit.Exit<void, E> = Exit.void
+          const ran = yield* Effect.exit(restore(
             Effect.suspend(() => handle(event)).pipe(
+              Effect.exit,
+              Effect.flatMap((exit) => {
+                outcome = exit
+                return Effect.annotateCurrentSpan(
+                  "notification.outcome",
+                  Exit.isSuccess(exit) ? "handled" : describeFailure(exit.cause)
+                )
+              }),
               Effect.withSpan("Notification.handle", {
                 attributes: { "notification.id": event.id, "notification.event_type": event.event_type }
               })
             )
           ))
+          // Interrupted from outside, the span ends interrupted (no data); otherwise it ended successfully.
+          const exit = Exit.isFailure(ran) ? ran : outcome
           if (Exit.isSuccess(exit)) {
-            const completed = yield* Effect.either(store.complete(event.id))
-            if (Either.isLeft(completed)) {
+            const completed = yield* Effect.exit(store.complete(event.id))
+            if (Exit.isFailure(completed)) {
               // The handler ran: answering 204 stops redelivery; an error here would only make it run twice.
               yield* Effect.logWarning("effect-wechatpay: notification handled but not recorded as done").pipe(
                 Effect.annotateLogs({ "notification.id": event.id, reason: "NotificationStoreError" })
@@ -803,8 +817,8 @@ export const httpApp = <E, R>(
             }
             return HttpServerResponse.empty({ status: 204 })
           }
-          const released = yield* Effect.either(store.release(event.id))
-          if (Either.isLeft(released)) {
+          const released = yield* Effect.exit(store.release(event.id))
+          if (Exit.isFailure(released)) {
             yield* Effect.logWarning("effect-wechatpay: notification claim not released").pipe(
               Effect.annotateLogs({ "notification.id": event.id, reason: "NotificationStoreError" })
             )

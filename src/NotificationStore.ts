@@ -16,6 +16,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 
 /**
@@ -54,7 +55,12 @@ export class NotificationStoreError
  * @category models
  */
 export interface Service {
-  /** Atomically take the id if it is neither being handled nor done. */
+  /**
+   * Atomically take the id if it is neither being handled nor done. A claim is a lease: one held longer than the
+   * store's lease (the handler's process died, or `release` failed) is free again, so WeChat's next delivery runs the
+   * handler instead of being refused until its retries run out. A database store does the same with a claim
+   * timestamp (`UPDATE … WHERE state = 'in-progress' AND claimed_at < now() - lease`).
+   */
   readonly claim: (id: string) => Effect.Effect<Claim, NotificationStoreError>
   /** The handler succeeded: later deliveries of this id are answered without running it. */
   readonly complete: (id: string) => Effect.Effect<void, NotificationStoreError>
@@ -72,6 +78,11 @@ export interface MemoryOptions {
    * a late redelivery of a handled notification is still recognised.
    */
   readonly ttl?: Duration.DurationInput | undefined
+  /**
+   * How long a claim (`in-progress`) holds without `complete` or `release`. Default 5 minutes: longer than any
+   * handler should run (WeChat waits 5 s for the answer), shorter than WeChat's 11 deliveries a minute apart.
+   */
+  readonly lease?: Duration.DurationInput | undefined
 }
 
 /**
@@ -92,6 +103,22 @@ export interface MemoryService extends Service {
  */
 export const defaultTtl: Duration.Duration = Duration.hours(25)
 
+/**
+ * The default lease of a claim: 5 minutes.
+ *
+ * @since 0.4.0
+ * @category constants
+ */
+export const defaultLease: Duration.Duration = Duration.minutes(5)
+
+/** A finite, positive duration in milliseconds; a `RangeError` (a programming error) otherwise. */
+const positiveMillis = (name: string, input: Duration.DurationInput): number => {
+  const decoded = Duration.decodeUnknown(input)
+  const millis = Option.isSome(decoded) && Duration.isFinite(decoded.value) ? Duration.toMillis(decoded.value) : Number.NaN
+  if (!(millis > 0)) throw new RangeError(`${name} must be a finite, positive duration`)
+  return millis
+}
+
 /** Expired entries are swept at most this often (by `Clock`), on a claim: memory stays proportional to the ids seen
  * within one TTL. */
 const sweepEvery = 60_000
@@ -109,7 +136,8 @@ interface Entry {
  * @category constructors
  */
 export const unsafeMakeMemory = (options: MemoryOptions = {}): MemoryService => {
-  const ttl = Duration.toMillis(Duration.decode(options.ttl ?? defaultTtl))
+  const ttl = positiveMillis("ttl", options.ttl ?? defaultTtl)
+  const lease = positiveMillis("lease", options.lease ?? defaultLease)
   const entries = new Map<string, Entry>()
   let nextSweep = Number.NEGATIVE_INFINITY
 
@@ -128,7 +156,7 @@ export const unsafeMakeMemory = (options: MemoryOptions = {}): MemoryService => 
         sweep(now)
         const entry = entries.get(id)
         if (entry !== undefined && entry.expiresAt > now) return entry.state === "done" ? "done" : "in-progress"
-        entries.set(id, { state: "in-progress", expiresAt: now + ttl })
+        entries.set(id, { state: "in-progress", expiresAt: now + lease })
         return "claimed"
       }))
 

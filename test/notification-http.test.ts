@@ -482,9 +482,14 @@ describe("Notification.httpApp over loopback HTTP", () => {
       expect(spans.filter((s) => s.name === "Notification.parse")).toHaveLength(3)
       for (const span of spans.filter((s) => s.name.startsWith("Notification."))) {
         const keys = [...span.attributes.keys()].filter((k) => k !== "code.stacktrace")
-        expect(keys.sort()).toEqual(["notification.event_type", "notification.id"])
+        // The handler's span also says how it went, as a word (its error may hold the openid).
+        const expected = span.name === "Notification.handle"
+          ? ["notification.event_type", "notification.id", "notification.outcome"]
+          : ["notification.event_type", "notification.id"]
+        expect(keys.sort()).toEqual(expected)
       }
       expect(handles[0]!.attributes.get("notification.id")).toBe(id)
+      expect(handles.map((span) => span.attributes.get("notification.outcome"))).toEqual(["DbDown", "handled"])
       for (const span of spans) {
         const text = JSON.stringify([...span.attributes])
         for (const secret of secrets) expect(text).not.toContain(secret)
