@@ -27,6 +27,16 @@ export interface Service {
   readonly maxPlaintextBytes: number
   /** Encrypt; the plaintext never leaves `Redacted` except into the cipher. */
   readonly encrypt: (plaintext: Redacted.Redacted<string>) => Effect.Effect<string, SigningError>
+  /**
+   * Encrypt and say under which key id, in one step: for an encryptor whose key can change while it runs (certificate
+   * mode follows WeChat's certificate rotation), so that the `Wechatpay-Serial` sent always names the key used. When
+   * absent, `encrypt` and then `serial` are used.
+   *
+   * @since 0.4.0
+   */
+  readonly encryptWithSerial?: (
+    plaintext: Redacted.Redacted<string>
+  ) => Effect.Effect<{ readonly ciphertext: string; readonly serial: string }, SigningError>
 }
 
 /**

@@ -299,10 +299,13 @@ export function make<I extends object, A, AE>(
           new RequestValidationError({ endpoint: name, issues, message: `Invalid ${name} request: ${describe(issues)}` })
         ))
     }
+    const sealed = encryptor.encryptWithSerial !== undefined
+      ? encryptor.encryptWithSerial(plain)
+      : Effect.map(encryptor.encrypt(plain), (ciphertext) => ({ ciphertext, serial: encryptor.serial }))
     return traced(input, (span) =>
-      Effect.flatMap(encryptor.encrypt(plain), (ciphertext) => {
+      Effect.flatMap(sealed, ({ ciphertext, serial }) => {
         const { [sensitive.field]: _plain, ...rest } = value
-        return send(client, { ...rest, [sensitive.as]: ciphertext }, idempotent, !keyed, encryptor.serial, span)
+        return send(client, { ...rest, [sensitive.as]: ciphertext }, idempotent, !keyed, serial, span)
       }))
   }
 

@@ -77,6 +77,50 @@ export type Provided<O extends Options> =
   | Verifier.Verifier
   | (O extends { readonly apiV3Key: Redacted.Redacted<string> } ? Notification.Notifications : never)
 
+/**
+ * Certificate mode's `Encryptor`: the configured public key when there is one, else the newest certificate held —
+ * followed as WeChat rotates (a refresh brings the new one; the old one drops out when it expires), so a long-running
+ * process never encrypts to an expired certificate. Each encryption reads the certificates held (cheap) and derives
+ * the key again only when the newest one changed; `encryptWithSerial` reports the key id used with the ciphertext.
+ */
+const followingEncryptor = (configured: Readonly<Record<string, string>>) =>
+  Effect.gen(function*() {
+    const held = yield* PlatformCertificates.Certificates
+    const derive = (current: ReadonlyArray<PlatformCertificates.PlatformCertificate>) =>
+      Encryptor.make({
+        publicKeys: {
+          ...Object.fromEntries(current.map((certificate) => [certificate.serial, certificate.certificate])),
+          ...configured
+        }
+      })
+    let chosen = { newest: (yield* held.current)[0]?.serial, service: yield* derive(yield* held.current) }
+    const current = Effect.flatMap(held.current, (certificates) => {
+      const newest = certificates[0]?.serial
+      if (newest === chosen.newest || newest === undefined) return Effect.succeed(chosen.service)
+      return derive(certificates).pipe(
+        Effect.map((service) => {
+          chosen = { newest, service }
+          return service
+        }),
+        // Keys that cannot be derived (never expected: each was checked when downloaded): keep the ones in use.
+        Effect.orElseSucceed(() => chosen.service)
+      )
+    })
+    const encryptWithSerial = (plaintext: Redacted.Redacted<string>) =>
+      Effect.flatMap(current, (service) =>
+        Effect.map(service.encrypt(plaintext), (ciphertext) => ({ ciphertext, serial: service.serial })))
+    return Encryptor.Encryptor.of({
+      get serial() {
+        return chosen.service.serial
+      },
+      get maxPlaintextBytes() {
+        return chosen.service.maxPlaintextBytes
+      },
+      encrypt: (plaintext) => Effect.map(encryptWithSerial(plaintext), ({ ciphertext }) => ciphertext),
+      encryptWithSerial
+    })
+  })
+
 /** Verifier and Encryptor from configured keys, or (certificate mode) from the downloaded platform certificates. */
 const keysLayer = (
   options: Options,
@@ -103,19 +147,7 @@ const keysLayer = (
     apiV3Key,
     publicKeys: options.wechatpayPublicKeys
   }).pipe(Layer.provide(signer))
-  // The public key when one is configured, else the newest certificate held now (certificates overlap for days
-  // when WeChat rotates them, so the one chosen stays accepted until it expires).
-  const encryptor = Layer.effect(
-    Encryptor.Encryptor,
-    Effect.flatMap(PlatformCertificates.Certificates, (held) =>
-      Effect.flatMap(held.current, (current) =>
-        Encryptor.make({
-          publicKeys: {
-            ...Object.fromEntries(current.map((certificate) => [certificate.serial, certificate.certificate])),
-            ...options.wechatpayPublicKeys
-          }
-        })))
-  )
+  const encryptor = Layer.effect(Encryptor.Encryptor, followingEncryptor(options.wechatpayPublicKeys))
   return encryptor.pipe(Layer.provideMerge(certificates))
 }
 

@@ -84,7 +84,7 @@ describe("WechatPay layers with an APIv3 key", () => {
 })
 
 describe("WechatPay layers in certificate mode (platformCertificates)", () => {
-  it.live("download the emulator's certificates, verify calls, follow a rotation, and encrypt with the newest certificate", () =>
+  it.live("download the emulator's certificates, verify calls, follow a rotation, and encrypt with the newest certificate before and after it", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.make({ mode: "certificate" })
       emulator.putCard({ card_id: "pCertModeCard0001", code: "100200300" })
@@ -113,6 +113,19 @@ describe("WechatPay layers in certificate mode (platformCertificates)", () => {
       expect(emulator.requests("DownloadCertificates")).toBe(before + 1)
       expect((yield* read).code).toBe("100200300")
       expect(emulator.requests("DownloadCertificates")).toBe(before + 1)
+      // The Encryptor follows: phone numbers now go to the new certificate, and WeChat decrypts them with its key.
+      const rotated = emulator.certificateSerial
+      const sealed = yield* encryptor.encryptWithSerial!(Redacted.make("13800138000"))
+      expect(sealed.serial).toBe(rotated)
+      expect(encryptor.serial).toBe(rotated)
+      emulator.putTemplate({ card_id: "pCertModePhone001" })
+      const imported = yield* MemberCard.importUserCardByPhone({
+        card_id: "pCertModePhone001",
+        phone_number: Redacted.make("13800138000"),
+        out_request_no: "cert-mode-phone-1"
+      }).pipe(Effect.provide(context))
+      expect(emulator.applied("cert-mode-phone-1")).toBe(1)
+      expect(imported.code).toBeDefined()
     }).pipe(Effect.scoped))
 
   it.live("without the APIv3 key it fails at build, naming apiV3Key", () =>
