@@ -478,6 +478,19 @@ describe("endpoint commands against emulator serve", () => {
     expect(await untilLogged(server, before + 1)).toBe(before + 1)
   }, 60_000)
 
+  it("certificates download with no WeChat Pay key configured, only the APIv3 key: the first download bootstraps (certificate mode)", async () => {
+    const { WECHATPAY_PUBLIC_KEY: _key, WECHATPAY_PUBLIC_KEY_ID: _id, ...identity } = env
+    const run = await cli(["certificates", "download"], { ...identity, WECHATPAY_API_V3_KEY: server.ready.apiV3Key })
+    expect(run.code, run.stderr).toBe(0)
+    const { data } = JSON.parse(run.stdout) as { data: Array<{ serial_no: string; certificate: string }> }
+    expect(data.map((entry) => entry.serial_no)).toContain(server.ready.certificateSerial)
+    for (const entry of data) expect(new crypto.X509Certificate(entry.certificate).serialNumber.toUpperCase()).toBe(entry.serial_no)
+    // Without the APIv3 key there is nothing to verify with: a configuration error, nothing printed on stdout.
+    const keyless = await cli(["certificates", "download"], identity)
+    expect(keyless.code).toBe(1)
+    expect(keyless.stdout).toBe("")
+  }, 60_000)
+
   it("exit 2: invalid input is refused before sending (the server's request count is unchanged)", async () => {
     const before = await untilLogged(server, 0)
     // card_id is string(1..32): 33 characters and an empty one are refused, 32 is sent (an unknown card → 4xx).

@@ -198,7 +198,9 @@ export const connectionOptions = {
 }
 
 /**
- * The client from the `WECHATPAY_*` variables (`WechatPay.config`), `--base-url` taking precedence.
+ * The client from the `WECHATPAY_*` variables (`WechatPay.config`), `--base-url` taking precedence. With no WeChat Pay
+ * key configured but the APIv3 key given, certificate mode: the platform certificates are downloaded first (the
+ * bootstrap an operator runs `certificates download` for), as with `WECHATPAY_DOWNLOAD_CERTIFICATES=true`.
  *
  * @since 0.4.0
  * @category layers
@@ -207,10 +209,13 @@ export const layerClient = (
   baseUrl: Option.Option<string>
 ): Layer.Layer<WechatPayClient.WechatPayClient | Encryptor.Encryptor, unknown> =>
   WechatPay.layerNodeConfig(
-    Option.match(baseUrl, {
-      onNone: () => WechatPay.config,
-      onSome: (url) => Config.map(WechatPay.config, (options) => ({ ...options, baseUrl: url.trim() }))
-    })
+    Config.map(WechatPay.config, (options) => ({
+      ...options,
+      ...Option.match(baseUrl, { onNone: () => ({}), onSome: (url) => ({ baseUrl: url.trim() }) }),
+      ...(Object.keys(options.wechatpayPublicKeys).length === 0 && options.apiV3Key !== undefined
+        ? { platformCertificates: options.platformCertificates ?? true }
+        : {})
+    }))
   )
 
 const flagValues = (spec: Spec): Options.Options<Readonly<Record<string, Option.Option<unknown>>>> =>
