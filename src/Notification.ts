@@ -261,6 +261,28 @@ export const Event = Schema.Union(AcceptCard, ActivateCard, UserCardManage, Unkn
  */
 export type Event = AcceptCard | ActivateCard | UserCardManage | UnknownEvent
 
+/**
+ * The event types this version models.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type KnownEventType = Exclude<Event, UnknownEvent>["event_type"]
+
+/**
+ * Narrow an event by WeChat's `event_type`. (A `switch` on `event.event_type` cannot narrow `resource` in TypeScript:
+ * the `Unknown` member's `event_type` is any string, so it stays in every branch. `_tag` narrows directly; this guard
+ * is the `event_type` spelling of it. It is exact: an event of a known type is always decoded as its own member,
+ * never as `Unknown`.)
+ *
+ * @since 0.4.0
+ * @category guards
+ */
+export const isEventType = <T extends KnownEventType>(
+  event: Event,
+  eventType: T
+): event is Extract<Event, { readonly event_type: T }> => event._tag !== "Unknown" && event.event_type === eventType
+
 const payloads: Readonly<Record<string, { readonly tag: Exclude<Event["_tag"], "Unknown">; readonly schema: Schema.Schema<any, any> }>> = {
   "MEMBERCARD.ACCEPT_CARD": { tag: "AcceptCard", schema: AcceptCardResource },
   "MEMBERCARD.ACTIVATE_CARD": { tag: "ActivateCard", schema: ActivateCardResource },

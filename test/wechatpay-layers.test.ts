@@ -51,6 +51,9 @@ describe("WechatPay layers with an APIv3 key", () => {
         expect(event.resource.card_id).toBe("pLayersTemplate01")
         expect(event.resource.openid).toBe(page.openid)
       }
+      // By WeChat's event_type: the guard narrows `resource` (compiles only if it does), and only to the right member.
+      expect(Notification.isEventType(event, "MEMBERCARD.ACTIVATE_CARD")).toBe(false)
+      expect(Notification.isEventType(event, "MEMBERCARD.ACCEPT_CARD") && event.resource.openid).toBe(page.openid)
     }).pipe(Effect.scoped))
 
   it.effect("without an APIv3 key there is no Notifications service, and the Verifier is an output either way", () =>
