@@ -11,15 +11,14 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
-import * as Tracer from "effect/Tracer"
 import * as Notification from "../src/Notification.js"
 import * as NotificationStore from "../src/NotificationStore.js"
 import * as Verifier from "../src/Verifier.js"
 import * as Emulator from "../src/testing/Emulator.js"
+import { recordingTracer } from "./support.js"
 
 /** An emulator with one ACCEPT_CARD notification, and the layers that parse what it sends. */
 const setUp = Effect.gen(function*() {
@@ -151,30 +150,7 @@ describe("the handler's span", () => {
   it.effect("ends without the handler's error (which holds the openid); its outcome is a word", () =>
     Effect.gen(function*() {
       const { deliver, notifications, page } = yield* setUp
-      const ended: Array<{ name: string; attributes: Map<string, unknown>; exit: Exit.Exit<unknown, unknown> }> = []
-      const tracer = Tracer.make({
-        span: (name, parent, context, links, startTime, kind) => {
-          const attributes = new Map<string, unknown>()
-          return {
-            _tag: "Span",
-            name,
-            spanId: `${name}-${ended.length}`,
-            traceId: "trace",
-            parent,
-            context,
-            status: { _tag: "Started", startTime },
-            attributes,
-            links,
-            sampled: true,
-            kind,
-            end: (_end, exit) => void ended.push({ name, attributes, exit }),
-            attribute: (key, value) => void attributes.set(key, value),
-            event: () => {},
-            addLinks: () => {}
-          }
-        },
-        context: (f) => f()
-      })
+      const { spans: ended, tracer } = recordingTracer()
       const app = Notification.httpApp((event) =>
         event._tag === "AcceptCard"
           ? Effect.fail({ _tag: "DbDown" as const, openid: event.resource.openid })

@@ -15,10 +15,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
-import * as Tracer from "effect/Tracer"
 import { Encryptor, type Endpoint, MemberCard, type WechatPayClient, WechatPay } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
-import { fresh, listenLoopback } from "./support.js"
+import { fresh, listenLoopback, recordingTracer } from "./support.js"
 
 const vectors = JSON.parse(readFileSync(new URL("./vectors/vectors.json", import.meta.url), "utf8"))
 const vector = (name: string) => readFileSync(new URL(`./vectors/${name}`, import.meta.url), "utf8")
@@ -303,32 +302,8 @@ describe("the plain number in no error, log or span", () => {
     Effect.gen(function*() {
       const { baseUrl, emulator } = yield* recorded()
       const logs: Array<string> = []
-      const spans: Array<string> = []
       const logger = Logger.make(({ annotations, message }) => logs.push(JSON.stringify({ message, annotations: [...annotations] })))
-      const tracer = Tracer.make({
-        span: (name, parent, context, links, startTime, kind) => {
-          const attributes = new Map<string, unknown>()
-          const span: Tracer.Span = {
-            _tag: "Span",
-            name,
-            spanId: fresh("s"),
-            traceId: "t",
-            parent,
-            context,
-            status: { _tag: "Started", startTime },
-            attributes,
-            links,
-            sampled: true,
-            kind,
-            end: () => void spans.push(JSON.stringify({ name, attributes: [...attributes] })),
-            attribute: (key, value) => void attributes.set(key, value),
-            event: () => {},
-            addLinks: () => {}
-          }
-          return span
-        },
-        context: (f) => f()
-      })
+      const { spans: ended, tracer } = recordingTracer()
       const error = yield* Effect.flip(
         MemberCard.importUserCardByPhone({ card_id: "no-such-card", phone_number: Redacted.make(phone), out_request_no: "z1" }).pipe(
           Effect.tap(() => Effect.logInfo("done")),
@@ -339,6 +314,8 @@ describe("the plain number in no error, log or span", () => {
         )
       )
       expect(error._tag).toBe("InvalidRequest")
+      // Each span's attributes and the exit it ended with (what an exporter records).
+      const spans = ended.map((span) => `${span.name} ${JSON.stringify([...span.attributes])} ${String(span.exit)}`)
       const everything = [JSON.stringify(error), String(error), error.message, ...logs, ...spans].join("\n")
       expect(logs.length).toBeGreaterThan(0)
       expect(spans.length).toBeGreaterThan(0)

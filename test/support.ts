@@ -6,8 +6,11 @@ import { expect } from "@effect/vitest"
 import * as HttpClientTag from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
+import type * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import * as Tracer from "effect/Tracer"
 import { MemberCard, WechatPay } from "../src/index.js"
 import type { WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
@@ -190,4 +193,46 @@ export const prng = (seed: number) => {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
+}
+
+/** A span as `recordingTracer` keeps it: its name, attributes, and the exit it ended with. */
+export interface RecordedSpan {
+  readonly name: string
+  readonly attributes: Map<string, unknown>
+  exit?: Exit.Exit<unknown, unknown>
+}
+
+/**
+ * A tracer that records every span (name, attributes and the exit it ends with), for tests that check what reaches a
+ * tracer: exporters record a failed span's cause, so the exit counts as much as the attributes.
+ */
+export const recordingTracer = (): { readonly tracer: Tracer.Tracer; readonly spans: Array<RecordedSpan> } => {
+  const spans: Array<RecordedSpan> = []
+  const tracer = Tracer.make({
+    span: (name, parent, context, links, startTime, kind) => {
+      const record: RecordedSpan = { name, attributes: new Map<string, unknown>() }
+      spans.push(record)
+      return {
+        _tag: "Span",
+        name,
+        spanId: fresh("span-"),
+        traceId: Option.isSome(parent) ? parent.value.traceId : "trace",
+        parent,
+        context,
+        status: { _tag: "Started", startTime },
+        attributes: record.attributes,
+        links,
+        sampled: true,
+        kind,
+        end: (_end, exit) => {
+          record.exit = exit
+        },
+        attribute: (key, value) => void record.attributes.set(key, value),
+        event: () => {},
+        addLinks: () => {}
+      }
+    },
+    context: (f) => f()
+  })
+  return { tracer, spans }
 }
