@@ -1,0 +1,75 @@
+/**
+ * Bundles a programme as a user would ship it, with the pinned esbuild and the options of runtimes/runtimes.ts, against
+ * the BUILT package (`dist/`, as `npm run build` leaves it; "effect-wechatpay" resolves there, as it would from
+ * node_modules): `node`, one ESM file for Node, Bun and Deno; `worker`, one for workerd.
+ */
+import { mkdirSync, statSync } from "node:fs"
+import { dirname, join, relative } from "node:path"
+import { fileURLToPath } from "node:url"
+import * as esbuild from "esbuild"
+import { esbuildOptions, type Platform } from "./runtimes.js"
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..")
+/** Under node_modules/.cache: built output, never committed. */
+export const outDir = join(root, "node_modules", ".cache", "effect-wechatpay-runtimes")
+
+
+/** A bundle on disk and the Node built-in modules it still imports (from esbuild's metafile). */
+export interface Bundle {
+  readonly file: string
+  readonly bytes: number
+  readonly nodeImports: ReadonlyArray<string>
+  /** Which of our own modules (dist/…) import them, for the report. */
+  readonly importers: ReadonlyArray<string>
+}
+
+const builtins = new Set(
+  ["assert", "buffer", "child_process", "crypto", "events", "fs", "http", "https", "net", "os", "path", "stream", "tls", "url", "util", "zlib"]
+)
+
+/** "effect-wechatpay" and its subpaths → dist/, as a self-reference through package.json "exports" would. */
+const selfReference: esbuild.Plugin = {
+  name: "effect-wechatpay",
+  setup(build) {
+    build.onResolve({ filter: /^effect-wechatpay(\/.*)?$/ }, (args) => {
+      const sub = args.path.slice("effect-wechatpay".length)
+      return { path: join(root, "dist", sub === "" ? "index.js" : `${sub.slice(1)}/index.js`) }
+    })
+  }
+}
+
+export const bundle = async (
+  entry: string,
+  name: string,
+  platform: Platform,
+  options: { readonly minify?: boolean } = {}
+): Promise<Bundle> => {
+  mkdirSync(outDir, { recursive: true })
+  const file = join(outDir, `${name}.mjs`)
+  const result = await esbuild.build({
+    entryPoints: [join(root, entry)],
+    outfile: file,
+    ...esbuildOptions(platform),
+    target: "es2022",
+    minify: options.minify ?? false,
+    metafile: true,
+    logLevel: "silent",
+    plugins: [selfReference]
+  })
+  const nodeImports = new Set<string>()
+  const importers = new Set<string>()
+  for (const [input, meta] of Object.entries(result.metafile.inputs)) {
+    for (const imported of meta.imports) {
+      if (imported.external && (imported.path.startsWith("node:") || builtins.has(imported.path))) {
+        nodeImports.add(imported.path)
+        importers.add(relative(root, input))
+      }
+    }
+  }
+  return {
+    file,
+    bytes: statSync(file).size,
+    nodeImports: [...nodeImports].sort(),
+    importers: [...importers].sort()
+  }
+}
