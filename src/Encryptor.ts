@@ -7,12 +7,13 @@
  *
  * @since 0.3.0
  */
-import { Buffer } from "node:buffer"
-import * as Crypto from "node:crypto"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Bytes from "./internal/crypto/bytes.js"
+import * as Crypto from "./internal/crypto/index.js"
+import type { PublicKey } from "./internal/crypto/types.js"
 import * as Keys from "./internal/keys.js"
 import { ConfigurationError, SigningError } from "./WechatPayError.js"
 
@@ -46,7 +47,7 @@ export interface Service {
 export class Encryptor extends Context.Tag("effect-wechatpay/Encryptor")<Encryptor, Service>() {}
 
 /** RSA-OAEP with SHA-1: a k-byte modulus holds at most k − 2·20 − 2 bytes. */
-const oaepLimit = (key: Crypto.KeyObject): number => ((key.asymmetricKeyDetails?.modulusLength ?? 2048) >> 3) - 42
+const oaepLimit = (key: PublicKey): number => (key.modulusBits >> 3) - 42
 
 /**
  * The encryptor for a key map as `WechatPay` options give it (`PUB_KEY_ID_…` → public key PEM, certificate serial →
@@ -60,22 +61,25 @@ const oaepLimit = (key: Crypto.KeyObject): number => ((key.asymmetricKeyDetails?
 export const make = (options: {
   readonly publicKeys: Readonly<Record<string, string>>
 }): Effect.Effect<Service, ConfigurationError> =>
-  Effect.suspend(() => {
-    let chosen: { readonly serial: string; readonly key: Crypto.KeyObject; readonly since: number } | undefined
+  Effect.gen(function*() {
+    const backend = Crypto.backend()
+    let chosen: { readonly serial: string; readonly key: PublicKey; readonly since: number } | undefined
     for (const [id, pem] of Object.entries(options.publicKeys)) {
-      const parsed = Keys.publicKey(pem)
+      const parsed = yield* Keys.publicKey(pem, backend)
       if (Keys.isProblem(parsed)) {
-        return Effect.fail(new ConfigurationError({ option: "publicKeys", message: `The key for "${id}" ${parsed.problem}.` }))
+        return yield* Effect.fail(
+          new ConfigurationError({ option: "publicKeys", message: `The key for "${id}" ${parsed.problem}.` })
+        )
       }
       if (Keys.isPublicKeyId(id)) {
         chosen = { serial: id, key: parsed.key, since: Number.POSITIVE_INFINITY }
         break
       }
-      const since = parsed.certificateSerial === undefined ? 0 : Date.parse(new Crypto.X509Certificate(pem).validFrom)
+      const since = parsed.certificate?.notBefore ?? 0
       if (chosen === undefined || since > chosen.since) chosen = { serial: id, key: parsed.key, since }
     }
     if (chosen === undefined) {
-      return Effect.fail(
+      return yield* Effect.fail(
         new ConfigurationError({
           option: "publicKeys",
           message: "No WeChat Pay public key or platform certificate configured: sensitive fields could not be encrypted."
@@ -83,20 +87,16 @@ export const make = (options: {
       )
     }
     const { key, serial } = chosen
-    return Effect.succeed<Service>({
+    return {
       serial,
       maxPlaintextBytes: oaepLimit(key),
       encrypt: (plaintext) =>
-        Effect.try({
-          try: () =>
-            Crypto.publicEncrypt(
-              { key, padding: Crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" },
-              Buffer.from(Redacted.value(plaintext), "utf8")
-            ).toString("base64"),
-          // Never the plaintext, nor anything derived from it.
-          catch: () => new SigningError({ message: "RSA-OAEP encryption of a sensitive field failed" })
-        })
-    })
+        Effect.suspend(() => backend.oaepEncrypt(key, Bytes.utf8(Redacted.value(plaintext)))).pipe(
+          Effect.map(Bytes.toBase64),
+          // Never the plaintext, nor anything derived from it (a defect, e.g. no Redacted given, included).
+          Effect.catchAllCause(() => Effect.fail(new SigningError({ message: "RSA-OAEP encryption of a sensitive field failed" })))
+        )
+    } satisfies Service
   })
 
 /**

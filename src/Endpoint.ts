@@ -102,13 +102,21 @@ const compilePath = (template: string): ReadonlyArray<Segment> =>
     part.startsWith("{") ? { param: part.slice(1, -1) } : { literal: part }
   )
 
+/**
+ * Schema's default messages end with the value (`Expected string, actual "13812345678"`): a response field of the
+ * wrong type would put a member's data in the error, its logs and the CLI's output. What was expected is enough;
+ * the documented rules' own messages ("must be at most 32 characters") carry no value and are kept.
+ */
+const withoutValue = (message: string): string =>
+  message.startsWith("Expected ") ? message.replace(/, actual [\s\S]*$/, "") : message
+
 const issuesOf = (
   issue: ParseResult.ParseIssue
 ): Array<{ readonly path: Array<string | number>; readonly message: string }> => {
   try {
     return ParseResult.ArrayFormatter.formatIssueSync(issue).map((issue) => ({
       path: issue.path.map((key) => (typeof key === "symbol" ? String(key) : key)),
-      message: issue.message
+      message: withoutValue(issue.message)
     }))
   } catch {
     // Formatting prints the offending value; a pathologically nested one overflows the stack. Keep the failure typed.

@@ -21,6 +21,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Aead from "./internal/aead.js"
+import * as Bytes from "./internal/crypto/bytes.js"
 import { NotificationStore, NotificationStoreError } from "./NotificationStore.js"
 import * as Verifier from "./Verifier.js"
 import { ConfigurationError, ResponseVerificationError, ValidationIssue } from "./WechatPayError.js"
@@ -561,33 +562,34 @@ export const makeWith = (options: MakeWithOptions): Effect.Effect<Service, never
               })
             )
           }
-          const plain = Aead.decrypt(Redacted.value(key), {
+          return Effect.flatMap(Aead.decrypt(Redacted.value(key), {
             nonce: resource.nonce,
             associatedData: resource.associated_data ?? "",
             ciphertext: resource.ciphertext
+          }), (plain): Effect.Effect<Event, NotificationDecryptError | NotificationDecodeError> => {
+            if (Aead.isFailure(plain)) {
+              return Effect.fail(
+                new NotificationDecryptError({ message: `The resource could not be decrypted: ${plain.problem}.`, ...known })
+              )
+            }
+            let payload: unknown
+            try {
+              payload = JSON.parse(decoder.decode(plain))
+            } catch {
+              return decodeError([{ path: ["resource"], message: "is not JSON" }], "The decrypted resource is not JSON", id)
+            }
+            const { create_time, event_type, resource_type, summary } = envelope.right
+            const fields = { id, create_time, event_type, resource_type, summary }
+            const declared = Object.hasOwn(payloads, event_type) ? payloads[event_type] : undefined
+            if (declared === undefined) return Effect.succeed<Event>({ _tag: "Unknown", ...fields, resource: payload })
+            const decoded = decodePayload(declared.schema)(payload)
+            if (Either.isLeft(decoded)) {
+              const issues: Array<{ path: ReadonlyArray<string | number>; message: string }> = []
+              issuesOf(decoded.left.issue, ["resource"], issues)
+              return decodeError(issues, `The ${event_type} resource is not as documented`, id)
+            }
+            return Effect.succeed({ _tag: declared.tag, ...fields, resource: decoded.right } as Event)
           })
-          if (Aead.isFailure(plain)) {
-            return Effect.fail(
-              new NotificationDecryptError({ message: `The resource could not be decrypted: ${plain.problem}.`, ...known })
-            )
-          }
-          let payload: unknown
-          try {
-            payload = JSON.parse(decoder.decode(plain))
-          } catch {
-            return decodeError([{ path: ["resource"], message: "is not JSON" }], "The decrypted resource is not JSON", id)
-          }
-          const { create_time, event_type, resource_type, summary } = envelope.right
-          const fields = { id, create_time, event_type, resource_type, summary }
-          const declared = Object.hasOwn(payloads, event_type) ? payloads[event_type] : undefined
-          if (declared === undefined) return Effect.succeed<Event>({ _tag: "Unknown", ...fields, resource: payload })
-          const decoded = decodePayload(declared.schema)(payload)
-          if (Either.isLeft(decoded)) {
-            const issues: Array<{ path: ReadonlyArray<string | number>; message: string }> = []
-            issuesOf(decoded.left.issue, ["resource"], issues)
-            return decodeError(issues, `The ${event_type} resource is not as documented`, id)
-          }
-          return Effect.succeed({ _tag: declared.tag, ...fields, resource: decoded.right } as Event)
         })
       )
     }
@@ -741,7 +743,7 @@ const readBody = (request: HttpServerRequest.HttpServerRequest, max: number): Ef
     Effect.map((read): BodyResult =>
       read.total > max
         ? { _tag: "TooLarge" }
-        : { _tag: "Body", bytes: read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks) }
+        : { _tag: "Body", bytes: read.chunks.length === 1 ? read.chunks[0]! : Bytes.concat(read.chunks) }
     ),
     Effect.catchAll(() => Effect.succeed<BodyResult>({ _tag: "Unreadable" }))
   )

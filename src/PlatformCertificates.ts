@@ -174,7 +174,11 @@ export interface PlatformCertificate {
   readonly serial: string
   /** The certificate (PEM), as decrypted. */
   readonly certificate: string
-  readonly publicKey: Crypto.KeyObject
+  /**
+   * The certificate's key as the runtime's crypto holds it: a node:crypto `KeyObject`, or a WebCrypto `CryptoKey`
+   * (for RSASSA-PKCS1-v1_5/SHA-256) where node:crypto is absent.
+   */
+  readonly publicKey: Crypto.KeyObject | Crypto.webcrypto.CryptoKey
   /** Start of validity (`effective_time`). */
   readonly effectiveTime: Date
   /** End of validity (`expire_time`). */
@@ -189,7 +193,7 @@ const shownSerial = (serial: unknown): string => {
 const toPublic = (opened: Keys.OpenedCertificate): PlatformCertificate => ({
   serial: opened.serial,
   certificate: opened.pem,
-  publicKey: opened.key,
+  publicKey: opened.key.native,
   effectiveTime: new Date(opened.notBefore),
   expireTime: new Date(opened.notAfter)
 })
@@ -229,8 +233,10 @@ export const decryptCertificate = (
     if (typeof key === "string") {
       return Effect.fail(new CertificateError({ reason: "InvalidApiV3Key", serial: shownSerial(entry.serial_no), message: key }))
     }
-    const opened = Keys.openCertificate(key, entry, now)
-    return Keys.isOpened(opened) ? Effect.succeed(toPublic(opened)) : Effect.fail(certificateError(entry, opened))
+    return Effect.flatMap(
+      Keys.openCertificate(key, entry, now),
+      (opened) => Keys.isOpened(opened) ? Effect.succeed(toPublic(opened)) : Effect.fail(certificateError(entry, opened))
+    )
   })
 
 /**
@@ -328,7 +334,7 @@ const describe = (error: RefreshError): string => `${error._tag}: ${error.messag
 export const make = Effect.fnUntraced(function*(options: Options) {
   const apiKey = apiV3KeyBytes(options.apiV3Key)
   if (typeof apiKey === "string") return yield* Effect.fail(new ConfigurationError({ option: "apiV3Key", message: apiKey }))
-  const configured = options.publicKeys === undefined ? [] : Keys.configuredKeys(options.publicKeys)
+  const configured = options.publicKeys === undefined ? [] : yield* Keys.configuredKeys(options.publicKeys)
   if (Keys.isProblem(configured)) {
     return yield* Effect.fail(new ConfigurationError({ option: "publicKeys", message: configured.problem }))
   }
@@ -363,7 +369,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   // authenticates the ciphertext, and only WeChat and the merchant know that key, so a forger can neither make a
   // certificate we would open nor sign the answer with a key we hold. This is how the first download bootstraps.
   const carried: Keys.OnUnknownSerial = (_serial, message, now) =>
-    Effect.sync(() => {
+    Effect.gen(function*() {
       let entries: unknown
       try {
         const text = typeof message.body === "string" ? message.body : new TextDecoder().decode(message.body)
@@ -376,7 +382,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       let sealedOtherwise = 0
       for (const entry of entries) {
         if (typeof entry !== "object" || entry === null || typeof entry.encrypt_certificate !== "object") continue
-        const certificate = Keys.openCertificate(apiKey, entry as Keys.SealedCertificate, now)
+        const certificate = yield* Keys.openCertificate(apiKey, entry as Keys.SealedCertificate, now)
         if (Keys.isOpened(certificate)) {
           opened.push({ id: certificate.serial, held: { key: certificate.key, notAfter: certificate.notAfter } })
         } else if (certificate.reason === "DecryptionFailed") {
@@ -408,7 +414,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     const next = new Map<string, Keys.OpenedCertificate>()
     for (const [serial, certificate] of downloaded) if (now <= certificate.notAfter) next.set(serial, certificate)
     for (const entry of response.data) {
-      const opened = Keys.openCertificate(apiKey, entry, now)
+      const opened = yield* Keys.openCertificate(apiKey, entry, now)
       if (Keys.isOpened(opened)) {
         next.set(Keys.numericSerial(opened.serial), opened)
       } else if (opened.reason === "DecryptionFailed" || opened.reason === "NotACertificate" || opened.reason === "SerialMismatch") {

@@ -6,12 +6,12 @@
  *
  * @since 0.1.0
  */
-import { Buffer } from "node:buffer"
-import * as Crypto from "node:crypto"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Crypto from "./internal/crypto/index.js"
+import type { Backend, PrivateKey } from "./internal/crypto/types.js"
 import * as Pem from "./internal/pem.js"
 import { ConfigurationError, SigningError } from "./WechatPayError.js"
 
@@ -38,7 +38,7 @@ export class Signer extends Context.Tag("effect-wechatpay/Signer")<Signer, Servi
 
 const problem = (message: string) => new ConfigurationError({ option: "privateKey", message: `The merchant private key ${message}.` })
 
-const importKey = (pem: string): Effect.Effect<Crypto.KeyObject, ConfigurationError> => {
+const importKey = (pem: string, backend: Backend): Effect.Effect<PrivateKey, ConfigurationError> => {
   const decoded = Pem.decode(pem)
   if (decoded === undefined) return Effect.fail(problem("is not a PEM (no -----BEGIN … ----- line)"))
   const { label, der } = decoded
@@ -55,32 +55,24 @@ const importKey = (pem: string): Effect.Effect<Crypto.KeyObject, ConfigurationEr
   if (der === undefined) return Effect.fail(problem(`is a malformed ${label} PEM (its body is not Base64)`))
   const pkcs8 = label === "RSA PRIVATE KEY" ? Pem.pkcs1ToPkcs8(der) : der
   if (!Pem.isRsaPkcs8(pkcs8)) return Effect.fail(problem("is not an RSA key; WeChat Pay APIv3 uses RSA"))
-  let key: Crypto.KeyObject
-  try {
-    key = Crypto.createPrivateKey({ key: Buffer.from(pkcs8), format: "der", type: "pkcs8" })
-  } catch {
-    return Effect.fail(problem(`is a malformed ${label} PEM (it could not be imported as an RSA key)`))
-  }
-  // A key can parse and still be damaged (a changed modulus or exponent): every request would then fail with
-  // SIGN_ERROR. One signature, checked against the key's own public half, catches that when the layer is built.
-  try {
-    const probe = Buffer.from("effect-wechatpay: merchant key self-check", "utf8")
-    if (Crypto.verify("sha256", probe, Crypto.createPublicKey(key), Crypto.sign("sha256", probe, key))) {
-      return Effect.succeed(key)
-    }
-  } catch {
-    // fall through: a key the primitives refuse is as damaged as one whose signature does not verify
-  }
-  return Effect.fail(problem(`is damaged (a signature made with it does not verify against its own public key)`))
+  // The implementation checks the key with one signature against its own public half: a key can parse and still be
+  // damaged (a changed modulus or exponent), and every request would then fail with SIGN_ERROR.
+  return Effect.mapError(backend.importPrivateKey(pkcs8), (reason) =>
+    problem(
+      reason === "Malformed"
+        ? `is a malformed ${label} PEM (it could not be imported as an RSA key)`
+        : "is damaged (a signature made with it does not verify against its own public key)"
+    ))
 }
 
 /**
  * An in-memory RSA signer. Accepts a PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`) PEM and parses
- * it once into a `KeyObject`. Fails with `ConfigurationError` (never echoing the key) when the PEM is not an RSA
- * private key.
+ * it once into a `KeyObject` (node:crypto) or a non-extractable `CryptoKey` (WebCrypto, where node:crypto is
+ * absent). Fails with `ConfigurationError` (never echoing the key) when the PEM is not an RSA private key.
  *
- * Each signature is computed by node:crypto's asynchronous `sign`, on libuv's thread pool: concurrent calls sign
- * on every core, and the JS thread spends ~15 µs per signature instead of ~350 µs (see bench/README.md).
+ * With node:crypto, each signature is computed by its asynchronous `sign`, on libuv's thread pool: concurrent calls
+ * sign on every core, and the JS thread spends ~15 µs per signature instead of ~350 µs (see bench/README.md). With
+ * WebCrypto, by `crypto.subtle.sign`.
  *
  * @since 0.1.0
  * @category constructors
@@ -88,21 +80,14 @@ const importKey = (pem: string): Effect.Effect<Crypto.KeyObject, ConfigurationEr
 export const makeRsa = (options: {
   readonly privateKey: Redacted.Redacted<string>
 }): Effect.Effect<Service, ConfigurationError> =>
-  Effect.map(Effect.suspend(() => importKey(Redacted.value(options.privateKey))), (key): Service => ({
-    local: true,
-    sign: (message) =>
-      Effect.async<string, SigningError>((resume) => {
-        const failed = () => resume(Effect.fail(new SigningError({ message: "RSA signing failed" })))
-        try {
-          Crypto.sign("sha256", Buffer.from(message, "utf8"), key, (error, signature) => {
-            if (error == null) resume(Effect.succeed(signature.toString("base64")))
-            else failed()
-          })
-        } catch {
-          failed()
-        }
-      })
-  }))
+  Effect.suspend(() => {
+    const backend = Crypto.backend()
+    return Effect.map(importKey(Redacted.value(options.privateKey), backend), (key): Service => ({
+      local: true,
+      sign: (message) =>
+        Effect.mapError(backend.sign(key, message), () => new SigningError({ message: "RSA signing failed" }))
+    }))
+  })
 
 /**
  * Layer of the in-memory RSA signer.

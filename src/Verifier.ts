@@ -92,20 +92,21 @@ export const make = (options: Options): Effect.Effect<Service, ConfigurationErro
         })
       )
     }
-    const entries = Keys.configuredKeys(options.publicKeys)
-    if (Keys.isProblem(entries)) {
-      return Effect.fail(new ConfigurationError({ option: "publicKeys", message: entries.problem }))
-    }
-    const skew = Keys.maxSkewSeconds(options.maxClockSkew)
-    if (skew === undefined) {
-      return Effect.fail(
-        new ConfigurationError({ option: "maxClockSkew", message: "maxClockSkew must be a finite duration." })
-      )
-    }
-    const keys = Keys.keySet(entries, `configured: ${ids.join(", ")}`)
-    return Effect.succeed<Service>({
-      serial: ids.find(Keys.isPublicKeyId),
-      verify: Keys.verifier({ keys: () => keys, maxSkewSeconds: skew })
+    return Effect.flatMap(Keys.configuredKeys(options.publicKeys), (entries) => {
+      if (Keys.isProblem(entries)) {
+        return Effect.fail(new ConfigurationError({ option: "publicKeys", message: entries.problem }))
+      }
+      const skew = Keys.maxSkewSeconds(options.maxClockSkew)
+      if (skew === undefined) {
+        return Effect.fail(
+          new ConfigurationError({ option: "maxClockSkew", message: "maxClockSkew must be a finite duration." })
+        )
+      }
+      const keys = Keys.keySet(entries, `configured: ${ids.join(", ")}`)
+      return Effect.succeed<Service>({
+        serial: ids.find(Keys.isPublicKeyId),
+        verify: Keys.verifier({ keys: () => keys, maxSkewSeconds: skew })
+      })
     })
   })
 

@@ -14,8 +14,7 @@
  *
  * @since 0.1.0
  */
-import { X509Certificate } from "node:crypto"
-import { readFileSync } from "node:fs"
+import type * as Fs from "node:fs"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientTransport from "./HttpClientTransport.js"
 import * as Config from "effect/Config"
@@ -26,6 +25,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Encryptor from "./Encryptor.js"
+import * as X509 from "./internal/x509.js"
 import * as NodeTransport from "./NodeTransport.js"
 import * as Notification from "./Notification.js"
 import * as PlatformCertificates from "./PlatformCertificates.js"
@@ -208,7 +208,12 @@ export const layerNode = <O extends Options & { readonly transport?: NodeTranspo
 const pemOrPath = (name: string) => (value: string): string => {
   if (value.trimStart().startsWith("-----BEGIN")) return value
   try {
-    return readFileSync(value.trim(), "utf8")
+    // node:fs only when a path is given, and found at run time rather than imported: a Worker passes PEM text and its
+    // bundle holds no `node:` module.
+    const fs = (globalThis as { readonly process?: { readonly getBuiltinModule?: (id: string) => unknown } }).process
+      ?.getBuiltinModule?.("node:fs") as typeof Fs | undefined
+    if (fs === undefined) throw new Error("no file system")
+    return fs.readFileSync(value.trim(), "utf8")
   } catch {
     throw new Error(`${name} is neither a PEM (-----BEGIN …) nor the path of a readable file`)
   }
@@ -270,7 +275,7 @@ export const config: Config.Config<Options> = Config.all({
     if (Option.isSome(c.publicKey)) wechatpayPublicKeys[c.publicKey.value[0]] = c.publicKey.value[1]
     for (const certificate of Option.getOrElse(c.certificates, () => [])) {
       // The serial is read from the certificate itself, so a file can never be filed under the wrong serial.
-      wechatpayPublicKeys[new X509Certificate(certificate).serialNumber.toUpperCase()] = certificate
+      wechatpayPublicKeys[X509.parse(certificate).serial] = certificate
     }
     return {
       mchid: c.mchid,

@@ -68,7 +68,7 @@ const notification = (options: {
     resource: {
       original_type: "membercard",
       algorithm: "AEAD_AES_256_GCM",
-      ciphertext: Aead.encrypt(Aead.keyBytes(options.key ?? apiV3Key), nonce, "membercard", Buffer.from(JSON.stringify(resource))),
+      ciphertext: Effect.runSync(Aead.encrypt(Aead.keyBytes(options.key ?? apiV3Key), nonce, "membercard", Buffer.from(JSON.stringify(resource)))),
       associated_data: "membercard",
       nonce
     },

@@ -39,7 +39,7 @@ const body = Buffer.from(JSON.stringify({
   resource: {
     original_type: "membercard",
     algorithm: "AEAD_AES_256_GCM",
-    ciphertext: Aead.encrypt(
+    ciphertext: Effect.runSync(Aead.encrypt(
       Aead.keyBytes(apiV3Key),
       "fdasflkja484",
       "membercard",
@@ -49,7 +49,7 @@ const body = Buffer.from(JSON.stringify({
         event_time: "2024-08-14T12:00:00+08:00",
         openid: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
       }))
-    ),
+    )),
     associated_data: "membercard",
     nonce: "fdasflkja484"
   }

@@ -62,7 +62,7 @@ const notification = (options: {
 }): Sealed => {
   const aeadNonce = "fdasflkja484"
   const plaintext = options.plaintext ?? JSON.stringify(options.resource)
-  const ciphertext = Aead.encrypt(Aead.keyBytes(options.key ?? apiV3Key), aeadNonce, "membercard", Buffer.from(plaintext))
+  const ciphertext = Effect.runSync(Aead.encrypt(Aead.keyBytes(options.key ?? apiV3Key), aeadNonce, "membercard", Buffer.from(plaintext)))
   const envelope: Record<string, unknown> = {
     id: options.id ?? "EV-2018022511223320873",
     create_time: "2024-08-14T12:00:00+08:00",

@@ -1,10 +1,10 @@
 /**
  * Public keys for verification (the signer's private key is loaded in Signer.ts): PEM loading, the key set a
  * verifier holds (which may be replaced at run time by the platform-certificate refresher), the check of a signed
- * message against such a set, and the opening of a downloaded platform certificate. Keys are parsed once, into
- * `KeyObject`s; messages name what is wrong with a key and never include any of its text.
+ * message against such a set, and the opening of a downloaded platform certificate. Keys are parsed once, into the
+ * crypto implementation's handles (internal/crypto); messages name what is wrong with a key and never include any of
+ * its text.
  */
-import * as crypto from "node:crypto"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -12,38 +12,72 @@ import * as Option from "effect/Option"
 import type { SignedMessage, VerifyOptions } from "../Verifier.js"
 import { ResponseVerificationError } from "../WechatPayError.js"
 import * as Aead from "./aead.js"
+import * as Bytes from "./crypto/bytes.js"
+import * as Crypto from "./crypto/index.js"
+import type { Backend, PublicKey } from "./crypto/types.js"
+import * as Pem from "./pem.js"
 import * as Protocol from "./protocol.js"
-
-const pemLabel = (pem: string): string | undefined => /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1]
+import * as X509 from "./x509.js"
 
 export type KeyProblem = { readonly problem: string }
 
-/** Parse an RSA public key from a PEM public key (SPKI or PKCS#1) or a PEM X.509 certificate. */
-export const publicKey = (
-  pem: string
-): { readonly key: crypto.KeyObject; readonly certificateSerial?: string } | KeyProblem => {
-  const label = pemLabel(pem)
-  if (label === undefined) return { problem: "is not a PEM (no -----BEGIN … ----- line)" }
-  if (label.includes("PRIVATE")) {
-    return { problem: "is a private key; the WeChat Pay public key or platform certificate is expected here" }
-  }
-  try {
-    if (label === "CERTIFICATE") {
-      const cert = new crypto.X509Certificate(pem)
-      if (cert.publicKey.asymmetricKeyType !== "rsa") {
-        return { problem: `is a certificate for a ${cert.publicKey.asymmetricKeyType ?? "non-RSA"} key; WeChat Pay APIv3 uses RSA` }
-      }
-      return { key: cert.publicKey, certificateSerial: cert.serialNumber.toUpperCase() }
-    }
-    const key = crypto.createPublicKey({ key: pem, format: "pem" })
-    if (key.asymmetricKeyType !== "rsa") {
-      return { problem: `is a ${key.asymmetricKeyType ?? "non-RSA"} key; WeChat Pay APIv3 uses RSA` }
-    }
-    return { key }
-  } catch {
-    return { problem: `is a malformed ${label} PEM (its body could not be decoded)` }
-  }
+/** A public key as parsed from a PEM: the key, and for a certificate what it states. */
+export interface ParsedPublicKey {
+  readonly key: PublicKey
+  readonly certificate?: X509.Certificate | undefined
 }
+
+const notRsa = (keyType: string | undefined) => `${keyType ?? "non-RSA"}`
+
+/**
+ * Parse an RSA public key from a PEM public key (SPKI or PKCS#1) or a PEM X.509 certificate; the failure is a
+ * problem to put in a sentence (no key text).
+ */
+export const publicKey = (
+  pem: string,
+  backend: Backend = Crypto.backend()
+): Effect.Effect<ParsedPublicKey | KeyProblem> =>
+  Effect.suspend(() => {
+    const decoded = Pem.decode(pem)
+    if (decoded === undefined) return Effect.succeed({ problem: "is not a PEM (no -----BEGIN … ----- line)" })
+    const { der, label } = decoded
+    if (label.includes("PRIVATE")) {
+      return Effect.succeed({
+        problem: "is a private key; the WeChat Pay public key or platform certificate is expected here"
+      })
+    }
+    const malformed = { problem: `is a malformed ${label} PEM (its body could not be decoded)` }
+    if (der === undefined) return Effect.succeed(malformed)
+    let spki: Uint8Array
+    let certificate: X509.Certificate | undefined
+    try {
+      if (label === "CERTIFICATE") {
+        certificate = X509.parseDer(der)
+        if (certificate.keyType !== "rsa") {
+          return Effect.succeed({
+            problem: `is a certificate for a ${notRsa(certificate.keyType)} key; WeChat Pay APIv3 uses RSA`
+          })
+        }
+        spki = certificate.spki
+      } else if (label === "RSA PUBLIC KEY") {
+        spki = Pem.pkcs1PublicToSpki(der)
+      } else if (label === "PUBLIC KEY") {
+        const info = X509.parsePublicKeyInfo(der)
+        if (info.keyType !== "rsa") {
+          return Effect.succeed({ problem: `is a ${notRsa(info.keyType)} key; WeChat Pay APIv3 uses RSA` })
+        }
+        spki = info.spki
+      } else {
+        return Effect.succeed(malformed)
+      }
+    } catch {
+      return Effect.succeed(malformed)
+    }
+    return backend.importPublicKey(spki).pipe(
+      Effect.map((key): ParsedPublicKey | KeyProblem => certificate === undefined ? { key } : { key, certificate }),
+      Effect.orElseSucceed(() => malformed)
+    )
+  })
 
 export const isProblem = (u: unknown): u is KeyProblem =>
   typeof u === "object" && u !== null && "problem" in u && typeof (u as KeyProblem).problem === "string"
@@ -68,7 +102,7 @@ export const numericSerial = (serial: string): string => serial.toUpperCase().re
 
 /** A key a verifier holds, with the end of its validity (configured keys: never). */
 export interface HeldKey {
-  readonly key: crypto.KeyObject
+  readonly key: PublicKey
   /** Epoch milliseconds after which the key is no longer accepted (`Infinity` for configured keys). */
   readonly notAfter: number
 }
@@ -110,29 +144,32 @@ export const lookup = (keys: KeySet, serial: string): HeldKey | undefined =>
  * `ConfigurationError` (no key text).
  */
 export const configuredKeys = (
-  publicKeys: Readonly<Record<string, string>>
-): ReadonlyArray<{ readonly id: string; readonly held: HeldKey }> | KeyProblem => {
-  const entries: Array<{ readonly id: string; readonly held: HeldKey }> = []
-  for (const id of Object.keys(publicKeys)) {
-    const parsed = publicKey(publicKeys[id]!)
-    if (isProblem(parsed)) return { problem: `The key for "${id}" ${parsed.problem}.` }
-    if (isPublicKeyId(id)) {
-      // An id with a stray space or newline (common from env files) would be sent as Wechatpay-Serial and match no
-      // response: refuse it here rather than fail every call after WeChat has applied it.
-      if (!publicKeyIdPattern.test(id)) {
-        return { problem: `${JSON.stringify(id)} is not a WeChat Pay public-key id (PUB_KEY_ID_ followed by digits).` }
+  publicKeys: Readonly<Record<string, string>>,
+  backend: Backend = Crypto.backend()
+): Effect.Effect<ReadonlyArray<{ readonly id: string; readonly held: HeldKey }> | KeyProblem> =>
+  Effect.gen(function*() {
+    const entries: Array<{ readonly id: string; readonly held: HeldKey }> = []
+    for (const id of Object.keys(publicKeys)) {
+      const parsed = yield* publicKey(publicKeys[id]!, backend)
+      if (isProblem(parsed)) return { problem: `The key for "${id}" ${parsed.problem}.` }
+      const certificateSerial = parsed.certificate?.serial
+      if (isPublicKeyId(id)) {
+        // An id with a stray space or newline (common from env files) would be sent as Wechatpay-Serial and match no
+        // response: refuse it here rather than fail every call after WeChat has applied it.
+        if (!publicKeyIdPattern.test(id)) {
+          return { problem: `${JSON.stringify(id)} is not a WeChat Pay public-key id (PUB_KEY_ID_ followed by digits).` }
+        }
+      } else if (!serialPattern.test(id)) {
+        return {
+          problem: `${JSON.stringify(id)} is neither a WeChat Pay public-key id (PUB_KEY_ID_…) nor a hex certificate serial.`
+        }
+      } else if (certificateSerial !== undefined && numericSerial(certificateSerial) !== numericSerial(id)) {
+        return { problem: `The certificate filed under "${id}" has serial ${certificateSerial}.` }
       }
-    } else if (!serialPattern.test(id)) {
-      return {
-        problem: `${JSON.stringify(id)} is neither a WeChat Pay public-key id (PUB_KEY_ID_…) nor a hex certificate serial.`
-      }
-    } else if (parsed.certificateSerial !== undefined && numericSerial(parsed.certificateSerial) !== numericSerial(id)) {
-      return { problem: `The certificate filed under "${id}" has serial ${parsed.certificateSerial}.` }
+      entries.push({ id, held: { key: parsed.key, notAfter: Number.POSITIVE_INFINITY } })
     }
-    entries.push({ id, held: { key: parsed.key, notAfter: Number.POSITIVE_INFINITY } })
-  }
-  return entries
-}
+    return entries
+  })
 
 /** The clock-skew window in whole seconds (default 5 minutes); `undefined` unless a finite duration. */
 export const maxSkewSeconds = (input: Duration.DurationInput | undefined): number | undefined => {
@@ -147,13 +184,13 @@ const requiredHeaders = [
   ["wechatpay-serial", "Wechatpay-Serial"]
 ] as const
 
-const newline = Buffer.from("\n", "utf8")
+const newline = Bytes.utf8("\n")
 
 /** `TIMESTAMP\nNONCE\nBODY\n` over the body's own bytes: never a decoded and re-encoded copy of them. */
 const signedBytes = (timestamp: string, nonce: string, body: Uint8Array | string): Uint8Array =>
   typeof body === "string"
-    ? Buffer.from(Protocol.responseMessage(timestamp, nonce, body), "utf8")
-    : Buffer.concat([Buffer.from(`${timestamp}\n${nonce}\n`, "utf8"), body, newline])
+    ? Bytes.utf8(Protocol.responseMessage(timestamp, nonce, body))
+    : Bytes.concat([Bytes.utf8(`${timestamp}\n${nonce}\n`), body, newline])
 
 /**
  * What a verifier does when no held key matches a certificate serial: look elsewhere (download, or read the
@@ -174,8 +211,10 @@ export const verifier = (options: {
   readonly keys: () => KeySet
   readonly maxSkewSeconds: number
   readonly onUnknown?: OnUnknownSerial | undefined
+  readonly backend?: Backend | undefined
 }) => {
   const { maxSkewSeconds, onUnknown } = options
+  const backend = options.backend ?? Crypto.backend()
 
   const fail = (
     message: SignedMessage,
@@ -207,7 +246,7 @@ export const verifier = (options: {
 
   const check = (
     message: SignedMessage,
-    key: crypto.KeyObject,
+    key: PublicKey,
     now: number,
     maxSkew: number
   ): Effect.Effect<void, ResponseVerificationError> => {
@@ -235,15 +274,13 @@ export const verifier = (options: {
     if (signature.length > 1024 || !Protocol.isBase64(signature)) {
       return fail(message, "InvalidSignature", "Wechatpay-Signature is not a Base64 signature.", { serial: serialHeader })
     }
-    let ok = false
-    try {
-      ok = crypto.verify("sha256", signedBytes(timestamp, h["wechatpay-nonce"]!, message.body), key, Buffer.from(signature, "base64"))
-    } catch {
-      // A key the primitive refuses is a failed verification, never a defect.
-    }
-    return ok ? Effect.void : fail(message, "InvalidSignature", "The signature does not match the message.", {
-      serial: serialHeader
-    })
+    return Effect.flatMap(
+      backend.verify(key, signedBytes(timestamp, h["wechatpay-nonce"]!, message.body), signature),
+      (ok) =>
+        ok ? Effect.void : fail(message, "InvalidSignature", "The signature does not match the message.", {
+          serial: serialHeader
+        })
+    )
   }
 
   return (message: SignedMessage, verifyOptions?: VerifyOptions): Effect.Effect<void, ResponseVerificationError> => {
@@ -292,7 +329,7 @@ export interface OpenedCertificate {
   readonly serial: string
   /** The PEM as decrypted. */
   readonly pem: string
-  readonly key: crypto.KeyObject
+  readonly key: PublicKey
   /** Epoch milliseconds. */
   readonly notBefore: number
   readonly notAfter: number
@@ -317,42 +354,48 @@ export interface SealedCertificate {
 export const openCertificate = (
   key: Uint8Array,
   entry: SealedCertificate,
-  now: number
-): OpenedCertificate | { readonly reason: CertificateReason; readonly problem: string } => {
-  const sealed = entry.encrypt_certificate
-  if (sealed.algorithm !== "AEAD_AES_256_GCM") {
-    return {
-      reason: "UnsupportedAlgorithm",
-      problem: `is encrypted with ${JSON.stringify(String(sealed.algorithm).slice(0, 40))}, not AEAD_AES_256_GCM`
+  now: number,
+  backend: Backend = Crypto.backend()
+): Effect.Effect<OpenedCertificate | { readonly reason: CertificateReason; readonly problem: string }> =>
+  Effect.gen(function*() {
+    const sealed = entry.encrypt_certificate
+    if (sealed.algorithm !== "AEAD_AES_256_GCM") {
+      return {
+        reason: "UnsupportedAlgorithm",
+        problem: `is encrypted with ${JSON.stringify(String(sealed.algorithm).slice(0, 40))}, not AEAD_AES_256_GCM`
+      } as const
     }
-  }
-  const plain = Aead.decrypt(key, { nonce: sealed.nonce, associatedData: sealed.associated_data, ciphertext: sealed.ciphertext })
-  if (Aead.isFailure(plain)) return { reason: "DecryptionFailed", problem: `could not be decrypted: ${plain.problem}` }
-  const pem = Buffer.from(plain).toString("utf8")
-  let cert: crypto.X509Certificate
-  try {
-    if (pemLabel(pem) !== "CERTIFICATE") throw new Error("not a certificate")
-    cert = new crypto.X509Certificate(pem)
-  } catch {
-    return { reason: "NotACertificate", problem: "does not decrypt to a PEM X.509 certificate" }
-  }
-  const serial = cert.serialNumber.toUpperCase()
-  if (typeof entry.serial_no !== "string" || !serialPattern.test(entry.serial_no) ||
-    numericSerial(entry.serial_no) !== numericSerial(serial)) {
-    return { reason: "SerialMismatch", problem: `holds a certificate whose serial is ${serial}` }
-  }
-  if (cert.publicKey.asymmetricKeyType !== "rsa") {
-    return {
-      reason: "NotRsa",
-      problem: `is a certificate for a ${cert.publicKey.asymmetricKeyType ?? "non-RSA"} key; WeChat Pay APIv3 uses RSA`
+    const plain = yield* Aead.decrypt(key, {
+      nonce: sealed.nonce,
+      associatedData: sealed.associated_data,
+      ciphertext: sealed.ciphertext
+    }, backend)
+    if (Aead.isFailure(plain)) return { reason: "DecryptionFailed", problem: `could not be decrypted: ${plain.problem}` } as const
+    const pem = Bytes.fromUtf8(plain)
+    const notACertificate = { reason: "NotACertificate", problem: "does not decrypt to a PEM X.509 certificate" } as const
+    let certificate: X509.Certificate
+    try {
+      certificate = X509.parse(pem)
+    } catch {
+      return notACertificate
     }
-  }
-  const notBefore = Date.parse(cert.validFrom)
-  const notAfter = Date.parse(cert.validTo)
-  if (now < notBefore) return { reason: "NotYetValid", problem: `is valid only from ${new Date(notBefore).toISOString()}` }
-  if (now > notAfter) return { reason: "Expired", problem: `expired at ${new Date(notAfter).toISOString()}` }
-  return { serial, pem, key: cert.publicKey, notBefore, notAfter }
-}
+    const { notAfter, notBefore, serial } = certificate
+    if (typeof entry.serial_no !== "string" || !serialPattern.test(entry.serial_no) ||
+      numericSerial(entry.serial_no) !== numericSerial(serial)) {
+      return { reason: "SerialMismatch", problem: `holds a certificate whose serial is ${serial}` } as const
+    }
+    if (certificate.keyType !== "rsa") {
+      return {
+        reason: "NotRsa",
+        problem: `is a certificate for a ${notRsa(certificate.keyType)} key; WeChat Pay APIv3 uses RSA`
+      } as const
+    }
+    if (now < notBefore) return { reason: "NotYetValid", problem: `is valid only from ${new Date(notBefore).toISOString()}` } as const
+    if (now > notAfter) return { reason: "Expired", problem: `expired at ${new Date(notAfter).toISOString()}` } as const
+    const publicKey = yield* Effect.either(backend.importPublicKey(certificate.spki))
+    if (publicKey._tag === "Left") return notACertificate
+    return { serial, pem, key: publicKey.right, notBefore, notAfter }
+  })
 
 export const isOpened = (u: OpenedCertificate | { readonly reason: CertificateReason }): u is OpenedCertificate =>
   "key" in u

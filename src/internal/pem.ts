@@ -1,6 +1,7 @@
 /**
- * PEM handling without node:crypto: PEM → DER, and PKCS#1 `RSA PRIVATE KEY` → PKCS#8, so that the signer imports
- * one format and can tell a certificate, a public key or a non-RSA key from the merchant private key.
+ * PEM handling without node:crypto: PEM → DER, PKCS#1 `RSA PRIVATE KEY` → PKCS#8 and `RSA PUBLIC KEY` → SPKI, so that
+ * every crypto implementation imports one format per key kind, and the signer can tell a certificate, a public key or
+ * a non-RSA key from the merchant private key.
  */
 
 export interface Pem {
@@ -50,4 +51,14 @@ export const isRsaPkcs8 = (der: Uint8Array): boolean => {
     return true
   }
   return false
+}
+
+/** Wrap a PKCS#1 RSAPublicKey in a SubjectPublicKeyInfo. */
+export const pkcs1PublicToSpki = (pkcs1: Uint8Array): Uint8Array => {
+  const bits = [0x03, ...length(pkcs1.length + 1), 0x00]
+  const header = [0x30, ...length(rsaAlgorithm.length + bits.length + pkcs1.length), ...rsaAlgorithm, ...bits]
+  const out = new Uint8Array(header.length + pkcs1.length)
+  out.set(header, 0)
+  out.set(pkcs1, header.length)
+  return out
 }

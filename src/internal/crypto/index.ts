@@ -1,0 +1,33 @@
+/**
+ * Which crypto implementation this runtime gets, chosen once, on first use (never at import: workerd forbids some
+ * work in the global scope). node:crypto where the runtime has it — Node ≥ 20.16, Bun, Deno, workerd with
+ * `nodejs_compat` — found through `process.getBuiltinModule`, which is a function call and not an import: no bundler
+ * sees a `node:` module, so one build serves every runtime with no conditions in package.json. WebCrypto everywhere
+ * else (workerd without `nodejs_compat`, browsers, Node 20 before 20.16).
+ */
+import type * as NodeCrypto from "node:crypto"
+import * as Node from "./node.js"
+import type { Backend } from "./types.js"
+import * as Web from "./web.js"
+
+let chosen: Backend | undefined
+
+/** node:crypto when the runtime offers it through `process.getBuiltinModule`, else `undefined`. */
+export const nodeCrypto = (): typeof NodeCrypto | undefined => {
+  const process = (globalThis as { readonly process?: { readonly getBuiltinModule?: (id: string) => unknown } }).process
+  if (typeof process?.getBuiltinModule !== "function") return undefined
+  try {
+    const module = process.getBuiltinModule("node:crypto") as typeof NodeCrypto | undefined
+    return typeof module?.sign === "function" && typeof module.createPrivateKey === "function" ? module : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The implementation for this runtime. */
+export const backend = (): Backend => (chosen ??= select())
+
+const select = (): Backend => {
+  const node = nodeCrypto()
+  return node !== undefined ? Node.make(node) : Web.make(globalThis.crypto)
+}
