@@ -19,7 +19,7 @@ export interface Bundle {
   readonly file: string
   readonly bytes: number
   readonly nodeImports: ReadonlyArray<string>
-  /** Which of our own modules (dist/…) import them, for the report. */
+  /** Each of them with the bundled modules that import it (`node:http ← dist/NodeTransport.js`), for the report. */
   readonly importers: ReadonlyArray<string>
 }
 
@@ -56,20 +56,25 @@ export const bundle = async (
     logLevel: "silent",
     plugins: [selfReference]
   })
-  const nodeImports = new Set<string>()
-  const importers = new Set<string>()
-  for (const [input, meta] of Object.entries(result.metafile.inputs)) {
-    for (const imported of meta.imports) {
-      if (imported.external && (imported.path.startsWith("node:") || builtins.has(imported.path))) {
-        nodeImports.add(imported.path)
-        importers.add(relative(root, input))
-      }
-    }
-  }
+  // What the output still imports (an input's import that tree-shaking dropped does not count), and which of the
+  // bundled modules import it.
+  const nodeImports = new Set(
+    Object.values(result.metafile.outputs).flatMap((output) =>
+      output.imports.filter((i) => i.external && (i.path.startsWith("node:") || builtins.has(i.path))).map((i) => i.path)
+    )
+  )
+  const importers = [...nodeImports].sort().map((path) =>
+    `${path} ← ${
+      Object.entries(result.metafile.inputs)
+        .filter(([, meta]) => meta.imports.some((imported) => imported.path === path))
+        .map(([input]) => relative(root, input))
+        .join(", ")
+    }`
+  )
   return {
     file,
     bytes: statSync(file).size,
     nodeImports: [...nodeImports].sort(),
-    importers: [...importers].sort()
+    importers
   }
 }

@@ -204,7 +204,7 @@ export const main = async (reportFile: string | undefined): Promise<number> => {
     const ok = worker.nodeImports.length === 0
     console.log(
       `${ok ? "✔" : "✘"} ${nodeImportsCheck} — ${
-        ok ? "none" : `${worker.nodeImports.join(", ")} (from ${worker.importers.join(", ")})`
+        ok ? "none" : worker.importers.join("; ")
       }`
     )
     outcomes.push({
