@@ -1,0 +1,77 @@
+/**
+ * The runtime smoke harness (runtimes/, run by CI after vitest): the README's "Runtimes" lines are the ones the harness
+ * runs, its list of pairs not yet expected to pass names real pairs, and workerd's global-scope reports are traced to
+ * the module that caused them. The runtimes themselves run in `npx tsx runtimes/run.ts`, not here.
+ */
+import { readFileSync } from "node:fs"
+import { describe, expect, it } from "@effect/vitest"
+import { expectedToFail, globalScopeReports } from "../runtimes/run.js"
+import { readmeLines, scriptRuntimes } from "../runtimes/runtimes.js"
+import { checkNames } from "../runtimes/smoke.js"
+
+const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8")
+const section = readme.slice(readme.indexOf("\n## Runtimes\n"), readme.indexOf("\n## Transports\n"))
+
+/** The line after a `// runtimes:<name>` marker in a runtimes/ source, trimmed. */
+const marked = (file: string, name: string): string => {
+  const lines = readFileSync(new URL(`../runtimes/${file}`, import.meta.url), "utf8").split("\n")
+  const at = lines.findIndex((line) => line.trim() === `// runtimes:${name}`)
+  expect(at, `marker runtimes:${name} in ${file}`).toBeGreaterThan(-1)
+  return lines[at + 1]!.trim()
+}
+
+describe("README Runtimes", () => {
+  it("sits just before Transports", () => {
+    expect(readme.indexOf("\n## Runtimes\n")).toBeGreaterThan(-1)
+    expect(readme.indexOf("\n## Runtimes\n")).toBeLessThan(readme.indexOf("\n## Transports\n"))
+  })
+
+  it("shows the client setup of the smoke programme", () => {
+    expect(section).toContain(`\`${marked("smoke.ts", "setup")}\``)
+  })
+
+  it("shows the Worker handler of the smoke programme", () => {
+    expect(section).toContain(`\`${marked("worker.ts", "handler")}\``)
+  })
+
+  it("has one line per runtime, rendered from the commands and bundle options CI runs", () => {
+    for (const line of readmeLines()) expect(section).toContain(line)
+  })
+})
+
+describe("harness", () => {
+  it("lists as expected to fail only pairs that exist", () => {
+    const runtimes = new Set<string>([...scriptRuntimes.map((r) => r.runtime), "workerd", "workerd-nodejs_compat"])
+    const checks = new Set<string>([
+      ...checkNames,
+      "*",
+      "no disallowed operation in global scope"
+    ])
+    for (const pair of Object.keys(expectedToFail)) {
+      const [runtime, check] = pair.split(/\/(.*)/s) as [string, string]
+      if (runtime === "bundle") expect(check).toBe("Worker bundle imports no node: module")
+      else {
+        expect(runtimes.has(runtime), pair).toBe(true)
+        expect(checks.has(check), pair).toBe(true)
+      }
+    }
+  })
+
+  it("traces a workerd global-scope report to the bundled module that made it", () => {
+    const bundle = [
+      "// node_modules/effect/dist/esm/Effect.js",
+      "var a = 1;",
+      "// node_modules/@effect/platform/dist/esm/internal/httpClient.js",
+      "const registry = new FinalizationRegistry((controller) => {",
+      "  controller.abort();",
+      "});"
+    ].join("\n")
+    const offset = bundle.indexOf("controller.abort")
+    const line = "workerd/io/worker.c++:1108: error: NOSENTRY V8 message callback; message = Uncaught Error: " +
+      "Disallowed operation called within global scope. …; scriptLocation = file:///x/smoke-worker.mjs:" +
+      `${offset}; kj::getStackTrace() = …`
+    expect(globalScopeReports(`other\n${line}\n`, bundle)).toEqual([
+      "bundle offset " + offset + " in node_modules/@effect/platform/dist/esm/internal/httpClient.js: `controller.abort();`"
+    ])
+  })
+})
