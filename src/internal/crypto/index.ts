@@ -1,9 +1,10 @@
 /**
  * Which crypto implementation this runtime gets, chosen once, on first use (never at import: workerd forbids some
- * work in the global scope). node:crypto where the runtime has it — Node ≥ 20.16, Bun, Deno, workerd with
- * `nodejs_compat` — found through `process.getBuiltinModule`, which is a function call and not an import: no bundler
- * sees a `node:` module, so one build serves every runtime with no conditions in package.json. WebCrypto everywhere
- * else (workerd without `nodejs_compat`, browsers, Node 20 before 20.16).
+ * work in the global scope). node:crypto where the runtime has it — Node ≥ 20.16, Bun, Deno — found through
+ * `process.getBuiltinModule`, which is a function call and not an import: no bundler sees a `node:` module, so one
+ * build serves every runtime with no conditions in package.json. WebCrypto everywhere else: workerd (with or without
+ * `nodejs_compat`: its node:crypto is a partial layer over the same library, with no thread pool to gain, and its
+ * `publicEncrypt` refuses a KeyObject), browsers, and Node 20 before 20.16.
  */
 import type * as NodeCrypto from "node:crypto"
 import * as Node from "./node.js"
@@ -12,8 +13,13 @@ import * as Web from "./web.js"
 
 let chosen: Backend | undefined
 
-/** node:crypto when the runtime offers it through `process.getBuiltinModule`, else `undefined`. */
+/** Cloudflare's runtime says so in `navigator.userAgent`. */
+const isWorkerd = (): boolean =>
+  (globalThis as { readonly navigator?: { readonly userAgent?: unknown } }).navigator?.userAgent === "Cloudflare-Workers"
+
+/** node:crypto when the runtime offers it through `process.getBuiltinModule` (and is not workerd), else `undefined`. */
 export const nodeCrypto = (): typeof NodeCrypto | undefined => {
+  if (isWorkerd()) return undefined
   const process = (globalThis as { readonly process?: { readonly getBuiltinModule?: (id: string) => unknown } }).process
   if (typeof process?.getBuiltinModule !== "function") return undefined
   try {
