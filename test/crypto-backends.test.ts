@@ -1,8 +1,8 @@
 /**
  * The golden vectors (spec §8) through BOTH crypto implementations of src/internal/crypto: node:crypto (`node.ts`,
- * chosen on Node, Bun, Deno and workerd with nodejs_compat) and WebCrypto (`web.ts`, chosen on workerd without it),
- * each built directly here; the same vectors, the same expectations. Then the two against each other (one signs, the
- * other verifies; OAEP by one, decrypted by node:crypto itself), and the DER reader (src/internal/x509.ts) against
+ * chosen on Node, Bun and Deno) and WebCrypto (`web.ts`, chosen on workerd, with or without nodejs_compat), each
+ * built directly here; the same vectors, the same expectations. Then the two against each other (one signs, the other
+ * verifies; OAEP by one, decrypted by node:crypto itself), and the DER reader (src/internal/x509.ts) against
  * node:crypto's X509Certificate for every certificate under test/vectors and for emulator-minted ones.
  */
 import * as crypto from "node:crypto"

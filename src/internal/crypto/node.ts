@@ -17,7 +17,7 @@ const gcm = (key: Uint8Array): "aes-128-gcm" | "aes-256-gcm" | undefined =>
 
 const probe = new TextEncoder().encode("effect-wechatpay: merchant key self-check")
 
-/** The implementation over a node:crypto module (Node, Bun, Deno, workerd with `nodejs_compat`). */
+/** The implementation over a node:crypto module (Node, Bun, Deno). */
 export const make = (crypto: typeof NodeCrypto): Backend => {
   const view = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const native = (key: PrivateKey | PublicKey) => key.native as NodeCrypto.KeyObject

@@ -1,10 +1,9 @@
 /**
- * The crypto the client needs, as one interface with two implementations: node:crypto (`node.ts`: Node, Bun, Deno,
- * workerd with `nodejs_compat`) and WebCrypto (`web.ts`: any runtime with `crypto.subtle`, workerd without
- * `nodejs_compat`). `index.ts` chooses. Keys are imported once into an opaque handle (a `KeyObject` or a
- * `CryptoKey`); every operation is an Effect because WebCrypto's are asynchronous (node's, but for signing, run
- * synchronously inside it). Failures carry no key material and no plaintext: callers turn them into their own
- * messages.
+ * The crypto the client needs, as one interface with two implementations: node:crypto (`node.ts`: Node, Bun, Deno)
+ * and WebCrypto (`web.ts`: any runtime with `crypto.subtle`; workerd, with or without `nodejs_compat`). `index.ts`
+ * chooses. Keys are imported once into an opaque handle (a `KeyObject` or a `CryptoKey`); every operation is an
+ * Effect because WebCrypto's are asynchronous (node's, but for signing, run synchronously inside it). Failures carry
+ * no key material and no plaintext: callers turn them into their own messages.
  */
 import type * as NodeCrypto from "node:crypto"
 import type * as Effect from "effect/Effect"

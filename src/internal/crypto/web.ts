@@ -1,6 +1,6 @@
 /**
- * The WebCrypto implementation (`crypto.subtle`): every runtime has it, and it is the only one on workerd without
- * `nodejs_compat`. RSASSA-PKCS1-v1_5/SHA-256, RSA-OAEP/SHA-1 and AES-GCM (128 and 256) are all in WebCrypto's core
+ * The WebCrypto implementation (`crypto.subtle`): every runtime has it, and it is the one used on workerd (the only one
+ * without `nodejs_compat`). RSASSA-PKCS1-v1_5/SHA-256, RSA-OAEP/SHA-1 and AES-GCM (128 and 256) are all in WebCrypto's core
  * set, on workerd too. A CryptoKey serves one algorithm, so a public key is imported twice (verify, OAEP).
  */
 import type { webcrypto } from "node:crypto"
