@@ -240,6 +240,29 @@ export const apiV3KeyConfig: Config.Config<Redacted.Redacted<string>> = Config.r
 )
 
 /**
+ * The WeChat Pay keys alone (`WECHATPAY_PUBLIC_KEY_ID` + `WECHATPAY_PUBLIC_KEY`, `WECHATPAY_PLATFORM_CERTIFICATES`) as
+ * `wechatpayPublicKeys`: what verifying a notification or a response needs, without the merchant's identity and
+ * private key. Each certificate is filed under the serial read from it.
+ *
+ * @since 0.4.0
+ * @category config
+ */
+export const publicKeysConfig: Config.Config<Readonly<Record<string, string>>> = Config.all({
+  publicKey: Config.option(Config.all([line("WECHATPAY_PUBLIC_KEY_ID"), pem("WECHATPAY_PUBLIC_KEY")])),
+  certificates: Config.option(Config.array(pem("WECHATPAY_PLATFORM_CERTIFICATES")))
+}).pipe(
+  Config.mapAttempt((c) => {
+    const wechatpayPublicKeys: Record<string, string> = {}
+    if (Option.isSome(c.publicKey)) wechatpayPublicKeys[c.publicKey.value[0]] = c.publicKey.value[1]
+    for (const certificate of Option.getOrElse(c.certificates, () => [])) {
+      // The serial is read from the certificate itself, so a file can never be filed under the wrong serial.
+      wechatpayPublicKeys[X509.parse(certificate).serial] = certificate
+    }
+    return wechatpayPublicKeys
+  })
+)
+
+/**
  * The configuration read by `layerConfig()`, from these environment variables (a PEM value may be the PEM text
  * itself or a path to a file holding it):
  *
@@ -263,25 +286,18 @@ export const config: Config.Config<Options> = Config.all({
   merchantPrivateKey: Config.redacted("WECHATPAY_MERCHANT_PRIVATE_KEY").pipe(
     Config.mapAttempt((value) => Redacted.make(pemOrPath("WECHATPAY_MERCHANT_PRIVATE_KEY")(Redacted.value(value))))
   ),
-  publicKey: Config.option(Config.all([line("WECHATPAY_PUBLIC_KEY_ID"), pem("WECHATPAY_PUBLIC_KEY")])),
-  certificates: Config.option(Config.array(pem("WECHATPAY_PLATFORM_CERTIFICATES"))),
+  wechatpayPublicKeys: publicKeysConfig,
   apiV3Key: Config.option(apiV3KeyConfig),
   downloadCertificates: Config.withDefault(Config.boolean("WECHATPAY_DOWNLOAD_CERTIFICATES"), false),
   baseUrl: Config.option(line("WECHATPAY_BASE_URL")),
   userAgent: Config.option(line("WECHATPAY_USER_AGENT"))
 }).pipe(
-  Config.mapAttempt((c): Options => {
-    const wechatpayPublicKeys: Record<string, string> = {}
-    if (Option.isSome(c.publicKey)) wechatpayPublicKeys[c.publicKey.value[0]] = c.publicKey.value[1]
-    for (const certificate of Option.getOrElse(c.certificates, () => [])) {
-      // The serial is read from the certificate itself, so a file can never be filed under the wrong serial.
-      wechatpayPublicKeys[X509.parse(certificate).serial] = certificate
-    }
+  Config.map((c): Options => {
     return {
       mchid: c.mchid,
       merchantSerialNumber: c.merchantSerialNumber,
       merchantPrivateKey: c.merchantPrivateKey,
-      wechatpayPublicKeys,
+      wechatpayPublicKeys: c.wechatpayPublicKeys,
       ...Option.match(c.apiV3Key, { onNone: () => ({}), onSome: (apiV3Key) => ({ apiV3Key }) }),
       ...(c.downloadCertificates ? { platformCertificates: true } : {}),
       ...Option.match(c.baseUrl, { onNone: () => ({}), onSome: (baseUrl) => ({ baseUrl }) }),

@@ -420,6 +420,15 @@ describe("endpoint commands against emulator serve", () => {
       writeFileSync(join(dir, "headers.json"), JSON.stringify(notification.headers))
       writeFileSync(join(dir, "body"), notification.body)
       const withKey = { ...env, WECHATPAY_API_V3_KEY: server.ready.apiV3Key }
+      // Only the WeChat Pay public key and the APIv3 key: no merchant identity, no private key.
+      const verifyOnly = {
+        WECHATPAY_PUBLIC_KEY_ID: server.ready.publicKeyId,
+        WECHATPAY_PUBLIC_KEY: server.ready.publicKey,
+        WECHATPAY_API_V3_KEY: server.ready.apiV3Key
+      }
+      const minimal = await cli(["notification", "parse", "--headers", join(dir, "headers.txt"), "--body", join(dir, "body")], verifyOnly)
+      expect(minimal.code, minimal.stderr).toBe(0)
+      expect(JSON.parse(minimal.stdout)).toMatchObject({ _tag: "AcceptCard", resource: { openid } })
       for (const headers of ["headers.txt", "headers.json"]) {
         const parsed = await cli(["notification", "parse", "--headers", join(dir, headers), "--body", join(dir, "body")], withKey)
         expect(parsed.code, parsed.stderr).toBe(0)

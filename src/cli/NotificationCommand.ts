@@ -94,7 +94,8 @@ export const parse = Command.make("parse", options, (flags) =>
     const maxClockSkew = Option.getOrElse(Option.map(flags.maxClockSkew, (seconds) => seconds * 1000), () => 300_000)
     const { apiV3Key, publicKeys } = yield* Config.all({
       apiV3Key: apiV3KeyConfig,
-      publicKeys: Config.map(WechatPay.config, (options) => options.wechatpayPublicKeys)
+      // The WeChat Pay keys only: verifying needs neither the merchant's identity nor its private key.
+      publicKeys: WechatPay.publicKeysConfig
     })
     const event = yield* Notification.parse({ headers, body }).pipe(
       Effect.provide(
