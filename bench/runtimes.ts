@@ -11,7 +11,7 @@ import * as os from "node:os"
 import { join } from "node:path"
 import { gzipSync } from "node:zlib"
 import { Miniflare } from "miniflare"
-import { bundle, root } from "../runtimes/build.js"
+import { type Bundle, bundle, root } from "../runtimes/build.js"
 import { serve } from "../runtimes/emulator.js"
 import { compatibilityDate, localCommand, run } from "../runtimes/run.js"
 import { type Runtime, scriptRuntimes, workerCompatibilityFlags } from "../runtimes/runtimes.js"
@@ -33,9 +33,10 @@ const median = (values: ReadonlyArray<number>) => [...values].sort((a, b) => a -
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`
 
-const sizes = (file: string) => {
+const sizes = ({ file, origins }: Bundle) => {
   const text = readFileSync(file)
-  return `${kb(text.length)} / ${kb(gzipSync(text, { level: 9 }).length)}`
+  return `${kb(text.length)} / ${kb(gzipSync(text, { level: 9 }).length)} (effect ${kb(origins.effect)}, ` +
+    `fast-check ${kb(origins.fastCheck)}, @effect/platform ${kb(origins.platform)}, effect-wechatpay ${kb(origins.ours)})`
 }
 
 /** One process of the app: wall time from spawn to its answer (the cold start), and its timings. */
@@ -123,13 +124,13 @@ const main = async () => {
   const worker = await bundle("runtimes/app-worker.ts", "app-worker.min", "worker", { minify: true })
   const rows: Array<Row> = []
   for (const runtime of scriptRuntimes) {
-    rows.push(await measure(runtime.runtime, sizes(script.file), (n) => scriptOnce(runtime, script.file, n)))
+    rows.push(await measure(runtime.runtime, sizes(script), (n) => scriptOnce(runtime, script.file, n)))
   }
   for (const nodejsCompat of [true, false]) {
     rows.push(
       await measure(
         nodejsCompat ? "workerd-nodejs_compat" : "workerd",
-        sizes(worker.file),
+        sizes(worker),
         (n) => workerOnce(worker.file, nodejsCompat, n)
       )
     )
@@ -148,7 +149,9 @@ const main = async () => {
     `npm run bench:runtimes   # BENCH_CALLS=${calls} BENCH_CONCURRENCY=${concurrency} BENCH_COLD_RUNS=${coldRuns}`,
     "```",
     "",
-    "- **bundle**: minified / gzipped (level 9), everything but `node:` built-ins included.",
+    "- **bundle**: minified / gzipped (level 9), everything but `node:` built-ins included; in brackets, the minified",
+    "  bytes by origin (esbuild's metafile; fast-check and pure-rand come with effect/Schema, which imports them for",
+    "  its arbitraries).",
     `- **cold start**: median of ${coldRuns}: process spawn (Node, Bun, Deno) or \`new Miniflare\` (workerd: process,`,
     "  isolate, script) until the first call's verified answer is back in the harness. Key import and layer",
     "  construction are included.",

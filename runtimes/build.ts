@@ -21,7 +21,25 @@ export interface Bundle {
   readonly nodeImports: ReadonlyArray<string>
   /** Each of them with the bundled modules that import it (`node:http ← dist/NodeTransport.js`), for the report. */
   readonly importers: ReadonlyArray<string>
+  /**
+   * Bytes of the output by origin: this package (`dist/`), `effect`, fast-check (with pure-rand: effect/Schema imports
+   * it for its arbitraries), `@effect/platform`, the rest.
+   */
+  readonly origins: Readonly<Record<"ours" | "effect" | "fastCheck" | "platform" | "other", number>>
 }
+
+const origin = (input: string): keyof Bundle["origins"] =>
+  input.includes("node_modules/effect/")
+    ? "effect"
+    : /node_modules\/(fast-check|pure-rand)\//.test(input)
+    ? "fastCheck"
+    : input.includes("node_modules/@effect/platform/")
+    ? "platform"
+    : input.includes("node_modules/")
+    ? "other"
+    : input.includes("dist/")
+    ? "ours"
+    : "other"
 
 const builtins = new Set(
   ["assert", "buffer", "child_process", "crypto", "events", "fs", "http", "https", "net", "os", "path", "stream", "tls", "url", "util", "zlib"]
@@ -71,8 +89,13 @@ export const bundle = async (
         .join(", ")
     }`
   )
+  const origins = { ours: 0, effect: 0, fastCheck: 0, platform: 0, other: 0 }
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) origins[origin(input)] += bytesInOutput
+  }
   return {
     file,
+    origins,
     bytes: statSync(file).size,
     nodeImports: [...nodeImports].sort(),
     importers
