@@ -215,6 +215,7 @@ export const verifier = (options: {
 }) => {
   const { maxSkewSeconds, onUnknown } = options
   const backend = options.backend ?? Crypto.backend()
+  const verifySync = backend.verifySync
 
   const fail = (
     message: SignedMessage,
@@ -274,13 +275,14 @@ export const verifier = (options: {
     if (signature.length > 1024 || !Protocol.isBase64(signature)) {
       return fail(message, "InvalidSignature", "Wechatpay-Signature is not a Base64 signature.", { serial: serialHeader })
     }
-    return Effect.flatMap(
-      backend.verify(key, signedBytes(timestamp, h["wechatpay-nonce"]!, message.body), signature),
-      (ok) =>
-        ok ? Effect.void : fail(message, "InvalidSignature", "The signature does not match the message.", {
-          serial: serialHeader
-        })
-    )
+    const data = signedBytes(timestamp, h["wechatpay-nonce"]!, message.body)
+    const verdict = (ok: boolean) =>
+      ok ? Effect.void : fail(message, "InvalidSignature", "The signature does not match the message.", {
+        serial: serialHeader
+      })
+    return verifySync !== undefined
+      ? verdict(verifySync(key, data, signature))
+      : Effect.flatMap(backend.verify(key, data, signature), verdict)
   }
 
   return (message: SignedMessage, verifyOptions?: VerifyOptions): Effect.Effect<void, ResponseVerificationError> => {

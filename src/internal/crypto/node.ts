@@ -21,6 +21,14 @@ const probe = new TextEncoder().encode("effect-wechatpay: merchant key self-chec
 export const make = (crypto: typeof NodeCrypto): Backend => {
   const view = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const native = (key: PrivateKey | PublicKey) => key.native as NodeCrypto.KeyObject
+  const verifySync = (key: PublicKey, data: Uint8Array, signature: string): boolean => {
+    try {
+      return crypto.verify("sha256", data, native(key), Buffer.from(signature, "base64"))
+    } catch {
+      // a key the primitive refuses is a failed verification, never a defect
+      return false
+    }
+  }
   return {
     name: "node",
 
@@ -72,15 +80,9 @@ export const make = (crypto: typeof NodeCrypto): Backend => {
         }
       }),
 
-    verify: (key, data, signature) =>
-      Effect.sync(() => {
-        try {
-          return crypto.verify("sha256", data, native(key), Buffer.from(signature, "base64"))
-        } catch {
-          // a key the primitive refuses is a failed verification, never a defect
-          return false
-        }
-      }),
+    verify: (key, data, signature) => Effect.sync(() => verifySync(key, data, signature)),
+
+    verifySync,
 
     oaepEncrypt: (key, plaintext) =>
       Effect.try({

@@ -40,6 +40,8 @@ export interface Backend {
   readonly importPublicKey: (spki: Uint8Array) => Effect.Effect<PublicKey, "Malformed">
   /** Whether `signature` (standard Base64, checked by the caller) is RSASSA-PKCS1-v1_5/SHA-256 of `data` under `key`. */
   readonly verify: (key: PublicKey, data: Uint8Array, signature: string) => Effect.Effect<boolean>
+  /** The same, synchronously, where the implementation can (node:crypto): one verification per response, kept cheap. */
+  readonly verifySync?: ((key: PublicKey, data: Uint8Array, signature: string) => boolean) | undefined
   /** RSAES-OAEP with SHA-1 and MGF1-SHA-1, empty label. */
   readonly oaepEncrypt: (key: PublicKey, plaintext: Uint8Array) => Effect.Effect<Uint8Array, "EncryptionFailed">
   /** AES-GCM (16- or 32-byte key, 16-byte tag): `ciphertext ‖ tag`. */
