@@ -22,9 +22,7 @@ import { type Check, checkNames, type SmokeConfig } from "./smoke.js"
 export const expectedToFail: Readonly<Record<string, string>> = {
   "bundle/Worker bundle imports no node: module":
     "Media stops importing node:buffer and NodeTransport (node:buffer, node:http, node:https) leaves the root entry's graph",
-  "workerd/*": "the root entry loads without node: modules (node:buffer in Media and NodeTransport, node:http(s) in NodeTransport)",
-  "workerd-nodejs_compat/no disallowed operation in global scope":
-    "HttpClientTransport releases 204/205 responses through the platform (an unread response is aborted by @effect/platform's FinalizationRegistry, outside any request)"
+  "workerd/*": "the root entry loads without node: modules (node:buffer in Media and NodeTransport, node:http(s) in NodeTransport)"
 }
 
 /** workerd's compatibility date: the one the pinned workerd was released with. */

@@ -49,8 +49,11 @@ const readBody = (
   const tooLarge = () => failure(request, "ResponseBody", `Response body larger than ${maxResponseBytes} bytes refused.`)
   const unreadable = (e: HttpClientError.ResponseError) =>
     failure(request, "ResponseBody", `Response body could not be read (${e.reason}).`)
-  // 204/205 carry no body (and often no Content-Length): skip the streaming path, which costs ~200 µs a call.
-  if (response.status === 204 || response.status === 205) return Effect.succeed(empty)
+  // 204/205 carry no body (and often no Content-Length): skip the streaming path, which costs ~200 µs a call. The
+  // empty body is still read: @effect/platform keeps every unread response in a FinalizationRegistry whose callback
+  // aborts it after garbage collection, outside any request — which a Cloudflare Worker reports as a disallowed
+  // operation in the global scope.
+  if (response.status === 204 || response.status === 205) return Effect.as(Effect.ignore(response.arrayBuffer), empty)
   const length = headers["content-length"]
   // Content-Length counts bytes on the wire: with a content-encoding (a server ignoring our `identity`, and a client
   // such as fetch inflating it) the body can be far larger, so only an unencoded length is trusted to bound it.
