@@ -5,23 +5,19 @@
  */
 import * as crypto from "node:crypto"
 import { readFileSync } from "node:fs"
-import { randomBytes } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
-import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Match from "effect/Match"
-import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
-import * as Tracer from "effect/Tracer"
 import * as Aead from "../src/internal/aead.js"
 import * as Notification from "../src/Notification.js"
 import * as NotificationStore from "../src/NotificationStore.js"
 import * as Verifier from "../src/Verifier.js"
 import { ConfigurationError } from "../src/WechatPayError.js"
+import { recordingTracer } from "./support.js"
 
 const vectors = JSON.parse(readFileSync(new URL("./vectors/vectors.json", import.meta.url), "utf8"))
 const certificateD7CE = readFileSync(new URL("./vectors/c-go-D7CE.cert.pem", import.meta.url), "utf8")
@@ -463,36 +459,7 @@ describe("Notification.parse", () => {
 
   it.effect("the span Notification.parse carries the notification id and event type only; no secret on any span", () =>
     Effect.gen(function*() {
-      const spans: Array<{ name: string; attributes: Map<string, unknown>; exit?: Exit.Exit<unknown, unknown> }> = []
-      const tracer = Tracer.make({
-        span: (name, parent, context: Context.Context<never>, links, startTime, kind) => {
-          const record = { name, attributes: new Map<string, unknown>() } as (typeof spans)[number]
-          spans.push(record)
-          const span: Tracer.Span = {
-            _tag: "Span",
-            name,
-            spanId: randomBytes(8).toString("hex"),
-            traceId: Option.isSome(parent) ? parent.value.traceId : randomBytes(16).toString("hex"),
-            parent,
-            context,
-            status: { _tag: "Started", startTime },
-            attributes: record.attributes,
-            links,
-            sampled: true,
-            kind,
-            end: (_end, exit) => {
-              record.exit = exit
-            },
-            attribute: (key, value) => {
-              record.attributes.set(key, value)
-            },
-            event: () => {},
-            addLinks: () => {}
-          }
-          return span
-        },
-        context: (f) => f()
-      })
+      const { spans, tracer } = recordingTracer()
       const run = (input: Notification.Input) => Effect.exit(Effect.withTracer(parse(input), tracer))
       yield* run(notification({ event_type: "MEMBERCARD.ACCEPT_CARD", resource: accept }))
       yield* run(notification({ event_type: "MEMBERCARD.ACCEPT_CARD", resource: accept, key: otherApiV3Key }))
