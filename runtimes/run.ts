@@ -19,11 +19,7 @@ import { type Runtime, type ScriptRuntime, scriptRuntimes, workerCompatibilityFl
 import { type Check, checkNames, type SmokeConfig } from "./smoke.js"
 
 /** `runtime/check` (or `runtime/*`) → why it cannot pass yet. Shrink it; never grow it to make CI green. */
-export const expectedToFail: Readonly<Record<string, string>> = {
-  "bundle/Worker bundle imports no node: module":
-    "Media stops importing node:buffer and NodeTransport (node:buffer, node:http, node:https) leaves the root entry's graph",
-  "workerd/*": "the root entry loads without node: modules (node:buffer in Media and NodeTransport, node:http(s) in NodeTransport)"
-}
+export const expectedToFail: Readonly<Record<string, string>> = {}
 
 /** workerd's compatibility date: the one the pinned workerd was released with. */
 export const compatibilityDate = "2026-07-30"

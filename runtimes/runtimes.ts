@@ -36,7 +36,7 @@ export interface ScriptRuntime {
 }
 
 export const scriptRuntimes: ReadonlyArray<ScriptRuntime> = [
-  { runtime: "node", title: "Node ≥ 20", command: (file) => ["node", file] },
+  { runtime: "node", title: "Node ≥ 20.16", command: (file) => ["node", file] },
   { runtime: "bun", title: "Bun", command: (file) => ["bun", file] },
   {
     runtime: "deno",
@@ -52,8 +52,8 @@ export const workerCompatibilityFlags = (nodejsCompat: boolean): ReadonlyArray<s
 /** The README's lines, rendered from the commands and options above. */
 export const readmeLines = (): ReadonlyArray<string> => [
   ...scriptRuntimes.map(({ command, title }) => `| ${title} | \`${command("app.mjs", "api.mch.weixin.qq.com").join(" ")}\` |`),
-  `| Cloudflare Workers | \`esbuild worker.ts ${esbuildFlags("worker")} --outfile=worker.mjs\`, \`compatibility_flags = ${
+  `| Cloudflare Workers | \`esbuild worker.ts ${esbuildFlags("worker")} --outfile=worker.mjs\`, with \`compatibility_flags = ${
     JSON.stringify(workerCompatibilityFlags(true))
-  }\` in wrangler.toml, the layers built inside \`fetch\` |`,
+  }\` in wrangler.toml or \`${JSON.stringify(workerCompatibilityFlags(false))}\`, the layers built inside \`fetch\` |`,
   `\`esbuild app.ts ${esbuildFlags("node")} --outfile=app.mjs\``
 ]

@@ -8,7 +8,7 @@
  */
 import { FetchHttpClient } from "@effect/platform"
 import { Cause, Effect, Layer, Redacted } from "effect"
-import { MemberCard, Notification, WechatPay } from "effect-wechatpay"
+import { Media, MemberCard, Notification, WechatPay } from "effect-wechatpay"
 
 /** What the harness passes in: where the emulator and its control endpoint listen, and the keys it made. */
 export interface SmokeConfig {
@@ -40,7 +40,8 @@ export const checkNames = [
   "forged response refused",
   "validation error, nothing sent",
   "notification parsed",
-  "phone number encrypted"
+  "phone number encrypted",
+  "image uploaded"
 ] as const
 
 export type CheckName = typeof checkNames[number]
@@ -161,6 +162,15 @@ const checks = (config: SmokeConfig) => {
       const { ledger } = yield* counts(config)
       const issued = ledger.some((entry) => entry.endpoint === "ImportUserCardByPhone" && entry.code === imported.code)
       return { ok: imported.code !== undefined && issued, detail: `the emulator decrypted it and issued code ${imported.code}` }
+    })),
+    check("image uploaded", Effect.gen(function*() {
+      // 100 000 bytes: the SHA-256 the signed meta carries spans many blocks (plain JavaScript where node:crypto is
+      // absent); the emulator refuses the upload unless it matches the file.
+      const file = new Uint8Array(100_000)
+      file.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+      for (let i = 8; i < file.length; i++) file[i] = (i * 31) & 0xff
+      const { media_url } = yield* Media.uploadImage({ file, filename: `smoke-${tag}.png` }).pipe(Effect.provide(Media.layer))
+      return { ok: media_url.startsWith("https://"), detail: `the emulator checked the file's SHA-256 and stored it at ${media_url}` }
     }))
   ] as const
 }

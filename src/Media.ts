@@ -5,11 +5,11 @@
  *
  * @since 0.3.0
  */
-import { Buffer } from "node:buffer"
-import * as Crypto from "node:crypto"
 import type * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Endpoint from "./Endpoint.js"
+import * as Bytes from "./internal/crypto/bytes.js"
+import * as Crypto from "./internal/crypto/index.js"
 import type { Upload, WechatPayClient } from "./WechatPayClient.js"
 
 /**
@@ -95,12 +95,12 @@ const crlf = "\r\n"
 const multipart = (fields: Record<string, unknown>): Upload => {
   const file = fields["file"] as Uint8Array
   const filename = fields["filename"] as string
-  const meta = JSON.stringify({ filename, sha256: Crypto.createHash("sha256").update(file).digest("hex") })
-  const boundary = `effect-wechatpay-${Crypto.randomBytes(12).toString("hex")}`
+  const meta = JSON.stringify({ filename, sha256: Bytes.toLowerHex(Crypto.backend().sha256(file)) })
+  const boundary = `effect-wechatpay-${Bytes.toLowerHex(globalThis.crypto.getRandomValues(new Uint8Array(12)))}`
   const head = `--${boundary}${crlf}Content-Disposition: form-data; name="meta"${crlf}Content-Type: application/json` +
     `${crlf}${crlf}${meta}${crlf}--${boundary}${crlf}Content-Disposition: form-data; name="file"; filename="${filename}"` +
     `${crlf}Content-Type: ${imageType(file)}${crlf}${crlf}`
-  const bytes = Buffer.concat([Buffer.from(head, "utf8"), file, Buffer.from(`${crlf}--${boundary}--${crlf}`, "utf8")])
+  const bytes = Bytes.concat([Bytes.utf8(head), file, Bytes.utf8(`${crlf}--${boundary}--${crlf}`)])
   return { bytes, contentType: `multipart/form-data; boundary=${boundary}`, signed: meta }
 }
 

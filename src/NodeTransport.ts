@@ -11,16 +11,21 @@
  * // or simply: WechatPay.layerNode(options)
  * ```
  *
+ * node:http and node:https are found when the layer is built (`process.getBuiltinModule`), not imported: this module
+ * is in the root entry's graph, and a Worker's bundle must hold no `node:` module. On a runtime without them the
+ * layer fails with a `ConfigurationError` that says to use `WechatPay.layer` with an `HttpClient`.
+ *
  * @since 0.2.0
  */
-import { Buffer } from "node:buffer"
-import * as Http from "node:http"
-import * as Https from "node:https"
+import type * as Http from "node:http"
+import type * as Https from "node:https"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import * as Bytes from "./internal/crypto/bytes.js"
+import { builtin } from "./internal/builtin.js"
 import { type Limits, Transport, type Service, type WireRequest, type WireResponse } from "./Transport.js"
 import { ConfigurationError, TransportError } from "./WechatPayError.js"
 
@@ -77,6 +82,19 @@ const flatten = (headers: Http.IncomingHttpHeaders): Record<string, string> => {
   return headers as Record<string, string>
 }
 
+const modules: Effect.Effect<{ readonly Http: typeof Http; readonly Https: typeof Https }, ConfigurationError> =
+  Effect.suspend(() => {
+    const http = builtin<typeof Http>("node:http")
+    const https = builtin<typeof Https>("node:https")
+    return http !== undefined && https !== undefined ? Effect.succeed({ Http: http, Https: https }) : Effect.fail(
+      new ConfigurationError({
+        option: "transport",
+        message: "NodeTransport needs node:http and node:https through process.getBuiltinModule (Node ≥ 20.16, Bun, " +
+          "Deno); on this runtime use WechatPay.layer with an HttpClient (e.g. FetchHttpClient.layer)."
+      })
+    )
+  })
+
 /**
  * Build the transport. Its agents (and their pooled connections) are closed when the scope closes.
  *
@@ -88,7 +106,7 @@ export const make = (
 ): Effect.Effect<Service, ConfigurationError, Scope.Scope> =>
   Effect.map(
     Effect.acquireRelease(
-      Effect.suspend(() => {
+      Effect.flatMap(modules, ({ Http, Https }) => {
         const idle = Duration.decodeUnknown(options.idleTimeout ?? defaultIdleTimeout)
         const idleMillis = Option.isSome(idle) ? Duration.toMillis(idle.value) : Number.NaN
         if (!(idleMillis >= 1 && idleMillis <= 2_147_483_647)) {
@@ -108,7 +126,11 @@ export const make = (
           timeout: idleMillis,
           ...(maxSockets === undefined ? {} : { maxSockets })
         }
-        return Effect.succeed({ http: new Http.Agent(common), https: new Https.Agent({ ...common, ...options.tls }) })
+        return Effect.succeed({
+          http: new Http.Agent(common),
+          https: new Https.Agent({ ...common, ...options.tls }),
+          request: { http: Http.request, https: Https.request }
+        })
       }),
       (agents) =>
         Effect.sync(() => {
@@ -126,7 +148,7 @@ export const make = (
           const secure = url.protocol === "https:"
           if (secure || url.protocol === "http:") {
             resolved = {
-              request: secure ? Https.request : Http.request,
+              request: secure ? agents.request.https : agents.request.http,
               agent: secure ? agents.https : agents.http,
               hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
               port: url.port === "" ? undefined : Number(url.port)
@@ -185,9 +207,9 @@ export const make = (
               fail("ResponseBody", `Response body larger than ${max} bytes refused.`)
               return
             }
-            const chunks: Array<Buffer> = []
+            const chunks: Array<Uint8Array> = []
             let size = 0
-            res.on("data", (chunk: Buffer) => {
+            res.on("data", (chunk: Uint8Array) => {
               size += chunk.length
               if (size > max) fail("ResponseBody", `Response body larger than ${max} bytes refused.`)
               else chunks.push(chunk)
@@ -200,7 +222,7 @@ export const make = (
               if (done) return
               done = true
               clearTimeout(timer)
-              const body = chunks.length === 0 ? empty : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
+              const body = chunks.length === 0 ? empty : chunks.length === 1 ? chunks[0]! : Bytes.concat(chunks)
               resume(Effect.succeed({ status, headers: responseHeaders, body }))
             })
           })

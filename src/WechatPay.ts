@@ -25,6 +25,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Encryptor from "./Encryptor.js"
+import { builtin } from "./internal/builtin.js"
 import * as X509 from "./internal/x509.js"
 import * as NodeTransport from "./NodeTransport.js"
 import * as Notification from "./Notification.js"
@@ -210,8 +211,7 @@ const pemOrPath = (name: string) => (value: string): string => {
   try {
     // node:fs only when a path is given, and found at run time rather than imported: a Worker passes PEM text and its
     // bundle holds no `node:` module.
-    const fs = (globalThis as { readonly process?: { readonly getBuiltinModule?: (id: string) => unknown } }).process
-      ?.getBuiltinModule?.("node:fs") as typeof Fs | undefined
+    const fs = builtin<typeof Fs>("node:fs")
     if (fs === undefined) throw new Error("no file system")
     return fs.readFileSync(value.trim(), "utf8")
   } catch {

@@ -509,4 +509,19 @@ describe("NodeTransport", () => {
         expect(text(response.body)).toBe("late but whole")
       }))
   })
+
+  it.scoped("where the runtime offers no node:http (no process.getBuiltinModule), building it fails with a ConfigurationError naming WechatPay.layer", () =>
+    Effect.gen(function*() {
+      const original = process.getBuiltinModule
+      yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          ;(process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined
+        }),
+        () => Effect.sync(() => void (process.getBuiltinModule = original))
+      )
+      const error = yield* Effect.flip(NodeTransport.make())
+      expect(error._tag).toBe("ConfigurationError")
+      expect(error.option).toBe("transport")
+      expect(error.message).toContain("WechatPay.layer with an HttpClient")
+    }))
 })

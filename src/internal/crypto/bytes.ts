@@ -43,9 +43,12 @@ export const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
   return out
 }
 
-/** Upper-case hex. */
-export const toHex = (bytes: Uint8Array): string => {
+/** Lower-case hex. */
+export const toLowerHex = (bytes: Uint8Array): string => {
   let out = ""
   for (const byte of bytes) out += byte.toString(16).padStart(2, "0")
-  return out.toUpperCase()
+  return out
 }
+
+/** Upper-case hex. */
+export const toHex = (bytes: Uint8Array): string => toLowerHex(bytes).toUpperCase()

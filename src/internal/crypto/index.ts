@@ -7,6 +7,7 @@
  * `publicEncrypt` refuses a KeyObject), browsers, and Node 20 before 20.16.
  */
 import type * as NodeCrypto from "node:crypto"
+import { builtin } from "../builtin.js"
 import * as Node from "./node.js"
 import type { Backend } from "./types.js"
 import * as Web from "./web.js"
@@ -20,14 +21,8 @@ const isWorkerd = (): boolean =>
 /** node:crypto when the runtime offers it through `process.getBuiltinModule` (and is not workerd), else `undefined`. */
 export const nodeCrypto = (): typeof NodeCrypto | undefined => {
   if (isWorkerd()) return undefined
-  const process = (globalThis as { readonly process?: { readonly getBuiltinModule?: (id: string) => unknown } }).process
-  if (typeof process?.getBuiltinModule !== "function") return undefined
-  try {
-    const module = process.getBuiltinModule("node:crypto") as typeof NodeCrypto | undefined
-    return typeof module?.sign === "function" && typeof module.createPrivateKey === "function" ? module : undefined
-  } catch {
-    return undefined
-  }
+  const module = builtin<typeof NodeCrypto>("node:crypto")
+  return typeof module?.sign === "function" && typeof module.createPrivateKey === "function" ? module : undefined
 }
 
 /** The implementation for this runtime. */

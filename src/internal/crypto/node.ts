@@ -93,6 +93,8 @@ export const make = (crypto: typeof NodeCrypto): Backend => {
         catch: () => "EncryptionFailed" as const
       }),
 
+    sha256: (data) => crypto.createHash("sha256").update(data).digest(),
+
     aesGcmEncrypt: (key, iv, aad, plaintext) =>
       Effect.try({
         try: () => {

@@ -6,6 +6,7 @@
 import type { webcrypto } from "node:crypto"
 import * as Effect from "effect/Effect"
 import * as Bytes from "./bytes.js"
+import { sha256 } from "./sha256.js"
 import type { Backend, PrivateKey, PublicKey } from "./types.js"
 
 type CryptoKey = webcrypto.CryptoKey
@@ -70,6 +71,8 @@ export const make = (crypto: webcrypto.Crypto): Backend => {
         attempt(() => subtle.encrypt(oaep, (key.oaep ?? key.native) as CryptoKey, plaintext), "EncryptionFailed" as const),
         (bytes) => new Uint8Array(bytes)
       ),
+
+    sha256,
 
     aesGcmEncrypt: (key, iv, aad, plaintext) =>
       Effect.map(
