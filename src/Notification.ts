@@ -480,12 +480,12 @@ export const defaultMaxBodyBytes = 64 * 1024
 
 /** The server side (src/notification/http.ts), loaded on the first request: see that module. */
 let loadedHttp: typeof Http | undefined
-const httpModule: Effect.Effect<typeof Http> = Effect.suspend(() =>
+// A function, not a top-level Effect: a bundler keeps a top-level call, and with it the import and the server modules.
+const httpModule = (): Effect.Effect<typeof Http> =>
   loadedHttp !== undefined ? Effect.succeed(loadedHttp) : Effect.map(
     Effect.promise(() => import("./notification/http.js")),
     (module) => (loadedHttp = module)
   )
-)
 
 /**
  * An `@effect/platform` app for the notification URL: mount it with `HttpRouter.post(path, Notification.httpApp(h))`,
@@ -519,6 +519,6 @@ export const httpApp = <E, R>(
   if (!Number.isSafeInteger(max) || max < 0) throw new RangeError("maxBodyBytes must be a non-negative integer")
   let app: HttpApp.Default<never, R | Notifications> | undefined
   return Effect.suspend(() =>
-    app ?? Effect.flatMap(httpModule, (module) => (app = module.app(handle, max)))
+    app ?? Effect.flatMap(httpModule(), (module) => (app = module.app(handle, max)))
   )
 }
