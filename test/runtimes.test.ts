@@ -75,3 +75,39 @@ describe("harness", () => {
     ])
   })
 })
+
+describe("the root entry's static import graph (src/index.ts)", () => {
+  /** Every module the root entry loads when imported: value imports and re-exports, not `import type` nor `import()`. */
+  const graph = (): ReadonlyMap<string, ReadonlyArray<string>> => {
+    const seen = new Map<string, ReadonlyArray<string>>()
+    const visit = (url: URL) => {
+      if (seen.has(url.pathname)) return
+      const text = readFileSync(url, "utf8")
+      const specifiers = [...text.matchAll(/^(?:import|export)\s+(?!type\b)[^;"]*?\bfrom\s+"([^"]+)"|^import\s+"([^"]+)"/gm)]
+        .map((match) => (match[1] ?? match[2])!)
+      seen.set(url.pathname, specifiers)
+      for (const specifier of specifiers) {
+        if (specifier.startsWith(".")) visit(new URL(specifier.replace(/\.js$/, ".ts"), url))
+      }
+    }
+    visit(new URL("../src/index.ts", import.meta.url))
+    return seen
+  }
+
+  it("imports no node: module (a Worker without nodejs_compat loads it; node's modules are found at run time)", () => {
+    const modules = graph()
+    expect(modules.size).toBeGreaterThan(30)
+    for (const [file, specifiers] of modules) {
+      for (const specifier of specifiers) expect(specifier, file).not.toMatch(/^node:|^(fs|http|https|crypto|buffer)$/)
+    }
+  })
+
+  it("loads no @effect/platform server module: Notification.httpApp's side is imported on its first request", () => {
+    const modules = graph()
+    const all = [...modules.values()].flat()
+    expect(all).toContain("effect/Schema")
+    for (const specifier of all) expect(specifier).not.toMatch(/^@effect\/platform\/(HttpServer|HttpApp|HttpRouter)/)
+    expect([...modules.keys()].some((file) => file.endsWith("/notification/http.ts"))).toBe(false)
+    expect([...modules.keys()].some((file) => file.endsWith("/notification/Events.ts"))).toBe(true)
+  })
+})
