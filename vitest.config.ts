@@ -10,7 +10,8 @@ export default defineConfig({
     alias: [
       { find: /^effect-wechatpay$/, replacement: src("index.ts") },
       { find: /^effect-wechatpay\/testing$/, replacement: src("testing/index.ts") },
-      { find: /^effect-wechatpay\/HttpClientTransport$/, replacement: src("HttpClientTransport.ts") }
+      { find: /^effect-wechatpay\/HttpClientTransport$/, replacement: src("HttpClientTransport.ts") },
+      { find: /^effect-wechatpay\/(\w+)$/, replacement: src("$1.ts") }
     ]
   },
   test: {

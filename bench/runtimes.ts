@@ -14,7 +14,7 @@ import { Miniflare } from "miniflare"
 import { type Bundle, bundle, root } from "../runtimes/build.js"
 import { serve } from "../runtimes/emulator.js"
 import { compatibilityDate, localCommand, run } from "../runtimes/run.js"
-import { type Runtime, scriptRuntimes, workerCompatibilityFlags } from "../runtimes/runtimes.js"
+import { scriptRuntimes, workerCompatibilityFlags } from "../runtimes/runtimes.js"
 import type { Timings } from "../runtimes/app.js"
 
 const calls = Number(process.env["BENCH_CALLS"] ?? 1000)
@@ -22,7 +22,7 @@ const concurrency = Number(process.env["BENCH_CONCURRENCY"] ?? 10)
 const coldRuns = Number(process.env["BENCH_COLD_RUNS"] ?? 5)
 
 interface Row {
-  readonly runtime: Runtime
+  readonly runtime: string
   readonly bundle: string
   readonly coldStartMillis?: number
   readonly callsPerSecond?: number
@@ -85,7 +85,7 @@ const workerOnce = async (file: string, nodejsCompat: boolean, n: number) => {
 }
 
 const measure = async (
-  runtime: Runtime,
+  runtime: string,
   bundleSizes: string,
   once: (n: number) => Promise<{ wall: number; timings: Timings }>
 ): Promise<Row> => {
@@ -122,6 +122,7 @@ const miniflareVersion = (JSON.parse(readFileSync(join(root, "node_modules", "mi
 const main = async () => {
   const script = await bundle("runtimes/app-main.ts", "app-node.min", "node", { minify: true })
   const worker = await bundle("runtimes/app-worker.ts", "app-worker.min", "worker", { minify: true })
+  const workerPaths = await bundle("runtimes/app-worker-paths.ts", "app-worker-paths.min", "worker", { minify: true })
   const rows: Array<Row> = []
   for (const runtime of scriptRuntimes) {
     rows.push(await measure(runtime.runtime, sizes(script), (n) => scriptOnce(runtime, script.file, n)))
@@ -135,6 +136,7 @@ const main = async () => {
       )
     )
   }
+  rows.push(await measure("workerd, imported by module path", sizes(workerPaths), (n) => workerOnce(workerPaths.file, false, n)))
   const bin = (name: string) => join(root, "node_modules", ".bin", name)
   const cpu = os.cpus()[0]?.model ?? "?"
   const md = [
@@ -143,7 +145,10 @@ const main = async () => {
     "The one-endpoint app `runtimes/app.ts` (`MemberCard.GetUserCard` on `WechatPay.layer` + `FetchHttpClient.layer`),",
     "bundled from `dist/` with esbuild as `runtimes/runtimes.ts` says (Node, Bun and Deno share the node-platform",
     "bundle; workerd gets the browser-platform one), against the emulator served from Node on 127.0.0.1",
-    "(`reuseSignatures`; it verifies every request). Made by:",
+    "(`reuseSignatures`; it verifies every request). The library is imported from the package root",
+    "(`import { MemberCard, WechatPay } from \"effect-wechatpay\"`), and in the last row by module path",
+    "(`import * as MemberCard from \"effect-wechatpay/MemberCard\"`: a bundler then keeps only the declarations used).",
+    "Made by:",
     "",
     "```sh",
     `npm run bench:runtimes   # BENCH_CALLS=${calls} BENCH_CONCURRENCY=${concurrency} BENCH_COLD_RUNS=${coldRuns}`,

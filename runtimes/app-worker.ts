@@ -1,15 +1,5 @@
-/** bench/runtimes.ts's one-endpoint app as a Worker: POST { config, calls, concurrency } → its `Timings`. */
-import { Effect } from "effect"
-import { timed } from "./app.js"
-import type { SmokeConfig } from "./smoke.js"
+/** bench/runtimes.ts's one-endpoint app as a Worker, the library imported from the package root. */
+import { MemberCard, WechatPay } from "effect-wechatpay"
+import { worker } from "./app.js"
 
-export default {
-  async fetch(request: Request): Promise<Response> {
-    const { calls, concurrency, config } = (await request.json()) as {
-      config: SmokeConfig
-      calls: number
-      concurrency: number
-    }
-    return Response.json(await Effect.runPromise(timed(config, calls, concurrency)))
-  }
-}
+export default worker({ endpoint: MemberCard.GetUserCard.layer, getUserCard: MemberCard.getUserCard, wechatPayLayer: WechatPay.layer })

@@ -3,7 +3,7 @@
  * the BUILT package (`dist/`, as `npm run build` leaves it; "effect-wechatpay" resolves there, as it would from
  * node_modules): `node`, one ESM file for Node, Bun and Deno; `worker`, one for workerd.
  */
-import { mkdirSync, statSync } from "node:fs"
+import { mkdirSync, readFileSync, statSync } from "node:fs"
 import { dirname, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as esbuild from "esbuild"
@@ -45,13 +45,23 @@ const builtins = new Set(
   ["assert", "buffer", "child_process", "crypto", "events", "fs", "http", "https", "net", "os", "path", "stream", "tls", "url", "util", "zlib"]
 )
 
-/** "effect-wechatpay" and its subpaths → dist/, as a self-reference through package.json "exports" would. */
+/** "effect-wechatpay" and its subpaths → dist/, through package.json "exports" as a self-reference would resolve them. */
+const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+  readonly exports: Readonly<Record<string, { readonly import?: string } | null | string>>
+  readonly sideEffects?: boolean
+}
+const exportsMap = manifest.exports
+
 const selfReference: esbuild.Plugin = {
   name: "effect-wechatpay",
   setup(build) {
     build.onResolve({ filter: /^effect-wechatpay(\/.*)?$/ }, (args) => {
-      const sub = args.path.slice("effect-wechatpay".length)
-      return { path: join(root, "dist", sub === "" ? "index.js" : `${sub.slice(1)}/index.js`) }
+      const target = exportsMap[`.${args.path.slice("effect-wechatpay".length)}`]
+      const file = typeof target === "object" && target !== null ? target.import : undefined
+      return file === undefined
+        ? { errors: [{ text: `${args.path} is not exported by package.json` }] }
+        // A path a plugin resolves does not get package.json's "sideEffects" from esbuild: say it, as installed.
+        : { path: join(root, file), sideEffects: manifest.sideEffects !== false }
     })
   }
 }

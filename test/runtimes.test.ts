@@ -111,3 +111,24 @@ describe("the root entry's static import graph (src/index.ts)", () => {
     expect([...modules.keys()].some((file) => file.endsWith("/notification/Events.ts"))).toBe(true)
   })
 })
+
+describe("package.json exports", () => {
+  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    readonly exports: Readonly<Record<string, unknown>>
+  }
+  const index = readFileSync(new URL("../src/index.ts", import.meta.url), "utf8")
+  const modules = [...index.matchAll(/^export \* as (\w+) from "\.\/(\w+)\.js"/gm)].map((match) => match[2]!)
+
+  it("every module of the root entry by its own path (effect-wechatpay/MemberCard…), so a bundle keeps only what is used", () => {
+    expect(modules.length).toBeGreaterThan(15)
+    for (const name of modules) {
+      expect(manifest.exports[`./${name}`], name).toEqual({ types: `./dist/${name}.d.ts`, import: `./dist/${name}.js` })
+    }
+  })
+
+  it("nothing else but the root, ./testing, ./HttpClientTransport and package.json; internals closed", () => {
+    const others = Object.keys(manifest.exports).filter((key) => !modules.includes(key.slice(2)))
+    expect(others.sort()).toEqual([".", "./HttpClientTransport", "./internal/*", "./package.json", "./testing"])
+    expect(manifest.exports["./internal/*"]).toBeNull()
+  })
+})
