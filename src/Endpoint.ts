@@ -74,9 +74,10 @@ export interface Definition<I extends object> {
   readonly encrypt?: Sensitive<I> | undefined
   /**
    * How the body fields go on the wire when not as JSON (a multipart upload): the bytes, their Content-Type and the
-   * text to sign in their place. Called once per call; every attempt sends the same bytes.
+   * text to sign in their place — or an Effect of them, when making them is asynchronous (WebCrypto's digest). Called
+   * once per call; every attempt sends the same bytes.
    */
-  readonly body?: ((fields: Record<string, unknown>) => Upload) | undefined
+  readonly body?: ((fields: Record<string, unknown>) => Upload | Effect.Effect<Upload>) | undefined
 }
 
 /**
@@ -234,7 +235,11 @@ export function make<I extends object, A, AE>(
   const encodeBody = definition.body
   const encode = (
     input: Record<string, unknown>
-  ): { readonly path: string; readonly body?: string | undefined; readonly upload?: Upload | undefined } => {
+  ): {
+    readonly path: string
+    readonly body?: string | undefined
+    readonly upload?: Upload | Effect.Effect<Upload> | undefined
+  } => {
     let path = ""
     for (const segment of segments) {
       path += "literal" in segment ? segment.literal : encodeURIComponent(String(input[segment.param]))
@@ -326,33 +331,43 @@ export function make<I extends object, A, AE>(
     span: Tracer.Span | undefined
   ): Effect.Effect<A | void, JsonError> {
     const wire = encode(value)
-    // The Request-ID is what WeChat support asks for: record it on success and on every API error that has one.
-    return Effect.matchEffect(
-      client.execute({
-        endpoint: name,
-        method,
-        path: wire.path,
-        body: wire.body,
-        upload: wire.upload,
-        idempotent,
-        onlyIfUnprocessed,
-        serial
-      }),
-      {
-        onFailure: (error): Effect.Effect<never, JsonError> => {
-          if (span !== undefined && "requestId" in error && error.requestId !== undefined) {
-            span.attribute("wechatpay.request_id", error.requestId)
+    return Effect.isEffect(wire.upload)
+      ? Effect.flatMap(wire.upload, (upload) => execute(wire.path, wire.body, upload))
+      : execute(wire.path, wire.body, wire.upload)
+
+    function execute(
+      path: string,
+      body: string | undefined,
+      upload: Upload | undefined
+    ): Effect.Effect<A | void, JsonError> {
+      // The Request-ID is what WeChat support asks for: record it on success and on every API error that has one.
+      return Effect.matchEffect(
+        client.execute({
+          endpoint: name,
+          method,
+          path,
+          body,
+          upload,
+          idempotent,
+          onlyIfUnprocessed,
+          serial
+        }),
+        {
+          onFailure: (error): Effect.Effect<never, JsonError> => {
+            if (span !== undefined && "requestId" in error && error.requestId !== undefined) {
+              span.attribute("wechatpay.request_id", error.requestId)
+            }
+            return Effect.fail(error)
+          },
+          onSuccess: (response): Effect.Effect<A | void, JsonError> => {
+            if (span !== undefined && response.requestId !== undefined) {
+              span.attribute("wechatpay.request_id", response.requestId)
+            }
+            return decodeResponse === undefined ? Effect.void : decodeBody(response)
           }
-          return Effect.fail(error)
-        },
-        onSuccess: (response): Effect.Effect<A | void, JsonError> => {
-          if (span !== undefined && response.requestId !== undefined) {
-            span.attribute("wechatpay.request_id", response.requestId)
-          }
-          return decodeResponse === undefined ? Effect.void : decodeBody(response)
         }
-      }
-    )
+      )
+    }
   }
 
   function decodeBody(response: ApiResponse): Effect.Effect<A, ResponseDecodeError> {

@@ -93,7 +93,7 @@ export const make = (crypto: typeof NodeCrypto): Backend => {
         catch: () => "EncryptionFailed" as const
       }),
 
-    sha256: (data) => crypto.createHash("sha256").update(data).digest(),
+    sha256: (data) => Effect.sync(() => crypto.createHash("sha256").update(data).digest()),
 
     aesGcmEncrypt: (key, iv, aad, plaintext) =>
       Effect.try({

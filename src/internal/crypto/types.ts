@@ -44,8 +44,8 @@ export interface Backend {
   readonly verifySync?: ((key: PublicKey, data: Uint8Array, signature: string) => boolean) | undefined
   /** RSAES-OAEP with SHA-1 and MGF1-SHA-1, empty label. */
   readonly oaepEncrypt: (key: PublicKey, plaintext: Uint8Array) => Effect.Effect<Uint8Array, "EncryptionFailed">
-  /** SHA-256, synchronously (node:crypto's `createHash`, or plain JavaScript where WebCrypto's `digest` would be async). */
-  readonly sha256: (data: Uint8Array) => Uint8Array
+  /** The SHA-256 digest (node:crypto's `createHash`, run synchronously inside the Effect; WebCrypto's `digest`). */
+  readonly sha256: (data: Uint8Array) => Effect.Effect<Uint8Array>
   /** AES-GCM (16- or 32-byte key, 16-byte tag): `ciphertext ‖ tag`. */
   readonly aesGcmEncrypt: (
     key: Uint8Array,

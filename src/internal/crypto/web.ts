@@ -6,7 +6,6 @@
 import type { webcrypto } from "node:crypto"
 import * as Effect from "effect/Effect"
 import * as Bytes from "./bytes.js"
-import { sha256 } from "./sha256.js"
 import type { Backend, PrivateKey, PublicKey } from "./types.js"
 
 type CryptoKey = webcrypto.CryptoKey
@@ -72,7 +71,7 @@ export const make = (crypto: webcrypto.Crypto): Backend => {
         (bytes) => new Uint8Array(bytes)
       ),
 
-    sha256,
+    sha256: (data) => Effect.map(Effect.promise(() => subtle.digest("SHA-256", data)), (digest) => new Uint8Array(digest)),
 
     aesGcmEncrypt: (key, iv, aad, plaintext) =>
       Effect.map(
