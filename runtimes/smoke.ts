@@ -41,7 +41,8 @@ export const checkNames = [
   "validation error, nothing sent",
   "notification parsed",
   "phone number encrypted",
-  "image uploaded"
+  "image uploaded",
+  "layerNode: node:http where it is real, refused on Workers"
 ] as const
 
 export type CheckName = typeof checkNames[number]
@@ -171,6 +172,21 @@ const checks = (config: SmokeConfig) => {
       for (let i = 8; i < file.length; i++) file[i] = (i * 31) & 0xff
       const { media_url } = yield* Media.uploadImage({ file, filename: `smoke-${tag}.png` }).pipe(Effect.provide(Media.layer))
       return { ok: media_url.startsWith("https://"), detail: `the emulator checked the file's SHA-256 and stored it at ${media_url}` }
+    })),
+    check("layerNode: node:http where it is real, refused on Workers", Effect.gen(function*() {
+      const read = MemberCard.getUserCard({ card_id, code }).pipe(
+        Effect.provide(MemberCard.layer.pipe(Layer.provide(WechatPay.layerNode(options(config))))),
+        Effect.either
+      )
+      const before = yield* counts(config)
+      const result = yield* read
+      if (config.runtime.startsWith("workerd")) {
+        const sent = (yield* counts(config)).requests - before.requests
+        const refused = result._tag === "Left" && result.left._tag === "ConfigurationError" && sent === 0
+        return { ok: refused, detail: refused ? "ConfigurationError, nothing sent" : `not refused (${sent} sent): ${show(result)}` }
+      }
+      const ok = result._tag === "Right" && result.right.balance === 888
+      return { ok, detail: ok ? "the card read over NodeTransport" : show(result._tag === "Left" ? result.left : result) }
     }))
   ] as const
 }

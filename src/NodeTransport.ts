@@ -13,7 +13,8 @@
  *
  * node:http and node:https are found when the layer is built (`process.getBuiltinModule`), not imported: this module
  * is in the root entry's graph, and a Worker's bundle must hold no `node:` module. On a runtime without them the
- * layer fails with a `ConfigurationError` that says to use `WechatPay.layer` with an `HttpClient`.
+ * layer fails with a `ConfigurationError` that says to use `WechatPay.layer` with an `HttpClient`; so it does on
+ * Workers, whose node:http (nodejs_compat) neither pools connections nor honours TLS options.
  *
  * @since 0.2.0
  */
@@ -25,7 +26,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Bytes from "./internal/crypto/bytes.js"
-import { builtin } from "./internal/builtin.js"
+import { builtin, isWorkerd } from "./internal/builtin.js"
 import { type Limits, Transport, type Service, type WireRequest, type WireResponse } from "./Transport.js"
 import { ConfigurationError, TransportError } from "./WechatPayError.js"
 
@@ -84,13 +85,14 @@ const flatten = (headers: Http.IncomingHttpHeaders): Record<string, string> => {
 
 const modules: Effect.Effect<{ readonly Http: typeof Http; readonly Https: typeof Https }, ConfigurationError> =
   Effect.suspend(() => {
-    const http = builtin<typeof Http>("node:http")
-    const https = builtin<typeof Https>("node:https")
+    // workerd's node:http (nodejs_compat) is a layer over fetch: its Agent neither pools nor takes TLS options.
+    const http = isWorkerd() ? undefined : builtin<typeof Http>("node:http")
+    const https = isWorkerd() ? undefined : builtin<typeof Https>("node:https")
     return http !== undefined && https !== undefined ? Effect.succeed({ Http: http, Https: https }) : Effect.fail(
       new ConfigurationError({
         option: "transport",
         message: "NodeTransport needs node:http and node:https through process.getBuiltinModule (Node ≥ 20.16, Bun, " +
-          "Deno); on this runtime use WechatPay.layer with an HttpClient (e.g. FetchHttpClient.layer)."
+          "Deno; not Workers); on this runtime use WechatPay.layer with an HttpClient (e.g. FetchHttpClient.layer)."
       })
     )
   })

@@ -19,3 +19,11 @@ export const builtin = <M>(id: `node:${string}`): M | undefined => {
     return undefined
   }
 }
+
+/**
+ * Cloudflare's runtime (it says so in `navigator.userAgent`). With `nodejs_compat` it offers node:crypto and node:http
+ * through `getBuiltinModule`, but as partial layers: its `publicEncrypt` refuses a KeyObject, and its `http.Agent`
+ * neither pools connections nor honours TLS options. The crypto uses WebCrypto there, and NodeTransport refuses.
+ */
+export const isWorkerd = (): boolean =>
+  (globalThis as { readonly navigator?: { readonly userAgent?: unknown } }).navigator?.userAgent === "Cloudflare-Workers"

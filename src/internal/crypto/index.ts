@@ -7,16 +7,13 @@
  * `publicEncrypt` refuses a KeyObject), browsers, and Node 20 before 20.16.
  */
 import type * as NodeCrypto from "node:crypto"
-import { builtin } from "../builtin.js"
+import { builtin, isWorkerd } from "../builtin.js"
 import * as Node from "./node.js"
 import type { Backend } from "./types.js"
 import * as Web from "./web.js"
 
 let chosen: Backend | undefined
 
-/** Cloudflare's runtime says so in `navigator.userAgent`. */
-const isWorkerd = (): boolean =>
-  (globalThis as { readonly navigator?: { readonly userAgent?: unknown } }).navigator?.userAgent === "Cloudflare-Workers"
 
 /** node:crypto when the runtime offers it through `process.getBuiltinModule` (and is not workerd), else `undefined`. */
 export const nodeCrypto = (): typeof NodeCrypto | undefined => {
