@@ -481,10 +481,16 @@ export const defaultMaxBodyBytes = 64 * 1024
 /** The server side (src/notification/http.ts), loaded on the first request: see that module. */
 let loadedHttp: typeof Http | undefined
 // A function, not a top-level Effect: a bundler keeps a top-level call, and with it the import and the server modules.
+// A module that does not load (a deployment that dropped the file) is said so in the log, on every request it fails.
 const httpModule = (): Effect.Effect<typeof Http> =>
-  loadedHttp !== undefined ? Effect.succeed(loadedHttp) : Effect.map(
-    Effect.promise(() => import("./notification/http.js")),
-    (module) => (loadedHttp = module)
+  loadedHttp !== undefined ? Effect.succeed(loadedHttp) : Effect.tryPromise(() => import("./notification/http.js")).pipe(
+    Effect.tap((module) => {
+      loadedHttp = module
+    }),
+    Effect.tapError(() =>
+      Effect.logError("effect-wechatpay: Notification.httpApp could not load its module notification/http.js")
+    ),
+    Effect.orDie
   )
 
 /**
