@@ -8,6 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { expectedToFail, globalScopeReports } from "../runtimes/run.js"
 import { readmeLines, scriptRuntimes } from "../runtimes/runtimes.js"
 import { checkNames } from "../runtimes/smoke.js"
+import vitestConfig from "../vitest.config.js"
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8")
 const section = readme.slice(readme.indexOf("\n## Runtimes\n"), readme.indexOf("\n## Transports\n"))
@@ -106,7 +107,8 @@ describe("the root entry's static import graph (src/index.ts)", () => {
     const modules = graph()
     const all = [...modules.values()].flat()
     expect(all).toContain("effect/Schema")
-    for (const specifier of all) expect(specifier).not.toMatch(/^@effect\/platform\/(HttpServer|HttpApp|HttpRouter)/)
+    // The package's own index re-exports the server modules too.
+    for (const specifier of all) expect(specifier).not.toMatch(/^@effect\/platform(\/(HttpServer|HttpApp|HttpRouter).*)?$/)
     expect([...modules.keys()].some((file) => file.endsWith("/notification/http.ts"))).toBe(false)
     expect([...modules.keys()].some((file) => file.endsWith("/notification/Events.ts"))).toBe(true)
   })
@@ -123,6 +125,23 @@ describe("package.json exports", () => {
     expect(modules.length).toBeGreaterThan(15)
     for (const name of modules) {
       expect(manifest.exports[`./${name}`], name).toEqual({ types: `./dist/${name}.d.ts`, import: `./dist/${name}.js` })
+    }
+  })
+
+  it("tsconfig paths and vitest's aliases resolve exactly the exported paths (no test reaches a closed one)", () => {
+    const tsconfig = JSON.parse(readFileSync(new URL("../tsconfig.json", import.meta.url), "utf8")) as {
+      readonly compilerOptions: { readonly paths: Readonly<Record<string, unknown>> }
+    }
+    const exported = Object.keys(manifest.exports).filter((key) => key !== "./package.json" && key !== "./internal/*")
+    expect(Object.keys(tsconfig.compilerOptions.paths).sort())
+      .toEqual(exported.map((key) => key === "." ? "effect-wechatpay" : `effect-wechatpay/${key.slice(2)}`).sort())
+    const aliases = (vitestConfig.resolve?.alias ?? []) as ReadonlyArray<{ readonly find: RegExp }>
+    const resolves = (specifier: string) => aliases.some(({ find }) => find.test(specifier))
+    for (const key of exported) {
+      expect(resolves(key === "." ? "effect-wechatpay" : `effect-wechatpay/${key.slice(2)}`), key).toBe(true)
+    }
+    for (const closed of ["effect-wechatpay/index", "effect-wechatpay/internal/aead", "effect-wechatpay/cli/main"]) {
+      expect(resolves(closed), closed).toBe(false)
     }
   })
 
