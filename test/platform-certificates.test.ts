@@ -458,6 +458,28 @@ describe("PlatformCertificates.layerVerifier", () => {
       expect(fake.downloads).toBe(3)
     })))
 
+  it.effect("a message refusable without a key (stale timestamp, signature probe, not Base64) never triggers a download", () =>
+    run(Effect.gen(function*() {
+      const { fake, layer } = makeFake()
+      const { verifier } = yield* build(layer)
+      expect(fake.downloads).toBe(1)
+      const unknownSerial = crypto.randomBytes(20).toString("hex").toUpperCase()
+      const base = yield* message("x", { serial: unknownSerial })
+      const variants: ReadonlyArray<readonly [string, Record<string, string>]> = [
+        ["StaleTimestamp", { "wechatpay-timestamp": String(Number(base.headers["wechatpay-timestamp"]) - 301) }],
+        ["InvalidSignature", { "wechatpay-signature": "WECHATPAY/SIGNTEST/abc" }],
+        ["InvalidSignature", { "wechatpay-signature": "not base64!" }]
+      ]
+      for (const [reason, headers] of variants) {
+        const refused = yield* Effect.flip(verifier.verify({ ...base, headers: { ...base.headers, ...headers } }))
+        expect(refused.reason).toBe(reason)
+      }
+      expect(fake.downloads).toBe(1)
+      // The same message, fresh and well-formed, is the one that looks for the unknown certificate.
+      expect((yield* Effect.flip(verifier.verify(base))).reason).toBe("UnknownSerial")
+      expect(fake.downloads).toBe(2)
+    })))
+
   it.effect("a failed refresh keeps the keys held: calls still verify, the error is typed, a warning logged without secrets", () =>
     Effect.gen(function*() {
       const logs: Array<string> = []

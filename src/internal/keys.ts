@@ -245,17 +245,19 @@ export const verifier = (options: {
     )
   }
 
-  const check = (
+  /**
+   * What can be refused without a key: a stale timestamp, WeChat's signature probe, a signature that is not Base64.
+   * Checked before the key is looked up, so such a message never makes a refresher download certificates.
+   */
+  const precheck = (
     message: SignedMessage,
-    key: PublicKey,
     now: number,
     maxSkew: number
-  ): Effect.Effect<void, ResponseVerificationError> => {
+  ): Effect.Effect<void, ResponseVerificationError> | undefined => {
     const h = message.headers
-    const timestamp = h["wechatpay-timestamp"]!
     const serialHeader = h["wechatpay-serial"]!
     const signature = h["wechatpay-signature"]!
-    const skew = Math.abs(Math.floor(now / 1000) - Number(timestamp))
+    const skew = Math.abs(Math.floor(now / 1000) - Number(h["wechatpay-timestamp"]!))
     if (skew > maxSkew) {
       return fail(
         message,
@@ -275,6 +277,14 @@ export const verifier = (options: {
     if (signature.length > 1024 || !Protocol.isBase64(signature)) {
       return fail(message, "InvalidSignature", "Wechatpay-Signature is not a Base64 signature.", { serial: serialHeader })
     }
+    return undefined
+  }
+
+  const check = (message: SignedMessage, key: PublicKey): Effect.Effect<void, ResponseVerificationError> => {
+    const h = message.headers
+    const timestamp = h["wechatpay-timestamp"]!
+    const serialHeader = h["wechatpay-serial"]!
+    const signature = h["wechatpay-signature"]!
     const data = signedBytes(timestamp, h["wechatpay-nonce"]!, message.body)
     const verdict = (ok: boolean) =>
       ok ? Effect.void : fail(message, "InvalidSignature", "The signature does not match the message.", {
@@ -301,14 +311,16 @@ export const verifier = (options: {
     }
     const serialHeader = h["wechatpay-serial"]!
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const refused = precheck(message, now, maxSkew)
+      if (refused !== undefined) return refused
       const keys = options.keys()
       const held = lookup(keys, serialHeader)
-      if (held !== undefined && now <= held.notAfter) return check(message, held.key, now, maxSkew)
+      if (held !== undefined && now <= held.notAfter) return check(message, held.key)
       if (onUnknown === undefined) return unknown(message, serialHeader, keys, held)
       return Effect.flatMap(onUnknown(serialHeader, message, now), (retry) => {
         const again = retry === undefined ? undefined : lookup(retry, serialHeader)
         return again !== undefined && now <= again.notAfter
-          ? check(message, again.key, now, maxSkew)
+          ? check(message, again.key)
           : unknown(message, serialHeader, retry ?? keys, again ?? held)
       })
     })
