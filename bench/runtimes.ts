@@ -13,8 +13,8 @@ import { gzipSync } from "node:zlib"
 import { Miniflare } from "miniflare"
 import { type Bundle, bundle, root } from "../runtimes/build.js"
 import { serve } from "../runtimes/emulator.js"
-import { compatibilityDate, localCommand, run } from "../runtimes/run.js"
-import { scriptRuntimes, workerCompatibilityFlags } from "../runtimes/runtimes.js"
+import { localCommand, run, workerOptions } from "../runtimes/run.js"
+import { scriptRuntimes } from "../runtimes/runtimes.js"
 import type { Timings } from "../runtimes/app.js"
 
 const calls = Number(process.env["BENCH_CALLS"] ?? 1000)
@@ -61,15 +61,7 @@ const scriptOnce = async (runtime: (typeof scriptRuntimes)[number], file: string
 const workerOnce = async (file: string, nodejsCompat: boolean, n: number) => {
   const served = await serve("workerd", { reuseSignatures: true })
   const started = performance.now()
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: file,
-    compatibilityDate,
-    // No request.cf download (workers.cloudflare.com): CI reaches only the npm registry.
-    cf: false,
-    compatibilityFlags: [...workerCompatibilityFlags(nodejsCompat)],
-    handleRuntimeStdio: () => undefined
-  })
+  const mf = new Miniflare({ ...workerOptions(file, nodejsCompat), handleRuntimeStdio: () => undefined })
   try {
     const response = await mf.dispatchFetch("http://bench.local/", {
       method: "POST",

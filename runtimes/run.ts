@@ -24,6 +24,16 @@ export const expectedToFail: Readonly<Record<string, string>> = {}
 /** workerd's compatibility date: the one the pinned workerd was released with. */
 export const compatibilityDate = "2026-07-30"
 
+/** How the harness and bench/runtimes.ts load a bundled Worker into workerd (miniflare), offline. */
+export const workerOptions = (file: string, nodejsCompat: boolean) => ({
+  modules: true,
+  scriptPath: file,
+  compatibilityDate,
+  // No request.cf download (workers.cloudflare.com): CI reaches only the npm registry.
+  cf: false,
+  compatibilityFlags: [...workerCompatibilityFlags(nodejsCompat)]
+})
+
 /** The extra checks the harness itself makes (besides the programme's). */
 const globalScopeCheck = "no disallowed operation in global scope"
 const nodeImportsCheck = "Worker bundle imports no node: module"
@@ -118,12 +128,7 @@ export const runWorker = async (
   let output = ""
   const collect = (stream: NodeJS.ReadableStream) => stream.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")))
   const mf = new Miniflare({
-    modules: true,
-    scriptPath: file,
-    compatibilityDate,
-    // No request.cf download (workers.cloudflare.com): CI reaches only the npm registry.
-    cf: false,
-    compatibilityFlags: [...workerCompatibilityFlags(nodejsCompat)],
+    ...workerOptions(file, nodejsCompat),
     handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
       collect(stdout)
       collect(stderr)

@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as Bytes from "./internal/crypto/bytes.js"
 import { deadline } from "./internal/deadline.js"
 import { type Limits, Transport, type Service, type WireRequest, type WireResponse } from "./Transport.js"
 import { TransportError } from "./WechatPayError.js"
@@ -85,16 +86,7 @@ const readBody = (
           : Effect.succeed({ size, chunks: Chunk.append(acc.chunks, chunk) })
       }
     ),
-    Effect.map(({ chunks, size }) => {
-      if (size === 0) return empty
-      const all = new Uint8Array(size)
-      let offset = 0
-      for (const chunk of chunks) {
-        all.set(chunk, offset)
-        offset += chunk.byteLength
-      }
-      return all
-    })
+    Effect.map(({ chunks, size }) => size === 0 ? empty : Bytes.concat(Chunk.toReadonlyArray(chunks)))
   )
 }
 
