@@ -233,13 +233,15 @@ export function make<I extends object, A, AE>(
   const spanFields = definition.spanAttributes ?? []
 
   const encodeBody = definition.body
-  const encode = (
-    input: Record<string, unknown>
-  ): {
+  /** A request as it goes on the wire: the signed target, and a JSON body or an upload. */
+  interface Wire {
     readonly path: string
     readonly body?: string | undefined
-    readonly upload?: Upload | Effect.Effect<Upload> | undefined
-  } => {
+    readonly upload?: Upload | undefined
+  }
+  const encode = (
+    input: Record<string, unknown>
+  ): Omit<Wire, "upload"> & { readonly upload?: Upload | Effect.Effect<Upload> | undefined } => {
     let path = ""
     for (const segment of segments) {
       path += "literal" in segment ? segment.literal : encodeURIComponent(String(input[segment.param]))
@@ -331,43 +333,48 @@ export function make<I extends object, A, AE>(
     span: Tracer.Span | undefined
   ): Effect.Effect<A | void, JsonError> {
     const wire = encode(value)
+    // An upload made asynchronously (WebCrypto's digest) is awaited first; the common call goes straight through.
     return Effect.isEffect(wire.upload)
-      ? Effect.flatMap(wire.upload, (upload) => execute(wire.path, wire.body, upload))
-      : execute(wire.path, wire.body, wire.upload)
+      ? Effect.flatMap(wire.upload, (upload) =>
+        execute(client, { ...wire, upload }, idempotent, onlyIfUnprocessed, serial, span))
+      : execute(client, wire as Wire, idempotent, onlyIfUnprocessed, serial, span)
+  }
 
-    function execute(
-      path: string,
-      body: string | undefined,
-      upload: Upload | undefined
-    ): Effect.Effect<A | void, JsonError> {
-      // The Request-ID is what WeChat support asks for: record it on success and on every API error that has one.
-      return Effect.matchEffect(
-        client.execute({
-          endpoint: name,
-          method,
-          path,
-          body,
-          upload,
-          idempotent,
-          onlyIfUnprocessed,
-          serial
-        }),
-        {
-          onFailure: (error): Effect.Effect<never, JsonError> => {
-            if (span !== undefined && "requestId" in error && error.requestId !== undefined) {
-              span.attribute("wechatpay.request_id", error.requestId)
-            }
-            return Effect.fail(error)
-          },
-          onSuccess: (response): Effect.Effect<A | void, JsonError> => {
-            if (span !== undefined && response.requestId !== undefined) {
-              span.attribute("wechatpay.request_id", response.requestId)
-            }
-            return decodeResponse === undefined ? Effect.void : decodeBody(response)
+  function execute(
+    client: WechatPayClient["Type"],
+    wire: Wire,
+    idempotent: boolean,
+    onlyIfUnprocessed: boolean,
+    serial: string | undefined,
+    span: Tracer.Span | undefined
+  ): Effect.Effect<A | void, JsonError> {
+    // The Request-ID is what WeChat support asks for: record it on success and on every API error that has one.
+    return Effect.matchEffect(
+      client.execute({
+        endpoint: name,
+        method,
+        path: wire.path,
+        body: wire.body,
+        upload: wire.upload,
+        idempotent,
+        onlyIfUnprocessed,
+        serial
+      }),
+      {
+        onFailure: (error): Effect.Effect<never, JsonError> => {
+          if (span !== undefined && "requestId" in error && error.requestId !== undefined) {
+            span.attribute("wechatpay.request_id", error.requestId)
           }
+          return Effect.fail(error)
+        },
+        onSuccess: (response): Effect.Effect<A | void, JsonError> => {
+          if (span !== undefined && response.requestId !== undefined) {
+            span.attribute("wechatpay.request_id", response.requestId)
+          }
+          return decodeResponse === undefined ? Effect.void : decodeBody(response)
         }
-      )
-    }
+      }
+    )
   }
 
   function decodeBody(response: ApiResponse): Effect.Effect<A, ResponseDecodeError> {
