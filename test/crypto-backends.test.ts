@@ -6,7 +6,7 @@
  * node:crypto's X509Certificate for every certificate under test/vectors and for emulator-minted ones.
  */
 import * as crypto from "node:crypto"
-import { readdirSync, readFileSync } from "node:fs"
+import { readdirSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -22,8 +22,10 @@ import * as Pem from "../src/internal/pem.js"
 import * as Protocol from "../src/internal/protocol.js"
 import * as X509 from "../src/internal/x509.js"
 import { Emulator } from "../src/testing/index.js"
+import { fixture, vectorKeys } from "./vector-fixtures.js"
 
-const fixture = (name: string): string => readFileSync(new URL(`./vectors/${name}`, import.meta.url), "utf8")
+const { kGo, cGoF576, cGoD7CE, kJavaMch, kJavaMchCert, kJavaWxpPublic } = vectorKeys
+
 const vectors = JSON.parse(fixture("vectors.json"))
 const aead = JSON.parse(fixture("aead.json"))
 const certificates = JSON.parse(fixture("certificates.json"))
@@ -39,13 +41,6 @@ const pkcs8 = (pem: string): Uint8Array => {
 const publicKey = (backend: Backend, pem: string) =>
   Effect.flatMap(Keys.publicKey(pem, backend), (parsed) =>
     Keys.isProblem(parsed) ? Effect.die(new Error(parsed.problem)) : Effect.succeed(parsed))
-
-const kGo = fixture("k-go.private.pem")
-const cGoF576 = fixture("c-go-F576.cert.pem")
-const cGoD7CE = fixture("c-go-D7CE.cert.pem")
-const kJavaMch = fixture("k-java-mch.private.pem")
-const kJavaMchCert = fixture("k-java-mch.cert.pem")
-const kJavaWxpPublic = fixture("k-java-wxp.public.pem")
 
 it("on Node the selected implementation is node:crypto (the thread-pool signer)", () => {
   expect(Selected.backend().name).toBe("node")

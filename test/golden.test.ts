@@ -3,7 +3,6 @@
  * the public Signer / Verifier services or the shared protocol functions.
  */
 import * as crypto from "node:crypto"
-import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -15,8 +14,9 @@ import * as Protocol from "../src/internal/protocol.js"
 import * as Signer from "../src/Signer.js"
 import * as Verifier from "../src/Verifier.js"
 import { ResponseVerificationError } from "../src/WechatPayError.js"
+import { fixture, vectorKeys } from "./vector-fixtures.js"
 
-const fixture = (name: string): string => readFileSync(new URL(`./vectors/${name}`, import.meta.url), "utf8")
+const { kGo, cGoF576, cGoD7CE, kJavaMch, kJavaMchCert, kJavaWxpPublic, kJavaWxpCert } = vectorKeys
 
 interface Vectors {
   readonly "TV-1": { readonly message: string; readonly signature: string; readonly serial: string }
@@ -66,14 +66,6 @@ interface Vectors {
 }
 
 const vectors = JSON.parse(fixture("vectors.json")) as Vectors
-
-const kGo = fixture("k-go.private.pem")
-const cGoF576 = fixture("c-go-F576.cert.pem")
-const cGoD7CE = fixture("c-go-D7CE.cert.pem")
-const kJavaMch = fixture("k-java-mch.private.pem")
-const kJavaMchCert = fixture("k-java-mch.cert.pem")
-const kJavaWxpPublic = fixture("k-java-wxp.public.pem")
-const kJavaWxpCert = fixture("k-java-wxp.cert.pem")
 
 const serialF576 = vectors.keys["C-go-F576"].serial
 const serialD7CE = vectors.keys["C-go-D7CE"].serial
