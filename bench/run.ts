@@ -13,7 +13,7 @@
  */
 import { spawn, spawnSync } from "node:child_process"
 import * as crypto from "node:crypto"
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -37,6 +37,18 @@ const resultsDir = join(benchDir, "results")
 
 // ------------------------------------------------------------------------------------------------ configuration
 
+/**
+ * The previous release's effect columns: its own bench children (column.js, coldstart.js, bundled.js, transpiled from
+ * that release's bench/ sources) with its own dist/ and node_modules, so each release runs on the Effect it was built
+ * for. They run as `effect-node` / `effect-fetch` there; this process relabels their results.
+ */
+const previousColumns = ["prev-node", "prev-fetch"] as const
+type PreviousColumn = (typeof previousColumns)[number]
+type RunColumn = Column | PreviousColumn
+const isPrevious = (column: string): column is PreviousColumn => (previousColumns as ReadonlyArray<string>).includes(column)
+const childColumn = (column: RunColumn): Column =>
+  column === "prev-node" ? "effect-node" : column === "prev-fetch" ? "effect-fetch" : column
+
 const env = process.env
 const quick = env["BENCH_QUICK"] === "1"
 const int = (name: string, fallback: number): number => {
@@ -53,7 +65,11 @@ const settings = {
   seqCalls: int("BENCH_SEQ_CALLS", quick ? 300 : 1500),
   coldSamples: int("BENCH_COLD_SAMPLES", quick ? 1 : 5),
   concurrency: (env["BENCH_CONCURRENCY"] ?? "16,64").split(",").map((s) => Number(s.trim())),
-  columns: (env["BENCH_COLUMNS"] ? env["BENCH_COLUMNS"].split(",").map((s) => s.trim()) : [...allColumns]) as Array<Column>,
+  /** A git ref (commit, tag) of an earlier release to measure in the same run: adds the prev-node and prev-fetch columns. */
+  previous: env["BENCH_PREVIOUS"] ?? "",
+  columns: (env["BENCH_COLUMNS"]
+    ? env["BENCH_COLUMNS"].split(",").map((s) => s.trim())
+    : [...allColumns, ...(env["BENCH_PREVIOUS"] ? previousColumns : [])]) as Array<RunColumn>,
   nodeClient: (env["BENCH_NODE_CLIENT"] ?? "transport") as NodeClientVariant,
   skipBuild: env["BENCH_SKIP_BUILD"] === "1",
   cpuProf: env["BENCH_CPU_PROF"] === "1",
@@ -62,7 +78,8 @@ const settings = {
   clientDist: env["BENCH_CLIENT_DIST"] ?? join(root, "dist")
 }
 for (const column of settings.columns) {
-  if (!(allColumns as ReadonlyArray<string>).includes(column)) throw new Error(`Unknown column ${column}`)
+  if (![...allColumns, ...previousColumns].includes(column)) throw new Error(`Unknown column ${column}`)
+  if (isPrevious(column) && settings.previous === "") throw new Error(`Column ${column} needs BENCH_PREVIOUS=<git ref>`)
 }
 if (!["transport", "http-keepalive", "http", "undici"].includes(settings.nodeClient)) {
   throw new Error(`BENCH_NODE_CLIENT must be transport, http-keepalive, http or undici`)
@@ -88,11 +105,13 @@ const build = () => {
   log("build: npm run build FAILED — measuring the existing dist/ (see the errors above)")
 }
 
-const transpile = () => {
-  mkdirSync(buildDir, { recursive: true })
-  writeFileSync(join(benchDir, ".gitignore"), ".build/\n.variants/\nresults/profiles/\n")
+/** Transpile a bench/ folder's children to plain JavaScript in `<bench>/.build`, and bundle its bundled.ts there. */
+const transpile = (bench = benchDir) => {
+  const out = join(bench, ".build")
+  mkdirSync(out, { recursive: true })
+  if (bench === benchDir) writeFileSync(join(benchDir, ".gitignore"), ".build/\n.variants/\nresults/profiles/\n")
   for (const name of ["common", "clients", "effect-client", "column", "coldstart", "server"]) {
-    const source = readFileSync(join(benchDir, `${name}.ts`), "utf8")
+    const source = readFileSync(join(bench, `${name}.ts`), "utf8")
     const output = ts.transpileModule(source, {
       fileName: `${name}.ts`,
       compilerOptions: {
@@ -102,19 +121,57 @@ const transpile = () => {
         sourceMap: false
       }
     })
-    writeFileSync(join(buildDir, `${name}.js`), output.outputText)
+    writeFileSync(join(out, `${name}.js`), output.outputText)
   }
   // The effect columns as an application bundle (library + effect + @effect/platform in one file), for the
   // bundled cold start: esbuild's defaults for a Node ESM app, no minification.
   buildSync({
-    entryPoints: [join(benchDir, "bundled.ts")],
-    outfile: join(buildDir, "bundled.js"),
+    entryPoints: [join(bench, "bundled.ts")],
+    outfile: join(out, "bundled.js"),
     bundle: true,
     platform: "node",
     format: "esm",
     target: "node20",
     logLevel: "warning"
   })
+}
+
+/**
+ * The previous release (`BENCH_PREVIOUS`), checked out with `git archive` under bench/.variants/<commit>, installed
+ * (the current node_modules linked when the lockfiles are identical, `npm ci` otherwise), built, and its bench
+ * children transpiled. Returns its root, or undefined when no previous release is measured.
+ */
+const preparePrevious = (): { root: string; label: string } | undefined => {
+  if (!settings.columns.some(isPrevious)) return undefined
+  const git = (...args: Array<string>) => {
+    const r = spawnSync("git", args, { cwd: root, encoding: "utf8" })
+    if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`)
+    return r.stdout.trim()
+  }
+  const commit = git("rev-parse", "--verify", `${settings.previous}^{commit}`)
+  const dir = join(benchDir, ".variants", commit.slice(0, 12))
+  const run = (command: string, args: Array<string>) => {
+    const r = spawnSync(command, args, { cwd: dir, encoding: "utf8" })
+    if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} in ${dir}: ${r.stdout}${r.stderr}`)
+  }
+  if (!existsSync(join(dir, "package.json"))) {
+    mkdirSync(dir, { recursive: true })
+    const archive = spawnSync("git", ["archive", "--format=tar", commit], { cwd: root, maxBuffer: 1 << 30 })
+    if (archive.status !== 0) throw new Error(`git archive ${commit} failed`)
+    const untar = spawnSync("tar", ["-x", "-C", dir], { input: archive.stdout })
+    if (untar.status !== 0) throw new Error(`tar -x into ${dir} failed`)
+  }
+  if (!existsSync(join(dir, "node_modules"))) {
+    const sameLock = readFileSync(join(dir, "package-lock.json"), "utf8") === readFileSync(join(root, "package-lock.json"), "utf8")
+    if (sameLock) symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir")
+    else run("npm", ["ci", "--no-audit", "--no-fund", "--ignore-scripts"])
+  }
+  if (!existsSync(join(dir, "dist", "index.js"))) run("npm", ["run", "--silent", "build"])
+  transpile(join(dir, "bench"))
+  const version = (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version
+  const label = `${version} (${commit.slice(0, 7)})`
+  log(`previous release: ${label} in ${dir}`)
+  return { root: dir, label }
 }
 
 // ------------------------------------------------------------------------------------------------ processes
@@ -164,10 +221,16 @@ const startServer = (identity: { mchid: string; serial: string; publicKey: strin
     })
   })
 
-const runChild = <A>(script: string, config: ChildConfig, extraArgs: ReadonlyArray<string> = [], timeoutMs = 180_000) =>
+const runChild = <A>(
+  script: string,
+  config: ChildConfig,
+  extraArgs: ReadonlyArray<string> = [],
+  timeoutMs = 180_000,
+  from: { root: string; build: string } = { root, build: buildDir }
+) =>
   new Promise<A>((resolve, reject) => {
-    const child = spawn(process.execPath, [...extraArgs, join(buildDir, script)], {
-      cwd: root,
+    const child = spawn(process.execPath, [...extraArgs, join(from.build, script)], {
+      cwd: from.root,
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       env: { ...env, BENCH_CONFIG: JSON.stringify(config) }
     })
@@ -185,9 +248,12 @@ const runChild = <A>(script: string, config: ChildConfig, extraArgs: ReadonlyArr
 
 // ------------------------------------------------------------------------------------------------ metrics
 
+/** A cold-start sample, labelled with the column of this run (a previous release's child reports its own name). */
+type RunCold = Omit<ColdResult, "column"> & { readonly column: RunColumn }
+
 interface RoundRow {
   readonly round: number
-  readonly column: Column
+  readonly column: RunColumn
   readonly result: ColumnResult
   /** Requests the emulator counted for this child (cross-check of the client's own count). */
   readonly serverRequests: number
@@ -249,6 +315,12 @@ const main = async () => {
     `${settings.seqCalls} sequential calls, ${settings.coldSamples} cold start(s) per column${quick ? " [BENCH_QUICK]" : ""}`)
   build()
   transpile()
+  const previous = preparePrevious()
+  /** Where a column's child runs from: this checkout, or the previous release's. */
+  const origin = (column: RunColumn) =>
+    isPrevious(column) && previous !== undefined
+      ? { root: previous.root, build: join(previous.root, "bench", ".build") }
+      : { root, build: buildDir }
 
   const merchant = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
   const identity = {
@@ -264,12 +336,12 @@ const main = async () => {
     return ready as unknown as { baseUrl: string; publicKeyId: string; publicKey: string }
   }
   const childConfig = (
-    column: Column,
+    column: RunColumn,
     emulator: { baseUrl: string; publicKeyId: string; publicKey: string },
     keyPrefix: string
   ): ChildConfig => ({
-    column,
-    dist: settings.clientDist,
+    column: childColumn(column),
+    dist: isPrevious(column) && previous !== undefined ? join(previous.root, "dist") : settings.clientDist,
     baseUrl: emulator.baseUrl,
     mchid: identity.mchid,
     merchantSerial: identity.serial,
@@ -292,7 +364,7 @@ const main = async () => {
       const order = settings.columns.map((_, i) => settings.columns[(i + round - 1) % settings.columns.length]!)
       for (const column of order) {
         const emulator = await fresh()
-        const index = allColumns.indexOf(column)
+        const index = settings.columns.indexOf(column)
         const profArgs = settings.cpuProf
           ? ["--cpu-prof", `--cpu-prof-dir=${join(resultsDir, "profiles")}`, `--cpu-prof-name=${column}-r${round}.cpuprofile`]
           : []
@@ -300,7 +372,8 @@ const main = async () => {
           "column.js",
           childConfig(column, emulator, `R${round}C${index}-`),
           profArgs,
-          60_000 + settings.durationMs * settings.concurrency.length * 4
+          60_000 + settings.durationMs * settings.concurrency.length * 4,
+          origin(column)
         )
         const stats = await server.request("stats")
         const serverRequests = Number(stats["requests"])
@@ -319,21 +392,23 @@ const main = async () => {
     }
 
     // Cold start: fresh processes, interleaved across columns, against one emulator.
-    const cold: Array<ColdResult> = []
+    const cold: Array<RunCold> = []
     if (settings.coldSamples > 0) {
       const emulator = await fresh()
       for (let sample = 1; sample <= settings.coldSamples; sample++) {
         for (const column of settings.columns) {
-          cold.push(await runChild<ColdResult>("coldstart.js", childConfig(column, emulator, `S${sample}-`), [], 60_000))
-          if (column === "effect-fetch" || column === "effect-node") {
+          const sampled = await runChild<ColdResult>("coldstart.js", childConfig(column, emulator, `S${sample}-`), [], 60_000, origin(column))
+          cold.push({ ...sampled, column })
+          if (childColumn(column) === "effect-fetch" || childColumn(column) === "effect-node") {
             const config = { ...childConfig(column, emulator, `B${sample}-`), bundled: true }
-            cold.push(await runChild<ColdResult>("coldstart.js", config, [], 60_000))
+            const bundled = await runChild<ColdResult>("coldstart.js", config, [], 60_000, origin(column))
+            cold.push({ ...bundled, column })
           }
         }
       }
       log(`${elapsed()}  cold start: ${settings.coldSamples} sample(s) per column done`)
     }
-    report(rows, cold)
+    report(rows, cold, previous?.label)
   } finally {
     server.stop()
   }
@@ -348,31 +423,41 @@ interface Target {
   readonly met: boolean | undefined
 }
 
-const report = (rows: ReadonlyArray<RoundRow>, cold: ReadonlyArray<ColdResult>) => {
+const report = (rows: ReadonlyArray<RoundRow>, cold: ReadonlyArray<RunCold>, previousLabel: string | undefined) => {
   const present = settings.columns
-  const byRound = new Map<number, Map<Column, RoundRow>>()
+  const byRound = new Map<number, Map<RunColumn, RoundRow>>()
   for (const row of rows) {
     if (!byRound.has(row.round)) byRound.set(row.round, new Map())
     byRound.get(row.round)!.set(row.column, row)
   }
-  const perColumn = (column: Column, f: (r: ColumnResult) => number) =>
+  const perColumn = (column: RunColumn, f: (r: ColumnResult) => number) =>
     stat(rows.filter((row) => row.column === column).map((row) => f(row.result)))
   /** Per-round ratio of a column's metric to a reference column's, then median/min/max across rounds. */
-  const ratio = (column: Column, reference: Column, f: (r: ColumnResult) => number) =>
+  const ratio = (column: RunColumn, reference: RunColumn, f: (r: ColumnResult) => number) =>
     stat([...byRound.values()].map((round) => {
       const a = round.get(column)
       const b = round.get(reference)
       return a === undefined || b === undefined ? Number.NaN : f(a.result) / f(b.result)
     }))
-  const coldStat = (column: Column, f: (r: ColdResult) => number, bundled = false) =>
+  const coldStat = (column: RunColumn, f: (r: RunCold) => number, bundled = false) =>
     stat(cold.filter((r) => r.column === column && (r.bundled === true) === bundled).map(f))
-  const errorsOf = (column: Column) =>
+  const errorsOf = (column: RunColumn) =>
     rows.filter((row) => row.column === column).reduce((n, row) => n + totalErrors(row.result), 0)
-  const floorOf = (column: Column): Column | undefined =>
-    column === "effect-node" ? "floor-http" : column === "effect-fetch" ? "floor-fetch" : undefined
+  const floorOf = (column: RunColumn): Column | undefined =>
+    childColumn(column) === "effect-node" ? "floor-http" : childColumn(column) === "effect-fetch" ? "floor-fetch" : undefined
+  /** The same transport's column of the previous release, for this release's effect columns. */
+  const previousOf = (column: RunColumn): PreviousColumn | undefined =>
+    column === "effect-node" ? "prev-node" : column === "effect-fetch" ? "prev-fetch" : undefined
+  const vsPrevious = (label: string, f: (r: ColumnResult) => number, digits = 2) => {
+    if (!present.some((c) => { const p = previousOf(c); return p !== undefined && present.includes(p) })) return
+    line(`  × previous release (${label})`, (c) => {
+      const p = previousOf(c)
+      return p === undefined || !present.includes(p) ? "" : fmtStat(ratio(c, p, f), digits, "×")
+    })
+  }
 
   const table: Array<[string, ...Array<string>]> = []
-  const line = (label: string, f: (column: Column) => string) => table.push([label, ...present.map(f)])
+  const line = (label: string, f: (column: RunColumn) => string) => table.push([label, ...present.map(f)])
   line("valid (0 errors, every call verified)", (c) => {
     const errors = errorsOf(c)
     const mismatch = rows.some((row) => row.column === c && row.serverRequests !== totalCalls(row.result))
@@ -385,6 +470,7 @@ const report = (rows: ReadonlyArray<RoundRow>, cold: ReadonlyArray<ColdResult>) 
   for (const concurrency of settings.concurrency) {
     line(`  × floor A (fetch) @${concurrency}`, (c) => fmtStat(ratio(c, "floor-fetch", (r) => tput(r, concurrency)), 2, "×"))
     line(`  × floor B (node:http) @${concurrency}`, (c) => fmtStat(ratio(c, "floor-http", (r) => tput(r, concurrency)), 2, "×"))
+    vsPrevious(`throughput @${concurrency}`, (r) => tput(r, concurrency))
   }
   line("sequential p50, ms", (c) => fmtStat(perColumn(c, (r) => r.sequential.p50Ms ?? Number.NaN), 3))
   line("sequential p99, ms", (c) => fmtStat(perColumn(c, (r) => r.sequential.p99Ms ?? Number.NaN), 3))
@@ -396,6 +482,7 @@ const report = (rows: ReadonlyArray<RoundRow>, cold: ReadonlyArray<ColdResult>) 
       const floor = floorOf(c)
       return floor === undefined || !present.includes(floor) ? "" : fmtStat(ratio(c, floor, f), 2, "×")
     })
+    vsPrevious(`CPU per call ${label}`, f)
   }
   for (const concurrency of settings.concurrency) {
     line(`  of which main (JS) thread @${concurrency}, µs`, (c) =>
@@ -405,6 +492,7 @@ const report = (rows: ReadonlyArray<RoundRow>, cold: ReadonlyArray<ColdResult>) 
       })))
   }
   line("peak RSS, MB", (c) => fmtStat(perColumn(c, (r) => r.maxRssKb / 1024), 1))
+  vsPrevious("peak RSS", (r) => r.maxRssKb)
   line("cold start: import + construct, ms", (c) => fmtStat(coldStat(c, (r) => r.importConstructMs), 1))
   line("cold start: + first verified call, ms", (c) => fmtStat(coldStat(c, (r) => r.firstCallMs), 1))
   line("  (process start → constructed, ms)", (c) => fmtStat(coldStat(c, (r) => r.sinceProcessStartMs), 1))
@@ -441,13 +529,21 @@ const report = (rows: ReadonlyArray<RoundRow>, cold: ReadonlyArray<ColdResult>) 
     }
   }
 
-  const header = ["metric (median of rounds, min–max)", ...present.map((c) => c === "effect-node" && settings.nodeClient !== "transport" ? `effect-wechatpay · platform-node ${settings.nodeClient}` : columnTitles[c])]
+  const title = (c: RunColumn) =>
+    c === "prev-node"
+      ? `effect-wechatpay ${previousLabel} · node:http`
+      : c === "prev-fetch"
+      ? `effect-wechatpay ${previousLabel} · FetchHttpClient`
+      : c === "effect-node" && settings.nodeClient !== "transport"
+      ? `effect-wechatpay · platform-node ${settings.nodeClient}`
+      : columnTitles[c]
+  const header = ["metric (median of rounds, min–max)", ...present.map(title)]
   const md = (cells: ReadonlyArray<string>) => `| ${cells.join(" | ")} |`
   const gitCommit = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim()
   const gitDirty = spawnSync("git", ["status", "--porcelain", "src"], { cwd: root, encoding: "utf8" }).stdout.trim() !== ""
   const cpus = os.cpus()
   const machine = `${cpus[0]?.model ?? "?"} × ${cpus.length}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`
-  const command = quick ? "BENCH_QUICK=1 npm run bench" : "npm run bench"
+  const command = `${quick ? "BENCH_QUICK=1 " : ""}${settings.previous ? `BENCH_PREVIOUS=${settings.previous} ` : ""}npm run bench`
   const lines = [
     `# effect-wechatpay benchmark — ${new Date().toISOString()}`,
     "",
