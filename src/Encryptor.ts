@@ -1,12 +1,14 @@
 /**
  * Sensitive request fields (a member's phone number): RSAES-OAEP with SHA-1 and MGF1-SHA-1, empty label, Base64 —
- * under the WeChat Pay public key when one is configured, else the newest platform certificate. The id of that key
+ * under the WeChat Pay public key when one is configured, else the newest platform certificate valid at the time of
+ * the encryption (never an expired one). The id of that key
  * goes out as `Wechatpay-Serial` with the request, so WeChat knows which private key to decrypt with.
  *
  * A service of its own: a KMS, an HSM or a test provides another layer for the same Tag.
  *
  * @since 0.3.0
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -49,11 +51,34 @@ export class Encryptor extends Context.Tag("effect-wechatpay/Encryptor")<Encrypt
 /** RSA-OAEP with SHA-1: a k-byte modulus holds at most k − 2·20 − 2 bytes. */
 const oaepLimit = (key: PublicKey): number => (key.modulusBits >> 3) - 42
 
+/** A key the encryptor may use, and when (a public key, or a bare key filed under a serial: always). */
+interface Candidate {
+  readonly serial: string
+  readonly key: PublicKey
+  readonly notBefore: number
+  readonly notAfter: number
+}
+
+const iso = (millis: number): string => new Date(millis).toISOString()
+
+/** Why no candidate can be used at `now`: each serial with its expiry or start, never any key text. */
+const noValidKey = (candidates: ReadonlyArray<Candidate>, now: number): SigningError =>
+  new SigningError({
+    message: `No configured platform certificate is valid at ${iso(now)}: ${
+      candidates.map(({ notAfter, notBefore, serial }) =>
+        now > notAfter ? `"${serial}" expired at ${iso(notAfter)}` : `"${serial}" is valid only from ${iso(notBefore)}`
+      ).join(", ")
+    }. A sensitive field is never encrypted under such a certificate: configure the current one, or the WeChat Pay public key.`
+  })
+
 /**
  * The encryptor for a key map as `WechatPay` options give it (`PUB_KEY_ID_…` → public key PEM, certificate serial →
- * certificate PEM): the public key when there is one, else the certificate with the latest start of validity
- * (WeChat: "use the certificate with the latest effective time"). Parsed once. Fails with `ConfigurationError` when
- * no key can encrypt.
+ * certificate PEM), checked exactly as `WechatPay.layer` checks it (a malformed id, or a certificate filed under
+ * another serial, is a `ConfigurationError`: no such id is ever sent as `Wechatpay-Serial`). It encrypts under the
+ * public key when there is one, else under the certificate with the latest start of validity among those valid at the
+ * time of the encryption (WeChat: "use the certificate with the latest effective time"): never under an expired or
+ * not yet valid one — then it fails with a `SigningError` naming each certificate's serial and expiry or start. Parsed
+ * once. Fails with `ConfigurationError` when no key can encrypt.
  *
  * @since 0.3.0
  * @category constructors
@@ -63,22 +88,20 @@ export const make = (options: {
 }): Effect.Effect<Service, ConfigurationError> =>
   Effect.gen(function*() {
     const backend = Crypto.backend()
-    let chosen: { readonly serial: string; readonly key: PublicKey; readonly since: number } | undefined
-    for (const [id, pem] of Object.entries(options.publicKeys)) {
-      const parsed = yield* Keys.publicKey(pem, backend)
-      if (Keys.isProblem(parsed)) {
-        return yield* Effect.fail(
-          new ConfigurationError({ option: "publicKeys", message: `The key for "${id}" ${parsed.problem}.` })
-        )
-      }
-      if (Keys.isPublicKeyId(id)) {
-        chosen = { serial: id, key: parsed.key, since: Number.POSITIVE_INFINITY }
-        break
-      }
-      const since = parsed.certificate?.notBefore ?? 0
-      if (chosen === undefined || since > chosen.since) chosen = { serial: id, key: parsed.key, since }
+    const entries = yield* Keys.configuredKeys(options.publicKeys, backend)
+    if (Keys.isProblem(entries)) {
+      return yield* Effect.fail(new ConfigurationError({ option: "publicKeys", message: entries.problem }))
     }
-    if (chosen === undefined) {
+    const publicKey = entries.find(({ id }) => Keys.isPublicKeyId(id))
+    const candidates: ReadonlyArray<Candidate> = (publicKey === undefined ? entries : [publicKey]).map(
+      ({ certificate, held, id }) => ({
+        serial: id,
+        key: held.key,
+        notBefore: certificate?.notBefore ?? Number.NEGATIVE_INFINITY,
+        notAfter: certificate?.notAfter ?? Number.POSITIVE_INFINITY
+      })
+    )
+    if (candidates.length === 0) {
       return yield* Effect.fail(
         new ConfigurationError({
           option: "publicKeys",
@@ -86,16 +109,39 @@ export const make = (options: {
         })
       )
     }
-    const { key, serial } = chosen
-    return {
-      serial,
-      maxPlaintextBytes: oaepLimit(key),
-      encrypt: (plaintext) =>
-        Effect.suspend(() => backend.oaepEncrypt(key, Bytes.utf8(Redacted.value(plaintext)))).pipe(
-          Effect.map(Bytes.toBase64),
+    /** The latest to start among the keys valid at `now` (the first listed on a tie). */
+    const valid = (now: number): Candidate | undefined => {
+      let best: Candidate | undefined
+      for (const candidate of candidates) {
+        if (now < candidate.notBefore || now > candidate.notAfter) continue
+        if (best === undefined || candidate.notBefore > best.notBefore) best = candidate
+      }
+      return best
+    }
+    // Until the first encryption, `serial` names the key valid when the layer was built (or the latest to start).
+    let last = valid(yield* Clock.currentTimeMillis) ??
+      candidates.reduce((best, candidate) => candidate.notBefore > best.notBefore ? candidate : best)
+    const encryptWithSerial = (plaintext: Redacted.Redacted<string>) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const chosen = valid(now)
+        if (chosen === undefined) return Effect.fail(noValidKey(candidates, now))
+        last = chosen
+        return Effect.suspend(() => backend.oaepEncrypt(chosen.key, Bytes.utf8(Redacted.value(plaintext)))).pipe(
+          Effect.map((cipher) => ({ ciphertext: Bytes.toBase64(cipher), serial: chosen.serial })),
           // Never the plaintext, nor anything derived from it (a defect, e.g. no Redacted given, included).
-          Effect.catchAllCause(() => Effect.fail(new SigningError({ message: "RSA-OAEP encryption of a sensitive field failed" })))
+          Effect.catchAllCause(() =>
+            Effect.fail(new SigningError({ message: "RSA-OAEP encryption of a sensitive field failed" }))
+          )
         )
+      })
+    return {
+      get serial() {
+        return last.serial
+      },
+      // The bound of the smallest key that may be chosen, so a value checked against it fits whichever is chosen.
+      maxPlaintextBytes: Math.min(...candidates.map(({ key }) => oaepLimit(key))),
+      encrypt: (plaintext) => Effect.map(encryptWithSerial(plaintext), ({ ciphertext }) => ciphertext),
+      encryptWithSerial
     } satisfies Service
   })
 

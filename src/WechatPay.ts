@@ -107,9 +107,9 @@ const followingEncryptor = (configured: Readonly<Record<string, string>>) =>
         Effect.orElseSucceed(() => chosen.service)
       )
     })
+    // The derived encryptor says which key it used (it goes by the clock too: never an expired certificate).
     const encryptWithSerial = (plaintext: Redacted.Redacted<string>) =>
-      Effect.flatMap(current, (service) =>
-        Effect.map(service.encrypt(plaintext), (ciphertext) => ({ ciphertext, serial: service.serial })))
+      Effect.flatMap(current, (service) => service.encryptWithSerial!(plaintext))
     return Encryptor.Encryptor.of({
       get serial() {
         return chosen.service.serial

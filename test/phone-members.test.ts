@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
+import * as TestClock from "effect/TestClock"
 import { Encryptor, type Endpoint, MemberCard, type WechatPayClient, WechatPay } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { fresh, listenLoopback, recordingTracer } from "./support.js"
@@ -79,6 +80,8 @@ describe("OAEP (Encryptor)", () => {
   it.effect("our ciphertext under TV-8's key decrypts with TV-8's parameters (a round trip), randomised per call", () =>
     Effect.gen(function*() {
       const encryptor = yield* Encryptor.make({ publicKeys: { "5F1C72E2A8931B72A2E13AF8DEE92471EB397115": vector("k-java-mch.cert.pem") } })
+      // Within the certificate's validity (2022-05-10 – 2025-05-09): an encryptor never uses a certificate outside it.
+      yield* TestClock.setTime(Date.parse("2024-06-01T00:00:00Z"))
       expect(encryptor.serial).toBe("5F1C72E2A8931B72A2E13AF8DEE92471EB397115")
       expect(encryptor.maxPlaintextBytes).toBe(214)
       const a = yield* encryptor.encrypt(Redacted.make(tv8.plaintext))
@@ -93,7 +96,7 @@ describe("OAEP (Encryptor)", () => {
       }
     }))
 
-  it.effect("the public key is preferred over certificates; among certificates, the latest to start", () =>
+  it.effect("the public key is preferred over certificates; among certificates, the latest to start that is valid now", () =>
     Effect.gen(function*() {
       const mixed = yield* Encryptor.make({
         publicKeys: {
@@ -111,6 +114,15 @@ describe("OAEP (Encryptor)", () => {
         }
       })
       expect(certificates.serial).toBe("440024045C4A427599D09BB4E3DE0279F2E813FD")
+      // Chosen at each encryption among the certificates valid then: in 2024 all three, so k-java-wxp; after it
+      // expired (2025-05-09), the later of the two 2021 ones (D7CE, 15 minutes after F576), never the expired one.
+      yield* TestClock.setTime(Date.parse("2024-06-01T00:00:00Z"))
+      expect((yield* certificates.encryptWithSerial!(Redacted.make("13800138000"))).serial).toBe(
+        "440024045C4A427599D09BB4E3DE0279F2E813FD"
+      )
+      yield* TestClock.setTime(Date.parse("2026-12-01T00:00:00Z"))
+      expect((yield* certificates.encryptWithSerial!(Redacted.make("13800138000"))).serial).toBe("D7CE59D1F522D701")
+      expect(certificates.serial).toBe("D7CE59D1F522D701")
     }))
 
   it.effect("no key at all, or a private key where a public one belongs: ConfigurationError at build, no key text", () =>

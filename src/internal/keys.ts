@@ -139,16 +139,26 @@ export const keySet = (
 export const lookup = (keys: KeySet, serial: string): HeldKey | undefined =>
   keys.exact.get(serial) ?? keys.exact.get(normaliseSerial(serial)) ?? keys.numeric.get(numericSerial(serial))
 
+/** One configured key: its id, the key as a verifier holds it, and the certificate it came from (if a certificate). */
+export interface ConfiguredKey {
+  readonly id: string
+  readonly held: HeldKey
+  /** Its validity is what the encryptor goes by (a configured key is never expired for verification). */
+  readonly certificate?: X509.Certificate | undefined
+}
+
 /**
- * Parse a configured key map (key id → PEM) as `Verifier` options give it. The failure is a sentence to put in a
- * `ConfigurationError` (no key text).
+ * Parse a configured key map (key id → PEM) as `Verifier`, `Encryptor` and `PlatformCertificates` options give it:
+ * the one check of every configured key id (a `PUB_KEY_ID_` and digits, or a hex serial equal — numerically — to the
+ * certificate's), so that no id a header could not carry is ever sent as `Wechatpay-Serial`. The failure is a
+ * sentence to put in a `ConfigurationError` (no key text).
  */
 export const configuredKeys = (
   publicKeys: Readonly<Record<string, string>>,
   backend: Backend = Crypto.backend()
-): Effect.Effect<ReadonlyArray<{ readonly id: string; readonly held: HeldKey }> | KeyProblem> =>
+): Effect.Effect<ReadonlyArray<ConfiguredKey> | KeyProblem> =>
   Effect.gen(function*() {
-    const entries: Array<{ readonly id: string; readonly held: HeldKey }> = []
+    const entries: Array<ConfiguredKey> = []
     for (const id of Object.keys(publicKeys)) {
       const parsed = yield* publicKey(publicKeys[id]!, backend)
       if (isProblem(parsed)) return { problem: `The key for "${id}" ${parsed.problem}.` }
@@ -166,7 +176,7 @@ export const configuredKeys = (
       } else if (certificateSerial !== undefined && numericSerial(certificateSerial) !== numericSerial(id)) {
         return { problem: `The certificate filed under "${id}" has serial ${certificateSerial}.` }
       }
-      entries.push({ id, held: { key: parsed.key, notAfter: Number.POSITIVE_INFINITY } })
+      entries.push({ id, held: { key: parsed.key, notAfter: Number.POSITIVE_INFINITY }, certificate: parsed.certificate })
     }
     return entries
   })
