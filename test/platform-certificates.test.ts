@@ -13,6 +13,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
+import * as Encryptor from "../src/Encryptor.js"
 import * as Aead from "../src/internal/aead.js"
 import * as Keys from "../src/internal/keys.js"
 import * as PlatformCertificates from "../src/PlatformCertificates.js"
@@ -20,6 +21,7 @@ import * as RetryPolicy from "../src/RetryPolicy.js"
 import * as Signer from "../src/Signer.js"
 import * as Transport from "../src/Transport.js"
 import * as Verifier from "../src/Verifier.js"
+import * as WechatPay from "../src/WechatPay.js"
 import { ConfigurationError } from "../src/WechatPayError.js"
 
 const fixture = (name: string): string => readFileSync(new URL(`./vectors/${name}`, import.meta.url), "utf8")
@@ -209,7 +211,7 @@ type Name = "a" | "b" | "s" | "x"
 
 interface Fake {
   /** Certificates `GET /v3/certificates` lists (each sealed under `key`, default the APIv3 key). */
-  listed: Array<{ readonly name: Name | "ec"; readonly key?: string }>
+  listed: Array<{ readonly name: Name | "ec"; readonly key?: string; /** `serial_no` sent, if not the certificate's. */ readonly serialNo?: string }>
   /** The key that signs the answer, and the serial it is sent under. */
   signer: { readonly name: Name; readonly serial?: string }
   answer: "ok" | "404" | "500"
@@ -265,7 +267,7 @@ const makeFake = (init: Partial<Fake> = {}) => {
           case "500":
             return yield* json(500, `{"code":"SYSTEM_ERROR","message":"系统繁忙"}`, false)
         }
-        const data = fake.listed.map(({ key, name }) => entryOf(pem[name], serial[name], key))
+        const data = fake.listed.map(({ key, name, serialNo }) => entryOf(pem[name], serialNo ?? serial[name], key))
         return yield* json(200, JSON.stringify({ data }), true)
       })
   }
@@ -552,6 +554,80 @@ describe("PlatformCertificates.layerVerifier", () => {
       yield* certificates.refresh
       expect(Either.isRight(yield* verifies(verifier, "a"))).toBe(true)
       expect(Either.isRight(yield* verifies(verifier, "b"))).toBe(true)
+    })))
+
+  it.effect("a held certificate past its last second, with no download since: out of current, refused for verification, not encrypted to", () =>
+    run(Effect.gen(function*() {
+      // S first: on equal starts of validity it is the one `current` lists first, i.e. the one to encrypt with.
+      const { fake, layer } = makeFake({ listed: [{ name: "s" }, { name: "a" }] })
+      // No scheduled download before S expires (a day after T0): only the clock can take it out.
+      const refreshInterval = Duration.days(7)
+      const { certificates, verifier } = yield* build(layer, { refreshInterval })
+      const context = yield* Layer.build(
+        WechatPay.layerWith({
+          ...options,
+          merchantPrivateKey: Redacted.make(privateKey.a),
+          wechatpayPublicKeys: {},
+          platformCertificates: { refreshInterval }
+        }).pipe(Layer.provide(layer))
+      )
+      const encryptor = Context.get(context, Encryptor.Encryptor)
+      expect(yield* serials(certificates)).toEqual([serial.s, serial.a])
+      expect((yield* encryptor.encryptWithSerial!(Redacted.make("13800138000"))).serial).toBe(serial.s)
+      const downloads = fake.downloads
+      const end = Date.parse("2030-06-02T00:00:00Z")
+      yield* TestClock.setTime(end + 1)
+      // Nothing downloaded since S was held: it must drop out of `current` by the clock alone.
+      expect(fake.downloads).toBe(downloads)
+      expect(yield* serials(certificates)).toEqual([serial.a])
+      const sealed = yield* encryptor.encryptWithSerial!(Redacted.make("13800138000"))
+      expect(sealed.serial).toBe(serial.a)
+      expect(encryptor.serial).toBe(serial.a)
+      expect(
+        crypto.privateDecrypt(
+          { key: privateKey.a, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" },
+          Buffer.from(sealed.ciphertext, "base64")
+        ).toString()
+      ).toBe("13800138000")
+      // Verification: WeChat fails meanwhile, so S is still among the keys held; it is refused as expired all the same.
+      fake.answer = "500"
+      const expired = yield* verifies(verifier, "s")
+      expect(Either.isLeft(expired) && expired.left.reason).toBe("UnknownSerial")
+      expect(Either.isLeft(expired) && expired.left.message).toContain("expired at 2030-06-02T00:00:00.000Z")
+      expect(Either.isRight(yield* verifies(verifier, "a"))).toBe(true)
+      expect(yield* serials(certificates)).toEqual([serial.a])
+    })))
+
+  it.effect("one entry whose serial_no is not its certificate's refuses the whole download, in any position; the keys held stay", () =>
+    run(Effect.gen(function*() {
+      const { fake, layer } = makeFake()
+      const { certificates, verifier } = yield* build(layer)
+      const other = "7F4E00000000000000000000000000000000000E"
+      for (const listed of [
+        [{ name: "b" as const }, { name: "x" as const, serialNo: other }],
+        [{ name: "x" as const, serialNo: other }, { name: "b" as const }],
+        // Even a serial_no naming another listed certificate (B's) over X's certificate.
+        [{ name: "b" as const }, { name: "x" as const, serialNo: serial.b }]
+      ]) {
+        fake.listed = listed
+        const error = yield* Effect.flip(certificates.refresh)
+        expect(error._tag === "CertificateError" && error.reason).toBe("SerialMismatch")
+        expect(error.message).toContain(`holds a certificate whose serial is ${serial.x}`)
+        expect(yield* serials(certificates)).toEqual([serial.a])
+        // B, well-formed in the refused answer, is not adopted either; nor X under any serial.
+        for (const [name, sentAs] of [["b", serial.b], ["x", serial.x], ["x", other]] as const) {
+          const refused = yield* verifies(verifier, name, { serial: sentAs })
+          expect(Either.isLeft(refused) && refused.left.reason, `${name} as ${sentAs}`).toBe("UnknownSerial")
+        }
+        expect(Either.isRight(yield* verifies(verifier, "a"))).toBe(true)
+        yield* TestClock.adjust(Duration.minutes(1))
+      }
+      // At start, such an answer fails the build.
+      const atStart = makeFake({ listed: [{ name: "a" }, { name: "b", serialNo: serial.x }] })
+      const error = yield* Effect.flip(build(atStart.layer))
+      expect(error).toBeInstanceOf(ConfigurationError)
+      expect(error.message).toContain("CertificateError")
+      expect(error.message).toContain(`holds a certificate whose serial is ${serial.b}`)
     })))
 
   it.effect("404 RESOURCE_NOT_EXISTS at start: ConfigurationError saying to use public-key mode (with or without configured keys)", () =>
