@@ -8,8 +8,11 @@ import * as Crypto from "node:crypto"
 import * as Http from "node:http"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as fc from "effect/FastCheck"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import { type Endpoint, Media, type WechatPayClient, WechatPay } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { listenLoopback } from "./support.js"
@@ -187,6 +190,74 @@ describe("Media.uploadImage", () => {
         for (const request of ok) yield* Media.uploadImage(request).pipe(Effect.provide(layer))
         expect(emulator.requests("UploadImage")).toBe(4)
       }))
+  })
+
+  describe("imageType: every magic byte counts", () => {
+    // WeChat's three types, written out here rather than read from the module.
+    const magics: ReadonlyArray<readonly [string, ReadonlyArray<number>]> = [
+      ["image/jpeg", [0xff, 0xd8, 0xff]],
+      ["image/png", [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]],
+      ["image/bmp", [0x42, 0x4d]]
+    ]
+    /** The type whose whole magic begins the file (Buffer comparison, not the module's loop). */
+    const reference = (file: Uint8Array): string | undefined =>
+      magics.find(([, magic]) =>
+        file.length >= magic.length && Buffer.from(file.subarray(0, magic.length)).equals(Buffer.from(magic))
+      )?.[0]
+    const bytes = (...parts: ReadonlyArray<ReadonlyArray<number>>) => new Uint8Array(parts.flat())
+    const decodes = (file: Uint8Array) =>
+      Either.isRight(Schema.decodeUnknownEither(Media.UploadImageRequest)({ file, filename: "a.jpg" }))
+
+    it("the exact magic passes, alone and followed by anything; each shorter prefix, and each one byte wrong, does not", () => {
+      for (const [type, magic] of magics) {
+        expect(Media.imageType(bytes(magic))).toBe(type)
+        expect(Media.imageType(bytes(magic, [0, 0xff, 1]))).toBe(type)
+        expect(decodes(bytes(magic))).toBe(true)
+        for (let length = 1; length < magic.length; length++) {
+          const prefix = magic.slice(0, length)
+          expect(Media.imageType(bytes(prefix)), `${type} ${length} bytes`).toBeUndefined()
+          // The prefix, then a wrong byte where the magic goes on, then enough bytes for any magic.
+          for (const wrong of [0x00, 0xff, magic[length]! ^ 0x01]) {
+            const file = bytes(prefix, [wrong], Array(8).fill(0))
+            if (wrong !== magic[length]) expect(Media.imageType(file), `${type} ${length} + ${wrong}`).toBeUndefined()
+          }
+        }
+        for (let at = 0; at < magic.length; at++) {
+          for (let value = 0; value < 256; value++) {
+            if (value === magic[at]) continue
+            const file = bytes(magic, Array(8).fill(0))
+            file[at] = value
+            expect(Media.imageType(file), `${type}: byte ${at} = ${value}`).toBe(reference(file))
+            expect(reference(file)).toBeUndefined()
+          }
+        }
+      }
+    })
+
+    it("only the first byte right (FF 00…, 89 00…, 42 00…) is no image, and the request is refused", () => {
+      for (const [, magic] of magics) {
+        const file = new Uint8Array(64)
+        file[0] = magic[0]!
+        expect(Media.imageType(file)).toBeUndefined()
+        expect(decodes(file)).toBe(false)
+      }
+    })
+
+    it("property: for any bytes (most starting with a magic, a part of one, or one altered), the type is the reference's", () => {
+      const magic = fc.constantFrom(...magics.map(([, m]) => m))
+      const byte = fc.integer({ min: 0, max: 255 })
+      const tail = fc.array(byte, { maxLength: 10 })
+      const file = fc.oneof(
+        fc.array(byte, { maxLength: 12 }),
+        fc.tuple(magic, fc.nat(), tail).map(([m, n, t]) => bytes(m.slice(0, n % (m.length + 1)), t)),
+        fc.tuple(magic, fc.nat(), byte, tail).map(([m, at, value, t]) => {
+          const altered = [...m]
+          altered[at % m.length] = value
+          return bytes(altered, t)
+        })
+      ).map((f) => f instanceof Uint8Array ? f : new Uint8Array(f))
+      fc.assert(fc.property(file, (f) => Media.imageType(f) === reference(f)), { numRuns: 2000, seed: 60 })
+    })
   })
 
   it("types", () => {
