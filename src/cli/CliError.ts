@@ -9,7 +9,9 @@
  * | 2 | invalid input: nothing was sent (a flag, `--json`, or a rule of the request schema) |
  * | 3 | WeChat answered a 4xx error |
  * | 4 | WeChat answered a 5xx error, or the transport failed (connection, timeout) |
- * | 5 | the response (or a notification, or a downloaded certificate) failed verification, decryption or decoding |
+ * | 5 | the response (or a notification, or a downloaded certificate) failed verification, decryption or decoding — a wrong APIv3 key is this one (`NotificationDecryptError`, `CertificateError` `DecryptionFailed`) |
+ * | 6 | `emulator serve` could not listen (`ListenError`: the port is in use or not permitted) |
+ * | 129, 130, 143 | interrupted by SIGHUP, SIGINT or SIGTERM (128 + the signal's number; `Interrupted`: a write's outcome is unknown, the report says how to check it). `emulator serve` stops with 0 on these: it is a server being stopped |
  *
  * @since 0.4.0
  */
@@ -35,10 +37,70 @@ export class InvalidArguments extends Schema.TaggedError<InvalidArguments>("effe
 ) {}
 
 /**
+ * The signals that stop the command line. A process ended by one exits 128 + its number, as a shell reports it.
+ *
+ * @since 0.6.0
+ * @category models
+ */
+export const Signal = Schema.Literal("SIGHUP", "SIGINT", "SIGTERM")
+
+/**
+ * @since 0.6.0
+ * @category models
+ */
+export type Signal = typeof Signal.Type
+
+/**
+ * The exit code of a run stopped by `signal`: 129 (SIGHUP), 130 (SIGINT), 143 (SIGTERM).
+ *
+ * @since 0.6.0
+ * @category utils
+ */
+export const exitCodeOfSignal = (signal: Signal): 129 | 130 | 143 =>
+  signal === "SIGHUP" ? 129 : signal === "SIGINT" ? 130 : 143
+
+/**
+ * The command was stopped by a signal before it finished. For a write (`write: true`) whose request may have reached
+ * WeChat, `outcome` is `"unknown"`; `check` is the command that shows the state, and `retry` says whether repeating
+ * the same command is safe (the same idempotency key, or a documented repeatable write) or not.
+ *
+ * @since 0.6.0
+ * @category errors
+ */
+export class Interrupted extends Schema.TaggedError<Interrupted>("effect-wechatpay/cli/Interrupted")("Interrupted", {
+  signal: Signal,
+  /** The command, e.g. `membercard invalidate-user-card`. */
+  operation: Schema.String,
+  /** The endpoint called, `METHOD /path` (its template: no value given on the command line). */
+  request: Schema.optionalWith(Schema.String, { exact: true }),
+  /** Whether the request changes state at WeChat (anything but a GET). */
+  write: Schema.optionalWith(Schema.Boolean, { exact: true }),
+  outcome: Schema.optionalWith(Schema.Literal("unknown"), { exact: true }),
+  /** The read command showing the state the write would change, with placeholders for its flags. */
+  check: Schema.optionalWith(Schema.String, { exact: true }),
+  /** Whether repeating the write is safe, and how. */
+  retry: Schema.optionalWith(Schema.String, { exact: true }),
+  message: Schema.String
+}) {}
+
+/**
+ * `emulator serve` could not listen on 127.0.0.1: the port is in use (`AddressInUse`), not permitted
+ * (`PermissionDenied`) or could not be had for another reason (`Unavailable`).
+ *
+ * @since 0.6.0
+ * @category errors
+ */
+export class ListenError extends Schema.TaggedError<ListenError>("effect-wechatpay/cli/ListenError")("ListenError", {
+  port: Schema.Number,
+  reason: Schema.Literal("AddressInUse", "PermissionDenied", "Unavailable"),
+  message: Schema.String
+}) {}
+
+/**
  * @since 0.4.0
  * @category models
  */
-export type ExitCode = 0 | 1 | 2 | 3 | 4 | 5
+export type ExitCode = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 129 | 130 | 143
 
 /**
  * What is printed on stderr for a failure.
@@ -54,6 +116,14 @@ export interface Report {
   readonly requestId?: string
   readonly reason?: string
   readonly issues?: ReadonlyArray<{ readonly path: ReadonlyArray<string | number>; readonly message: string }>
+  readonly port?: number
+  readonly signal?: Signal
+  readonly operation?: string
+  readonly request?: string
+  readonly write?: boolean
+  readonly outcome?: "unknown"
+  readonly check?: string
+  readonly retry?: string
 }
 
 const field = <K extends string>(value: unknown, key: K): unknown =>
@@ -73,6 +143,11 @@ export const exitCodeOf = (error: unknown): ExitCode => {
   const tag = field(error, "_tag")
   if (tag === "InvalidArguments" || tag === "RequestValidationError") return 2
   if (tag === "TransportError") return 4
+  if (tag === "ListenError") return 6
+  if (tag === "Interrupted") {
+    const signal = field(error, "signal")
+    if (Schema.is(Signal)(signal)) return exitCodeOfSignal(signal)
+  }
   if (
     tag === "ResponseVerificationError" || tag === "ResponseDecodeError" || tag === "NotificationVerificationError" ||
     tag === "NotificationDecryptError" || tag === "NotificationDecodeError"
@@ -87,6 +162,9 @@ export const exitCodeOf = (error: unknown): ExitCode => {
   }
   return 1
 }
+
+const reportKeys = ["code", "status", "reason", "requestId"] as const
+const interruptedKeys = ["signal", "operation", "request", "write", "outcome", "check", "retry"] as const
 
 /**
  * The JSON object printed on stderr: the tag and, where present, `code`, `status`, `message`, `requestId`, `reason`
@@ -112,7 +190,15 @@ export const reportOf = (error: unknown): Report => {
     return { _tag: "UnexpectedError", message: "an unexpected error (a defect); run with --log-level debug to see it" }
   }
   const report: Record<string, unknown> = { _tag: tag }
-  for (const key of ["code", "status", "reason", "requestId"] as const) {
+  // The fields of this module's own errors are named by tag: another error's `request` or `port` is not copied.
+  const own = tag === "Interrupted"
+    ? interruptedKeys
+    : tag === "ListenError"
+    ? (["port"] as const)
+    : tag === "InvalidArguments"
+    ? (["flag"] as const)
+    : []
+  for (const key of [...reportKeys, ...own]) {
     const value = field(error, key)
     if (value !== undefined) report[key] = value
   }
@@ -123,7 +209,8 @@ export const reportOf = (error: unknown): Report => {
 }
 
 /**
- * The report and exit code of a failed run. An interruption (SIGINT, SIGTERM) is a clean stop: code 0, no report.
+ * The report and exit code of a failed run. An interruption without a failure is a clean stop (a server stopped by a
+ * signal): code 0, no report; an interrupted command fails with `Interrupted` instead.
  *
  * @since 0.4.0
  * @category utils

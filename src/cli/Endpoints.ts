@@ -25,6 +25,7 @@ import { ConfigurationError } from "../WechatPayError.js"
 import { InvalidArguments } from "./CliError.js"
 import * as Flags from "./Flags.js"
 import { printJson } from "./Output.js"
+import { running } from "./Signals.js"
 
 /**
  * The service identifier of `AnyService`.
@@ -67,6 +68,11 @@ export interface Spec {
   readonly fields: ReadonlyArray<Flags.Field>
   /** What is printed instead of the response as decoded, when that is not what a user wants. */
   readonly present?: Present | undefined
+  /**
+   * For a write: the read command showing the state it changes, with a placeholder per required flag (what an
+   * interrupted write's report says to run).
+   */
+  readonly check?: string | undefined
 }
 
 /**
@@ -139,8 +145,19 @@ export const products: ReadonlyArray<{
   readonly module: Readonly<Record<string, unknown>>
   readonly rename?: Readonly<Record<string, string>>
   readonly present?: Readonly<Record<string, Present>>
+  /** A write's read command (accessors) where the nearest GET up its path is not the one showing its effect. */
+  readonly check?: Readonly<Record<string, string>>
 }> = [
-  { group: "membercard", description: "会员卡 (membercard-open): every member-card endpoint", module: MemberCard },
+  {
+    group: "membercard",
+    description: "会员卡 (membercard-open): every member-card endpoint",
+    module: MemberCard,
+    check: {
+      importUserCardByOpenid: "listUserCards",
+      importUserCardByPhone: "searchPhoneMember",
+      importPhoneMember: "searchPhoneMember"
+    }
+  },
   {
     group: "membercard-activity",
     description: "会员有礼 (membercard-activity): every member-activity endpoint",
@@ -159,14 +176,27 @@ export const products: ReadonlyArray<{
 const isService = (value: unknown): value is AnyService =>
   typeof value === "function" && "definition" in value && "call" in value
 
+/** The read command of a write: the override, else the GET at the longest prefix of its path (its own path first). */
+const readOf = (spec: Spec, all: ReadonlyArray<Spec>): Spec | undefined => {
+  const override = products.find((product) => product.group === spec.group)?.check?.[spec.accessor]
+  if (override !== undefined) return all.find((read) => read.group === spec.group && read.accessor === override)
+  const segments = spec.service.definition.path.split("/")
+  for (let n = segments.length; n > 1; n--) {
+    const prefix = segments.slice(0, n).join("/")
+    const read = all.find((s) => s.service.definition.method === "GET" && s.service.definition.path === prefix)
+    if (read !== undefined) return read
+  }
+  return undefined
+}
+
 /**
  * Every endpoint declaration of every product, with its command's place and fields.
  *
  * @since 0.4.0
  * @category constructors
  */
-export const specs = (): ReadonlyArray<Spec> =>
-  products.flatMap(({ group, module, present, rename }) =>
+export const specs = (): ReadonlyArray<Spec> => {
+  const all = products.flatMap(({ group, module, present, rename }) =>
     Object.values(module).filter(isService).flatMap((service): Array<Spec> => {
       const accessor = Object.entries(module).find(([, value]) => value === service.call)?.[0]
       if (accessor === undefined) return []
@@ -175,6 +205,31 @@ export const specs = (): ReadonlyArray<Spec> =>
       return [{ group, command, accessor, service, fields, present: present?.[accessor] }]
     })
   )
+  return all.map((spec) => {
+    if (spec.service.definition.method === "GET") return spec
+    const read = readOf(spec, all)
+    if (read === undefined) return spec
+    const flags = read.fields.filter((field) => field.required).map((field) => ` --${field.flag} <${field.name}>`)
+    return { ...spec, check: `effect-wechatpay ${read.group} ${read.command}${flags.join("")}` }
+  })
+}
+
+/**
+ * Whether repeating a write is safe: with the same idempotency key, or as a documented repeatable write; else not
+ * without checking first.
+ *
+ * @since 0.6.0
+ * @category utils
+ */
+export const retryOf = (spec: Spec): string => {
+  const { idempotencyKey, method, repeatable } = spec.service.definition
+  if (method === "GET") return "safe: a read"
+  if (idempotencyKey !== undefined) {
+    return `safe: repeat it with the same --${Flags.kebab(idempotencyKey)} (its idempotency key: a repeat is not applied twice)`
+  }
+  if (repeatable !== undefined) return `safe: ${repeatable}`
+  return "not safe without checking: it has no idempotency key, so repeat it only if the check shows it was not applied"
+}
 
 /**
  * The flags every endpoint command takes besides its fields.
@@ -240,6 +295,15 @@ export const call = (
   }
 ): Effect.Effect<void, unknown> =>
   Effect.gen(function*() {
+    const definition = spec.service.definition
+    yield* running({
+      _tag: "Call",
+      operation: `${spec.group} ${spec.command}`,
+      request: `${definition.method} ${definition.path}`,
+      write: definition.method !== "GET",
+      check: spec.check,
+      retry: retryOf(spec)
+    })
     const request = yield* Flags.request(spec.fields, values, connection.json)
     if (Option.isSome(connection.maxRetries) && connection.maxRetries.value < 0) {
       return yield* new InvalidArguments({ flag: "max-retries", message: "--max-retries must be 0 or more" })

@@ -9,11 +9,13 @@ import * as Command from "@effect/cli/Command"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
-import { type ExitCode, fromCause, InvalidArguments } from "./CliError.js"
+import * as Ref from "effect/Ref"
+import { type ExitCode, fromCause, InvalidArguments, type Signal } from "./CliError.js"
 import * as Endpoints from "./Endpoints.js"
 import * as EmulatorCommand from "./EmulatorCommand.js"
 import * as NotificationCommand from "./NotificationCommand.js"
 import { printError } from "./Output.js"
+import { commandOf, interrupted, type Operation, Running } from "./Signals.js"
 
 const version = (createRequire(import.meta.url)("../../package.json") as { readonly version: string }).version
 
@@ -55,12 +57,16 @@ const stderrLogger = Logger.make((options) => {
 
 /**
  * Run the command line on `argv` (`process.argv`): the exit code, with the failure report already on stderr.
- * `@effect/cli`'s own parse-error text is replaced by the JSON report.
+ * `@effect/cli`'s own parse-error text is replaced by the JSON report. When `stop` yields a signal first, the command
+ * is interrupted (its finalizers run) and the run fails with `Interrupted` — or ends with 0 for `emulator serve`.
  *
  * @since 0.4.0
  * @category running
  */
-export const run = (argv: ReadonlyArray<string>): Effect.Effect<ExitCode, never, NodeContext.NodeContext> =>
+export const run = (
+  argv: ReadonlyArray<string>,
+  stop: Effect.Effect<Signal> = Effect.never
+): Effect.Effect<ExitCode, never, NodeContext.NodeContext> =>
   Effect.gen(function*() {
     const console = yield* Effect.console
     const cli = Command.run(root(), { name: "effect-wechatpay", version })
@@ -68,11 +74,21 @@ export const run = (argv: ReadonlyArray<string>): Effect.Effect<ExitCode, never,
     const plain = process.stdout.isTTY !== true || process.env["NO_COLOR"] !== undefined
     const log = (...args: ReadonlyArray<unknown>) =>
       console.log(...args.map((arg) => (plain && typeof arg === "string" ? arg.replace(ansi, "") : arg)))
-    return yield* cli(argv).pipe(
+    const operation = yield* Ref.make<Operation | undefined>(undefined)
+    const command = cli(argv).pipe(
       // @effect/cli prints its own parse-error text with Console.error: the JSON report replaces it.
       Effect.withConsole({ ...console, log, error: () => Effect.void }),
+      Effect.provideService(Running, operation),
       Effect.as(0 as ExitCode)
     )
+    // What the command was doing when the signal came is read before it is interrupted (the race then waits for its
+    // finalizers).
+    const stopped = Effect.flatMap(stop, (signal) =>
+      Effect.flatMap(Ref.get(operation), (current) =>
+        current?._tag === "Server"
+          ? Effect.succeed(0 as ExitCode)
+          : Effect.fail(interrupted(signal, current, commandOf(argv)))))
+    return yield* Effect.raceFirst(command, stopped)
   }).pipe(
     Effect.catchAllCause((cause) => {
       const { code, report } = fromCause(cause)
