@@ -16,6 +16,7 @@ import type * as Tracer from "effect/Tracer"
 import { Encryptor } from "./Encryptor.js"
 import { type ApiResponse, type Method, type Upload, WechatPayClient } from "./WechatPayClient.js"
 import { type CallError, RequestValidationError, ResponseDecodeError } from "./WechatPayError.js"
+import * as Wire from "./Wire.js"
 
 /**
  * An endpoint as a service: a function from the request to the decoded response.
@@ -78,6 +79,22 @@ export interface Definition<I extends object> {
    * once per call; every attempt sends the same bytes.
    */
   readonly body?: ((fields: Record<string, unknown>) => Upload | Effect.Effect<Upload>) | undefined
+  /**
+   * Request fields the client fills in when the caller leaves them out, from what the client knows (its `mchid`):
+   * e.g. the bonus calls name the merchant. Applied after validation; a field the caller gave is kept.
+   */
+  readonly defaults?: ((request: I, client: ClientFacts) => Partial<I>) | undefined
+}
+
+/**
+ * What a declaration's `defaults` may read from the client.
+ *
+ * @since 0.6.0
+ * @category models
+ */
+export interface ClientFacts {
+  /** 商户号 the client signs as. */
+  readonly mchid: string
 }
 
 /**
@@ -233,6 +250,10 @@ export function make<I extends object, A, AE>(
   const spanFields = definition.spanAttributes ?? []
 
   const encodeBody = definition.body
+  // Query values declared as URL text (`Wire.urlText`) are already percent-encoded: encoding them again would make
+  // WeChat decode `%2B` to the literal text "%2B".
+  const verbatim = lazily(() => Wire.urlTextFields(definition.request))
+  const defaults = definition.defaults
   /** A request as it goes on the wire: the signed target, and a JSON body or an upload. */
   interface Wire {
     readonly path: string
@@ -256,7 +277,8 @@ export function make<I extends object, A, AE>(
     }
     if (hasBody) return encodeBody === undefined ? { path, body: JSON.stringify(rest) } : { path, upload: encodeBody(rest) }
     if (restSize === 0) return { path, body: undefined }
-    const query = Object.entries(rest).map(([k, v]) => `${rfc3986(k)}=${rfc3986(String(v))}`)
+    const asText = verbatim()
+    const query = Object.entries(rest).map(([k, v]) => `${rfc3986(k)}=${asText.has(k) ? String(v) : rfc3986(String(v))}`)
     return { path: `${path}?${query.join("&")}`, body: undefined }
   }
 
@@ -285,7 +307,9 @@ export function make<I extends object, A, AE>(
   return (client, encryptor) => (input) => {
     const validated = validate()(withoutUndefined(input))
     if (Either.isLeft(validated)) return traced(input, () => Effect.fail(validationError(name, validated.left)))
-    const value = validated.right as Record<string, unknown>
+    const value = (defaults === undefined
+      ? validated.right
+      : { ...defaults(validated.right as I, client), ...validated.right }) as Record<string, unknown>
     const lone = findLoneSurrogate(value)
     if (lone !== undefined) {
       const issues = [{ path: lone, message: "must be well-formed Unicode (it holds a lone surrogate)" }]

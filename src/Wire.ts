@@ -11,6 +11,7 @@
  */
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
 
 /**
  * A documented enum: `request` is the closed set; `response` decodes any string, typed as the documented literals
@@ -67,22 +68,159 @@ export const characters = (s: string): number => {
   return n
 }
 
+/** Characters (code points) `min`–`max`: a message naming the field and the rule, or `undefined` when within. */
+const lengthIssue = (field: string, n: number, min: number, max: number): string | undefined =>
+  n > max
+    ? `${field} must be at most ${max} characters`
+    : n < min
+    ? min === 1 ? `${field} must not be empty` : `${field} must be at least ${min} characters`
+    : undefined
+
 /**
- * A string of `min`–`max` characters (code points). The message names the field and the rule.
+ * A string of `min`–`max` characters (code points). The message names the field and the rule. `min` defaults to 1:
+ * a value WeChat's pages mark required is never empty, and an empty optional one is no better (since 0.6.0; it was
+ * 0). Pass `min = 0` only where the docs give "" a meaning.
  *
  * @since 0.3.0
  * @category constructors
  */
-export const chars = (field: string, max: number, min = 0): Schema.Schema<string> =>
+export const chars = (field: string, max: number, min = 1): Schema.Schema<string> =>
   Schema.String.pipe(
     Schema.filter((s) => {
       // A UTF-16 length within the bound is a code-point count within it too: count only when it matters.
       const n = s.length <= max && s.length >= min ? s.length : characters(s)
-      if (n > max) return `${field} must be at most ${max} characters`
-      if (n < min) return min === 1 ? `${field} must not be empty` : `${field} must be at least ${min} characters`
-      return true
-    }, { jsonSchema: { maxLength: max, ...(min > 0 ? { minLength: min } : {}) } })
+      return lengthIssue(field, n, min, max) ?? true
+    }, {
+      jsonSchema: { maxLength: max, ...(min > 0 ? { minLength: min } : {}) },
+      arbitrary: () => (fc) => fc.string({ minLength: min, maxLength: max })
+    })
   )
+
+/**
+ * A required string with no documented maximum: at least one character. Prefer `chars` when the docs give a length.
+ *
+ * @since 0.6.0
+ * @category constructors
+ */
+export const nonEmpty = (field: string): Schema.Schema<string> =>
+  Schema.String.pipe(
+    Schema.filter((s) => s.length > 0 || `${field} must not be empty`, {
+      jsonSchema: { minLength: 1 },
+      arbitrary: () => (fc) => fc.string({ minLength: 1 })
+    })
+  )
+
+/**
+ * An integer within `min`–`max`, both stated: a bound left out is how `limit: -1` went out in 0.5.0. Where the docs
+ * give no bound on one side, say so with `Number.MIN_SAFE_INTEGER` / `Number.MAX_SAFE_INTEGER` (what JSON carries
+ * exactly).
+ *
+ * @since 0.6.0
+ * @category constructors
+ */
+export const int = (field: string, bounds: { readonly min: number; readonly max: number }): Schema.Schema<number> => {
+  const { max, min } = bounds
+  const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `${min}–${max}`
+  return Schema.Number.pipe(
+    Schema.filter((n) => (Number.isSafeInteger(n) && n >= min && n <= max) || `${field} must be an integer ${range}`, {
+      // The safe-integer ends say "no documented bound": not worth printing in help texts and docs.
+      jsonSchema: {
+        type: "integer",
+        ...(min !== Number.MIN_SAFE_INTEGER ? { minimum: min } : {}),
+        ...(max !== Number.MAX_SAFE_INTEGER ? { maximum: max } : {})
+      },
+      arbitrary: () => (fc) => fc.integer({ min, max })
+    })
+  )
+}
+
+/**
+ * An array of `min`–`max` items (`min` defaults to 1: a required list is never empty; `max` only where documented).
+ *
+ * @since 0.6.0
+ * @category constructors
+ */
+export const array = <S extends Schema.Schema.Any>(
+  field: string,
+  item: S,
+  bounds: { readonly min?: number; readonly max?: number } = {}
+): Schema.Schema<ReadonlyArray<Schema.Schema.Type<S>>, ReadonlyArray<Schema.Schema.Encoded<S>>, Schema.Schema.Context<S>> => {
+  const min = bounds.min ?? 1
+  const max = bounds.max ?? Number.MAX_SAFE_INTEGER
+  return Schema.Array(item).pipe(
+    Schema.filter((items) =>
+      items.length < min
+        ? min === 1 ? `${field} must not be empty` : `${field} must have at least ${min} items`
+        : items.length > max
+        ? `${field} must have at most ${max} items`
+        : true
+    )
+  ) as any
+}
+
+/**
+ * Marks a query value declared with `urlText`: `Endpoint` puts it on the target as given, and the emulator checks it
+ * before decoding it.
+ *
+ * @since 0.6.0
+ * @category annotations
+ */
+export const UrlTextId: unique symbol = Symbol.for("effect-wechatpay/Wire/UrlText")
+
+/** Unreserved characters (RFC 3986) and `%XX` escapes, nothing else. */
+const urlTextPattern = /^(?:[A-Za-z0-9\-._~]|%[0-9A-Fa-f]{2})*$/
+
+/**
+ * A query value that is already URL text, e.g. `encrypt_code` as read from a jump URL (`12Xj%2BqW%3D%3D`): sent
+ * verbatim, never percent-encoded again (WeChat decodes it once). Refused unless it is unreserved characters
+ * (`A–Z a–z 0–9 - . _ ~`) and `%XX` escapes that decode to UTF-8 — no `&`, `#`, `+`, space, raw non-ASCII or lone
+ * `%` — and unless the decoded value has 1–`max` characters (the docs' `string(max)` is the value's length).
+ *
+ * @since 0.6.0
+ * @category constructors
+ */
+export const urlText = (field: string, max: number): Schema.Schema<string> =>
+  Schema.String.pipe(
+    Schema.filter((s) => {
+      if (!urlTextPattern.test(s)) {
+        return `${field} must be URL text as received: unreserved characters (A-Z a-z 0-9 - . _ ~) and %XX escapes only`
+      }
+      let decoded: string
+      try {
+        decoded = decodeURIComponent(s)
+      } catch {
+        return `${field} must be URL text as received: its %XX escapes do not decode to UTF-8`
+      }
+      return lengthIssue(field, characters(decoded), 1, max) ?? true
+    }, {
+      [UrlTextId]: true,
+      jsonSchema: { pattern: urlTextPattern.source },
+      arbitrary: () => (fc) =>
+        fc.string({ unit: "binary", minLength: 1, maxLength: max }).map((value) =>
+          encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+        )
+    })
+  )
+
+/**
+ * The top-level fields of a request schema declared with `urlText` (sent and read verbatim).
+ *
+ * @since 0.6.0
+ * @category utils
+ */
+export const urlTextFields = (schema: Schema.Schema.Any): ReadonlySet<string> => {
+  const fields = new Set<string>()
+  try {
+    for (const property of AST.getPropertySignatures(schema.ast)) {
+      if (typeof property.name === "string" && AST.getAnnotation(property.type, UrlTextId)._tag === "Some") {
+        fields.add(property.name)
+      }
+    }
+  } catch {
+    // A schema without a fixed set of keys declares no URL text.
+  }
+  return fields
+}
 
 /**
  * An optional field (exact: the decoded value never holds `undefined`).

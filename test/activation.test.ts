@@ -65,11 +65,12 @@ layer(Loopback, { excludeTestServices: true })("jump activation over loopback HT
       yield* invalid(MemberCard.activateUserCard({ card_id, code }), "会员卡已激活")
     }))
 
-  it.effect("the encrypt_code travels as received, '+', '/' and '=' included (percent-encoded in the query)", () =>
+  it.effect("the encrypt_code travels as received in the jump URL: '+', '/' and '=' percent-encoded, sent verbatim", () =>
     Effect.gen(function*() {
-      const encrypt_code = "ab+cd/ef==" + fresh("x")
-      const claim = yield* claimed({ encrypt_code })
-      const { code } = yield* MemberCard.decryptCode({ card_id: claim.card_id, encrypt_code })
+      const claim = yield* claimed({ encrypt_code: "ab+cd/ef==" + fresh("x") })
+      expect(claim.encrypt_code.startsWith("ab%2Bcd%2Fef%3D%3D")).toBe(true)
+      expect(claim.url).toContain(`&encrypt_code=${claim.encrypt_code}&`)
+      const { code } = yield* MemberCard.decryptCode({ card_id: claim.card_id, encrypt_code: claim.encrypt_code })
       expect(claim.emulator.card(claim.card_id, code)?.openid).toBe(claim.openid)
     }))
 
@@ -86,7 +87,7 @@ layer(Loopback, { excludeTestServices: true })("jump activation over loopback HT
     Effect.gen(function*() {
       const { card_id, emulator, encrypt_code } = yield* claimed()
       const other = emulator.putTemplate({ card_id: fresh("tpl-") }).card_id
-      yield* invalid(MemberCard.decryptCode({ card_id, encrypt_code: "bm90LWlzc3VlZA==" }), "encrypt_code无效")
+      yield* invalid(MemberCard.decryptCode({ card_id, encrypt_code: "bm90LWlzc3VlZA%3D%3D" }), "encrypt_code无效")
       yield* invalid(MemberCard.decryptCode({ card_id: other, encrypt_code }), "encrypt_code无效")
       yield* invalid(MemberCard.decryptCode({ card_id: fresh("nope-"), encrypt_code }), "card_id无效")
       yield* invalid(MemberCard.getActivateInformation({ activate_ticket: "not-issued" }), "activate_ticket无效")

@@ -25,8 +25,14 @@ import { UpdateUserCardRequest } from "./UpdateUserCard.js"
  */
 export const DecryptCodeRequest = Schema.Struct({
   card_id: CardId,
-  /** 加密code (required), string(128): exactly as received in the jump URL, not decoded or re-encoded. */
-  encrypt_code: Wire.chars("encrypt_code", 128, 1)
+  /**
+   * 加密code (required): the value exactly as it appears in the jump URL, still percent-encoded — do not decode it.
+   * It is URL text (`Wire.urlText`): sent verbatim, so WeChat decodes it once. A jump URL
+   * `https://shop.example.com/activate?card_id=pXXX&encrypt_code=12Xj%2BqW%3D%3D&activate_ticket=…` gives
+   * `encrypt_code: "12Xj%2BqW%3D%3D"` (not `"12Xj+qW=="`: its `+` would be read as a space). Refused before sending
+   * unless it is unreserved characters and `%XX` escapes only; string(128) is the decoded value's length.
+   */
+  encrypt_code: Wire.urlText("encrypt_code", 128)
 })
 
 /**

@@ -180,8 +180,11 @@ export interface ActivationForm {
 export interface ActivationPageOptions extends ActivationForm {
   readonly card_id: string
   readonly openid?: string
+  /** The code's ciphertext as WeChat issues it (e.g. Base64 with `+`, `/`, `=`); the jump URL carries it encoded. */
   readonly encrypt_code?: string
   readonly activate_ticket?: string
+  /** The merchant's activation page the jump URL starts with (since 0.6.0); default `https://merchant.example.com/membercard/activate`. */
+  readonly activate_url?: string
 }
 
 /**
@@ -193,8 +196,11 @@ export interface ActivationPageOptions extends ActivationForm {
 export interface ActivationPage {
   readonly card_id: string
   readonly openid: string
+  /** As written in `url`: percent-encoded URL text, to pass to `decryptCode` unchanged (since 0.6.0). */
   readonly encrypt_code: string
   readonly activate_ticket: string
+  /** The jump URL the user lands on: `activate_url?card_id=…&encrypt_code=…&openid=…&activate_ticket=…` (since 0.6.0). */
+  readonly url: string
 }
 
 /** Platform certificates and user actions (documented where they are defined). @since 0.4.0 */

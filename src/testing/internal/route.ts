@@ -11,6 +11,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import type * as Endpoint from "../../Endpoint.js"
+import * as Wire from "../../Wire.js"
 import type { EmulatorRequest, LedgerEntry } from "../Emulator.js"
 import type { Sealed } from "./aead.js"
 import type { PlatformCertificate } from "./certificate.js"
@@ -149,6 +150,8 @@ export interface Route {
   /** Fields of the request schema that expect a number / boolean (query values are decoded to them). */
   readonly numbers: ReadonlySet<string>
   readonly booleans: ReadonlySet<string>
+  /** Query fields declared as URL text: checked as received, then decoded once for the handler (as WeChat does). */
+  readonly urlText: ReadonlySet<string>
 }
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
@@ -212,7 +215,8 @@ export const compile = (handled: Handled): Route => {
     },
     handled,
     numbers: fieldsExpecting(schema, "NumberKeyword"),
-    booleans: fieldsExpecting(schema, "BooleanKeyword")
+    booleans: fieldsExpecting(schema, "BooleanKeyword"),
+    urlText: Wire.urlTextFields(schema)
   }
 }
 
@@ -247,9 +251,10 @@ const paramError = (field: string, location: string, issue: string, message = `�
 
 /**
  * A query string as `URLSearchParams` reads it (`&`-separated, `+` is a space), but strict: a malformed
- * percent-escape, or a name given twice, is PARAM_ERROR rather than silently rewritten.
+ * percent-escape, or a name given twice, is PARAM_ERROR rather than silently rewritten. With `raw`, the values as
+ * written (not decoded) are kept there too.
  */
-export const parseQuery = (query: string): Record<string, string> | ApiFailure => {
+export const parseQuery = (query: string, raw?: Record<string, string>): Record<string, string> | ApiFailure => {
   const fields: Record<string, string> = {}
   for (const pair of query.split("&")) {
     if (pair === "") continue
@@ -266,6 +271,7 @@ export const parseQuery = (query: string): Record<string, string> | ApiFailure =
     }
     if (Object.hasOwn(fields, name)) return paramError(name, "query", "given more than once", "查询参数重复")
     fields[name] = value
+    if (raw !== undefined) raw[name] = rawValue
   }
   return fields
 }
@@ -313,10 +319,11 @@ export const parseCall = (
   const method = route.method
   const hasBody = method !== "GET" && method !== "DELETE"
   let query: Record<string, string> = {}
+  const rawQuery: Record<string, string> = {}
   if (!hasBody) {
     const q = request.target.indexOf("?")
     if (q >= 0) {
-      const parsed = parseQuery(request.target.slice(q + 1))
+      const parsed = parseQuery(request.target.slice(q + 1), rawQuery)
       if (parsed instanceof ApiFailure) return parsed
       query = parsed
     }
@@ -347,6 +354,9 @@ export const parseCall = (
   }
   const schema = route.handled.options.request ?? route.definition.request
   const input: Record<string, unknown> = hasBody ? { ...body, ...params } : { ...decodeQueryValues(route, query), ...params }
+  // URL text (`encrypt_code`) is checked as it was written — only unreserved characters and escapes — and the handler
+  // gets it decoded once, as WeChat reads it.
+  for (const name of route.urlText) if (!hasBody && Object.hasOwn(rawQuery, name)) input[name] = rawQuery[name]
   // A sensitive field arrives encrypted under another name (`encrypted_phone_number`); the declaration types it in
   // plain (`phone_number: Redacted`), so it is decrypted here and checked, and reaches the handler, as declared.
   const sensitive = route.definition.encrypt
@@ -372,9 +382,13 @@ export const parseCall = (
   if ("mchid" in given && given.mchid !== mchid && route.handled.options.ownMchid !== true) {
     return new ApiFailure(400, "PARAM_ERROR", "请求中的mchid与Authorization中的mchid不一致")
   }
+  let validated = decoded.right as Record<string, unknown>
+  for (const name of route.urlText) {
+    if (!hasBody && Object.hasOwn(query, name)) validated = { ...validated, [name]: query[name] }
+  }
   return {
     endpoint: route.endpoint,
-    request: decoded.right,
+    request: validated,
     params,
     query,
     body,

@@ -43,8 +43,9 @@ const activationOf = (store: Store): Activation => {
 /**
  * Simulate a user claiming a card of `card_id` (a template the emulator's merchant may use, not `REAL_TIME`) and
  * opening the merchant's activation page: the member's card is created `NOT_ACTIVATE`, and the jump URL's parameters
- * are returned. `encrypt_code` is standard Base64 unless given (it may hold `+`, `/`, `=`: pass it on as received); a
- * given `encrypt_code` / `activate_ticket` lets a test choose its length. Throws when the template is missing or its
+ * are returned with the jump URL. The issued `encrypt_code` is standard Base64 unless given (it may hold `+`, `/`,
+ * `=`); the URL, and the returned `encrypt_code`, carry it percent-encoded, as a merchant page receives it (pass it on
+ * unchanged). A given `encrypt_code` / `activate_ticket` lets a test choose its length. Throws when the template is missing or its
  * codes cannot be allocated (a test set-up error). Public as `EmulatorState.openActivationPage`.
  */
 export const openPage = (caller: Caller, options: Emulator.ActivationPageOptions): JumpUrl => {
@@ -63,17 +64,31 @@ export const openPage = (caller: Caller, options: Emulator.ActivationPageOptions
   )
   store.emit({ event_type: "MEMBERCARD.ACCEPT_CARD", inner: "NEW_ACTIVATE", card_id, code: allocated.code, openid })
   // 48 bytes: 64 Base64 characters, within encrypt_code's string(128).
-  const encrypt_code = options.encrypt_code ?? crypto.randomBytes(48).toString("base64")
+  const issued = options.encrypt_code ?? crypto.randomBytes(48).toString("base64")
   const activate_ticket = options.activate_ticket ?? crypto.randomBytes(64).toString("base64url")
   const state = activationOf(store)
-  state.encrypted.set(encrypt_code, { card_id, code: allocated.code })
+  // Keyed by the value as issued: 加密code解码 decodes the query once and must find it.
+  state.encrypted.set(issued, { card_id, code: allocated.code })
   state.tickets.set(activate_ticket, {
     ...(nickname !== undefined ? { nickname } : {}),
     ...(head_image_url !== undefined ? { head_image_url } : {}),
     ...(user_information !== undefined ? { user_information } : {})
   })
-  return { card_id, openid, encrypt_code, activate_ticket }
+  const base = options.activate_url ?? "https://merchant.example.com/membercard/activate"
+  const query = [["card_id", card_id], ["encrypt_code", issued], ["openid", openid], ["activate_ticket", activate_ticket]]
+    .map(([name, value]) => `${name}=${inUrl(value!)}`).join("&")
+  return {
+    card_id,
+    openid,
+    encrypt_code: inUrl(issued),
+    activate_ticket,
+    url: `${base}${base.includes("?") ? "&" : "?"}${query}`
+  }
 }
+
+/** A query value as WeChat writes it into the jump URL: every character but the unreserved ones percent-encoded. */
+const inUrl = (value: string): string =>
+  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 
 /** `emulator.openActivationPage(options)`, for tests written against this module. */
 export const openActivationPage = (emulator: EmulatorState, options: Emulator.ActivationPageOptions): JumpUrl =>
