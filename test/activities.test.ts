@@ -411,8 +411,9 @@ describe("types", () => {
     expectTypeOf<MemberCardActivity.CreateActivityError>().toEqualTypeOf<
       WechatPayError.CallError | WechatPayError.RequestValidationError | WechatPayError.ResponseDecodeError
     >()
+    // Optional since 0.6.0: the official list page and W mark it 选填 (see Activity).
     expectTypeOf<MemberCardActivity.Activity["activity_status"]>().toEqualTypeOf<
-      "CREATED" | "ONGOING" | "TERMINATED" | "OVER_TIME" | (string & {})
+      "CREATED" | "ONGOING" | "TERMINATED" | "OVER_TIME" | (string & {}) | undefined
     >()
     expectTypeOf<MemberCardActivity.ListActivitiesRequest["activity_status"]>().toEqualTypeOf<
       "CREATED" | "ONGOING" | "TERMINATED" | "OVER_TIME" | undefined

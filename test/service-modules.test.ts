@@ -214,7 +214,8 @@ layer(Live, { excludeTestServices: true })("service modules over loopback HTTP",
           set({ ...checkedIn, message_template_setting: { ...checkedIn.message_template_setting, message_template_id: "nope" } }),
           "消息模板id错误"
         )
-        yield* refusedWith(
+        // An empty message value (WeChat: 消息模板字段值部分为空) is refused before sending since 0.6.0.
+        yield* refused(
           set({
             ...checkedIn,
             message_template_setting: {
@@ -222,7 +223,8 @@ layer(Live, { excludeTestServices: true })("service modules over loopback HTTP",
               field_list: [{ field_id: "keyword1", field_value: "已入住" }, { field_id: "keyword2", field_value: "" }]
             }
           }),
-          "消息模板字段值部分为空,请检查"
+          "state_setting",
+          "top"
         )
         const unknownCode = yield* Effect.flip(
           MemberCard.setServiceModuleData({ card_id, code: "no-such-code", out_request_no: fresh("c-"), service_module_id: "666", state_setting: checkedIn })

@@ -21,6 +21,10 @@ const bonus = (step: "prepare" | "commit") => ({
   path: `/v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/${step}`,
   request: BonusRequest,
   idempotencyKey: "out_trade_no",
+  // A direct merchant must name itself (直连模式必填): WeChat refuses a body with neither mchid nor sub_mchid, so the
+  // client's own mchid is sent then. A partner names the sub-merchant and no mchid.
+  defaults: (request: BonusRequest, client: Endpoint.ClientFacts): Partial<BonusRequest> =>
+    request.mchid === undefined && request.sub_mchid === undefined ? { mchid: client.mchid } : {},
   spanAttributes: ["card_id"]
 } as const)
 

@@ -82,14 +82,16 @@ export const CardTemplateFavorModuleTitle = Wire.Enum("FAVOR", "VIP")
 const shapes = <D extends "request" | "response">(d: D) => {
   // Requests enforce the documented rules; responses decode what WeChat sends.
   const time = (field: string) => (d === "request" ? Wire.rfc3339(field) : Schema.String)
-  const text = (field: string, max: number) => (d === "request" ? Wire.chars(field, max, 1) : Schema.String)
+  const text = (field: string, max: number) => (d === "request" ? Wire.chars(field, max) : Schema.String)
+  // A value the docs mark required, with no documented length: never empty in a request.
+  const required = (field: string) => (d === "request" ? Wire.nonEmpty(field) : Schema.String)
   return {
     /** 品牌信息 */
     brand: Schema.Struct({
       /** 品牌ID: string(16) (查询会员卡模板列表). */
       brand_id: text("brand_id", 16),
       /** 品牌展示名称 */
-      display_name: Schema.String
+      display_name: required("display_name")
     }),
     /** 有效期 */
     date: Schema.Struct({
@@ -111,8 +113,8 @@ const shapes = <D extends "request" | "response">(d: D) => {
       /** 商户自定义开卡字段 */
       custom_field_list: optional(Schema.Array(Schema.Struct({
         type: CardTemplateCustomFieldType[d],
-        name: Schema.String,
-        values: optional(Schema.Array(Schema.String))
+        name: required("name"),
+        values: optional(Schema.Array(required("values")))
       })))
     }),
     /** 积分权益 */
@@ -120,11 +122,11 @@ const shapes = <D extends "request" | "response">(d: D) => {
       /** 初始积分 */
       init_bonus: Int,
       /** 积分文案 */
-      bonus_value_word: Schema.String,
+      bonus_value_word: required("bonus_value_word"),
       /** 积分消耗标题 */
       bonus_cost_title: optional(Schema.String),
       /** 积分消耗文案 */
-      bonus_cost_word: Schema.String,
+      bonus_cost_word: required("bonus_cost_word"),
       /** 积分跳转文案 */
       bonus_jump_word: optional(Schema.String),
       /** 积分跳转小程序appid */
@@ -386,8 +388,8 @@ export const CreateCardTemplateRequest = Schema.Struct({
   ...extraFields,
   /** 品牌信息 */
   brand: CardTemplateBrand,
-  /** 商户请求单号 (required): the idempotency key of the creation (no official length is visible). */
-  out_request_no: Schema.String,
+  /** 商户请求单号 (required): the idempotency key of the creation (no official length is visible), never empty. */
+  out_request_no: Wire.nonEmpty("out_request_no"),
   /** 开卡信息 */
   user_information_form: optional(CardTemplateUserInformationForm)
 }).pipe(Schema.filter((template) =>
@@ -442,9 +444,9 @@ export const ListCardTemplatesRequest = Schema.Struct({
   /** 商户AppID (服务号), string(32). */
   appid: AppId,
   /** 分页页码: the page index, from 0. */
-  offset: Int.pipe(Schema.nonNegative({ message: () => "offset is a page index from 0" })),
-  /** 分页大小: at most 20. */
-  limit: Int.pipe(Schema.lessThanOrEqualTo(20, { message: () => "limit must be at most 20" }))
+  offset: Wire.int("offset", { min: 0, max: Number.MAX_SAFE_INTEGER }),
+  /** 分页大小: 1–20 ("最大值20"). */
+  limit: Wire.int("limit", { min: 1, max: 20 })
 })
 
 /**

@@ -30,7 +30,7 @@ export const ActivateType = Wire.Enum("AUTO_ACTIVATE", "JUMP_ACTIVATE")
 export const DepositResult = Wire.Enum("SUCCESS", "DUPLICATE", "FAIL")
 
 /** A required string of 1–`max` characters (a required field is never empty). */
-const required = (field: string, max: number) => Wire.chars(field, max, 1)
+const required = (field: string, max: number) => Wire.chars(field, max)
 
 /**
  * Where a claimed card sends the user to activate, and the scene value: the fields 生成商户投放预授权凭证 and
@@ -65,10 +65,10 @@ const distribution = {
 export const DepositCodesRequest = Schema.Struct({
   card_id: CardId,
   /**
-   * The codes to store (required). The official page declares string(32) and shows an array: each code is at most
-   * 32 characters. No batch size is documented, so none is enforced.
+   * The codes to store (required): at least one, each 1–32 characters (the official page declares string(32) and
+   * shows an array). No batch size is documented, so no maximum is enforced.
    */
-  code: Schema.Array(Wire.chars("code", 32))
+  code: Wire.array("code", Wire.chars("code", 32))
 })
 
 /**
@@ -271,14 +271,14 @@ export const createPermissionToken = CreatePermissionToken.call
  * @category schemas
  */
 export const ListUserCardsRequest = Schema.Struct({
-  /** 用户标识 (required). Personal data: never on a span. No official limit is visible, so none is enforced. */
-  openid: Schema.String,
-  /** 商户AppId */
-  appid: optional(Schema.String),
+  /** 用户标识 (required), string(128). Personal data: never on a span. */
+  openid: required("openid", 128),
+  /** 商户AppID (服务号), string(32). */
+  appid: optional(Wire.chars("appid", 32)),
   /** 分页页码 (required): the page index, from 0. */
-  offset: Int,
-  /** 分页大小 (required). No documented maximum (`streamUserCards` asks for 20, the maximum of the template list). */
-  limit: Int
+  offset: Wire.int("offset", { min: 0, max: Number.MAX_SAFE_INTEGER }),
+  /** 分页大小 (required): 1–20 (the official partner page: "最大值20"). */
+  limit: Wire.int("limit", { min: 1, max: 20 })
 })
 
 /**

@@ -29,10 +29,10 @@ const ServiceModuleId = pathParam("service_module_id", 9)
  * @category schemas
  */
 export const ServiceModuleMiniProgram = Schema.Struct({
-  /** 小程序AppID */
-  appid: Schema.String,
-  /** 小程序path */
-  path: Schema.String
+  /** 小程序AppID (required) */
+  appid: Wire.nonEmpty("appid"),
+  /** 小程序path (required) */
+  path: Wire.nonEmpty("path")
 })
 
 /**
@@ -48,7 +48,7 @@ export const CardServiceModule = Schema.Struct({
   /** 会员服务项ID */
   service_module_id: optional(Schema.String),
   /** 跳转小程序 */
-  jump_miniprogram: optional(Schema.partialWith(ServiceModuleMiniProgram, { exact: true }))
+  jump_miniprogram: optional(Schema.Struct({ appid: optional(Schema.String), path: optional(Schema.String) }))
 })
 
 /**
@@ -200,10 +200,10 @@ export const deleteServiceModule = DeleteServiceModule.call
  * @category schemas
  */
 export const ServiceModuleField = Schema.Struct({
-  /** 字段ID */
-  field_id: Schema.String,
-  /** 字段值 */
-  field_value: Schema.String
+  /** 字段ID (required) */
+  field_id: Wire.nonEmpty("field_id"),
+  /** 字段值 (required; WeChat refuses a message template whose field values are partly empty) */
+  field_value: Wire.nonEmpty("field_value")
 })
 
 /**
@@ -213,18 +213,19 @@ export const ServiceModuleField = Schema.Struct({
  * @category schemas
  */
 export const ServiceModuleStateSetting = Schema.Struct({
-  /** 状态ID: one of the module template's states. */
-  state_id: Schema.String,
+  /** 状态ID (required): one of the module template's states. */
+  state_id: Wire.nonEmpty("state_id"),
   /** 内容模板数据: the fields shown, and a button. */
   content_template_data: Schema.Struct({
     field_list: optional(Schema.Array(ServiceModuleField)),
     /** 按钮设置 */
-    action_setting: optional(Schema.Struct({ action_name: Schema.String, jump_miniprogram: ServiceModuleMiniProgram }))
+    action_setting: optional(Schema.Struct({ action_name: Wire.nonEmpty("action_name"), jump_miniprogram: ServiceModuleMiniProgram }))
   }),
   /** 消息模板设置: a service message to the member. */
   message_template_setting: optional(Schema.Struct({
-    message_template_id: Schema.String,
-    field_list: Schema.Array(ServiceModuleField)
+    message_template_id: Wire.nonEmpty("message_template_id"),
+    /** 消息模板字段 (required): at least one. */
+    field_list: Wire.array("field_list", ServiceModuleField)
   }))
 })
 

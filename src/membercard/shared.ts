@@ -73,17 +73,18 @@ export const Guide = Schema.Struct({
 
 /**
  * Body of 支付结果页展示会员积分 and 设置支付后展示的积分到账. Direct merchants send `mchid`, partners `sub_mchid`
- * (the official pages differ by caller type; sending both is accepted).
+ * (the official pages differ by caller type; sending both is accepted). With neither, the client sends its own
+ * `mchid` (the merchant it signs as): a direct merchant may leave it out.
  */
 export const BonusRequest = Schema.Struct({
   ...UserCardPath,
   /** 商户订单号 of the payment; the idempotency key of the bonus calls. string(32). */
   out_trade_no: boundedString("out_trade_no", 32),
-  /** 直连商户号 (direct merchants). string(32). */
+  /** 直连商户号 (direct merchants). string(32). Left out (and no `sub_mchid`): the client's own mchid is sent. */
   mchid: optional(boundedString("mchid", 32)),
   /** 子商户号 (partners). string(32). */
   sub_mchid: optional(boundedString("sub_mchid", 32)),
-  /** Points of this order; a positive integer. */
+  /** Points of this order; a positive integer (no maximum is documented: `Int` bounds it at 2^53 − 1). */
   bonus_value: Int.pipe(Schema.positive({ message: () => "bonus_value must be a positive integer" }))
 })
 

@@ -41,7 +41,11 @@ const ActivityId = pathParam("activity_id", 16)
 /** A struct whose every field is optional: the response side of a request object (WeChat marks nothing required). */
 const loose = <F extends Schema.Struct.Fields>(fields: F) => Schema.partialWith(Schema.Struct(fields), { exact: true })
 
-const DayTime = Schema.Struct({ hours: Int, minutes: Int, seconds: Int })
+const DayTime = Schema.Struct({
+  hours: Wire.int("hours", { min: 0, max: 23 }),
+  minutes: Wire.int("minutes", { min: 0, max: 59 }),
+  seconds: Wire.int("seconds", { min: 0, max: 59 })
+})
 
 /**
  * 发放时间段: specific periods (`award_send_time`) and daily windows (`award_send_day_time`).
@@ -64,12 +68,15 @@ export const AwardSendPeriod = Schema.Struct({
  */
 export const ActivityStock = Schema.Struct({
   /** 创建批次的商户号 */
-  stock_creator_mchid: Schema.String,
+  stock_creator_mchid: Wire.nonEmpty("stock_creator_mchid"),
   /** 券批次ID */
-  stock_id: Schema.String
+  stock_id: Wire.nonEmpty("stock_id")
 })
 
-const ActivateMiniProgram = Schema.Struct({ activate_appid: Schema.String, activate_path: Schema.String })
+const ActivateMiniProgram = Schema.Struct({
+  activate_appid: Wire.nonEmpty("activate_appid"),
+  activate_path: Wire.nonEmpty("activate_path")
+})
 
 /**
  * 支付后活动设置, for the `*_AFTERPAY` types.
@@ -79,23 +86,23 @@ const ActivateMiniProgram = Schema.Struct({ activate_appid: Schema.String, activ
  */
 export const PayActivitySetting = Schema.Struct({
   /** 商户logo */
-  logo_url: Schema.String,
+  logo_url: Wire.nonEmpty("logo_url"),
   /** 支付结果页活动副标题 */
-  activity_second_title: Schema.String,
-  mchid_list: optional(Schema.Array(Schema.String)),
+  activity_second_title: Wire.nonEmpty("activity_second_title"),
+  mchid_list: optional(Schema.Array(Wire.nonEmpty("mchid_list"))),
   /** 激活方式设置; `activate_type` is a string (its values are not on an official page; the examples send AUTO_ACTIVATE). */
   activate_setting: optional(Schema.Struct({
-    activate_type: Schema.String,
+    activate_type: Wire.nonEmpty("activate_type"),
     activate_url: optional(Schema.String),
     activate_miniprogram: optional(ActivateMiniProgram)
   })),
   /** 支付设置 */
   payment_setting: optional(Schema.Struct({
-    payment_mode: optional(Schema.Struct({ payment_scene_list: optional(Schema.Array(Schema.String)) })),
+    payment_mode: optional(Schema.Struct({ payment_scene_list: optional(Schema.Array(Wire.nonEmpty("payment_scene_list"))) })),
     /** 指定银行的简称 */
     limit_bank: optional(Schema.String),
     /** 订单优惠标记 */
-    goods_tags: optional(Schema.Array(Schema.String))
+    goods_tags: optional(Schema.Array(Wire.nonEmpty("goods_tags")))
   }))
 })
 
@@ -106,9 +113,15 @@ export const PayActivitySetting = Schema.Struct({
  * @category schemas
  */
 export const MiniprogramActivitySetting = Schema.Struct({
-  outer_str: optional(Schema.Array(Schema.String)),
+  outer_str: optional(Schema.Array(Wire.nonEmpty("outer_str"))),
   /** 领奖页面跳转配置 */
   award_jump_deploy: optional(loose({ mini_program_appid: Schema.String, mini_program_path: Schema.String, button_text: Schema.String }))
+})
+
+/** The same settings as WeChat answers them: every field optional, no request rules. */
+const MiniprogramActivitySettingResponse = loose({
+  outer_str: Schema.Array(Schema.String),
+  award_jump_deploy: loose({ mini_program_appid: Schema.String, mini_program_path: Schema.String, button_text: Schema.String })
 })
 
 const NINETY_DAYS = 90 * 24 * 60 * 60 * 1000
@@ -123,7 +136,7 @@ export const CreateActivityRequest = Schema.Struct({
   /** 会员卡ID, string(32). */
   card_id: CardId,
   /** 活动名称, string(10): internal, never shown to users. */
-  activity_name: Wire.chars("activity_name", 10, 1),
+  activity_name: Wire.chars("activity_name", 10),
   /** 活动类型 */
   activity_type: ActivityType.request,
   /** 活动开始时间: at most one year ahead. */
@@ -135,7 +148,7 @@ export const CreateActivityRequest = Schema.Struct({
   /** 优惠券列表 */
   stock_list: optional(Schema.Array(ActivityStock)),
   /** 商户请求单号 (required): the idempotency key of this write. */
-  out_request_no: Schema.NonEmptyString.annotations({ message: () => "out_request_no must not be empty" }),
+  out_request_no: Wire.nonEmpty("out_request_no"),
   /** 支付后活动设置 */
   pay_activity_setting: optional(PayActivitySetting),
   /** 支付前会员活动设置 */
@@ -177,7 +190,7 @@ const activityFields = {
     award_send_day_time: Schema.Array(loose({ begin_day_time: DayTimeResponse, end_day_time: DayTimeResponse }))
   })),
   /** 优惠券列表 */
-  stock_list: optional(Schema.Array(loose(ActivityStock.fields))),
+  stock_list: optional(Schema.Array(loose({ stock_creator_mchid: Schema.String, stock_id: Schema.String }))),
   /** 商户请求单号 */
   out_request_no: optional(Schema.String),
   /** 支付后活动设置 */
@@ -188,7 +201,7 @@ const activityFields = {
     activate_setting: loose({
       activate_type: Schema.String,
       activate_url: Schema.String,
-      activate_miniprogram: loose(ActivateMiniProgram.fields)
+      activate_miniprogram: loose({ activate_appid: Schema.String, activate_path: Schema.String })
     }),
     payment_setting: loose({
       payment_mode: loose({ payment_scene_list: Schema.Array(Schema.String) }),
@@ -197,13 +210,15 @@ const activityFields = {
     })
   })),
   /** 支付前会员活动设置 */
-  miniprogram_activity_setting: optional(MiniprogramActivitySetting)
+  miniprogram_activity_setting: optional(MiniprogramActivitySettingResponse)
 }
 
 /**
- * An activity (创建活动 and 查询活动详情). `activity_id`, `activity_status`, `card_id`, `activity_name`,
- * `activity_type`, `begin_time` and `end_time` are always sent (the official detail page marks them 必填); the rest
- * is optional. Unknown extra keys are ignored.
+ * An activity (创建活动 and 查询活动详情). Required: `activity_id`, `activity_name`, `activity_type`, `begin_time`,
+ * `end_time` (every source marks them 必填). `activity_status` and `card_id` are optional since 0.6.0: the official
+ * detail page marks them 必填, but the official list page and W (the source of 创建活动's answer, whose official page
+ * was not found) mark them 选填 — requiring them would turn a successful creation into a ResponseDecodeError, and its
+ * retry too. Unknown extra keys are ignored.
  *
  * @since 0.3.0
  * @category schemas
@@ -211,9 +226,9 @@ const activityFields = {
 export const Activity = Schema.Struct({
   ...activityFields,
   /** 活动的当前状态 */
-  activity_status: ActivityStatus.response,
+  activity_status: optional(ActivityStatus.response),
   /** 会员卡ID */
-  card_id: Schema.String
+  card_id: optional(Schema.String)
 })
 
 /**
@@ -223,16 +238,13 @@ export const Activity = Schema.Struct({
 export interface Activity extends Schema.Schema.Type<typeof Activity> {}
 
 /**
- * An item of 查询活动列表: as `Activity`, but the official list page marks `activity_status` and `card_id` 选填.
+ * An item of 查询活动列表: the same shape as `Activity` (the official list page marks `activity_status` and `card_id`
+ * 选填).
  *
  * @since 0.3.0
  * @category schemas
  */
-export const ActivityListItem = Schema.Struct({
-  ...activityFields,
-  activity_status: optional(ActivityStatus.response),
-  card_id: optional(Schema.String)
-})
+export const ActivityListItem = Activity
 
 /**
  * @since 0.3.0
@@ -275,10 +287,10 @@ export const createActivity = CreateActivity.call
  * @category schemas
  */
 export const ListActivitiesRequest = Schema.Struct({
-  /** 最大资源条数 */
-  limit: optional(Int),
-  /** 请求资源起始位置: the number of activities to skip. */
-  offset: optional(Int),
+  /** 最大资源条数: at least 1 (no maximum is documented). */
+  limit: optional(Wire.int("limit", { min: 1, max: Number.MAX_SAFE_INTEGER })),
+  /** 请求资源起始位置: the number of activities to skip, from 0. */
+  offset: optional(Wire.int("offset", { min: 0, max: Number.MAX_SAFE_INTEGER })),
   /** 活动类型. Optional: no official page marks it required (one unofficial source does). */
   activity_type: optional(ActivityType.request),
   /** 会员卡ID, string(32). */

@@ -1,0 +1,451 @@
+/**
+ * 0.6.0 hardening of the request side (review of 0.5.0, items 1 and 7), against the emulator in process with a
+ * recording HttpClient (every request that reaches the HttpClient is kept, so "nothing sent" is observed directly):
+ *
+ * - `decryptCode`'s `encrypt_code` is URL text: sent verbatim (never percent-encoded again), refused before sending
+ *   unless it is unreserved characters and `%XX` escapes of UTF-8, decoded once by WeChat (the emulator), so the value
+ *   a merchant page reads from the jump URL decrypts as is;
+ * - bad requests that went out on 0.5.0 are refused with RequestValidationError and nothing sent, at and one past
+ *   each bound;
+ * - the bonus calls name the client's merchant when the caller gives neither `mchid` nor `sub_mchid`;
+ * - a walk over every endpoint declaration: no required request string accepts "", no idempotency key accepts "",
+ *   no required request array accepts [] (a new endpoint cannot regress);
+ * - property tests (`Arbitrary.make` + fast-check): valid requests are sent once and encode to what was asked;
+ *   invalid ones are refused.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import { describe, expect, it, layer } from "@effect/vitest"
+import * as Arbitrary from "effect/Arbitrary"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as FastCheck from "effect/FastCheck"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
+import { type Endpoint, Media, MemberCard, MemberCardActivity, PlatformCertificates, RetryPolicy, WechatPay } from "../src/index.js"
+import { Emulator } from "../src/testing/index.js"
+import { fresh } from "./support.js"
+
+/** What reached the HttpClient: one entry per request. */
+const sent: Array<{ readonly method: string; readonly url: string; readonly body: string }> = []
+const decoder = new TextDecoder()
+
+const recording = (emulator: Emulator.EmulatorState): HttpClient.HttpClient =>
+  HttpClient.tapRequest(Emulator.httpClient(emulator), (request) =>
+    Effect.sync(() => {
+      sent.push({
+        method: request.method,
+        url: request.url,
+        body: request.body._tag === "Uint8Array" ? decoder.decode(request.body.body) : ""
+      })
+    }))
+
+const Client = Layer.unwrapEffect(Effect.map(Emulator.Emulator, (emulator) =>
+  WechatPay.layer({
+    mchid: emulator.mchid,
+    merchantSerialNumber: emulator.merchantSerialNumber,
+    merchantPrivateKey: emulator.merchantPrivateKey!,
+    wechatpayPublicKeys: emulator.wechatpayPublicKeys
+  }).pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, recording(emulator))))))
+
+const Live = Layer.merge(MemberCard.layer, MemberCardActivity.layer).pipe(
+  Layer.provideMerge(Client),
+  Layer.provideMerge(Emulator.layer()),
+  Layer.provideMerge(RetryPolicy.layerDisabled)
+)
+
+type Services = MemberCard.Services | MemberCardActivity.Services | Emulator.Emulator
+
+const tagOf = (error: unknown): unknown => (error as { readonly _tag?: unknown } | undefined)?._tag
+
+/** Validated and sent exactly once (WeChat may refuse it on business grounds, never as a validation error). */
+const sentOnce = <A, E>(call: Effect.Effect<A, E, Services>) =>
+  Effect.gen(function*() {
+    const before = sent.length
+    const result = yield* Effect.either(call)
+    expect(sent.length - before, JSON.stringify(result)).toBe(1)
+    if (Either.isLeft(result)) expect(tagOf(result.left)).not.toBe("RequestValidationError")
+    return { result, request: sent.at(-1)! }
+  })
+
+/** RequestValidationError naming `field`, and nothing sent. */
+const refused = <A, E>(call: Effect.Effect<A, E, Services>, field: string) =>
+  Effect.gen(function*() {
+    const before = sent.length
+    const error = yield* Effect.flip(call)
+    expect(tagOf(error), JSON.stringify(error)).toBe("RequestValidationError")
+    expect((error as { readonly fields: ReadonlyArray<string> }).fields).toContain(field)
+    expect(sent.length).toBe(before)
+  })
+
+/** A request the static type may not allow (a value of the wrong shape, a field left out). */
+const loose = <T>(value: Record<string, unknown>): T => value as T
+
+/** The raw value of `name` in a URL's query, exactly as written there (not decoded): what a merchant page passes on. */
+const rawQueryValue = (url: string, name: string): string | undefined =>
+  url.slice(url.indexOf("?") + 1).split("&").find((pair) => pair.startsWith(`${name}=`))?.slice(name.length + 1)
+
+const logo = "https://wxpaylogo.qpic.cn/wxpaylogo/PiajxSqBRaEIPAeia7Imvtsn7sYGNcEj33YzVvJF88ECQ19LXId8ZL2Q/0"
+const template = (out_request_no: string) => ({
+  appid: "wxea9c30890f48d5ae",
+  logo_url: logo,
+  brand: { brand_id: "1004", display_name: "微信支付" },
+  title: "微信支付测试卡",
+  background_picture_url: logo,
+  description: "使用本会员卡表示你同意xxx公司的协议",
+  code_type: "BAR_CODE" as const,
+  date_information: { type: "PERMANENT" as const },
+  code_mode: "SYSTEM_ALLOCATE" as const,
+  out_request_no
+})
+
+const s128 = "0123456789abcdefghijklmnopqrstuv" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345" +
+  "6789abcdefghijklmnopqrstuvwxyzAB" + "CDEFGHIJKLMNOPQRSTUVWXYZ01234567"
+const s129 = s128 + "8"
+
+layer(Live)("decryptCode: encrypt_code is URL text, sent verbatim and decoded once by WeChat", (it) => {
+  it.effect("the hand-written values have the lengths their names say", () =>
+    Effect.sync(() => expect([s128.length, s129.length]).toEqual([128, 129])))
+
+  it.effect("the spec's example: 12Xj%2BqW%3D%3D goes out as is (not %252B…) and decrypts to the card's code", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const { card_id } = emulator.putTemplate({ card_id: fresh("tpl-") })
+      const page = emulator.openActivationPage({ card_id, encrypt_code: "12Xj+qW==" })
+      const { request, result } = yield* sentOnce(MemberCard.decryptCode({ card_id, encrypt_code: "12Xj%2BqW%3D%3D" }))
+      expect(request.url.endsWith(`/cards/${card_id}/decrypt-code?encrypt_code=12Xj%2BqW%3D%3D`)).toBe(true)
+      expect(result).toEqual(Either.right({ code: expect.any(String) }))
+      expect(emulator.card(card_id, (result as Either.Right<never, { code: string }>).right.code)?.openid).toBe(page.openid)
+    }))
+
+  it.effect("the jump URL the emulator builds carries the encrypt_code percent-encoded; passed on unchanged, it decrypts", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const { card_id } = emulator.putTemplate({ card_id: fresh("tpl-") })
+      const page = emulator.openActivationPage({ card_id, encrypt_code: "ab+cd/ef==" })
+      const fromUrl = rawQueryValue(page.url, "encrypt_code")
+      expect(fromUrl).toBe("ab%2Bcd%2Fef%3D%3D")
+      expect(page.encrypt_code).toBe(fromUrl)
+      expect(rawQueryValue(page.url, "card_id")).toBe(card_id)
+      expect(rawQueryValue(page.url, "activate_ticket")).toBe(page.activate_ticket)
+      const { request, result } = yield* sentOnce(MemberCard.decryptCode({ card_id, encrypt_code: fromUrl! }))
+      expect(rawQueryValue(request.url, "encrypt_code")).toBe("ab%2Bcd%2Fef%3D%3D")
+      expect(Either.isRight(result)).toBe(true)
+    }))
+
+  it.effect("lower-case escapes are kept as written (the signature is over the exact target; the emulator verifies it)", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const { card_id } = emulator.putTemplate({ card_id: fresh("tpl-") })
+      emulator.openActivationPage({ card_id, encrypt_code: "12Xj+qW==" })
+      const { request, result } = yield* sentOnce(MemberCard.decryptCode({ card_id, encrypt_code: "12Xj%2bqW%3d%3d" }))
+      expect(rawQueryValue(request.url, "encrypt_code")).toBe("12Xj%2bqW%3d%3d")
+      expect(Either.isRight(result)).toBe(true)
+    }))
+
+  it.effect("not URL text is refused before sending: & # space + / = raw non-ASCII, a lone or short %, a bad hex digit, %FF", () =>
+    Effect.gen(function*() {
+      const card_id = "pbLatjvWOibDc5-TBnbUk1pD12o0"
+      for (
+        const bad of ["ab&c", "ab#c", "ab c", "ab+c", "ab/c", "ab=c", "会员", "é", "ab%", "ab%2", "%G1", "ab%2G", "%FF", "%C3", ""]
+      ) {
+        yield* refused(MemberCard.decryptCode({ card_id, encrypt_code: bad }), "encrypt_code")
+      }
+    }))
+
+  it.effect("string(128) counts the decoded value: 128 characters accepted (also with escapes), 129 refused", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const { card_id } = emulator.putTemplate({ card_id: fresh("tpl-") })
+      const plain = s128.slice(0, 126) + "+/"
+      emulator.openActivationPage({ card_id, encrypt_code: plain })
+      const { result } = yield* sentOnce(MemberCard.decryptCode({ card_id, encrypt_code: s128.slice(0, 126) + "%2B%2F" }))
+      expect(Either.isRight(result)).toBe(true)
+      yield* sentOnce(MemberCard.decryptCode({ card_id, encrypt_code: s128 }))
+      yield* refused(MemberCard.decryptCode({ card_id, encrypt_code: s129 }), "encrypt_code")
+      yield* refused(MemberCard.decryptCode({ card_id, encrypt_code: s128.slice(0, 127) + "%2B%2F" }), "encrypt_code")
+    }))
+
+  it.effect("property: any value WeChat issues, carried in the jump URL and passed on unchanged, decrypts", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const { card_id } = emulator.putTemplate({ card_id: fresh("tpl-") })
+      const values = FastCheck.sample(FastCheck.fullUnicodeString({ minLength: 1, maxLength: 128 }), { numRuns: 60, seed: 6 })
+      for (const [i, value] of values.entries()) {
+        const issued = `${i}${value}`
+        if ([...issued].length > 128) continue
+        const page = emulator.openActivationPage({ card_id, encrypt_code: issued })
+        const { result } = yield* sentOnce(MemberCard.decryptCode({ card_id, encrypt_code: page.encrypt_code }))
+        expect(Either.isRight(result), issued).toBe(true)
+      }
+    }))
+
+  it.effect("property: a value holding a character that is neither unreserved nor part of a %XX escape is refused", () =>
+    Effect.gen(function*() {
+      const outside = FastCheck.fullUnicode().filter((c) => !/^[A-Za-z0-9\-._~]$/.test(c) && c !== "%")
+      const values = FastCheck.sample(
+        FastCheck.tuple(FastCheck.stringMatching(/^[A-Za-z0-9]{0,10}$/), outside, FastCheck.stringMatching(/^[A-Za-z0-9]{0,10}$/)),
+        { numRuns: 60, seed: 7 }
+      )
+      for (const [a, c, b] of values) {
+        yield* refused(MemberCard.decryptCode({ card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0", encrypt_code: a + c + b }), "encrypt_code")
+      }
+    }))
+})
+
+layer(Live)("bad requests that went out on 0.5.0: refused, nothing sent; at and one past each bound", (it) => {
+  it.effect("depositCodes: code [] and [\"\"] refused; one code of 1 character is sent", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const { card_id } = emulator.putTemplate({ card_id: fresh("tpl-"), code_mode: "MERCHANT_DEPOSIT" })
+      yield* refused(MemberCard.depositCodes({ card_id, code: [] }), "code")
+      yield* refused(MemberCard.depositCodes({ card_id, code: [""] }), "code.0")
+      yield* refused(MemberCard.depositCodes({ card_id, code: ["A", ""] }), "code.1")
+      yield* sentOnce(MemberCard.depositCodes({ card_id, code: ["A"] }))
+    }))
+
+  it.effect("listCardTemplates: limit 1 and 20 sent; 0, -1 and 21 refused; offset 0 sent, -1 refused", () =>
+    Effect.gen(function*() {
+      const appid = "wxea9c30890f48d5ae"
+      yield* sentOnce(MemberCard.listCardTemplates({ appid, offset: 0, limit: 1 }))
+      yield* sentOnce(MemberCard.listCardTemplates({ appid, offset: 0, limit: 20 }))
+      for (const limit of [0, -1, 21]) yield* refused(MemberCard.listCardTemplates({ appid, offset: 0, limit }), "limit")
+      yield* refused(MemberCard.listCardTemplates({ appid, offset: -1, limit: 20 }), "offset")
+    }))
+
+  it.effect("listUserCards: openid \"\" refused, 1 and 128 characters sent, 129 refused; limit -5, 0, 21 refused, 1 and 20 sent; offset -1 refused", () =>
+    Effect.gen(function*() {
+      yield* refused(MemberCard.listUserCards({ openid: "", offset: 0, limit: 20 }), "openid")
+      yield* sentOnce(MemberCard.listUserCards({ openid: "o", offset: 0, limit: 20 }))
+      yield* sentOnce(MemberCard.listUserCards({ openid: s128, offset: 0, limit: 1 }))
+      yield* refused(MemberCard.listUserCards({ openid: s129, offset: 0, limit: 20 }), "openid")
+      for (const limit of [-5, 0, 21]) yield* refused(MemberCard.listUserCards({ openid: "o", offset: 0, limit }), "limit")
+      yield* refused(MemberCard.listUserCards({ openid: "o", offset: -1, limit: 20 }), "offset")
+      yield* refused(MemberCard.listUserCards({ openid: "o", appid: "", offset: 0, limit: 20 }), "appid")
+    }))
+
+  it.effect("listActivities: limit, when given, is at least 1 (no maximum is documented); offset at least 0", () =>
+    Effect.gen(function*() {
+      yield* sentOnce(MemberCardActivity.listActivities({ limit: 1, offset: 0 }))
+      yield* sentOnce(MemberCardActivity.listActivities({ limit: 50 }))
+      for (const limit of [-1, 0]) yield* refused(MemberCardActivity.listActivities({ limit }), "limit")
+      yield* refused(MemberCardActivity.listActivities({ offset: -1 }), "offset")
+    }))
+
+  it.effect("createCardTemplate: out_request_no \"\" refused (an empty idempotency key would be retried with); \"x\" sent", () =>
+    Effect.gen(function*() {
+      yield* refused(MemberCard.createCardTemplate(template("")), "out_request_no")
+      yield* sentOnce(MemberCard.createCardTemplate(template(fresh("x"))))
+    }))
+
+  it.effect("createCardTemplate: a required nested string (brand.display_name) is not empty", () =>
+    refused(
+      MemberCard.createCardTemplate({ ...template(fresh("t")), brand: { brand_id: "1004", display_name: "" } }),
+      "brand.display_name"
+    ))
+})
+
+layer(Live)("bonus calls: the client's mchid when neither mchid nor sub_mchid is given", (it) => {
+  const bonus = (step: "prepare" | "commit", request: MemberCard.BonusRequest) =>
+    step === "prepare" ? MemberCard.prepareBonus(request) : MemberCard.commitBonus(request)
+
+  for (const step of ["prepare", "commit"] as const) {
+    it.effect(`${step}Bonus without mchid sends the client's mchid and is accepted`, () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const code = fresh("c")
+        emulator.putCard({ card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0", code, balance: 0, bonus_value: 0 })
+        const order = { card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0", code, out_trade_no: fresh("T"), bonus_value: 30 }
+        if (step === "commit") yield* MemberCard.prepareBonus(order)
+        const { request, result } = yield* sentOnce(bonus(step, order))
+        expect(JSON.parse(request.body)).toEqual({ out_trade_no: order.out_trade_no, bonus_value: 30, mchid: emulator.mchid })
+        expect(result).toEqual(Either.right(undefined))
+      }))
+
+    it.effect(`${step}Bonus with sub_mchid sends no mchid; with mchid, the caller's`, () =>
+      Effect.gen(function*() {
+        const order = { card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0", code: "c", bonus_value: 1 }
+        const partner = yield* sentOnce(bonus(step, { ...order, out_trade_no: fresh("T"), sub_mchid: "1900000109" }))
+        expect(JSON.parse(partner.request.body)).not.toHaveProperty("mchid")
+        const direct = yield* sentOnce(bonus(step, { ...order, out_trade_no: fresh("T"), mchid: "1900000001" }))
+        expect(JSON.parse(direct.request.body).mchid).toBe("1900000001")
+      }))
+  }
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Every declaration: required strings, idempotency keys, required arrays
+// ---------------------------------------------------------------------------------------------------------------
+
+const declarations = Object.values({ MemberCard, MemberCardActivity, Media, PlatformCertificates }).flatMap((exports) =>
+  Object.values(exports as Record<string, unknown>).flatMap((value) =>
+    typeof value === "function" && "definition" in value && "call" in value
+      ? [value.definition as Endpoint.Definition<object>]
+      : []
+  )
+)
+
+/** The structure under refinements and transformations (the encoded side: what the caller writes). */
+const structure = (ast: AST.AST): AST.AST =>
+  AST.isRefinement(ast) ? structure(ast.from) : AST.isTransformation(ast) ? structure(ast.from) : ast
+
+const isStringy = (ast: AST.AST): boolean => {
+  const inner = structure(ast)
+  return AST.isStringKeyword(inner) || AST.isTemplateLiteral(inner)
+}
+
+interface Field {
+  readonly path: string
+  readonly schema: Schema.Schema<unknown, unknown>
+  readonly kind: "string" | "array"
+}
+
+/** Every required string and required array, at any depth (an element of an array counts as required). */
+const requiredFields = (ast: AST.AST, path: string): Array<Field> => {
+  const node = structure(ast)
+  if (AST.isTypeLiteral(node)) {
+    return node.propertySignatures.flatMap((property) => {
+      const at = path === "" ? String(property.name) : `${path}.${String(property.name)}`
+      const own: Array<Field> = property.isOptional
+        ? []
+        : isStringy(property.type)
+        ? [{ path: at, schema: Schema.make(property.type), kind: "string" }]
+        : AST.isTupleType(structure(property.type))
+        ? [{ path: at, schema: Schema.make(property.type), kind: "array" }]
+        : []
+      return [...own, ...requiredFields(property.type, at)]
+    })
+  }
+  if (AST.isTupleType(node)) {
+    return node.rest.flatMap((element) =>
+      isStringy(element.type)
+        ? [{ path: `${path}[]`, schema: Schema.make(element.type), kind: "string" as const }]
+        : requiredFields(element.type, `${path}[]`)
+    )
+  }
+  if (AST.isUnion(node)) return node.types.flatMap((member) => requiredFields(member, path))
+  return []
+}
+
+const refuses = (schema: Schema.Schema<unknown, unknown>, value: unknown): boolean =>
+  Either.isLeft(Schema.decodeUnknownEither(schema)(value))
+
+describe("every endpoint declaration (generated: a new endpoint cannot regress)", () => {
+  const fields = declarations.flatMap((definition) =>
+    requiredFields(definition.request.ast, "").map((field) => ({ endpoint: definition.name, ...field }))
+  )
+
+  it("the walk finds the declarations and the fields it must (so it cannot pass by walking nothing)", () => {
+    expect(declarations.length).toBe(36)
+    const found = fields.map((f) => `${f.endpoint} ${f.path}`)
+    for (
+      const expected of [
+        "MemberCard.DepositCodes code",
+        "MemberCard.DepositCodes code[]",
+        "MemberCard.CreateCardTemplate out_request_no",
+        "MemberCard.CreateCardTemplate brand.display_name",
+        "MemberCard.ListUserCards openid",
+        "MemberCard.DecryptCode encrypt_code",
+        "MemberCard.SetServiceModuleData state_setting.state_id",
+        "MemberCardActivity.CreateActivity out_request_no"
+      ]
+    ) expect(found).toContain(expected)
+  })
+
+  it("no required request string accepts \"\"", () => {
+    const accepting = fields.filter((f) => f.kind === "string" && !refuses(f.schema, "")).map((f) => `${f.endpoint} ${f.path}`)
+    expect(accepting).toEqual([])
+  })
+
+  it("no required request array accepts []", () => {
+    const accepting = fields.filter((f) => f.kind === "array" && !refuses(f.schema, [])).map((f) => `${f.endpoint} ${f.path}`)
+    expect(accepting).toEqual([])
+  })
+
+  it("every idempotency key is a required request field that refuses \"\"", () => {
+    const keyed = declarations.filter((d) => d.idempotencyKey !== undefined)
+    expect(keyed.map((d) => d.name).sort()).toEqual([
+      "MemberCard.CommitBonus",
+      "MemberCard.CreateCardTemplate",
+      "MemberCard.ImportUserCardByOpenid",
+      "MemberCard.ImportUserCardByPhone",
+      "MemberCard.PrepareBonus",
+      "MemberCard.SetServiceModuleData",
+      "MemberCard.SetUserCardRights",
+      "MemberCard.UpdateUserCard",
+      "MemberCardActivity.CreateActivity"
+    ])
+    for (const definition of keyed) {
+      const key = fields.find((f) => f.endpoint === definition.name && f.path === definition.idempotencyKey)
+      expect(key, `${definition.name}.${definition.idempotencyKey}`).toBeDefined()
+      expect(refuses(key!.schema, ""), definition.name).toBe(true)
+    }
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Property tests: valid requests encode (sent once, the query says what was asked); invalid ones are refused
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The query of a sent URL, decoded (as WeChat reads it). */
+const queryOf = (url: string): Record<string, string> =>
+  Object.fromEntries(new URL(url).searchParams.entries())
+
+const stringified = (request: Record<string, unknown>, path: ReadonlyArray<string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(request).filter(([k]) => !path.includes(k)).map(([k, v]) => [k, String(v)]))
+
+layer(Live)("property tests", (it) => {
+  it.effect("valid listCardTemplates / listUserCards requests are sent once and their query is the request", () =>
+    Effect.gen(function*() {
+      for (const request of FastCheck.sample(Arbitrary.make(MemberCard.ListCardTemplatesRequest), { numRuns: 40, seed: 1 })) {
+        const { request: wire } = yield* sentOnce(MemberCard.listCardTemplates(request))
+        expect(queryOf(wire.url)).toEqual(stringified(request, []))
+      }
+      for (const request of FastCheck.sample(Arbitrary.make(MemberCard.ListUserCardsRequest), { numRuns: 40, seed: 2 })) {
+        const { request: wire } = yield* sentOnce(MemberCard.listUserCards(request))
+        expect(queryOf(wire.url)).toEqual(stringified(request, []))
+      }
+    }))
+
+  it.effect("valid depositCodes and bonus requests are sent once, the body is the request without path parameters", () =>
+    Effect.gen(function*() {
+      for (const request of FastCheck.sample(Arbitrary.make(MemberCard.DepositCodesRequest), { numRuns: 30, seed: 3 })) {
+        const { request: wire } = yield* sentOnce(MemberCard.depositCodes(request))
+        expect(JSON.parse(wire.body)).toEqual({ code: request.code })
+      }
+      for (const request of FastCheck.sample(Arbitrary.make(MemberCard.BonusRequest), { numRuns: 30, seed: 4 })) {
+        const { request: wire } = yield* sentOnce(MemberCard.prepareBonus(request))
+        const { card_id: _c, code: _d, ...body } = request
+        expect(JSON.parse(wire.body)).toMatchObject(body)
+      }
+    }))
+
+  it.effect("out-of-range paging and empty required strings are refused, nothing sent", () =>
+    Effect.gen(function*() {
+      const outside = FastCheck.oneof(FastCheck.integer({ max: 0 }), FastCheck.integer({ min: 21 }))
+      for (const limit of FastCheck.sample(outside, { numRuns: 30, seed: 5 })) {
+        yield* refused(MemberCard.listCardTemplates({ appid: "wx1", offset: 0, limit }), "limit")
+        yield* refused(MemberCard.listUserCards({ openid: "o", offset: 0, limit }), "limit")
+      }
+      for (const offset of FastCheck.sample(FastCheck.integer({ max: -1 }), { numRuns: 20, seed: 8 })) {
+        yield* refused(MemberCard.listUserCards({ openid: "o", offset, limit: 1 }), "offset")
+      }
+      for (const codes of FastCheck.sample(FastCheck.array(FastCheck.constantFrom("", "A")), { numRuns: 30, seed: 9 })) {
+        if (codes.length > 0 && !codes.includes("")) continue
+        yield* Effect.flip(MemberCard.depositCodes(loose<MemberCard.DepositCodesRequest>({ card_id: "p", code: codes }))).pipe(
+          Effect.map((error) => expect(error._tag).toBe("RequestValidationError"))
+        )
+      }
+    }))
+})
+
+describe("fast-check arbitraries of the request schemas", () => {
+  it("generate valid values (the constructors' arbitraries agree with their rules)", () => {
+    for (const schema of [MemberCard.ListUserCardsRequest, MemberCard.DepositCodesRequest, MemberCard.DecryptCodeRequest]) {
+      const is = Schema.is(schema as Schema.Schema<unknown>)
+      for (const value of FastCheck.sample(Arbitrary.make(schema as Schema.Schema<unknown>), { numRuns: 50, seed: 10 })) {
+        expect(is(value), JSON.stringify(value)).toBe(true)
+      }
+    }
+  })
+})
