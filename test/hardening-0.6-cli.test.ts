@@ -24,6 +24,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { exitCodeOf, fromCause, Interrupted, InvalidArguments, ListenError, reportOf } from "../src/cli/CliError.js"
 import { CertificateError } from "../src/PlatformCertificates.js"
 import { NotificationDecodeError, NotificationDecryptError, NotificationVerificationError } from "../src/Notification.js"
+import * as Endpoints from "../src/cli/Endpoints.js"
+import { commandOf, interrupted } from "../src/cli/Signals.js"
 import * as WechatPayError from "../src/WechatPayError.js"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
@@ -185,6 +187,79 @@ describe("an interrupted endpoint command (review 0.5.0 item 3)", () => {
     expect(line["outcome"]).toBeUndefined()
     expect(line["message"]).toContain("a read")
   }, 60_000)
+})
+
+describe("what an Interrupted report says", () => {
+  const call = (write: boolean, check?: string) => ({
+    _tag: "Call" as const,
+    operation: "membercard update-user-card",
+    request: `${write ? "PATCH" : "GET"} /v3/marketing/membercard-open/cards/{card_id}/codes/{code}`,
+    write,
+    check,
+    retry: "safe: r"
+  })
+
+  it("a write: outcome unknown, check and retry as given; a read: nothing changed; nothing started: not sent", () => {
+    expect(interrupted("SIGTERM", call(true, "effect-wechatpay membercard get-user-card"), "x")).toMatchObject({
+      _tag: "Interrupted",
+      signal: "SIGTERM",
+      operation: "membercard update-user-card",
+      write: true,
+      outcome: "unknown",
+      check: "effect-wechatpay membercard get-user-card",
+      retry: "safe: r",
+      message: expect.stringContaining("(see check and retry)")
+    })
+    const unchecked = interrupted("SIGINT", call(true), "x")
+    expect(unchecked.check).toBeUndefined()
+    expect(unchecked.message).toContain("outcome is unknown (see retry)")
+    const read = interrupted("SIGINT", call(false, "c"), "x")
+    expect(read).toMatchObject({ write: false, message: expect.stringContaining("during a read") })
+    expect(read.outcome).toBeUndefined()
+    expect(read.check).toBeUndefined()
+    expect(read.retry).toBeUndefined()
+    const early = interrupted("SIGHUP", undefined, "membercard get-callback")
+    expect(early).toMatchObject({ operation: "membercard get-callback", message: expect.stringContaining("before any request") })
+    expect(early.write).toBeUndefined()
+  })
+
+  it("the command's name is its leading words, never a flag's value", () => {
+    expect(commandOf(["node", "bin"])).toBe("effect-wechatpay")
+    expect(commandOf(["node", "bin", "membercard", "search-phone-member", "--phone-number", "13812345678"])).toBe(
+      "membercard search-phone-member"
+    )
+    expect(commandOf(["node", "bin", "--log-level", "debug", "membercard"])).toBe("effect-wechatpay")
+    expect(commandOf(["node", "bin", "a", "b", "c"])).toBe("a b")
+  })
+
+  it("every write names a read command that exists (except the image upload), and whether repeating is safe", () => {
+    const specs = Endpoints.specs()
+    const commands = new Set(specs.map((spec) => `effect-wechatpay ${spec.group} ${spec.command}`))
+    const writes = specs.filter((spec) => spec.service.definition.method !== "GET")
+    expect(writes.length).toBe(25)
+    for (const spec of writes) {
+      const { idempotencyKey, repeatable } = spec.service.definition
+      if (spec.command === "upload-image") expect(spec.check).toBeUndefined()
+      else expect(commands, spec.command).toContain(spec.check!.replace(/ --.*$/, ""))
+      const retry = Endpoints.retryOf(spec)
+      if (idempotencyKey !== undefined) expect(retry).toContain(`--${idempotencyKey.replace(/_/g, "-")}`)
+      else if (repeatable !== undefined) expect(retry).toBe(`safe: ${repeatable}`)
+      else expect(retry, spec.command).toMatch(/^not safe/)
+    }
+    const byCommand = new Map(specs.map((spec) => [spec.command, spec]))
+    expect(byCommand.get("invalidate-user-card")!.check).toBe(
+      "effect-wechatpay membercard get-user-card --card-id <card_id> --code <code>"
+    )
+    expect(byCommand.get("set-callback")!.check).toBe("effect-wechatpay membercard get-callback")
+    expect(byCommand.get("import-user-card-by-openid")!.check).toBe(
+      "effect-wechatpay membercard list-user-cards --openid <openid> --offset <offset> --limit <limit>"
+    )
+    expect(byCommand.get("terminate-activity")!.check).toBe(
+      "effect-wechatpay membercard-activity get-activity --activity-id <activity_id>"
+    )
+    expect(byCommand.get("get-user-card")!.check).toBeUndefined()
+    expect(Endpoints.retryOf(byCommand.get("get-user-card")!)).toBe("safe: a read")
+  })
 })
 
 // ---------------------------------------------------------------------------------------------------------------
