@@ -28,6 +28,10 @@ export const shopEndpoint = Effect.gen(function*() {
   return received
 })
 
+/** A query value of `url` exactly as written (not decoded), as a merchant page hands `encrypt_code` on. */
+const rawQueryValue = (url: string, name: string): string | undefined =>
+  url.slice(url.indexOf("?") + 1).split("&").find((pair) => pair.startsWith(`${name}=`))?.slice(name.length + 1)
+
 /** The next event the handler received that `matches`, within 10 s (others are skipped: they were printed). */
 const next = (received: Queue.Queue<Notification.Event>, matches: (event: Notification.Event) => boolean) =>
   Queue.take(received).pipe(
@@ -60,7 +64,12 @@ export const notificationStory = (received: Queue.Queue<Notification.Event>) =>
     )
 
     yield* step("21. The shop activates the card (decrypt-code, then POST …/codes/{code}/activate); WeChat sends it twice")
-    const { code } = yield* MemberCard.decryptCode({ card_id: page.card_id, encrypt_code: page.encrypt_code })
+    // The shop's page reads encrypt_code from the jump URL as written there — still percent-encoded — and passes it
+    // on unchanged: the client sends it verbatim, WeChat decodes it once.
+    yield* Console.log(`   jump URL: ${page.url}`)
+    const encrypt_code = rawQueryValue(page.url, "encrypt_code")
+    yield* check(encrypt_code !== undefined && /^[A-Za-z0-9%._~-]+$/.test(encrypt_code), "encrypt_code read from the jump URL as written")
+    const { code } = yield* MemberCard.decryptCode({ card_id: page.card_id, encrypt_code: encrypt_code ?? "" })
     emulator.injectNotificationFault({ fault: { _tag: "Duplicate" } })
     yield* MemberCard.activateUserCard({ card_id: page.card_id, code, membership_number: "VIP-0520" })
     const activation = yield* next(received, (event) => event._tag === "ActivateCard")
