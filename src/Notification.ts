@@ -83,7 +83,8 @@ export class NotificationVerificationError
   extends Schema.TaggedError<NotificationVerificationError>("effect-wechatpay/NotificationVerificationError")(
     "NotificationVerificationError",
     {
-      reason: ResponseVerificationError.fields.reason,
+      /** As for responses, or `AmbiguousHeader`: a `Wechatpay-*` header came more than once with different values. */
+      reason: Schema.Literal(...ResponseVerificationError.fields.reason.literals, "AmbiguousHeader"),
       message: Schema.String,
       /** The `Wechatpay-Serial` received. */
       serial: Schema.optionalWith(Schema.String, { exact: true }),
@@ -145,8 +146,12 @@ export type NotificationError = NotificationVerificationError | NotificationDecr
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * A notification as received: the headers (any case; a repeated header's first value is used) and the body as the
- * exact bytes, or the exact string, that arrived — never a re-serialised JSON object.
+ * A notification as received: the headers (any case) and the body as the exact bytes, or the exact string, that
+ * arrived — never a re-serialised JSON object, never bytes decoded to text (a BOM or an invalid UTF-8 byte changes).
+ *
+ * A `Wechatpay-*` header given more than once — in two letter cases, as an array, or joined with commas as HTTP
+ * servers join a repeated header — is refused (`AmbiguousHeader`) unless every copy has the same value: which copy
+ * was signed is unknowable. Of another repeated header (`Request-ID`) the first value is used.
  *
  * @since 0.4.0
  * @category models
@@ -263,16 +268,30 @@ const describe = (issues: ReadonlyArray<{ readonly path: ReadonlyArray<string | 
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
-/** Lower-case names; the first value of a repeated header; absent values dropped. */
-const normaliseHeaders = (headers: Input["headers"]): Record<string, string> => {
+/** Lower-case names, absent values dropped; the first value of a repeated header, except that every copy of a
+ * `Wechatpay-*` header must agree (its values hold no comma, so a comma means copies joined): else `ambiguous`. */
+const normaliseHeaders = (
+  headers: Input["headers"]
+): { readonly headers: Record<string, string>; readonly ambiguous: string | undefined } => {
   const out: Record<string, string> = {}
+  let ambiguous: string | undefined
   for (const name of Object.keys(headers)) {
     const raw = headers[name]
-    const value = typeof raw === "string" ? raw : Array.isArray(raw) ? raw.find((v) => typeof v === "string") : undefined
+    const values = typeof raw === "string" ? [raw] : Array.isArray(raw) ? raw.filter((v) => typeof v === "string") : []
     const key = name.toLowerCase()
-    if (value !== undefined && !Object.hasOwn(out, key)) out[key] = value
+    if (!key.startsWith("wechatpay-")) {
+      if (values.length > 0 && !Object.hasOwn(out, key)) out[key] = values[0]!
+      continue
+    }
+    for (const joined of values) {
+      const copies = joined.includes(",") ? joined.split(",").map((v) => v.trim()) : [joined]
+      for (const value of copies) {
+        if (!Object.hasOwn(out, key)) out[key] = value
+        else if (out[key] !== value) ambiguous ??= key
+      }
+    }
   }
-  return out
+  return { headers: out, ambiguous }
 }
 
 /**
@@ -386,9 +405,18 @@ export const makeWith = (options: MakeWithOptions): Effect.Effect<Service, never
 
     const verifyAndOpen = (input: Input): Effect.Effect<Event, NotificationError> =>
       Effect.suspend(() => {
-        const headers = normaliseHeaders(input.headers)
+        const { ambiguous, headers } = normaliseHeaders(input.headers)
         const requestId = headers["request-id"]
         const base = requestId !== undefined ? { requestId } : {}
+        if (ambiguous !== undefined) {
+          return Effect.fail(
+            new NotificationVerificationError({
+              reason: "AmbiguousHeader",
+              message: `The notification was not verified: ${ambiguous} was sent more than once with different values.`,
+              ...base
+            })
+          )
+        }
         return verifier.verify({ headers, body: input.body, requestId }, { maxClockSkew }).pipe(
           Effect.mapError((e) =>
             new NotificationVerificationError({
@@ -462,12 +490,46 @@ export const parse = (input: Input): Effect.Effect<Event, NotificationError, Not
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
+ * A notification that was verified — WeChat sent it — but could not be decrypted or decoded, as it arrived: keep it
+ * to replay it once the cause is fixed (a rotated APIv3 key, a schema that was too strict) with
+ * `Notification.parse({ headers, body })` under a layer whose `maxClockSkew` covers the letter's age.
+ *
+ * @since 0.6.0
+ * @category models
+ */
+export interface DeadLetter {
+  /** The notification id, when the envelope had one. */
+  readonly id?: string | undefined
+  readonly requestId?: string | undefined
+  /** Every header received, names in lower case. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The body's bytes exactly as received (the signature covers them). */
+  readonly body: Uint8Array
+  readonly error: NotificationDecryptError | NotificationDecodeError
+}
+
+/**
  * @since 0.4.0
  * @category models
  */
-export interface HttpAppOptions {
+export interface HttpAppOptions<R = never> {
   /** Largest body read, in bytes; a longer one is answered 413. Default 64 KiB (WeChat's bodies are ~1 KiB). */
   readonly maxBodyBytes?: number | undefined
+  /**
+   * Longest time for reading the body, from the app's start; a slower one is answered 408 and its connection closed.
+   * Default 5 seconds: WeChat sends its few KiB at once and waits 5 s for the answer in all.
+   *
+   * @since 0.6.0
+   */
+  readonly bodyTimeout?: Duration.DurationInput | undefined
+  /**
+   * Called with each verified notification that could not be decrypted or decoded, before it is answered 400 (the
+   * answer stays 400, so a redelivery after a fix goes through). WeChat delivers it up to 15 times: store it by id.
+   * A failure or defect of the hook is logged (id and reason only), never changes the answer.
+   *
+   * @since 0.6.0
+   */
+  readonly onDeadLetter?: ((letter: DeadLetter) => Effect.Effect<void, unknown, R>) | undefined
 }
 
 /**
@@ -477,6 +539,14 @@ export interface HttpAppOptions {
  * @category constants
  */
 export const defaultMaxBodyBytes = 64 * 1024
+
+/**
+ * The default time for reading a notification's body: 5 seconds.
+ *
+ * @since 0.6.0
+ * @category constants
+ */
+export const defaultBodyTimeout: Duration.Duration = Duration.seconds(5)
 
 /** The server side (src/notification/http.ts), loaded on the first request: see that module. */
 let loadedHttp: typeof Http | undefined
@@ -497,34 +567,47 @@ const httpModule = (): Effect.Effect<typeof Http> =>
  * An `@effect/platform` app for the notification URL: mount it with `HttpRouter.post(path, Notification.httpApp(h))`,
  * or turn it into a fetch handler with `HttpApp.toWebHandler` (Bun, Deno, Workers).
  *
- * Reads the body (at most `maxBodyBytes`: 413 beyond), verifies, decrypts and decodes it, claims its `id` in the
- * `NotificationStore`, runs `handle(event)` and answers 204. Answers `{"code":"FAIL","message":…}` with 401 for an
- * unverifiable notification, 400 for one that cannot be decrypted or decoded (in neither case does `handle` run);
- * 204 without running `handle` for an id already handled, 503 for one being handled right now; 500 when `handle`
- * fails, dies or is interrupted — the id is then released, so WeChat's redelivery runs `handle` again. Refusals and
- * handler failures are logged at warning level with the notification id and a reason only.
+ * Reads the body (at most `maxBodyBytes`: 413 beyond; within `bodyTimeout`: 408 beyond, and the connection is
+ * closed), verifies, decrypts and decodes it, claims its `id` in the `NotificationStore`, runs `handle(event)` and
+ * answers 204. Answers `{"code":"FAIL","message":…}` with 401 for an unverifiable notification, 400 for one that
+ * cannot be decrypted or decoded (in neither case does `handle` run; the latter goes to `onDeadLetter`); 204 without
+ * running `handle` for an id already handled, 503 for one being handled right now; 500 when `handle` fails, dies or
+ * is interrupted — the id is then released, so WeChat's redelivery runs `handle` again. Refusals and handler
+ * failures are logged at warning level with the notification id and a reason only.
+ *
+ * While `handle` runs, its claim is extended every third of the store's lease; when the store refuses (the claim
+ * was lost) or does not answer before two thirds of the lease are gone, `handle` is interrupted (answer 500), so that
+ * the same id never runs twice at the same time. A handler that awaits a Promise should pass the `AbortSignal` on
+ * (`Effect.tryPromise({ try: (signal) => … })`): interruption cannot stop a Promise that ignores it.
  *
  * Provide `Notifications` (and any `NotificationStore`) once for the server's life — in the server's layer, or with
  * `HttpApp.toWebHandlerLayer` — not with `Effect.provide` on the app: that builds the layers on every request, and a
  * fresh `NotificationStore.layerMemory()` per request forgets every id. Without a store, the process-wide default is
  * used.
  *
- * A body past the limit is read on and dropped (so the 413 reaches the sender) up to 17 times the limit; beyond that
- * the connection is closed without an answer.
+ * A body past the limit is read on and dropped (so the 413 reaches the sender) up to 17 times the limit (and within
+ * `bodyTimeout`); beyond that the connection is closed without an answer. The request's headers are the server's to
+ * bound (Node: `server.headersTimeout`, default 60 s; `server.requestTimeout`, default 300 s).
  *
- * Throws a `RangeError` when `maxBodyBytes` is not a non-negative integer.
+ * Throws a `RangeError` when `maxBodyBytes` is not a non-negative integer, or `bodyTimeout` not a finite, positive
+ * duration.
  *
  * @since 0.4.0
  * @category http
  */
-export const httpApp = <E, R>(
+export const httpApp = <E, R, R2 = never>(
   handle: (event: Event) => Effect.Effect<void, E, R>,
-  options: HttpAppOptions = {}
-): HttpApp.Default<never, R | Notifications> => {
+  options: HttpAppOptions<R2> = {}
+): HttpApp.Default<never, R | R2 | Notifications> => {
   const max = options.maxBodyBytes ?? defaultMaxBodyBytes
   if (!Number.isSafeInteger(max) || max < 0) throw new RangeError("maxBodyBytes must be a non-negative integer")
-  let app: HttpApp.Default<never, R | Notifications> | undefined
+  const timeout = Duration.decodeUnknown(options.bodyTimeout ?? defaultBodyTimeout)
+  if (Option.isNone(timeout) || !Duration.isFinite(timeout.value) || Duration.toMillis(timeout.value) <= 0) {
+    throw new RangeError("bodyTimeout must be a finite, positive duration")
+  }
+  let app: HttpApp.Default<never, R | R2 | Notifications> | undefined
   return Effect.suspend(() =>
-    app ?? Effect.flatMap(httpModule(), (module) => (app = module.app(handle, max)))
+    app ?? Effect.flatMap(httpModule(), (module) =>
+      (app = module.app(handle, { max, bodyTimeout: timeout.value, onDeadLetter: options.onDeadLetter })))
   )
 }

@@ -1,12 +1,13 @@
 /**
  * De-duplication of notifications by their `id`: WeChat delivers the same notification more than once (retries after
  * a slow or failed answer, and sometimes two copies at the same time), so `Notification.httpApp` claims an id before
- * running the handler, marks it done afterwards, and releases it when the handler fails so that the redelivery runs
- * it again.
+ * running the handler, keeps the claim alive while it runs, marks it done afterwards, and releases it when the
+ * handler fails so that the redelivery runs it again. Each claim carries an owner token, so a delivery can only
+ * finish or free its own claim (see `Service` for how to write a store of your own).
  *
  * The default is an in-memory store (per process) that remembers an id for 25 hours, longer than WeChat's longest
  * retry window (15 attempts over about 24 h 4 min). Several instances behind a load balancer need a shared store:
- * provide your own `Service` (a database row keyed by id, a Redis `SET NX` …) with `Layer.succeed(NotificationStore,
+ * provide your own `Service` (a database row keyed by id, a Redis hash with a Lua script …) with `Layer.succeed(NotificationStore,
  * …)`.
  *
  * @since 0.4.0
@@ -20,15 +21,51 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 
 /**
+ * The caller now holds the id: it must `complete` or `release` it with `owner`, and `extend` the claim while the
+ * handler runs longer than `lease`.
+ *
+ * @since 0.6.0
+ * @category models
+ */
+export interface Claimed {
+  readonly _tag: "Claimed"
+  /** This claim's token: a value no other claim of the same id gets. `complete`, `release` and `extend` need it. */
+  readonly owner: string
+  /**
+   * How long the claim holds from the moment `claim` answered, unless extended. A duration, not an instant, so that a
+   * store on another machine (a database's clock) and the app need not agree on the time.
+   */
+  readonly lease: Duration.Duration
+}
+
+/**
  * What a claim found:
- * - `claimed`: the id was free and is now held by the caller, who must `complete` or `release` it;
- * - `in-progress`: another delivery of the same notification is being handled right now;
- * - `done`: a delivery of it was handled successfully before.
+ * - `Claimed`: the id was free (new, released, or its last claim's lease ran out) and is now held by the caller;
+ * - `InProgress`: another delivery of the same notification holds a live claim;
+ * - `Done`: a delivery of it was handled successfully before.
  *
  * @since 0.4.0
  * @category models
  */
-export type Claim = "claimed" | "in-progress" | "done"
+export type Claim = Claimed | { readonly _tag: "InProgress" } | { readonly _tag: "Done" }
+
+/**
+ * What `extend` found: the caller's claim holds for `lease` more, or it is `Lost` — its lease ran out (another
+ * delivery may have claimed the id since), or it was completed or released — and nothing was changed.
+ *
+ * @since 0.6.0
+ * @category models
+ */
+export type Extended = { readonly _tag: "Extended"; readonly lease: Duration.Duration } | { readonly _tag: "Lost" }
+
+/**
+ * What `complete` and `release` found: `Settled` when the caller's own claim was acted on, `Lost` when the id is
+ * held by another claim (or by none, or `release` met a done id) — then nothing was changed.
+ *
+ * @since 0.6.0
+ * @category models
+ */
+export type Settled = { readonly _tag: "Settled" } | { readonly _tag: "Lost" }
 
 /**
  * The store could not answer (a database down, a timeout). `httpApp` answers 500 so that WeChat delivers again.
@@ -40,7 +77,7 @@ export class NotificationStoreError
   extends Schema.TaggedError<NotificationStoreError>("effect-wechatpay/NotificationStoreError")(
     "NotificationStoreError",
     {
-      operation: Schema.Literal("claim", "complete", "release"),
+      operation: Schema.Literal("claim", "extend", "complete", "release"),
       /** The notification id. */
       id: Schema.String,
       message: Schema.String,
@@ -51,21 +88,49 @@ export class NotificationStoreError
 {}
 
 /**
+ * A de-duplication store. Each claim is a lease with an owner token: only the claim's owner can extend, complete or
+ * release it, so a delivery whose lease ran out can never free or finish a newer delivery's claim.
+ *
+ * Each operation must be one atomic step of the store. For a SQL table
+ * `notification (id text primary key, state text, owner text, expires_at timestamptz)`:
+ *
+ * - `claim(id)`: a fresh token `$2` (e.g. `crypto.randomUUID()`), then
+ *   `INSERT INTO notification VALUES ($1, 'in-progress', $2, now() + $lease) ON CONFLICT (id) DO UPDATE
+ *   SET state = 'in-progress', owner = $2, expires_at = now() + $lease WHERE notification.expires_at <= now()
+ *   RETURNING owner` — the row came back with `$2`: `Claimed`; otherwise read its state: `InProgress` or `Done`.
+ * - `extend(id, owner)`: `UPDATE notification SET expires_at = now() + $lease WHERE id = $1 AND owner = $2
+ *   AND state = 'in-progress' AND expires_at > now()` — one row: `Extended`, none: `Lost`.
+ * - `complete(id, owner)`: `UPDATE notification SET state = 'done', expires_at = now() + $ttl WHERE id = $1
+ *   AND owner = $2` — one row: `Settled`, none: `Lost`.
+ * - `release(id, owner)`: `DELETE FROM notification WHERE id = $1 AND owner = $2 AND state = 'in-progress'`.
+ *
+ * In Redis, each is a Lua script over a hash `{state, owner}` with the key's TTL as the lease (compare the owner,
+ * then set, `PEXPIRE` or `DEL`). A store that rejects a stale owner by a typed answer, never by touching another
+ * claim, keeps `httpApp`'s promise: one id is never handled by two runs at the same time, and a done id stays done.
+ *
+ * `httpApp` extends the claim every third of its lease while the handler runs, and interrupts the handler when an
+ * extension is refused (`Lost`) or does not answer before two thirds of the lease are gone — before the lease can run
+ * out and another delivery claim it.
+ *
  * @since 0.4.0
  * @category models
  */
 export interface Service {
   /**
-   * Atomically take the id if it is neither being handled nor done. A claim is a lease: one held longer than the
-   * store's lease (the handler's process died, or `release` failed) is free again, so WeChat's next delivery runs the
-   * handler instead of being refused until its retries run out. A database store does the same with a claim
-   * timestamp (`UPDATE … WHERE state = 'in-progress' AND claimed_at < now() - lease`).
+   * Atomically take the id if it is neither done nor held by a live claim. A claim held longer than its lease
+   * (the process died, or `release` failed) is free again, so WeChat's next delivery runs the handler instead of
+   * being refused until its retries run out.
    */
   readonly claim: (id: string) => Effect.Effect<Claim, NotificationStoreError>
-  /** The handler succeeded: later deliveries of this id are answered without running it. */
-  readonly complete: (id: string) => Effect.Effect<void, NotificationStoreError>
-  /** The handler failed: forget the claim, so that the next delivery runs it again. */
-  readonly release: (id: string) => Effect.Effect<void, NotificationStoreError>
+  /** Renew the caller's live claim for another lease (a heartbeat while the handler runs). */
+  readonly extend: (id: string, owner: string) => Effect.Effect<Extended, NotificationStoreError>
+  /**
+   * The handler succeeded: later deliveries of this id are answered without running it. Acts only on the caller's
+   * own claim (also one whose lease ran out that nobody claimed since).
+   */
+  readonly complete: (id: string, owner: string) => Effect.Effect<Settled, NotificationStoreError>
+  /** The handler failed: forget the caller's own claim, so that the next delivery runs it again. Never a done id. */
+  readonly release: (id: string, owner: string) => Effect.Effect<Settled, NotificationStoreError>
 }
 
 /**
@@ -79,8 +144,9 @@ export interface MemoryOptions {
    */
   readonly ttl?: Duration.DurationInput | undefined
   /**
-   * How long a claim (`in-progress`) holds without `complete` or `release`. Default 5 minutes: longer than any
-   * handler should run (WeChat waits 5 s for the answer), shorter than WeChat's 11 deliveries a minute apart.
+   * How long a claim (`in-progress`) holds without `extend`, `complete` or `release`. Default 5 minutes: `httpApp`
+   * extends it while the handler runs, so it only matters when the process dies with a claim held — then the id is
+   * free again well within WeChat's 11 deliveries a minute apart.
    */
   readonly lease?: Duration.DurationInput | undefined
 }
@@ -125,8 +191,12 @@ const sweepEvery = 60_000
 
 interface Entry {
   readonly state: "in-progress" | "done"
+  readonly owner: string
   readonly expiresAt: number
 }
+
+const settled: Settled = { _tag: "Settled" }
+const lost: { readonly _tag: "Lost" } = { _tag: "Lost" }
 
 /**
  * An in-memory store, built synchronously (the default of the `NotificationStore` reference uses it). Entries
@@ -138,8 +208,11 @@ interface Entry {
 export const unsafeMakeMemory = (options: MemoryOptions = {}): MemoryService => {
   const ttl = positiveMillis("ttl", options.ttl ?? defaultTtl)
   const lease = positiveMillis("lease", options.lease ?? defaultLease)
+  const leaseDuration = Duration.millis(lease)
   const entries = new Map<string, Entry>()
   let nextSweep = Number.NEGATIVE_INFINITY
+  // Unique per store, which is all a token needs here: it tells this store's claims of one id apart.
+  let claims = 0
 
   const sweep = (now: number): void => {
     if (now < nextSweep) return
@@ -149,30 +222,49 @@ export const unsafeMakeMemory = (options: MemoryOptions = {}): MemoryService => 
     }
   }
 
-  // Read the clock, then check-and-set in one synchronous step: two deliveries of the same id cannot both claim it.
+  // Each operation reads the clock, then checks and sets in one synchronous step: nothing runs in between.
+  const atomically = <A>(f: (now: number) => A): Effect.Effect<A> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => f(now)))
+
   const claim = (id: string): Effect.Effect<Claim> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.sync((): Claim => {
-        sweep(now)
-        const entry = entries.get(id)
-        if (entry !== undefined && entry.expiresAt > now) return entry.state === "done" ? "done" : "in-progress"
-        entries.set(id, { state: "in-progress", expiresAt: now + lease })
-        return "claimed"
-      }))
-
-  const complete = (id: string): Effect.Effect<void> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      Effect.sync(() => {
-        entries.set(id, { state: "done", expiresAt: now + ttl })
-      }))
-
-  const release = (id: string): Effect.Effect<void> =>
-    Effect.sync(() => {
+    atomically((now): Claim => {
+      sweep(now)
       const entry = entries.get(id)
-      if (entry !== undefined && entry.state === "in-progress") entries.delete(id)
+      if (entry !== undefined && entry.expiresAt > now) {
+        return entry.state === "done" ? { _tag: "Done" } : { _tag: "InProgress" }
+      }
+      const owner = `${++claims}`
+      entries.set(id, { state: "in-progress", owner, expiresAt: now + lease })
+      return { _tag: "Claimed", owner, lease: leaseDuration }
     })
 
-  return { claim, complete, release, size: Effect.sync(() => entries.size) }
+  const extend = (id: string, owner: string): Effect.Effect<Extended> =>
+    atomically((now): Extended => {
+      const entry = entries.get(id)
+      if (entry === undefined || entry.owner !== owner || entry.state !== "in-progress" || entry.expiresAt <= now) {
+        return lost
+      }
+      entries.set(id, { state: "in-progress", owner, expiresAt: now + lease })
+      return { _tag: "Extended", lease: leaseDuration }
+    })
+
+  const complete = (id: string, owner: string): Effect.Effect<Settled> =>
+    atomically((now): Settled => {
+      const entry = entries.get(id)
+      if (entry === undefined || entry.owner !== owner) return lost
+      entries.set(id, { state: "done", owner, expiresAt: now + ttl })
+      return settled
+    })
+
+  const release = (id: string, owner: string): Effect.Effect<Settled> =>
+    Effect.sync((): Settled => {
+      const entry = entries.get(id)
+      if (entry === undefined || entry.owner !== owner || entry.state !== "in-progress") return lost
+      entries.delete(id)
+      return settled
+    })
+
+  return { claim, extend, complete, release, size: Effect.sync(() => entries.size) }
 }
 
 /**

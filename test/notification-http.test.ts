@@ -328,9 +328,12 @@ describe("Notification.httpApp over loopback HTTP", () => {
       const calls: Array<string> = []
       const memory = NotificationStore.unsafeMakeMemory()
       const recording: NotificationStore.Service = {
-        claim: (id) => Effect.tap(memory.claim(id), (c) => Effect.sync(() => calls.push(`claim ${id} ${c}`))),
-        complete: (id) => Effect.zipRight(Effect.sync(() => calls.push(`complete ${id}`)), memory.complete(id)),
-        release: (id) => Effect.zipRight(Effect.sync(() => calls.push(`release ${id}`)), memory.release(id))
+        claim: (id) => Effect.tap(memory.claim(id), (c) => Effect.sync(() => calls.push(`claim ${id} ${c._tag}`))),
+        extend: (id, owner) => Effect.zipRight(Effect.sync(() => calls.push(`extend ${id}`)), memory.extend(id, owner)),
+        complete: (id, owner) =>
+          Effect.tap(memory.complete(id, owner), (r) => Effect.sync(() => calls.push(`complete ${id} ${r._tag}`))),
+        release: (id, owner) =>
+          Effect.tap(memory.release(id, owner), (r) => Effect.sync(() => calls.push(`release ${id} ${r._tag}`)))
       }
       let runs = 0
       const origin = yield* serve(
@@ -341,16 +344,23 @@ describe("Notification.httpApp over loopback HTTP", () => {
       yield* post(origin, notification({ id: "A" }))
       yield* post(origin, notification({ id: "A" }))
       yield* post(origin, notification({ id: "A" }))
-      expect(calls).toEqual(["claim A claimed", "release A", "claim A claimed", "complete A", "claim A done"])
+      expect(calls).toEqual([
+        "claim A Claimed",
+        "release A Settled",
+        "claim A Claimed",
+        "complete A Settled",
+        "claim A Done"
+      ])
     }))
 
   it.scopedLive("a store that fails answers 500 and the handler does not run", () =>
     Effect.gen(function*() {
       const { seen, handle } = counting()
-      const down = (operation: "claim" | "complete" | "release") => (id: string) =>
+      const down = (operation: "claim" | "extend" | "complete" | "release") => (id: string) =>
         Effect.fail(new NotificationStore.NotificationStoreError({ operation, id, message: "connection refused" }))
       const origin = yield* serve(handle, {}, Layer.succeed(NotificationStore.NotificationStore, {
         claim: down("claim"),
+        extend: down("extend"),
         complete: down("complete"),
         release: down("release")
       }))
@@ -391,9 +401,9 @@ describe("Notification.httpApp over loopback HTTP", () => {
         )
       ))
       yield* Deferred.await(entered)
-      expect(yield* store.claim("EV-interrupted")).toBe("in-progress")
+      expect((yield* store.claim("EV-interrupted"))._tag).toBe("InProgress")
       yield* Fiber.interrupt(fiber)
-      expect(yield* store.claim("EV-interrupted")).toBe("claimed")
+      expect((yield* store.claim("EV-interrupted"))._tag).toBe("Claimed")
     }))
 
   it.live("as a fetch handler (HttpApp.toWebHandlerLayer, as on Bun, Deno, Workers): 204, duplicate once, 413 past the limit", () =>

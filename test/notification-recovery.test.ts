@@ -46,23 +46,25 @@ describe("a claim is a lease (NotificationStore in memory)", () => {
   it.effect("held for 5 minutes by default: in-progress 1 ms before, free again at the lease", () =>
     Effect.gen(function*() {
       const store = yield* NotificationStore.makeMemory()
-      expect(yield* store.claim("n1")).toBe("claimed")
+      const first = yield* store.claim("n1")
+      expect(first).toMatchObject({ _tag: "Claimed", lease: Duration.minutes(5) })
       yield* TestClock.adjust(Duration.millis(5 * 60_000 - 1))
-      expect(yield* store.claim("n1")).toBe("in-progress")
+      expect((yield* store.claim("n1"))._tag).toBe("InProgress")
       yield* TestClock.adjust(Duration.millis(1))
-      expect(yield* store.claim("n1")).toBe("claimed")
+      const second = yield* store.claim("n1")
+      expect(second._tag).toBe("Claimed")
       // Once done, it stays done for the TTL (25 h), not the lease.
-      yield* store.complete("n1")
+      yield* store.complete("n1", second._tag === "Claimed" ? second.owner : "")
       yield* TestClock.adjust(Duration.hours(24))
-      expect(yield* store.claim("n1")).toBe("done")
+      expect((yield* store.claim("n1"))._tag).toBe("Done")
     }))
 
   it.effect("the lease and the TTL are options; a zero, negative or infinite one is refused", () =>
     Effect.gen(function*() {
       const store = yield* NotificationStore.makeMemory({ lease: "30 seconds" })
-      expect(yield* store.claim("n2")).toBe("claimed")
+      expect(yield* store.claim("n2")).toMatchObject({ _tag: "Claimed", lease: Duration.seconds(30) })
       yield* TestClock.adjust(Duration.seconds(30))
-      expect(yield* store.claim("n2")).toBe("claimed")
+      expect((yield* store.claim("n2"))._tag).toBe("Claimed")
       const refused: ReadonlyArray<NotificationStore.MemoryOptions> = [
         { lease: 0 },
         { lease: -1 },
@@ -83,10 +85,10 @@ describe("httpApp recovers from its store's failures", () => {
       let releases = 0
       const store: NotificationStore.Service = {
         ...memory,
-        release: (id) =>
+        release: (id, owner) =>
           ++releases === 1
             ? Effect.fail(new NotificationStore.NotificationStoreError({ operation: "release", id, message: "db timeout" }))
-            : memory.release(id)
+            : memory.release(id, owner)
       }
       const seen: Array<string> = []
       let runs = 0
@@ -121,8 +123,9 @@ describe("httpApp recovers from its store's failures", () => {
       let runs = 0
       const dying: NotificationStore.Service = {
         claim: () => Effect.die(new Error("connection reset")),
-        complete: () => Effect.void,
-        release: () => Effect.void
+        extend: () => Effect.die(new Error("connection reset")),
+        complete: () => Effect.die(new Error("connection reset")),
+        release: () => Effect.die(new Error("connection reset"))
       }
       const app = Notification.httpApp(() => Effect.sync(() => void runs++)).pipe(
         Effect.provide(notifications),

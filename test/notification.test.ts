@@ -322,15 +322,20 @@ describe("Notification.parse", () => {
         expect(events.map(describe)).toEqual([`accept ${card_id}`, "unknown SOMETHING.ELSE"])
       }))
 
-    it.effect("headers in any case, as arrays (first value taken) or undefined", () =>
+    it.effect("headers in any case, as arrays or undefined; a Wechatpay-* array of two different values is refused", () =>
       Effect.gen(function*() {
         const n = notification({ event_type: "MEMBERCARD.ACCEPT_CARD", resource: accept })
         const headers: Record<string, string | Array<string> | undefined> = { "x-ignored": undefined }
         for (const [name, value] of Object.entries(n.headers)) {
-          headers[name.toUpperCase()] = name === "Wechatpay-Signature" ? [value, "WECHATPAY/SIGNTEST/AAAA"] : value
+          headers[name.toUpperCase()] = name === "Wechatpay-Signature" || name === "Request-ID" ? [value, value] : value
         }
         const event = yield* parse({ headers, body: n.body })
         expect(event._tag).toBe("AcceptCard")
+        // Which copy was signed is unknowable: two different signatures are refused, in either order.
+        for (const pair of [[n.headers["Wechatpay-Signature"]!, "WECHATPAY/SIGNTEST/AAAA"], ["WECHATPAY/SIGNTEST/AAAA", n.headers["Wechatpay-Signature"]!]]) {
+          const error = yield* Effect.flip(parse({ headers: { ...headers, "WECHATPAY-SIGNATURE": pair }, body: n.body }))
+          expect(error).toMatchObject({ _tag: "NotificationVerificationError", reason: "AmbiguousHeader", requestId: "08F78BB5AF0610D302" })
+        }
       }))
   })
 
@@ -485,50 +490,56 @@ describe("Notification.parse", () => {
     }))
 })
 
+/** Claim `id` and complete it with the claim's owner. */
+const completeNow = (store: NotificationStore.Service, id: string) =>
+  Effect.flatMap(store.claim(id), (claim) =>
+    claim._tag === "Claimed" ? store.complete(id, claim.owner) : Effect.dieMessage(`${id}: ${claim._tag}`))
+
 describe("NotificationStore (in memory)", () => {
-  it.effect("claimed → in-progress → done; a release frees a claim but never a done id", () =>
+  it.effect("Claimed → InProgress → Done; a release frees its own claim but never a done id", () =>
     Effect.gen(function*() {
       const store = yield* NotificationStore.makeMemory()
-      expect(yield* store.claim("a")).toBe("claimed")
-      expect(yield* store.claim("a")).toBe("in-progress")
-      yield* store.release("a")
-      expect(yield* store.claim("a")).toBe("claimed")
-      yield* store.complete("a")
-      expect(yield* store.claim("a")).toBe("done")
-      yield* store.release("a")
-      expect(yield* store.claim("a")).toBe("done")
-      expect(yield* store.claim("b")).toBe("claimed")
+      const first = yield* store.claim("a")
+      if (first._tag !== "Claimed") return expect.fail(first._tag)
+      expect((yield* store.claim("a"))._tag).toBe("InProgress")
+      expect(yield* store.release("a", first.owner)).toEqual({ _tag: "Settled" })
+      const second = yield* store.claim("a")
+      if (second._tag !== "Claimed") return expect.fail(second._tag)
+      expect(second.owner).not.toBe(first.owner)
+      expect(yield* store.complete("a", second.owner)).toEqual({ _tag: "Settled" })
+      expect((yield* store.claim("a"))._tag).toBe("Done")
+      expect(yield* store.release("a", second.owner)).toEqual({ _tag: "Lost" })
+      expect((yield* store.claim("a"))._tag).toBe("Done")
+      expect((yield* store.claim("b"))._tag).toBe("Claimed")
     }))
 
   it.effect("remembers a done id for 25 hours by Clock (default), then forgets it", () =>
     Effect.gen(function*() {
       const store = yield* NotificationStore.makeMemory()
       expect(Duration.toMillis(NotificationStore.defaultTtl)).toBe(25 * 3600 * 1000)
-      yield* store.claim("a")
-      yield* store.complete("a")
+      yield* completeNow(store, "a")
       yield* TestClock.adjust(Duration.millis(25 * 3600 * 1000 - 1))
-      expect(yield* store.claim("a")).toBe("done")
+      expect((yield* store.claim("a"))._tag).toBe("Done")
       yield* TestClock.adjust(Duration.millis(1))
-      expect(yield* store.claim("a")).toBe("claimed")
+      expect((yield* store.claim("a"))._tag).toBe("Claimed")
     }))
 
   it.effect("ttl option: at ttl - 1 ms still known, at ttl free again", () =>
     Effect.gen(function*() {
       const store = yield* NotificationStore.makeMemory({ ttl: "1 hour" })
-      yield* store.claim("a")
-      yield* store.complete("a")
+      yield* completeNow(store, "a")
       yield* TestClock.adjust(Duration.millis(3600 * 1000 - 1))
-      expect(yield* store.claim("a")).toBe("done")
+      expect((yield* store.claim("a"))._tag).toBe("Done")
       yield* TestClock.adjust(Duration.millis(1))
-      expect(yield* store.claim("a")).toBe("claimed")
+      expect((yield* store.claim("a"))._tag).toBe("Claimed")
     }))
 
   it.effect("memory stays bounded: expired entries are swept", () =>
     Effect.gen(function*() {
       const store = yield* NotificationStore.makeMemory({ ttl: "1 hour" })
       for (let i = 0; i < 1000; i++) {
-        yield* store.claim(`id-${i}`)
-        if (i % 2 === 0) yield* store.complete(`id-${i}`)
+        if (i % 2 === 0) yield* completeNow(store, `id-${i}`)
+        else yield* store.claim(`id-${i}`)
       }
       expect(yield* store.size).toBe(1000)
       yield* TestClock.adjust(Duration.minutes(61))
@@ -539,11 +550,11 @@ describe("NotificationStore (in memory)", () => {
   it.effect("is the default when no store is provided, and layerMemory gives each layer its own", () =>
     Effect.gen(function*() {
       const defaultStore = yield* Notification.NotificationStore
-      expect(yield* defaultStore.claim("default-store-id")).toBe("claimed")
+      expect((yield* defaultStore.claim("default-store-id"))._tag).toBe("Claimed")
       const layered = Notification.NotificationStore.layerMemory()
       const claim = Effect.flatMap(Notification.NotificationStore, (s) => s.claim("default-store-id"))
-      expect(yield* Effect.provide(claim, layered)).toBe("claimed")
-      expect(yield* Effect.provide(claim, NotificationStore.layerMemory())).toBe("claimed")
+      expect((yield* Effect.provide(claim, layered))._tag).toBe("Claimed")
+      expect((yield* Effect.provide(claim, NotificationStore.layerMemory()))._tag).toBe("Claimed")
     }))
 })
 

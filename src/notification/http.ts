@@ -9,14 +9,18 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Bytes from "../internal/crypto/bytes.js"
-import { type Event, type NotificationError, type Notifications, parse } from "../Notification.js"
-import { NotificationStore } from "../NotificationStore.js"
+import { type DeadLetter, type Event, type NotificationError, type Notifications, parse } from "../Notification.js"
+import { NotificationStore, type Service as Store } from "../NotificationStore.js"
 
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === "object" && u !== null
 
@@ -44,11 +48,17 @@ interface Read {
 
 const drainFactor = 16
 
-type BodyResult = { readonly _tag: "Body"; readonly bytes: Uint8Array } | { readonly _tag: "TooLarge" } | {
-  readonly _tag: "Unreadable"
-}
+type BodyResult =
+  | { readonly _tag: "Body"; readonly bytes: Uint8Array }
+  | { readonly _tag: "TooLarge" }
+  | { readonly _tag: "Unreadable" }
+  | { readonly _tag: "TimedOut" }
 
-const readBody = (request: HttpServerRequest.HttpServerRequest, max: number): Effect.Effect<BodyResult> => {
+const readBody = (
+  request: HttpServerRequest.HttpServerRequest,
+  max: number,
+  timeout: Duration.Duration
+): Effect.Effect<BodyResult> => {
   const cap = max + Math.max(max, 1024) * drainFactor
   return request.stream.pipe(
     Stream.runFoldWhile(
@@ -65,8 +75,65 @@ const readBody = (request: HttpServerRequest.HttpServerRequest, max: number): Ef
         ? { _tag: "TooLarge" }
         : { _tag: "Body", bytes: read.chunks.length === 1 ? read.chunks[0]! : Bytes.concat(read.chunks) }
     ),
-    Effect.catchAll(() => Effect.succeed<BodyResult>({ _tag: "Unreadable" }))
+    Effect.catchAll(() => Effect.succeed<BodyResult>({ _tag: "Unreadable" })),
+    // Read apart from the request and left running when the time is up: stopping a read destroys the socket on Node
+    // (the 408 would never be sent). The answer closes the connection, which ends the read; where a runtime keeps a
+    // request open anyway, the read is stopped one more timeout later.
+    Effect.interruptible,
+    Effect.timeoutTo({
+      duration: Duration.times(timeout, 2),
+      onSuccess: (body) => body,
+      onTimeout: (): BodyResult => ({ _tag: "Unreadable" })
+    }),
+    Effect.forkDaemon,
+    Effect.flatMap((reading) =>
+      Effect.timeoutTo(Effect.interruptible(Fiber.join(reading)), {
+        duration: timeout,
+        onSuccess: (body) => body,
+        onTimeout: (): BodyResult => ({ _tag: "TimedOut" })
+      })
+    )
   )
+}
+
+/** The claim could not be kept alive: the handler is interrupted so that no second run overlaps it. */
+const leaseLost = { _tag: "LeaseLost" } as const
+
+/**
+ * Keep the claim alive while the handler runs: extend it every third of its lease; fail (which interrupts the
+ * handler) when the store answers `Lost`, or gives no extension before two thirds are gone — the last third is the
+ * handler's time to stop before another delivery may claim the id. `asked` is when the claim was asked for, so the
+ * lease is counted from no later than the store's own start.
+ */
+const keepAlive = (store: Store, id: string, owner: string, asked: number, lease: Duration.Duration) =>
+  Effect.gen(function*() {
+    let length = Duration.toMillis(lease)
+    let expires = asked + length
+    while (true) {
+      const third = Math.floor(length / 3)
+      const now = yield* Clock.currentTimeMillis
+      yield* Effect.sleep(Duration.millis(Math.max(0, expires - (length - third) - now)))
+      const start = yield* Clock.currentTimeMillis
+      const deadline = expires - third
+      // A store error or defect is asked again until the deadline: one timeout of a database must not stop the run.
+      const extended = yield* store.extend(id, owner).pipe(
+        Effect.sandbox,
+        Effect.retry(Schedule.spaced(Duration.millis(Math.floor(length / 10)))),
+        Effect.timeoutOption(Duration.millis(Math.max(0, deadline - start))),
+        // The retry only ends by the timeout; this gives the type its never-taken error branch.
+        Effect.orElseSucceed(() => Option.none())
+      )
+      if (Option.isNone(extended) || extended.value._tag === "Lost") return yield* Effect.fail(leaseLost)
+      length = Duration.toMillis(extended.value.lease)
+      expires = start + length
+    }
+  })
+
+/** What the app needs from `httpApp`'s options, checked there. */
+export interface Options<R> {
+  readonly max: number
+  readonly bodyTimeout: Duration.Duration
+  readonly onDeadLetter: ((letter: DeadLetter) => Effect.Effect<void, unknown, R>) | undefined
 }
 
 const describeFailure = <E>(cause: Cause.Cause<E>): string => {
@@ -79,11 +146,12 @@ const describeFailure = <E>(cause: Cause.Cause<E>): string => {
   return "Defect"
 }
 
-/** The app for `handle`, reading at most `max` body bytes (checked by the caller). */
-export const app = <E, R>(
+/** The app for `handle`. */
+export const app = <E, R, R2>(
   handle: (event: Event) => Effect.Effect<void, E, R>,
-  max: number
-): HttpApp.Default<never, R | Notifications> => {
+  options: Options<R2>
+): HttpApp.Default<never, R | R2 | Notifications> => {
+  const { bodyTimeout, max, onDeadLetter } = options
 
   const refuse = (status: number, reason: string, answer: string, id?: string) =>
     Effect.as(
@@ -98,45 +166,55 @@ export const app = <E, R>(
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
           // Store calls are judged by their exit: a failure and a defect of a user's store take the same path.
+          const asked = yield* Clock.currentTimeMillis
           const claim = yield* Effect.exit(store.claim(event.id))
           if (Exit.isFailure(claim)) {
             return yield* refuse(500, "NotificationStoreError", "the notification store is unavailable", event.id)
           }
-          if (claim.value === "done") return HttpServerResponse.empty({ status: 204 })
-          if (claim.value === "in-progress") {
+          if (claim.value._tag === "Done") return HttpServerResponse.empty({ status: 204 })
+          if (claim.value._tag === "InProgress") {
             return yield* refuse(503, "InProgress", "the same notification is being processed", event.id)
           }
+          const { lease, owner } = claim.value
           // The span ends with the handler's outcome as a word, never with its failure: a user's error may hold the
           // openid, and tracers export a failed span's cause.
           let outcome: Exit.Exit<void, E> = Exit.void
-          const ran = yield* Effect.exit(restore(
-            Effect.suspend(() => handle(event)).pipe(
-              Effect.exit,
-              Effect.flatMap((exit) => {
-                outcome = exit
-                return Effect.annotateCurrentSpan(
-                  "notification.outcome",
-                  Exit.isSuccess(exit) ? "handled" : describeFailure(exit.cause)
-                )
-              }),
-              Effect.withSpan("Notification.handle", {
-                attributes: { "notification.id": event.id, "notification.event_type": event.event_type }
-              })
-            )
-          ))
-          // Interrupted from outside, the span ends interrupted (no data); otherwise it ended successfully.
-          const exit = Exit.isFailure(ran) ? ran : outcome
+          const handled = Effect.suspend(() => handle(event)).pipe(
+            Effect.exit,
+            Effect.flatMap((exit) => {
+              outcome = exit
+              return Effect.annotateCurrentSpan(
+                "notification.outcome",
+                Exit.isSuccess(exit) ? "handled" : describeFailure(exit.cause)
+              )
+            }),
+            Effect.withSpan("Notification.handle", {
+              attributes: { "notification.id": event.id, "notification.event_type": event.event_type }
+            })
+          )
+          // The first to end wins; the other is interrupted and awaited: a handler that lost its claim has stopped
+          // before this answers. Both interruptible even where the server runs the app uninterruptibly (Node's does):
+          // otherwise the handler could not be stopped for its lease, nor the keeper once the handler is done.
+          const ran = yield* Effect.exit(restore(Effect.raceFirst(
+            Effect.interruptible(handled),
+            Effect.interruptible(keepAlive(store, event.id, owner, asked, lease))
+          )))
+          // Interrupted from outside or for its lease, the span ends interrupted (no data); otherwise successfully.
+          const exit: Exit.Exit<void, unknown> = Exit.isFailure(ran) ? ran : outcome
           if (Exit.isSuccess(exit)) {
-            const completed = yield* Effect.exit(store.complete(event.id))
-            if (Exit.isFailure(completed)) {
+            const completed = yield* Effect.exit(store.complete(event.id, owner))
+            if (Exit.isFailure(completed) || completed.value._tag === "Lost") {
               // The handler ran: answering 204 stops redelivery; an error here would only make it run twice.
               yield* Effect.logWarning("effect-wechatpay: notification handled but not recorded as done").pipe(
-                Effect.annotateLogs({ "notification.id": event.id, reason: "NotificationStoreError" })
+                Effect.annotateLogs({
+                  "notification.id": event.id,
+                  reason: Exit.isFailure(completed) ? "NotificationStoreError" : "ClaimLost"
+                })
               )
             }
             return HttpServerResponse.empty({ status: 204 })
           }
-          const released = yield* Effect.exit(store.release(event.id))
+          const released = yield* Effect.exit(store.release(event.id, owner))
           if (Exit.isFailure(released)) {
             yield* Effect.logWarning("effect-wechatpay: notification claim not released").pipe(
               Effect.annotateLogs({ "notification.id": event.id, reason: "NotificationStoreError" })
@@ -151,6 +229,19 @@ export const app = <E, R>(
         })
       ))
 
+  /** Hand a verified notification that could not be opened to `onDeadLetter`; its failure is only logged. */
+  const deadLetter = (letter: DeadLetter) =>
+    onDeadLetter === undefined ? Effect.void : Effect.exit(Effect.suspend(() => onDeadLetter(letter))).pipe(
+      Effect.flatMap((exit) =>
+        Exit.isSuccess(exit) ? Effect.void : Effect.logWarning("effect-wechatpay: dead letter not stored").pipe(
+          Effect.annotateLogs({
+            ...(letter.id !== undefined ? { "notification.id": letter.id } : {}),
+            reason: describeFailure(exit.cause)
+          })
+        )
+      )
+    )
+
   return Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     if (request.method !== "POST") {
@@ -163,14 +254,30 @@ export const app = <E, R>(
     if (length !== undefined && /^\d+$/.test(length) && Number(length) > max) {
       return yield* refuse(413, "BodyTooLarge", `the body is larger than ${max} bytes`)
     }
-    const body = yield* readBody(request, max)
+    const body = yield* readBody(request, max, bodyTimeout)
     if (body._tag === "TooLarge") return yield* refuse(413, "BodyTooLarge", `the body is larger than ${max} bytes`)
+    if (body._tag === "TimedOut") {
+      // Closing the connection: the rest of a dripping body is not waited for.
+      return yield* Effect.map(
+        refuse(408, "BodyTimeout", `the body was not received within ${Duration.format(bodyTimeout)}`),
+        HttpServerResponse.setHeader("connection", "close")
+      )
+    }
     if (body._tag === "Unreadable") return yield* refuse(400, "BodyUnreadable", "the body could not be read")
     const parsed = yield* Effect.either(parse({ headers: request.headers, body: body.bytes }))
     if (Either.isLeft(parsed)) {
       const error = parsed.left
       const id = error._tag === "NotificationVerificationError" ? undefined : error.id
       const reason = error._tag === "NotificationVerificationError" ? error.reason : error._tag
+      if (error._tag !== "NotificationVerificationError") {
+        yield* deadLetter({
+          ...(id !== undefined ? { id } : {}),
+          ...(error.requestId !== undefined ? { requestId: error.requestId } : {}),
+          headers: { ...request.headers },
+          body: body.bytes,
+          error
+        })
+      }
       return yield* refuse(statusOf(error), reason, answerOf(error), id)
     }
     return yield* run(parsed.right)
