@@ -338,6 +338,30 @@ describe("httpApp keeps a running handler's claim alive, or stops the handler in
       expect((yield* memory.claim(id))._tag).toBe("Done")
     }))
 
+  it.effect("a store whose claims never expire (an infinite lease) is never asked to extend", () =>
+    Effect.gen(function*() {
+      const { deliver, notifications } = yield* setUp
+      const memory = NotificationStore.unsafeMakeMemory()
+      let extensions = 0
+      const store: NotificationStore.Service = {
+        ...memory,
+        claim: (i) => Effect.map(memory.claim(i), (c) => c._tag === "Claimed" ? { ...c, lease: Duration.infinity } : c),
+        extend: () => Effect.sync(() => ++extensions).pipe(Effect.as({ _tag: "Lost" as const }))
+      }
+      const gate = yield* Deferred.make<void>()
+      const { handle, runs } = recordingHandler(gate)
+      const app = Notification.httpApp(handle).pipe(
+        Effect.provide(notifications),
+        Effect.provideService(NotificationStore.NotificationStore, store)
+      )
+      const first = yield* Effect.fork(deliver(app))
+      yield* TestClock.adjust(Duration.hours(1))
+      yield* Deferred.succeed(gate, undefined)
+      expect(yield* Fiber.join(first)).toBe(204)
+      expect(extensions).toBe(0)
+      expect(runs).toEqual([{ start: 0, end: 3_600_000 }])
+    }))
+
   it.effect("a complete that finds the claim lost still answers 204 (the handler ran) and says so in the log", () =>
     Effect.gen(function*() {
       const { deliver, id, notifications } = yield* setUp

@@ -110,6 +110,8 @@ const keepAlive = (store: Store, id: string, owner: string, asked: number, lease
     let length = Duration.toMillis(lease)
     let expires = asked + length
     while (true) {
+      // A lease that never ends (a store without expiry) needs no extension.
+      if (!Number.isFinite(length)) return yield* Effect.never
       const third = Math.floor(length / 3)
       const now = yield* Clock.currentTimeMillis
       yield* Effect.sleep(Duration.millis(Math.max(0, expires - (length - third) - now)))
