@@ -239,18 +239,70 @@ describe("Encryptor never encrypts under a certificate outside its validity", ()
       // After all three: refused, each named with why.
       yield* TestClock.setTime(Date.parse("2030-01-01T00:00:00Z"))
       const error = yield* Effect.flip(encryptor.encryptWithSerial!(Redacted.make("13800138000")))
-      expect(error.message).toContain(`"${expired.serial}" expired at 2024-01-01T00:00:00.000Z`)
-      expect(error.message).toContain(`"${mchSerial}" expired at 2025-05-09T01:57:10.000Z`)
-      expect(error.message).toContain(`"${upcoming.serial}" expired at 2029-09-01T00:00:00.000Z`)
+      expect(error.message).toBe(
+        `No configured platform certificate is valid at 2030-01-01T00:00:00.000Z: "${expired.serial}" expired at ` +
+          `2024-01-01T00:00:00.000Z, "${mchSerial}" expired at 2025-05-09T01:57:10.000Z, "${upcoming.serial}" expired at ` +
+          "2029-09-01T00:00:00.000Z. A sensitive field is never encrypted under such a certificate: configure the current " +
+          "one, or the WeChat Pay public key."
+      )
     }))
 
   it.effect("a WeChat Pay public key has no validity period: preferred, and used whatever the clock", () =>
     Effect.gen(function*() {
       const encryptor = yield* Encryptor.make({ publicKeys: { [mchSerial]: mchCert, [publicKeyId]: wxpPublic } })
-      for (const at of [0, Date.parse("2099-01-01T00:00:00Z")]) {
+      // Also while the certificate is valid and started later than anything a public key could claim.
+      for (const at of [0, Date.parse("2024-06-01T00:00:00Z"), Date.parse("2099-01-01T00:00:00Z")]) {
         yield* TestClock.setTime(at)
         expect((yield* encryptor.encryptWithSerial!(Redacted.make("13800138000"))).serial).toBe(publicKeyId)
       }
+    }))
+
+  it.effect("certificates starting at the same instant: the first listed (certificate mode lists the newest first)", () =>
+    Effect.gen(function*() {
+      // pc-a and pc-b: both valid 2030-01-01 – 2035-01-01.
+      const [a, b] = ["5A1E00000000000000000000000000000000000A", "0B2E00000000000000000000000000000000000B"]
+      const keys = (first: string, second: string) => ({
+        [first]: vector(first === a ? "pc-a.cert.pem" : "pc-b.cert.pem"),
+        [second]: vector(second === a ? "pc-a.cert.pem" : "pc-b.cert.pem")
+      })
+      for (const [first, second] of [[a, b], [b, a]] as const) {
+        const encryptor = yield* Encryptor.make({ publicKeys: keys(first, second) })
+        // Before either is valid, `serial` names the first listed too.
+        expect(encryptor.serial).toBe(first)
+        yield* TestClock.setTime(Date.parse("2031-01-01T00:00:00Z"))
+        const sealed = yield* encryptor.encryptWithSerial!(Redacted.make("13800138000"))
+        expect(sealed.serial).toBe(first)
+        expect(decrypt(vector(first === a ? "pc-a.private.pem" : "pc-b.private.pem"), sealed.ciphertext)).toBe("13800138000")
+        yield* TestClock.setTime(0)
+      }
+    }))
+
+  it.effect("maxPlaintextBytes is the smallest key's bound (3072-bit beside 2048-bit: 214, not 342)", () =>
+    Effect.gen(function*() {
+      const large = Crypto.generateKeyPairSync("rsa", { modulusLength: 3072 }).publicKey.export({ type: "spki", format: "pem" })
+      const alone = yield* Encryptor.make({ publicKeys: { ABCDEF: large.toString() } })
+      expect(alone.maxPlaintextBytes).toBe(3072 / 8 - 42)
+      const both = yield* Encryptor.make({ publicKeys: { ABCDEF: large.toString(), [mchSerial]: mchCert } })
+      expect(both.maxPlaintextBytes).toBe(214)
+    }))
+
+  it.effect("an encryption that fails (here: a plain string where a Redacted belongs) is a SigningError saying so, without the value", () =>
+    Effect.gen(function*() {
+      const encryptor = yield* Encryptor.make({ publicKeys: { [publicKeyId]: wxpPublic } })
+      const error = yield* Effect.flip(encryptor.encrypt("13800138000" as unknown as Redacted.Redacted<string>))
+      expect(error).toBeInstanceOf(SigningError)
+      expect(error.message).toBe("RSA-OAEP encryption of a sensitive field failed")
+      expect(JSON.stringify(error)).not.toContain("13800138000")
+    }))
+
+  it.effect("no key at all: ConfigurationError on publicKeys saying nothing can be encrypted", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Encryptor.make({ publicKeys: {} }))
+      expect(error).toBeInstanceOf(ConfigurationError)
+      expect(error.option).toBe("publicKeys")
+      expect(error.message).toBe(
+        "No WeChat Pay public key or platform certificate configured: sensitive fields could not be encrypted."
+      )
     }))
 
   it.effect("a phone import under an expired certificate fails with the SigningError before anything is sent", () =>
