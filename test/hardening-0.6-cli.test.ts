@@ -6,7 +6,9 @@
  * on stderr (a write's outcome is unknown: the line says how to check and whether repeating is safe) and nothing on
  * stdout; `emulator serve` stops with exit 0 on SIGINT, SIGTERM and SIGHUP and removes its key file every time (and
  * after an uncaught exception); the APIv3 key given to `emulator serve` (environment, file or flag) is never printed,
- * the flag warns; a busy port is a typed `ListenError`; every mapped error tag has its documented exit code.
+ * the flag warns; a busy port is a typed `ListenError`; `notification parse` exits 5 for a notification sealed under
+ * another APIv3 key and for one whose resource does not decode. (The exit-code table, tag by tag, and what an
+ * `Interrupted` report says: test/cli-exit-codes.test.ts.)
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import * as crypto from "node:crypto"
@@ -15,18 +17,7 @@ import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import * as ValidationError from "@effect/cli/ValidationError"
-import * as HelpDoc from "@effect/cli/HelpDoc"
-import * as Cause from "effect/Cause"
-import * as ConfigError from "effect/ConfigError"
-import * as FiberId from "effect/FiberId"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { exitCodeOf, fromCause, Interrupted, InvalidArguments, ListenError, reportOf } from "../src/cli/CliError.js"
-import { CertificateError } from "../src/PlatformCertificates.js"
-import { NotificationDecodeError, NotificationDecryptError, NotificationVerificationError } from "../src/Notification.js"
-import * as Endpoints from "../src/cli/Endpoints.js"
-import { commandOf, interrupted } from "../src/cli/Signals.js"
-import * as WechatPayError from "../src/WechatPayError.js"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const binTs = join(root, "src", "cli", "bin.ts")
@@ -189,79 +180,6 @@ describe("an interrupted endpoint command (review 0.5.0 item 3)", () => {
   }, 60_000)
 })
 
-describe("what an Interrupted report says", () => {
-  const call = (write: boolean, check?: string) => ({
-    _tag: "Call" as const,
-    operation: "membercard update-user-card",
-    request: `${write ? "PATCH" : "GET"} /v3/marketing/membercard-open/cards/{card_id}/codes/{code}`,
-    write,
-    check,
-    retry: "safe: r"
-  })
-
-  it("a write: outcome unknown, check and retry as given; a read: nothing changed; nothing started: not sent", () => {
-    expect(interrupted("SIGTERM", call(true, "effect-wechatpay membercard get-user-card"), "x")).toMatchObject({
-      _tag: "Interrupted",
-      signal: "SIGTERM",
-      operation: "membercard update-user-card",
-      write: true,
-      outcome: "unknown",
-      check: "effect-wechatpay membercard get-user-card",
-      retry: "safe: r",
-      message: expect.stringContaining("(see check and retry)")
-    })
-    const unchecked = interrupted("SIGINT", call(true), "x")
-    expect(unchecked.check).toBeUndefined()
-    expect(unchecked.message).toContain("outcome is unknown (see retry)")
-    const read = interrupted("SIGINT", call(false, "c"), "x")
-    expect(read).toMatchObject({ write: false, message: expect.stringContaining("during a read") })
-    expect(read.outcome).toBeUndefined()
-    expect(read.check).toBeUndefined()
-    expect(read.retry).toBeUndefined()
-    const early = interrupted("SIGHUP", undefined, "membercard get-callback")
-    expect(early).toMatchObject({ operation: "membercard get-callback", message: expect.stringContaining("before any request") })
-    expect(early.write).toBeUndefined()
-  })
-
-  it("the command's name is its leading words, never a flag's value", () => {
-    expect(commandOf(["node", "bin"])).toBe("effect-wechatpay")
-    expect(commandOf(["node", "bin", "membercard", "search-phone-member", "--phone-number", "13812345678"])).toBe(
-      "membercard search-phone-member"
-    )
-    expect(commandOf(["node", "bin", "--log-level", "debug", "membercard"])).toBe("effect-wechatpay")
-    expect(commandOf(["node", "bin", "a", "b", "c"])).toBe("a b")
-  })
-
-  it("every write names a read command that exists (except the image upload), and whether repeating is safe", () => {
-    const specs = Endpoints.specs()
-    const commands = new Set(specs.map((spec) => `effect-wechatpay ${spec.group} ${spec.command}`))
-    const writes = specs.filter((spec) => spec.service.definition.method !== "GET")
-    expect(writes.length).toBe(25)
-    for (const spec of writes) {
-      const { idempotencyKey, repeatable } = spec.service.definition
-      if (spec.command === "upload-image") expect(spec.check).toBeUndefined()
-      else expect(commands, spec.command).toContain(spec.check!.replace(/ --.*$/, ""))
-      const retry = Endpoints.retryOf(spec)
-      if (idempotencyKey !== undefined) expect(retry).toContain(`--${idempotencyKey.replace(/_/g, "-")}`)
-      else if (repeatable !== undefined) expect(retry).toBe(`safe: ${repeatable}`)
-      else expect(retry, spec.command).toMatch(/^not safe/)
-    }
-    const byCommand = new Map(specs.map((spec) => [spec.command, spec]))
-    expect(byCommand.get("invalidate-user-card")!.check).toBe(
-      "effect-wechatpay membercard get-user-card --card-id <card_id> --code <code>"
-    )
-    expect(byCommand.get("set-callback")!.check).toBe("effect-wechatpay membercard get-callback")
-    expect(byCommand.get("import-user-card-by-openid")!.check).toBe(
-      "effect-wechatpay membercard list-user-cards --openid <openid> --offset <offset> --limit <limit>"
-    )
-    expect(byCommand.get("terminate-activity")!.check).toBe(
-      "effect-wechatpay membercard-activity get-activity --activity-id <activity_id>"
-    )
-    expect(byCommand.get("get-user-card")!.check).toBeUndefined()
-    expect(Endpoints.retryOf(byCommand.get("get-user-card")!)).toBe("safe: a read")
-  })
-})
-
 // ---------------------------------------------------------------------------------------------------------------
 // Items 4 and 5: emulator serve's APIv3 key and its key file
 // ---------------------------------------------------------------------------------------------------------------
@@ -386,90 +304,8 @@ describe("emulator serve: the APIv3 key and the key file (review 0.5.0 items 4, 
 })
 
 // ---------------------------------------------------------------------------------------------------------------
-// The exit-code table, tag by tag, and `notification parse` end to end for decryption and decoding
+// `notification parse` end to end for decryption and decoding
 // ---------------------------------------------------------------------------------------------------------------
-
-const api = { code: "X", message: "m", status: 0 }
-
-describe("exit codes: the whole mapping", () => {
-  // Each error is made in its test: a missing export fails that row, not the whole file.
-  const table: ReadonlyArray<readonly [string, number, () => unknown]> = [
-    ["ValidationError", 2, () => ValidationError.invalidValue(HelpDoc.p("bad"))],
-    ["InvalidArguments", 2, () => new InvalidArguments({ message: "m" })],
-    ["RequestValidationError", 2, () => new WechatPayError.RequestValidationError({ endpoint: "e", message: "m", issues: [] })],
-    ["ParamError 400", 3, () => new WechatPayError.ParamError({ ...api, status: 400 })],
-    ["InvalidRequest 400", 3, () => new WechatPayError.InvalidRequest({ ...api, status: 400 })],
-    ["SignError 401", 3, () => new WechatPayError.SignError({ ...api, status: 401 })],
-    ["NoAuth 403", 3, () => new WechatPayError.NoAuth({ ...api, status: 403 })],
-    ["NotFound 404", 3, () => new WechatPayError.NotFound({ ...api, status: 404 })],
-    ["FrequencyLimited 429", 3, () => new WechatPayError.FrequencyLimited({ ...api, status: 429 })],
-    ["UnknownApiError 499", 3, () => new WechatPayError.UnknownApiError({ ...api, status: 499 })],
-    ["SystemError 500", 4, () => new WechatPayError.SystemError({ ...api, status: 500 })],
-    ["ServiceUnavailable 503", 4, () => new WechatPayError.ServiceUnavailable({ ...api, status: 503 })],
-    ["UnknownApiError 599", 4, () => new WechatPayError.UnknownApiError({ ...api, status: 599 })],
-    ["TransportError", 4, () => new WechatPayError.TransportError({ reason: "Timeout", method: "GET", url: "u", message: "m" })],
-    [
-      "ResponseVerificationError",
-      5,
-      () => new WechatPayError.ResponseVerificationError({ reason: "InvalidSignature", message: "m" })
-    ],
-    ["ResponseDecodeError", 5, () => new WechatPayError.ResponseDecodeError({ endpoint: "e", status: 200, message: "m" })],
-    ["NotificationVerificationError", 5, () => new NotificationVerificationError({ reason: "InvalidSignature", message: "m" })],
-    ["NotificationDecryptError", 5, () => new NotificationDecryptError({ message: "m" })],
-    ["NotificationDecodeError", 5, () => new NotificationDecodeError({ message: "m", issues: [] })],
-    ["CertificateError DecryptionFailed", 5, () => new CertificateError({ reason: "DecryptionFailed", serial: "S", message: "m" })],
-    ["CertificateError Expired", 5, () => new CertificateError({ reason: "Expired", serial: "S", message: "m" })],
-    ["CertificateError InvalidApiV3Key", 1, () => new CertificateError({ reason: "InvalidApiV3Key", serial: "S", message: "m" })],
-    ["ConfigurationError", 1, () => new WechatPayError.ConfigurationError({ option: "o", message: "m" })],
-    ["SigningError", 1, () => new WechatPayError.SigningError({ message: "m" })],
-    ["ConfigError", 1, () => ConfigError.MissingData([], "m")],
-    ["ListenError", 6, () => new ListenError({ port: 1, reason: "AddressInUse", message: "m" })],
-    ["Interrupted SIGHUP", 129, () => new Interrupted({ signal: "SIGHUP", operation: "o", message: "m" })],
-    ["Interrupted SIGINT", 130, () => new Interrupted({ signal: "SIGINT", operation: "o", message: "m" })],
-    ["Interrupted SIGTERM", 143, () => new Interrupted({ signal: "SIGTERM", operation: "o", message: "m" })],
-    ["a defect", 1, () => new Error("boom")]
-  ]
-
-  it.each(table)("%s → exit %i, reported under its tag", (name, code, make) => {
-    const error = make()
-    expect(exitCodeOf(error)).toBe(code)
-    const outcome = fromCause(Cause.fail(error))
-    expect(outcome.code).toBe(code)
-    const tag = name === "ValidationError" ? "InvalidArguments" : name === "a defect" ? "UnexpectedError" : name.split(" ")[0]
-    expect(outcome.report?._tag).toBe(tag)
-  })
-
-  it("an interruption with no signal (a clean stop of a server) is exit 0 and no report; a defect is 1", () => {
-    expect(fromCause(Cause.interrupt(FiberId.none))).toEqual({ code: 0 })
-    expect(fromCause(Cause.die(new Error("boom")))).toMatchObject({ code: 1, report: { _tag: "UnexpectedError" } })
-  })
-
-  it("the Interrupted report carries its signal, operation and advice; nothing else", () => {
-    const line = reportOf(
-      new Interrupted({
-        signal: "SIGINT",
-        operation: "membercard update-user-card",
-        request: "PATCH /x",
-        write: true,
-        outcome: "unknown",
-        check: "effect-wechatpay membercard get-user-card --card-id <card_id> --code <code>",
-        retry: "safe: …",
-        message: "m"
-      })
-    )
-    expect(line).toEqual({
-      _tag: "Interrupted",
-      signal: "SIGINT",
-      operation: "membercard update-user-card",
-      request: "PATCH /x",
-      write: true,
-      outcome: "unknown",
-      check: "effect-wechatpay membercard get-user-card --card-id <card_id> --code <code>",
-      retry: "safe: …",
-      message: "m"
-    })
-  })
-})
 
 describe("notification parse: decryption and decoding failures end to end", () => {
   const apiV3Key = "notify-apiv3-key-0123456789abcde"
