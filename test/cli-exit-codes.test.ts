@@ -98,6 +98,8 @@ describe("exit codes: the whole mapping", () => {
   })
 })
 
+const byName = (specs: ReadonlyArray<Endpoints.Spec>, command: string) => specs.find((spec) => spec.command === command)!
+
 describe("what an Interrupted report says", () => {
   const call = (write: boolean, check?: string) => ({
     _tag: "Call" as const,
@@ -151,10 +153,23 @@ describe("what an Interrupted report says", () => {
       if (spec.command === "upload-image") expect(spec.check).toBeUndefined()
       else expect(commands, spec.command).toContain(spec.check!.replace(/ --.*$/, ""))
       const retry = Endpoints.retryOf(spec)
-      if (idempotencyKey !== undefined) expect(retry).toContain(`--${idempotencyKey.replace(/_/g, "-")}`)
-      else if (repeatable !== undefined) expect(retry).toBe(`safe: ${repeatable}`)
-      else expect(retry, spec.command).toMatch(/^not safe/)
+      if (idempotencyKey !== undefined) {
+        // Only the idempotency key makes a repeat after an unknown outcome safe, and only with the same values.
+        expect(retry, spec.command).toBe(
+          `safe to repeat with the same --${idempotencyKey.replace(/_/g, "-")} and the same values (its idempotency ` +
+            "key: WeChat applies it once)"
+        )
+      } else if (repeatable !== undefined) {
+        // Endpoint.ts repeats a repeatable write only after an answer saying it was not processed: an interruption is
+        // an unknown outcome, and a blind repeat could undo another writer's change made in between.
+        expect(retry, spec.command).not.toMatch(/^safe/)
+        if (spec.check === undefined) expect(retry, spec.command).toMatch(/^no read command shows its state/)
+        else expect(retry, spec.command).toMatch(/^check first \(the check command\), then repeat it only if the state is not what you sent/)
+        expect(retry, spec.command).toContain(repeatable)
+      } else expect(retry, spec.command).toMatch(/^not safe/)
     }
+    expect(Endpoints.retryOf(byName(specs, "set-callback"))).toMatch(/^check first/)
+    expect(Endpoints.retryOf(byName(specs, "deposit-codes"))).toMatch(/^check first/)
     const byCommand = new Map(specs.map((spec) => [spec.command, spec]))
     expect(byCommand.get("invalidate-user-card")!.check).toBe(
       "effect-wechatpay membercard get-user-card --card-id <card_id> --code <code>"

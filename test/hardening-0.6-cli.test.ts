@@ -154,7 +154,7 @@ describe("an interrupted endpoint command (review 0.5.0 item 3)", () => {
     expect(run.stderr()).not.toContain("0123456789")
   }, 60_000)
 
-  it("a write with an idempotency key: the line says repeating it with the same --out-request-no is safe", async () => {
+  it("a write with an idempotency key: the line says repeating it with the same --out-request-no and values is safe", async () => {
     const run = await inFlight([
       "membercard", "import-user-card-by-openid", "--card-id", "pCard1", "--openid", "o-secret-openid", "--out-request-no", "req-1"
     ])
@@ -163,7 +163,7 @@ describe("an interrupted endpoint command (review 0.5.0 item 3)", () => {
     expect(run.stdout()).toBe("")
     const line = report(run.stderr())
     expect(line).toMatchObject({ _tag: "Interrupted", signal: "SIGINT", write: true, outcome: "unknown" })
-    expect(line["retry"]).toMatch(/^safe: repeat it with the same --out-request-no/)
+    expect(line["retry"]).toMatch(/^safe to repeat with the same --out-request-no and the same values/)
     expect(typeof line["check"]).toBe("string")
     expect(run.stderr()).not.toContain("o-secret-openid")
   }, 60_000)

@@ -61,8 +61,9 @@ export const exitCodeOfSignal = (signal: Signal): 129 | 130 | 143 =>
 
 /**
  * The command was stopped by a signal before it finished. For a write (`write: true`) whose request may have reached
- * WeChat, `outcome` is `"unknown"`; `check` is the command that shows the state, and `retry` says whether repeating
- * the same command is safe (the same idempotency key, or a documented repeatable write) or not.
+ * WeChat, `outcome` is `"unknown"`; `check` is the command that shows the state, and `retry` says what to do: repeat
+ * with the same idempotency key and values (safe), or check first and repeat only if the state is not what was sent
+ * (a documented repeatable write: a blind repeat could undo another writer's change), or not repeat without checking.
  *
  * @since 0.6.0
  * @category errors
@@ -78,7 +79,7 @@ export class Interrupted extends Schema.TaggedError<Interrupted>("effect-wechatp
   outcome: Schema.optionalWith(Schema.Literal("unknown"), { exact: true }),
   /** The read command showing the state the write would change, with placeholders for its flags. */
   check: Schema.optionalWith(Schema.String, { exact: true }),
-  /** Whether repeating the write is safe, and how. */
+  /** Whether repeating the write is safe, and how (see `Endpoints.retryOf`). */
   retry: Schema.optionalWith(Schema.String, { exact: true }),
   message: Schema.String
 }) {}

@@ -215,8 +215,10 @@ export const specs = (): ReadonlyArray<Spec> => {
 }
 
 /**
- * Whether repeating a write is safe: with the same idempotency key, or as a documented repeatable write; else not
- * without checking first.
+ * What to do about an interrupted write, whose outcome is unknown. Only an idempotency key makes a blind repeat safe
+ * (WeChat applies one key once, given the same values). A `repeatable` write is repeated by the client only after an
+ * answer saying it was not processed (see `Endpoint.Definition.repeatable`): after an unknown outcome, repeating it
+ * blindly could undo a change another writer made in between, so the advice is to check first.
  *
  * @since 0.6.0
  * @category utils
@@ -225,9 +227,15 @@ export const retryOf = (spec: Spec): string => {
   const { idempotencyKey, method, repeatable } = spec.service.definition
   if (method === "GET") return "safe: a read"
   if (idempotencyKey !== undefined) {
-    return `safe: repeat it with the same --${Flags.kebab(idempotencyKey)} (its idempotency key: a repeat is not applied twice)`
+    return `safe to repeat with the same --${Flags.kebab(idempotencyKey)} and the same values (its idempotency key: ` +
+      "WeChat applies it once)"
   }
-  if (repeatable !== undefined) return `safe: ${repeatable}`
+  if (repeatable !== undefined) {
+    return spec.check === undefined
+      ? `no read command shows its state; repeating it is documented as harmless: ${repeatable}`
+      : "check first (the check command), then repeat it only if the state is not what you sent: a blind repeat " +
+        `could undo a change another writer made in between (${repeatable})`
+  }
   return "not safe without checking: it has no idempotency key, so repeat it only if the check shows it was not applied"
 }
 
