@@ -59,6 +59,16 @@ interface Candidate {
   readonly notAfter: number
 }
 
+/**
+ * The id sent as `Wechatpay-Serial`: WeChat matches it as WeChat spells it, although the key map compares serials as
+ * numbers (a certificate filed under `0…` or lower-case hex is accepted). So a certificate's own serial (upper-case
+ * hex as the certificate states it, leading `0` nibble kept — as WeChat prints it), never the configured spelling,
+ * which WeChat refuses (400 PARAM_ERROR) after the ciphertext has gone out; a `PUB_KEY_ID_…` as configured (checked
+ * exact); a bare key filed under a hex serial has nothing to spell it by but the id: upper case.
+ */
+const wireSerial = (id: string, certificateSerial: string | undefined): string =>
+  Keys.isPublicKeyId(id) ? id : certificateSerial ?? Keys.normaliseSerial(id)
+
 const iso = (millis: number): string => new Date(millis).toISOString()
 
 /** Why no candidate can be used at `now`: each serial with its expiry or start, never any key text. */
@@ -74,11 +84,13 @@ const noValidKey = (candidates: ReadonlyArray<Candidate>, now: number): SigningE
 /**
  * The encryptor for a key map as `WechatPay` options give it (`PUB_KEY_ID_…` → public key PEM, certificate serial →
  * certificate PEM), checked exactly as `WechatPay.layer` checks it (a malformed id, or a certificate filed under
- * another serial, is a `ConfigurationError`: no such id is ever sent as `Wechatpay-Serial`). It encrypts under the
- * public key when there is one, else under the certificate with the latest start of validity among those valid at the
- * time of the encryption (WeChat: "use the certificate with the latest effective time"): never under an expired or
- * not yet valid one — then it fails with a `SigningError` naming each certificate's serial and expiry or start. Parsed
- * once. Fails with `ConfigurationError` when no key can encrypt.
+ * another serial, is a `ConfigurationError`: no such id is ever sent as `Wechatpay-Serial`). A certificate filed under
+ * another spelling of its serial (lower case, leading zeros) is accepted, and its `Wechatpay-Serial` is the
+ * certificate's own serial in WeChat's spelling (since 0.6.0; 0.5.0 sent the configured spelling, which WeChat
+ * refuses). It encrypts under the public key when there is one, else under the certificate with the latest start of
+ * validity among those valid at the time of the encryption (WeChat: "use the certificate with the latest effective
+ * time"): never under an expired or not yet valid one — then it fails with a `SigningError` naming each certificate's
+ * serial and expiry or start. Parsed once. Fails with `ConfigurationError` when no key can encrypt.
  *
  * @since 0.3.0
  * @category constructors
@@ -95,7 +107,7 @@ export const make = (options: {
     const publicKey = entries.find(({ id }) => Keys.isPublicKeyId(id))
     const candidates: ReadonlyArray<Candidate> = (publicKey === undefined ? entries : [publicKey]).map(
       ({ certificate, held, id }) => ({
-        serial: id,
+        serial: wireSerial(id, certificate?.serial),
         key: held.key,
         notBefore: certificate?.notBefore ?? Number.NEGATIVE_INFINITY,
         notAfter: certificate?.notAfter ?? Number.POSITIVE_INFINITY

@@ -5,6 +5,9 @@
  *   certificate filed under another serial, an id with a line break, a space or a non-hex character, a malformed
  *   `PUB_KEY_ID_…` are refused at build with the same `ConfigurationError`, so no such id can become a
  *   `Wechatpay-Serial` header; a property checks both verdicts agree for any id;
+ * - a certificate filed under another spelling of its serial (lower case, leading zeros: accepted, serials compare as
+ *   numbers) is sent under the certificate's own serial, upper-case hex as WeChat spells it (0.5.0 sent the
+ *   configured spelling, which WeChat refuses with 400 PARAM_ERROR);
  * - it never encrypts under a certificate outside its validity: the key is chosen by the clock at each encryption
  *   (the newest *valid* certificate), and when none is valid the failure is a `SigningError` naming each serial and
  *   its expiry or start (no key text) — nothing is sent.
@@ -18,6 +21,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as Encryptor from "../src/Encryptor.js"
+import * as Keys from "../src/internal/keys.js"
 import * as MemberCard from "../src/MemberCard.js"
 import * as RetryPolicy from "../src/RetryPolicy.js"
 import * as Signer from "../src/Signer.js"
@@ -128,9 +132,26 @@ describe("Encryptor.make checks its keys as WechatPay.layer does", () => {
       expect(byPublicKey.serial).toBe(publicKeyId)
       // A serial in lower case or with a leading zero names the same certificate (compared as numbers).
       for (const id of [wxpSerial.toLowerCase(), `0${wxpSerial}`]) {
-        const encryptor = yield* Encryptor.make({ publicKeys: { [id]: wxpCert } })
-        expect(encryptor.serial).toBe(id)
+        yield* Encryptor.make({ publicKeys: { [id]: wxpCert } })
       }
+    }))
+
+  it.effect("a certificate filed under another spelling of its serial: Wechatpay-Serial is the certificate's own (upper-case hex), on the wire too", () =>
+    Effect.gen(function*() {
+      // Within k-java-wxp's validity, so that it is the key chosen.
+      yield* TestClock.setTime(Date.parse("2024-06-01T00:00:00Z"))
+      for (const id of [wxpSerial, wxpSerial.toLowerCase(), `0${wxpSerial}`, `00${wxpSerial.toLowerCase()}`]) {
+        const encryptor = yield* Encryptor.make({ publicKeys: { [id]: wxpCert } })
+        expect(encryptor.serial, id).toBe(wxpSerial)
+        expect((yield* encryptor.encryptWithSerial!(Redacted.make("13800138000"))).serial, id).toBe(wxpSerial)
+        const { importByPhone, sent } = phoneEndpoint(Encryptor.layer({ publicKeys: { [id]: wxpCert } }))
+        yield* Effect.flip(importByPhone)
+        expect(sent.map((request) => request.headers["wechatpay-serial"]), id).toEqual([wxpSerial])
+      }
+      // A public key keeps its id; a bare key filed under a hex serial has no certificate to spell it: upper case.
+      expect((yield* Encryptor.make({ publicKeys: { [publicKeyId]: wxpPublic } })).serial).toBe(publicKeyId)
+      expect((yield* Encryptor.make({ publicKeys: { [publicKeyId]: wxpCert } })).serial).toBe(publicKeyId)
+      expect((yield* Encryptor.make({ publicKeys: { "0abc": wxpPublic } })).serial).toBe("0ABC")
     }))
 
   it.effect("every entry is checked, also those after a public key (0.5.0 stopped reading at the first PUB_KEY_ID_)", () =>
@@ -164,7 +185,10 @@ describe("Encryptor.make checks its keys as WechatPay.layer does", () => {
         if (encryptor._tag === "Right") {
           accepted++
           expect(keyId).toMatch(/^(PUB_KEY_ID_[0-9]{1,64}|[0-9A-Fa-f]{1,64})$/)
-          expect(encryptor.right.serial).toBe(keyId)
+          // What is sent: a PUB_KEY_ID_ as configured; a certificate's own serial; a bare key's id in upper case.
+          expect(encryptor.right.serial).toBe(
+            Keys.isPublicKeyId(keyId) ? keyId : asPublicKey ? keyId.toUpperCase() : wxpSerial
+          )
         }
       }
       // The generator reaches both sides.

@@ -2,7 +2,8 @@
  * Phone members (#12 importUserCardByPhone, #13 searchPhoneMember, #14 importPhoneMember) and the `Encryptor`:
  *
  * - over real loopback HTTP, in both key modes: the number goes out RSA-OAEP-encrypted under the configured key, with
- *   `Wechatpay-Serial` naming that key, and the emulator (holding the private keys) decrypts it;
+ *   `Wechatpay-Serial` naming that key, and the emulator (holding the private keys) decrypts it; a certificate
+ *   filed under another spelling of its serial is named by the certificate's own serial;
  * - the OAEP parameters pinned by the spec's vector TV-8 (SHA-1 / MGF1-SHA-1: SHA-256 cannot decrypt it);
  * - a retry re-sends the same ciphertext; the reminder import (#14) is never repeated;
  * - every rule at its limit and one past it, nothing sent; the plain number in no error, log or span.
@@ -233,6 +234,51 @@ describe("phone members over loopback, in both key modes", () => {
         code: "RT0001"
       }).pipe(Effect.provide(layer))
       expect(withCode.code).toBe("RT0001")
+    }))
+})
+
+describe("a platform certificate filed under another spelling of its serial (review 0.6.0)", () => {
+  // Key-map ids compare numerically (a leading zero, lower case: the same certificate), but the header WeChat checks
+  // is its own spelling: the certificate's serial, upper-case hex as the certificate states it. 0.5.0 sent the
+  // configured id, and the import was refused (400 PARAM_ERROR) after the ciphertext had gone out. The answers, signed
+  // under the emulator's spelling, verify against the configured one (the verifier matches numerically): the import
+  // returning at all shows it.
+  const spellings = [
+    { name: "a leading zero", id: (serial: string) => `0${serial}` },
+    { name: "lower case", id: (serial: string) => serial.toLowerCase() },
+    { name: "two leading zeros, lower case", id: (serial: string) => `00${serial.toLowerCase()}` }
+  ]
+  for (const spelling of spellings) {
+    it.scopedLive(`${spelling.name}: the import succeeds and Wechatpay-Serial is the certificate's own serial`, () =>
+      Effect.gen(function*() {
+        const { baseUrl, emulator, seen } = yield* recorded({ mode: "certificate" })
+        const card_id = emulator.putTemplate({ card_id: fresh("tpl-") }).card_id
+        const serial = emulator.certificateSerial
+        const layer = endpoints(clientFor(emulator, baseUrl, { [spelling.id(serial)]: emulator.certificate }))
+        const out_request_no = fresh("ph-")
+        const imported = yield* MemberCard.importUserCardByPhone({ card_id, phone_number: Redacted.make(phone), out_request_no })
+          .pipe(Effect.provide(layer))
+        expect(imported.code).toMatch(/^\d{12}$/)
+        expect(emulator.applied(out_request_no)).toBe(1)
+        expect(seen.map((request) => request.headers["wechatpay-serial"])).toEqual([serial])
+      }))
+  }
+
+  it.scopedLive("a serial whose first byte is below 0x10 filed without its leading zero (as Java prints it): the header keeps the certificate's 0", () =>
+    Effect.gen(function*() {
+      const { baseUrl, emulator, seen } = yield* recorded({ mode: "certificate" })
+      // The Go SDK's test certificate serial (apiv3-protocol.md §3.7): WeChat and node:crypto print its leading 0.
+      const serial = "0C4AEF34B89340881BB2B25226393DC2E47F094B"
+      const rotated = emulator.rotateCertificate({ serial })
+      expect(rotated.serial).toBe(serial)
+      const card_id = emulator.putTemplate({ card_id: fresh("tpl-") }).card_id
+      const layer = endpoints(clientFor(emulator, baseUrl, { [serial.slice(1)]: rotated.pem }))
+      const out_request_no = fresh("ph-")
+      yield* MemberCard.importUserCardByPhone({ card_id, phone_number: Redacted.make(phone), out_request_no }).pipe(
+        Effect.provide(layer)
+      )
+      expect(emulator.applied(out_request_no)).toBe(1)
+      expect(seen.map((request) => request.headers["wechatpay-serial"])).toEqual([serial])
     }))
 })
 
