@@ -20,6 +20,7 @@ import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Cause from "effect/Cause"
 import * as ConfigError from "effect/ConfigError"
 import * as Schema from "effect/Schema"
+import { redact } from "./Argv.js"
 
 /**
  * A flag, `--json` or a file the command line could not read. Nothing was sent.
@@ -170,18 +171,44 @@ const interruptedKeys = ["signal", "operation", "request", "write", "outcome", "
 /**
  * The JSON object printed on stderr: the tag and, where present, `code`, `status`, `message`, `requestId`, `reason`
  * and validation `issues`. Built field by field from the library's typed errors, whose messages never hold key
- * material or personal data; anything else is reported by its kind only.
+ * material or personal data; anything else is reported by its kind only. Given the command line (`context`), no
+ * value given on it is repeated: `@effect/cli`'s messages name the flag at fault instead (`Argv.redact`).
  *
  * @since 0.4.0
  * @category utils
  */
-export const reportOf = (error: unknown): Report => {
+export const reportOf = (error: unknown, context?: Context): Report => {
+  const clean = (text: string) => redact(text, context?.argv ?? [], context?.commands ?? new Set())
   if (ValidationError.isValidationError(error)) {
-    return {
-      _tag: "InvalidArguments",
-      message: HelpDoc.toAnsiText(error.error).replace(ansi, "").trim()
-    }
+    // @effect/cli quotes the argument at fault: its known messages are rewritten to name the flag instead, even
+    // without the command line at hand.
+    return { _tag: "InvalidArguments", message: clean(HelpDoc.toAnsiText(error.error).replace(ansi, "").trim()) }
   }
+  const report = reportOfError(error)
+  if (context === undefined) return report
+  return {
+    ...report,
+    message: clean(report.message),
+    ...(report.issues === undefined
+      ? {}
+      : { issues: report.issues.map((issue) => ({ ...issue, message: clean(issue.message) })) })
+  }
+}
+
+/**
+ * The command line a report is about: its values are never repeated (see `Argv.redact`).
+ *
+ * @since 0.6.0
+ * @category models
+ */
+export interface Context {
+  /** `process.argv`. */
+  readonly argv: ReadonlyArray<string>
+  /** The command words (`membercard`, `get-user-card` …): not values. */
+  readonly commands: ReadonlySet<string>
+}
+
+const reportOfError = (error: unknown): Report => {
   if (ConfigError.isConfigError(error)) {
     return { _tag: "ConfigError", message: String(error) }
   }
@@ -216,9 +243,12 @@ export const reportOf = (error: unknown): Report => {
  * @since 0.4.0
  * @category utils
  */
-export const fromCause = (cause: Cause.Cause<unknown>): { readonly code: ExitCode; readonly report?: Report } => {
+export const fromCause = (
+  cause: Cause.Cause<unknown>,
+  context?: Context
+): { readonly code: ExitCode; readonly report?: Report } => {
   if (Cause.isInterruptedOnly(cause)) return { code: 0 }
   const failure = Cause.failureOption(cause)
-  if (failure._tag === "Some") return { code: exitCodeOf(failure.value), report: reportOf(failure.value) }
-  return { code: 1, report: reportOf(Cause.squash(cause)) }
+  if (failure._tag === "Some") return { code: exitCodeOf(failure.value), report: reportOf(failure.value, context) }
+  return { code: 1, report: reportOf(Cause.squash(cause), context) }
 }

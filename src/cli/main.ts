@@ -47,6 +47,19 @@ export const root = (): AnyCommand => {
   ])
 }
 
+/** The words of the command tree: on the command line they are commands, not values. */
+let words: ReadonlySet<string> | undefined
+const commandWords = (): ReadonlySet<string> =>
+  words ??= new Set([
+    "effect-wechatpay",
+    "notification",
+    "parse",
+    "emulator",
+    "serve",
+    ...Endpoints.products.map((product) => product.group),
+    ...Endpoints.specs().map((spec) => spec.command)
+  ])
+
 // eslint-disable-next-line no-control-regex
 const ansi = /\u001b\[[0-9;]*m/g
 
@@ -91,7 +104,7 @@ export const run = (
     return yield* Effect.raceFirst(command, stopped)
   }).pipe(
     Effect.catchAllCause((cause) => {
-      const { code, report } = fromCause(cause)
+      const { code, report } = fromCause(cause, { argv, commands: commandWords() })
       // A defect's text is shown only on request (--log-level debug): it is not a report of this library's making.
       const details = report?._tag === "UnexpectedError" ? Effect.logDebug(cause) : Effect.void
       return Effect.as(Effect.zipRight(details, report === undefined ? Effect.void : printError(report)), code)
