@@ -383,6 +383,16 @@ describe("the body read is bounded in time", () => {
       expect(seen).toHaveLength(2)
     }))
 
+  it.scopedLive("a Content-Length over maxBodyBytes is answered 413 at once, without waiting for the body", () =>
+    Effect.gen(function*() {
+      const port = yield* serve(() => Effect.void, { bodyTimeout: "2 seconds", maxBodyBytes: 1024 })
+      const delivery = notification()
+      // Nothing of the declared body is sent: only the header can justify the answer, long before bodyTimeout.
+      const answer = yield* raw(port, headLines(delivery.headers), [], { contentLength: 1025, wait: 1_500 })
+      expect(answer.status).toBe(413)
+      expect(answer.closedAfter).toBeLessThan(1_500)
+    }))
+
   it("bodyTimeout defaults to 5 seconds; a zero, negative or infinite one is refused", () => {
     expect(Duration.toMillis(Notification.defaultBodyTimeout)).toBe(5_000)
     for (const bodyTimeout of [0, -1, Duration.infinity, "soon" as Duration.DurationInput]) {

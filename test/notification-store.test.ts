@@ -373,6 +373,14 @@ describe("httpApp keeps a running handler's claim alive, or stops the handler in
         Effect.provideService(NotificationStore.NotificationStore, store),
         Effect.provide(Logger.replace(Logger.defaultLogger, CapturingLogger))
       )
+      // A claim recorded as done says nothing.
+      const quiet = Notification.httpApp(() => Effect.void).pipe(
+        Effect.provide(notifications),
+        Effect.provideService(NotificationStore.NotificationStore, NotificationStore.unsafeMakeMemory()),
+        Effect.provide(Logger.replace(Logger.defaultLogger, CapturingLogger))
+      )
+      expect(yield* deliver(quiet)).toBe(204)
+      expect(logs).toEqual([])
       expect(yield* deliver(app)).toBe(204)
       expect(logs.some((l) => l.includes(`notification.id=${id}`) && l.includes("reason=ClaimLost"))).toBe(true)
     }))
