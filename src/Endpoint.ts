@@ -250,8 +250,9 @@ export function make<I extends object, A, AE>(
   const spanFields = definition.spanAttributes ?? []
 
   const encodeBody = definition.body
-  // Query values declared as URL text (`Wire.urlText`) are already percent-encoded: encoding them again would make
-  // WeChat decode `%2B` to the literal text "%2B".
+  // Values declared as URL text (`Wire.urlText`) are already percent-encoded: encoding them again would make WeChat
+  // decode `%2B` to the literal text "%2B". Query values and path segments alike: validation let through only
+  // unreserved characters and `%XX` escapes, which are safe in both.
   const verbatim = lazily(() => Wire.urlTextFields(definition.request))
   const defaults = definition.defaults
   /** A request as it goes on the wire: the signed target, and a JSON body or an upload. */
@@ -264,8 +265,13 @@ export function make<I extends object, A, AE>(
     input: Record<string, unknown>
   ): Omit<Wire, "upload"> & { readonly upload?: Upload | Effect.Effect<Upload> | undefined } => {
     let path = ""
+    const asText = verbatim()
     for (const segment of segments) {
-      path += "literal" in segment ? segment.literal : encodeURIComponent(String(input[segment.param]))
+      path += "literal" in segment
+        ? segment.literal
+        : asText.has(segment.param)
+        ? String(input[segment.param])
+        : encodeURIComponent(String(input[segment.param]))
     }
     const rest: Record<string, unknown> = {}
     let restSize = 0
@@ -277,7 +283,6 @@ export function make<I extends object, A, AE>(
     }
     if (hasBody) return encodeBody === undefined ? { path, body: JSON.stringify(rest) } : { path, upload: encodeBody(rest) }
     if (restSize === 0) return { path, body: undefined }
-    const asText = verbatim()
     const query = Object.entries(rest).map(([k, v]) => `${rfc3986(k)}=${asText.has(k) ? String(v) : rfc3986(String(v))}`)
     return { path: `${path}?${query.join("&")}`, body: undefined }
   }

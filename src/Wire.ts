@@ -159,8 +159,8 @@ export const array = <S extends Schema.Schema.Any>(
 }
 
 /**
- * Marks a query value declared with `urlText`: `Endpoint` puts it on the target as given, and the emulator checks it
- * before decoding it.
+ * Marks a value declared with `urlText`: `Endpoint` puts it on the target as given (a query value or a path segment),
+ * and the emulator checks it as received before decoding it once.
  *
  * @since 0.6.0
  * @category annotations
@@ -170,17 +170,28 @@ export const UrlTextId: unique symbol = Symbol.for("effect-wechatpay/Wire/UrlTex
 /** Unreserved characters (RFC 3986) and `%XX` escapes, nothing else. */
 const urlTextPattern = /^(?:[A-Za-z0-9\-._~]|%[0-9A-Fa-f]{2})*$/
 
+/** Printable ASCII, space to `~`: no control character (`%00`, CR, LF, DEL), no BOM, nothing past ASCII. */
+const printableAscii = /^[\x20-\x7E]*$/
+
 /**
- * A query value that is already URL text, e.g. `encrypt_code` as read from a jump URL (`12Xj%2BqW%3D%3D`): sent
- * verbatim, never percent-encoded again (WeChat decodes it once). Refused unless it is unreserved characters
- * (`A–Z a–z 0–9 - . _ ~`) and `%XX` escapes that decode to UTF-8 — no `&`, `#`, `+`, space, raw non-ASCII or lone
- * `%` — and unless the decoded value has 1–`max` characters (the docs' `string(max)` is the value's length).
+ * A value that is already URL text, e.g. `encrypt_code` or `activate_ticket` as read from a jump URL
+ * (`12Xj%2BqW%3D%3D`): sent verbatim, never percent-encoded again (WeChat decodes it once) — as a query value or as a
+ * path segment alike (unreserved characters and `%XX` escapes are safe in both). Refused unless it is unreserved
+ * characters (`A–Z a–z 0–9 - . _ ~`) and `%XX` escapes that decode to UTF-8 — no `&`, `#`, `+`, `/`, space, raw
+ * non-ASCII or lone `%` — and unless the decoded value has 1–`max` characters (the docs' `string(max)` is the value's
+ * length). With `printable`, the decoded value must also be printable ASCII (space to `~`): for Base64-like values,
+ * where a control character or a BOM can only be a mistake.
  *
  * @since 0.6.0
  * @category constructors
  */
-export const urlText = (field: string, max: number): Schema.Schema<string> =>
-  Schema.String.pipe(
+export const urlText = (
+  field: string,
+  max: number,
+  options: { readonly printable?: boolean } = {}
+): Schema.Schema<string> => {
+  const printable = options.printable === true
+  return Schema.String.pipe(
     Schema.filter((s) => {
       if (!urlTextPattern.test(s)) {
         return `${field} must be URL text as received: unreserved characters (A-Z a-z 0-9 - . _ ~) and %XX escapes only`
@@ -191,19 +202,36 @@ export const urlText = (field: string, max: number): Schema.Schema<string> =>
       } catch {
         return `${field} must be URL text as received: its %XX escapes do not decode to UTF-8`
       }
+      if (printable && !printableAscii.test(decoded)) {
+        return `${field} must decode to printable ASCII (no control characters, no BOM, nothing past ASCII)`
+      }
       return lengthIssue(field, characters(decoded), 1, max) ?? true
     }, {
       [UrlTextId]: true,
       jsonSchema: { pattern: urlTextPattern.source },
       arbitrary: () => (fc) =>
-        fc.string({ unit: "binary", minLength: 1, maxLength: max }).map((value) =>
-          encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-        )
+        (printable
+          ? fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: max })
+          : fc.string({ unit: "binary", minLength: 1, maxLength: max })).map((value) =>
+            encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+          )
     })
   )
+}
+
+/** Whether `ast`, or anything it refines or transforms, carries `annotation` (wrapping must not hide a rule). */
+const carries = (ast: AST.AST, annotation: symbol, depth = 0): boolean => {
+  if (depth > 32) return false
+  if (AST.getAnnotation(ast, annotation)._tag === "Some") return true
+  if (AST.isRefinement(ast)) return carries(ast.from, annotation, depth + 1)
+  if (AST.isTransformation(ast)) return carries(ast.from, annotation, depth + 1) || carries(ast.to, annotation, depth + 1)
+  if (AST.isSuspend(ast)) return carries(ast.f(), annotation, depth + 1)
+  return false
+}
 
 /**
- * The top-level fields of a request schema declared with `urlText` (sent and read verbatim).
+ * The top-level fields of a request schema declared with `urlText` (sent and read verbatim), found under any
+ * refinement or transformation wrapping them.
  *
  * @since 0.6.0
  * @category utils
@@ -212,9 +240,7 @@ export const urlTextFields = (schema: Schema.Schema.Any): ReadonlySet<string> =>
   const fields = new Set<string>()
   try {
     for (const property of AST.getPropertySignatures(schema.ast)) {
-      if (typeof property.name === "string" && AST.getAnnotation(property.type, UrlTextId)._tag === "Some") {
-        fields.add(property.name)
-      }
+      if (typeof property.name === "string" && carries(property.type, UrlTextId)) fields.add(property.name)
     }
   } catch {
     // A schema without a fixed set of keys declares no URL text.

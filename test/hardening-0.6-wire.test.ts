@@ -24,6 +24,7 @@ import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import { type Endpoint, Media, MemberCard, MemberCardActivity, PlatformCertificates, RetryPolicy, WechatPay } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
+import * as Wire from "../src/Wire.js"
 import { fresh } from "./support.js"
 
 /** What reached the HttpClient: one entry per request. */
@@ -166,17 +167,19 @@ layer(Live)("decryptCode: encrypt_code is URL text, sent verbatim and decoded on
       yield* refused(MemberCard.decryptCode({ card_id, encrypt_code: s128.slice(0, 127) + "%2B%2F" }), "encrypt_code")
     }))
 
-  it.effect("property: any value WeChat issues, carried in the jump URL and passed on unchanged, decrypts", () =>
+  it.effect("property: any printable-ASCII value WeChat issues (code or ticket), carried in the jump URL and passed on unchanged, resolves", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.Emulator
       const { card_id } = emulator.putTemplate({ card_id: fresh("tpl-") })
-      const values = FastCheck.sample(FastCheck.fullUnicodeString({ minLength: 1, maxLength: 128 }), { numRuns: 60, seed: 6 })
+      const printable = FastCheck.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c))
+      const values = FastCheck.sample(FastCheck.string({ unit: printable, minLength: 1, maxLength: 120 }), { numRuns: 60, seed: 6 })
       for (const [i, value] of values.entries()) {
         const issued = `${i}${value}`
-        if ([...issued].length > 128) continue
-        const page = emulator.openActivationPage({ card_id, encrypt_code: issued })
+        const page = emulator.openActivationPage({ card_id, encrypt_code: issued, activate_ticket: `t${issued}`, nickname: "n" })
         const { result } = yield* sentOnce(MemberCard.decryptCode({ card_id, encrypt_code: page.encrypt_code }))
         expect(Either.isRight(result), issued).toBe(true)
+        const form = yield* sentOnce(MemberCard.getActivateInformation({ activate_ticket: page.activate_ticket }))
+        expect(form.result, issued).toEqual(Either.right({ nickname: "n" }))
       }
     }))
 
@@ -447,5 +450,87 @@ describe("fast-check arbitraries of the request schemas", () => {
         expect(is(value), JSON.stringify(value)).toBe(true)
       }
     }
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Review of the 0.6.0 wire changes: jump-URL values, request integers, empty optional strings, day times, URL text
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The path of a sent URL after `prefix`, exactly as written (not decoded). */
+const rawPathAfter = (url: string, prefix: string): string => {
+  const path = url.slice(url.indexOf("/v3/")).split("?")[0]!
+  return path.slice(path.indexOf(prefix) + prefix.length)
+}
+
+layer(Live)("review 0.6: activate_ticket and encrypt_code follow one rule — as written in the jump URL, sent verbatim", (it) => {
+  it.effect("a ticket with + / = travels through the jump URL: percent-encoded there, sent as written, resolved", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const { card_id } = emulator.putTemplate({ card_id: fresh("tpl-") })
+      const page = emulator.openActivationPage({ card_id, activate_ticket: "tk+t/x==", nickname: "小周" })
+      const fromUrl = rawQueryValue(page.url, "activate_ticket")
+      expect(fromUrl).toBe("tk%2Bt%2Fx%3D%3D")
+      expect(page.activate_ticket).toBe(fromUrl)
+      const { request, result } = yield* sentOnce(MemberCard.getActivateInformation({ activate_ticket: fromUrl! }))
+      expect(rawPathAfter(request.url, "/activate-informations/")).toBe("tk%2Bt%2Fx%3D%3D")
+      expect(result).toEqual(Either.right({ nickname: "小周" }))
+    }))
+
+  it.effect("issued values holding %25 and %41 are encoded once in the URL and decoded once by WeChat (a double decode is caught)", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const { card_id } = emulator.putTemplate({ card_id: fresh("tpl-") })
+      for (const issued of ["x%41y", "x%25y", "%2541"]) {
+        const page = emulator.openActivationPage({ card_id, encrypt_code: issued, activate_ticket: `t${issued}`, nickname: issued })
+        expect(page.encrypt_code).toBe(issued.replace(/%/g, "%25"))
+        expect(page.activate_ticket).toBe(`t${issued.replace(/%/g, "%25")}`)
+        const decrypted = yield* sentOnce(MemberCard.decryptCode({ card_id, encrypt_code: page.encrypt_code }))
+        expect(rawQueryValue(decrypted.request.url, "encrypt_code")).toBe(page.encrypt_code)
+        expect(Either.isRight(decrypted.result), issued).toBe(true)
+        const form = yield* sentOnce(MemberCard.getActivateInformation({ activate_ticket: page.activate_ticket }))
+        expect(rawPathAfter(form.request.url, "/activate-informations/")).toBe(page.activate_ticket)
+        expect(form.result, issued).toEqual(Either.right({ nickname: issued }))
+      }
+    }))
+
+  it.effect("a decoded (not as written) ticket is refused before sending: + / space & # raw non-ASCII, a lone %, . and ..", () =>
+    Effect.gen(function*() {
+      for (const bad of ["tk+t", "a/b", "a b", "a&b", "a#b", "票据", "ab%", "%FF", "", ".", "..", "%2E", "%2e%2E"]) {
+        yield* refused(MemberCard.getActivateInformation({ activate_ticket: bad }), "activate_ticket")
+      }
+    }))
+
+  it.effect("string(256) counts the decoded ticket: 256 characters sent (also with escapes), 257 refused", () =>
+    Effect.gen(function*() {
+      const s256 = s128 + s128
+      yield* sentOnce(MemberCard.getActivateInformation({ activate_ticket: s256 }))
+      yield* sentOnce(MemberCard.getActivateInformation({ activate_ticket: s256.slice(0, 254) + "%2B%2F" }))
+      yield* refused(MemberCard.getActivateInformation({ activate_ticket: s256 + "x" }), "activate_ticket")
+      yield* refused(MemberCard.getActivateInformation({ activate_ticket: s256.slice(0, 255) + "%2B%2F" }), "activate_ticket")
+    }))
+
+  it.effect("control characters and a BOM are refused in both values: %00, %0D%0A, %7F, %EF%BB%BF, é; printable ASCII sent", () =>
+    Effect.gen(function*() {
+      const card_id = "pbLatjvWOibDc5-TBnbUk1pD12o0"
+      for (const bad of ["ab%00c", "ab%0D%0Ac", "%7F", "%EF%BB%BFab", "%C3%A9", "%09"]) {
+        yield* refused(MemberCard.decryptCode({ card_id, encrypt_code: bad }), "encrypt_code")
+        yield* refused(MemberCard.getActivateInformation({ activate_ticket: bad }), "activate_ticket")
+      }
+      yield* sentOnce(MemberCard.decryptCode({ card_id, encrypt_code: "%20%21%7E%2B" }))
+      yield* sentOnce(MemberCard.getActivateInformation({ activate_ticket: "%21%7E%2B" }))
+    }))
+})
+
+describe("review 0.6: Wire.urlTextFields finds URL text under refinements and transformations", () => {
+  it("a wrapped urlText is still sent verbatim (its annotation is found under a filter and a compose)", () => {
+    const wrapped = Schema.Struct({
+      a: Wire.urlText("a", 10),
+      b: Wire.urlText("b", 10).pipe(Schema.filter(() => true)),
+      c: Schema.compose(Schema.String, Wire.urlText("c", 10)),
+      d: Wire.optional(Wire.urlText("d", 10).pipe(Schema.maxLength(9))),
+      e: Schema.String
+    })
+    expect([...Wire.urlTextFields(wrapped)].sort()).toEqual(["a", "b", "c", "d"])
   })
 })

@@ -12,8 +12,11 @@ import * as Endpoint from "../Endpoint.js"
 import type { WechatPayClient } from "../WechatPayClient.js"
 import * as Wire from "../Wire.js"
 import { UserInformation } from "./GetUserCard.js"
-import { CardId, optional, pathParam, UserCardPath } from "./shared.js"
+import { CardId, optional, UserCardPath } from "./shared.js"
 import { UpdateUserCardRequest } from "./UpdateUserCard.js"
+
+/** `.` or `..`, also written `%2E`: a path segment URL normalisation resolves away. */
+const dotSegment = /^(?:\.|%2[Ee]){1,2}$/
 
 // ---------------------------------------------------------------------------------------------------------------
 // #18 加密code解码
@@ -30,9 +33,10 @@ export const DecryptCodeRequest = Schema.Struct({
    * It is URL text (`Wire.urlText`): sent verbatim, so WeChat decodes it once. A jump URL
    * `https://shop.example.com/activate?card_id=pXXX&encrypt_code=12Xj%2BqW%3D%3D&activate_ticket=…` gives
    * `encrypt_code: "12Xj%2BqW%3D%3D"` (not `"12Xj+qW=="`: its `+` would be read as a space). Refused before sending
-   * unless it is unreserved characters and `%XX` escapes only; string(128) is the decoded value's length.
+   * unless it is unreserved characters and `%XX` escapes decoding to printable ASCII (a Base64-like value: a control
+   * character or a BOM can only be a mistake); string(128) is the decoded value's length.
    */
-  encrypt_code: Wire.urlText("encrypt_code", 128)
+  encrypt_code: Wire.urlText("encrypt_code", 128, { printable: true })
 })
 
 /**
@@ -141,10 +145,15 @@ export const activateUserCard = ActivateUserCard.call
  */
 export const GetActivateInformationRequest = Schema.Struct({
   /**
-   * 激活票据 (required path parameter), string(256), as received in the jump URL. `.` and `..` are refused: URL
-   * normalisation would resolve them away.
+   * 激活票据 (required path parameter): the value exactly as it appears in the jump URL, still percent-encoded — the
+   * same rule as `encrypt_code`. It is URL text (`Wire.urlText`): sent verbatim as the path segment, so WeChat decodes
+   * it once; a jump URL `…&activate_ticket=tk%2Bt%2Fx%3D%3D` gives `activate_ticket: "tk%2Bt%2Fx%3D%3D"`. Refused
+   * before sending unless it is unreserved characters and `%XX` escapes decoding to printable ASCII; string(256) is the
+   * decoded value's length. A value decoding to `.` or `..` is refused: URL normalisation would resolve it away.
    */
-  activate_ticket: pathParam("activate_ticket", 256)
+  activate_ticket: Wire.urlText("activate_ticket", 256, { printable: true }).pipe(
+    Schema.filter((s) => !dotSegment.test(s), { message: () => `activate_ticket cannot be "." or ".."` })
+  )
 })
 
 /**

@@ -182,6 +182,7 @@ export interface ActivationPageOptions extends ActivationForm {
   readonly openid?: string
   /** The code's ciphertext as WeChat issues it (e.g. Base64 with `+`, `/`, `=`); the jump URL carries it encoded. */
   readonly encrypt_code?: string
+  /** The ticket as WeChat issues it (base64url unless given); the jump URL carries it encoded. */
   readonly activate_ticket?: string
   /** The merchant's activation page the jump URL starts with (since 0.6.0); default `https://merchant.example.com/membercard/activate`. */
   readonly activate_url?: string
@@ -198,6 +199,10 @@ export interface ActivationPage {
   readonly openid: string
   /** As written in `url`: percent-encoded URL text, to pass to `decryptCode` unchanged (since 0.6.0). */
   readonly encrypt_code: string
+  /**
+   * As written in `url`: percent-encoded URL text, to pass to `getActivateInformation` unchanged (since 0.6.0; it was
+   * the decoded ticket).
+   */
   readonly activate_ticket: string
   /** The jump URL the user lands on: `activate_url?card_id=…&encrypt_code=…&openid=…&activate_ticket=…` (since 0.6.0). */
   readonly url: string

@@ -150,7 +150,10 @@ export interface Route {
   /** Fields of the request schema that expect a number / boolean (query values are decoded to them). */
   readonly numbers: ReadonlySet<string>
   readonly booleans: ReadonlySet<string>
-  /** Query fields declared as URL text: checked as received, then decoded once for the handler (as WeChat does). */
+  /**
+   * Query fields and path parameters declared as URL text: checked as received, then decoded once for the handler
+   * (as WeChat does).
+   */
   readonly urlText: ReadonlySet<string>
 }
 
@@ -354,9 +357,14 @@ export const parseCall = (
   }
   const schema = route.handled.options.request ?? route.definition.request
   const input: Record<string, unknown> = hasBody ? { ...body, ...params } : { ...decodeQueryValues(route, query), ...params }
-  // URL text (`encrypt_code`) is checked as it was written — only unreserved characters and escapes — and the handler
-  // gets it decoded once, as WeChat reads it.
-  for (const name of route.urlText) if (!hasBody && Object.hasOwn(rawQuery, name)) input[name] = rawQuery[name]
+  // URL text (`encrypt_code`, `activate_ticket`) is checked as it was written — only unreserved characters and
+  // escapes — and the handler gets it decoded once, as WeChat reads it.
+  const rawParams: Record<string, string> = {}
+  for (let i = 0; i < route.pathParams.length; i++) rawParams[route.pathParams[i]!] = raw[i]!
+  for (const name of route.urlText) {
+    if (Object.hasOwn(rawParams, name)) input[name] = rawParams[name]
+    else if (!hasBody && Object.hasOwn(rawQuery, name)) input[name] = rawQuery[name]
+  }
   // A sensitive field arrives encrypted under another name (`encrypted_phone_number`); the declaration types it in
   // plain (`phone_number: Redacted`), so it is decrypted here and checked, and reaches the handler, as declared.
   const sensitive = route.definition.encrypt
@@ -384,7 +392,8 @@ export const parseCall = (
   }
   let validated = decoded.right as Record<string, unknown>
   for (const name of route.urlText) {
-    if (!hasBody && Object.hasOwn(query, name)) validated = { ...validated, [name]: query[name] }
+    if (Object.hasOwn(params, name)) validated = { ...validated, [name]: params[name] }
+    else if (!hasBody && Object.hasOwn(query, name)) validated = { ...validated, [name]: query[name] }
   }
   return {
     endpoint: route.endpoint,

@@ -44,8 +44,9 @@ const activationOf = (store: Store): Activation => {
  * Simulate a user claiming a card of `card_id` (a template the emulator's merchant may use, not `REAL_TIME`) and
  * opening the merchant's activation page: the member's card is created `NOT_ACTIVATE`, and the jump URL's parameters
  * are returned with the jump URL. The issued `encrypt_code` is standard Base64 unless given (it may hold `+`, `/`,
- * `=`); the URL, and the returned `encrypt_code`, carry it percent-encoded, as a merchant page receives it (pass it on
- * unchanged). A given `encrypt_code` / `activate_ticket` lets a test choose its length. Throws when the template is missing or its
+ * `=`); the URL, and the returned `encrypt_code` and `activate_ticket`, carry both percent-encoded, as a merchant page
+ * receives them (pass them on unchanged). A given `encrypt_code` / `activate_ticket` lets a test choose its length and
+ * characters. Throws when the template is missing or its
  * codes cannot be allocated (a test set-up error). Public as `EmulatorState.openActivationPage`.
  */
 export const openPage = (caller: Caller, options: Emulator.ActivationPageOptions): JumpUrl => {
@@ -67,7 +68,7 @@ export const openPage = (caller: Caller, options: Emulator.ActivationPageOptions
   const issued = options.encrypt_code ?? crypto.randomBytes(48).toString("base64")
   const activate_ticket = options.activate_ticket ?? crypto.randomBytes(64).toString("base64url")
   const state = activationOf(store)
-  // Keyed by the value as issued: 加密code解码 decodes the query once and must find it.
+  // Keyed by the values as issued: 加密code解码 and 获取用户信息 decode the query / path segment once and must find them.
   state.encrypted.set(issued, { card_id, code: allocated.code })
   state.tickets.set(activate_ticket, {
     ...(nickname !== undefined ? { nickname } : {}),
@@ -81,7 +82,7 @@ export const openPage = (caller: Caller, options: Emulator.ActivationPageOptions
     card_id,
     openid,
     encrypt_code: inUrl(issued),
-    activate_ticket,
+    activate_ticket: inUrl(activate_ticket),
     url: `${base}${base.includes("?") ? "&" : "?"}${query}`
   }
 }
