@@ -54,6 +54,8 @@ describe("exit codes: the whole mapping", () => {
     ["Interrupted SIGHUP", 129, () => new Interrupted({ signal: "SIGHUP", operation: "o", message: "m" })],
     ["Interrupted SIGINT", 130, () => new Interrupted({ signal: "SIGINT", operation: "o", message: "m" })],
     ["Interrupted SIGTERM", 143, () => new Interrupted({ signal: "SIGTERM", operation: "o", message: "m" })],
+    ["Interrupted SIGQUIT", 131, () => new Interrupted({ signal: "SIGQUIT", operation: "o", message: "m" })],
+    ["Interrupted SIGUSR2", 140, () => new Interrupted({ signal: "SIGUSR2", operation: "o", message: "m" })],
     ["a defect", 1, () => new Error("boom")]
   ]
 
@@ -130,7 +132,11 @@ describe("what an Interrupted report says", () => {
     expect(read.check).toBeUndefined()
     expect(read.retry).toBeUndefined()
     const early = interrupted("SIGHUP", undefined, "membercard get-callback")
-    expect(early).toMatchObject({ operation: "membercard get-callback", message: expect.stringContaining("before any request") })
+    expect(early).toMatchObject({
+      operation: "membercard get-callback",
+      outcome: "not sent",
+      message: expect.stringContaining("before any request")
+    })
     expect(early.write).toBeUndefined()
   })
 

@@ -12,7 +12,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import * as crypto from "node:crypto"
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
@@ -300,6 +300,58 @@ describe("emulator serve: the APIv3 key and the key file (review 0.5.0 items 4, 
     expect(run.code).toBe(6)
     expect(run.stdout).toBe("")
     expect(report(run.stderr)).toMatchObject({ _tag: "ListenError", reason: "AddressInUse", port: busy })
+  }, 60_000)
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// Review of the 0.6 hardening, items 5–7: early signals, SIGQUIT, a second signal
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("signals from the first line on, SIGQUIT, a second signal (review of 0.6, items 5–7)", () => {
+  it("the entry statically imports only a dependency-free listener (the command line loads after it listens)", () => {
+    const statics = (file: string) =>
+      [...readFileSync(join(root, "src", "cli", file), "utf8").matchAll(/^import\s[^(]*?from\s+"([^"]+)"/gm)].map((m) => m[1])
+    expect(statics("bin.ts")).toEqual(["./Listen.js"])
+    expect(statics("Listen.ts")).toEqual([])
+  })
+
+  it("a signal as soon as the entry listens, before the command starts: one Interrupted line (nothing sent), exit 130", async () => {
+    const run = start(["membercard", "get-callback"], { ...clientEnv, EFFECT_WECHATPAY_SIGNAL_MARKER: "1" })
+    // The marker is the entry's first write, right after it listens (tsx and Node's own start-up come before).
+    const deadline = Date.now() + 30_000
+    while (!run.stderr().includes("listening\n") && Date.now() < deadline) {
+      if (run.child.exitCode !== null) break
+      await new Promise((done) => setTimeout(done, 2))
+    }
+    expect(run.stderr()).toContain("listening\n")
+    run.child.kill("SIGINT")
+    expect(await run.exit).toEqual({ code: 130, signal: null })
+    const line = report(run.stderr().replace("listening\n", ""))
+    expect(line).toMatchObject({ _tag: "Interrupted", signal: "SIGINT", outcome: "not sent" })
+    expect(line["message"]).toContain("before any request was sent")
+  }, 60_000)
+
+  it("emulator serve stopped by SIGQUIT (Ctrl-\\): exit 0, the key file removed", async () => {
+    const { ready, run } = await serve([])
+    const file = ready["merchantPrivateKeyFile"]!
+    expect(existsSync(file)).toBe(true)
+    run.child.kill("SIGQUIT")
+    expect(await run.exit).toEqual({ code: 0, signal: null })
+    expect(existsSync(file)).toBe(false)
+  }, 60_000)
+
+  it("emulator serve, two signals 5, 20 or 40 ms apart (the second during shutdown): exit 0, the key file removed", async () => {
+    // 0.6.0 as first written ended by the second signal itself in 2 of 3 tries (its handlers were gone by then).
+    await Promise.all([5, 20, 40].map(async (gap) => {
+      const { ready, run } = await serve([])
+      const file = ready["merchantPrivateKeyFile"]!
+      run.child.kill("SIGTERM")
+      await new Promise((done) => setTimeout(done, gap))
+      run.child.kill("SIGINT")
+      expect(await run.exit, `${gap} ms`).toEqual({ code: 0, signal: null })
+      expect(existsSync(file)).toBe(false)
+      expect(existsSync(dirname(file))).toBe(false)
+    }))
   }, 60_000)
 })
 

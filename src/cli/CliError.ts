@@ -11,7 +11,7 @@
  * | 4 | WeChat answered a 5xx error, or the transport failed (connection, timeout) |
  * | 5 | the response (or a notification, or a downloaded certificate) failed verification, decryption or decoding — a wrong APIv3 key is this one (`NotificationDecryptError`, `CertificateError` `DecryptionFailed`) |
  * | 6 | `emulator serve` could not listen (`ListenError`: the port is in use or not permitted) |
- * | 129, 130, 143 | interrupted by SIGHUP, SIGINT or SIGTERM (128 + the signal's number; `Interrupted`: a write's outcome is unknown, the report says how to check it). `emulator serve` stops with 0 on these: it is a server being stopped |
+ * | 129, 130, 131, 140, 143 | interrupted by SIGHUP, SIGINT, SIGQUIT, SIGUSR2 or SIGTERM (128 + the signal's number; `Interrupted`: `outcome` "not sent" before the request was handed to the transport, else a write's outcome is unknown and the report says how to check it). `emulator serve` stops with 0 on these, a second signal too: it is a server being stopped |
  *
  * @since 0.4.0
  */
@@ -21,6 +21,7 @@ import * as Cause from "effect/Cause"
 import * as ConfigError from "effect/ConfigError"
 import * as Schema from "effect/Schema"
 import { redact } from "./Argv.js"
+import * as Listen from "./Listen.js"
 
 /**
  * A flag, `--json` or a file the command line could not read. Nothing was sent.
@@ -38,12 +39,13 @@ export class InvalidArguments extends Schema.TaggedError<InvalidArguments>("effe
 ) {}
 
 /**
- * The signals that stop the command line. A process ended by one exits 128 + its number, as a shell reports it.
+ * The signals that stop the command line (see `Listen`). A process ended by one exits 128 + its number, as a shell
+ * reports it.
  *
  * @since 0.6.0
  * @category models
  */
-export const Signal = Schema.Literal("SIGHUP", "SIGINT", "SIGTERM")
+export const Signal = Schema.Literal("SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGUSR2")
 
 /**
  * @since 0.6.0
@@ -52,13 +54,12 @@ export const Signal = Schema.Literal("SIGHUP", "SIGINT", "SIGTERM")
 export type Signal = typeof Signal.Type
 
 /**
- * The exit code of a run stopped by `signal`: 129 (SIGHUP), 130 (SIGINT), 143 (SIGTERM).
+ * The exit code of a run stopped by `signal`: 129 (SIGHUP), 130 (SIGINT), 131 (SIGQUIT), 140 (SIGUSR2), 143 (SIGTERM).
  *
  * @since 0.6.0
  * @category utils
  */
-export const exitCodeOfSignal = (signal: Signal): 129 | 130 | 143 =>
-  signal === "SIGHUP" ? 129 : signal === "SIGINT" ? 130 : 143
+export const exitCodeOfSignal: (signal: Signal) => 129 | 130 | 131 | 140 | 143 = Listen.exitCodeOfSignal
 
 /**
  * The command was stopped by a signal before it finished. For a write (`write: true`) whose request may have reached
@@ -77,7 +78,8 @@ export class Interrupted extends Schema.TaggedError<Interrupted>("effect-wechatp
   request: Schema.optionalWith(Schema.String, { exact: true }),
   /** Whether the request changes state at WeChat (anything but a GET). */
   write: Schema.optionalWith(Schema.Boolean, { exact: true }),
-  outcome: Schema.optionalWith(Schema.Literal("unknown"), { exact: true }),
+  /** `"unknown"`: the request was handed to the transport; `"not sent"`: stopped before that, nothing changed. */
+  outcome: Schema.optionalWith(Schema.Literal("unknown", "not sent"), { exact: true }),
   /** The read command showing the state the write would change, with placeholders for its flags. */
   check: Schema.optionalWith(Schema.String, { exact: true }),
   /** Whether repeating the write is safe, and how (see `Endpoints.retryOf`). */
@@ -102,7 +104,7 @@ export class ListenError extends Schema.TaggedError<ListenError>("effect-wechatp
  * @since 0.4.0
  * @category models
  */
-export type ExitCode = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 129 | 130 | 143
+export type ExitCode = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 129 | 130 | 131 | 140 | 143
 
 /**
  * What is printed on stderr for a failure.
@@ -123,7 +125,7 @@ export interface Report {
   readonly operation?: string
   readonly request?: string
   readonly write?: boolean
-  readonly outcome?: "unknown"
+  readonly outcome?: "unknown" | "not sent"
   readonly check?: string
   readonly retry?: string
 }

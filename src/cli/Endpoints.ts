@@ -17,8 +17,10 @@ import type * as Encryptor from "../Encryptor.js"
 import * as Media from "../Media.js"
 import * as MemberCard from "../MemberCard.js"
 import * as MemberCardActivity from "../MemberCardActivity.js"
+import * as NodeTransport from "../NodeTransport.js"
 import * as PlatformCertificates from "../PlatformCertificates.js"
 import * as RetryPolicy from "../RetryPolicy.js"
+import * as Transport from "../Transport.js"
 import * as WechatPay from "../WechatPay.js"
 import type * as WechatPayClient from "../WechatPayClient.js"
 import { ConfigurationError } from "../WechatPayError.js"
@@ -269,17 +271,29 @@ export const connectionOptions = {
  * @category layers
  */
 export const layerClient = (
-  baseUrl: Option.Option<string>
+  baseUrl: Option.Option<string>,
+  onSend: Effect.Effect<void> = Effect.void
 ): Layer.Layer<WechatPayClient.WechatPayClient | Encryptor.Encryptor, unknown> =>
-  WechatPay.layerNodeConfig(
-    Config.map(WechatPay.config, (options) => ({
-      ...options,
-      ...Option.match(baseUrl, { onNone: () => ({}), onSome: (url) => ({ baseUrl: url.trim() }) }),
-      ...(Object.keys(options.wechatpayPublicKeys).length === 0 && options.apiV3Key !== undefined
-        ? { platformCertificates: options.platformCertificates ?? true }
-        : {})
-    }))
+  Layer.unwrapEffect(
+    Effect.map(
+      Config.map(WechatPay.config, (options) => ({
+        ...options,
+        ...Option.match(baseUrl, { onNone: () => ({}), onSome: (url) => ({ baseUrl: url.trim() }) }),
+        ...(Object.keys(options.wechatpayPublicKeys).length === 0 && options.apiV3Key !== undefined
+          ? { platformCertificates: options.platformCertificates ?? true }
+          : {})
+      })),
+      (options) => WechatPay.layerWith(options).pipe(Layer.provide(sending(onSend)))
+    )
   )
+
+/** The node:http transport (as `WechatPay.layerNode`), running `onSend` as each request is handed to it. */
+const sending = (onSend: Effect.Effect<void>): Layer.Layer<Transport.Transport, unknown> =>
+  Layer.effect(
+    Transport.Transport,
+    Effect.map(Transport.Transport, (transport) =>
+      Transport.Transport.of({ send: (request, limits) => Effect.zipRight(onSend, transport.send(request, limits)) }))
+  ).pipe(Layer.provide(NodeTransport.layer()))
 
 const flagValues = (spec: Spec): Options.Options<Readonly<Record<string, Option.Option<unknown>>>> =>
   spec.fields.length === 0
@@ -304,28 +318,36 @@ export const call = (
 ): Effect.Effect<void, unknown> =>
   Effect.gen(function*() {
     const definition = spec.service.definition
-    yield* running({
-      _tag: "Call",
-      operation: `${spec.group} ${spec.command}`,
-      request: `${definition.method} ${definition.path}`,
-      write: definition.method !== "GET",
-      check: spec.check,
-      retry: retryOf(spec)
-    })
     const request = yield* Flags.request(spec.fields, values, connection.json)
     if (Option.isSome(connection.maxRetries) && connection.maxRetries.value < 0) {
       return yield* new InvalidArguments({ flag: "max-retries", message: "--max-retries must be 0 or more" })
     }
     const finish = spec.present === undefined ? Effect.succeed : yield* spec.present.prepare
-    const called = spec.service.call(request).pipe(
-      Effect.provide(spec.service.layer.pipe(Layer.provide(layerClient(connection.baseUrl))))
+    // The call is recorded as what the command does (for an interruption's report) when its request is handed to
+    // the transport: not while flags are read, the request validated or the client built (which may download the
+    // platform certificates: those requests are not the endpoint's, so the recording waits for `armed`).
+    let armed = false
+    const onSend = Effect.suspend(() =>
+      armed
+        ? running({
+          _tag: "Call",
+          operation: `${spec.group} ${spec.command}`,
+          request: `${definition.method} ${definition.path}`,
+          write: definition.method !== "GET",
+          check: spec.check,
+          retry: retryOf(spec)
+        })
+        : Effect.void
     )
+    const context = yield* Layer.build(spec.service.layer.pipe(Layer.provide(layerClient(connection.baseUrl, onSend))))
+    armed = true
+    const called = spec.service.call(request).pipe(Effect.provide(context))
     const response = yield* Option.match(connection.maxRetries, {
       onNone: () => called,
       onSome: (maxRetries) => Effect.provideService(called, RetryPolicy.RetryPolicy, RetryPolicy.make({ maxRetries }))
     })
     if (response !== undefined) yield* printJson(yield* finish(response))
-  })
+  }).pipe(Effect.scoped)
 
 /**
  * The command of one endpoint.

@@ -1,19 +1,22 @@
 /**
- * How a signal stops the command line. SIGINT, SIGTERM and SIGHUP are caught from the bin's first line on: the
- * running command is interrupted (its finalizers run: sockets closed, the emulator's key file removed) and the run
- * ends with `Interrupted` (exit 128 + the signal's number), except `emulator serve`, a server being stopped (exit 0).
- * A second signal while the first is handled exits at once with its code (the process's exit hook still removes the
- * key file).
+ * How a signal stops the command line. The signals are caught from the bin's first line on (`Listen`): the running
+ * command is interrupted (its finalizers run: sockets closed, the emulator's key file removed) and the run ends with
+ * `Interrupted` (exit 128 + the signal's number), except `emulator serve`, a server being stopped (exit 0). A signal
+ * received before the command starts stops it before it starts (`outcome: "not sent"`), whatever the command would
+ * have done (even fail at once on its configuration); once it runs, the first of the signal and the command's own end
+ * decides. A second signal exits at once: 0 for `emulator serve`, else 128 + its number (the process's exit hook still
+ * removes the key file).
  *
- * What a command is doing when the signal arrives is its `Operation`, set in `Running` by the command itself: the
- * report can then say whether a write may have reached WeChat and how to check it.
+ * What a command is doing when the signal arrives is its `Operation`, set in `Running` by the command itself: a call
+ * is recorded when its request is handed to the transport (after validation and the client's construction), so the
+ * report can say whether a write may have reached WeChat and how to check it.
  *
  * @since 0.6.0
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
-import { exitCodeOfSignal, Interrupted, type Signal } from "./CliError.js"
+import { Interrupted, type Signal } from "./CliError.js"
 
 /**
  * What the command line is doing.
@@ -72,7 +75,8 @@ export const commandOf = (argv: ReadonlyArray<string>): string => {
 }
 
 /**
- * The failure of a command stopped by `signal` while doing `operation` (`undefined`: nothing was sent yet).
+ * The failure of a command stopped by `signal` while doing `operation` (`undefined`: no request was handed to the
+ * transport yet).
  *
  * @since 0.6.0
  * @category constructors
@@ -83,7 +87,12 @@ export const interrupted = (
   command: string
 ): Interrupted => {
   if (operation === undefined) {
-    return new Interrupted({ signal, operation: command, message: `interrupted by ${signal} before any request was sent` })
+    return new Interrupted({
+      signal,
+      operation: command,
+      outcome: "not sent",
+      message: `interrupted by ${signal} before any request was sent: nothing was changed`
+    })
   }
   const { check, request, retry, write } = operation
   if (!write) {
@@ -106,50 +115,4 @@ export const interrupted = (
     message: `interrupted by ${signal} while ${request} may have reached WeChat: its outcome is unknown ` +
       (check === undefined ? "(see retry)" : "(see check and retry)")
   })
-}
-
-/**
- * The signals caught, and what to wait on.
- *
- * @since 0.6.0
- * @category models
- */
-export interface Listening {
-  /** Resolves with the first signal received. */
-  readonly received: Promise<Signal>
-  /** The first signal received, if any. */
-  readonly signal: () => Signal | undefined
-  /** Stop catching (a later signal has Node's default effect). */
-  readonly dispose: () => void
-}
-
-const caught: ReadonlyArray<Signal> = ["SIGINT", "SIGTERM", "SIGHUP"]
-
-/**
- * Catch SIGINT, SIGTERM and SIGHUP from now on (called before the command line's modules load, so a signal during
- * start-up is caught too). A second signal exits at once with its code.
- *
- * @since 0.6.0
- * @category constructors
- */
-export const listen = (): Listening => {
-  let first: Signal | undefined
-  let resolve: (signal: Signal) => void = () => {}
-  const received = new Promise<Signal>((done) => (resolve = done))
-  const handlers = caught.map((signal) => {
-    const handler = () => {
-      if (first !== undefined) process.exit(exitCodeOfSignal(signal))
-      first = signal
-      resolve(signal)
-    }
-    process.on(signal, handler)
-    return [signal, handler] as const
-  })
-  return {
-    received,
-    signal: () => first,
-    dispose: () => {
-      for (const [signal, handler] of handlers) process.removeListener(signal, handler)
-    }
-  }
 }

@@ -70,17 +70,26 @@ const stderrLogger = Logger.make((options) => {
 
 /**
  * Run the command line on `argv` (`process.argv`): the exit code, with the failure report already on stderr.
- * `@effect/cli`'s own parse-error text is replaced by the JSON report. When `stop` yields a signal first, the command
- * is interrupted (its finalizers run) and the run fails with `Interrupted` — or ends with 0 for `emulator serve`.
+ * `@effect/cli`'s own parse-error text is replaced by the JSON report (no value given on the command line is repeated
+ * in it). When `stop` yields a signal first, the command is interrupted (its finalizers run) and the run fails with
+ * `Interrupted` — or ends with 0 for `emulator serve`; a signal already `pending` stops it before it starts.
  *
  * @since 0.4.0
  * @category running
  */
 export const run = (
   argv: ReadonlyArray<string>,
-  stop: Effect.Effect<Signal> = Effect.never
+  stop: Effect.Effect<Signal> = Effect.never,
+  signals: {
+    /** A signal already received: the command is stopped before it starts. */
+    readonly pending?: () => Signal | undefined
+    /** Called when a signal stops a server (`Listen.Listening.serving`: a second signal then exits 0 too). */
+    readonly serving?: () => void
+  } = {}
 ): Effect.Effect<ExitCode, never, NodeContext.NodeContext> =>
   Effect.gen(function*() {
+    const early = signals.pending?.()
+    if (early !== undefined) return yield* interrupted(early, undefined, commandOf(argv))
     const console = yield* Effect.console
     const cli = Command.run(root(), { name: "effect-wechatpay", version })
     // Help goes through Console.log with ANSI styles: kept for a terminal, stripped when piped or under NO_COLOR.
@@ -99,7 +108,7 @@ export const run = (
     const stopped = Effect.flatMap(stop, (signal) =>
       Effect.flatMap(Ref.get(operation), (current) =>
         current?._tag === "Server"
-          ? Effect.succeed(0 as ExitCode)
+          ? Effect.as(Effect.sync(() => signals.serving?.()), 0 as ExitCode)
           : Effect.fail(interrupted(signal, current, commandOf(argv)))))
     return yield* Effect.raceFirst(command, stopped)
   }).pipe(
