@@ -3,7 +3,8 @@
  * listens it prints one line of JSON on stdout with everything a client needs (address, merchant identity, the
  * platform keys, the APIv3 key and, when it generated the merchant key, the path of that key's file); it logs one
  * line per request on stderr, delivers notifications (signed, sealed with the APIv3 key, retried on WeChat's
- * schedule) and runs until SIGINT, SIGTERM or SIGHUP (exit 0), then closes its sockets and removes the key file.
+ * schedule) and runs until SIGINT, SIGTERM, SIGHUP, SIGQUIT or SIGUSR2 (exit 0, a second signal too), then closes its
+ * sockets and removes the key file.
  *
  * The APIv3 key is printed only when the emulator generated it. A key of one's own comes from
  * `WECHATPAY_API_V3_KEY` or `--api-v3-key-file PATH`; `--api-v3-key` still works but warns, since the process list
@@ -259,5 +260,5 @@ export const serve = Command.make("serve", options, (flags) =>
     yield* Effect.logInfo("listening").pipe(Effect.annotateLogs({ baseUrl }))
     return yield* Effect.never
   }))
-).pipe(Command.withDescription("run the WeChat Pay emulator on 127.0.0.1 until SIGINT/SIGTERM/SIGHUP; prints one JSON line"))
+).pipe(Command.withDescription("run the WeChat Pay emulator on 127.0.0.1 until SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR2; prints one JSON line"))
 
