@@ -111,6 +111,15 @@ export const nonEmpty = (field: string): Schema.Schema<string> =>
   )
 
 /**
+ * Marks an integer declared with `int` (its bounds stated): what the walk over every declaration looks for, so a
+ * request integer without bounds cannot be added unnoticed.
+ *
+ * @since 0.6.0
+ * @category annotations
+ */
+export const IntId: unique symbol = Symbol.for("effect-wechatpay/Wire/Int")
+
+/**
  * An integer within `min`–`max`, both stated: a bound left out is how `limit: -1` went out in 0.5.0. Where the docs
  * give no bound on one side, say so with `Number.MIN_SAFE_INTEGER` / `Number.MAX_SAFE_INTEGER` (what JSON carries
  * exactly).
@@ -120,9 +129,12 @@ export const nonEmpty = (field: string): Schema.Schema<string> =>
  */
 export const int = (field: string, bounds: { readonly min: number; readonly max: number }): Schema.Schema<number> => {
   const { max, min } = bounds
-  const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `${min}–${max}`
+  const range = max === Number.MAX_SAFE_INTEGER
+    ? min === Number.MIN_SAFE_INTEGER ? "within ±(2^53 − 1)" : `at least ${min}`
+    : `${min}–${max}`
   return Schema.Number.pipe(
     Schema.filter((n) => (Number.isSafeInteger(n) && n >= min && n <= max) || `${field} must be an integer ${range}`, {
+      [IntId]: { min, max },
       // The safe-integer ends say "no documented bound": not worth printing in help texts and docs.
       jsonSchema: {
         type: "integer",
@@ -133,6 +145,25 @@ export const int = (field: string, bounds: { readonly min: number; readonly max:
     })
   )
 }
+
+/**
+ * A count or an amount that cannot be negative (a quantity, a number of days, a points or balance value): an integer
+ * from 0 with no documented maximum (`int(field, { min: 0, max: Number.MAX_SAFE_INTEGER })`).
+ *
+ * @since 0.6.0
+ * @category constructors
+ */
+export const count = (field: string): Schema.Schema<number> => int(field, { min: 0, max: Number.MAX_SAFE_INTEGER })
+
+/**
+ * A signed integer with no documented bound, e.g. a change that may deduct (`add_bonus_value`, `add_balance`):
+ * `int(field, { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER })` (what JSON carries exactly).
+ *
+ * @since 0.6.0
+ * @category constructors
+ */
+export const signedInt = (field: string): Schema.Schema<number> =>
+  int(field, { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER })
 
 /**
  * An array of `min`–`max` items (`min` defaults to 1: a required list is never empty; `max` only where documented).

@@ -272,7 +272,7 @@ describe("effect-wechatpay --help", () => {
     expect(list.stdout).toContain("offset: required; integer; ≥ 0")
     expect(list.stdout).toMatch(/limit: required; integer;[^\n]*≤ 20/)
     const bonus = await cli(["membercard", "prepare-bonus", "--help"])
-    expect(bonus.stdout).toContain("bonus_value: required; integer; > 0")
+    expect(bonus.stdout).toContain("bonus_value: required; integer; ≥ 1")
     const create = await cli(["membercard", "create-card-template", "--help"])
     expect(create.stdout).toContain("code_type: required; one of BAR_CODE, QRCODE, BAR_CODE_AND_QRCODE, NONE_CODE")
     expect(create.stdout).toMatch(/date_information: required; JSON object \{type, /)

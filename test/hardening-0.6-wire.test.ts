@@ -25,6 +25,7 @@ import * as AST from "effect/SchemaAST"
 import { type Endpoint, Media, MemberCard, MemberCardActivity, PlatformCertificates, RetryPolicy, WechatPay } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import * as Wire from "../src/Wire.js"
+import * as WechatPayClient from "../src/WechatPayClient.js"
 import { fresh } from "./support.js"
 
 /** What reached the HttpClient: one entry per request. */
@@ -532,5 +533,140 @@ describe("review 0.6: Wire.urlTextFields finds URL text under refinements and tr
       e: Schema.String
     })
     expect([...Wire.urlTextFields(wrapped)].sort()).toEqual(["a", "b", "c", "d"])
+  })
+})
+
+layer(Live)("review 0.6: every request integer states its bounds — a negative quantity, day count, initial bonus or balance is refused", (it) => {
+  const card_id = "pbLatjvWOibDc5-TBnbUk1pD12o0"
+  const fixTerm = (days: Partial<Record<"available_day_after_receive" | "wait_days_after_receive", number>>) => ({
+    type: "FIX_TERM" as const,
+    ...days
+  })
+
+  it.effect("createCardTemplate / updateCardTemplate: total_quantity, available_day_after_receive, wait_days_after_receive ≥ 0", () =>
+    Effect.gen(function*() {
+      for (const bad of [-1, -5]) {
+        yield* refused(MemberCard.createCardTemplate({ ...template(fresh("t")), total_quantity: bad }), "total_quantity")
+        yield* refused(MemberCard.updateCardTemplate({ card_id, total_quantity: bad }), "total_quantity")
+        for (const field of ["available_day_after_receive", "wait_days_after_receive"] as const) {
+          yield* refused(
+            MemberCard.createCardTemplate({ ...template(fresh("t")), date_information: fixTerm({ [field]: bad }) }),
+            `date_information.${field}`
+          )
+          yield* refused(
+            MemberCard.updateCardTemplate({ card_id, date_information: fixTerm({ [field]: bad }) }),
+            `date_information.${field}`
+          )
+        }
+      }
+      yield* sentOnce(MemberCard.createCardTemplate({
+        ...template(fresh("t")),
+        total_quantity: 0,
+        date_information: fixTerm({ available_day_after_receive: 0, wait_days_after_receive: 0 })
+      }))
+      yield* refused(MemberCard.createCardTemplate({ ...template(fresh("t")), total_quantity: 1.5 }), "total_quantity")
+      yield* refused(
+        MemberCard.createCardTemplate({ ...template(fresh("t")), total_quantity: Number.MAX_SAFE_INTEGER + 1 }),
+        "total_quantity"
+      )
+    }))
+
+  it.effect("setCardTemplateRights: bonus.init_bonus ≥ 0", () =>
+    Effect.gen(function*() {
+      const bonus = (init_bonus: number) => ({ init_bonus, bonus_value_word: "积分", bonus_cost_word: "消耗" })
+      yield* refused(
+        MemberCard.setCardTemplateRights({ card_id, show_bonus: true, show_favor: false, bonus: bonus(-1) }),
+        "bonus.init_bonus"
+      )
+      yield* sentOnce(MemberCard.setCardTemplateRights({ card_id, show_bonus: true, show_favor: false, bonus: bonus(0) }))
+    }))
+
+  it.effect("setUserCardRights: before_bonus_value and bonus_value ≥ 0; add_bonus_value stays signed (negative deducts)", () =>
+    Effect.gen(function*() {
+      const base = { card_id, code: "c", out_request_no: "r" }
+      yield* refused(MemberCard.setUserCardRights({ ...base, before_bonus_value: -1 }), "before_bonus_value")
+      yield* refused(MemberCard.setUserCardRights({ ...base, bonus_value: -1 }), "bonus_value")
+      yield* sentOnce(MemberCard.setUserCardRights({ ...base, out_request_no: fresh("r"), before_bonus_value: 5, bonus_value: 0, add_bonus_value: -5 }))
+      yield* refused(MemberCard.setUserCardRights({ ...base, add_bonus_value: 0.5 }), "add_bonus_value")
+    }))
+
+  it.effect("updateUserCard: balance_information.before_balance and balance ≥ 0; add_balance stays signed", () =>
+    Effect.gen(function*() {
+      const base = { card_id, code: "c", out_request_no: "r" }
+      const info = (before_balance: number, balance: number, add_balance: number) => ({ before_balance, balance, add_balance })
+      yield* refused(MemberCard.updateUserCard({ ...base, balance_information: info(-1, 0, 1) }), "balance_information.before_balance")
+      yield* refused(MemberCard.updateUserCard({ ...base, balance_information: info(1, -1, -2) }), "balance_information.balance")
+      yield* sentOnce(MemberCard.updateUserCard({ ...base, out_request_no: fresh("r"), balance_information: info(5, 0, -5) }))
+    }))
+
+  it.effect("the emulator refuses what WeChat would: a negative total_quantity that reaches it is 400 PARAM_ERROR", () =>
+    Effect.gen(function*() {
+      const client = yield* WechatPayClient.WechatPayClient
+      const error = yield* Effect.flip(client.execute({
+        endpoint: "Test.RawCreateCardTemplate",
+        method: "POST",
+        path: "/v3/marketing/membercard-open/cards",
+        body: JSON.stringify({ ...template(fresh("t")), total_quantity: -5 }),
+        idempotent: false
+      }))
+      expect(error).toMatchObject({ _tag: "ParamError", status: 400, code: "PARAM_ERROR" })
+    }))
+})
+
+/** Whether `ast` or anything it refines or transforms carries `id` (as Wire itself looks it up). */
+const carries = (ast: AST.AST, id: symbol): boolean =>
+  AST.getAnnotation(ast, id)._tag === "Some" ||
+  (AST.isRefinement(ast) ? carries(ast.from, id) : AST.isTransformation(ast) ? carries(ast.from, id) || carries(ast.to, id) : false)
+
+/** Every property at any depth (array elements included, as `path[]`), with whether it is optional. */
+const everyField = (
+  ast: AST.AST,
+  path: string,
+  optional: boolean
+): Array<{ readonly path: string; readonly ast: AST.AST; readonly optional: boolean }> => {
+  const node = structure(ast)
+  const own = path === "" ? [] : [{ path, ast, optional }]
+  if (AST.isTypeLiteral(node)) {
+    return [...own, ...node.propertySignatures.flatMap((property) =>
+      everyField(property.type, path === "" ? String(property.name) : `${path}.${String(property.name)}`, property.isOptional)
+    )]
+  }
+  if (AST.isTupleType(node)) return [...own, ...node.rest.flatMap((element) => everyField(element.type, `${path}[]`, false))]
+  if (AST.isUnion(node)) return [...own, ...node.types.flatMap((member) => everyField(member, path, optional))]
+  return own
+}
+
+describe("review 0.6: every request integer of every declaration is a Wire.int (generated)", () => {
+  const numbers = declarations.flatMap((definition) =>
+    everyField(definition.request.ast, "", false)
+      .filter((field) => AST.isNumberKeyword(structure(field.ast)))
+      .map((field) => ({ endpoint: definition.name, ...field }))
+  )
+
+  it("the walk finds the integers it must", () => {
+    const found = numbers.map((f) => `${f.endpoint} ${f.path}`)
+    for (
+      const expected of [
+        "MemberCard.CreateCardTemplate total_quantity",
+        "MemberCard.UpdateCardTemplate date_information.wait_days_after_receive",
+        "MemberCard.SetCardTemplateRights bonus.init_bonus",
+        "MemberCard.SetUserCardRights add_bonus_value",
+        "MemberCard.UpdateUserCard balance_information.balance",
+        "MemberCard.PrepareBonus bonus_value",
+        "MemberCardActivity.CreateActivity award_send_period.award_send_day_time[].begin_day_time.hours"
+      ]
+    ) expect(found).toContain(expected)
+  })
+
+  it("each carries Wire.int's annotation (both bounds stated)", () => {
+    expect(numbers.filter((f) => !carries(f.ast, Wire.IntId)).map((f) => `${f.endpoint} ${f.path}`)).toEqual([])
+  })
+
+  it("only the documented changes are signed: add_bonus_value and add_balance accept a negative, nothing else does", () => {
+    const signed = numbers.filter((f) => !refuses(Schema.make(f.ast), -1)).map((f) => `${f.endpoint} ${f.path}`)
+    expect(signed.sort()).toEqual([
+      "MemberCard.SetUserCardRights add_bonus_value",
+      "MemberCard.UpdateUserCard balance_information.add_balance"
+    ])
   })
 })

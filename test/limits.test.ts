@@ -218,12 +218,22 @@ layer(Live)("request limits, at the limit and one past it", (it) => {
     it.effect("level of 6 emoji is refused, nothing sent", () =>
       refused(update({ out_request_no: "lv-6emoji", level: diamonds6 }), "level"))
 
-    it.effect("balance_information: the three amounts are required integers (±(2^53−1) accepted, 2^53 refused)", () =>
+    it.effect("balance_information: the three amounts are required integers (balances 0–2^53−1, the change ±(2^53−1); 2^53 refused)", () =>
       Effect.gen(function*() {
         yield* accepted(update({
           out_request_no: "bal-ok",
-          balance_information: { before_balance: -9007199254740991, balance: 0, add_balance: 9007199254740991 }
+          balance_information: { before_balance: 9007199254740991, balance: 0, add_balance: -9007199254740991 }
         }))
+        yield* accepted(update({
+          out_request_no: "bal-ok2",
+          balance_information: { before_balance: 0, balance: 9007199254740991, add_balance: 9007199254740991 }
+        }))
+        for (const field of ["before_balance", "balance"] as const) {
+          yield* refused(
+            update({ out_request_no: "bal-x", balance_information: { before_balance: 1, balance: 1, add_balance: 0, [field]: -1 } }),
+            `balance_information.${field}`
+          )
+        }
         const ok = { before_balance: 100, balance: 112, add_balance: 12 }
         for (const field of ["before_balance", "balance", "add_balance"] as const) {
           const { [field]: _, ...missing } = ok
@@ -294,9 +304,11 @@ layer(Live)("request limits, at the limit and one past it", (it) => {
         yield* refused(rights({ out_request_no: "fjw-7emoji", fapiao_jump_word: receipts7 }), "fapiao_jump_word")
       }))
 
-    it.effect("before_bonus_value, bonus_value, add_bonus_value: integers (±(2^53−1) accepted; 0.5, 2^53, \"1\" refused)", () =>
+    it.effect("before_bonus_value, bonus_value: 0–2^53−1; add_bonus_value ±(2^53−1); 0.5, 2^53, \"1\" refused", () =>
       Effect.gen(function*() {
-        yield* accepted(rights({ out_request_no: "int-ok", before_bonus_value: 0, bonus_value: -9007199254740991, add_bonus_value: 9007199254740991 }))
+        yield* accepted(rights({ out_request_no: "int-ok", before_bonus_value: 0, bonus_value: 9007199254740991, add_bonus_value: 9007199254740991 }))
+        yield* accepted(rights({ out_request_no: "int-ok2", before_bonus_value: 9007199254740991, bonus_value: 0, add_bonus_value: -9007199254740991 }))
+        for (const field of ["before_bonus_value", "bonus_value"]) yield* refused(rights({ out_request_no: "int-x", [field]: -1 }), field)
         for (const field of ["before_bonus_value", "bonus_value", "add_bonus_value"]) {
           for (const bad of [0.5, 9007199254740992, "1"]) yield* refused(rights({ out_request_no: "int-x", [field]: bad }), field)
         }

@@ -85,6 +85,8 @@ const shapes = <D extends "request" | "response">(d: D) => {
   const text = (field: string, max: number) => (d === "request" ? Wire.chars(field, max) : Schema.String)
   // A value the docs mark required, with no documented length: never empty in a request.
   const required = (field: string) => (d === "request" ? Wire.nonEmpty(field) : Schema.String)
+  // A count of days or points: never negative in a request (no maximum is documented).
+  const count = (field: string) => (d === "request" ? Wire.count(field) : Int)
   return {
     /** 品牌信息 */
     brand: Schema.Struct({
@@ -102,9 +104,9 @@ const shapes = <D extends "request" | "response">(d: D) => {
       /** 有效期结束时间 (FIX_TIME_RANGE) */
       available_end_time: optional(time("available_end_time")),
       /** 领取后N天有效 (FIX_TERM) */
-      available_day_after_receive: optional(Int),
+      available_day_after_receive: optional(count("available_day_after_receive")),
       /** 领取后N天开始生效 (FIX_TERM) */
-      wait_days_after_receive: optional(Int)
+      wait_days_after_receive: optional(count("wait_days_after_receive"))
     }),
     /** 开卡信息 */
     form: Schema.Struct({
@@ -120,7 +122,7 @@ const shapes = <D extends "request" | "response">(d: D) => {
     /** 积分权益 */
     bonus: Schema.Struct({
       /** 初始积分 */
-      init_bonus: Int,
+      init_bonus: count("init_bonus"),
       /** 积分文案 */
       bonus_value_word: required("bonus_value_word"),
       /** 积分消耗标题 */
@@ -365,8 +367,8 @@ const allOptional = <F extends Record<string, Schema.Schema.Any>>(fields: F) =>
 const extraFields = {
   /** 服务电话, string(32). */
   service_phone: optional(Wire.chars("service_phone", 32)),
-  /** 会员卡总库存: only for SYSTEM_ALLOCATE; default 5,000,000. */
-  total_quantity: optional(Int),
+  /** 会员卡总库存: only for SYSTEM_ALLOCATE; default 5,000,000. Not negative (no maximum is documented). */
+  total_quantity: optional(Wire.count("total_quantity")),
   /** 是否展示等级 */
   need_display_level: optional(Schema.Boolean),
   /** 会员初始等级, string(5): required when levels are displayed. */

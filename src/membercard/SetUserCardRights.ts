@@ -7,7 +7,7 @@
 import * as Schema from "effect/Schema"
 import * as Endpoint from "../Endpoint.js"
 import * as Wire from "../Wire.js"
-import { Guide, Int, optional, OutRequestNo128, UserCardPath } from "./shared.js"
+import { Guide, optional, OutRequestNo128, UserCardPath } from "./shared.js"
 
 /**
  * @since 0.1.0
@@ -17,12 +17,12 @@ export const SetUserCardRightsRequest = Schema.Struct({
   ...UserCardPath,
   /** 商户请求单号 (required), string(128): the idempotency key of this write. */
   out_request_no: OutRequestNo128,
-  /** 变更前的会员积分值 */
-  before_bonus_value: optional(Int),
-  /** 变更后的会员积分值 */
-  bonus_value: optional(Int),
-  /** 会员积分变动值: positive adds, negative subtracts. */
-  add_bonus_value: optional(Int),
+  /** 变更前的会员积分值: a points balance, not negative. */
+  before_bonus_value: optional(Wire.count("before_bonus_value")),
+  /** 变更后的会员积分值: a points balance, not negative. */
+  bonus_value: optional(Wire.count("bonus_value")),
+  /** 会员积分变动值 (= bonus_value − before_bonus_value): positive adds, negative subtracts — signed. */
+  add_bonus_value: optional(Wire.signedInt("add_bonus_value")),
   /** Send a template message about the points change. Default true. */
   need_inform_bonus: optional(Schema.Boolean),
   /** 会员价文案, string(8). */

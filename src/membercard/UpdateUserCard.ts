@@ -6,7 +6,7 @@
 import * as Schema from "effect/Schema"
 import * as Endpoint from "../Endpoint.js"
 import * as Wire from "../Wire.js"
-import { Int, optional, OutRequestNo32, UserCardPath } from "./shared.js"
+import { optional, OutRequestNo32, UserCardPath } from "./shared.js"
 
 /**
  * 用户储值变更信息.
@@ -15,12 +15,12 @@ import { Int, optional, OutRequestNo32, UserCardPath } from "./shared.js"
  * @category schemas
  */
 export const BalanceInformation = Schema.Struct({
-  /** 更新前用户储值余额 */
-  before_balance: Int,
-  /** 更新后用户储值余额 */
-  balance: Int,
-  /** 本次余额变动值 */
-  add_balance: Int,
+  /** 更新前用户储值余额: a balance, not negative. */
+  before_balance: Wire.count("before_balance"),
+  /** 更新后用户储值余额: a balance, not negative. */
+  balance: Wire.count("balance"),
+  /** 本次余额变动值 (balance − before_balance): signed, a negative change deducts. */
+  add_balance: Wire.signedInt("add_balance"),
   /** 储值消耗记录 */
   balance_remark: optional(Schema.String)
 })

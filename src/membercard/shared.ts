@@ -84,8 +84,8 @@ export const BonusRequest = Schema.Struct({
   mchid: optional(boundedString("mchid", 32)),
   /** 子商户号 (partners). string(32). */
   sub_mchid: optional(boundedString("sub_mchid", 32)),
-  /** Points of this order; a positive integer (no maximum is documented: `Int` bounds it at 2^53 − 1). */
-  bonus_value: Int.pipe(Schema.positive({ message: () => "bonus_value must be a positive integer" }))
+  /** Points of this order; a positive integer (no maximum is documented: bounded at 2^53 − 1). */
+  bonus_value: Wire.int("bonus_value", { min: 1, max: Number.MAX_SAFE_INTEGER })
 })
 
 /** @see BonusRequest */
