@@ -11,6 +11,7 @@ import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -383,5 +384,160 @@ describe("httpApp keeps a running handler's claim alive, or stops the handler in
       expect(logs).toEqual([])
       expect(yield* deliver(app)).toBe(204)
       expect(logs.some((l) => l.includes(`notification.id=${id}`) && l.includes("reason=ClaimLost"))).toBe(true)
+    }))
+})
+
+// ------------------------------------------------------------------------------------------------------------------
+// The id is freed only once the handler has stopped (review 0.6: outer interruption, a keeper that gave up)
+// ------------------------------------------------------------------------------------------------------------------
+
+/** Counts the live runs of a handler: `max` above 1 is two runs of one id at the same time. `started` is done when the
+ * first run has begun (the request's parsing is not driven by the test clock). */
+const liveRuns = () => {
+  const live = { n: 0, max: 0, runs: 0 }
+  const started = Effect.runSync(Deferred.make<void>())
+  const enter = Effect.zipRight(
+    Effect.sync(() => {
+      live.n++
+      live.runs++
+      live.max = Math.max(live.max, live.n)
+    }),
+    Deferred.succeed(started, undefined)
+  )
+  const leave = Effect.sync(() => void live.n--)
+  /** The first run does `first`; later runs end at once. */
+  const handler = (first: Effect.Effect<void>, release: Effect.Effect<void> = Effect.void) => () =>
+    Effect.acquireUseRelease(
+      enter,
+      () => live.runs === 1 ? first : Effect.void,
+      () => live.runs === 1 ? Effect.zipRight(release, leave) : leave
+    )
+  return { live, started: Deferred.await(started), handler }
+}
+
+/** A first run slow to stop: `uninterruptible` works 500 ms uninterruptibly; `finalizer` waits until interrupted,
+ * then takes 500 ms to clean up (a ROLLBACK). */
+const slowToStop = (kind: "uninterruptible" | "finalizer", counter: ReturnType<typeof liveRuns>) =>
+  kind === "uninterruptible"
+    ? counter.handler(Effect.uninterruptible(Effect.sleep("500 millis")))
+    : counter.handler(Effect.never, Effect.sleep("500 millis"))
+
+describe("the id is freed only once the handler has stopped", () => {
+  for (const kind of ["uninterruptible", "finalizer"] as const) {
+    it.effect(`interrupted from outside (client gone), handler slow to stop (${kind}): the redelivery gets 503`, () =>
+      Effect.gen(function*() {
+        const { deliver, notifications } = yield* setUp
+        const store = NotificationStore.unsafeMakeMemory()
+        const counter = liveRuns()
+        const app = Notification.httpApp(slowToStop(kind, counter)).pipe(
+          Effect.provide(notifications),
+          Effect.provideService(NotificationStore.NotificationStore, store)
+        )
+        const first = yield* Effect.fork(deliver(app))
+        yield* counter.started
+        // @effect/platform-node interrupts the app's fiber when the response closes.
+        yield* Effect.fork(Fiber.interrupt(first))
+        yield* TestClock.adjust(Duration.millis(20))
+        expect(yield* deliver(app)).toBe(503)
+        expect(counter.live.max).toBe(1)
+        yield* TestClock.adjust(Duration.millis(479))
+        expect(yield* deliver(app)).toBe(503) // 1 ms before the handler stops
+        yield* TestClock.adjust(Duration.millis(1))
+        expect(Exit.isInterrupted(yield* Fiber.await(first))).toBe(true)
+        expect(counter.live.n).toBe(0)
+        // Stopped (its exit is an interruption): released, so the next delivery runs it.
+        expect(yield* deliver(app)).toBe(204)
+        expect(counter.live.runs).toBe(2)
+        expect(counter.live.max).toBe(1)
+      }))
+
+    it.live(`live clock, default lease: interrupted 20 ms before the redelivery, handler ${kind}: never two runs`, () =>
+      Effect.gen(function*() {
+        const { deliver, notifications } = yield* setUp
+        const store = NotificationStore.unsafeMakeMemory()
+        const counter = liveRuns()
+        const app = Notification.httpApp(slowToStop(kind, counter)).pipe(
+          Effect.provide(notifications),
+          Effect.provideService(NotificationStore.NotificationStore, store)
+        )
+        const first = yield* Effect.fork(deliver(app))
+        yield* counter.started
+        yield* Effect.fork(Fiber.interrupt(first))
+        yield* Effect.sleep("20 millis")
+        expect(yield* deliver(app)).toBe(503)
+        yield* Fiber.await(first)
+        expect(counter.live.max).toBe(1)
+      }))
+  }
+
+  it.effect("an extension that hangs (a dropped connection), handler uninterruptible: the next one keeps the id held", () =>
+    Effect.gen(function*() {
+      const { deliver, notifications } = yield* setUp
+      const memory = NotificationStore.unsafeMakeMemory({ lease: "900 millis" })
+      let asked = 0
+      const store: NotificationStore.Service = {
+        ...memory,
+        extend: (id, owner) => ++asked === 1 ? Effect.never : memory.extend(id, owner)
+      }
+      const counter = liveRuns()
+      const app = Notification.httpApp(counter.handler(Effect.uninterruptible(Effect.sleep("2 seconds")))).pipe(
+        Effect.provide(notifications),
+        Effect.provideService(NotificationStore.NotificationStore, store)
+      )
+      const first = yield* Effect.fork(deliver(app))
+      yield* counter.started
+      yield* TestClock.adjust(Duration.seconds(1))
+      expect(yield* deliver(app)).toBe(503) // the review's redelivery at 1 s
+      yield* TestClock.adjust(Duration.millis(500))
+      expect(yield* deliver(app)).toBe(503)
+      yield* TestClock.adjust(Duration.millis(500))
+      // Asked to stop at 600 ms, it stopped at 2 s (interrupted): 500, released only then; the next delivery runs it.
+      expect(yield* Fiber.join(first)).toBe(500)
+      expect(yield* deliver(app)).toBe(204)
+      expect(counter.live).toEqual({ n: 0, max: 1, runs: 2 })
+    }))
+
+  it.effect("a slow store (extensions applied, answered 700 ms late), handler uninterruptible: never two live runs", () =>
+    Effect.gen(function*() {
+      const { deliver, notifications } = yield* setUp
+      const memory = NotificationStore.unsafeMakeMemory({ lease: "900 millis" })
+      const store: NotificationStore.Service = {
+        ...memory,
+        extend: (id, owner) => Effect.zipLeft(memory.extend(id, owner), Effect.sleep("700 millis"))
+      }
+      const counter = liveRuns()
+      const app = Notification.httpApp(counter.handler(Effect.uninterruptible(Effect.sleep("2 seconds")))).pipe(
+        Effect.provide(notifications),
+        Effect.provideService(NotificationStore.NotificationStore, store)
+      )
+      const first = yield* Effect.fork(deliver(app))
+      yield* counter.started
+      for (let t = 100; t < 2000; t += 100) {
+        yield* TestClock.adjust(Duration.millis(100))
+        expect(yield* deliver(app)).toBe(503)
+      }
+      yield* TestClock.adjust(Duration.millis(100))
+      yield* Fiber.await(first)
+      expect(counter.live).toEqual({ n: 0, max: 1, runs: 1 })
+    }))
+
+  it.effect("a store that answers Lost while an uninterruptible handler runs: logged as an error (overlap possible)", () =>
+    Effect.gen(function*() {
+      const { deliver, id, notifications } = yield* setUp
+      logs.length = 0
+      const memory = NotificationStore.unsafeMakeMemory({ lease: "900 millis" })
+      const store: NotificationStore.Service = { ...memory, extend: () => Effect.succeed({ _tag: "Lost" }) }
+      const counter = liveRuns()
+      const app = Notification.httpApp(counter.handler(Effect.uninterruptible(Effect.sleep("1 second")))).pipe(
+        Effect.provide(notifications),
+        Effect.provideService(NotificationStore.NotificationStore, store),
+        Effect.provide(Logger.replace(Logger.defaultLogger, CapturingLogger))
+      )
+      const first = yield* Effect.fork(deliver(app))
+      yield* counter.started
+      yield* TestClock.adjust(Duration.seconds(2))
+      yield* Fiber.await(first)
+      expect(logs.some((l) => l.includes("level=ERROR") && l.includes(`notification.id=${id}`) && l.includes("reason=ClaimLost")))
+        .toBe(true)
     }))
 })

@@ -96,40 +96,72 @@ const readBody = (
   )
 }
 
-/** The claim could not be kept alive: the handler is interrupted so that no second run overlaps it. */
+/** The claim could not be kept alive: the handler was interrupted so that no second run overlaps it. */
 const leaseLost = { _tag: "LeaseLost" } as const
 
 /**
- * Keep the claim alive while the handler runs: extend it every third of its lease; fail (which interrupts the
- * handler) when the store answers `Lost`, or gives no extension before two thirds are gone — the last third is the
- * handler's time to stop before another delivery may claim the id. `asked` is when the claim was asked for, so the
- * lease is counted from no later than the store's own start.
+ * Keep the claim alive until the handler has stopped: extend it every third of its lease. When the store answers
+ * `Lost`, or gives no extension before two thirds are gone, the handler is interrupted (`stop`) — and, unless the store
+ * said `Lost`, the claim is still extended while it stops: a handler in an uninterruptible region or a slow finalizer
+ * keeps the id held until it has really stopped. Only a store that answers `Lost` (or never answers at all) lets the
+ * lease lapse under a running handler; that is logged as an error. The keeper is interrupted by its caller once the
+ * handler has stopped. `asked` is when the claim was asked for (monotonic ms), so the lease is counted from no later
+ * than the store's own start.
  */
-const keepAlive = (store: Store, id: string, owner: string, asked: number, lease: Duration.Duration) =>
+const keepAlive = (
+  store: Store,
+  id: string,
+  owner: string,
+  asked: number,
+  lease: Duration.Duration,
+  stop: Effect.Effect<void>
+): Effect.Effect<void> =>
   Effect.gen(function*() {
     let length = Duration.toMillis(lease)
     let expires = asked + length
+    let stopping = false
+    const stopHandler = Effect.suspend(() => {
+      if (stopping) return Effect.void
+      stopping = true
+      return stop
+    })
     while (true) {
       // A lease that never ends (a store without expiry) needs no extension.
       if (!Number.isFinite(length)) return yield* Effect.never
       const third = Math.floor(length / 3)
-      const now = yield* Clock.currentTimeMillis
+      const now = yield* monotonicMillis
       yield* Effect.sleep(Duration.millis(Math.max(0, expires - (length - third) - now)))
-      const start = yield* Clock.currentTimeMillis
-      const deadline = expires - third
-      // A store error or defect is asked again until the deadline: one timeout of a database must not stop the run.
+      const start = yield* monotonicMillis
+      // Before the handler was asked to stop: no answer by two thirds stops it. Once stopping, each attempt waits a
+      // third of the lease for its answer, then asks again: a hung call must not keep the next one from being made.
+      const wait = Math.max(expires - third - start, stopping ? third : 0)
+      // A store error or defect is asked again: one timeout of a database must not stop the run.
       const extended = yield* store.extend(id, owner).pipe(
         Effect.sandbox,
-        Effect.retry(Schedule.spaced(Duration.millis(Math.floor(length / 10)))),
-        Effect.timeoutOption(Duration.millis(Math.max(0, deadline - start))),
+        Effect.retry(Schedule.spaced(Duration.millis(Math.max(1, Math.floor(length / 10))))),
+        Effect.timeoutOption(Duration.millis(wait)),
         // The retry only ends by the timeout; this gives the type its never-taken error branch.
         Effect.orElseSucceed(() => Option.none())
       )
-      if (Option.isNone(extended) || extended.value._tag === "Lost") return yield* Effect.fail(leaseLost)
+      if (Option.isNone(extended)) {
+        yield* stopHandler
+        // Ask again at once (the sleep above is 0 past a third of the lease).
+        continue
+      }
+      if (extended.value._tag === "Lost") {
+        yield* stopHandler
+        return yield* Effect.logError(
+          "effect-wechatpay: notification claim lost while its handler runs; another delivery may run it at the same time"
+        ).pipe(Effect.annotateLogs({ "notification.id": id, reason: "ClaimLost" }))
+      }
       length = Duration.toMillis(extended.value.lease)
       expires = start + length
     }
   })
+
+/** Milliseconds from a monotonic clock (`Clock.currentTimeNanos`: `process.hrtime` on Node; `TestClock` in tests), so
+ * that a wall-clock step (NTP) does not move a lease. */
+const monotonicMillis = Effect.map(Clock.currentTimeNanos, (nanos) => Number(nanos / 1_000_000n))
 
 /** What the app needs from `httpApp`'s options, checked there. */
 export interface Options<R> {
@@ -168,7 +200,7 @@ export const app = <E, R, R2>(
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
           // Store calls are judged by their exit: a failure and a defect of a user's store take the same path.
-          const asked = yield* Clock.currentTimeMillis
+          const asked = yield* monotonicMillis
           const claim = yield* Effect.exit(store.claim(event.id))
           if (Exit.isFailure(claim)) {
             return yield* refuse(500, "NotificationStoreError", "the notification store is unavailable", event.id)
@@ -194,15 +226,32 @@ export const app = <E, R, R2>(
               attributes: { "notification.id": event.id, "notification.event_type": event.event_type }
             })
           )
-          // The first to end wins; the other is interrupted and awaited: a handler that lost its claim has stopped
-          // before this answers. Both interruptible even where the server runs the app uninterruptibly (Node's does):
-          // otherwise the handler could not be stopped for its lease, nor the keeper once the handler is done.
-          const ran = yield* Effect.exit(restore(Effect.raceFirst(
-            Effect.interruptible(handled),
-            Effect.interruptible(keepAlive(store, event.id, owner, asked, lease))
+          // The handler and the keeper run in fibers of their own, interruptible even where the server runs the app
+          // uninterruptibly (Node's does). Whatever ends this request — the handler, the keeper giving up, or an
+          // interruption from outside (the client hung up, a timeout) — the handler is interrupted and awaited while
+          // the keeper still extends the claim; only then is the claim completed or released. Otherwise a handler in
+          // an uninterruptible region or a slow finalizer would outlive its claim, and a redelivery run beside it.
+          let stoppedForLease = false
+          const handler = yield* Effect.fork(Effect.interruptible(handled))
+          const keeper = yield* Effect.fork(Effect.interruptible(keepAlive(
+            store,
+            event.id,
+            owner,
+            asked,
+            lease,
+            Effect.suspend(() => {
+              stoppedForLease = true
+              return Fiber.interruptFork(handler)
+            })
           )))
-          // Interrupted from outside or for its lease, the span ends interrupted (no data); otherwise successfully.
-          const exit: Exit.Exit<void, unknown> = Exit.isFailure(ran) ? ran : outcome
+          const waited = yield* Effect.exit(restore(Fiber.await(handler)))
+          if (Exit.isFailure(waited)) yield* Fiber.interruptFork(handler)
+          const ran = yield* Fiber.await(handler)
+          yield* Fiber.interrupt(keeper)
+          // Interrupted for its lease or from outside, the span ends interrupted (no data); otherwise successfully.
+          const exit: Exit.Exit<void, unknown> = Exit.isFailure(ran)
+            ? (stoppedForLease ? Exit.fail(leaseLost) : ran)
+            : outcome
           if (Exit.isSuccess(exit)) {
             const completed = yield* Effect.exit(store.complete(event.id, owner))
             if (Exit.isFailure(completed) || completed.value._tag === "Lost") {
