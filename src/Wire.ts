@@ -9,6 +9,7 @@
  *
  * @since 0.3.0
  */
+import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
@@ -78,8 +79,8 @@ const lengthIssue = (field: string, n: number, min: number, max: number): string
 
 /**
  * A string of `min`–`max` characters (code points). The message names the field and the rule. `min` defaults to 1:
- * a value WeChat's pages mark required is never empty, and an empty optional one is no better (since 0.6.0; it was
- * 0). Pass `min = 0` only where the docs give "" a meaning.
+ * a required string is never empty (since 0.6.0; it was 0). Wrapped in `optional`, "" is accepted (the one rule for
+ * empty strings lives there); pass `min = 0` only for a required field whose docs give "" a meaning.
  *
  * @since 0.3.0
  * @category constructors
@@ -280,12 +281,67 @@ export const urlTextFields = (schema: Schema.Schema.Any): ReadonlySet<string> =>
 }
 
 /**
+ * Marks an optional string that an official page gives a minimum length, so it refuses "" (see `optional`).
+ *
+ * @since 0.6.0
+ * @category annotations
+ */
+export const EmptyRefusedId: unique symbol = Symbol.for("effect-wechatpay/Wire/EmptyRefused")
+
+/** Whether `ast`, through refinements and transformations, is a string. */
+const isString = (ast: AST.AST, depth = 0): boolean =>
+  depth <= 32 && (AST.isStringKeyword(ast) ||
+    (AST.isRefinement(ast) || AST.isTransformation(ast)) && isString(ast.from, depth + 1))
+
+/**
+ * The same refinements, each letting "" through: an optional string's rules (length, pattern) apply to a value, and
+ * "" is the absence of one. The JSON Schema's `minLength` is dropped with it (help texts must not claim a minimum).
+ */
+const acceptingEmpty = (ast: AST.AST): AST.AST => {
+  if (AST.isRefinement(ast)) {
+    const { filter } = ast
+    const jsonSchema = ast.annotations[AST.JSONSchemaAnnotationId] as Record<string, unknown> | undefined
+    const annotations = jsonSchema !== undefined && "minLength" in jsonSchema
+      ? {
+        ...ast.annotations,
+        [AST.JSONSchemaAnnotationId]: Object.fromEntries(Object.entries(jsonSchema).filter(([k]) => k !== "minLength"))
+      }
+      : ast.annotations
+    return new AST.Refinement(
+      acceptingEmpty(ast.from),
+      (input, options, self) => (input === "" ? Option.none() : filter(input, options, self)),
+      annotations
+    )
+  }
+  if (AST.isTransformation(ast)) {
+    return new AST.Transformation(acceptingEmpty(ast.from), acceptingEmpty(ast.to), ast.transformation, ast.annotations)
+  }
+  return ast
+}
+
+/**
  * An optional field (exact: the decoded value never holds `undefined`).
+ *
+ * The one rule for empty strings (since 0.6.0): a required string is never empty (`chars` defaults to a minimum of 1,
+ * `nonEmpty`), and an optional one accepts "" — its other rules apply to a non-empty value. WeChat accepts "" where a
+ * field may be left out (SDK S sends `activate_path: ""` by default) and a PATCH clears a value with it. Pass
+ * `{ emptyRefused: "<where the official page says so>" }` only where an official page gives an optional field a
+ * minimum (e.g. `string[1,128]`): then "" is refused like any too-short value.
  *
  * @since 0.3.0
  * @category constructors
  */
-export const optional = <S extends Schema.Schema.Any>(schema: S) => Schema.optionalWith(schema, { exact: true })
+export const optional = <S extends Schema.Schema.Any>(
+  schema: S,
+  options: { readonly emptyRefused?: string } = {}
+): Schema.optionalWith<S, { exact: true }> => {
+  if (options.emptyRefused !== undefined) {
+    return Schema.optionalWith(schema.annotations({ [EmptyRefusedId]: options.emptyRefused }) as S, { exact: true })
+  }
+  return Schema.optionalWith(isString(schema.ast) ? Schema.make(acceptingEmpty(schema.ast)) as unknown as S : schema, {
+    exact: true
+  })
+}
 
 /**
  * An RFC 3339 date-time with an offset, as WeChat sends and expects times (`2020-05-20T13:29:35.120+08:00`).

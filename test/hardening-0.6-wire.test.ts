@@ -225,7 +225,8 @@ layer(Live)("bad requests that went out on 0.5.0: refused, nothing sent; at and 
       yield* refused(MemberCard.listUserCards({ openid: s129, offset: 0, limit: 20 }), "openid")
       for (const limit of [-5, 0, 21]) yield* refused(MemberCard.listUserCards({ openid: "o", offset: 0, limit }), "limit")
       yield* refused(MemberCard.listUserCards({ openid: "o", offset: -1, limit: 20 }), "offset")
-      yield* refused(MemberCard.listUserCards({ openid: "o", appid: "", offset: 0, limit: 20 }), "appid")
+      // appid is optional: "" is sent (the one rule: only required strings refuse "").
+      yield* sentOnce(MemberCard.listUserCards({ openid: "o", appid: "", offset: 0, limit: 20 }))
     }))
 
   it.effect("listActivities: limit, when given, is at least 1 (no maximum is documented); offset at least 0", () =>
@@ -667,6 +668,70 @@ describe("review 0.6: every request integer of every declaration is a Wire.int (
     expect(signed.sort()).toEqual([
       "MemberCard.SetUserCardRights add_bonus_value",
       "MemberCard.UpdateUserCard balance_information.add_balance"
+    ])
+  })
+})
+
+layer(Live)("review 0.6: optional strings accept \"\" (only required strings and idempotency keys refuse it)", (it) => {
+  const card_id = "pbLatjvWOibDc5-TBnbUk1pD12o0"
+  it.effect("createPermissionToken / createQrCode: activate_url, activate_appid, activate_path, outer_str \"\" are sent (SDK S sends activate_path \"\")", () =>
+    Effect.gen(function*() {
+      const empty = { activate_url: "", activate_appid: "", activate_path: "", outer_str: "" }
+      const token = yield* sentOnce(MemberCard.createPermissionToken({ card_id, activate_type: "AUTO_ACTIVATE", ...empty }))
+      expect(JSON.parse(token.request.body)).toMatchObject(empty)
+      yield* sentOnce(MemberCard.createQrCode({ card_id, activate_type: "AUTO_ACTIVATE", ...empty }))
+    }))
+
+  it.effect("a PATCH can clear service_phone: updateCardTemplate service_phone \"\" is sent; updateUserCard level / membership_number \"\" sent", () =>
+    Effect.gen(function*() {
+      const patch = yield* sentOnce(MemberCard.updateCardTemplate({ card_id, service_phone: "" }))
+      expect(JSON.parse(patch.request.body)).toEqual({ service_phone: "" })
+      yield* sentOnce(MemberCard.updateUserCard({ card_id, code: "c", out_request_no: fresh("r"), level: "", membership_number: "", background_picture_url: "" }))
+      yield* sentOnce(MemberCard.setUserCardRights({ card_id, code: "c", out_request_no: fresh("r"), member_price_word: "", fapiao_jump_word: "" }))
+      yield* sentOnce(MemberCard.invalidateUserCard({ card_id, code: "c", reason: "" }))
+    }))
+
+  it.effect("required strings still refuse \"\": out_request_no, card_id, activate_type's neighbours", () =>
+    Effect.gen(function*() {
+      yield* refused(MemberCard.updateUserCard({ card_id, code: "c", out_request_no: "" }), "out_request_no")
+      yield* refused(MemberCard.createPermissionToken({ card_id: "", activate_type: "AUTO_ACTIVATE" }), "card_id")
+    }))
+})
+
+describe("review 0.6: one rule for \"\" over every field of every declaration (generated)", () => {
+  const strings = declarations.flatMap((definition) =>
+    everyField(definition.request.ast, "", false)
+      .filter((field) => isStringy(field.ast))
+      .map((field) => ({ endpoint: definition.name, ...field, name: `${definition.name} ${field.path}` }))
+  )
+
+  it("the walk finds optional and required strings", () => {
+    const names = strings.map((f) => `${f.name} ${f.optional ? "optional" : "required"}`)
+    for (
+      const expected of [
+        "MemberCard.CreatePermissionToken activate_path optional",
+        "MemberCard.UpdateCardTemplate service_phone optional",
+        "MemberCard.ListUserCards appid optional",
+        "MemberCard.ListUserCards openid required",
+        "MemberCard.DepositCodes code[] required",
+        "MemberCard.ImportPhoneMember outer_str optional"
+      ]
+    ) expect(names).toContain(expected)
+  })
+
+  it("a required string refuses \"\"", () => {
+    expect(strings.filter((f) => !f.optional && !refuses(Schema.make(f.ast), "")).map((f) => f.name)).toEqual([])
+  })
+
+  it("an optional string accepts \"\", unless an official page gives it a minimum (Wire.optional's emptyRefused, named here)", () => {
+    const refusing = strings.filter((f) => f.optional && refuses(Schema.make(f.ast), ""))
+    expect(refusing.filter((f) => !carries(f.ast, Wire.EmptyRefusedId)).map((f) => f.name)).toEqual([])
+    expect(refusing.map((f) => f.name).sort()).toEqual([
+      "MemberCard.CommitBonus mchid",
+      "MemberCard.CommitBonus sub_mchid",
+      "MemberCard.ImportPhoneMember outer_str",
+      "MemberCard.PrepareBonus mchid",
+      "MemberCard.PrepareBonus sub_mchid"
     ])
   })
 })

@@ -22,7 +22,9 @@ const bonus = (step: "prepare" | "commit") => ({
   request: BonusRequest,
   idempotencyKey: "out_trade_no",
   // A direct merchant must name itself (直连模式必填): WeChat refuses a body with neither mchid nor sub_mchid, so the
-  // client's own mchid is sent then. A partner names the sub-merchant and no mchid.
+  // client's own mchid is sent then. A partner names the sub-merchant and no mchid; the client cannot tell a service
+  // provider's mchid from a direct merchant's, so a provider that leaves out sub_mchid has its own mchid sent as the
+  // direct merchant (documented on BonusRequest's fields; the spec gives no rule to detect partner mode).
   defaults: (request: BonusRequest, client: Endpoint.ClientFacts): Partial<BonusRequest> =>
     request.mchid === undefined && request.sub_mchid === undefined ? { mchid: client.mchid } : {},
   spanAttributes: ["card_id"]

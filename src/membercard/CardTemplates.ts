@@ -395,7 +395,7 @@ export const CreateCardTemplateRequest = Schema.Struct({
   /** 开卡信息 */
   user_information_form: optional(CardTemplateUserInformationForm)
 }).pipe(Schema.filter((template) =>
-  template.need_display_level !== true || template.init_level !== undefined ||
+  template.need_display_level !== true || (template.init_level !== undefined && template.init_level !== "") ||
   { path: ["init_level"], message: "init_level is required when need_display_level is true" }
 ))
 

@@ -174,12 +174,18 @@ export const ImportPhoneMemberRequest = Schema.Struct({
     registration_time: Wire.rfc3339("registration_time")
   }),
   ...phone,
-  /** 商户自定义字符串, string[1,128]: digits, letters, Latin-1 and CJK ideographs. */
-  outer_str: optional(Wire.chars("outer_str", 128, 1).pipe(
-    Schema.pattern(/^[0-9a-zA-Z\u0000-\u00FF\u4e00-\u9fa5]+$/, {
-      message: () => "outer_str may contain only digits, letters, Latin-1 and Chinese characters"
-    })
-  ))
+  /**
+   * 商户自定义字符串, string[1,128]: digits, letters, Latin-1 and CJK ideographs. The official page gives the minimum,
+   * so "" is refused although the field is optional.
+   */
+  outer_str: optional(
+    Wire.chars("outer_str", 128, 1).pipe(
+      Schema.pattern(/^[0-9a-zA-Z\u0000-\u00FF\u4e00-\u9fa5]+$/, {
+        message: () => "outer_str may contain only digits, letters, Latin-1 and Chinese characters"
+      })
+    ),
+    { emptyRefused: "导入加密手机号提醒会员领卡 (official page 4017171998): outer_str string[1,128]" }
+  )
 })
 
 /**

@@ -74,16 +74,30 @@ export const Guide = Schema.Struct({
 /**
  * Body of 支付结果页展示会员积分 and 设置支付后展示的积分到账. Direct merchants send `mchid`, partners `sub_mchid`
  * (the official pages differ by caller type; sending both is accepted). With neither, the client sends its own
- * `mchid` (the merchant it signs as): a direct merchant may leave it out.
+ * `mchid` (the merchant it signs as): a direct merchant may leave it out; a service provider must give `sub_mchid`
+ * (the client does not know it is one, so it cannot fill that in).
  */
 export const BonusRequest = Schema.Struct({
   ...UserCardPath,
   /** 商户订单号 of the payment; the idempotency key of the bonus calls. string(32). */
   out_trade_no: boundedString("out_trade_no", 32),
-  /** 直连商户号 (direct merchants). string(32). Left out (and no `sub_mchid`): the client's own mchid is sent. */
-  mchid: optional(boundedString("mchid", 32)),
-  /** 子商户号 (partners). string(32). */
-  sub_mchid: optional(boundedString("sub_mchid", 32)),
+  /**
+   * 直连商户号, string(32): required of a direct merchant by the merchant page (直连模式必填). Left out together with
+   * `sub_mchid`, the client fills in its own `mchid` (the merchant it signs as) — right for a direct merchant only. A
+   * service provider (服务商) must give `sub_mchid`: with neither, its own mchid would go out as the direct
+   * merchant's, and WeChat refuses or misattributes the call. Never empty: "" names no merchant and would stop the
+   * client filling its own.
+   */
+  mchid: optional(boundedString("mchid", 32), {
+    emptyRefused: "支付结果页展示会员积分 (merchant page): mchid 直连模式必填, string(32) — a merchant id, never empty"
+  }),
+  /**
+   * 子商户号 (service providers, partner page), string(32): the sub-merchant the call is for. Given, the client fills
+   * in nothing (no `mchid` is sent unless given too). Never empty: "" names no merchant.
+   */
+  sub_mchid: optional(boundedString("sub_mchid", 32), {
+    emptyRefused: "支付结果页展示会员积分 (partner page): sub_mchid string(32) — a merchant id, never empty"
+  }),
   /** Points of this order; a positive integer (no maximum is documented: bounded at 2^53 − 1). */
   bonus_value: Wire.int("bonus_value", { min: 1, max: Number.MAX_SAFE_INTEGER })
 })
