@@ -735,3 +735,22 @@ describe("review 0.6: one rule for \"\" over every field of every declaration (g
     ])
   })
 })
+
+describe("review 0.6: a day time is 00:00:00–23:59:59, or 24:00:00 exactly (the end of the day)", () => {
+  const window = (end: { hours: number; minutes: number; seconds: number }) => ({
+    award_send_day_time: [{ begin_day_time: { hours: 0, minutes: 0, seconds: 0 }, end_day_time: end }]
+  })
+  const accepts = (end: { hours: number; minutes: number; seconds: number }) =>
+    Either.isRight(Schema.decodeUnknownEither(MemberCardActivity.AwardSendPeriod)(window(end)))
+
+  it("24:00:00 and 23:59:59 are accepted", () => {
+    expect(accepts({ hours: 24, minutes: 0, seconds: 0 })).toBe(true)
+    expect(accepts({ hours: 23, minutes: 59, seconds: 59 })).toBe(true)
+  })
+
+  it("24:00:01, 24:01:00, 25:00:00, 23:60:00, 23:59:60, -1:00:00 are refused", () => {
+    for (
+      const bad of [[24, 0, 1], [24, 1, 0], [25, 0, 0], [23, 60, 0], [23, 59, 60], [-1, 0, 0]] as const
+    ) expect(accepts({ hours: bad[0], minutes: bad[1], seconds: bad[2] }), bad.join(":")).toBe(false)
+  })
+})

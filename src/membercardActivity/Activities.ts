@@ -41,11 +41,19 @@ const ActivityId = pathParam("activity_id", 16)
 /** A struct whose every field is optional: the response side of a request object (WeChat marks nothing required). */
 const loose = <F extends Schema.Struct.Fields>(fields: F) => Schema.partialWith(Schema.Struct(fields), { exact: true })
 
+/**
+ * A time of day (发放时间段's 每日时间): 00:00:00–23:59:59, or 24:00:00 exactly for a window that runs to the end of the
+ * day. No page states bounds; these are a clock's (ISO 8601 allows 24:00:00 as the end of a day), so nothing a clock
+ * can say is refused and nothing past the day is sent.
+ */
 const DayTime = Schema.Struct({
-  hours: Wire.int("hours", { min: 0, max: 23 }),
+  hours: Wire.int("hours", { min: 0, max: 24 }),
   minutes: Wire.int("minutes", { min: 0, max: 59 }),
   seconds: Wire.int("seconds", { min: 0, max: 59 })
-})
+}).pipe(Schema.filter((t) =>
+  t.hours < 24 || (t.minutes === 0 && t.seconds === 0) ||
+  { path: ["hours"], message: "hours is 0–23, or 24 only as 24:00:00 (the end of the day)" }
+))
 
 /**
  * 发放时间段: specific periods (`award_send_time`) and daily windows (`award_send_day_time`).
