@@ -149,6 +149,13 @@ export interface MemoryOptions {
    * free again well within WeChat's 11 deliveries a minute apart.
    */
   readonly lease?: Duration.DurationInput | undefined
+  /**
+   * Expired entries are swept at most this often, on a claim: memory stays proportional to the ids seen within one
+   * TTL. Default 1 minute.
+   *
+   * @since 0.6.0
+   */
+  readonly sweepInterval?: Duration.DurationInput | undefined
 }
 
 /**
@@ -185,8 +192,7 @@ const positiveMillis = (name: string, input: Duration.DurationInput): number => 
   return millis
 }
 
-/** Expired entries are swept at most this often (by `Clock`), on a claim: memory stays proportional to the ids seen
- * within one TTL. */
+/** The default of `MemoryOptions.sweepInterval`. */
 const sweepEvery = 60_000
 
 interface Entry {
@@ -200,7 +206,8 @@ const lost: { readonly _tag: "Lost" } = { _tag: "Lost" }
 
 /**
  * An in-memory store, built synchronously (the default of the `NotificationStore` reference uses it). Entries
- * expire by `Clock`, so `TestClock` drives them in tests.
+ * expire by `Clock`'s monotonic time (`currentTimeNanos`), so `TestClock` drives them in tests and a wall-clock step
+ * does not move them.
  *
  * @since 0.4.0
  * @category constructors
@@ -208,6 +215,7 @@ const lost: { readonly _tag: "Lost" } = { _tag: "Lost" }
 export const unsafeMakeMemory = (options: MemoryOptions = {}): MemoryService => {
   const ttl = positiveMillis("ttl", options.ttl ?? defaultTtl)
   const lease = positiveMillis("lease", options.lease ?? defaultLease)
+  const sweepInterval = positiveMillis("sweepInterval", options.sweepInterval ?? sweepEvery)
   const leaseDuration = Duration.millis(lease)
   const entries = new Map<string, Entry>()
   let nextSweep = Number.NEGATIVE_INFINITY
@@ -216,15 +224,17 @@ export const unsafeMakeMemory = (options: MemoryOptions = {}): MemoryService => 
 
   const sweep = (now: number): void => {
     if (now < nextSweep) return
-    nextSweep = now + sweepEvery
+    nextSweep = now + sweepInterval
     for (const [id, entry] of entries) {
       if (entry.expiresAt <= now) entries.delete(id)
     }
   }
 
-  // Each operation reads the clock, then checks and sets in one synchronous step: nothing runs in between.
+  // Each operation reads the clock, then checks and sets in one synchronous step: nothing runs in between. The clock
+  // is monotonic (`Clock.currentTimeNanos`: process.hrtime on Node, TestClock in tests): a wall-clock step (NTP)
+  // neither lapses a lease early nor keeps a claim too long.
   const atomically = <A>(f: (now: number) => A): Effect.Effect<A> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => f(now)))
+    Effect.flatMap(Clock.currentTimeNanos, (nanos) => Effect.sync(() => f(Number(nanos / 1_000_000n))))
 
   const claim = (id: string): Effect.Effect<Claim> =>
     atomically((now): Claim => {

@@ -70,6 +70,44 @@ describe("a claim has an owner (in-memory store)", () => {
       expect(yield* store.release("other", a)).toEqual({ _tag: "Lost" })
     }))
 
+  it.effect("leases are timed monotonically: a wall-clock step of 10 minutes (NTP) neither frees nor keeps a claim", () =>
+    Effect.gen(function*() {
+      // Wall time (currentTimeMillis) jumps by `step`; monotonic time (currentTimeNanos) moves by `elapsed` only.
+      let step = 0
+      let elapsed = 0
+      const clock: Clock.Clock = {
+        [Clock.ClockTypeId]: Clock.ClockTypeId,
+        unsafeCurrentTimeMillis: () => 1_700_000_000_000 + step + elapsed,
+        currentTimeMillis: Effect.sync(() => 1_700_000_000_000 + step + elapsed),
+        unsafeCurrentTimeNanos: () => BigInt(5_000 + elapsed) * 1_000_000n,
+        currentTimeNanos: Effect.sync(() => BigInt(5_000 + elapsed) * 1_000_000n),
+        sleep: () => Effect.void
+      }
+      const store = NotificationStore.unsafeMakeMemory({ lease: "1 minute" })
+      const a = ownerOf(yield* Effect.withClock(store.claim("ntp"), clock))
+      step = 10 * 60_000
+      expect((yield* Effect.withClock(store.claim("ntp"), clock))._tag).toBe("InProgress")
+      expect((yield* Effect.withClock(store.extend("ntp", a), clock))._tag).toBe("Extended")
+      step = -10 * 60_000
+      elapsed = 60_000
+      expect((yield* Effect.withClock(store.claim("ntp"), clock))._tag).toBe("Claimed")
+    }))
+
+  it.effect("sweepInterval: expired entries are swept no more often than it says; zero or infinite is refused", () =>
+    Effect.gen(function*() {
+      const store = NotificationStore.unsafeMakeMemory({ lease: "1 second", sweepInterval: "10 seconds" })
+      yield* store.claim("a") // sweeps (the first claim), then holds "a" until 1 s
+      yield* TestClock.adjust(Duration.millis(9_999))
+      yield* store.claim("b")
+      expect(yield* store.size).toBe(2) // "a" expired, not swept yet: 1 ms before the interval
+      yield* TestClock.adjust(Duration.millis(1))
+      yield* store.claim("c")
+      expect(yield* store.size).toBe(2) // swept at the interval: "a" gone, "b" and "c" held
+      for (const sweepInterval of [0, -1, Duration.infinity]) {
+        expect(() => NotificationStore.unsafeMakeMemory({ sweepInterval })).toThrow(RangeError)
+      }
+    }))
+
   it.effect("a release by the owner of an expired claim nobody took since frees it; a stranger's never does", () =>
     Effect.gen(function*() {
       const store = yield* NotificationStore.makeMemory({ lease: "1 second" })
@@ -90,12 +128,20 @@ type Op =
   | { readonly op: "claim"; readonly id: number }
   | { readonly op: "extend" | "complete" | "release"; readonly run: number }
   | { readonly op: "wait"; readonly ms: number }
+  /** Move the clock to a run's lease end (or its id's done end), one ms before, at, or one ms after it. */
+  | { readonly op: "edge"; readonly run: number; readonly of: "lease" | "done"; readonly delta: -1 | 0 | 1 }
 
 const ops: fc.Arbitrary<ReadonlyArray<Op>> = fc.array(
   fc.oneof(
     fc.record({ op: fc.constant("claim" as const), id: fc.nat(1) }),
     fc.record({ op: fc.constantFrom("extend" as const, "complete" as const, "release" as const), run: fc.nat(20) }),
-    fc.record({ op: fc.constant("wait" as const), ms: fc.oneof(fc.integer({ min: 1, max: 1500 }), fc.constant(1000), fc.integer({ min: 4000, max: 70_000 })) })
+    fc.record({ op: fc.constant("wait" as const), ms: fc.oneof(fc.integer({ min: 1, max: 1500 }), fc.constant(1000), fc.integer({ min: 4000, max: 70_000 })) }),
+    fc.record({
+      op: fc.constant("edge" as const),
+      run: fc.nat(20),
+      of: fc.constantFrom("lease" as const, "done" as const),
+      delta: fc.constantFrom(-1 as const, 0 as const, 1 as const)
+    })
   ),
   { maxLength: 60 }
 )
@@ -112,9 +158,13 @@ const lease = 1000
 const ttl = 5000
 
 /** Replays `script`; throws on the first broken promise. */
-const replay = (script: ReadonlyArray<Op>) =>
+const replay = (script: ReadonlyArray<Op>, sweepInterval: number) =>
   Effect.gen(function*() {
-    const store = yield* NotificationStore.makeMemory({ lease: Duration.millis(lease), ttl: Duration.millis(ttl) })
+    const store = yield* NotificationStore.makeMemory({
+      lease: Duration.millis(lease),
+      ttl: Duration.millis(ttl),
+      sweepInterval: Duration.millis(sweepInterval)
+    })
     const runs: Array<Run> = []
     const doneUntil = new Map<string, number>()
     const live = (run: Run, now: number) => !run.finished && run.holds > now
@@ -126,6 +176,12 @@ const replay = (script: ReadonlyArray<Op>) =>
         yield* TestClock.adjust(Duration.millis(step.ms))
         continue
       }
+      if (step.op === "edge") {
+        const run = runs[step.run % Math.max(1, runs.length)]
+        const end = run === undefined ? undefined : step.of === "lease" ? run.holds : doneUntil.get(run.id)
+        if (end !== undefined && end + step.delta > now) yield* TestClock.adjust(Duration.millis(end + step.delta - now))
+        continue
+      }
       if (step.op === "claim") {
         const id = `id-${step.id}`
         const claim = yield* store.claim(id)
@@ -133,6 +189,7 @@ const replay = (script: ReadonlyArray<Op>) =>
         const running = runs.some((r) => r.id === id && live(r, now))
         if (done) expect(claim._tag).toBe("Done") // a done is never lost within the TTL
         else if (running) expect(claim._tag).toBe("InProgress") // never two live runs of one id
+        else expect(claim._tag).toBe("Claimed") // and a free id is taken: neither refused forever nor stuck
         if (claim._tag === "Claimed") {
           expect(Duration.toMillis(claim.lease)).toBe(lease)
           expect(runs.some((r) => r.owner === claim.owner && r.id === id)).toBe(false)
@@ -168,8 +225,28 @@ const replay = (script: ReadonlyArray<Op>) =>
 describe("property: no interleaving gives two live runs of one id or loses a done", () => {
   it("claims, extensions, completions, releases (failures) and clock moves in any order", async () => {
     await fc.assert(
-      fc.asyncProperty(ops, (script) => Effect.runPromise(replay(script).pipe(Effect.provide(TestContext.TestContext)))),
-      { numRuns: 300 }
+      fc.asyncProperty(
+        ops,
+        fc.constantFrom(1, 250, 1000, 60_000),
+        (script, sweepInterval) =>
+          Effect.runPromise(replay(script, sweepInterval).pipe(Effect.provide(TestContext.TestContext)))
+      ),
+      {
+        numRuns: 300,
+        // Each expiry edge at least once: a lease and a done one ms before, at and after their end, swept or not.
+        examples: ([-1, 0, 1] as const).flatMap((delta) =>
+          (["lease", "done"] as const).flatMap((of) =>
+            [1, 60_000].map((sweepInterval): [ReadonlyArray<Op>, number] => [[
+              { op: "claim", id: 0 },
+              ...(of === "done" ? [{ op: "complete", run: 0 } as const] : []),
+              { op: "claim", id: 1 },
+              { op: "edge", run: 0, of, delta },
+              { op: "claim", id: 1 },
+              { op: "claim", id: 0 }
+            ], sweepInterval])
+          )
+        )
+      }
     )
   })
 })
