@@ -577,8 +577,14 @@ const httpModule = (): Effect.Effect<typeof Http> =>
  *
  * While `handle` runs, its claim is extended every third of the store's lease; when the store refuses (the claim
  * was lost) or does not answer before two thirds of the lease are gone, `handle` is interrupted (answer 500), so that
- * the same id never runs twice at the same time. A handler that awaits a Promise should pass the `AbortSignal` on
- * (`Effect.tryPromise({ try: (signal) => … })`): interruption cannot stop a Promise that ignores it.
+ * the same id never runs twice at the same time. However the request ends — `handle` done, the claim in danger, or the
+ * request interrupted from outside (the client hung up, a timeout) — `handle` is interrupted and awaited, and its
+ * claim extended meanwhile: the id is completed or released only once `handle` has stopped, so an uninterruptible
+ * region or a slow finalizer (a ROLLBACK) keeps it held. Only a store that answers `Lost` (or stops answering for a
+ * whole lease) can let a redelivery run beside a handler that does not stop; that is logged as an error (`ClaimLost`).
+ * A handler that awaits a Promise should pass the `AbortSignal` on (`Effect.tryPromise({ try: (signal) => … })`):
+ * Effect does not wait for an aborted Promise, so one that ignores its signal keeps running after the id is released.
+ * Wrap such a call in `Effect.uninterruptible` to keep the id held until the Promise settles.
  *
  * Provide `Notifications` (and any `NotificationStore`) once for the server's life — in the server's layer, or with
  * `HttpApp.toWebHandlerLayer` — not with `Effect.provide` on the app: that builds the layers on every request, and a
