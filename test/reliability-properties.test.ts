@@ -36,13 +36,20 @@ type Field =
     /** Characters allowed, when restricted. */
     readonly charset?: RegExp
   }
-  | { readonly _tag: "Int"; readonly name: string; readonly required: boolean; readonly positive?: boolean }
+  | {
+    readonly _tag: "Int"
+    readonly name: string
+    readonly required: boolean
+    readonly positive?: boolean
+    /** A count or a value that cannot be negative (0.6.0: Wire.count). */
+    readonly nonNegative?: boolean
+  }
   | { readonly _tag: "Boolean"; readonly name: string; readonly required: boolean }
   | { readonly _tag: "Struct"; readonly name: string; readonly required: boolean; readonly fields: ReadonlyArray<Field>; readonly empty: Record<string, unknown> }
 
 const id = (name: string, max = 32): Field => ({ _tag: "String", name, required: true, max, nonEmpty: true })
 const text = (name: string, max?: number): Field => ({ _tag: "String", name, required: false, ...(max === undefined ? {} : { max }) })
-const int = (name: string, required = false): Field => ({ _tag: "Int", name, required })
+const int = (name: string, required = false, nonNegative = false): Field => ({ _tag: "Int", name, required, nonNegative })
 const bool = (name: string): Field => ({ _tag: "Boolean", name, required: false })
 
 const pathFields = [id("card_id"), id("code")]
@@ -71,14 +78,15 @@ const subjects: ReadonlyArray<Subject> = [
     fields: [
       ...pathFields,
       { _tag: "String", name: "out_request_no", required: true, max: 32, nonEmpty: true, charset: /^[A-Za-z0-9|_*-]$/ },
-      { _tag: "String", name: "membership_number", required: false, max: 32, nonEmpty: true, charset: /^[\x21-\x7E]$/ },
+      // Optional: "" is accepted since 0.6.0 (an optional string's rules apply to a non-empty value).
+      { _tag: "String", name: "membership_number", required: false, max: 32, charset: /^[\x21-\x7E]$/ },
       text("background_picture_url", 128),
       text("level", 5),
       {
         _tag: "Struct",
         name: "balance_information",
         required: false,
-        fields: [int("before_balance", true), int("balance", true), int("add_balance", true), text("balance_remark")],
+        fields: [int("before_balance", true, true), int("balance", true, true), int("add_balance", true), text("balance_remark")],
         empty: { before_balance: 0, balance: 10, add_balance: 10 }
       },
       bool("need_inform_balance"),
@@ -92,8 +100,8 @@ const subjects: ReadonlyArray<Subject> = [
     fields: [
       ...pathFields,
       id("out_request_no", 128),
-      int("before_bonus_value"),
-      int("bonus_value"),
+      int("before_bonus_value", false, true),
+      int("bonus_value", false, true),
       int("add_bonus_value"),
       bool("need_inform_bonus"),
       text("member_price_word", 8),
@@ -177,6 +185,7 @@ const mutationsOf = (field: Field, prefix: ReadonlyArray<string> = []): Readonly
     case "Int":
       out.push(set("wrong type", notNumber), set("not an integer", nonInteger))
       if (field.positive === true) out.push(set("not positive", fc.integer({ min: -1_000_000_000, max: 0 })))
+      if (field.nonNegative === true) out.push(set("negative", fc.integer({ min: -1_000_000_000, max: -1 })))
       break
     case "Boolean":
       out.push(set("wrong type", notBoolean))
