@@ -94,7 +94,8 @@ const plan = (random: () => number, mchid: string): ReadonlyArray<Task> => {
           card_id,
           code,
           out_request_no: key,
-          balance_information: { before_balance: 0, balance: add_balance, add_balance, balance_remark: `run ${SEED}` }
+          // The balance a deduction leaves is never negative (0.6: balance values are counts).
+          balance_information: { before_balance: 50, balance: 50 + add_balance, add_balance, balance_remark: `run ${SEED}` }
         })),
         outcome: "pending"
       }
