@@ -21,6 +21,7 @@ import * as Aead from "../src/internal/aead.js"
 import * as Notification from "../src/Notification.js"
 import * as NotificationStore from "../src/NotificationStore.js"
 import * as Verifier from "../src/Verifier.js"
+import { listenLoopback } from "./support.js"
 
 const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", {
   modulusLength: 2048,
@@ -127,18 +128,8 @@ const serve = <E>(
         Logger.replace(Logger.defaultLogger, CapturingLogger)
       ))
     )
-    const server = Http.createServer(handler)
-    yield* Effect.acquireRelease(
-      Effect.async<void>((resume) => {
-        server.listen(0, "127.0.0.1", () => resume(Effect.void))
-      }),
-      () =>
-        Effect.async<void>((resume) => {
-          server.close(() => resume(Effect.void))
-          server.closeAllConnections()
-        })
-    )
-    return (server.address() as Net.AddressInfo).port
+    const origin = yield* listenLoopback(Http.createServer(handler))
+    return Number(new URL(origin).port)
   })
 
 interface RawAnswer {
