@@ -13,7 +13,6 @@
  * - property tests (`Arbitrary.make` + fast-check): valid requests are sent once and encode to what was asked;
  *   invalid ones are refused.
  */
-import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it, layer } from "@effect/vitest"
 import * as Arbitrary from "effect/Arbitrary"
 import * as Effect from "effect/Effect"
@@ -22,33 +21,15 @@ import * as FastCheck from "effect/FastCheck"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
-import { type Endpoint, Media, MemberCard, MemberCardActivity, PlatformCertificates, RetryPolicy, WechatPay } from "../src/index.js"
+import { type Endpoint, Media, MemberCard, MemberCardActivity, PlatformCertificates, RetryPolicy } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import * as Wire from "../src/Wire.js"
 import * as WechatPayClient from "../src/WechatPayClient.js"
-import { fresh } from "./support.js"
+import { fresh, recordingClient, type SentRequest } from "./support.js"
 
 /** What reached the HttpClient: one entry per request. */
-const sent: Array<{ readonly method: string; readonly url: string; readonly body: string }> = []
-const decoder = new TextDecoder()
-
-const recording = (emulator: Emulator.EmulatorState): HttpClient.HttpClient =>
-  HttpClient.tapRequest(Emulator.httpClient(emulator), (request) =>
-    Effect.sync(() => {
-      sent.push({
-        method: request.method,
-        url: request.url,
-        body: request.body._tag === "Uint8Array" ? decoder.decode(request.body.body) : ""
-      })
-    }))
-
-const Client = Layer.unwrapEffect(Effect.map(Emulator.Emulator, (emulator) =>
-  WechatPay.layer({
-    mchid: emulator.mchid,
-    merchantSerialNumber: emulator.merchantSerialNumber,
-    merchantPrivateKey: emulator.merchantPrivateKey!,
-    wechatpayPublicKeys: emulator.wechatpayPublicKeys
-  }).pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, recording(emulator))))))
+const sent: Array<SentRequest> = []
+const Client = recordingClient(sent)
 
 const Live = Layer.merge(MemberCard.layer, MemberCardActivity.layer).pipe(
   Layer.provideMerge(Client),

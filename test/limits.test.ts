@@ -7,12 +7,12 @@
  * 8 → 9) must break a test here, whichever way it drifts. Lengths count characters (Unicode code points), so five
  * emoji are a 5-character `level`; an optional field given as `undefined` is the same as an absent one.
  */
-import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { MemberCard, RetryPolicy, WechatPay } from "../src/index.js"
+import { MemberCard, RetryPolicy } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
+import { recordingClient, type SentRequest } from "./support.js"
 
 // Hand-written values of known length (each checked by the first test, so a typo here cannot hide).
 const s5 = "abcde"
@@ -36,28 +36,9 @@ const mchid33 = "123456789012345678901234567890123"
 
 const card_id = "pbLatjvWOibDc5-TBnbUk1pD12o0"
 
-/** What was sent: one entry per request that reached the HttpClient. */
-const sent: Array<{ readonly method: string; readonly path: string; readonly body: string }> = []
-const decoder = new TextDecoder()
-
-/** The emulator's in-process HttpClient, recording every request it is handed. */
-const recording = (emulator: Emulator.EmulatorState): HttpClient.HttpClient =>
-  HttpClient.tapRequest(Emulator.httpClient(emulator), (request) =>
-    Effect.sync(() => {
-      sent.push({
-        method: request.method,
-        path: request.url,
-        body: request.body._tag === "Uint8Array" ? decoder.decode(request.body.body) : ""
-      })
-    }))
-
-const Client = Layer.unwrapEffect(Effect.map(Emulator.Emulator, (emulator) =>
-  WechatPay.layer({
-    mchid: emulator.mchid,
-    merchantSerialNumber: emulator.merchantSerialNumber,
-    merchantPrivateKey: emulator.merchantPrivateKey!,
-    wechatpayPublicKeys: emulator.wechatpayPublicKeys
-  }).pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, recording(emulator))))))
+/** What reached the HttpClient: one entry per request. */
+const sent: Array<SentRequest> = []
+const Client = recordingClient(sent)
 
 const Live = MemberCard.layer.pipe(
   Layer.provideMerge(Client),

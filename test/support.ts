@@ -236,3 +236,35 @@ export const recordingTracer = (): { readonly tracer: Tracer.Tracer; readonly sp
   })
   return { tracer, spans }
 }
+
+/** A request that reached the HttpClient, as `recordingClient` records it. */
+export interface SentRequest {
+  readonly method: string
+  readonly url: string
+  readonly body: string
+}
+
+/**
+ * `WechatPay.layer` on the emulator's in-process HttpClient, pushing every request it is handed onto `sent`: how a
+ * test proves what went out, and that nothing did.
+ */
+export const recordingClient = (sent: Array<SentRequest>) => {
+  const decoder = new TextDecoder()
+  return Layer.unwrapEffect(Effect.map(Emulator.Emulator, (emulator) =>
+    WechatPay.layer({
+      mchid: emulator.mchid,
+      merchantSerialNumber: emulator.merchantSerialNumber,
+      merchantPrivateKey: emulator.merchantPrivateKey!,
+      wechatpayPublicKeys: emulator.wechatpayPublicKeys
+    }).pipe(Layer.provide(Layer.succeed(
+      HttpClientTag.HttpClient,
+      HttpClientTag.tapRequest(Emulator.httpClient(emulator), (request) =>
+        Effect.sync(() => {
+          sent.push({
+            method: request.method,
+            url: request.url,
+            body: request.body._tag === "Uint8Array" ? decoder.decode(request.body.body) : ""
+          })
+        }))
+    )))))
+}
