@@ -1,0 +1,443 @@
+/**
+ * The signed and verified APIv3 client that endpoints are declared on:
+ * base URL → sign the exact bytes → send (over a `Transport`) → verify every 2xx → return the raw verified body, or
+ * fail typed; idempotent calls are repeated per `RetryPolicy`, each attempt signed afresh over the same bytes.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import { deadline } from "./internal/deadline.js"
+import * as Protocol from "./internal/protocol.js"
+import { RetryPolicy } from "./RetryPolicy.js"
+import { Signer } from "./Signer.js"
+import { type Limits, Transport, type WireResponse } from "./Transport.js"
+import { Verifier } from "./Verifier.js"
+import { type CallError, ConfigurationError, fromResponse, TransportError } from "./WechatPayError.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Method = import("./Transport.js").Method
+
+/**
+ * One APIv3 call, already encoded.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ApiRequest {
+  /** Name used in spans, logs and errors, e.g. `MemberCard.GetUserCard`. */
+  readonly endpoint: string
+  readonly method: Method
+  /** Percent-encoded path, with `?query` if any, e.g. `/v3/marketing/membercard-open/cards/abc/codes/123`. */
+  readonly path: string
+  /** The JSON text to send; signed and sent byte for byte. */
+  readonly body?: string | undefined
+  /**
+   * A body that is not JSON (a multipart upload): the bytes sent, their Content-Type, and the text WeChat signs in
+   * their place (an upload's `meta` JSON exactly as placed in its part). Takes the place of `body`.
+   */
+  readonly upload?: Upload | undefined
+  /**
+   * Whether sending the same bytes again is safe (a GET, or a write carrying an idempotency key). Only such calls
+   * are ever retried.
+   */
+  readonly idempotent: boolean
+  /**
+   * For a write repeatable without an idempotency key (a set, a delete): repeat it only after an answer saying it was
+   * not processed (429, 501–503), never after an outcome that is unknown (a timeout, a dropped connection, a 500) or
+   * pending (202): a blind repeat could undo a change another writer made in between.
+   */
+  readonly onlyIfUnprocessed?: boolean | undefined
+  /**
+   * `Wechatpay-Serial` for this request: the id of the key a sensitive field was encrypted with (it must name the
+   * same key; otherwise the configured public-key id, if any, is sent).
+   */
+  readonly serial?: string | undefined
+}
+
+/**
+ * @since 0.3.0
+ * @category models
+ */
+export interface Upload {
+  readonly bytes: Uint8Array
+  readonly contentType: string
+  readonly signed: string
+}
+
+/**
+ * A verified 2xx response.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ApiResponse {
+  readonly status: number
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string>>
+  /** The raw body: the bytes that were verified, decoded as UTF-8 (a leading BOM kept, as received). */
+  readonly body: string
+  readonly requestId: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly mchid: string
+  readonly execute: (request: ApiRequest) => Effect.Effect<ApiResponse, CallError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class WechatPayClient extends Context.Service<WechatPayClient, Service>()("effect-wechatpay/WechatPayClient") {}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** 商户号. */
+  readonly mchid: string
+  /** Serial number of the merchant API certificate (`serial_no` in the Authorization header). */
+  readonly merchantSerialNumber: string
+  /** Default `https://api.mch.weixin.qq.com`. Plain http is accepted for loopback addresses only (tests). */
+  readonly baseUrl?: string | undefined
+  /**
+   * Opt-in failover: after a transport failure, the remaining attempts of an idempotent call go to this host,
+   * e.g. `https://api2.mch.weixin.qq.com` (WeChat's backup region).
+   */
+  readonly backupBaseUrl?: string | undefined
+  readonly userAgent?: string | undefined
+  /** Per attempt, from sending until the last byte of the response. Default 10 s. */
+  readonly timeout?: Duration.Input | undefined
+  /** Larger response bodies are refused (`TransportError`, reason `ResponseBody`). Default 1 MiB. */
+  readonly maxResponseBytes?: number | undefined
+}
+
+/**
+ * The production host.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultBaseUrl = "https://api.mch.weixin.qq.com"
+
+/**
+ * The backup host in WeChat's other region.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const backupBaseUrl = "https://api2.mch.weixin.qq.com"
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultUserAgent = `effect-wechatpay/0.6.0 (${
+  typeof process !== "undefined" && process.versions?.node ? `node/${process.versions.node}` : "js"
+})`
+
+/**
+ * The default bound on a response body: 1 MiB (a member-card answer is a few KiB).
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const defaultMaxResponseBytes = 1024 * 1024
+
+/** The longest timer `setTimeout` honours (2³¹−1 ms, ~24.8 days). */
+const maxTimeoutMillis = 2_147_483_647
+
+const loopbackHosts = new Set(["127.0.0.1", "localhost", "[::1]"])
+
+interface Base {
+  /** `scheme://host[:port]`. */
+  readonly origin: string
+  /** Path prefix of the base URL, without a trailing `/` (usually `""`). */
+  readonly prefix: string
+}
+
+const checkBaseUrl = (option: string, value: string): Effect.Effect<Base, ConfigurationError> => {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return Effect.fail(new ConfigurationError({ option, message: `"${value}" is not an absolute URL.` }))
+  }
+  if (url.search !== "" || url.hash !== "") {
+    return Effect.fail(new ConfigurationError({ option, message: `"${value}" must not carry a query or a fragment.` }))
+  }
+  if (url.protocol === "https:" || (url.protocol === "http:" && loopbackHosts.has(url.hostname))) {
+    return Effect.succeed({ origin: url.origin, prefix: url.pathname.replace(/\/+$/, "") })
+  }
+  return Effect.fail(
+    new ConfigurationError({
+      option,
+      message: `"${value}" must use https (plain http is allowed only for 127.0.0.1, localhost and [::1]).`
+    })
+  )
+}
+
+const checkId = (option: string, value: string, pattern: RegExp): Effect.Effect<void, ConfigurationError> =>
+  typeof value === "string" && pattern.test(value)
+    ? Effect.void
+    : Effect.fail(new ConfigurationError({ option, message: `${JSON.stringify(value)} is not a valid ${option}.` }))
+
+const encoder = new TextEncoder()
+// `ignoreBOM`: keep a leading BOM, so the text is the verified bytes and nothing less.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true })
+
+interface ErrorBody {
+  readonly code?: unknown
+  readonly message?: unknown
+  readonly detail?: unknown
+}
+
+const parseErrorBody = (text: string): ErrorBody | undefined => {
+  if (text.length === 0) return undefined
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as ErrorBody) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** WeChat's `detail` is a small object; deeper or larger than this, it is replaced by a note (see `boundedDetail`). */
+const maxDetailDepth = 16
+const maxDetailNodes = 2_000
+
+/**
+ * `detail` as received, unless it is nested deeper than `maxDetailDepth` or holds more than `maxDetailNodes`
+ * values: then a string saying so. Such a value could not be logged (`JSON.stringify` recurses) and is never a
+ * real WeChat answer. Checked without recursion.
+ */
+const boundedDetail = (detail: unknown): unknown => {
+  const stack: Array<readonly [unknown, number]> = [[detail, 1]]
+  let nodes = 0
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!
+    if (++nodes > maxDetailNodes) return `(detail omitted: more than ${maxDetailNodes} values)`
+    if (typeof value !== "object" || value === null) continue
+    if (depth > maxDetailDepth) return `(detail omitted: nested deeper than ${maxDetailDepth} levels)`
+    for (const child of Object.values(value)) stack.push([child, depth + 1])
+  }
+  return detail
+}
+
+/** What the status means when the body does not say (redirects and 202 carry no error body). */
+const statusMessage = (response: WireResponse): string | undefined => {
+  const { status } = response
+  if (status === 202) {
+    return "HTTP 202: WeChat accepted the request but has not processed it yet; repeat it with the same parameters."
+  }
+  if (status >= 300 && status < 400) {
+    const location = response.headers["location"]
+    const shown = location === undefined ? "" : ` to ${location.length > 100 ? `${location.slice(0, 100)}…` : location}`
+    return `HTTP ${status}: a redirect${shown} refused (WeChat Pay never redirects an APIv3 call; nothing was sent there).`
+  }
+  return undefined
+}
+
+/** WeChat's answer says the request was not processed: rate limited (429) or shed by overload protection (501–503). */
+const unprocessed = (error: CallError): boolean =>
+  "status" in error && error.status !== undefined &&
+  (error.status === 429 || (error.status >= 501 && error.status <= 503)) &&
+  error._tag !== "ResponseVerificationError"
+
+/** A response that is not a success (not 2xx, or 202) as its typed error, `Request-ID` included. */
+const apiError = (response: WireResponse): CallError => {
+  const { status } = response
+  const body = decoder.decode(response.body)
+  const parsed = parseErrorBody(body)
+  const code = typeof parsed?.code === "string" && parsed.code !== "" ? parsed.code : `HTTP_${status}`
+  const message = typeof parsed?.message === "string"
+    ? parsed.message
+    : statusMessage(response) ?? (body.length === 0
+      ? `HTTP ${status} without a body`
+      : `HTTP ${status}: ${body.slice(0, 200)}`)
+  const detail = parsed?.detail === undefined ? undefined : boundedDetail(parsed.detail)
+  return fromResponse({ status, code, message, detail, requestId: response.headers["request-id"] })
+}
+
+/**
+ * Build the client from a `Transport`, a `Signer` and a `Verifier`.
+ *
+ * Per attempt the work is: one clock read, one signature, one transport round trip, one verification. Everything
+ * that does not change between calls (base URL, fixed headers, limits) is settled here, once.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = Effect.fnUntraced(function*(options: Options) {
+  const primary = yield* checkBaseUrl("baseUrl", options.baseUrl ?? defaultBaseUrl)
+  const backup = options.backupBaseUrl === undefined
+    ? undefined
+    : yield* checkBaseUrl("backupBaseUrl", options.backupBaseUrl)
+  yield* checkId("mchid", options.mchid, /^[0-9]{1,32}$/)
+  yield* checkId("merchantSerialNumber", options.merchantSerialNumber, /^[0-9A-Fa-f]{1,64}$/)
+  const timeout = Duration.fromInput(options.timeout ?? Duration.seconds(10))
+  const timeoutMillis = Option.isSome(timeout) ? Math.round(Duration.toMillis(timeout.value)) : Number.NaN
+  // A timer longer than 2³¹−1 ms would fire at once (Node, browsers): refuse it rather than time out every call.
+  if (!(timeoutMillis >= 1 && timeoutMillis <= maxTimeoutMillis)) {
+    return yield* Effect.fail(
+      new ConfigurationError({ option: "timeout", message: "timeout must be a duration between 1 ms and 24 days." })
+    )
+  }
+  const maxResponseBytes = options.maxResponseBytes ?? defaultMaxResponseBytes
+  // NaN would remove the cap (every comparison false) and 0 or less would refuse every answer (and retry each).
+  if (!(Number.isSafeInteger(maxResponseBytes) && maxResponseBytes >= 1)) {
+    return yield* Effect.fail(
+      new ConfigurationError({ option: "maxResponseBytes", message: "maxResponseBytes must be a whole number of bytes, at least 1." })
+    )
+  }
+  const userAgent = options.userAgent ?? defaultUserAgent
+  if (!/^[\x20-\x7e]+$/.test(userAgent)) {
+    return yield* Effect.fail(
+      new ConfigurationError({ option: "userAgent", message: "userAgent must be printable ASCII on one line." })
+    )
+  }
+  const transport = yield* Transport
+  const signer = yield* Signer
+  const verifier = yield* Verifier
+  const limits: Limits = { timeoutMillis, maxResponseBytes }
+  const mchid = options.mchid
+  const serial = options.merchantSerialNumber
+
+  const fixedHeaders: Record<string, string> = {
+    accept: "application/json",
+    // No compression: `maxResponseBytes` then bounds the bytes as they arrive and as they are verified (fetch would
+    // otherwise ask for gzip/br and inflate a small body into a large one behind the limit's back).
+    "accept-encoding": "identity",
+    "user-agent": userAgent
+  }
+  if (verifier.serial !== undefined) fixedHeaders["wechatpay-serial"] = verifier.serial
+  const jsonHeaders: Record<string, string> = { ...fixedHeaders, "content-type": "application/json" }
+
+  // Success is a 2xx other than 202 (accepted, not yet processed: an error to repeat, never a result), verified over
+  // the bytes received before anything reads them.
+  const verified = (response: WireResponse): Effect.Effect<ApiResponse, CallError> => {
+    const { status, headers, body } = response
+    const requestId = headers["request-id"]
+    if (status < 200 || status >= 300 || status === 202) return Effect.fail(apiError(response))
+    return Effect.map(
+      verifier.verify({ headers, body, requestId, status }),
+      () => ({ status, headers, body: body.byteLength === 0 ? "" : decoder.decode(body), requestId })
+    )
+  }
+
+  // The built-in signer is local CPU work that always completes; any other signer (a KMS, an HSM) gets the
+  // attempt's deadline too, so a signer that hangs fails the attempt with a (retryable) Timeout instead of hanging.
+  const sign = (request: ApiRequest, base: Base, message: string): Effect.Effect<string, CallError> =>
+    signer.local === true ? signer.sign(message) : deadline(
+      signer.sign(message),
+      limits.timeoutMillis,
+      () =>
+        new TransportError({
+          reason: "Timeout",
+          method: request.method,
+          url: base.origin + base.prefix + request.path,
+          message: `The signer did not answer within ${limits.timeoutMillis} ms.`
+        })
+    )
+
+  const attempt = (
+    request: ApiRequest,
+    base: Base,
+    bodyBytes: Uint8Array | undefined
+  ): Effect.Effect<ApiResponse, CallError> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const target = base.prefix + request.path
+      const timestamp = Protocol.unixSeconds(now)
+      const nonce = Protocol.nonce()
+      return Effect.flatMap(
+        sign(
+          request,
+          base,
+          Protocol.requestMessage(request.method, target, timestamp, nonce, request.upload?.signed ?? request.body ?? "")
+        ),
+        (signature) => {
+          const headers = { ...(bodyBytes === undefined ? fixedHeaders : jsonHeaders) }
+          if (request.serial !== undefined) headers["wechatpay-serial"] = request.serial
+          if (request.upload !== undefined) headers["content-type"] = request.upload.contentType
+          headers["authorization"] = Protocol.authorization({ mchid, nonce, timestamp, serial, signature })
+          if (bodyBytes !== undefined) headers["content-length"] = String(bodyBytes.byteLength)
+          return Effect.flatMap(
+            transport.send({ method: request.method, origin: base.origin, target, headers, body: bodyBytes }, limits),
+            verified
+          )
+        }
+      )
+    })
+
+  const execute = (request: ApiRequest): Effect.Effect<ApiResponse, CallError> =>
+    Effect.flatMap(RetryPolicy, (policy) => {
+      // Encoded once: every attempt sends (and signs) the very same bytes.
+      const bodyBytes = request.upload?.bytes ?? (request.body === undefined ? undefined : encoder.encode(request.body))
+      const first = attempt(request, primary, bodyBytes)
+      if (!request.idempotent) return first
+      // The success path pays for one `catchAll`; the schedule is started only once an attempt has failed.
+      let base = primary
+      let attempts = 1
+      let probes = 0
+      // A signature probe is asked again at most once, and only for a read: a write was applied all the same.
+      const retryable = (error: CallError): boolean =>
+        policy.isRetryable(error) &&
+        (request.onlyIfUnprocessed !== true || unprocessed(error)) &&
+        (error._tag !== "ResponseVerificationError" || error.probe !== true || (request.method === "GET" && probes++ === 0))
+      type Step = (input: CallError) => Effect.Effect<unknown, unknown>
+      const onFailure = (step: Step) => (error: CallError): Effect.Effect<ApiResponse, CallError> =>
+        retryable(error) ? retry(step, error) : Effect.fail(error)
+      const retry = (step: Step, error: CallError): Effect.Effect<ApiResponse, CallError> => {
+        if (backup !== undefined && error._tag === "TransportError") base = backup
+        return Effect.logDebug("effect-wechatpay: attempt failed").pipe(
+          Effect.annotateLogs({
+            endpoint: request.endpoint,
+            attempt: attempts,
+            error: error._tag,
+            requestId: "requestId" in error ? error.requestId ?? "" : ""
+          }),
+          // The step sleeps the schedule's delay; when the schedule is done it fails (`Cause.Done`): give up with the
+          // last error.
+          Effect.andThen(Effect.catch(step(error), () => Effect.fail(error))),
+          Effect.andThen(Effect.suspend(() => {
+            attempts++
+            return Effect.catch(attempt(request, base, bodyBytes), onFailure(step))
+          }))
+        )
+      }
+      return Effect.catch(
+        first,
+        (error) =>
+          retryable(error)
+            ? Effect.flatMap(Schedule.toStepWithSleep(policy.schedule), (step) => retry(step, error))
+            : Effect.fail(error)
+      )
+    })
+
+  return WechatPayClient.of({ mchid, execute })
+})
+
+/**
+ * The client as a layer; requires a `Transport`, a `Signer` and a `Verifier`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options
+): Layer.Layer<WechatPayClient, ConfigurationError, Transport | Signer | Verifier> =>
+  Layer.effect(WechatPayClient, make(options))

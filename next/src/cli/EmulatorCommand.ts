@@ -1,0 +1,264 @@
+/**
+ * `effect-wechatpay emulator serve`: the emulator on 127.0.0.1 as a server any language can test against. Once it
+ * listens it prints one line of JSON on stdout with everything a client needs (address, merchant identity, the
+ * platform keys, the APIv3 key and, when it generated the merchant key, the path of that key's file); it logs one
+ * line per request on stderr, delivers notifications (signed, sealed with the APIv3 key, retried on WeChat's
+ * schedule) and runs until SIGINT, SIGTERM, SIGHUP, SIGQUIT or SIGUSR2 (exit 0, a second signal too), then closes its
+ * sockets and removes the key file.
+ *
+ * The APIv3 key is printed only when the emulator generated it. A key of one's own comes from
+ * `WECHATPAY_API_V3_KEY` or `--api-v3-key-file PATH`; `--api-v3-key` still works but warns, since the process list
+ * (`ps`) shows a process's arguments to every user of the machine.
+ *
+ * @since 0.4.0
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import * as http from "node:http"
+import type * as net from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Runtime from "effect/Runtime"
+import * as Emulator from "../testing/Emulator.js"
+import { InvalidArguments, ListenError } from "./CliError.js"
+import { apiV3KeyConfig } from "./Endpoints.js"
+import { printLine } from "./Output.js"
+import { running } from "./Signals.js"
+
+/**
+ * The line printed once the server listens.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface Ready {
+  readonly baseUrl: string
+  readonly mchid: string
+  readonly merchantSerialNumber: string
+  readonly publicKeyId: string
+  readonly publicKey: string
+  readonly certificateSerial: string
+  readonly certificate: string
+  /** Only when the emulator generated it (no `WECHATPAY_API_V3_KEY`, `--api-v3-key-file` or `--api-v3-key`). */
+  readonly apiV3Key?: string
+  /** Only when the emulator generated the merchant key pair (no `--merchant-public-key`). */
+  readonly merchantPrivateKeyFile?: string
+}
+
+const options = {
+  port: Options.integer("port").pipe(
+    Options.withDescription("the port on 127.0.0.1 (default: a free one, printed in baseUrl)"),
+    Options.optional
+  ),
+  mchid: Options.text("mchid").pipe(Options.withDescription("the merchant id it accepts"), Options.optional),
+  merchantSerialNumber: Options.text("merchant-serial-number").pipe(
+    Options.withDescription("the merchant certificate serial it accepts"),
+    Options.optional
+  ),
+  merchantPublicKey: Options.file("merchant-public-key", { exists: "yes" }).pipe(
+    Options.withDescription("PEM file of the merchant's public key (default: a key pair is generated)"),
+    Options.optional
+  ),
+  apiV3Key: Options.redacted("api-v3-key").pipe(
+    Options.withDescription(
+      "the merchant's APIv3 key, 32 ASCII characters — visible to other users in `ps`: prefer WECHATPAY_API_V3_KEY " +
+        "or --api-v3-key-file (default: WECHATPAY_API_V3_KEY, else generated and printed)"
+    ),
+    Options.optional
+  ),
+  apiV3KeyFile: Options.file("api-v3-key-file", { exists: "yes" }).pipe(
+    Options.withDescription("a file holding the merchant's APIv3 key (32 ASCII characters; a final newline is ignored)"),
+    Options.optional
+  ),
+  notifyUrl: Options.text("notify-url").pipe(
+    Options.withDescription("where notifications are delivered (default: the URL set with set-callback)"),
+    Options.optional
+  )
+}
+
+const readPem = (path: string): Effect.Effect<string, InvalidArguments> =>
+  Effect.try({
+    try: () => readFileSync(path, "utf8"),
+    catch: () => new InvalidArguments({ flag: "merchant-public-key", message: "--merchant-public-key: cannot read the file" })
+  })
+
+/**
+ * The generated merchant key in a fresh private directory (0700), the file 0600; removed when the scope closes, and
+ * by the process's exit hook if the process ends without closing it (an uncaught exception, a second signal).
+ *
+ * @since 0.6.0
+ * @category constructors
+ */
+export const keyFile = (pem: Redacted.Redacted<string>) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const dir = mkdtempSync(join(tmpdir(), "effect-wechatpay-emulator-"))
+      const remove = () => rmSync(dir, { recursive: true, force: true })
+      process.once("exit", remove)
+      const file = join(dir, "merchant-private-key.pem")
+      writeFileSync(file, Redacted.value(pem), { mode: 0o600 })
+      return { dir, file, remove }
+    }),
+    ({ remove }) =>
+      Effect.sync(() => {
+        process.removeListener("exit", remove)
+        remove()
+      })
+  )
+
+/** The APIv3 key given (`undefined`: generate one), from exactly one of the flag, the file or the environment. */
+const suppliedKey = (flags: {
+  readonly apiV3Key: Option.Option<Redacted.Redacted<string>>
+  readonly apiV3KeyFile: Option.Option<string>
+}) =>
+  Effect.gen(function*() {
+    if (Option.isSome(flags.apiV3Key) && Option.isSome(flags.apiV3KeyFile)) {
+      return yield* new InvalidArguments({
+        flag: "api-v3-key-file",
+        message: "give the APIv3 key once: --api-v3-key-file or --api-v3-key, not both"
+      })
+    }
+    const [flag, key] = Option.isSome(flags.apiV3KeyFile)
+      ? ["api-v3-key-file", yield* readKeyFile(flags.apiV3KeyFile.value)] as const
+      : Option.isSome(flags.apiV3Key)
+      ? ["api-v3-key", flags.apiV3Key.value] as const
+      : ["WECHATPAY_API_V3_KEY", Option.getOrUndefined(yield* Config.option(apiV3KeyConfig))] as const
+    if (key === undefined) return undefined
+    if (flag === "api-v3-key") {
+      yield* Effect.logWarning(
+        "--api-v3-key is visible to every user of this machine in the process list (ps): give the key in " +
+          "WECHATPAY_API_V3_KEY or --api-v3-key-file instead"
+      )
+    }
+    // Checked here so the message can name the source; it states the length only, never the key.
+    const length = Buffer.byteLength(Redacted.value(key), "utf8")
+    if (length !== 32 || !/^[\x21-\x7e]+$/.test(Redacted.value(key))) {
+      return yield* new InvalidArguments({
+        ...(flag === "WECHATPAY_API_V3_KEY" ? {} : { flag }),
+        message: `the APIv3 key (${flag === "WECHATPAY_API_V3_KEY" ? flag : `--${flag}`}) must be 32 ASCII ` +
+          `characters; it has ${length} bytes`
+      })
+    }
+    return key
+  })
+
+const readKeyFile = (path: string): Effect.Effect<Redacted.Redacted<string>, InvalidArguments> =>
+  Effect.try({
+    try: () => Redacted.make(readFileSync(path, "utf8").replace(/\r?\n$/, "")),
+    catch: () => new InvalidArguments({ flag: "api-v3-key-file", message: "--api-v3-key-file: cannot read the file" })
+  })
+
+/**
+ * The emulator's listener behind a server on 127.0.0.1 that logs each request (method, path without its query,
+ * status) at INFO on stderr. Closed, connections and all, when the scope closes.
+ */
+const listen = (emulator: Emulator.EmulatorState, port: number | undefined) =>
+  Effect.gen(function*() {
+    const runtime = yield* Effect.runtime<never>()
+    const listener = Emulator.requestListener(emulator)
+    const log = (method: string, path: string, status: number | "dropped") =>
+      Runtime.runFork(runtime)(Effect.logInfo("request").pipe(Effect.annotateLogs({ method, path, status })))
+    return yield* Effect.acquireRelease(
+      Effect.async<http.Server, ListenError>((resume) => {
+        const server = http.createServer((req, res) => {
+          // The query may hold personal data (an openid): only the path is logged.
+          const path = (req.url ?? "").split("?")[0]!
+          res.on("finish", () => log(req.method ?? "", path, res.statusCode))
+          res.on("close", () => {
+            if (!res.writableFinished) log(req.method ?? "", path, "dropped")
+          })
+          listener(req, res)
+        })
+        server.keepAliveTimeout = 8000
+        server.once("error", (error: NodeJS.ErrnoException) => {
+          const reason = error.code === "EADDRINUSE"
+            ? "AddressInUse"
+            : error.code === "EACCES" || error.code === "EPERM"
+            ? "PermissionDenied"
+            : "Unavailable"
+          resume(Effect.fail(
+            new ListenError({
+              port: port ?? 0,
+              reason,
+              message: `cannot listen on 127.0.0.1:${port ?? 0}: ${
+                reason === "AddressInUse" ? "the port is in use" : reason === "PermissionDenied" ? "not permitted" : "unavailable"
+              } (${error.code ?? "unknown"})`
+            })
+          ))
+        })
+        server.listen(port ?? 0, "127.0.0.1", () => resume(Effect.succeed(server)))
+      }),
+      (server) =>
+        Effect.async<void>((resume) => {
+          server.close(() => resume(Effect.void))
+          server.closeAllConnections()
+        })
+    ).pipe(Effect.map((server) => `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`))
+  })
+
+/**
+ * `emulator serve`.
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const serve = Command.make("serve", options, (flags) =>
+  Effect.scoped(Effect.gen(function*() {
+    // A signal stops a server cleanly (exit 0): there is no outcome to report.
+    yield* running({ _tag: "Server" })
+    if (Option.isSome(flags.port) && (flags.port.value < 0 || flags.port.value > 65535)) {
+      return yield* new InvalidArguments({ flag: "port", message: "--port must be 0–65535" })
+    }
+    const merchantPublicKey = Option.isSome(flags.merchantPublicKey)
+      ? yield* readPem(flags.merchantPublicKey.value)
+      : undefined
+    const apiV3Key = yield* suppliedKey(flags)
+    const emulator = yield* Emulator.make({
+      mchid: Option.getOrUndefined(flags.mchid),
+      merchantSerialNumber: Option.getOrUndefined(flags.merchantSerialNumber),
+      merchantPublicKey,
+      apiV3Key: apiV3Key === undefined ? undefined : Redacted.value(apiV3Key),
+      notifyUrl: Option.getOrUndefined(flags.notifyUrl)
+    }).pipe(
+      // The constructor's message may quote what it was given (a key): report the kind of failure only.
+      Effect.catchAllDefect(() =>
+        new InvalidArguments({
+          message: "the emulator refused its options (a merchant public key that is not a PEM public key, or an " +
+            "APIv3 key that is not 32 ASCII characters)"
+        })
+      )
+    )
+    const baseUrl = yield* listen(emulator, Option.getOrUndefined(flags.port))
+    // Notifications go out (to --notify-url, else the URL set with set-callback) for as long as the server runs.
+    yield* Layer.build(
+      Emulator.layerNotifier.pipe(
+        Layer.provide(Layer.succeed(Emulator.Emulator, emulator)),
+        Layer.provide(FetchHttpClient.layer)
+      )
+    )
+    const key = emulator.merchantPrivateKey === undefined ? undefined : yield* keyFile(emulator.merchantPrivateKey)
+    const ready: Ready = {
+      baseUrl,
+      mchid: emulator.mchid,
+      merchantSerialNumber: emulator.merchantSerialNumber,
+      publicKeyId: emulator.publicKeyId,
+      publicKey: emulator.publicKey,
+      certificateSerial: emulator.certificateSerial,
+      certificate: emulator.certificate,
+      // A key given is the caller's already, and a ready line ends up in CI logs: only a generated one is printed.
+      ...(apiV3Key === undefined ? { apiV3Key: Redacted.value(emulator.apiV3Key) } : {}),
+      ...(key === undefined ? {} : { merchantPrivateKeyFile: key.file })
+    }
+    yield* printLine(ready)
+    yield* Effect.logInfo("listening").pipe(Effect.annotateLogs({ baseUrl }))
+    return yield* Effect.never
+  }))
+).pipe(Command.withDescription("run the WeChat Pay emulator on 127.0.0.1 until SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR2; prints one JSON line"))
+

@@ -1,0 +1,417 @@
+/**
+ * A stand-in for the WeChat Pay APIv3 server, strict where WeChat is strict: it checks every request's
+ * Authorization exactly as WeChat does, signs every response with its own platform key (public-key mode and
+ * certificate mode), keeps real member-card state, applies each idempotent write once, and records every
+ * application in a ledger. Faults can be scripted per endpoint.
+ *
+ * Since 0.4.0 it is also WeChat's other half: it serves `GET /v3/certificates` (platform certificates minted at run
+ * time, sealed with the merchant's `apiV3Key`; `rotateCertificate` makes a new one current), and it owes the merchant
+ * a notification for each event it causes (a card claimed or imported → `MEMBERCARD.ACCEPT_CARD`, activated →
+ * `MEMBERCARD.ACTIVATE_CARD`, a user acting on it via `userManagesCard` → `MEMBERCARD.USERCARD_MANAGE`), which
+ * `layerNotifier` delivers over HTTP, signed and encrypted, retrying on WeChat's schedule. Read them with
+ * `notifications()`, wait for them with `awaitNotifications`, script delivery faults with `injectNotificationFault`.
+ *
+ * Run it in-process (`layerHttpClient`) or on 127.0.0.1 (`serve`). The WeChat side of the protocol (sign strings,
+ * Authorization parsing, nonces) is its own implementation, not the client's, so a bug in one is caught by the
+ * other.
+ *
+ * @since 0.1.0
+ */
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as WechatPay from "../WechatPay.js"
+import * as Layers from "./internal/layers.js"
+import type { NotificationRecord } from "./internal/notifications.js"
+import * as Notifier from "./internal/notifier.js"
+import { Emulator, EmulatorServer } from "./internal/layers.js"
+import * as InternalServer from "./internal/server.js"
+import { EmulatorState } from "./internal/state.js"
+
+/**
+ * The endpoints the emulator served first (0.1). Kept closed, as code matches on it exhaustively; every API of the
+ * emulator takes `AnyEndpointName`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type EndpointName = "GetUserCard" | "UpdateUserCard" | "SetUserCardRights" | "PrepareBonus" | "CommitBonus"
+
+/**
+ * An endpoint the emulator serves, by its short name: the declaration's name without the product prefix
+ * (`MemberCard.GetUserCard` → `GetUserCard`, `MemberCardActivity.…` → `…`). Any string; `EndpointName`s autocomplete.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type AnyEndpointName = EndpointName | (string & {})
+
+export type {
+  /**
+   * A scripted misbehaviour of the API (`inject`): errors, drops, delays, damaged signatures and bodies.
+   *
+   * @since 0.1.0
+   */
+  Fault,
+  /** @since 0.1.0 */
+  FaultRule
+} from "./internal/faults.js"
+
+/**
+ * A member's card as the emulator stores it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CardState {
+  card_id: string
+  code: string
+  openid: string
+  membership_number: string
+  level: string
+  nickname: string
+  background_picture_url?: string
+  balance: number
+  bonus_value: number
+  user_card_status: "NOT_ACTIVATE" | "EFFECTIVE" | "EXPIRE" | "UNAVAILABLE" | "DELETE"
+}
+
+/**
+ * One write the emulator applied: the endpoint, its idempotency key's value, and what the resource records (user
+ * cards: `card_id`, `code`, `balanceDelta`, `pointsDelta`; other resources their own ids).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LedgerEntry {
+  readonly endpoint: AnyEndpointName
+  /** The idempotency key's value (`out_request_no`, `out_trade_no` …); `""` for a write without one. */
+  readonly key: string
+  readonly card_id?: string
+  readonly code?: string
+  /** User-card writes: the balance added. */
+  readonly balanceDelta?: number
+  /** User-card writes: the points added. */
+  readonly pointsDelta?: number
+  readonly [field: string]: unknown
+}
+
+/**
+ * A request as the emulator sees it: header names lower case, the body as sent.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface EmulatorRequest {
+  readonly method: string
+  /** Path and query exactly as received (the request-target). */
+  readonly target: string
+  readonly headers: Readonly<Record<string, string | undefined>>
+  /** The body as UTF-8 text. */
+  readonly body: string
+  /** The body bytes as received (an upload's multipart body is not text); `body` encoded as UTF-8 when absent. */
+  readonly bytes?: Uint8Array | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type EmulatorResult =
+  | { readonly _tag: "Respond"; readonly status: number; readonly headers: Record<string, string>; readonly body: string }
+  | { readonly _tag: "Drop" }
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly mchid?: string | undefined
+  readonly merchantSerialNumber?: string | undefined
+  /** The merchant's public key (PEM). When absent a merchant key pair is generated (see `merchantPrivateKey`). */
+  readonly merchantPublicKey?: string | undefined
+  /** `auto` (default): public-key mode when the request sends `Wechatpay-Serial: PUB_KEY_ID_…`, else certificate. */
+  readonly mode?: "auto" | "publicKey" | "certificate" | undefined
+  /** Cache one response signature per (second, body) — lets a benchmark server keep up; still always valid. */
+  readonly reuseSignatures?: boolean | undefined
+  /** Cards to start with. */
+  readonly cards?: ReadonlyArray<Partial<CardState> & Pick<CardState, "card_id" | "code">> | undefined
+  /** (0.4.0) The merchant's APIv3 key, 32 ASCII characters; generated when absent (`emulator.apiV3Key`). */
+  readonly apiV3Key?: string | undefined
+  /** (0.4.0) Where `layerNotifier` delivers, e.g. `http://127.0.0.1:port/path`; wins over `setCallback`'s URL. */
+  readonly notifyUrl?: string | undefined
+  /**
+   * (0.4.0) The waits between delivery attempts. Default ten waits of 60 s (11 attempts): the member-card notice
+   * pages' "every 60 s, 11 attempts", which membercard-api.md §3 prefers to the webhook pages' generic 15 s … 6 h.
+   */
+  readonly notificationSchedule?: ReadonlyArray<Duration.Input> | undefined
+  /** (0.4.0) Which key signs notifications. Default `certificate` when `mode` is `certificate`, else `publicKey`. */
+  readonly notificationSigning?: "publicKey" | "certificate" | undefined
+  /**
+   * (0.4.0) `false`: a merchant without platform certificates (new since 2024): `GET /v3/certificates` answers 404
+   * RESOURCE_NOT_EXISTS and everything is signed with the public key. Default `true`.
+   */
+  readonly platformCertificates?: boolean | undefined
+}
+
+/**
+ * What a user filled in on the activation form (开卡信息), as 获取用户信息 answers it.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ActivationForm {
+  readonly nickname?: string
+  readonly head_image_url?: string
+  readonly user_information?: {
+    readonly common_field_list?: ReadonlyArray<{ readonly name: string; readonly value: string }>
+    readonly custom_field_list?: ReadonlyArray<
+      { readonly name: string; readonly value?: string; readonly value_list?: ReadonlyArray<string> }
+    >
+  }
+}
+
+/**
+ * Who opens the activation page (`EmulatorState.openActivationPage`): a template's `card_id` and what the user filled
+ * in; `openid`, `encrypt_code` and `activate_ticket` are generated unless given (to choose their length).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ActivationPageOptions extends ActivationForm {
+  readonly card_id: string
+  readonly openid?: string
+  /** The code's ciphertext as WeChat issues it (e.g. Base64 with `+`, `/`, `=`); the jump URL carries it encoded. */
+  readonly encrypt_code?: string
+  /** The ticket as WeChat issues it (base64url unless given); the jump URL carries it encoded. */
+  readonly activate_ticket?: string
+  /** The merchant's activation page the jump URL starts with (since 0.6.0); default `https://merchant.example.com/membercard/activate`. */
+  readonly activate_url?: string
+}
+
+/**
+ * The parameters WeChat puts in the jump URL of the merchant's activation page (跳转型激活).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ActivationPage {
+  readonly card_id: string
+  readonly openid: string
+  /** As written in `url`: percent-encoded URL text, to pass to `decryptCode` unchanged (since 0.6.0). */
+  readonly encrypt_code: string
+  /**
+   * As written in `url`: percent-encoded URL text, to pass to `getActivateInformation` unchanged (since 0.6.0; it was
+   * the decoded ticket).
+   */
+  readonly activate_ticket: string
+  /** The jump URL the user lands on: `activate_url?card_id=…&encrypt_code=…&openid=…&activate_ticket=…` (since 0.6.0). */
+  readonly url: string
+}
+
+/** Platform certificates and user actions (documented where they are defined). @since 0.4.0 */
+export type { CertificateInfo, UserCardAction } from "./internal/platform.js"
+
+/** Notification records, delivery requests and faults (documented where they are defined). @since 0.4.0 */
+export type {
+  NotificationAttempt,
+  NotificationFault,
+  NotificationFaultRule,
+  NotificationRecord,
+  NotificationRequest
+} from "./internal/notifications.js"
+
+export {
+  /**
+   * The emulated server. Its state is plain and synchronous; read it in tests to check what was applied, and set it
+   * up with its methods: `putCard`, `putTemplate`, `openActivationPage` (a user claims a card and opens the jump
+   * activation page), `userManagesCard`, `inject` (faults), `injectNotificationFault`, `rotateCertificate`,
+   * `useCertificate`.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  EmulatorState
+}
+
+export {
+  /**
+   * The emulator instance in context.
+   *
+   * @since 0.1.0
+   * @category tags
+   */
+  Emulator,
+  /**
+   * The running loopback server in context.
+   *
+   * @since 0.1.0
+   * @category tags
+   */
+  EmulatorServer
+}
+
+/**
+ * Create an emulator (generates its platform key and, unless given a public key, the merchant key pair).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: typeof Layers.make = Layers.make
+
+/**
+ * An emulator in context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: typeof Layers.layer = Layers.layer
+
+/**
+ * An in-process `HttpClient` that hands every request to the emulator: the same checks and faults as the loopback
+ * server, without sockets. Runs on the caller's `Clock`, so `TestClock` works.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const httpClient: typeof InternalServer.httpClient = InternalServer.httpClient
+
+/**
+ * `httpClient` over the emulator in context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerHttpClient: typeof Layers.layerHttpClient = Layers.layerHttpClient
+
+/**
+ * Delivers the emulator's notifications over the `HttpClient` in context (e.g. `FetchHttpClient.layer` to reach a
+ * server on 127.0.0.1) for the life of the scope: each one POSTed to `Options.notifyUrl` (else the URL set with
+ * `setCallback`) with WeChat's headers, signed afresh on every attempt (timestamp from `Clock`, a new nonce), its
+ * resource sealed with the APIv3 key. A 2xx answer ends it; another status, no answer within 5 s, or a connection
+ * error is retried after the next wait of `Options.notificationSchedule` (`Effect.sleep`: `TestClock` drives it); after
+ * the last attempt it is `failed`. Notifications created before the layer starts are delivered too. One notifier per
+ * emulator at a time.
+ *
+ * @since 0.4.0
+ * @category layers
+ */
+export const layerNotifier: typeof Notifier.layerNotifier = Notifier.layerNotifier
+
+/**
+ * Wait, without polling, until `until` holds for the notification records of the emulator in context; a number `n`
+ * waits until at least `n` notifications are delivered or failed.
+ *
+ * @since 0.4.0
+ * @category accessors
+ */
+export const awaitNotifications = (
+  until: number | ((records: ReadonlyArray<NotificationRecord>) => boolean)
+): Effect.Effect<ReadonlyArray<NotificationRecord>, never, Emulator> => Notifier.awaitNotifications(until)
+
+/**
+ * A running loopback server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Server {
+  /** e.g. `http://127.0.0.1:49152` */
+  readonly baseUrl: string
+  /** Sockets currently open. */
+  readonly connections: () => number
+}
+
+/**
+ * The emulator as a node:http request listener: reads the request (at most 3 MiB: a 2 MB image upload fits), hands it to the emulator, and
+ * writes its answer (with Content-Length, as WeChat does) or drops the connection. `serve` uses it; wrap it to look
+ * at the raw requests, e.g. `http.createServer((req, res) => { seen.push(req.headers); listener(req, res) })`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const requestListener: typeof InternalServer.requestListener = InternalServer.requestListener
+
+/**
+ * Serve the emulator over real HTTP on 127.0.0.1 (ephemeral port unless given), for the life of the scope.
+ * Request handling uses the live clock.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const serve: typeof InternalServer.serve = InternalServer.serve
+
+/**
+ * `serve` for the emulator in context, as a layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerServer: typeof Layers.layerServer = Layers.layerServer
+
+/**
+ * Client options for the emulator (everything but identity and keys, which come from the emulator).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ClientOptions = Partial<Omit<WechatPay.Options, "mchid" | "merchantSerialNumber" | "merchantPrivateKey">>
+
+/**
+ * A `WechatPayClient` configured with the emulator's merchant identity, merchant key and platform keys; also
+ * provides the `Encryptor`, the `Verifier` and (with the emulator's APIv3 key) `Notification.Notifications`, so a
+ * test can parse what the emulator delivers. The same holds for every `layer…` below that includes a client.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerClient: typeof Layers.layerClient = Layers.layerClient
+
+/**
+ * `layerClient` over the `Transport` you provide (e.g. `NodeTransport.layer()`).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerClientWith: typeof Layers.layerClientWith = Layers.layerClientWith
+
+/**
+ * Emulator + client wired in-process: `MemberCard.layer.pipe(Layer.provideMerge(Emulator.layerInProcess()))`.
+ *
+ * Also outputs `RetryPolicy.RetryPolicy` set to `RetryPolicy.immediate()` (the default retry decisions, no waits
+ * between attempts), so a program provided with it retries without sleeping and works under `it.effect` /
+ * `TestClock` even when a fault (`Drop`, `DropAfterApply`, a 5xx …) makes the client retry. To use another policy,
+ * provide it closer to the program (`Effect.provide(RetryPolicy.layer(…))`), or to this layer
+ * (`….pipe(Layer.provideMerge(Emulator.layerInProcess()), Layer.provideMerge(RetryPolicy.layer(…)))`): a policy
+ * the layer finds in its own context is passed through instead of `immediate()`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerInProcess: typeof Layers.layerInProcess = Layers.layerInProcess
+
+/**
+ * Emulator on a real 127.0.0.1 socket + client on `FetchHttpClient` (or the `HttpClient` you provide with
+ * `layerLoopbackWith`). Outputs `RetryPolicy.immediate()` like `layerInProcess`, overridden the same way.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerLoopback: typeof Layers.layerLoopback = Layers.layerLoopback
+
+/**
+ * `layerLoopback` over the `HttpClient` you provide. Outputs `RetryPolicy.immediate()` like `layerInProcess`,
+ * overridden the same way.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerLoopbackWith: typeof Layers.layerLoopbackWith = Layers.layerLoopbackWith
+
+/**
+ * Emulator on a real 127.0.0.1 socket + client on the built-in node:http transport (`NodeTransport`). Outputs
+ * `RetryPolicy.immediate()` like `layerInProcess`, overridden the same way.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerLoopbackNode: typeof Layers.layerLoopbackNode = Layers.layerLoopbackNode

@@ -1,0 +1,308 @@
+/**
+ * The notifications WeChat owes the merchant (membercard-api.md §3, apiv3-protocol.md §7): one record per event,
+ * created when its cause is committed, with every delivery attempt and its answer; how a delivery request is built
+ * (the envelope, the resource sealed with the APIv3 key, the headers signed afresh with the platform key); the
+ * scripted notification faults; and waiting for records to reach a state without polling. Delivery over HTTP is
+ * `notifier.ts`.
+ *
+ * @internal
+ */
+import * as crypto from "node:crypto"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Aead from "./aead.js"
+import type { CardEvent } from "./store.js"
+import * as WechatSide from "./wechatSide.js"
+
+/**
+ * A scripted misbehaviour of one delivery attempt (`injectNotificationFault`).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type NotificationFault =
+  /** Change the body after signing it (the event id's first character). */
+  | { readonly _tag: "TamperBody" }
+  /** Flip a character of the signature (still valid Base64). */
+  | { readonly _tag: "TamperSignature" }
+  /** Sign with a timestamp this many seconds in the past. */
+  | { readonly _tag: "StaleTimestamp"; readonly seconds: number }
+  /** Sign with a key the merchant does not know, under a serial (or public-key id) it has never seen. */
+  | { readonly _tag: "UnknownSerial" }
+  /** Deliver the notification twice at once (two POSTs, each signed afresh, the same body). */
+  | { readonly _tag: "Duplicate" }
+  /** Encrypt the resource with another APIv3 key (correctly signed). */
+  | { readonly _tag: "WrongApiV3Key" }
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export interface NotificationFaultRule {
+  readonly fault: NotificationFault
+  /** How many delivery attempts it hits (any notification's, in order). Default 1. */
+  readonly times?: number | undefined
+}
+
+/**
+ * One delivery attempt: when (the emulator's clock, epoch milliseconds) and what came back — the status, or why
+ * there was none (timeout, connection error, no URL).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface NotificationAttempt {
+  readonly at: number
+  readonly status?: number | undefined
+  readonly error?: string | undefined
+  readonly fault?: NotificationFault | undefined
+}
+
+/**
+ * A notification as the emulator keeps it: the envelope's fields, the plaintext payload (`resource`, what the
+ * merchant decrypts), and its deliveries. `pending` until an attempt is answered 2xx (`delivered`) or the last
+ * attempt of the schedule failed (`failed`).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface NotificationRecord {
+  readonly id: string
+  readonly event_type: CardEvent["event_type"]
+  readonly create_time: string
+  readonly summary: string
+  readonly resource: Readonly<Record<string, unknown>>
+  readonly state: "pending" | "delivered" | "failed"
+  readonly attempts: ReadonlyArray<NotificationAttempt>
+}
+
+/**
+ * A delivery as WeChat would send it now: headers (`Content-Type`, `Request-ID`, `Wechatpay-*`) and the exact body.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface NotificationRequest {
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+/**
+ * The waits between attempts by default: the member-card notice pages' "every 60 s, 11 attempts in total"
+ * (membercard-api.md §3 prefers it to the generic APIv3 15 s … 6 h schedule of the webhook pages).
+ */
+export const defaultSchedule: ReadonlyArray<Duration.Duration> = Array.from({ length: 10 }, () => Duration.seconds(60))
+
+/** A key WeChat signs with and the serial (or public-key id) it names. */
+export interface SigningKey {
+  readonly serial: string
+  readonly key: crypto.KeyObject
+}
+
+const summaries: Record<CardEvent["event_type"], string> = {
+  "MEMBERCARD.ACCEPT_CARD": "用户领取会员卡通知",
+  "MEMBERCARD.ACTIVATE_CARD": "会员卡激活通知",
+  "MEMBERCARD.USERCARD_MANAGE": "用户管理会员卡通知"
+}
+
+/** RFC 3339 in China Standard Time without milliseconds, as WeChat writes times: `2020-07-13T23:27:38+08:00`. */
+export const beijingTime = (seconds: number): string =>
+  new Date((seconds + 8 * 3600) * 1000).toISOString().slice(0, 19) + "+08:00"
+
+interface Entry {
+  readonly record: Omit<NotificationRecord, "state" | "attempts">
+  state: NotificationRecord["state"]
+  readonly attempts: Array<NotificationAttempt>
+  /** The resource sealed once, at creation: every delivery carries the same ciphertext. */
+  readonly sealed: Aead.Sealed
+  /** Handed to the notifier (so a notifier started later still gets it, and only once). */
+  claimed: boolean
+}
+
+/** What building a delivery needs from the emulator. */
+export interface Keys {
+  readonly apiV3Key: Uint8Array
+  /** The key notifications are signed with now (public key or current certificate). */
+  readonly signing: () => SigningKey
+  /** A key the merchant does not know (`UnknownSerial`). */
+  readonly stranger: () => SigningKey
+}
+
+/** The notification records of one emulator. */
+export class Notifications {
+  private readonly entries = new Map<string, Entry>()
+  private readonly listeners = new Set<() => boolean>()
+  private faults: Array<{ readonly fault: NotificationFault; left: number }> = []
+  private subscriber: ((id: string) => void) | undefined
+
+  constructor(private readonly keys: Keys) {}
+
+  /** Create the notification of an event that just happened (`nowSeconds` unless it carries its time). */
+  emit(event: CardEvent, nowSeconds: number): NotificationRecord {
+    const at = event.at ?? nowSeconds
+    const resource: Record<string, unknown> = {
+      event_type: event.inner,
+      card_id: event.card_id,
+      code: event.code,
+      event_time: beijingTime(at),
+      ...(event.activate_scene !== undefined ? { activate_scene: event.activate_scene } : {}),
+      openid: event.openid
+    }
+    const record = {
+      id: crypto.randomUUID(),
+      event_type: event.event_type,
+      create_time: beijingTime(at),
+      summary: summaries[event.event_type],
+      resource
+    }
+    const entry: Entry = {
+      record,
+      state: "pending",
+      attempts: [],
+      sealed: Aead.seal(this.keys.apiV3Key, "membercard", JSON.stringify(resource)),
+      claimed: false
+    }
+    this.entries.set(record.id, entry)
+    if (this.subscriber !== undefined) this.claim(entry, this.subscriber)
+    this.changed()
+    return this.view(entry)
+  }
+
+  /** Every notification, oldest first (copies). */
+  records(): ReadonlyArray<NotificationRecord> {
+    return [...this.entries.values()].map((entry) => this.view(entry))
+  }
+
+  record(id: string): NotificationRecord | undefined {
+    const entry = this.entries.get(id)
+    return entry === undefined ? undefined : this.view(entry)
+  }
+
+  /** The delivery of `id` signed at `nowSeconds`, with a fault applied; `undefined` for an unknown id. */
+  request(id: string, nowSeconds: number, fault?: NotificationFault): NotificationRequest | undefined {
+    const entry = this.entries.get(id)
+    if (entry === undefined) return undefined
+    const { key, serial } = fault?._tag === "UnknownSerial" ? this.keys.stranger() : this.keys.signing()
+    const resource = fault?._tag === "WrongApiV3Key"
+      ? Aead.seal(Buffer.from(Aead.randomAlphanumeric(32), "ascii"), "membercard", JSON.stringify(entry.record.resource))
+      : entry.sealed
+    const { create_time, event_type, summary } = entry.record
+    let body = JSON.stringify({
+      id,
+      create_time,
+      resource_type: "encrypt-resource",
+      event_type,
+      summary,
+      resource: {
+        original_type: "membercard",
+        algorithm: resource.algorithm,
+        ciphertext: resource.ciphertext,
+        associated_data: resource.associated_data,
+        nonce: resource.nonce
+      }
+    })
+    const timestamp = String(fault?._tag === "StaleTimestamp" ? nowSeconds - fault.seconds : nowSeconds)
+    const nonce = Aead.randomAlphanumeric(32)
+    let signature = WechatSide.signBytes(WechatSide.responseSignedBytes(timestamp, nonce, Buffer.from(body, "utf8")), key)
+    if (fault?._tag === "TamperSignature") {
+      const i = signature.length >> 1
+      signature = signature.slice(0, i) + (signature[i] === "A" ? "B" : "A") + signature.slice(i + 1)
+    }
+    if (fault?._tag === "TamperBody") {
+      body = body.replace(/^\{"id":"(.)/, (_, c: string) => `{"id":"${c === "a" ? "b" : "a"}`)
+    }
+    return {
+      headers: {
+        "Content-Type": "application/json",
+        "Request-ID": WechatSide.randomHex(16).toUpperCase(),
+        "Wechatpay-Nonce": nonce,
+        "Wechatpay-Serial": serial,
+        "Wechatpay-Signature": signature,
+        "Wechatpay-Signature-Type": WechatSide.scheme,
+        "Wechatpay-Timestamp": timestamp
+      },
+      body
+    }
+  }
+
+  /** Script faults for the next delivery attempts. */
+  injectFault(rule: NotificationFaultRule): void {
+    this.faults.push({ fault: rule.fault, left: rule.times ?? 1 })
+  }
+
+  clearFaults(): void {
+    this.faults = []
+  }
+
+  /** The fault of the next attempt, used up by one. */
+  takeFault(): NotificationFault | undefined {
+    const first = this.faults[0]
+    if (first === undefined) return undefined
+    if (--first.left <= 0) this.faults.shift()
+    return first.fault
+  }
+
+  /** Record an attempt of `id`. */
+  attempted(id: string, attempt: NotificationAttempt): void {
+    this.entries.get(id)?.attempts.push(attempt)
+    this.changed()
+  }
+
+  /** `id` was answered 2xx, or its last attempt failed. */
+  settle(id: string, state: "delivered" | "failed"): void {
+    const entry = this.entries.get(id)
+    if (entry !== undefined) entry.state = state
+    this.changed()
+  }
+
+  /**
+   * Hand every notification not yet handed out, now and as they are created, to `deliver`. One subscriber at a time
+   * (one notifier per emulator); the returned function ends the subscription.
+   */
+  subscribe(deliver: (id: string) => void): () => void {
+    if (this.subscriber !== undefined) throw new Error("Emulator.layerNotifier: this emulator already has a notifier")
+    this.subscriber = deliver
+    for (const entry of this.entries.values()) this.claim(entry, deliver)
+    return () => {
+      if (this.subscriber !== deliver) return
+      this.subscriber = undefined
+      // Deliveries cut short go to the next notifier.
+      for (const entry of this.entries.values()) if (entry.state === "pending") entry.claimed = false
+    }
+  }
+
+  /** Succeeds with the records once `until` holds for them (checked now and after every change). */
+  waitFor(until: (records: ReadonlyArray<NotificationRecord>) => boolean): Effect.Effect<ReadonlyArray<NotificationRecord>> {
+    return Effect.callback<ReadonlyArray<NotificationRecord>>((resume) => {
+      const check = (): boolean => {
+        const records = this.records()
+        if (!until(records)) return false
+        this.listeners.delete(check)
+        resume(Effect.succeed(records))
+        return true
+      }
+      if (check()) return
+      this.listeners.add(check)
+      return Effect.sync(() => void this.listeners.delete(check))
+    })
+  }
+
+  private claim(entry: Entry, deliver: (id: string) => void): void {
+    if (entry.claimed || entry.state !== "pending") return
+    entry.claimed = true
+    deliver(entry.record.id)
+  }
+
+  private changed(): void {
+    for (const check of [...this.listeners]) check()
+  }
+
+  private view(entry: Entry): NotificationRecord {
+    return {
+      ...entry.record,
+      resource: { ...entry.record.resource },
+      state: entry.state,
+      attempts: entry.attempts.map((attempt) => ({ ...attempt }))
+    }
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * WeChat's own side of an emulator: its platform keys (the public key of public-key mode, the platform certificates
+ * of certificate mode and their rotation), the merchant's APIv3 key, and the notifications it owes the merchant.
+ * `EmulatorState` extends it with the request flow and the resources.
+ *
+ * @internal
+ */
+import * as crypto from "node:crypto"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import type { Options } from "../Emulator.js"
+import * as Aead from "./aead.js"
+import { PlatformCertificates } from "./certificate.js"
+import {
+  type NotificationFault,
+  type NotificationFaultRule,
+  type NotificationRecord,
+  type NotificationRequest,
+  defaultSchedule,
+  Notifications,
+  type SigningKey
+} from "./notifications.js"
+import { cardKey, makeStore, type Store } from "./store.js"
+import { randomHex } from "./wechatSide.js"
+
+/** What the notifier reads of an emulator (kept off the public class). */
+export interface Delivery {
+  readonly notifications: Notifications
+  /** The waits between attempts. */
+  readonly waits: ReadonlyArray<Duration.Duration>
+  /** Where deliveries go now: `Options.notifyUrl`, else the URL set with `setCallback`. */
+  readonly url: () => string | undefined
+}
+
+const deliveries = new WeakMap<Platform, Delivery>()
+
+/** The notifier's view of an emulator. */
+export const deliveryOf = (emulator: Platform): Delivery => deliveries.get(emulator)!
+
+/**
+ * A user action on a card that WeChat notifies as `MEMBERCARD.USERCARD_MANAGE` (`EmulatorState.userManagesCard`).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type UserCardAction = "USER_VIEW_MEMBERCARD" | "USER_DELETE_MEMBERCARD" | "USER_MODIFY_INFORMATION"
+
+/**
+ * A platform certificate as `EmulatorState.certificates()` lists it.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface CertificateInfo {
+  /** Upper-case hex, as `Wechatpay-Serial` carries it. */
+  readonly serial: string
+  readonly pem: string
+  readonly notBefore: Date
+  readonly notAfter: Date
+}
+
+/** WeChat's keys and notifications; the base of `EmulatorState`. */
+export class Platform {
+  readonly publicKeyId: string
+  /** The platform public key (PEM) of public-key mode. */
+  readonly publicKey: string
+  /** The merchant's APIv3 key (32 ASCII characters): notifications and downloaded certificates are sealed with it. */
+  readonly apiV3Key: Redacted.Redacted<string>
+
+  /** State shared by the resources (cards, templates, orders, idempotency keys, the ledger). */
+  protected readonly store: Store
+  protected readonly platformKey: crypto.KeyObject
+  protected readonly strangerKey: crypto.KeyObject
+  /** `undefined` for a merchant without platform certificates (public-key mode only). */
+  protected readonly platformCertificates: PlatformCertificates | undefined
+  private readonly notes: Notifications
+  private readonly notificationSigning: "publicKey" | "certificate"
+
+  constructor(options: Options) {
+    const platform = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
+    this.platformKey = platform.privateKey
+    this.publicKey = platform.publicKey.export({ type: "spki", format: "pem" }).toString()
+    this.publicKeyId = `PUB_KEY_ID_${crypto.randomInt(1e9, 9e9)}${"0".repeat(24)}`
+    this.strangerKey = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey
+    const apiV3Key = options.apiV3Key ?? Aead.randomAlphanumeric(32)
+    // The key itself stays out of the message: it may be a real one pasted by mistake.
+    if (!/^[\x21-\x7e]{32}$/.test(apiV3Key)) throw new Error("Emulator: apiV3Key must be 32 printable ASCII characters")
+    this.apiV3Key = Redacted.make(apiV3Key)
+    this.platformCertificates = options.platformCertificates === false ? undefined : new PlatformCertificates()
+    this.notificationSigning = this.platformCertificates === undefined
+      ? "publicKey"
+      : options.notificationSigning ?? (options.mode === "certificate" ? "certificate" : "publicKey")
+    this.notes = new Notifications({
+      apiV3Key: Buffer.from(apiV3Key, "ascii"),
+      signing: () => this.notificationKey(),
+      stranger: () => ({
+        key: this.strangerKey,
+        serial: this.notificationSigning === "publicKey"
+          ? `PUB_KEY_ID_${crypto.randomInt(1e9, 9e9)}${"1".repeat(24)}`
+          : randomHex(20).toUpperCase()
+      })
+    })
+    this.store = makeStore((event) => void this.notes.emit(event, Math.floor(Date.now() / 1000)))
+    const waits = (options.notificationSchedule ?? defaultSchedule).map((wait) => Duration.fromInputUnsafe(wait))
+    const notifyUrl = options.notifyUrl
+    deliveries.set(this, {
+      notifications: this.notes,
+      waits,
+      url: () => notifyUrl ?? (this.store.locals.get("callback") as { notify_url?: string } | undefined)?.notify_url
+    })
+  }
+
+  /** Serial of the current platform certificate (the one certificate mode signs with). */
+  get certificateSerial(): string {
+    return (this.platformCertificates?.current ?? this.noCertificate()).serial
+  }
+
+  /** The current platform certificate (PEM). */
+  get certificate(): string {
+    return (this.platformCertificates?.current ?? this.noCertificate()).pem
+  }
+
+  /**
+   * What a client should be configured with to verify this emulator now: the public key by its id and every platform
+   * certificate by serial (none when `platformCertificates: false`).
+   */
+  get wechatpayPublicKeys(): Readonly<Record<string, string>> {
+    const keys: Record<string, string> = { [this.publicKeyId]: this.publicKey }
+    for (const certificate of this.platformCertificates?.all() ?? []) keys[certificate.serial] = certificate.pem
+    return keys
+  }
+
+  /** The platform certificates, oldest first (empty when `platformCertificates: false`). */
+  certificates(): ReadonlyArray<CertificateInfo> {
+    return (this.platformCertificates?.all() ?? []).map(({ notAfter, notBefore, pem, serial }) => ({
+      serial,
+      pem,
+      notBefore,
+      notAfter
+    }))
+  }
+
+  /**
+   * Mint a new platform key and certificate (a new random serial unless given; valid from now, or `notBefore`, for
+   * five years, or until `notAfter`) and make it current: certificate-mode responses and notifications are signed
+   * with it from now on. Older certificates stay listed by `/v3/certificates`, and may be named by requests, until
+   * they expire. A `notAfter` in the past makes an expired current certificate (to test a client's refusal).
+   * `activate: false` only lists the new certificate (WeChat publishes a new certificate months before it signs with
+   * it); `useCertificate(serial)` switches later.
+   */
+  rotateCertificate(
+    options: {
+      readonly serial?: string
+      readonly notBefore?: Date
+      readonly notAfter?: Date
+      readonly activate?: boolean
+    } = {}
+  ): CertificateInfo {
+    if (this.platformCertificates === undefined) this.noCertificate()
+    const { notAfter, notBefore, pem, serial } = this.platformCertificates.rotate(options, Date.now())
+    return { serial, pem, notBefore, notAfter }
+  }
+
+  /** Sign certificate-mode answers and notifications with this platform certificate (by serial) from now on. */
+  useCertificate(serial: string): CertificateInfo {
+    if (this.platformCertificates === undefined) this.noCertificate()
+    const { notAfter, notBefore, pem } = this.platformCertificates.use(serial)
+    return { serial: serial.toUpperCase(), pem, notBefore, notAfter }
+  }
+
+  /**
+   * Every notification, oldest first (copies): envelope fields, plaintext payload, state and attempts. An event caused
+   * by a request is dated by the emulator's `Clock` (`TestClock` in `it.effect`); one caused by a test method
+   * (`openActivationPage`, `userManagesCard`) by the wall clock. Attempts are dated by the notifier's `Clock`.
+   */
+  notifications(): ReadonlyArray<NotificationRecord> {
+    return this.notes.records()
+  }
+
+  /**
+   * The delivery of notification `id` as WeChat would send it now (the emulator's clock), freshly signed, without
+   * HTTP: for in-process tests and tools. A `fault` shapes it like `injectNotificationFault` would. Fails with
+   * `NoSuchElementError` for an unknown id.
+   */
+  notificationRequest(
+    id: string,
+    options: { readonly fault?: NotificationFault } = {}
+  ): Effect.Effect<NotificationRequest, Cause.NoSuchElementError> {
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const request = this.notes.request(id, Math.floor(now / 1000), options.fault)
+      return request === undefined ? Effect.fail(new Cause.NoSuchElementError("no such notification")) : Effect.succeed(request)
+    })
+  }
+
+  /** Script a fault for the next delivery attempts of `layerNotifier` (any notification's, in order). */
+  injectNotificationFault(rule: NotificationFaultRule): void {
+    this.notes.injectFault(rule)
+  }
+
+  /** Remove all scripted notification faults. */
+  clearNotificationFaults(): void {
+    this.notes.clearFaults()
+  }
+
+  /**
+   * Wait, without polling, until `until` holds for the notification records (checked now and after every creation,
+   * attempt and settlement); a number `n` waits for at least `n` notifications that are no longer pending.
+   */
+  awaitNotifications(
+    until: number | ((records: ReadonlyArray<NotificationRecord>) => boolean)
+  ): Effect.Effect<ReadonlyArray<NotificationRecord>> {
+    return this.notes.waitFor(
+      typeof until === "number" ? (records) => records.filter((r) => r.state !== "pending").length >= until : until
+    )
+  }
+
+  /**
+   * Simulate a user acting on their card in WeChat (查看 / 删除 / 修改资料): notified as `MEMBERCARD.USERCARD_MANAGE`
+   * with `action` as the payload's `event_type`; deleting marks the card `DELETE`. Throws when the card does not
+   * exist (a test set-up error).
+   */
+  userManagesCard(options: { readonly card_id: string; readonly code: string; readonly action: UserCardAction }): void {
+    const card = this.store.cards.get(cardKey(options.card_id, options.code))
+    if (card === undefined) throw new Error(`userManagesCard: no card ${options.card_id}/${options.code}`)
+    if (options.action === "USER_DELETE_MEMBERCARD") card.user_card_status = "DELETE"
+    this.store.emit({
+      event_type: "MEMBERCARD.USERCARD_MANAGE",
+      inner: options.action,
+      card_id: card.card_id,
+      code: card.code,
+      openid: card.openid
+    })
+  }
+
+  /** The key notifications are signed with now. */
+  private notificationKey(): SigningKey {
+    const current = this.platformCertificates?.current
+    return this.notificationSigning === "certificate" && current !== undefined
+      ? { serial: current.serial, key: current.privateKey }
+      : { serial: this.publicKeyId, key: this.platformKey }
+  }
+
+  private noCertificate(): never {
+    throw new Error("Emulator: this merchant has no platform certificates (Options.platformCertificates: false)")
+  }
+}

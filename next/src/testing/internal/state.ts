@@ -1,0 +1,317 @@
+/**
+ * The emulated server: keys, the request flow (faults, WeChat's checks, business rules) and signed answers.
+ * Re-exported as `Emulator.EmulatorState`.
+ *
+ * @internal
+ */
+import * as crypto from "node:crypto"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import type {
+  ActivationPage,
+  ActivationPageOptions,
+  CardState,
+  EmulatorRequest,
+  EmulatorResult,
+  AnyEndpointName,
+  Fault,
+  FaultRule,
+  LedgerEntry,
+  Options
+} from "../Emulator.js"
+import * as Aead from "./aead.js"
+import type { PlatformCertificate } from "./certificate.js"
+import * as Faults from "./faults.js"
+import * as Multipart from "./multipart.js"
+import * as Activation from "./resources/activation.js"
+import { handlers } from "./resources/index.js"
+import { type Context, ledgerEntry, type Outcome, parseCall, type Route, router } from "./route.js"
+import { Platform } from "./platform.js"
+import { cardKey, type TemplateState } from "./store.js"
+import * as WechatSide from "./wechatSide.js"
+import { ApiFailure, randomHex } from "./wechatSide.js"
+
+/** Every route the emulator serves, from the resource modules. */
+const routes = router(handlers)
+
+const nothing = (): void => {}
+
+/**
+ * The emulated server. Its state is plain and synchronous; read it in tests to check what was applied.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class EmulatorState extends Platform {
+  readonly mchid: string
+  readonly merchantSerialNumber: string
+  /** Present when the emulator generated the merchant key pair. TEST ONLY. */
+  readonly merchantPrivateKey: Redacted.Redacted<string> | undefined
+
+  /** Every write applied, in order. */
+  readonly ledger: Array<LedgerEntry>
+  /** Requests received per endpoint (including rejected ones); `"other"` for unknown routes. */
+  readonly received = new Map<AnyEndpointName | "other", number>()
+
+  private readonly faults = new Faults.FaultQueue()
+  private readonly merchant: WechatSide.Merchant
+  private readonly mode: "auto" | "publicKey" | "certificate"
+  private readonly reuseSignatures: boolean
+  private readonly signatureCache = new Map<string, { second: string; nonce: string; signature: string }>()
+
+  constructor(options: Options = {}) {
+    super(options)
+    this.mchid = options.mchid ?? "1900000109"
+    this.merchantSerialNumber = options.merchantSerialNumber ?? randomHex(20).toUpperCase()
+    let merchantKey: crypto.KeyObject
+    if (options.merchantPublicKey !== undefined) {
+      merchantKey = crypto.createPublicKey(options.merchantPublicKey)
+      this.merchantPrivateKey = undefined
+    } else {
+      const pair = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
+      merchantKey = pair.publicKey
+      this.merchantPrivateKey = Redacted.make(pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString())
+    }
+    this.merchant = { mchid: this.mchid, serialNumber: this.merchantSerialNumber, publicKey: merchantKey }
+    this.mode = options.mode ?? "auto"
+    this.reuseSignatures = options.reuseSignatures ?? false
+    this.ledger = this.store.ledger
+    for (const card of options.cards ?? []) this.putCard(card)
+  }
+
+  /** Add or replace a member's card. */
+  putCard(card: Partial<CardState> & Pick<CardState, "card_id" | "code">): CardState {
+    const full: CardState = {
+      openid: `o${randomHex(13)}`,
+      membership_number: card.code,
+      level: "普通会员",
+      nickname: "测试会员",
+      balance: 0,
+      bonus_value: 0,
+      user_card_status: "EFFECTIVE",
+      ...card
+    }
+    this.store.cards.set(cardKey(card.card_id, card.code), full)
+    return full
+  }
+
+  /** A copy of a member's card, if it exists. */
+  card(card_id: string, code: string): CardState | undefined {
+    const card = this.store.cards.get(cardKey(card_id, code))
+    return card === undefined ? undefined : { ...card }
+  }
+
+  /** All cards (copies). */
+  allCards(): ReadonlyArray<CardState> {
+    return [...this.store.cards.values()].map((card) => ({ ...card }))
+  }
+
+  /** Add or replace a card template (defaults: a brand id, `SYSTEM_ALLOCATE` codes, `ONGOING`). */
+  putTemplate(template: Partial<TemplateState> & Pick<TemplateState, "card_id">): TemplateState {
+    const full: TemplateState = { brand_id: "testbrand", code_mode: "SYSTEM_ALLOCATE", status: "ONGOING", ...template }
+    this.store.templates.set(template.card_id, full)
+    return full
+  }
+
+  /**
+   * Simulate a user claiming a card of the template `card_id` and opening the merchant's jump activation page
+   * (跳转型激活): the member's card is created `NOT_ACTIVATE` (its code allocated by the template's `code_mode`), and
+   * the jump URL's `card_id`, `openid`, `encrypt_code` (for 加密code解码) and `activate_ticket` (for 获取用户信息, which
+   * answers the form given here) are returned. Throws when the template is missing, not the emulator merchant's, or
+   * `REAL_TIME`, or has no code to give (a test set-up error).
+   */
+  openActivationPage(options: ActivationPageOptions): ActivationPage {
+    return Activation.openPage({ store: this.store, mchid: this.mchid }, options)
+  }
+
+  /** A copy of a card template, if it exists. */
+  template(card_id: string): TemplateState | undefined {
+    const template = this.store.templates.get(card_id)
+    return template === undefined ? undefined : { ...template }
+  }
+
+  /** How many times a write with this idempotency key was applied. */
+  applied(key: string): number {
+    return this.ledger.filter((entry) => entry.key === key).length
+  }
+
+  /** Requests received for an endpoint (or all). */
+  requests(endpoint?: AnyEndpointName): number {
+    if (endpoint !== undefined) return this.received.get(endpoint) ?? 0
+    let total = 0
+    for (const n of this.received.values()) total += n
+    return total
+  }
+
+  /** Script a fault. */
+  inject(rule: FaultRule): void {
+    this.faults.inject(rule)
+  }
+
+  /** Remove all scripted faults. */
+  clearFaults(): void {
+    this.faults.clear()
+  }
+
+  /** Serve one request. */
+  handle(request: EmulatorRequest): Effect.Effect<EmulatorResult> {
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const [path] = request.target.split("?", 1) as [string]
+      const found = routes.find(request.method, path)
+      const name = found?.route.endpoint ?? "other"
+      this.received.set(name, (this.received.get(name) ?? 0) + 1)
+      const fault = this.faults.take(found?.route.endpoint)
+      const seconds = Math.floor(now / 1000)
+      const run = (): EmulatorResult => {
+        switch (fault?._tag) {
+          case "Drop":
+            return { _tag: "Drop" }
+          case "Error":
+            return WechatSide.errorResult(new ApiFailure(fault.status, fault.code, fault.message ?? fault.code))
+          case "EmptyError":
+            return { _tag: "Respond", status: fault.status, headers: { "request-id": randomHex(16) }, body: "" }
+          case "Redirect":
+            return { _tag: "Respond", status: fault.status, headers: { location: fault.location }, body: "" }
+        }
+        const outcome = this.process(request, found, seconds)
+        if (outcome instanceof ApiFailure) return WechatSide.errorResult(outcome)
+        // Accepted, not processed: a signed 202, and nothing applied.
+        if (fault?._tag === "Accepted") return this.signed(request, 202, "", seconds, fault)
+        outcome.commit()
+        if (fault?._tag === "DropAfterApply") return { _tag: "Drop" }
+        return this.signed(request, outcome.status, outcome.body, seconds, fault)
+      }
+      return fault?._tag === "Delay" ? Effect.sleep(Duration.millis(fault.millis)).pipe(Effect.map(run)) : Effect.sync(run)
+    })
+  }
+
+  /** Bonus orders (`out_trade_no` → state), for assertions. */
+  order(out_trade_no: string): { readonly bonus_value: number; readonly committed: boolean } | undefined {
+    const order = this.store.bonusOrders.get(out_trade_no)
+    return order === undefined ? undefined : { bonus_value: order.bonus_value, committed: order.committed }
+  }
+
+  /** Authenticate as WeChat does, then check the call and decide its outcome (not yet applied). */
+  private process(
+    request: EmulatorRequest,
+    found: { readonly route: Route; readonly raw: ReadonlyArray<string> } | undefined,
+    now: number
+  ): Outcome | ApiFailure {
+    const h = request.headers
+    if (!h["accept"] || !h["user-agent"]) return new ApiFailure(400, "INVALID_REQUEST", "Http头缺少Accept或User-Agent")
+    const bytes = request.bytes ?? Buffer.from(request.body, "utf8")
+    const auth = WechatSide.authenticate(request, this.merchant, now, signedBody(h["content-type"], bytes))
+    if (auth !== undefined) return auth
+    const serial = h["wechatpay-serial"]
+    const named = serial === undefined || serial === this.publicKeyId
+      ? undefined
+      : this.platformCertificates?.find(serial, now * 1000)
+    if (serial !== undefined && serial !== this.publicKeyId && named === undefined) {
+      return new ApiFailure(400, "PARAM_ERROR", "平台证书序列号Wechatpay-Serial错误")
+    }
+    if (found === undefined) return new ApiFailure(404, "NOT_FOUND", "URL不存在")
+    const context = this.context(found.route.endpoint, now, serial, named)
+    const call = parseCall(request, bytes, found, context)
+    return call instanceof ApiFailure ? call : found.route.handled.handler(call, context)
+  }
+
+  /** What a handler sees of the emulator, for one call. */
+  private context(
+    endpoint: string,
+    now: number,
+    serial: string | undefined,
+    named: PlatformCertificate | undefined
+  ): Context {
+    const store = this.store
+    const certificates = this.platformCertificates
+    return {
+      mchid: this.mchid,
+      now,
+      store,
+      certificates: () => certificates?.unexpired(now * 1000),
+      seal: (associatedData, plaintext) => Aead.seal(Buffer.from(Redacted.value(this.apiV3Key), "ascii"), associatedData, plaintext),
+      decrypt: (ciphertext) => {
+        if (serial === undefined) {
+          return new ApiFailure(400, "PARAM_ERROR", "请求中含有敏感信息时，需在Http头Wechatpay-Serial中指明加密所用的平台证书序列号或公钥ID")
+        }
+        const key = named?.privateKey ?? this.platformKey
+        return WechatSide.decryptField(ciphertext, key)
+      },
+      local: <S>(name: string, init: () => S): S => {
+        if (!store.locals.has(name)) store.locals.set(name, init())
+        return store.locals.get(name) as S
+      },
+      apply: ({ decide, fingerprint = "", key }) => {
+        // Idempotency: the same key with the same request repeats the first outcome without applying again; the
+        // same key with a different request is refused.
+        const idempotencyKey = key === undefined ? undefined : `${endpoint}\n${key}`
+        const seen = idempotencyKey === undefined ? undefined : store.idempotency.get(idempotencyKey)
+        if (seen !== undefined) {
+          return seen.fingerprint === fingerprint
+            ? { status: seen.status, body: seen.body, commit: nothing }
+            : new ApiFailure(400, "INVALID_REQUEST", "商户请求单号重复，但请求参数与首次请求不一致")
+        }
+        const decided = decide()
+        if (decided instanceof ApiFailure) return decided
+        const status = decided.status ?? 204
+        const body = decided.json === undefined ? "" : JSON.stringify(decided.json)
+        return {
+          status,
+          body,
+          commit: () => {
+            decided.change?.()
+            if (idempotencyKey !== undefined) store.idempotency.set(idempotencyKey, { fingerprint, status, body })
+            store.ledger.push(ledgerEntry(endpoint, key ?? "", decided.entry))
+          }
+        }
+      }
+    }
+  }
+
+  /** A success signed with the platform key the request asked for (or the one a fault picks), then faulted. */
+  private signed(request: EmulatorRequest, status: number, body: string, now: number, fault: Fault | undefined): EmulatorResult {
+    const pubKeyMode = this.mode === "publicKey" || this.platformCertificates === undefined ||
+      (this.mode === "auto" && /^PUB_KEY_ID_/.test(request.headers["wechatpay-serial"] ?? ""))
+    const current = this.platformCertificates?.current
+    let key = pubKeyMode || current === undefined ? this.platformKey : current.privateKey
+    let serial = pubKeyMode || current === undefined ? this.publicKeyId : current.serial
+    if (fault?._tag === "UnknownSerial") {
+      key = this.strangerKey
+      serial = randomHex(20).toUpperCase()
+    }
+    const shaped = Faults.bodyToSign(fault, status, body)
+    const timestamp = String(fault?._tag === "StaleTimestamp" ? now - fault.seconds : now)
+    let nonce: string
+    let signature: string
+    const cacheKey = `${serial}\n${shaped.body}`
+    const cached = this.reuseSignatures && fault === undefined ? this.signatureCache.get(cacheKey) : undefined
+    if (cached !== undefined && cached.second === timestamp) {
+      nonce = cached.nonce
+      signature = cached.signature
+    } else {
+      nonce = WechatSide.nonce()
+      signature = WechatSide.signBytes(WechatSide.responseSignedBytes(timestamp, nonce, Buffer.from(shaped.body, "utf8")), key)
+      if (this.reuseSignatures && fault === undefined) this.signatureCache.set(cacheKey, { second: timestamp, nonce, signature })
+    }
+    const headers: Record<string, string> = {
+      "request-id": randomHex(16),
+      "wechatpay-timestamp": timestamp,
+      "wechatpay-nonce": nonce,
+      "wechatpay-serial": serial,
+      "wechatpay-signature": signature,
+      "wechatpay-signature-type": WechatSide.scheme
+    }
+    if (shaped.body !== "") headers["content-type"] = "application/json"
+    const sent = Faults.afterSigning(fault, shaped.status, headers, shaped.body)
+    return { _tag: "Respond", status: sent.status, headers, body: sent.body }
+  }
+}
+
+/** The bytes a merchant signs: the body, except for an upload, where it is the `meta` JSON part. */
+const signedBody = (contentType: string | undefined, bytes: Uint8Array): Uint8Array => {
+  if (contentType === undefined || Multipart.boundaryOf(contentType) === undefined) return bytes
+  const parts = Multipart.parse(contentType, bytes)
+  return (parts === undefined ? undefined : Multipart.metaBytes(parts)) ?? bytes
+}

@@ -1,0 +1,174 @@
+/**
+ * The WeChat side of the APIv3 protocol, written apart from the client's `src/internal/protocol.ts` on purpose:
+ * if both sides shared one sign-string function, a bug in it would pass every emulator test. Here the signed
+ * messages are assembled as bytes, the Authorization header is taken apart pair by pair, and nonces come from
+ * node:crypto. Keep it that way: nothing under src/testing imports the client's protocol module.
+ *
+ * @internal
+ */
+import * as crypto from "node:crypto"
+import type { EmulatorRequest, EmulatorResult } from "../Emulator.js"
+
+/** The only scheme WeChat accepts on merchant APIv3 requests (and names in `Wechatpay-Signature-Type`). */
+export const scheme = "WECHATPAY2-SHA256-RSA2048"
+
+/** WeChat marks its deliberately wrong probe signatures with this prefix. */
+export const probePrefix = "WECHATPAY/SIGNTEST/"
+
+/** A failure WeChat reports as `{ code, message, detail? }`, unsigned. */
+export class ApiFailure {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly message: string,
+    readonly detail?: unknown
+  ) {}
+}
+
+/** Hex from node:crypto; WeChat's own nonces and request ids look like this. */
+export const randomHex = (bytes: number): string => crypto.randomBytes(bytes).toString("hex")
+
+/** A response nonce: 32 lower-case hex characters, as WeChat sends (`Wechatpay-Nonce`). */
+export const nonce = (): string => randomHex(16)
+
+const LF = 0x0a
+
+/** Each part as UTF-8 bytes followed by one LF byte, the last part included. */
+const lines = (parts: ReadonlyArray<string | Uint8Array>): Buffer => {
+  const chunks: Array<Uint8Array> = []
+  for (const part of parts) {
+    chunks.push(typeof part === "string" ? Buffer.from(part, "utf8") : part, Uint8Array.of(LF))
+  }
+  return Buffer.concat(chunks)
+}
+
+/** What WeChat reconstructs and verifies for a request: method, target, timestamp, nonce, body — five LF-ended lines. */
+export const requestSignedBytes = (
+  method: string,
+  target: string,
+  timestamp: string,
+  nonceStr: string,
+  body: Uint8Array
+): Buffer => lines([method, target, timestamp, nonceStr, body])
+
+/** What WeChat signs for a response: timestamp, nonce, body — three LF-ended lines over the body bytes sent. */
+export const responseSignedBytes = (timestamp: string, nonceStr: string, body: Uint8Array): Buffer =>
+  lines([timestamp, nonceStr, body])
+
+/** `RSASSA-PKCS1-v1_5` / SHA-256, standard Base64. */
+export const signBytes = (message: Uint8Array, key: crypto.KeyObject): string =>
+  crypto.sign("sha256", message, key).toString("base64")
+
+/**
+ * The Authorization header as WeChat reads it: the scheme, exactly one space, then `key="value"` pairs joined by
+ * bare commas (no spaces), in any order. `undefined` when it is not of that form.
+ */
+export const parseAuthorization = (
+  header: string
+): { readonly scheme: string; readonly params: ReadonlyMap<string, string> } | undefined => {
+  const space = header.indexOf(" ")
+  if (space < 1) return undefined
+  const params = new Map<string, string>()
+  for (const pair of header.substring(space + 1).split(",")) {
+    const equals = pair.indexOf("=")
+    if (equals < 1) return undefined
+    const key = pair.substring(0, equals)
+    const quoted = pair.substring(equals + 1)
+    if (!/^[a-z_]+$/.test(key) || quoted.length < 2 || !quoted.startsWith("\"") || !quoted.endsWith("\"")) {
+      return undefined
+    }
+    const value = quoted.substring(1, quoted.length - 1)
+    if (value.includes("\"")) return undefined
+    params.set(key, value)
+  }
+  return { scheme: header.substring(0, space), params }
+}
+
+/** Canonical standard Base64 (padding included): decoding and re-encoding gives the same text. */
+const isCanonicalBase64 = (text: string): boolean =>
+  text.length > 0 && Buffer.from(text, "base64").toString("base64") === text
+
+/** Who WeChat expects on the other end. */
+export interface Merchant {
+  readonly mchid: string
+  readonly serialNumber: string
+  readonly publicKey: crypto.KeyObject
+}
+
+/**
+ * Check a request's Authorization as WeChat does, in WeChat's order (form, scheme, mchid, serial, clock, signature);
+ * `undefined` when it is authentic. `now` is Unix seconds. `body` is what the merchant signs: the body bytes as
+ * received (the `meta` part of an upload).
+ */
+export const authenticate = (
+  request: EmulatorRequest,
+  merchant: Merchant,
+  now: number,
+  body: Uint8Array = request.bytes ?? Buffer.from(request.body, "utf8")
+): ApiFailure | undefined => {
+  const header = request.headers["authorization"]
+  const parsed = header === undefined ? undefined : parseAuthorization(header)
+  const mchid = parsed?.params.get("mchid")
+  const nonceStr = parsed?.params.get("nonce_str")
+  const timestamp = parsed?.params.get("timestamp")
+  const serial = parsed?.params.get("serial_no")
+  const signature = parsed?.params.get("signature")
+  if (parsed === undefined || !mchid || !nonceStr || !timestamp || !serial || !signature) {
+    return new ApiFailure(401, "SIGN_ERROR", "Http头Authorization值格式错误，请参考《微信支付商户REST API签名规则》")
+  }
+  if (parsed.scheme !== scheme) return new ApiFailure(401, "SIGN_ERROR", "HTTP头Authorization认证类型不正确")
+  if (mchid !== merchant.mchid) return new ApiFailure(401, "SIGN_ERROR", "商户号有误")
+  if (serial.toUpperCase() !== merchant.serialNumber.toUpperCase()) {
+    return new ApiFailure(401, "SIGN_ERROR", "商户证书序列号有误。请使用签名私钥匹配的证书序列号")
+  }
+  if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now - Number(timestamp)) > 300) {
+    return new ApiFailure(401, "SIGN_ERROR", "Http头Authorization中的timestamp与发起请求的时间不得超过5分钟")
+  }
+  const message = requestSignedBytes(request.method, request.target, timestamp, nonceStr, body)
+  if (isCanonicalBase64(signature) && crypto.verify("sha256", message, merchant.publicKey, Buffer.from(signature, "base64"))) {
+    return undefined
+  }
+  // WeChat echoes what it reconstructed, the best clue to what the merchant signed differently.
+  return new ApiFailure(401, "SIGN_ERROR", "错误的签名，验签失败", {
+    detail: { issue: "sign not match" },
+    field: "signature",
+    location: "authorization",
+    sign_information: {
+      method: request.method,
+      url: request.target,
+      sign_message_length: message.byteLength,
+      truncated_sign_message: message.subarray(0, 256).toString("utf8"),
+      truncated_sign_message_hex: message.subarray(0, 128).toString("hex")
+    }
+  })
+}
+
+/**
+ * A field the merchant encrypted with a platform public key (RSA-OAEP, SHA-1 and MGF1-SHA-1, standard Base64),
+ * decrypted with the matching private key; WeChat's PARAM_ERROR when it was not made with that key.
+ */
+export const decryptField = (ciphertextBase64: string, key: crypto.KeyObject): string | ApiFailure => {
+  const failure = new ApiFailure(400, "PARAM_ERROR", "敏感信息解密失败，请检查加密所用的公钥与Http头Wechatpay-Serial是否一致")
+  if (!isCanonicalBase64(ciphertextBase64)) return failure
+  try {
+    const plain = crypto.privateDecrypt(
+      { key, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" },
+      Buffer.from(ciphertextBase64, "base64")
+    )
+    return new TextDecoder("utf-8", { fatal: true }).decode(plain)
+  } catch {
+    return failure
+  }
+}
+
+/** An error as WeChat answers it: JSON `{ code, message, detail? }`, a `Request-ID`, no signature. */
+export const errorResult = (failure: ApiFailure): EmulatorResult => ({
+  _tag: "Respond",
+  status: failure.status,
+  headers: { "content-type": "application/json", "request-id": randomHex(16) },
+  body: JSON.stringify({
+    code: failure.code,
+    message: failure.message,
+    ...(failure.detail !== undefined ? { detail: failure.detail } : {})
+  })
+})
