@@ -225,7 +225,10 @@ export const make = (
               done = true
               clearTimeout(timer)
               const body = chunks.length === 0 ? empty : chunks.length === 1 ? chunks[0]! : Bytes.concat(chunks)
-              resume(Effect.succeed({ status, headers: responseHeaders, body }))
+              // Effect 4 runs the resumed fiber synchronously, inside this listener, while Node hands the socket back
+              // to the agent's pool only on the next tick (after the user's "end" handlers): a call made right away
+              // would open a second connection. A microtask runs after that tick.
+              queueMicrotask(() => resume(Effect.succeed({ status, headers: responseHeaders, body })))
             })
           })
           req.end(request.body)

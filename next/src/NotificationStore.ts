@@ -287,13 +287,12 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<MemorySer
   Effect.sync(() => unsafeMakeMemory(options))
 
 /**
- * A fresh in-memory store for the layer's life. (A layer of a `Context.Reference` provides no requirement: its
- * output type is `never`, as for every reference in Effect 4.)
+ * A fresh in-memory store for the layer's life.
  *
  * @since 0.4.0
  * @category layers
  */
-export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<never> =>
+export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<NotificationStore> =>
   Layer.sync(NotificationStore, () => unsafeMakeMemory(options))
 
 /**
@@ -303,11 +302,34 @@ export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<never> =>
  * @since 0.4.0
  * @category tags
  */
-export class NotificationStore extends Context.Reference<Service>("effect-wechatpay/NotificationStore", {
-  defaultValue: (): Service => unsafeMakeMemory()
-}) {
-  /** `layerMemory`, reachable as `Notification.NotificationStore.layerMemory`. */
-  static readonly layerMemory: (options?: MemoryOptions) => Layer.Layer<never> = layerMemory
-  /** `makeMemory`, reachable as `Notification.NotificationStore.makeMemory`. */
-  static readonly makeMemory: (options?: MemoryOptions) => Effect.Effect<MemoryService> = makeMemory
+export const NotificationStore: NotificationStore.Reference = Object.assign(
+  Context.Reference<Service>("effect-wechatpay/NotificationStore", {
+    defaultValue: (): Service => unsafeMakeMemory()
+  }),
+  { layerMemory, makeMemory }
+)
+
+/**
+ * What providing a `NotificationStore` adds to the context: nothing a program requires, since the reference has a
+ * default (Effect 4 gives a reference no identifier type of its own).
+ *
+ * @since 1.0.0
+ * @category tags
+ */
+export type NotificationStore = never
+
+/**
+ * @since 1.0.0
+ */
+export declare namespace NotificationStore {
+  /**
+   * The reference, with `layerMemory` and `makeMemory` reachable from it (as `Notification.NotificationStore.…`).
+   *
+   * @since 1.0.0
+   * @category tags
+   */
+  export interface Reference extends Context.Reference<Service> {
+    readonly layerMemory: (options?: MemoryOptions) => Layer.Layer<NotificationStore>
+    readonly makeMemory: (options?: MemoryOptions) => Effect.Effect<MemoryService>
+  }
 }

@@ -134,9 +134,6 @@ export interface Report {
 const field = <K extends string>(value: unknown, key: K): unknown =>
   typeof value === "object" && value !== null && key in value ? (value as Record<K, unknown>)[key] : undefined
 
-// eslint-disable-next-line no-control-regex
-const ansi = /\u001b\[[0-9;]*m/g
-
 /**
  * The exit code of a failure, by its tag, HTTP status and category.
  *
@@ -144,7 +141,8 @@ const ansi = /\u001b\[[0-9;]*m/g
  * @category utils
  */
 export const exitCodeOf = (error: unknown): ExitCode => {
-  if (ValidationError.isValidationError(error)) return 2
+  // `effect/cli`'s own errors: the command line could not be parsed (help asked for without errors is a success).
+  if (CliError.isCliError(error)) return error._tag === "ShowHelp" && error.errors.length === 0 ? 0 : 2
   const tag = field(error, "_tag")
   if (tag === "InvalidArguments" || tag === "RequestValidationError") return 2
   if (tag === "TransportError") return 4
@@ -174,18 +172,18 @@ const interruptedKeys = ["signal", "operation", "request", "write", "outcome", "
 /**
  * The JSON object printed on stderr: the tag and, where present, `code`, `status`, `message`, `requestId`, `reason`
  * and validation `issues`. Built field by field from the library's typed errors, whose messages never hold key
- * material or personal data; anything else is reported by its kind only. Given the command line (`context`), no
- * value given on it is repeated: `@effect/cli`'s messages name the flag at fault instead (`Argv.redact`).
+ * material or personal data; anything else is reported by its kind only. `effect/cli`'s parse errors are reported as
+ * `InvalidArguments`, their message written from their fields (`Argv.describe`): the flag or command at fault is
+ * named, the value given is not. Given the command line (`context`), no value given on it is repeated in any message
+ * (`Argv.redact`).
  *
  * @since 0.4.0
  * @category utils
  */
 export const reportOf = (error: unknown, context?: Context): Report => {
   const clean = (text: string) => redact(text, context?.argv ?? [], context?.commands ?? new Set())
-  if (ValidationError.isValidationError(error)) {
-    // @effect/cli quotes the argument at fault: its known messages are rewritten to name the flag instead, even
-    // without the command line at hand.
-    return { _tag: "InvalidArguments", message: clean(HelpDoc.toAnsiText(error.error).replace(ansi, "").trim()) }
+  if (CliError.isCliError(error)) {
+    return { _tag: "InvalidArguments", message: clean(describe(error, context ?? {})) }
   }
   const report = reportOfError(error)
   if (context === undefined) return report
@@ -209,11 +207,18 @@ export interface Context {
   readonly argv: ReadonlyArray<string>
   /** The command words (`membercard`, `get-user-card` …): not values. */
   readonly commands: ReadonlySet<string>
+  /**
+   * The help of the command that could not be parsed, as `effect/cli` presented it: its flags' types name what a
+   * value failed to be (`--port: not an integer`).
+   *
+   * @since 1.0.0
+   */
+  readonly help?: HelpDoc.HelpDoc | undefined
 }
 
 const reportOfError = (error: unknown): Report => {
-  if (ConfigError.isConfigError(error)) {
-    return { _tag: "ConfigError", message: String(error) }
+  if (error instanceof Config.ConfigError) {
+    return { _tag: "ConfigError", message: error.message }
   }
   const tag = field(error, "_tag")
   const message = field(error, "message")
@@ -241,7 +246,8 @@ const reportOfError = (error: unknown): Report => {
 
 /**
  * The report and exit code of a failed run. An interruption without a failure is a clean stop (a server stopped by a
- * signal): code 0, no report; an interrupted command fails with `Interrupted` instead.
+ * signal): code 0, no report; an interrupted command fails with `Interrupted` instead. Help shown by `effect/cli`
+ * without a parse error (`ShowHelp` with no errors) is a success too: code 0, no report.
  *
  * @since 0.4.0
  * @category utils
@@ -250,8 +256,11 @@ export const fromCause = (
   cause: Cause.Cause<unknown>,
   context?: Context
 ): { readonly code: ExitCode; readonly report?: Report } => {
-  if (Cause.isInterruptedOnly(cause)) return { code: 0 }
-  const failure = Cause.failureOption(cause)
-  if (failure._tag === "Some") return { code: exitCodeOf(failure.value), report: reportOf(failure.value, context) }
+  if (Cause.hasInterruptsOnly(cause)) return { code: 0 }
+  const failure = Cause.findErrorOption(cause)
+  if (Option.isSome(failure)) {
+    const code = exitCodeOf(failure.value)
+    return code === 0 ? { code } : { code, report: reportOf(failure.value, context) }
+  }
   return { code: 1, report: reportOf(Cause.squash(cause), context) }
 }

@@ -6,8 +6,8 @@
  * @since 0.4.0
  */
 import { readFileSync } from "node:fs"
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -17,7 +17,7 @@ import * as Verifier from "../Verifier.js"
 import * as WechatPay from "../WechatPay.js"
 import { InvalidArguments } from "./CliError.js"
 import { apiV3KeyConfig } from "./Endpoints.js"
-import { printJson } from "./Output.js"
+import { printJson, withDefectLog } from "./Output.js"
 
 /**
  * Headers from a file: a JSON object (`{"Wechatpay-Signature": "…", …}`) or HTTP header lines (`Name: value`, as
@@ -59,15 +59,15 @@ const read = (flag: string, path: string): Effect.Effect<Uint8Array, InvalidArgu
   })
 
 const options = {
-  headers: Options.file("headers", { exists: "yes" }).pipe(
-    Options.withDescription("the notification's headers: a JSON object, or `Name: value` lines")
+  headers: Flag.File("headers", { mustExist: true }).pipe(
+    Flag.withDescription("the notification's headers: a JSON object, or `Name: value` lines")
   ),
-  body: Options.file("body", { exists: "yes" }).pipe(
-    Options.withDescription("the notification's body, byte for byte as received")
+  body: Flag.File("body", { mustExist: true }).pipe(
+    Flag.withDescription("the notification's body, byte for byte as received")
   ),
-  maxClockSkew: Options.integer("max-clock-skew").pipe(
-    Options.withDescription("seconds Wechatpay-Timestamp may be from now (default 300; raise it for an old capture)"),
-    Options.optional
+  maxClockSkew: Flag.Int("max-clock-skew").pipe(
+    Flag.withDescription("seconds Wechatpay-Timestamp may be from now (default 300; raise it for an old capture)"),
+    Flag.optional
   )
 }
 
@@ -78,7 +78,7 @@ const options = {
  * @category constructors
  */
 export const parse = Command.make("parse", options, (flags) =>
-  Effect.gen(function*() {
+  withDefectLog(Effect.gen(function*() {
     const headerText = new TextDecoder().decode(yield* read("headers", flags.headers))
     const headers = parseHeaders(headerText)
     if (headers === undefined) {
@@ -105,7 +105,7 @@ export const parse = Command.make("parse", options, (flags) =>
       )
     )
     yield* printJson(event)
-  })
+  }))
 ).pipe(Command.withDescription(
   "verify (WECHATPAY_PUBLIC_KEY… or WECHATPAY_PLATFORM_CERTIFICATES), decrypt (WECHATPAY_API_V3_KEY) and decode a notification"
 ))

@@ -167,12 +167,13 @@ const keepAlive = (
  * so that a wall-clock step (NTP) does not move a lease. */
 const monotonicMillis = Effect.map(Clock.monotonicTimeNanos, (nanos) => Number(nanos / 1_000_000n))
 
-/** Ask `fiber` to stop, as the current fiber, without waiting for it (Effect 3's `Fiber.interruptFork`). */
+/**
+ * Ask `fiber` to stop without waiting for it: the interruption runs in a fiber of its own, as Effect 3's
+ * `Fiber.interruptFork` did. (`fiber.interruptUnsafe()` would run the handler's finalizers, and whatever its exit
+ * resumes, on the caller's stack: the keeper would be interrupted before it could log why it stopped the handler.)
+ */
 const interruptFork = <A, E>(fiber: Fiber.Fiber<A, E>): Effect.Effect<void> =>
-  Effect.withFiber((current) => {
-    fiber.interruptUnsafe(current.id)
-    return Effect.void
-  })
+  Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))
 
 /** What the app needs from `httpApp`'s options, checked there. */
 export interface Options<R> {

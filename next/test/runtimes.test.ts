@@ -1,0 +1,153 @@
+/**
+ * The runtime smoke harness (runtimes/, run by CI after vitest): the README's "Runtimes" lines are the ones the harness
+ * runs, its list of pairs not yet expected to pass names real pairs, and workerd's global-scope reports are traced to
+ * the module that caused them. The runtimes themselves run in `npx tsx runtimes/run.ts`, not here.
+ */
+import { readFileSync } from "node:fs"
+import { describe, expect, it } from "@effect/vitest"
+import { expectedToFail, globalScopeReports } from "../runtimes/run.js"
+import { readmeLines, scriptRuntimes } from "../runtimes/runtimes.js"
+import { checkNames } from "../runtimes/smoke.js"
+import vitestConfig from "../vitest.config.js"
+
+const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8")
+const section = readme.slice(readme.indexOf("\n## Runtimes\n"), readme.indexOf("\n## Transports\n"))
+
+/** The line after a `// runtimes:<name>` marker in a runtimes/ source, trimmed. */
+const marked = (file: string, name: string): string => {
+  const lines = readFileSync(new URL(`../runtimes/${file}`, import.meta.url), "utf8").split("\n")
+  const at = lines.findIndex((line) => line.trim() === `// runtimes:${name}`)
+  expect(at, `marker runtimes:${name} in ${file}`).toBeGreaterThan(-1)
+  return lines[at + 1]!.trim()
+}
+
+describe("README Runtimes", () => {
+  it("sits just before Transports", () => {
+    expect(readme.indexOf("\n## Runtimes\n")).toBeGreaterThan(-1)
+    expect(readme.indexOf("\n## Runtimes\n")).toBeLessThan(readme.indexOf("\n## Transports\n"))
+  })
+
+  it("shows the client setup of the smoke programme", () => {
+    expect(section).toContain(`\`${marked("smoke.ts", "setup")}\``)
+  })
+
+  it("shows the Worker handler of the smoke programme", () => {
+    expect(section).toContain(`\`${marked("worker.ts", "handler")}\``)
+  })
+
+  it("has one line per runtime, rendered from the commands and bundle options CI runs", () => {
+    for (const line of readmeLines()) expect(section).toContain(line)
+  })
+})
+
+describe("harness", () => {
+  it("lists as expected to fail only pairs that exist", () => {
+    const runtimes = new Set<string>([...scriptRuntimes.map((r) => r.runtime), "workerd", "workerd-nodejs_compat"])
+    const checks = new Set<string>([
+      ...checkNames,
+      "*",
+      "no disallowed operation in global scope"
+    ])
+    for (const pair of Object.keys(expectedToFail)) {
+      const [runtime, check] = pair.split(/\/(.*)/s) as [string, string]
+      if (runtime === "bundle") expect(check).toBe("Worker bundle imports no node: module")
+      else {
+        expect(runtimes.has(runtime), pair).toBe(true)
+        expect(checks.has(check), pair).toBe(true)
+      }
+    }
+  })
+
+  it("traces a workerd global-scope report to the bundled module that made it", () => {
+    const bundle = [
+      "// node_modules/effect/dist/esm/Effect.js",
+      "var a = 1;",
+      "// node_modules/@effect/platform/dist/esm/internal/httpClient.js",
+      "const registry = new FinalizationRegistry((controller) => {",
+      "  controller.abort();",
+      "});"
+    ].join("\n")
+    const offset = bundle.indexOf("controller.abort")
+    const line = "workerd/io/worker.c++:1108: error: NOSENTRY V8 message callback; message = Uncaught Error: " +
+      "Disallowed operation called within global scope. …; scriptLocation = file:///x/smoke-worker.mjs:" +
+      `${offset}; kj::getStackTrace() = …`
+    expect(globalScopeReports(`other\n${line}\n`, bundle)).toEqual([
+      "bundle offset " + offset + " in node_modules/@effect/platform/dist/esm/internal/httpClient.js: `controller.abort();`"
+    ])
+  })
+})
+
+describe("the root entry's static import graph (src/index.ts)", () => {
+  /** Every module the root entry loads when imported: value imports and re-exports, not `import type` nor `import()`. */
+  const graph = (): ReadonlyMap<string, ReadonlyArray<string>> => {
+    const seen = new Map<string, ReadonlyArray<string>>()
+    const visit = (url: URL) => {
+      if (seen.has(url.pathname)) return
+      const text = readFileSync(url, "utf8")
+      const specifiers = [...text.matchAll(/^(?:import|export)\s+(?!type\b)[^;"]*?\bfrom\s+"([^"]+)"|^import\s+"([^"]+)"/gm)]
+        .map((match) => (match[1] ?? match[2])!)
+      seen.set(url.pathname, specifiers)
+      for (const specifier of specifiers) {
+        if (specifier.startsWith(".")) visit(new URL(specifier.replace(/\.js$/, ".ts"), url))
+      }
+    }
+    visit(new URL("../src/index.ts", import.meta.url))
+    return seen
+  }
+
+  it("imports no node: module (a Worker without nodejs_compat loads it; node's modules are found at run time)", () => {
+    const modules = graph()
+    expect(modules.size).toBeGreaterThan(30)
+    for (const [file, specifiers] of modules) {
+      for (const specifier of specifiers) expect(specifier, file).not.toMatch(/^node:|^(fs|http|https|crypto|buffer)$/)
+    }
+  })
+
+  it("loads no @effect/platform server module: Notification.httpApp's side is imported on its first request", () => {
+    const modules = graph()
+    const all = [...modules.values()].flat()
+    expect(all).toContain("effect/Schema")
+    // The package's own index re-exports the server modules too.
+    for (const specifier of all) expect(specifier).not.toMatch(/^@effect\/platform(\/(HttpServer|HttpApp|HttpRouter).*)?$/)
+    expect([...modules.keys()].some((file) => file.endsWith("/notification/http.ts"))).toBe(false)
+    expect([...modules.keys()].some((file) => file.endsWith("/notification/Events.ts"))).toBe(true)
+  })
+})
+
+describe("package.json exports", () => {
+  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    readonly exports: Readonly<Record<string, unknown>>
+  }
+  const index = readFileSync(new URL("../src/index.ts", import.meta.url), "utf8")
+  const modules = [...index.matchAll(/^export \* as (\w+) from "\.\/(\w+)\.js"/gm)].map((match) => match[2]!)
+
+  it("every module of the root entry by its own path (effect-wechatpay/MemberCard…), so a bundle keeps only what is used", () => {
+    expect(modules.length).toBeGreaterThan(15)
+    for (const name of modules) {
+      expect(manifest.exports[`./${name}`], name).toEqual({ types: `./dist/${name}.d.ts`, import: `./dist/${name}.js` })
+    }
+  })
+
+  it("tsconfig paths and vitest's aliases resolve exactly the exported paths (no test reaches a closed one)", () => {
+    const tsconfig = JSON.parse(readFileSync(new URL("../tsconfig.json", import.meta.url), "utf8")) as {
+      readonly compilerOptions: { readonly paths: Readonly<Record<string, unknown>> }
+    }
+    const exported = Object.keys(manifest.exports).filter((key) => key !== "./package.json" && key !== "./internal/*")
+    expect(Object.keys(tsconfig.compilerOptions.paths).sort())
+      .toEqual(exported.map((key) => key === "." ? "effect-wechatpay" : `effect-wechatpay/${key.slice(2)}`).sort())
+    const aliases = (vitestConfig.resolve?.alias ?? []) as ReadonlyArray<{ readonly find: RegExp }>
+    const resolves = (specifier: string) => aliases.some(({ find }) => find.test(specifier))
+    for (const key of exported) {
+      expect(resolves(key === "." ? "effect-wechatpay" : `effect-wechatpay/${key.slice(2)}`), key).toBe(true)
+    }
+    for (const closed of ["effect-wechatpay/index", "effect-wechatpay/internal/aead", "effect-wechatpay/cli/main"]) {
+      expect(resolves(closed), closed).toBe(false)
+    }
+  })
+
+  it("nothing else but the root, ./testing, ./HttpClientTransport and package.json; internals closed", () => {
+    const others = Object.keys(manifest.exports).filter((key) => !modules.includes(key.slice(2)))
+    expect(others.sort()).toEqual([".", "./HttpClientTransport", "./internal/*", "./package.json", "./testing"])
+    expect(manifest.exports["./internal/*"]).toBeNull()
+  })
+})
