@@ -538,19 +538,6 @@ export interface HttpAppOptions<R = never> {
 }
 
 /**
- * What `httpApp` returns: an effect that answers the `HttpServerRequest` in context (Effect 3's
- * `HttpApp.Default<never, R>`; `effect/http` has no name for it).
- *
- * @since 1.0.0
- * @category models
- */
-export type HttpApp<R = never> = Effect.Effect<
-  HttpServerResponse.HttpServerResponse,
-  never,
-  R | HttpServerRequest.HttpServerRequest
->
-
-/**
  * The default body limit: 64 KiB.
  *
  * @since 0.4.0
@@ -625,14 +612,20 @@ const httpModule = (): Effect.Effect<typeof Http> =>
 export const httpApp = <E, R, R2 = never>(
   handle: (event: Event) => Effect.Effect<void, E, R>,
   options: HttpAppOptions<R2> = {}
-): HttpApp<R | R2 | Notifications> => {
+): Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  never,
+  R | R2 | Notifications | HttpServerRequest.HttpServerRequest
+> => {
   const max = options.maxBodyBytes ?? defaultMaxBodyBytes
   if (!Number.isSafeInteger(max) || max < 0) throw new RangeError("maxBodyBytes must be a non-negative integer")
   const timeout = Duration.fromInput(options.bodyTimeout ?? defaultBodyTimeout)
   if (Option.isNone(timeout) || !Duration.isFinite(timeout.value) || Duration.toMillis(timeout.value) <= 0) {
     throw new RangeError("bodyTimeout must be a finite, positive duration")
   }
-  let app: HttpApp<R | R2 | Notifications> | undefined
+  let app:
+    | Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | R2 | Notifications | HttpServerRequest.HttpServerRequest>
+    | undefined
   return Effect.suspend(() =>
     app ?? Effect.flatMap(httpModule(), (module) =>
       (app = module.app(handle, { max, bodyTimeout: timeout.value, onDeadLetter: options.onDeadLetter })))

@@ -443,19 +443,17 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     if (inflight !== undefined) return Effect.succeed(inflight)
     const done = Deferred.makeUnsafe<void, RefreshError>()
     inflight = done
-    const settle = (exit: Exit.Exit<void, RefreshError>) =>
-      Effect.suspend(() => {
-        inflight = undefined
-        return Deferred.done(done, exit)
-      })
-    // The download's own exit, or the fiber's interruption (the scope closed) when it never finished.
-    return Effect.as(
-      Effect.forkIn(
-        Effect.onExit(Effect.exit(logged), (exit) => settle(Exit.isSuccess(exit) ? exit.value : Exit.failCause(exit.cause))),
-        scope
-      ),
-      done
-    )
+    // Uninterruptible, as forks from this region were in 0.6 (they inherited it): closing the layer waits for a
+    // download under way instead of cutting it off. Settled by the fiber's end: its own exit, or an interruption when
+    // it never started (the scope was already closed).
+    return Effect.flatMap(Effect.forkIn(Effect.exit(logged), scope, { uninterruptible: true }), (fiber) =>
+      Effect.sync(() => {
+        fiber.addObserver((exit) => {
+          inflight = undefined
+          Deferred.doneUnsafe(done, Exit.isSuccess(exit) ? exit.value : Exit.failCause(exit.cause))
+        })
+        return done
+      }))
   }))
   const refresh: Effect.Effect<void, RefreshError> = Effect.flatMap(start, Deferred.await)
 

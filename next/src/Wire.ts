@@ -9,7 +9,8 @@
  *
  * @since 0.3.0
  */
-import type * as Redacted from "effect/Redacted"
+import * as Order from "effect/Order"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 
@@ -103,7 +104,7 @@ export const chars = (field: string, max: number, min = 1): Schema.String =>
 export const nonEmpty = (field: string): Schema.String =>
   Schema.String.check(Schema.makeFilter((s: string) => s.length > 0 || `${field} must not be empty`, {
     toJsonSchema: () => ({ minLength: 1 }),
-    arbitraryConstraint: { minLength: 1 }
+    arbitraryConstraint: { minCodePoints: 1 }
   }))
 
 /**
@@ -140,7 +141,8 @@ export const int = (field: string, bounds: { readonly min: number; readonly max:
           ...(min !== Number.MIN_SAFE_INTEGER ? { minimum: min } : {}),
           ...(max !== Number.MAX_SAFE_INTEGER ? { maximum: max } : {})
         }),
-        arbitraryConstraint: { number: "integer", minimum: min, maximum: max }
+        // Effect 4 reads the bounds only with the Order they are compared by.
+        arbitraryConstraint: { number: "integer", order: Order.Number, minimum: min, maximum: max }
       }
     )
   )
@@ -366,5 +368,8 @@ export const rfc3339 = (field: string): Schema.String =>
  * @category constructors
  */
 export const secret = (field: string): Schema.Codec<Redacted.Redacted<string>> =>
-  Schema.Redacted(Schema.String.check(Schema.makeFilter((s: string) => s.length > 0 || `${field} must not be empty`)))
-    .annotate({ message: `${field} must be a Redacted<string>` })
+  // The emptiness check sits on the Redacted itself, not on its inner string: Effect 4 reports an inner check's
+  // failure under the path `field.value`, and a refusal must name the field alone.
+  Schema.Redacted(Schema.String).annotate({ message: `${field} must be a Redacted<string>` }).check(
+    Schema.makeFilter((secret: Redacted.Redacted<string>) => Redacted.value(secret).length > 0 || `${field} must not be empty`)
+  )

@@ -32,12 +32,13 @@ const layerCountingTransport = (wire: Wire): Layer.Layer<Transport.Transport, im
       Transport.Transport.of({
         send: (request, limits) => {
           if (request.target === "/v3/certificates") wire.downloads++
-          return Effect.tap(inner.send(request, limits), (response) => {
-            const serial = response.headers["wechatpay-serial"]
-            if (request.target !== "/v3/certificates" && serial !== undefined) {
-              wire.signedBy.set(serial, (wire.signedBy.get(serial) ?? 0) + 1)
-            }
-          })
+          return Effect.tap(inner.send(request, limits), (response) =>
+            Effect.sync(() => {
+              const serial = response.headers["wechatpay-serial"]
+              if (request.target !== "/v3/certificates" && serial !== undefined) {
+                wire.signedBy.set(serial, (wire.signedBy.get(serial) ?? 0) + 1)
+              }
+            }))
         }
       }))
   ).pipe(Layer.provide(NodeTransport.layer()))

@@ -56,9 +56,9 @@ class ListThings extends Endpoint.Service<ListThings>()("Test.ListThings", {
   method: "GET",
   path: "/v3/test/cards/{card_id}/things",
   request: Schema.Struct({
-    card_id: Schema.String.pipe(Schema.maxLength(8)),
-    offset: Schema.optionalKey(Schema.Int.pipe(Schema.nonNegative())),
-    limit: Schema.Int.pipe(Schema.between(1, 50)),
+    card_id: Schema.String.check(Schema.isMaxLength(8)),
+    offset: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+    limit: Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 50 })),
     active: Schema.optionalKey(Schema.Boolean),
     name: Schema.optionalKey(Schema.String)
   })

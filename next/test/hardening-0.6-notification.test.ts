@@ -112,7 +112,7 @@ const parseLive = (input: Notification.Input) => Notification.parse(input).pipe(
 
 const logs: Array<{ level: string; text: string }> = []
 const CapturingLogger = Logger.make((options) => {
-  logs.push({ level: options.logLevel.label, text: Logger.logfmtLogger.log(options) })
+  logs.push({ level: options.logLevel.toUpperCase(), text: Logger.formatLogFmt.log(options) })
 })
 
 /** `httpApp(handle, options)` on 127.0.0.1 for the scope; its port. */
@@ -121,11 +121,12 @@ const serve = <E>(
   options: Notification.HttpAppOptions = {}
 ): Effect.Effect<number, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const handler = yield* NodeHttpServer.makeHandler(Notification.httpApp(handle, options)).pipe(
+    const scope = yield* Effect.scope
+    const handler = yield* NodeHttpServer.makeHandler(Notification.httpApp(handle, options), { scope }).pipe(
       Effect.provide(Layer.mergeAll(
         NotificationsLive(),
         NotificationStore.layerMemory(),
-        Logger.replace(Logger.defaultLogger, CapturingLogger)
+        Logger.layer([CapturingLogger])
       ))
     )
     const origin = yield* listenLoopback(Http.createServer(handler))

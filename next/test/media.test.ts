@@ -8,11 +8,11 @@ import * as Crypto from "node:crypto"
 import * as Http from "node:http"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Result from "effect/Result"
-import * as fc from "effect/FastCheck"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import * as fc from "fast-check"
 import { type Endpoint, Media, type WechatPayClient, WechatPay } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { listenLoopback } from "./support.js"
@@ -206,7 +206,7 @@ describe("Media.uploadImage", () => {
       )?.[0]
     const bytes = (...parts: ReadonlyArray<ReadonlyArray<number>>) => new Uint8Array(parts.flat())
     const decodes = (file: Uint8Array) =>
-      Result.isSuccess(Schema.decodeUnknownEither(Media.UploadImageRequest)({ file, filename: "a.jpg" }))
+      Result.isSuccess(Schema.decodeUnknownResult(Media.UploadImageRequest)({ file, filename: "a.jpg" }))
 
     it("the exact magic passes, alone and followed by anything; each shorter prefix, and each one byte wrong, does not", () => {
       for (const [type, magic] of magics) {

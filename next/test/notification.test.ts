@@ -493,7 +493,7 @@ describe("Notification.parse", () => {
 /** Claim `id` and complete it with the claim's owner. */
 const completeNow = (store: NotificationStore.Service, id: string) =>
   Effect.flatMap(store.claim(id), (claim) =>
-    claim._tag === "Claimed" ? store.complete(id, claim.owner) : Effect.dieMessage(`${id}: ${claim._tag}`))
+    claim._tag === "Claimed" ? store.complete(id, claim.owner) : Effect.die(new Error(`${id}: ${claim._tag}`)))
 
 describe("NotificationStore (in memory)", () => {
   it.effect("Claimed → InProgress → Done; a release frees its own claim but never a done id", () =>

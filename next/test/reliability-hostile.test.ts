@@ -32,7 +32,7 @@ const noRetry = Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.disab
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E | string =>
   Exit.isSuccess(exit)
     ? "success"
-    : Cause.failureOption(exit.cause).pipe((o) => (o._tag === "Some" ? o.value : `defect: ${Cause.pretty(exit.cause).slice(0, 300)}`))
+    : Cause.findErrorOption(exit.cause).pipe((o) => (o._tag === "Some" ? o.value : `defect: ${Cause.pretty(exit.cause).slice(0, 300)}`))
 
 describe("reliability: hostile responses", () => {
   layer(

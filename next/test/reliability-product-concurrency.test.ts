@@ -274,7 +274,7 @@ describe("reliability: concurrent run over the product's repeat-safe writes", ()
         Effect.map(Effect.exit(task.call), (exit) => {
           if (Exit.isSuccess(exit)) task.outcome = "ok"
           else {
-            const failure = Cause.failureOption(exit.cause)
+            const failure = Cause.findErrorOption(exit.cause)
             if (failure._tag === "None") defects++
             task.outcome = failure._tag === "Some" ? failure.value._tag : "defect"
           }

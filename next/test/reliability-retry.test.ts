@@ -13,10 +13,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/testing/TestClock"
-import * as TestServices from "effect/TestServices"
 import { MemberCard, RetryPolicy, WechatPayClient } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { card_id, clientOver, endpoints, fresh, scenario } from "./support.js"
@@ -205,11 +203,11 @@ describe("reliability: retry rules", () => {
         Effect.provide(clientOver(emulator, http)),
         // 1.6–2.4 s between attempts: the Unix-second timestamps of consecutive attempts must differ.
         Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.make({ baseDelay: "2 seconds", maxDelay: "2 seconds", maxElapsed: "1 minute" })),
-        Effect.fork
+        Effect.forkChild
       )
-      for (let i = 0; i < 200 && Option.isNone(yield* Fiber.poll(fiber)); i++) {
+      for (let i = 0; i < 200 && fiber.pollUnsafe() === undefined; i++) {
         yield* TestClock.adjust("200 millis")
-        yield* TestServices.provideLive(Effect.sleep("1 millis"))
+        yield* TestClock.withLive(Effect.sleep("1 millis"))
       }
       yield* Fiber.join(fiber)
 
@@ -365,8 +363,9 @@ describe("reliability: retry rules", () => {
         const fiber = yield* Effect.forkChild(run.pipe(Effect.provide(fastRetry)))
         yield* waitForRequest(emulator, "GetUserCard", before)
         // "At once" is pinned in virtual time in mutation-retry.test.ts; here: interrupted, and nothing more is sent.
-        const exit = yield* Fiber.interrupt(fiber)
-        expect(Exit.isInterrupted(exit)).toBe(true)
+        yield* Fiber.interrupt(fiber)
+        const exit = yield* Fiber.await(fiber)
+        expect(Exit.hasInterrupts(exit)).toBe(true)
         yield* Effect.sleep("400 millis")
         expect(emulator.requests("GetUserCard") - before).toBe(1)
         emulator.clearFaults()
@@ -383,8 +382,9 @@ describe("reliability: retry rules", () => {
         ))
         yield* waitForRequest(emulator, "UpdateUserCard", before)
         yield* Effect.sleep("30 millis")
-        const exit = yield* Fiber.interrupt(fiber)
-        expect(Exit.isInterrupted(exit)).toBe(true)
+        yield* Fiber.interrupt(fiber)
+        const exit = yield* Fiber.await(fiber)
+        expect(Exit.hasInterrupts(exit)).toBe(true)
         yield* Effect.sleep("700 millis")
         expect(emulator.requests("UpdateUserCard") - before).toBe(1)
         expect(applied()).toBe(0)

@@ -13,7 +13,7 @@ import { type Endpoint, Media, MemberCard, MemberCardActivity, PlatformCertifica
 const declarations = Object.values({ MemberCard, MemberCardActivity, Media, PlatformCertificates }).flatMap((exports) =>
   Object.values(exports as Record<string, unknown>).flatMap((value) =>
     typeof value === "function" && "definition" in value && "call" in value
-      ? [value.definition as Endpoint.Definition<object> & { readonly response?: Schema.Schema<unknown, unknown> }]
+      ? [value.definition as Endpoint.Definition<object> & { readonly response?: Schema.Codec<unknown, unknown> }]
       : []
   )
 )
@@ -64,8 +64,8 @@ const minimal: Record<string, Record<string, unknown>> = {
   "PlatformCertificates.DownloadCertificates": { data: [] }
 }
 
-const decodes = (schema: Schema.Schema<any, any>, body: unknown): boolean =>
-  Result.isSuccess(Schema.decodeUnknownEither(schema)(body))
+const decodes = (schema: Schema.Codec<unknown, unknown>, body: unknown): boolean =>
+  Result.isSuccess(Schema.decodeUnknownResult(schema)(body))
 
 describe("response schemas: the minimal documented body", () => {
   const withResponse = declarations.filter((d) => d.response !== undefined)

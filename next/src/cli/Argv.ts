@@ -75,8 +75,8 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
  */
 export const redact = (text: string, argv: ReadonlyArray<string>, commands: ReadonlySet<string>): string => {
   const values = valuesOf(argv, commands)
-  let result = text.replace(/'([^'\n]*)'|"([^"\n]*)"/g, (whole, single: string | undefined, double: string | undefined) =>
-    values.some(({ value }) => value === (single ?? double)) ? "(value not shown)" : whole)
+  let result = text.replace(/'([^'\n]*)'/g, (whole, quoted: string) =>
+    values.some(({ value }) => value === quoted) ? "(value not shown)" : whole)
   for (const { flag, value } of [...values].sort((a, b) => b.value.length - a.value.length)) {
     if (value.length < 4 || value === "true" || value === "false") continue
     // Whole words only: `--card-id Card` leaves "MemberCard" alone.
@@ -101,7 +101,29 @@ export interface Context {
   readonly help?: HelpDoc.HelpDoc | undefined
 }
 
-const notShown = "an unknown flag (not shown: it does not look like a flag name)"
+/**
+ * The report's message for a flag name that is not repeated because it does not look like one.
+ *
+ * @since 1.0.0
+ * @category constants
+ */
+export const notShown = "an unknown flag (not shown: it does not look like a flag name)"
+
+/**
+ * The first argument of `argv` (`process.argv`) that `effect/cli` would read as several one-letter flags (`-abc`),
+ * before a `--`. The command line has no such flags to combine (only `-h` and `-v`): such an argument is a value
+ * typed in the wrong place, and its letters must not run `-h` or `-v`.
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const shortCluster = (argv: ReadonlyArray<string>): string | undefined => {
+  const args = argv.slice(2)
+  const end = args.indexOf("--")
+  return (end < 0 ? args : args.slice(0, end)).find((arg) =>
+    /^-[^-]/.test(arg) && arg.length > 2 && !/^-(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(arg)
+  )
+}
 
 /** What a flag's value failed to be, by the flag's type in the help, else by what `effect/cli` expected. */
 const whatOf = (error: CliError.InvalidValue, help: HelpDoc.HelpDoc | undefined): string => {

@@ -218,7 +218,9 @@ export interface Context {
 
 const reportOfError = (error: unknown): Report => {
   if (error instanceof Config.ConfigError) {
-    return { _tag: "ConfigError", message: error.message }
+    // The variable and what was wrong with it (`Expected string at ["WECHATPAY_MCHID"]`: missing); Effect 4's schema
+    // messages do not quote the value read.
+    return { _tag: "ConfigError", message: error.cause.message }
   }
   const tag = field(error, "_tag")
   const message = field(error, "message")

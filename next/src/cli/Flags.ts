@@ -76,7 +76,9 @@ const keywordsOf = (check: AST.Check<unknown>): Record<string, unknown> => {
     return all
   }
   const annotations = check.annotations
-  const representation = annotations?.representation as { readonly id?: unknown; readonly payload?: unknown } | undefined
+  const representation = annotations?.representation as
+    | { readonly id?: unknown; readonly payload?: unknown }
+    | undefined
   // A RegExp without the `u` flag is not exported to JSON Schema; the help text shows it all the same.
   const pattern = representation?.id === "effect/schema/isPattern" &&
       typeof representation.payload === "object" && representation.payload !== null &&

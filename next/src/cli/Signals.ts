@@ -46,7 +46,9 @@ export type Operation =
  * @since 0.6.0
  * @category tags
  */
-export class Running extends Context.Service<Running, Ref.Ref<Operation | undefined>>()("effect-wechatpay/cli/Running") {}
+export class Running
+  extends Context.Service<Running, Ref.Ref<Operation | undefined>>()("effect-wechatpay/cli/Running")
+{}
 
 /**
  * Record what the command is doing, when it runs under `main.run`.

@@ -11,10 +11,12 @@
 import { createRequire } from "node:module"
 import * as CliOutput from "effect/cli/CliOutput"
 import * as Command from "effect/cli/Command"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as Ref from "effect/Ref"
+import { notShown, shortCluster } from "./Argv.js"
 import { type Context, type ExitCode, fromCause, InvalidArguments, type Signal } from "./CliError.js"
 import * as Endpoints from "./Endpoints.js"
 import { printError, printText } from "./Output.js"
@@ -24,10 +26,13 @@ const version = (createRequire(import.meta.url)("../../package.json") as { reado
 
 type AnyCommand = Command.Command<any, any, any, any, any>
 
+const bin = "effect-wechatpay"
+
 /** A group run without one of its commands: say which exist instead of doing nothing. */
 const group = (name: string, description: string, commands: ReadonlyArray<AnyCommand>): AnyCommand => {
+  const help = name === bin ? `${bin} --help` : `${bin} ${name} --help`
   const self = Command.make(name, {}, () =>
-    new InvalidArguments({ message: `missing command: see \`effect-wechatpay ${name} --help\`` }).asEffect()).pipe(
+    Effect.fail(new InvalidArguments({ message: `missing command: see \`${help}\`` }))).pipe(
       Command.withDescription(description)
     )
   return commands.length === 0 ? self : self.pipe(Command.withSubcommands(commands))
@@ -83,14 +88,14 @@ export const root = (argv?: ReadonlyArray<string>): Effect.Effect<AnyCommand> =>
       argv === undefined || argv.slice(2).includes(name)
         ? Effect.map(Effect.promise(load), (commands) => group(name, description, commands))
         : Effect.succeed(group(name, description, []))),
-    (tree) => group("effect-wechatpay", "WeChat Pay APIv3 from the shell, and the emulator as a server", tree)
+    (tree) => group(bin, "WeChat Pay APIv3 from the shell, and the emulator as a server", tree)
   )
 
 /** The words of the command tree: on the command line they are commands, not values. */
 let words: ReadonlySet<string> | undefined
 const commandWords = (): ReadonlySet<string> =>
   words ??= new Set([
-    "effect-wechatpay",
+    bin,
     "notification",
     "parse",
     "emulator",
@@ -152,6 +157,7 @@ export const run = (
     if (early !== undefined) return yield* interrupted(early, undefined, commandOf(argv))
     const console = yield* Console.Console
     const operation = yield* Ref.make<Operation | undefined>(undefined)
+    if (shortCluster(argv) !== undefined) return yield* new InvalidArguments({ message: notShown })
     const tree = yield* root(argv)
     const command = Command.runWith(tree, { version })(argv.slice(2)).pipe(
       Effect.provideService(CliOutput.Presenter, presenter((event) => (invalid = event))),
@@ -167,13 +173,18 @@ export const run = (
         current?._tag === "Server"
           ? Effect.as(Effect.sync(() => signals.serving?.()), 0 as ExitCode)
           : Effect.fail(interrupted(signal, current, commandOf(argv)))))
-    return yield* Effect.raceFirst(command, stopped)
+    // The signal's side starts first: one already received (`stop` done at once) wins before the command starts, even
+    // a command that would end at once without waiting on anything (a request failing validation).
+    return yield* Effect.raceFirst(stopped, command)
   }).pipe(
     Effect.catchCause((cause) => {
       const context: Context = { argv, commands: commandWords(), help: invalid?.helpDoc }
       const { code, report } = fromCause(cause, context)
       return Effect.as(report === undefined ? Effect.void : printError(report), code)
     }),
-    Effect.provide(Logger.layer([stderrLogger]))
+    Effect.provide(Logger.layer([stderrLogger])),
+    // The environment as it is when this run reads it: Effect's default provider keeps the first snapshot taken in
+    // the process, which a second run in the same process (a test) would otherwise read.
+    Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv())
   )
 }

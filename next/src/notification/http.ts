@@ -18,14 +18,7 @@ import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Bytes from "../internal/crypto/bytes.js"
-import {
-  type DeadLetter,
-  type Event,
-  type HttpApp,
-  type NotificationError,
-  type Notifications,
-  parse
-} from "../Notification.js"
+import { type DeadLetter, type Event, type NotificationError, type Notifications, parse } from "../Notification.js"
 import { NotificationStore, type Service as Store } from "../NotificationStore.js"
 
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === "object" && u !== null
@@ -196,7 +189,11 @@ const describeFailure = <E>(cause: Cause.Cause<E>): string => {
 export const app = <E, R, R2>(
   handle: (event: Event) => Effect.Effect<void, E, R>,
   options: Options<R2>
-): HttpApp<R | R2 | Notifications> => {
+): Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  never,
+  R | R2 | Notifications | HttpServerRequest.HttpServerRequest
+> => {
   const { bodyTimeout, max, onDeadLetter } = options
 
   const refuse = (status: number, reason: string, answer: string, id?: string) =>
@@ -239,10 +236,11 @@ export const app = <E, R, R2>(
             })
           )
           // The handler and the keeper run in fibers of their own, interruptible even where the server runs the app
-          // uninterruptibly (`HttpEffect` does; `forkChild` starts a fiber interruptible). Whatever ends this request — the handler, the keeper giving up, or an
-          // interruption from outside (the client hung up, a timeout) — the handler is interrupted and awaited while
-          // the keeper still extends the claim; only then is the claim completed or released. Otherwise a handler in
-          // an uninterruptible region or a slow finalizer would outlive its claim, and a redelivery run beside it.
+          // uninterruptibly (`HttpEffect` does; `forkChild` starts a fiber interruptible). Whatever ends this request
+          // — the handler, the keeper giving up, or an interruption from outside (the client hung up, a timeout) —
+          // the handler is interrupted and awaited while the keeper still extends the claim; only then is the claim
+          // completed or released. Otherwise a handler in an uninterruptible region or a slow finalizer would outlive
+          // its claim, and a redelivery run beside it.
           let stoppedForLease = false
           const handler = yield* Effect.forkChild(handled)
           const keeper = yield* Effect.forkChild(keepAlive(

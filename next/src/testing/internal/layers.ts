@@ -19,7 +19,7 @@ import type * as Verifier from "../../Verifier.js"
 import * as WechatPay from "../../WechatPay.js"
 import type * as WechatPayClient from "../../WechatPayClient.js"
 import type { ConfigurationError } from "../../WechatPayError.js"
-import type { ClientOptions, Options, Server } from "../Emulator.js"
+import type { ClientOptions, Options, Server } from "./model.js"
 import { httpClient, serve } from "./server.js"
 import { EmulatorState } from "./state.js"
 

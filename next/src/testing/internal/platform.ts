@@ -11,7 +11,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import type { Options } from "../Emulator.js"
+import type { Options } from "./model.js"
 import * as Aead from "./aead.js"
 import { PlatformCertificates } from "./certificate.js"
 import {

@@ -11,7 +11,7 @@ import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { Server } from "../Emulator.js"
+import type { Server } from "./model.js"
 import type { EmulatorState } from "./state.js"
 
 const decoder = new TextDecoder()

@@ -1,0 +1,81 @@
+/**
+ * The library's own per-call cost, in process: the real endpoints, `WechatPayClient` and `Verifier` (one RSA
+ * verification per call), with an instant signer and a transport that answers from memory — no network, no
+ * signature, so what is left is validation, encoding, the client pipeline, verification and decoding.
+ * Alternates GetUserCard (decoded 200) and SetUserCardRights (204).
+ *
+ *   npx tsx bench/pipeline.ts            # N=40000 calls per round, 3 rounds after a 5,000-call warm-up
+ */
+import * as crypto from "node:crypto"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Result from "effect/Result"
+import { Encryptor, MemberCard, Signer, Transport, Verifier, WechatPayClient } from "../src/index.js"
+import { readCard } from "./common.js"
+
+const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
+const keyId = "PUB_KEY_ID_0114232134912410000000000000000000"
+const card = JSON.stringify({ ...readCard, user_card_status: "EFFECTIVE", bonus_value: 10, balance: 100 })
+const signed = (body: string) => {
+  const timestamp = String(Math.floor(Date.now() / 1000))
+  const nonce = "n".repeat(32)
+  const signature = crypto.sign("sha256", Buffer.from(`${timestamp}\n${nonce}\n${body}\n`), privateKey).toString("base64")
+  return {
+    "wechatpay-timestamp": timestamp,
+    "wechatpay-nonce": nonce,
+    "wechatpay-serial": keyId,
+    "wechatpay-signature": signature,
+    "request-id": "08F78BB5A90610"
+  }
+}
+const ok = { status: 200, headers: { ...signed(card), "content-type": "application/json" }, body: Buffer.from(card) }
+const noContent = { status: 204, headers: signed(""), body: new Uint8Array(0) }
+
+const live = MemberCard.layer.pipe(
+  Layer.provide(Layer.merge(
+    WechatPayClient.layer({
+      mchid: "1900000109",
+      merchantSerialNumber: "3775B6A45ACD588826D15E583A95F5DD",
+      baseUrl: "http://127.0.0.1:1"
+    }),
+    Encryptor.layer({ publicKeys: { [keyId]: publicKey.export({ type: "spki", format: "pem" }) as string } })
+  )),
+  Layer.provide(Layer.mergeAll(
+    Layer.succeed(Transport.Transport, { send: (request) => Effect.succeed(request.method === "GET" ? ok : noContent) }),
+    Layer.succeed(Signer.Signer, { local: true, sign: () => Effect.succeed("c2lnbmF0dXJl") }),
+    Verifier.layer({ publicKeys: { [keyId]: publicKey.export({ type: "spki", format: "pem" }) as string } })
+  ))
+)
+
+const main = async () => {
+  const runtime = ManagedRuntime.make(live)
+  const [get, rights] = await runtime.runPromise(Effect.all([MemberCard.GetUserCard, MemberCard.SetUserCardRights]))
+  let serial = 0
+  const loop = (count: number) =>
+    Effect.gen(function*() {
+      for (let i = 0; i < count; i++) {
+        const result = yield* Effect.result(
+          i % 2 === 0
+            ? get(readCard)
+            : rights({ ...readCard, out_request_no: `r${serial++}`, add_bonus_value: 1, need_inform_bonus: false })
+        )
+        if (Result.isFailure(result)) throw new Error(`call failed: ${String(result.failure)}`)
+      }
+    })
+  const n = Number(process.env["N"] ?? 40_000)
+  await runtime.runPromise(loop(5_000))
+  for (let round = 1; round <= 3; round++) {
+    const cpu = process.cpuUsage()
+    const start = performance.now()
+    await runtime.runPromise(loop(n))
+    const used = process.cpuUsage(cpu)
+    const wall = performance.now() - start
+    console.log(
+      `round ${round}: ${((wall * 1000) / n).toFixed(1)} µs wall, ${((used.user + used.system) / n).toFixed(1)} µs CPU per call`
+    )
+  }
+  await runtime.dispose()
+}
+
+main()
