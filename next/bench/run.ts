@@ -14,7 +14,7 @@
  */
 import { spawn, spawnSync } from "node:child_process"
 import * as crypto from "node:crypto"
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -180,10 +180,13 @@ const preparePrevious = (): { root: string; label: string } | undefined => {
     if (untar.status !== 0) throw new Error(`tar -x into ${dir} failed`)
     if (!existsSync(join(dir, "package.json"))) throw new Error(`${settings.previous} (${commit}) has no package.json at its root`)
   }
-  if (!existsSync(join(dir, "node_modules"))) {
+  // npm writes node_modules/.package-lock.json last: without it, an earlier install did not finish.
+  if (!existsSync(join(dir, "node_modules", ".package-lock.json"))) {
     const sameLock = readFileSync(join(dir, "package-lock.json"), "utf8") === readFileSync(join(root, "package-lock.json"), "utf8")
-    if (sameLock) symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir")
-    else {
+    if (sameLock) {
+      rmSync(join(dir, "node_modules"), { recursive: true, force: true })
+      symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir")
+    } else {
       const started = performance.now()
       log(`previous release: npm ci in ${dir} (its own lockfile) …`)
       // Optional dependencies are the platform binaries of its runtimes (Bun, Deno, workerd) and esbuild: the bench

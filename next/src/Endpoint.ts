@@ -126,7 +126,11 @@ const compilePath = (template: string): ReadonlyArray<Segment> =>
  * the documented rules' own messages ("must be at most 32 characters") carry no value and are kept.
  */
 const withoutValue = (message: string): string =>
-  message.startsWith("Expected ") ? message.replace(/, actual [\s\S]*$/, "") : message
+  message === "Missing key"
+    ? "is missing" // 0.x's wording for an absent required field, kept for callers matching it
+    : message.startsWith("Expected ")
+    ? message.replace(/, actual [\s\S]*$/, "")
+    : message
 
 const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Effect from "effect/Effect"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { isFlagName, redact, valuesOf } from "../src/cli/Argv.js"
@@ -44,7 +44,7 @@ const cli = async (args: ReadonlyArray<string>): Promise<Outcome> => {
     return true
   })
   try {
-    const code = await Effect.runPromise(run(["node", "effect-wechatpay", ...args]).pipe(Effect.provide(NodeContext.layer)))
+    const code = await Effect.runPromise(run(["node", "effect-wechatpay", ...args]).pipe(Effect.provide(NodeServices.layer)))
     return { code, stdout, stderr }
   } finally {
     out.mockRestore()

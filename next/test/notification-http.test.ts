@@ -132,7 +132,7 @@ const post = (origin: string, delivery: Delivery, options: { readonly chunked?: 
 
 const logs: Array<{ level: string; text: string }> = []
 const CapturingLogger = Logger.make((options) => {
-  logs.push({ level: options.logLevel.label, text: Logger.logfmtLogger.log(options) })
+  logs.push({ level: options.logLevel.toUpperCase(), text: Logger.formatLogFmt.log(options) })
 })
 
 /** Serve `httpApp(handle)` on 127.0.0.1 for the scope; its origin. */
@@ -142,14 +142,15 @@ const serve = <E>(
   store: Layer.Layer<NotificationStore.NotificationStore> = NotificationStore.layerMemory()
 ): Effect.Effect<string, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const handler = yield* NodeHttpServer.makeHandler(Notification.httpApp(handle, options)).pipe(
+    const scope = yield* Effect.scope
+    const handler = yield* NodeHttpServer.makeHandler(Notification.httpApp(handle, options), { scope }).pipe(
       Effect.provide(Layer.mergeAll(
         Notification.layer({ apiV3Key: Redacted.make(apiV3Key) }).pipe(
           Layer.provide(Verifier.layer({ publicKeys: { [keyId]: publicKey } })),
           Layer.orDie
         ),
         store,
-        Logger.replace(Logger.defaultLogger, CapturingLogger)
+        Logger.layer([CapturingLogger])
       ))
     )
     const server = Http.createServer(handler)
@@ -214,7 +215,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
       const second = yield* post(origin, notification({ id }))
       expectFail(second, 503)
       yield* Deferred.succeed(proceed, undefined)
-      expect((yield* first.await)._tag).toBe("Success")
+      expect((yield* Fiber.await(first))._tag).toBe("Success")
       const third = yield* post(origin, notification({ id }))
       expect(third.status).toBe(204)
       expect(calls).toBe(1)
@@ -392,7 +393,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
       const fiber = yield* Effect.forkChild(app.pipe(
         Effect.provideService(HttpServerRequest.HttpServerRequest, request),
         Effect.provideService(NotificationStore.NotificationStore, store),
-        Effect.provide(Logger.replace(Logger.defaultLogger, CapturingLogger)),
+        Effect.provide(Logger.layer([CapturingLogger])),
         Effect.provide(
           Notification.layer({ apiV3Key: Redacted.make(apiV3Key) }).pipe(
             Layer.provide(Verifier.layer({ publicKeys: { [keyId]: publicKey } })),
@@ -418,7 +419,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
             Layer.orDie
           ),
           NotificationStore.layerMemory(),
-          Logger.replace(Logger.defaultLogger, CapturingLogger)
+          Logger.layer([CapturingLogger])
         )
       )
       yield* Effect.addFinalizer(() => Effect.promise(dispose))
@@ -442,7 +443,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
     Effect.gen(function*() {
       const spans: Array<{ readonly name: string; readonly attributes: Map<string, unknown> }> = []
       const tracer = Tracer.make({
-        span: (name, parent, context, links, startTime, kind) => {
+        span: ({ annotations, kind, links, name, parent, startTime }) => {
           const attributes = new Map<string, unknown>()
           spans.push({ name, attributes })
           return {
@@ -451,7 +452,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
             spanId: crypto.randomBytes(8).toString("hex"),
             traceId: parent._tag === "Some" ? parent.value.traceId : crypto.randomBytes(16).toString("hex"),
             parent,
-            context,
+            annotations,
             status: { _tag: "Started", startTime },
             attributes,
             links,
@@ -462,8 +463,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
             event: () => {},
             addLinks: () => {}
           }
-        },
-        context: (f) => f()
+        }
       })
       let calls = 0
       const { dispose, handler } = HttpApp.toWebHandlerLayer(
@@ -474,8 +474,8 @@ describe("Notification.httpApp over loopback HTTP", () => {
             Layer.orDie
           ),
           NotificationStore.layerMemory(),
-          Layer.setTracer(tracer),
-          Logger.replace(Logger.defaultLogger, CapturingLogger)
+          Layer.succeed(Tracer.Tracer, tracer),
+          Logger.layer([CapturingLogger])
         )
       )
       yield* Effect.addFinalizer(() => Effect.promise(dispose))

@@ -19,7 +19,9 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import type * as NetAddress from "effect/net/NetAddress"
 import * as Redacted from "effect/Redacted"
+import * as References from "effect/References"
 import { MemberCard } from "../src/index.js"
 import * as Notification from "../src/Notification.js"
 import * as NotificationStore from "../src/NotificationStore.js"
@@ -36,17 +38,17 @@ const wait = "150 millis"
 const harness = (handle: (event: Notification.Event) => Effect.Effect<void, string>) =>
   Effect.gen(function*() {
     const serverContext = yield* Layer.build(NodeHttpServer.layer(() => http.createServer(), { port: 0, host: "127.0.0.1" }))
-    const { port } = Context.get(serverContext, HttpServer.HttpServer).address as HttpServer.TcpAddress
+    const { port } = Context.get(serverContext, HttpServer.HttpServer).address as NetAddress.InetAddress
     const url = `http://127.0.0.1:${port}/wechatpay/notify`
     const emulator = new Emulator.EmulatorState({
       notifyUrl: url,
       notificationSchedule: [wait, wait, wait]
     })
     const logs: Array<string> = []
-    const logger = Logger.make(({ annotations, message }) => {
-      logs.push(JSON.stringify({ message, annotations: Object.fromEntries(annotations) }))
+    const logger = Logger.make(({ fiber, message }) => {
+      logs.push(JSON.stringify({ message, annotations: fiber.getRef(References.CurrentLogAnnotations) }))
     })
-    const router = HttpRouter.empty.pipe(HttpRouter.post("/wechatpay/notify", Notification.httpApp(handle)))
+    const router = yield* HttpRouter.toHttpEffect(HttpRouter.add("POST", "/wechatpay/notify", Notification.httpApp(handle)))
     yield* HttpServer.serveEffect(router).pipe(
       Effect.provide(serverContext),
       Effect.provide(
@@ -55,7 +57,7 @@ const harness = (handle: (event: Notification.Event) => Effect.Effect<void, stri
         )
       ),
       Effect.provide(NotificationStore.layerMemory()),
-      Effect.provide(Logger.replace(Logger.defaultLogger, logger))
+      Effect.provide(Logger.layer([logger]))
     )
     yield* Layer.build(
       Emulator.layerNotifier.pipe(
@@ -80,7 +82,10 @@ const claim = (emulator: Emulator.EmulatorState, card_id: string) => {
 const settled = (emulator: Emulator.EmulatorState, id: string) =>
   emulator.awaitNotifications((records) => records.some((record) => record.id === id && record.state !== "pending")).pipe(
     Effect.map((records) => records.find((record) => record.id === id)!),
-    Effect.timeoutOrElse({ duration: "10 seconds", onTimeout: () => new Error(`notification ${id} never settled`) })
+    Effect.timeoutOrElse({
+      duration: "10 seconds",
+      orElse: () => Effect.fail(new Error(`notification ${id} never settled`))
+    })
   )
 
 describe("notifications end to end (emulator → Notification.httpApp over 127.0.0.1)", () => {

@@ -9,8 +9,8 @@ import * as Result from "effect/Result"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
-import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as References from "effect/References"
 import type * as Scope from "effect/Scope"
 import * as TestClock from "effect/testing/TestClock"
 import * as Encryptor from "../src/Encryptor.js"
@@ -153,7 +153,7 @@ describe("decryptCertificate", () => {
       expect(reasonOf(yield* decrypt(entryOf(pem.b, serial.b.slice(1)), T0))).toBe("accepted")
       expect(reasonOf(yield* decrypt(entryOf(pem.b, `00${serial.b.toLowerCase()}`), T0))).toBe("accepted")
       const accepted = yield* decrypt(entryOf(pem.b, serial.b.slice(1)), T0)
-      expect(Either.getOrThrow(accepted).serial).toBe(serial.b)
+      expect(Result.getOrThrow(accepted).serial).toBe(serial.b)
       expect(reasonOf(yield* decrypt(entryOf(pem.b, `${serial.b.slice(0, -1)}C`), T0))).toBe("SerialMismatch")
       expect(reasonOf(yield* decrypt(entryOf(pem.b, `1${serial.b}`), T0))).toBe("SerialMismatch")
       expect(reasonOf(yield* decrypt(entryOf(pem.a, serial.b), T0))).toBe("SerialMismatch")
@@ -395,10 +395,10 @@ describe("PlatformCertificates.layerVerifier", () => {
       fake.gate = yield* Deferred.make<void>()
       const messages = yield* Effect.all(Array.from({ length: 20 }, () => message("b")))
       const fibers = yield* Effect.forEach(messages, (m) => Effect.forkChild(Effect.result(verifier.verify(m))))
-      for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+      for (let i = 0; i < 20; i++) yield* Effect.yieldNow
       // All twenty are waiting on the one download.
       expect(fake.downloads).toBe(2)
-      for (const fiber of fibers) expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+      for (const fiber of fibers) expect(fiber.pollUnsafe()).toBeUndefined()
       yield* Deferred.succeed(fake.gate, undefined)
       fake.gate = undefined
       const results = yield* Fiber.joinAll(fibers).pipe(Effect.andThen(Effect.forEach(fibers, Fiber.join)))
@@ -416,8 +416,8 @@ describe("PlatformCertificates.layerVerifier", () => {
       yield* TestClock.adjust(hours(12))
       expect(fake.downloads).toBe(2)
       const fiber = yield* Effect.forkChild(verifies(verifier, "b"))
-      for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
-      expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+      for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+      expect(fiber.pollUnsafe()).toBeUndefined()
       yield* Deferred.succeed(fake.gate, undefined)
       expect(Result.isSuccess(yield* Fiber.join(fiber))).toBe(true)
       expect(fake.downloads).toBe(2)
@@ -485,8 +485,9 @@ describe("PlatformCertificates.layerVerifier", () => {
   it.effect("a failed refresh keeps the keys held: calls still verify, the error is typed, a warning logged without secrets", () =>
     Effect.gen(function*() {
       const logs: Array<string> = []
-      const capture = Logger.make(({ annotations, logLevel, message }) => {
-        logs.push(`${logLevel.label} ${JSON.stringify(message)} ${JSON.stringify([...annotations])}`)
+      const capture = Logger.make(({ fiber, logLevel, message }) => {
+        const annotations = Object.entries(fiber.getRef(References.CurrentLogAnnotations))
+        logs.push(`${logLevel.toUpperCase()} ${JSON.stringify(message)} ${JSON.stringify(annotations)}`)
       })
       yield* run(Effect.gen(function*() {
         const { fake, layer } = makeFake()
@@ -512,7 +513,7 @@ describe("PlatformCertificates.layerVerifier", () => {
         fake.answer = "ok"
         yield* certificates.refresh
         expect(Result.isSuccess(yield* verifies(verifier, "b"))).toBe(true)
-      }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture))))
+      }).pipe(Effect.provide(Logger.layer([capture]))))
       const warnings = logs.filter((line) => line.startsWith("WARN"))
       expect(warnings.length).toBe(3)
       expect(warnings[0]).toContain("platform certificate download failed")

@@ -141,8 +141,8 @@ const field = <K extends string>(value: unknown, key: K): unknown =>
  * @category utils
  */
 export const exitCodeOf = (error: unknown): ExitCode => {
-  // `effect/cli`'s own errors: the command line could not be parsed (help asked for without errors is a success).
-  if (CliError.isCliError(error)) return error._tag === "ShowHelp" && error.errors.length === 0 ? 0 : 2
+  // `effect/cli`'s parse errors: the command line could not be read (help shown without errors is a success).
+  if (isParseError(error)) return error._tag === "ShowHelp" && error.errors.length === 0 ? 0 : 2
   const tag = field(error, "_tag")
   if (tag === "InvalidArguments" || tag === "RequestValidationError") return 2
   if (tag === "TransportError") return 4
@@ -166,6 +166,10 @@ export const exitCodeOf = (error: unknown): ExitCode => {
   return 1
 }
 
+/** An `effect/cli` error about the command line (its `UserError` wraps a handler's failure instead). */
+const isParseError = (error: unknown): error is Exclude<CliError.CliError, CliError.UserError> =>
+  CliError.isCliError(error) && error._tag !== "UserError"
+
 const reportKeys = ["code", "status", "reason", "requestId"] as const
 const interruptedKeys = ["signal", "operation", "request", "write", "outcome", "check", "retry"] as const
 
@@ -182,7 +186,7 @@ const interruptedKeys = ["signal", "operation", "request", "write", "outcome", "
  */
 export const reportOf = (error: unknown, context?: Context): Report => {
   const clean = (text: string) => redact(text, context?.argv ?? [], context?.commands ?? new Set())
-  if (CliError.isCliError(error)) {
+  if (isParseError(error)) {
     return { _tag: "InvalidArguments", message: clean(describe(error, context ?? {})) }
   }
   const report = reportOfError(error)

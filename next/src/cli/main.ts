@@ -13,7 +13,9 @@ import * as CliOutput from "effect/cli/CliOutput"
 import * as Command from "effect/cli/Command"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Console from "effect/Console"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Logger from "effect/Logger"
 import * as Ref from "effect/Ref"
 import { notShown, shortCluster } from "./Argv.js"
@@ -38,25 +40,15 @@ const group = (name: string, description: string, commands: ReadonlyArray<AnyCom
   return commands.length === 0 ? self : self.pipe(Command.withSubcommands(commands))
 }
 
-/**
- * A group of commands: its name, what it is for, and its commands, loaded when asked for.
- *
- * @since 1.0.0
- * @category models
- */
-export interface Group {
+/** A group of commands: its name, what it is for, and its commands, loaded when asked for. */
+interface Group {
   readonly name: string
   readonly description: string
   readonly load: () => Promise<ReadonlyArray<AnyCommand>>
 }
 
-/**
- * The groups of the command tree: one per product, then `notification` and `emulator`.
- *
- * @since 1.0.0
- * @category constants
- */
-export const groups: ReadonlyArray<Group> = [
+/** The groups of the command tree: one per product, then `notification` and `emulator`. */
+const groups: ReadonlyArray<Group> = [
   ...Endpoints.products.map(({ description, group: name }): Group => ({
     name,
     description,
@@ -159,15 +151,21 @@ export const run = (
     const operation = yield* Ref.make<Operation | undefined>(undefined)
     if (shortCluster(argv) !== undefined) return yield* new InvalidArguments({ message: notShown })
     const tree = yield* root(argv)
-    const command = Command.runWith(tree, { version })(argv.slice(2)).pipe(
+    // Whether the command started, and when it is over, finalizers and all (see below).
+    let started = false
+    const over = yield* Deferred.make<void>()
+    const command = Effect.suspend(() => {
+      started = true
+      return Command.runWith(tree, { version })(argv.slice(2))
+    }).pipe(
       Effect.provideService(CliOutput.Presenter, presenter((event) => (invalid = event))),
       // effect/cli writes a failure's `userMessage` with Console.error: the JSON report replaces any such text.
       Effect.provideService(Console.Console, { ...console, error: () => {} }),
       Effect.provideService(Running, operation),
-      Effect.as(0 as ExitCode)
+      Effect.as(0 as ExitCode),
+      Effect.onExit(() => Deferred.done(over, Exit.void))
     )
-    // What the command was doing when the signal came is read before it is interrupted (the race then waits for its
-    // finalizers).
+    // What the command was doing when the signal came is read before it is interrupted.
     const stopped = Effect.flatMap(stop, (signal) =>
       Effect.flatMap(Ref.get(operation), (current) =>
         current?._tag === "Server"
@@ -175,7 +173,11 @@ export const run = (
           : Effect.fail(interrupted(signal, current, commandOf(argv)))))
     // The signal's side starts first: one already received (`stop` done at once) wins before the command starts, even
     // a command that would end at once without waiting on anything (a request failing validation).
-    return yield* Effect.raceFirst(stopped, command)
+    // The race does not wait for its loser: an interrupted command's finalizers (sockets closed, the emulator's key
+    // file removed) are waited for here, so they are over when the run is.
+    return yield* Effect.raceFirst(stopped, command).pipe(
+      Effect.onExit(() => started ? Deferred.await(over) : Effect.void)
+    )
   }).pipe(
     Effect.catchCause((cause) => {
       const context: Context = { argv, commands: commandWords(), help: invalid?.helpDoc }

@@ -45,6 +45,10 @@ declare const wechatpayPublicKeyPem: string
 
 
 
+
+
+
+
 import { Layer, Redacted } from "effect"
 import { MemberCard, WechatPay } from "effect-wechatpay"
 

@@ -62,7 +62,11 @@ declare const options: WechatPay.Options
 
 
 
-import { FetchHttpClient } from "@effect/platform"
+
+
+
+
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
 
 const AppLive = MemberCard.layer.pipe(
   Layer.provide(WechatPay.layer(options)),

@@ -113,6 +113,10 @@ import { MemberCard, WechatPay } from "effect-wechatpay"
 
 
 
+
+
+
+
 const AppLive = MemberCard.layer.pipe(Layer.provide(WechatPay.layerNodeConfig()))
 
 export { AppLive }

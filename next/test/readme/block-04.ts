@@ -129,6 +129,10 @@ declare const apiV3Key: string
 
 
 
+
+
+
+
 import { Layer, Redacted } from "effect"
 import { MemberCard, WechatPay } from "effect-wechatpay"
 

@@ -201,6 +201,10 @@
 
 
 
+
+
+
+
 import { Effect } from "effect"
 import { MemberCard } from "effect-wechatpay"
 

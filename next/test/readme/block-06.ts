@@ -263,6 +263,10 @@
 
 
 
+
+
+
+
 import { Effect, Redacted } from "effect"
 import { MemberCard } from "effect-wechatpay"
 

@@ -286,6 +286,10 @@
 
 
 
+
+
+
+
 import { Effect } from "effect"
 import { Media, MemberCard } from "effect-wechatpay"
 

@@ -305,6 +305,10 @@
 
 
 
+
+
+
+
 import { Stream } from "effect"
 import { MemberCard } from "effect-wechatpay"
 

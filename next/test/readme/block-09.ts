@@ -372,6 +372,10 @@ declare const code: string
 
 
 
+
+
+
+
 import { Effect, Metric } from "effect"
 import { MemberCard } from "effect-wechatpay"
 
@@ -383,7 +387,7 @@ const program = MemberCard.getUserCard({ card_id, code }).pipe(
   Effect.tapErrorTag("ResponseVerificationError", (e) =>
     Effect.logWarning(`WeChat Pay response refused: ${e.reason}`).pipe(
       Effect.annotateLogs({ reason: e.reason, requestId: e.requestId ?? "none" }),
-      Effect.zipRight(Metric.increment(Metric.tagged(refused, "reason", e.reason)))
+      Effect.andThen(Metric.update(Metric.withAttributes(refused, { reason: e.reason }), 1))
     ))
 )
 

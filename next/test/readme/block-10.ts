@@ -400,6 +400,10 @@ declare const code: string
 
 
 
+
+
+
+
 import { Effect, Layer } from "effect"
 import { MemberCard, WechatPay } from "effect-wechatpay"
 

@@ -433,10 +433,14 @@ declare const apiV3Key: string
 
 
 
+
+
+
+
 import { createServer } from "node:http"
-import { HttpRouter, HttpServer } from "@effect/platform"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer, Redacted } from "effect"
+import { HttpRouter } from "effect/http"
 import { Notification, WechatPay } from "effect-wechatpay"
 
 const handle = (event: Notification.Event) => {
@@ -452,9 +456,8 @@ const handle = (event: Notification.Event) => {
   }
 }
 
-const NotifyServer = HttpRouter.empty.pipe(
-  HttpRouter.post("/wechatpay/notify", Notification.httpApp(handle)),
-  HttpServer.serve(),
+const NotifyServer = HttpRouter.add("POST", "/wechatpay/notify", Notification.httpApp(handle)).pipe(
+  HttpRouter.serve,
   // `apiV3Key` makes the layer provide Notification.Notifications too (verified with the same WeChat Pay keys).
   Layer.provide(WechatPay.layerNode({ ...options, apiV3Key: Redacted.make(apiV3Key) })),
   Layer.provide(NodeHttpServer.layer(createServer, { port: 8080 }))

@@ -535,6 +535,9 @@ declare const req: MemberCard.GetUserCardRequest
 
 
 
+
+
+
 import { RetryPolicy } from "effect-wechatpay"
 
 program.pipe(Effect.provide(RetryPolicy.layer({ maxRetries: 5, baseDelay: "200 millis", maxElapsed: "30 seconds" })))

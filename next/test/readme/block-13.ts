@@ -550,6 +550,9 @@ declare const publicKeyPem: string
 
 
 
+
+
+
 import { Effect, Layer } from "effect"
 import { Encryptor, NodeTransport, Signer, SigningError, Verifier, WechatPayClient } from "effect-wechatpay"
 

@@ -863,6 +863,9 @@ import { Emulator } from "effect-wechatpay/testing"
 
 
 
+
+
+
 const StubbedRead = Layer.succeed(MemberCard.GetUserCard, () =>
   Effect.succeed({ card_id: "c1", code: "123", bonus_value: 42 }))
 

@@ -807,6 +807,9 @@
 
 
 
+
+
+
 import { expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { MemberCard } from "effect-wechatpay"

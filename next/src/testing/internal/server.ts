@@ -6,10 +6,10 @@
  */
 import * as http from "node:http"
 import type * as net from "node:net"
+import * as Effect from "effect/Effect"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
-import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { Server } from "./model.js"
 import type { EmulatorState } from "./state.js"
