@@ -73,6 +73,8 @@ const settings = {
   nodeClient: (env["BENCH_NODE_CLIENT"] ?? "transport") as NodeClientVariant,
   skipBuild: env["BENCH_SKIP_BUILD"] === "1",
   cpuProf: env["BENCH_CPU_PROF"] === "1",
+  /** Diagnostic: extra Node flags for every column process (e.g. `--max-semi-space-size=8`). */
+  nodeArgs: (env["BENCH_NODE_ARGS"] ?? "").split(" ").filter((arg) => arg !== ""),
   out: env["BENCH_OUT"] ?? (quick ? "quick" : "latest"),
   /** The library build the client columns load (default: this repository's dist/, built first). */
   clientDist: env["BENCH_CLIENT_DIST"] ?? join(root, "dist")
@@ -394,9 +396,12 @@ const main = async () => {
       for (const column of order) {
         const emulator = await fresh()
         const index = settings.columns.indexOf(column)
-        const profArgs = settings.cpuProf
-          ? ["--cpu-prof", `--cpu-prof-dir=${join(resultsDir, "profiles")}`, `--cpu-prof-name=${column}-r${round}.cpuprofile`]
-          : []
+        const profArgs = [
+          ...(settings.cpuProf
+            ? ["--cpu-prof", `--cpu-prof-dir=${join(resultsDir, "profiles")}`, `--cpu-prof-name=${column}-r${round}.cpuprofile`]
+            : []),
+          ...settings.nodeArgs
+        ]
         const result = await runChild<ColumnResult>(
           "column.js",
           childConfig(column, emulator, `R${round}C${index}-`),

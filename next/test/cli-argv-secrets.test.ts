@@ -162,14 +162,14 @@ describe("no value given on the command line is repeated (review item 1)", () =>
   it("the sweep: every malformed position of every command, a key and a phone number, never printed", async () => {
     const leaks: Array<string> = []
     let runs = 0
-    // The key in every position of every command (each run is ~70 ms of @effect/cli); the phone number in the
+    // The key in every position of every command (each run is ~70 ms of effect/cli); the phone number in the
     // positions that differ in kind.
     for (const [secret, everyCommand] of [[KEY, true], [PHONE, false]] as const) {
       for (const args of positions(secret, everyCommand)) {
         const { code, stderr, stdout } = await cli(args)
         runs++
         expect(code, args.join(" ")).not.toBe(0)
-        // One JSON report (and, for --api-v3-key, its warning) — nothing unparsed from @effect/cli.
+        // One JSON report (and, for --api-v3-key, its warning) — nothing unparsed from effect/cli.
         const lines = stderr.trim().split("\n").filter((line) => !line.includes("level=WARN"))
         expect(lines, args.join(" ")).toHaveLength(1)
         expect(() => JSON.parse(lines[0]!), stderr).not.toThrow()

@@ -5,7 +5,9 @@
  *
  * @since 0.4.0
  */
-import { readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
+import { resolve } from "node:path"
+import * as CliError from "effect/cli/CliError"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import * as Config from "effect/Config"
@@ -59,15 +61,39 @@ const read = (flag: string, path: string): Effect.Effect<Uint8Array, InvalidArgu
   })
 
 const options = {
-  headers: Flag.File("headers", { mustExist: true }).pipe(
+  // Existence is checked by `bothExist` (effect/cli's `mustExist` would stop at the first missing file).
+  headers: Flag.File("headers").pipe(
     Flag.withDescription("the notification's headers: a JSON object, or `Name: value` lines")
   ),
-  body: Flag.File("body", { mustExist: true }).pipe(
+  body: Flag.File("body").pipe(
     Flag.withDescription("the notification's body, byte for byte as received")
   ),
   maxClockSkew: Flag.Int("max-clock-skew").pipe(
     Flag.withDescription("seconds Wechatpay-Timestamp may be from now (default 300; raise it for an old capture)"),
     Flag.optional
+  )
+}
+
+/**
+ * Both files must exist, and each missing one is reported (as 0.6 did): effect/cli's own `mustExist` stops at the
+ * first. The errors are effect/cli's own for a missing path (`InvalidValue`), shown with this command's help like a
+ * parse error, so the report names each flag and no path (see `Argv.describe`).
+ */
+const bothExist = <Flags extends { readonly headers: string; readonly body: string }>(flags: Flags) => {
+  const missing = (["headers", "body"] as const).filter((flag) => !existsSync(resolve(flags[flag])))
+  return missing.length === 0 ? Effect.void : Effect.fail(
+    new CliError.ShowHelp({
+      // The command's path in the tree (main.ts): the help shown is this command's.
+      commandPath: ["effect-wechatpay", "notification", "parse"],
+      errors: missing.map((flag) =>
+        new CliError.InvalidValue({
+          option: flag,
+          value: flags[flag],
+          expected: `Path does not exist: ${resolve(flags[flag])}`,
+          kind: "flag"
+        })
+      )
+    })
   )
 }
 
@@ -106,7 +132,7 @@ export const parse = Command.make("parse", options, (flags) =>
     )
     yield* printJson(event)
   }))
-).pipe(Command.withDescription(
+).pipe(Command.validate(bothExist), Command.withDescription(
   "verify (WECHATPAY_PUBLIC_KEY… or WECHATPAY_PLATFORM_CERTIFICATES), decrypt (WECHATPAY_API_V3_KEY) and decode a notification"
 ))
 

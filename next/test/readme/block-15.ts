@@ -866,6 +866,7 @@ import { Emulator } from "effect-wechatpay/testing"
 
 
 
+
 const StubbedRead = Layer.succeed(MemberCard.GetUserCard, () =>
   Effect.succeed({ card_id: "c1", code: "123", bonus_value: 42 }))
 

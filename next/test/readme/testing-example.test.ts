@@ -810,6 +810,7 @@
 
 
 
+
 import { expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { MemberCard } from "effect-wechatpay"
