@@ -33,17 +33,17 @@ const firstOp: Op = { kind: "get", key: "" }
 const makeEffect = async (config: ChildConfig): Promise<Constructed> => {
   const lib = (await import(pathToFileURL(join(config.dist, "index.js")).href)) as typeof Library
   // Module by module, as the library itself imports effect (the "effect" barrel would load every module).
-  const [Effect, Either, Layer, ManagedRuntime, Redacted] = await Promise.all([
+  const [Effect, Layer, ManagedRuntime, Redacted, Result] = await Promise.all([
     import("effect/Effect"),
-    import("effect/Either"),
     import("effect/Layer"),
     import("effect/ManagedRuntime"),
-    import("effect/Redacted")
+    import("effect/Redacted"),
+    import("effect/Result")
   ])
-  return effectClient({ lib, Effect, Either, Layer, ManagedRuntime, Redacted }, config, async (options) => {
+  return effectClient({ lib, Effect, Layer, ManagedRuntime, Redacted, Result }, config, async (options) => {
     const { WechatPay } = lib
     if (config.column === "effect-fetch") {
-      return WechatPay.layer(options).pipe(Layer.provide((await import("@effect/platform/FetchHttpClient")).layer))
+      return WechatPay.layer(options).pipe(Layer.provide((await import("effect/http/FetchHttpClient")).layer))
     }
     // The library's own node:http transport (`NodeTransport`, keep-alive agent): nothing else to import.
     if (config.nodeClient === "transport") return WechatPay.layerNode(options)
@@ -52,10 +52,10 @@ const makeEffect = async (config: ChildConfig): Promise<Constructed> => {
     const http = config.nodeClient === "undici"
       ? NodeHttpClient.layerUndici
       : config.nodeClient === "http"
-      ? NodeHttpClient.layer
-      // `NodeHttpClient.layer` builds its `http.Agent` without keep-alive; every other column keeps
-      // connections alive, so this one does too.
-      : NodeHttpClient.layerWithoutAgent.pipe(Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true })))
+      ? NodeHttpClient.layerNodeHttp
+      // `NodeHttpClient.layerNodeHttp` builds its `http.Agent` with Node's defaults, without keep-alive; every other
+      // column keeps connections alive, so this one does too.
+      : NodeHttpClient.layerNodeHttpOptions({ keepAlive: true })
     return WechatPay.layer(options).pipe(Layer.provide(http))
   })
 }

@@ -25,7 +25,10 @@ export const columnTitles: Record<Column, string> = {
   "floor-http": "floor B: node:http + node:crypto"
 }
 
-/** Which `HttpClient` the `effect-node` column uses (see README: `http-keepalive` is the default). */
+/**
+ * What the `effect-node` column sends with (README: `transport`, the library's NodeTransport, is the default; the
+ * others are `@effect/platform-node` `NodeHttpClient` layers under `WechatPay.layer`).
+ */
 export type NodeClientVariant = "transport" | "http-keepalive" | "http" | "undici"
 
 /** Everything a column or cold-start child needs; passed as JSON in `BENCH_CONFIG`. */

@@ -4,10 +4,10 @@
  * which imports everything statically so that esbuild can bundle it).
  */
 import type * as EffectT from "effect/Effect"
-import type * as EitherT from "effect/Either"
 import type * as LayerT from "effect/Layer"
 import type * as ManagedRuntimeT from "effect/ManagedRuntime"
 import type * as RedactedT from "effect/Redacted"
+import type * as ResultT from "effect/Result"
 import type * as Library from "../src/index.js"
 import {
   type ChildConfig,
@@ -27,14 +27,14 @@ import {
 export interface EffectModules {
   readonly lib: typeof Library
   readonly Effect: typeof EffectT
-  readonly Either: typeof EitherT
   readonly Layer: typeof LayerT
   readonly ManagedRuntime: typeof ManagedRuntimeT
   readonly Redacted: typeof RedactedT
+  readonly Result: typeof ResultT
 }
 
 type ClientLayer = LayerT.Layer<
-  Library.WechatPayClient.WechatPayClient | Library.Encryptor.Encryptor,
+  Library.WechatPay.Provided<Library.WechatPay.Options>,
   Library.ConfigurationError
 >
 
@@ -45,7 +45,7 @@ export const effectClient = async (
   config: ChildConfig,
   transport: (options: Library.WechatPay.Options) => Promise<ClientLayer> | ClientLayer
 ): Promise<Constructed> => {
-  const { lib, Effect, Either, Layer, ManagedRuntime, Redacted } = modules
+  const { lib, Effect, Layer, ManagedRuntime, Redacted, Result } = modules
   const { MemberCard } = lib
   const clientLayer = await transport({
     mchid: config.mchid,
@@ -93,10 +93,10 @@ export const effectClient = async (
           budget--
           const op = cycle.next()
           const start = latencies === undefined ? 0 : performance.now()
-          const result = yield* Effect.either(call(op))
-          if (Either.isLeft(result)) {
+          const result = yield* Effect.result(call(op))
+          if (Result.isFailure(result)) {
             count.errors++
-            if (count.firstError === undefined) count.firstError = `${op.kind}: ${describeError(result.left)}`
+            if (count.firstError === undefined) count.firstError = `${op.kind}: ${describeError(result.failure)}`
           }
           if (latencies !== undefined) latencies.push(performance.now() - start)
           count.calls++

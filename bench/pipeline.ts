@@ -8,9 +8,9 @@
  */
 import * as crypto from "node:crypto"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Result from "effect/Result"
 import { Encryptor, MemberCard, Signer, Transport, Verifier, WechatPayClient } from "../src/index.js"
 import { readCard } from "./common.js"
 
@@ -55,12 +55,12 @@ const main = async () => {
   const loop = (count: number) =>
     Effect.gen(function*() {
       for (let i = 0; i < count; i++) {
-        const result = yield* Effect.either(
+        const result = yield* Effect.result(
           i % 2 === 0
             ? get(readCard)
             : rights({ ...readCard, out_request_no: `r${serial++}`, add_bonus_value: 1, need_inform_bonus: false })
         )
-        if (Either.isLeft(result)) throw new Error(`call failed: ${String(result.left)}`)
+        if (Result.isFailure(result)) throw new Error(`call failed: ${String(result.failure)}`)
       }
     })
   const n = Number(process.env["N"] ?? 40_000)

@@ -2,7 +2,8 @@
  * `npm run bench`: effect-wechatpay against the Node anchors and two hand-written floors, in one run.
  *
  * 1. builds the library (`npm run build`; the benchmark measures `dist/`, as users get it);
- * 2. transpiles bench/*.ts to bench/.build/*.js, so every child runs on plain `node` (no loader in the numbers);
+ * 2. transpiles bench/*.ts to bench/.build/*.js (esbuild), so every child runs on plain `node` (no loader in the
+ *    numbers);
  * 3. starts the emulator in its own process (bench/server.ts);
  * 4. per round, per column (order rotated each round): a fresh emulator, then a fresh child process that warms up
  *    and measures throughput at each in-flight level, client CPU per call, sequential latency and peak RSS;
@@ -13,12 +14,11 @@
  */
 import { spawn, spawnSync } from "node:child_process"
 import * as crypto from "node:crypto"
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { buildSync } from "esbuild"
-import ts from "typescript"
+import { buildSync, transformSync } from "esbuild"
 import {
   type ChildConfig,
   type ColdResult,
@@ -73,6 +73,8 @@ const settings = {
   nodeClient: (env["BENCH_NODE_CLIENT"] ?? "transport") as NodeClientVariant,
   skipBuild: env["BENCH_SKIP_BUILD"] === "1",
   cpuProf: env["BENCH_CPU_PROF"] === "1",
+  /** Diagnostic: extra Node flags for every column process (e.g. `--max-semi-space-size=8`). */
+  nodeArgs: (env["BENCH_NODE_ARGS"] ?? "").split(" ").filter((arg) => arg !== ""),
   out: env["BENCH_OUT"] ?? (quick ? "quick" : "latest"),
   /** The library build the client columns load (default: this repository's dist/, built first). */
   clientDist: env["BENCH_CLIENT_DIST"] ?? join(root, "dist")
@@ -105,25 +107,27 @@ const build = () => {
   log("build: npm run build FAILED — measuring the existing dist/ (see the errors above)")
 }
 
-/** Transpile a bench/ folder's children to plain JavaScript in `<bench>/.build`, and bundle its bundled.ts there. */
+/**
+ * Transpile a bench/ folder's children to plain JavaScript in `<bench>/.build`, and bundle its bundled.ts there.
+ * File by file, types stripped and nothing else (TypeScript 7 has no transpiler API: esbuild does it, with
+ * `verbatimModuleSyntax` as the sources are written, so an import is kept or dropped exactly as tsc would).
+ */
 const transpile = (bench = benchDir) => {
   const out = join(bench, ".build")
   mkdirSync(out, { recursive: true })
   if (bench === benchDir) writeFileSync(join(benchDir, ".gitignore"), ".build/\n.variants/\nresults/profiles/\n")
   for (const name of ["common", "clients", "effect-client", "column", "coldstart", "server"]) {
     const source = readFileSync(join(bench, `${name}.ts`), "utf8")
-    const output = ts.transpileModule(source, {
-      fileName: `${name}.ts`,
-      compilerOptions: {
-        module: ts.ModuleKind.ESNext,
-        target: ts.ScriptTarget.ES2022,
-        verbatimModuleSyntax: true,
-        sourceMap: false
-      }
+    const output = transformSync(source, {
+      sourcefile: `${name}.ts`,
+      loader: "ts",
+      format: "esm",
+      target: "es2022",
+      tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } }
     })
-    writeFileSync(join(out, `${name}.js`), output.outputText)
+    writeFileSync(join(out, `${name}.js`), output.code)
   }
-  // The effect columns as an application bundle (library + effect + @effect/platform in one file), for the
+  // The effect columns as an application bundle (library + effect, its HTTP client included, in one file), for the
   // bundled cold start: esbuild's defaults for a Node ESM app, no minification.
   buildSync({
     entryPoints: [join(bench, "bundled.ts")],
@@ -131,15 +135,28 @@ const transpile = (bench = benchDir) => {
     bundle: true,
     platform: "node",
     format: "esm",
-    target: "node20",
+    target: "node22",
     logLevel: "warning"
   })
 }
 
 /**
+ * The environment for npm run in another package (the previous release): without what `npm run bench` exported about
+ * this one (its prefix, package.json, script), which a nested npm would otherwise take for its own.
+ */
+const foreignNpmEnv = (): NodeJS.ProcessEnv =>
+  Object.fromEntries(
+    Object.entries(env).filter(([key]) =>
+      !/^npm_(package_|lifecycle_|command$|config_local_prefix$)/i.test(key) && key !== "INIT_CWD"
+    )
+  )
+
+/**
  * The previous release (`BENCH_PREVIOUS`), checked out with `git archive` under bench/.variants/<commit>, installed
- * (the current node_modules linked when the lockfiles are identical, `npm ci` otherwise), built, and its bench
- * children transpiled. Returns its root, or undefined when no previous release is measured.
+ * (the current node_modules linked when the lockfiles are identical, `npm ci` with that release's own lockfile
+ * otherwise), built with its own toolchain (its `npm run build`, its TypeScript), and its bench children transpiled.
+ * Its children run on this process's `node`, as the current ones do. Returns its root, or undefined when no previous
+ * release is measured.
  */
 const preparePrevious = (): { root: string; label: string } | undefined => {
   if (!settings.columns.some(isPrevious)) return undefined
@@ -149,22 +166,36 @@ const preparePrevious = (): { root: string; label: string } | undefined => {
     return r.stdout.trim()
   }
   const commit = git("rev-parse", "--verify", `${settings.previous}^{commit}`)
+  // `git archive` run from a subfolder of the work tree archives only that subfolder (as this package was while
+  // 1.0 was staged in next/), so it runs at the top: a release's package is at the root of its commit.
+  const top = git("rev-parse", "--show-toplevel")
   const dir = join(benchDir, ".variants", commit.slice(0, 12))
   const run = (command: string, args: Array<string>) => {
-    const r = spawnSync(command, args, { cwd: dir, encoding: "utf8" })
+    const r = spawnSync(command, args, { cwd: dir, encoding: "utf8", env: foreignNpmEnv(), maxBuffer: 1 << 26 })
     if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} in ${dir}: ${r.stdout}${r.stderr}`)
   }
   if (!existsSync(join(dir, "package.json"))) {
     mkdirSync(dir, { recursive: true })
-    const archive = spawnSync("git", ["archive", "--format=tar", commit], { cwd: root, maxBuffer: 1 << 30 })
-    if (archive.status !== 0) throw new Error(`git archive ${commit} failed`)
+    const archive = spawnSync("git", ["archive", "--format=tar", commit], { cwd: top, maxBuffer: 1 << 30 })
+    if (archive.status !== 0) throw new Error(`git archive ${commit} failed: ${archive.stderr.toString()}`)
     const untar = spawnSync("tar", ["-x", "-C", dir], { input: archive.stdout })
     if (untar.status !== 0) throw new Error(`tar -x into ${dir} failed`)
+    if (!existsSync(join(dir, "package.json"))) throw new Error(`${settings.previous} (${commit}) has no package.json at its root`)
   }
-  if (!existsSync(join(dir, "node_modules"))) {
+  // npm writes node_modules/.package-lock.json last: without it, an earlier install did not finish.
+  if (!existsSync(join(dir, "node_modules", ".package-lock.json"))) {
     const sameLock = readFileSync(join(dir, "package-lock.json"), "utf8") === readFileSync(join(root, "package-lock.json"), "utf8")
-    if (sameLock) symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir")
-    else run("npm", ["ci", "--no-audit", "--no-fund", "--ignore-scripts"])
+    if (sameLock) {
+      rmSync(join(dir, "node_modules"), { recursive: true, force: true })
+      symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir")
+    } else {
+      const started = performance.now()
+      log(`previous release: npm ci in ${dir} (its own lockfile) …`)
+      // Optional dependencies are the platform binaries of its runtimes (Bun, Deno, workerd) and esbuild: the bench
+      // needs none of them there (this process bundles its bundled.ts with the current esbuild).
+      run("npm", ["ci", "--no-audit", "--no-fund", "--ignore-scripts", "--omit=optional"])
+      log(`previous release: npm ci ok (${((performance.now() - started) / 1000).toFixed(0)} s)`)
+    }
   }
   if (!existsSync(join(dir, "dist", "index.js"))) run("npm", ["run", "--silent", "build"])
   transpile(join(dir, "bench"))
@@ -365,9 +396,12 @@ const main = async () => {
       for (const column of order) {
         const emulator = await fresh()
         const index = settings.columns.indexOf(column)
-        const profArgs = settings.cpuProf
-          ? ["--cpu-prof", `--cpu-prof-dir=${join(resultsDir, "profiles")}`, `--cpu-prof-name=${column}-r${round}.cpuprofile`]
-          : []
+        const profArgs = [
+          ...(settings.cpuProf
+            ? ["--cpu-prof", `--cpu-prof-dir=${join(resultsDir, "profiles")}`, `--cpu-prof-name=${column}-r${round}.cpuprofile`]
+            : []),
+          ...settings.nodeArgs
+        ]
         const result = await runChild<ColumnResult>(
           "column.js",
           childConfig(column, emulator, `R${round}C${index}-`),

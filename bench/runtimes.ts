@@ -36,7 +36,8 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`
 const sizes = ({ file, origins }: Bundle) => {
   const text = readFileSync(file)
   return `${kb(text.length)} / ${kb(gzipSync(text, { level: 9 }).length)} (effect ${kb(origins.effect)}, ` +
-    `fast-check ${kb(origins.fastCheck)}, @effect/platform ${kb(origins.platform)}, effect-wechatpay ${kb(origins.ours)})`
+    `effect/http ${kb(origins.effectHttp)}, ${origins.fastCheck > 0 ? `fast-check ${kb(origins.fastCheck)}, ` : ""}` +
+    `effect-wechatpay ${kb(origins.ours)})`
 }
 
 /** One process of the app: wall time from spawn to its answer (the cold start), and its timings. */
@@ -135,7 +136,7 @@ const main = async () => {
     "# effect-wechatpay per runtime",
     "",
     "The one-endpoint app `runtimes/app.ts` (`MemberCard.GetUserCard` on `WechatPay.layer` + `FetchHttpClient.layer`),",
-    "bundled from `dist/` with esbuild as `runtimes/runtimes.ts` says (Node, Bun and Deno share the node-platform",
+    "bundled from `dist/` with esbuild as `runtimes/runtimes.ts` says (Node 24 and 22, Bun and Deno share the node-platform",
     "bundle; workerd gets the browser-platform one), against the emulator served from Node on 127.0.0.1",
     "(`reuseSignatures`; it verifies every request). The library is imported from the package root",
     "(`import { MemberCard, WechatPay } from \"effect-wechatpay\"`), and in the last row by module path",
@@ -147,8 +148,8 @@ const main = async () => {
     "```",
     "",
     "- **bundle**: minified / gzipped (level 9), everything but `node:` built-ins included; in brackets, the minified",
-    "  bytes by origin (esbuild's metafile; fast-check and pure-rand come with effect/Schema, which imports them for",
-    "  its arbitraries).",
+    "  bytes by origin (esbuild's metafile): `effect` without its HTTP modules, `effect/http` (the HttpClient and",
+    "  FetchHttpClient, `@effect/platform` in Effect 3), this library.",
     `- **cold start**: median of ${coldRuns}: process spawn (Node, Bun, Deno) or \`new Miniflare\` (workerd: process,`,
     "  isolate, script) until the first call's verified answer is back in the harness. Key import and layer",
     "  construction are included.",
@@ -164,7 +165,9 @@ const main = async () => {
     "",
     `Machine: ${cpu}, ${os.cpus().length} cores, ${os.platform()} ${os.release()}, load average ${
       os.loadavg()[0]!.toFixed(1)
-    } at the end (the harness, the emulator and the runtime share the cores); Node ${process.version}, ` +
+    } at the end (the harness, the emulator and the runtime share the cores); Node ${
+      scriptRuntimes.filter((r) => r.runtime.startsWith("node")).map((r) => version([localCommand(r, "")[0]!, "--version"])).join(" and ")
+    } (the harness on ${process.version}), ` +
     `Bun ${version([bin("bun"), "--version"])}, ${version([bin("deno"), "--version"]).replace(/ \(.*/, "")}, ` +
     `${version([bin("workerd"), "--version"])} (miniflare ${miniflareVersion}); ${new Date().toISOString().slice(0, 10)}.`,
     ""

@@ -26,7 +26,7 @@ const env = (name: string): string => {
 
 const { Emulator } = (await import(pathToFileURL(join(env("BENCH_DIST"), "testing", "index.js")).href)) as typeof Testing
 
-let current: { state: Testing.Emulator.EmulatorState; scope: Scope.CloseableScope } | undefined
+let current: { state: Testing.Emulator.EmulatorState; scope: Scope.Closeable } | undefined
 
 const fresh = async () => {
   if (current !== undefined) await Effect.runPromise(Scope.close(current.scope, Exit.void))
@@ -41,7 +41,7 @@ const fresh = async () => {
     ]
   })
   const scope = await Effect.runPromise(Scope.make())
-  const server = await Effect.runPromise(Scope.extend(Emulator.serve(state, { port: 0 }), scope))
+  const server = await Effect.runPromise(Scope.provide(scope)(Emulator.serve(state, { port: 0 })))
   current = { state, scope }
   return { baseUrl: server.baseUrl, publicKeyId: state.publicKeyId, publicKey: state.publicKey }
 }

@@ -14,8 +14,10 @@
  *   npm run demo
  */
 import * as http from "node:http"
-import { FetchHttpClient, HttpServer } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpServer from "effect/http/HttpServer"
+import type * as NetAddress from "effect/net/NetAddress"
 import { Effect, Layer } from "effect"
 import { Media, MemberCard, RetryPolicy } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
@@ -32,8 +34,8 @@ const ShopServer = NodeHttpServer.layer(() => http.createServer(), { port: 0, ho
  * (`Emulator.layerLoopback()` is the same on FetchHttpClient). The emulator delivers notifications to the shop's
  * server; with the APIv3 key the client layer also provides `Notification.Notifications`.
  */
-const WechatPayStack = Layer.unwrapEffect(Effect.map(HttpServer.HttpServer, (server) => {
-  const { port } = server.address as HttpServer.TcpAddress
+const WechatPayStack = Layer.unwrap(Effect.map(HttpServer.HttpServer, (server) => {
+  const { port } = server.address as NetAddress.InetAddress
   return Emulator.layerLoopbackNode({ notifyUrl: `http://127.0.0.1:${port}${notifyPath}` })
 }))
 
@@ -56,7 +58,7 @@ const program = Effect.gen(function*() {
 }).pipe(
   Effect.provide(MainLayer),
   Effect.scoped,
-  Effect.catchAll((error) =>
+  Effect.catch((error) =>
     Effect.sync(() => {
       fail()
       console.error(`\nUnexpected failure: ${String(error)}`)

@@ -4,7 +4,9 @@
  * the platform key, the payload sealed with the APIv3 key — when a member claims a card and when the shop activates
  * it. Every notification is verified, decrypted, typed and handled once, even when WeChat sends it twice.
  */
-import { HttpRouter, HttpServer } from "@effect/platform"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServer from "effect/http/HttpServer"
+import type * as NetAddress from "effect/net/NetAddress"
 import { Console, Duration, Effect, Queue } from "effect"
 import { MemberCard, Notification } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
@@ -24,7 +26,8 @@ export const shopEndpoint = Effect.gen(function*() {
       Console.log(`   ⇐ ${event.event_type} (${event.summary}), notification ${event.id}`),
       Queue.offer(received, event)
     )
-  yield* HttpServer.serveEffect(HttpRouter.empty.pipe(HttpRouter.post(notifyPath, Notification.httpApp(handle))))
+  const app = yield* HttpRouter.toHttpEffect(HttpRouter.add("POST", notifyPath, Notification.httpApp(handle)))
+  yield* HttpServer.serveEffect(app)
   return received
 })
 
@@ -45,7 +48,7 @@ export const notificationStory = (received: Queue.Queue<Notification.Event>) =>
     yield* Console.log("\n— WeChat notifies the shop —")
 
     yield* step("18. The shop's notification endpoint (Notification.httpApp on 127.0.0.1, since the start)")
-    const address = (yield* HttpServer.HttpServer).address as HttpServer.TcpAddress
+    const address = (yield* HttpServer.HttpServer).address as NetAddress.InetAddress
     yield* Console.log(`   listening on http://127.0.0.1:${address.port}${notifyPath}`)
     const earlier = emulator.notifications().length
     yield* check(earlier === 1, "WeChat has already notified it once: the claim of the member imported by phone (step 13)")

@@ -1,5 +1,5 @@
 /** bench/runtimes.ts's one-endpoint app as a script (Node, Bun, Deno): prints its `Timings` as JSON. */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { MemberCard, WechatPay } from "effect-wechatpay"
 import { timed } from "./app.js"
 import type { SmokeConfig } from "./smoke.js"

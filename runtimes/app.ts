@@ -6,8 +6,10 @@
  * `app-worker.ts`) or by module path (`app-worker-paths.ts`), so the bench can weigh both ways of importing. Only the
  * pieces are passed, never a module's namespace: a namespace handed around as a value keeps all of its exports.
  */
-import { FetchHttpClient } from "@effect/platform"
-import { Effect, Layer, Redacted } from "effect"
+import * as Effect from "effect/Effect"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import type { MemberCard, WechatPay } from "effect-wechatpay"
 import type { SmokeConfig } from "./smoke.js"
 

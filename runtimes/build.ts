@@ -22,19 +22,20 @@ export interface Bundle {
   /** Each of them with the bundled modules that import it (`node:http ← dist/NodeTransport.js`), for the report. */
   readonly importers: ReadonlyArray<string>
   /**
-   * Bytes of the output by origin: this package (`dist/`), `effect`, fast-check (with pure-rand: effect/Schema imports
-   * it for its arbitraries), `@effect/platform`, the rest.
+   * Bytes of the output by origin: this package (`dist/`), `effect` without its HTTP modules, `effect/http` (what
+   * `@effect/platform` was in Effect 3), fast-check (with pure-rand: Effect 3's Schema imported it for its arbitraries;
+   * Effect 4's does not, so it should stay 0), the rest.
    */
-  readonly origins: Readonly<Record<"ours" | "effect" | "fastCheck" | "platform" | "other", number>>
+  readonly origins: Readonly<Record<"ours" | "effect" | "effectHttp" | "fastCheck" | "other", number>>
 }
 
 const origin = (input: string): keyof Bundle["origins"] =>
-  input.includes("node_modules/effect/")
+  input.includes("node_modules/effect/dist/http/")
+    ? "effectHttp"
+    : input.includes("node_modules/effect/")
     ? "effect"
     : /node_modules\/(fast-check|pure-rand)\//.test(input)
     ? "fastCheck"
-    : input.includes("node_modules/@effect/platform/")
-    ? "platform"
     : input.includes("node_modules/")
     ? "other"
     : input.includes("dist/")
@@ -99,7 +100,7 @@ export const bundle = async (
         .join(", ")
     }`
   )
-  const origins = { ours: 0, effect: 0, fastCheck: 0, platform: 0, other: 0 }
+  const origins = { ours: 0, effect: 0, effectHttp: 0, fastCheck: 0, other: 0 }
   for (const output of Object.values(result.metafile.outputs)) {
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) origins[origin(input)] += bytesInOutput
   }

@@ -5,7 +5,10 @@
  */
 import * as http from "node:http"
 import type * as net from "node:net"
-import { Effect, Exit, Redacted, Scope } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
 import { Emulator } from "effect-wechatpay/testing"
 import type { SmokeConfig } from "./smoke.js"
 
@@ -67,7 +70,7 @@ export const serve = async (runtime: string, options: { readonly reuseSignatures
   emulator.putCard({ ...card, balance: 888, bonus_value: 500, level: "银卡" })
   emulator.putTemplate({ card_id: template, status: "APPROVED" })
   const scope = Effect.runSync(Scope.make())
-  const server = await Effect.runPromise(Scope.extend(Emulator.serve(emulator), scope))
+  const server = await Effect.runPromise(Scope.provide(scope)(Emulator.serve(emulator)))
   const controlServer = http.createServer(controlListener(emulator))
   await new Promise<void>((resolve) => controlServer.listen(0, "127.0.0.1", resolve))
   const { port } = controlServer.address() as net.AddressInfo

@@ -1,7 +1,7 @@
 /**
  * The runtime smoke harness (CI, issue 13): bundles runtimes/smoke.ts as a user would ship it, serves a fresh emulator
- * from Node on 127.0.0.1 for each runtime, and runs the programme on Node (this one), Bun, Deno, and workerd (through
- * miniflare, offline) with and without `nodejs_compat`. Each runtime prints its own lines; then every
+ * from Node on 127.0.0.1 for each runtime, and runs the programme on Node 24 and Node 22 (both from devDependencies),
+ * Bun, Deno, and workerd (through miniflare, offline) with and without `nodejs_compat`. Each runtime prints its own lines; then every
  * runtime/check pair is counted, and a last line `runtimes: N passed, N failed (N expected to fail)` follows.
  *
  * Pairs in `expectedToFail` are known not to work yet: printed with their reason, counted neither way; one that
@@ -9,8 +9,8 @@
  *
  *   npm run runtimes [-- --report file.json]
  */
-import { spawn } from "node:child_process"
-import { readFileSync, writeFileSync } from "node:fs"
+import { spawn, spawnSync } from "node:child_process"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Miniflare } from "miniflare"
 import { type Bundle, bundle, root } from "./build.js"
@@ -48,10 +48,27 @@ interface Outcome {
 
 const bin = (name: string) => join(root, "node_modules", ".bin", name)
 
-/** A script runtime's command as CI runs it: this Node, the pinned Bun and Deno, and the emulator's host. */
+/**
+ * The executable of a script runtime: the pinned Node 24 (`node` in devDependencies; this process's own Node where it
+ * is not installed), the pinned Node 22 (`node22`, an npm alias of `node@22`), the pinned Bun and Deno.
+ */
+const executable = (runtime: ScriptRuntime["runtime"], name: string): string => {
+  if (runtime === "node22") return join(root, "node_modules", "node22", "bin", "node")
+  if (name !== "node") return bin(name)
+  return existsSync(bin("node")) ? bin("node") : process.execPath
+}
+
+/** A script runtime's command as CI runs it: the pinned executables, and the emulator's host. */
 export const localCommand = (runtime: ScriptRuntime, file: string): ReadonlyArray<string> => {
   const [name, ...args] = runtime.command(file, "127.0.0.1")
-  return [name === "node" ? process.execPath : bin(name!), ...args]
+  return [executable(runtime.runtime, name!), ...args]
+}
+
+/** What a script runtime's executable says its version is (first line of `--version`), for the report. */
+const versionOf = (runtime: ScriptRuntime): string => {
+  const [name] = runtime.command("", "127.0.0.1")
+  const result = spawnSync(executable(runtime.runtime, name!), ["--version"], { encoding: "utf8", timeout: 30_000 })
+  return result.status === 0 ? result.stdout.split("\n")[0]!.trim() : "version unknown"
 }
 
 const firstLines = (text: string, n = 3) =>
@@ -124,7 +141,13 @@ export const runWorker = async (
   file: string,
   config: SmokeConfig,
   nodejsCompat: boolean
-): Promise<{ readonly results?: ReadonlyArray<Check>; readonly report?: string; readonly error?: string; readonly output: string }> => {
+): Promise<{
+  readonly results?: ReadonlyArray<Check>
+  readonly report?: string
+  readonly codeGeneration?: string
+  readonly error?: string
+  readonly output: string
+}> => {
   let output = ""
   const collect = (stream: NodeJS.ReadableStream) => stream.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")))
   const mf = new Miniflare({
@@ -142,8 +165,12 @@ export const runWorker = async (
       await (await mf.dispatchFetch("http://smoke.local/churn")).text()
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
-    const { report, results } = JSON.parse(text) as { results: ReadonlyArray<Check>; report: string }
-    return { results, report, output }
+    const { codeGeneration, report, results } = JSON.parse(text) as {
+      results: ReadonlyArray<Check>
+      report: string
+      codeGeneration: string
+    }
+    return { results, report, codeGeneration, output }
   } catch (error) {
     return { error: firstLines(error instanceof Error ? error.message : String(error), 1), output }
   } finally {
@@ -151,13 +178,37 @@ export const runWorker = async (
   }
 }
 
-const runWorkerd = async (runtime: Runtime, file: string, nodejsCompat: boolean): Promise<ReadonlyArray<Outcome>> => {
+/**
+ * What the harness notes about a Worker run without counting it: whether the isolate compiles code from strings, and
+ * whether the bundle holds Effect's Schema JIT (`SchemaJITCompiler`, which needs `new Function`; where that is refused
+ * it falls back to interpreting, and the library never enables it).
+ */
+export const codeGenerationNote = (codeGeneration: string, bundleText: string): string => {
+  const jit = /effect\/dist\/schema\/SchemaJITCompiler/.test(bundleText)
+  return `code generation from strings: ${codeGeneration}; ` +
+    (jit
+      ? "the bundle holds Schema's JIT (SchemaJITCompiler), which interprets where code generation is refused"
+      : "the bundle holds no Schema JIT (SchemaJITCompiler): every decode above was interpreted")
+}
+
+const runWorkerd = async (
+  runtime: Runtime,
+  file: string,
+  nodejsCompat: boolean,
+  notes: Array<{ readonly runtime: Runtime; readonly note: string }>
+): Promise<ReadonlyArray<Outcome>> => {
   const served = await serve(runtime)
   try {
-    const { error, output, report, results } = await runWorker(file, served.config, nodejsCompat)
+    const { codeGeneration, error, output, report, results } = await runWorker(file, served.config, nodejsCompat)
     if (report !== undefined) console.log(report)
     else console.log(`runtime ${runtime}: the Worker did not answer — ${error}`)
-    const reports = globalScopeReports(output, readFileSync(file, "utf8"))
+    const bundleText = readFileSync(file, "utf8")
+    if (codeGeneration !== undefined) {
+      const note = codeGenerationNote(codeGeneration, bundleText)
+      notes.push({ runtime, note })
+      console.log(`  (${runtime}) ${note}`)
+    }
+    const reports = globalScopeReports(output, bundleText)
     for (const report of new Set(reports)) console.log(`  (workerd) Disallowed operation called within global scope, from ${report}`)
     const checks: ReadonlyArray<Outcome> = results === undefined
       ? checkNames.map((name) => ({ runtime, name, ok: false, detail: `not run: ${error}` }))
@@ -187,6 +238,7 @@ const expectation = (outcome: Outcome): string | undefined =>
 export const main = async (reportFile: string | undefined): Promise<number> => {
   const started = Date.now()
   const outcomes: Array<Outcome> = []
+  const notes: Array<{ readonly runtime: Runtime; readonly note: string }> = []
   let script: Bundle | undefined
   let worker: Bundle | undefined
   try {
@@ -212,8 +264,10 @@ export const main = async (reportFile: string | undefined): Promise<number> => {
     })
   }
 
+  const versions: Record<string, string> = {}
   for (const runtime of scriptRuntimes) {
-    console.log(`\n— ${runtime.runtime} —`)
+    versions[runtime.runtime] = versionOf(runtime)
+    console.log(`\n— ${runtime.runtime} (${versions[runtime.runtime]}) —`)
     outcomes.push(
       ...(script === undefined
         ? checkNames.map((name) => ({ runtime: runtime.runtime, name, ok: false, detail: "no bundle" }))
@@ -226,7 +280,7 @@ export const main = async (reportFile: string | undefined): Promise<number> => {
     outcomes.push(
       ...(worker === undefined
         ? [...checkNames, globalScopeCheck].map((name) => ({ runtime, name, ok: false, detail: "no bundle" }))
-        : await runWorkerd(runtime, worker.file, nodejsCompat))
+        : await runWorkerd(runtime, worker.file, nodejsCompat, notes))
     )
   }
 
@@ -250,7 +304,7 @@ export const main = async (reportFile: string | undefined): Promise<number> => {
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
   console.log(`runtimes: ${passed} passed, ${failed} failed (${expected} expected to fail) in ${seconds} s`)
-  if (reportFile !== undefined) writeFileSync(reportFile, JSON.stringify({ passed, failed, expected, outcomes }, null, 2))
+  if (reportFile !== undefined) writeFileSync(reportFile, JSON.stringify({ passed, failed, expected, versions, notes, outcomes }, null, 2))
   return failed === 0 ? 0 : 1
 }
 

@@ -5,7 +5,8 @@
  */
 import type * as esbuild from "esbuild"
 
-export type Runtime = "node" | "bun" | "deno" | "workerd" | "workerd-nodejs_compat"
+/** `node` is the Node the harness runs on (24, from devDependencies), `node22` the oldest major `engines` allows. */
+export type Runtime = "node" | "node22" | "bun" | "deno" | "workerd" | "workerd-nodejs_compat"
 
 export type Platform = "node" | "worker"
 
@@ -30,13 +31,17 @@ export const esbuildFlags = (platform: Platform): string => {
 
 /** A script runtime's command for a bundle `file` that calls the API at `host`. */
 export interface ScriptRuntime {
-  readonly runtime: Extract<Runtime, "node" | "bun" | "deno">
+  readonly runtime: Extract<Runtime, "node" | "node22" | "bun" | "deno">
   readonly title: string
   readonly command: (file: string, host: string) => ReadonlyArray<string>
 }
 
+/** The Node range the harness proves (package.json `engines`): its oldest major and the current one both run. */
+const nodeTitle = "Node ≥ 22.19"
+
 export const scriptRuntimes: ReadonlyArray<ScriptRuntime> = [
-  { runtime: "node", title: "Node ≥ 20.16", command: (file) => ["node", file] },
+  { runtime: "node", title: nodeTitle, command: (file) => ["node", file] },
+  { runtime: "node22", title: nodeTitle, command: (file) => ["node", file] },
   { runtime: "bun", title: "Bun", command: (file) => ["bun", file] },
   {
     runtime: "deno",
@@ -49,9 +54,9 @@ export const scriptRuntimes: ReadonlyArray<ScriptRuntime> = [
 export const workerCompatibilityFlags = (nodejsCompat: boolean): ReadonlyArray<string> =>
   nodejsCompat ? ["nodejs_compat"] : []
 
-/** The README's lines, rendered from the commands and options above. */
+/** The README's lines, rendered from the commands and options above (one line for both Nodes: the same command). */
 export const readmeLines = (): ReadonlyArray<string> => [
-  ...scriptRuntimes.map(({ command, title }) => `| ${title} | \`${command("app.mjs", "api.mch.weixin.qq.com").join(" ")}\` |`),
+  ...new Set(scriptRuntimes.map(({ command, title }) => `| ${title} | \`${command("app.mjs", "api.mch.weixin.qq.com").join(" ")}\` |`)),
   `| Cloudflare Workers | \`esbuild worker.ts ${esbuildFlags("worker")} --outfile=worker.mjs\`, with \`compatibility_flags = ${
     JSON.stringify(workerCompatibilityFlags(true))
   }\` in wrangler.toml or \`${JSON.stringify(workerCompatibilityFlags(false))}\`, the layers built inside \`fetch\` |`,

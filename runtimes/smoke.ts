@@ -6,8 +6,12 @@
  * fetch) to script faults and read what the emulator applied: this file never imports the emulator, so a Worker
  * bundle holds only what an app would.
  */
-import { FetchHttpClient } from "@effect/platform"
-import { Cause, Effect, Layer, Redacted } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import { Media, MemberCard, Notification, WechatPay } from "effect-wechatpay"
 
 /** What the harness passes in: where the emulator and its control endpoint listen, and the keys it made. */
@@ -98,13 +102,16 @@ const check = <R>(
 ): Effect.Effect<Check, never, R> =>
   body.pipe(
     Effect.map(({ detail, ok }) => ({ name, ok, detail })),
-    Effect.catchAllCause((cause) =>
-      Effect.succeed({
+    Effect.catchCause((cause) => {
+      const only = cause.reasons.length === 1 ? cause.reasons[0] : undefined
+      return Effect.succeed({
         name,
         ok: false,
-        detail: Cause.isFailType(cause) ? show(cause.error) : Cause.pretty(cause).split("\n")[0] ?? "defect"
+        detail: only !== undefined && Cause.isFailReason(only)
+          ? show(only.error)
+          : Cause.pretty(cause).split("\n")[0] ?? "defect"
       })
-    )
+    })
   )
 
 const checks = (config: SmokeConfig) => {
@@ -176,17 +183,17 @@ const checks = (config: SmokeConfig) => {
     check("layerNode: node:http where it is real, refused on Workers", Effect.gen(function*() {
       const read = MemberCard.getUserCard({ card_id, code }).pipe(
         Effect.provide(MemberCard.layer.pipe(Layer.provide(WechatPay.layerNode(options(config))))),
-        Effect.either
+        Effect.result
       )
       const before = yield* counts(config)
       const result = yield* read
       if (config.runtime.startsWith("workerd")) {
         const sent = (yield* counts(config)).requests - before.requests
-        const refused = result._tag === "Left" && result.left._tag === "ConfigurationError" && sent === 0
+        const refused = Result.isFailure(result) && result.failure._tag === "ConfigurationError" && sent === 0
         return { ok: refused, detail: refused ? "ConfigurationError, nothing sent" : `not refused (${sent} sent): ${show(result)}` }
       }
-      const ok = result._tag === "Right" && result.right.balance === 888
-      return { ok, detail: ok ? "the card read over NodeTransport" : show(result._tag === "Left" ? result.left : result) }
+      const ok = Result.isSuccess(result) && result.success.balance === 888
+      return { ok, detail: ok ? "the card read over NodeTransport" : show(Result.isFailure(result) ? result.failure : result) }
     }))
   ] as const
 }
@@ -195,7 +202,7 @@ const checks = (config: SmokeConfig) => {
 export const smoke = (config: SmokeConfig): Effect.Effect<ReadonlyArray<Check>> =>
   Effect.all(checks(config)).pipe(
     Effect.provide(clientLayer(options(config))),
-    Effect.catchAllCause((cause) =>
+    Effect.catchCause((cause) =>
       // The layer itself failed: every check fails with that reason.
       Effect.succeed(checkNames.map((name) => ({ name, ok: false, detail: `client layer: ${Cause.pretty(cause).split("\n")[0]}` })))
     )

@@ -16,10 +16,8 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import ts from "typescript"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
-const readmePath = Path.join(root, "README.md")
 const outDir = Path.join(root, "test", "readme")
 
 /**
@@ -132,34 +130,40 @@ const blocksOf = (text: string): ReadonlyArray<Block> => {
   return blocks
 }
 
-/** Names a source file binds at top level: imports, and its own declarations. */
+/**
+ * Names a source file binds at top level: imports, and its own (unexported) declarations. README blocks are formatted
+ * code, so a top-level statement starts at column 0; a scanner of those lines is enough (TypeScript 7's compiler
+ * has no JavaScript API to parse with).
+ */
 const topLevelNames = (code: string) => {
-  const source = ts.createSourceFile("block.ts", code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS)
   const imported: Array<string> = []
   const declared: Array<string> = []
-  const bind = (name: ts.BindingName) => {
-    if (ts.isIdentifier(name)) declared.push(name.text)
-    else for (const element of name.elements) if (!ts.isOmittedExpression(element)) bind(element.name)
-  }
-  const isExported = (node: ts.Node) =>
-    ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
-  for (const statement of source.statements) {
-    if (ts.isImportDeclaration(statement)) {
-      const clause = statement.importClause
-      if (clause?.name !== undefined) imported.push(clause.name.text)
-      const bindings = clause?.namedBindings
-      if (bindings !== undefined && ts.isNamespaceImport(bindings)) imported.push(bindings.name.text)
-      if (bindings !== undefined && ts.isNamedImports(bindings)) for (const e of bindings.elements) imported.push(e.name.text)
-    } else if (isExported(statement)) {
+  const identifiers = (list: string) =>
+    list.split(",").map((part) => part.trim()).filter((part) => part !== "" && part !== "...")
+      .map((part) => part.replace(/^type\s+/, "").replace(/^\.\.\./, "").split(/\s+as\s+|\s*:\s*|\s*=\s*/).pop()!.trim())
+  for (const match of code.matchAll(/^import\s+(?:type\s+)?([\s\S]*?)\s+from\s+["'][^"']+["']/gm)) {
+    const clause = match[1]!.trim()
+    const namespace = /^\*\s+as\s+([\w$]+)$/.exec(clause)
+    if (namespace !== null) {
+      imported.push(namespace[1]!)
       continue
-    } else if (ts.isVariableStatement(statement)) {
-      for (const d of statement.declarationList.declarations) bind(d.name)
-    } else if (
-      (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement) ||
-        ts.isTypeAliasDeclaration(statement)) && statement.name !== undefined
-    ) {
-      declared.push(statement.name.text)
     }
+    const named = /\{([\s\S]*)\}/.exec(clause)
+    const defaultName = /^([\w$]+)\s*(?:,|$)/.exec(clause)
+    if (defaultName !== null) imported.push(defaultName[1]!)
+    if (named !== null) imported.push(...identifiers(named[1]!))
+  }
+  const body = code.replace(/^import\s[\s\S]*?from\s+["'][^"']+["'].*$/gm, "")
+  for (const match of body.matchAll(/^(?:declare\s+)?(?:const|let|var)\s+(?:([\w$]+)|\{([^}]*)\}|\[([^\]]*)\])/gm)) {
+    if (match[1] !== undefined) declared.push(match[1])
+    else declared.push(...identifiers(match[2] ?? match[3] ?? ""))
+  }
+  for (
+    const match of body.matchAll(
+      /^(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|interface|type|enum)\s+([\w$]+)/gm
+    )
+  ) {
+    declared.push(match[1]!)
   }
   return { imported, declared }
 }
@@ -172,40 +176,43 @@ const preludeNames = (line: string): ReadonlyArray<string> => {
 
 const isTest = (code: string) => /\b(it|describe)(\.\w+)*\(/.test(code)
 
-const main = () => {
-  const blocks = blocksOf(Fs.readFileSync(readmePath, "utf8"))
-  const unusedKeys = new Set(Object.keys(preludes))
-  Fs.rmSync(outDir, { recursive: true, force: true })
-  Fs.mkdirSync(outDir, { recursive: true })
+/** One document's ts blocks into `test/readme/<prefix>NN.ts`; the count of testing examples written. */
+const writeDocument = (
+  name: string,
+  prefix: string,
+  documentPreludes: Record<string, ReadonlyArray<string>>,
+  written: Array<string>
+): { readonly blocks: number; readonly tests: number } => {
+  const blocks = blocksOf(Fs.readFileSync(Path.join(root, name), "utf8"))
+  const unusedKeys = new Set(Object.keys(documentPreludes))
   let tests = 0
-  const written: Array<string> = []
   for (const block of blocks) {
-    const prelude = preludes[block.key] ?? []
+    const prelude = documentPreludes[block.key] ?? []
     unusedKeys.delete(block.key)
     if (block.noCheck) {
-      written.push(`  README.md:${block.line} (${block.key}): skipped (no-check)`)
+      written.push(`  ${name}:${block.line} (${block.key}): skipped (no-check)`)
       continue
     }
     const { imported, declared } = topLevelNames(block.code)
     for (const line of prelude) {
-      for (const name of preludeNames(line)) {
-        if (imported.includes(name)) {
-          fail(`README.md:${block.line} (${block.key}): the prelude provides "${name}", which the block imports itself`)
+      for (const bound of preludeNames(line)) {
+        if (imported.includes(bound)) {
+          fail(`${name}:${block.line} (${block.key}): the prelude provides "${bound}", which the block imports itself`)
         }
-        if (!new RegExp(`(?<![\\w$])(?<!(?<!\\.\\.)\\.)${name.replace(/\$/g, "\\$")}(?![\\w$])`).test(block.code)) {
-          fail(`README.md:${block.line} (${block.key}): the prelude provides "${name}", which the block does not use`)
+        if (!new RegExp(`(?<![\\w$])(?<!(?<!\\.\\.)\\.)${bound.replace(/\$/g, "\\$")}(?![\\w$])`).test(block.code)) {
+          fail(`${name}:${block.line} (${block.key}): the prelude provides "${bound}", which the block does not use`)
         }
       }
     }
     const test = isTest(block.code)
     const file = test
-      ? (tests++ === 0 ? "testing-example.test.ts" : `testing-example-${tests}.test.ts`)
-      : `block-${String(block.index).padStart(2, "0")}.ts`
+      ? (tests++ === 0 ? `${prefix}testing-example.test.ts` : `${prefix}testing-example-${tests}.test.ts`)
+      : `${prefix}block-${String(block.index).padStart(2, "0")}.ts`
     const header = [
-      `// Generated by scripts/readme.ts from README.md (${block.key}): do not edit. Line numbers match README.md.`,
+      `// Generated by scripts/readme.ts from ${name} (${block.key}): do not edit. Line numbers match ${name}.`,
       ...prelude
     ]
-    // Blank lines up to the block's own README line, so errors point at README.md's line numbers.
+    // Blank lines up to the block's own line, so errors point at the document's line numbers.
     const padding = Math.max(0, block.line - 1 - header.length)
     const text = [
       ...header,
@@ -216,13 +223,24 @@ const main = () => {
       ""
     ].join("\n")
     Fs.writeFileSync(Path.join(outDir, file), text)
-    written.push(`  README.md:${block.line} (${block.key}) → test/readme/${file}`)
+    written.push(`  ${name}:${block.line} (${block.key}) → test/readme/${file}`)
   }
   if (unusedKeys.size > 0) {
-    fail(`preludes for sections with no ts block (renamed heading?): ${[...unusedKeys].join(", ")}`)
+    fail(`${name}: preludes for sections with no ts block (renamed heading?): ${[...unusedKeys].join(", ")}`)
   }
-  if (tests === 0) fail("README.md has no testing example (a ts block calling it.effect)")
-  console.log(`README.md: ${blocks.length} ts blocks\n${written.join("\n")}`)
+  return { blocks: blocks.length, tests }
+}
+
+const main = () => {
+  Fs.rmSync(outDir, { recursive: true, force: true })
+  Fs.mkdirSync(outDir, { recursive: true })
+  const written: Array<string> = []
+  const readme = writeDocument("README.md", "", preludes, written)
+  if (readme.tests === 0) fail("README.md has no testing example (a ts block calling it.effect)")
+  // MIGRATING.md: each "after" snippet compiles against the package as it is (self-contained: no preludes); the
+  // "before" snippets are Effect 3 code, fenced `ts no-check`.
+  const migrating = writeDocument("MIGRATING.md", "migrating-", {}, written)
+  console.log(`README.md: ${readme.blocks} ts blocks; MIGRATING.md: ${migrating.blocks}\n${written.join("\n")}`)
 }
 
 main()

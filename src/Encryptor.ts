@@ -46,7 +46,7 @@ export interface Service {
  * @since 0.3.0
  * @category tags
  */
-export class Encryptor extends Context.Tag("effect-wechatpay/Encryptor")<Encryptor, Service>() {}
+export class Encryptor extends Context.Service<Encryptor, Service>()("effect-wechatpay/Encryptor") {}
 
 /** RSA-OAEP with SHA-1: a k-byte modulus holds at most k − 2·20 − 2 bytes. */
 const oaepLimit = (key: PublicKey): number => (key.modulusBits >> 3) - 42
@@ -141,7 +141,7 @@ export const make = (options: {
         return Effect.suspend(() => backend.oaepEncrypt(chosen.key, Bytes.utf8(Redacted.value(plaintext)))).pipe(
           Effect.map((cipher) => ({ ciphertext: Bytes.toBase64(cipher), serial: chosen.serial })),
           // Never the plaintext, nor anything derived from it (a defect, e.g. no Redacted given, included).
-          Effect.catchAllCause(() =>
+          Effect.catchCause(() =>
             Effect.fail(new SigningError({ message: "RSA-OAEP encryption of a sensitive field failed" }))
           )
         )

@@ -7,11 +7,11 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as ParseResult from "effect/ParseResult"
-import type * as Schema from "effect/Schema"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
 import type * as Tracer from "effect/Tracer"
 import { Encryptor } from "./Encryptor.js"
 import { type ApiResponse, type Method, type Upload, WechatPayClient } from "./WechatPayClient.js"
@@ -55,7 +55,7 @@ export interface Definition<I extends object> {
   /** Path with `{param}` placeholders, each a field of the request. */
   readonly path: string
   /** The wire shape (snake_case) of path parameters and body fields together, with the documented rules. */
-  readonly request: Schema.Schema<I, I>
+  readonly request: Schema.Codec<I, I>
   /**
    * The request field that makes a repeated write safe (`out_request_no`, `out_trade_no`). GETs are always
    * repeatable; a write without an idempotency key is never repeated.
@@ -126,18 +126,27 @@ const compilePath = (template: string): ReadonlyArray<Segment> =>
  * the documented rules' own messages ("must be at most 32 characters") carry no value and are kept.
  */
 const withoutValue = (message: string): string =>
-  message.startsWith("Expected ") ? message.replace(/, actual [\s\S]*$/, "") : message
+  message === "Missing key"
+    ? "is missing" // 0.x's wording for an absent required field, kept for callers matching it
+    : message.startsWith("Expected ")
+    ? message.replace(/, actual [\s\S]*$/, "")
+    : message
+
+const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
 
 const issuesOf = (
-  issue: ParseResult.ParseIssue
+  issue: SchemaIssue.Issue
 ): Array<{ readonly path: Array<string | number>; readonly message: string }> => {
   try {
-    return ParseResult.ArrayFormatter.formatIssueSync(issue).map((issue) => ({
-      path: issue.path.map((key) => (typeof key === "symbol" ? String(key) : key)),
+    return formatter(issue).issues.map((issue) => ({
+      path: (issue.path ?? []).map((segment) => {
+        const key = typeof segment === "object" ? segment.key : segment
+        return typeof key === "number" || typeof key === "string" ? key : String(key)
+      }),
       message: withoutValue(issue.message)
     }))
   } catch {
-    // Formatting prints the offending value; a pathologically nested one overflows the stack. Keep the failure typed.
+    // A pathologically nested value can overflow the stack while formatting. Keep the failure typed.
     return [{ path: [], message: "value too deeply nested to describe" }]
   }
 }
@@ -145,7 +154,7 @@ const issuesOf = (
 const describe = (issues: ReturnType<typeof issuesOf>): string =>
   issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")
 
-const validationError = (endpoint: string, error: ParseResult.ParseIssue): RequestValidationError => {
+const validationError = (endpoint: string, error: SchemaIssue.Issue): RequestValidationError => {
   const issues = issuesOf(error)
   return new RequestValidationError({ endpoint, issues, message: `Invalid ${endpoint} request: ${describe(issues)}` })
 }
@@ -230,14 +239,14 @@ const maxUndefinedDepth = 32
  * @category constructors
  */
 export function make<I extends object, A, AE>(
-  definition: Definition<I> & { readonly response: Schema.Schema<A, AE> }
-): (client: WechatPayClient["Type"], encryptor?: Encryptor["Type"]) => Endpoint<I, A, JsonError>
+  definition: Definition<I> & { readonly response: Schema.Codec<A, AE> }
+): (client: WechatPayClient["Service"], encryptor?: Encryptor["Service"]) => Endpoint<I, A, JsonError>
 export function make<I extends object>(
   definition: Definition<I> & { readonly response?: undefined }
-): (client: WechatPayClient["Type"], encryptor?: Encryptor["Type"]) => Endpoint<I, void, NoContentError>
+): (client: WechatPayClient["Service"], encryptor?: Encryptor["Service"]) => Endpoint<I, void, NoContentError>
 export function make<I extends object, A, AE>(
-  definition: Definition<I> & { readonly response?: Schema.Schema<A, AE> | undefined }
-): (client: WechatPayClient["Type"], encryptor?: Encryptor["Type"]) => Endpoint<I, A | void, JsonError> {
+  definition: Definition<I> & { readonly response?: Schema.Codec<A, AE> | undefined }
+): (client: WechatPayClient["Service"], encryptor?: Encryptor["Service"]) => Endpoint<I, A | void, JsonError> {
   const { method, name } = definition
   const segments = compilePath(definition.path)
   const pathParams = new Set(segments.flatMap((s) => ("param" in s ? [s.param] : [])))
@@ -301,20 +310,20 @@ export function make<I extends object, A, AE>(
   // bench/README.md); the library's internals open no spans of their own. Under Effect's built-in tracer, which
   // exports nothing, no span is made at all: nothing could observe it.
   const traced = <X, E>(input: unknown, body: (span: Tracer.Span | undefined) => Effect.Effect<X, E>) =>
-    Effect.tracerWith((tracer) =>
+    Effect.flatMap(Effect.tracer, (tracer) =>
       tracer === builtInTracer
         ? body(undefined)
-        : Effect.useSpan(name, { kind: "client", attributes: attributesOf(input), captureStackTrace: false }, body)
+        : Effect.useSpan(name, { kind: "client", attributes: attributesOf(input) }, body)
     )
 
   const utf8 = new TextEncoder()
 
   return (client, encryptor) => (input) => {
     const validated = validate()(withoutUndefined(input))
-    if (Either.isLeft(validated)) return traced(input, () => Effect.fail(validationError(name, validated.left)))
+    if (Result.isFailure(validated)) return traced(input, () => Effect.fail(validationError(name, validated.failure.issue)))
     const value = (defaults === undefined
-      ? validated.right
-      : { ...defaults(validated.right as I, client), ...validated.right }) as Record<string, unknown>
+      ? validated.success
+      : { ...defaults(validated.success as I, client), ...validated.success }) as Record<string, unknown>
     const lone = findLoneSurrogate(value)
     if (lone !== undefined) {
       const issues = [{ path: lone, message: "must be well-formed Unicode (it holds a lone surrogate)" }]
@@ -354,7 +363,7 @@ export function make<I extends object, A, AE>(
   }
 
   function send(
-    client: WechatPayClient["Type"],
+    client: WechatPayClient["Service"],
     value: Record<string, unknown>,
     idempotent: boolean,
     onlyIfUnprocessed: boolean,
@@ -370,7 +379,7 @@ export function make<I extends object, A, AE>(
   }
 
   function execute(
-    client: WechatPayClient["Type"],
+    client: WechatPayClient["Service"],
     wire: Wire,
     idempotent: boolean,
     onlyIfUnprocessed: boolean,
@@ -423,9 +432,9 @@ export function make<I extends object, A, AE>(
       return Effect.fail(decodeError("The response body is not JSON."))
     }
     const decoded = decodeResponse!()(json)
-    return Either.isRight(decoded)
-      ? Effect.succeed(decoded.right)
-      : Effect.fail(decodeError(`The response does not match ${name}: ${describe(issuesOf(decoded.left))}`))
+    return Result.isSuccess(decoded)
+      ? Effect.succeed(decoded.success)
+      : Effect.fail(decodeError(`The response does not match ${name}: ${describe(issuesOf(decoded.failure.issue))}`))
   }
 }
 
@@ -438,8 +447,8 @@ const lazily = <A>(make: () => A): () => A => {
 /** Effect's default tracer: spans made under it are kept nowhere. */
 const builtInTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
 
-function ParseResultDecode<A, I>(schema: Schema.Schema<A, I>) {
-  return ParseResult.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })
+function ParseResultDecode<A, I>(schema: Schema.Codec<A, I>) {
+  return Schema.decodeUnknownResult(schema, { errors: "all", onExcessProperty: "ignore" })
 }
 
 /**
@@ -449,7 +458,7 @@ function ParseResultDecode<A, I>(schema: Schema.Schema<A, I>) {
  * @category models
  */
 export interface ServiceClass<Self, I extends object, A, E, R = WechatPayClient>
-  extends Context.TagClass<Self, string, Endpoint<I, A, E>>
+  extends Context.ServiceClass<Self, string, Endpoint<I, A, E>>
 {
   /** The real endpoint over `WechatPayClient` (and the `Encryptor`, for an endpoint with a sensitive field). */
   readonly layer: Layer.Layer<Self, never, R>
@@ -459,7 +468,7 @@ export interface ServiceClass<Self, I extends object, A, E, R = WechatPayClient>
    * The declaration itself, for what is derived from it (emulator routes, docs tables, tests that walk every
    * endpoint).
    */
-  readonly definition: Definition<I> & { readonly response?: Schema.Schema<A, any> | undefined }
+  readonly definition: Definition<I> & { readonly response?: Schema.Codec<A, any> | undefined }
 }
 
 /**
@@ -478,7 +487,7 @@ export const Service = <Self>() =>
 <I extends object, A = void, AE = never, S extends Sensitive<I> | undefined = undefined>(
   name: string,
   definition: Omit<Definition<I>, "name" | "encrypt"> & {
-    readonly response?: Schema.Schema<A, AE> | undefined
+    readonly response?: Schema.Codec<A, AE> | undefined
     readonly encrypt?: S
   }
 ): ServiceClass<
@@ -491,11 +500,11 @@ export const Service = <Self>() =>
   type E = [A] extends [void] ? NoContentError : JsonError
   type R = [S] extends [undefined] ? WechatPayClient : WechatPayClient | Encryptor
   const full = { ...definition, name } as Definition<I>
-  const implementation = make(full as Definition<I> & { readonly response: Schema.Schema<A, AE> }) as (
-    client: WechatPayClient["Type"],
-    encryptor?: Encryptor["Type"]
+  const implementation = make(full as Definition<I> & { readonly response: Schema.Codec<A, AE> }) as (
+    client: WechatPayClient["Service"],
+    encryptor?: Encryptor["Service"]
   ) => Endpoint<I, A, E>
-  const tag = Context.Tag(`effect-wechatpay/${name}`)<Self, Endpoint<I, A, E>>()
+  const tag = Context.Service<Self, Endpoint<I, A, E>>()(`effect-wechatpay/${name}`)
   const layer = definition.encrypt === undefined
     ? Layer.effect(tag, Effect.map(WechatPayClient, (client) => implementation(client)))
     : Layer.effect(tag, Effect.zipWith(WechatPayClient, Encryptor, implementation))

@@ -4,13 +4,12 @@
  *
  * @since 0.2.0
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpBody from "@effect/platform/HttpBody"
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Chunk from "effect/Chunk"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpBody from "effect/http/HttpBody"
+import * as HttpClient from "effect/http/HttpClient"
+import type * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -33,10 +32,16 @@ const manualRedirects: RequestInit = { redirect: "manual" }
 const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.flatMap(Effect.serviceOption(FetchHttpClient.RequestInit), (init) =>
     Effect.provideService(
-      effect,
+      Effect.provideService(effect, HttpClient.TracerDisabledWhen, always),
       FetchHttpClient.RequestInit,
       Option.isNone(init) ? manualRedirects : { ...init.value, redirect: "manual" }
     ))
+
+/** The platform's own `http.client` span stays off (see `fromHttpClient`). */
+const always = () => true
+
+/** An `HttpClientError`'s reason as 0.x named it (`Decode`, `EmptyBody`, `Transport`). */
+const reasonName = (e: HttpClientError.HttpClientError): string => e.reason._tag.replace(/Error$/, "")
 
 const failure = (request: WireRequest, reason: TransportError["reason"], message: string) =>
   new TransportError({ reason, method: request.method, url: request.origin + request.target, message })
@@ -48,8 +53,8 @@ const readBody = (
   maxResponseBytes: number
 ): Effect.Effect<Uint8Array, TransportError> => {
   const tooLarge = () => failure(request, "ResponseBody", `Response body larger than ${maxResponseBytes} bytes refused.`)
-  const unreadable = (e: HttpClientError.ResponseError) =>
-    failure(request, "ResponseBody", `Response body could not be read (${e.reason}).`)
+  const unreadable = (e: HttpClientError.HttpClientError) =>
+    failure(request, "ResponseBody", `Response body could not be read (${reasonName(e)}).`)
   // 204/205 carry no body (and often no Content-Length): skip the streaming path, which costs ~200 µs a call. The
   // empty body is still read: @effect/platform keeps every unread response in a FinalizationRegistry whose callback
   // aborts it after garbage collection, outside any request — which a Cloudflare Worker reports as a disallowed
@@ -63,7 +68,7 @@ const readBody = (
     if (Number(length) > maxResponseBytes) {
       // Abort the body unread: starting its stream and interrupting it at once runs the platform's abort, so the
       // connection is not held until garbage collection.
-      return Effect.zipRight(
+      return Effect.andThen(
         Effect.ignore(Stream.runDrain(Stream.interruptWhen(response.stream, Effect.void))),
         Effect.fail(tooLarge())
       )
@@ -76,17 +81,17 @@ const readBody = (
   }
   // No (usable) Content-Length, or an encoded body: count the bytes as they arrive and stop at the limit.
   return response.stream.pipe(
-    Stream.catchAll((e) => e.reason === "EmptyBody" ? Stream.empty : Stream.fail(unreadable(e))),
+    Stream.catch((e) => e.reason._tag === "EmptyBodyError" ? Stream.empty : Stream.fail(unreadable(e))),
     Stream.runFoldEffect(
-      { size: 0, chunks: Chunk.empty<Uint8Array>() },
-      (acc, chunk): Effect.Effect<{ size: number; chunks: Chunk.Chunk<Uint8Array> }, TransportError> => {
-        const size = acc.size + chunk.byteLength
-        return size > maxResponseBytes
-          ? Effect.fail(tooLarge())
-          : Effect.succeed({ size, chunks: Chunk.append(acc.chunks, chunk) })
+      (): { size: number; chunks: Array<Uint8Array> } => ({ size: 0, chunks: [] }),
+      (acc, chunk: Uint8Array): Effect.Effect<{ size: number; chunks: Array<Uint8Array> }, TransportError> => {
+        acc.size += chunk.byteLength
+        if (acc.size > maxResponseBytes) return Effect.fail(tooLarge())
+        acc.chunks.push(chunk)
+        return Effect.succeed(acc)
       }
     ),
-    Effect.map(({ chunks, size }) => size === 0 ? empty : Bytes.concat(Chunk.toReadonlyArray(chunks)))
+    Effect.map(({ chunks, size }) => size === 0 ? empty : Bytes.concat(chunks))
   )
 }
 
@@ -98,7 +103,6 @@ const readBody = (
  * @category constructors
  */
 export const fromHttpClient = (client: HttpClient.HttpClient): Service => {
-  const http = HttpClient.withTracerDisabledWhen(client, () => true)
   const send = (request: WireRequest, limits: Limits): Effect.Effect<WireResponse, TransportError> => {
     const url = request.origin + request.target
     // The platform client sends `new URL(url)`; refuse a target that the URL parser would rewrite, since the
@@ -116,8 +120,8 @@ export const fromHttpClient = (client: HttpClient.HttpClient): Service => {
       headers: request.headers,
       ...(request.body === undefined ? {} : { body: HttpBody.uint8Array(request.body, request.headers["content-type"]) })
     } as HttpClientRequest.Options.NoUrl)
-    return withoutRedirects(http.execute(httpRequest)).pipe(
-      Effect.mapError((e) => failure(request, e.reason === "InvalidUrl" ? "InvalidUrl" : "Connection", e.message)),
+    return withoutRedirects(client.execute(httpRequest)).pipe(
+      Effect.mapError((e) => failure(request, e.reason._tag === "InvalidUrlError" ? "InvalidUrl" : "Connection", e.message)),
       Effect.flatMap((response) => {
         const headers = response.headers
         return Effect.map(

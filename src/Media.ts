@@ -42,8 +42,8 @@ export const imageType = (file: Uint8Array): string | undefined =>
  */
 export const UploadImageRequest = Schema.Struct({
   /** The image's bytes: JPG, PNG or BMP (checked by content), 1 byte to 2 MiB. */
-  file: Schema.Uint8ArrayFromSelf.pipe(
-    Schema.filter((file) =>
+  file: Schema.Uint8Array.check(
+    Schema.makeFilter((file: Uint8Array) =>
       file.byteLength === 0
         ? "file is empty"
         : file.byteLength > maxImageBytes
@@ -55,8 +55,8 @@ export const UploadImageRequest = Schema.Struct({
    * The file name, ending in `.jpg`, `.bmp` or `.png` (WeChat: "必须以JPG、BMP、PNG为后缀"), without quotes, backslashes
    * or control characters (it goes into a multipart header).
    */
-  filename: Schema.String.pipe(
-    Schema.filter((name) =>
+  filename: Schema.String.check(
+    Schema.makeFilter((name: string) =>
       !/\.(jpg|bmp|png)$/i.test(name)
         ? "filename must end with .jpg, .bmp or .png"
         : /["\\\u0000-\u001f\u007f]/.test(name)

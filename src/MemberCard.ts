@@ -52,4 +52,4 @@ export const layer = Layer.mergeAll(
  * @since 0.1.0
  * @category models
  */
-export type Services = Layer.Layer.Success<typeof layer>
+export type Services = Layer.Success<typeof layer>

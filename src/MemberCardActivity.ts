@@ -22,4 +22,4 @@ export const layer = activitiesLayer
  * @since 0.3.0
  * @category models
  */
-export type Services = Layer.Layer.Success<typeof layer>
+export type Services = Layer.Success<typeof layer>

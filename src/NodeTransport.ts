@@ -1,7 +1,7 @@
 /**
  * `Transport` straight on node:http / node:https with keep-alive agents: the fast path on Node.
  *
- * One attempt is one `Effect.async`: the request is written with the signed target and bytes as given (Node sends
+ * One attempt is one `Effect.callback`: the request is written with the signed target and bytes as given (Node sends
  * `path` verbatim and refuses characters that would need escaping, which become `InvalidUrl`), the body is counted
  * as it arrives and refused past the limit, and one timer covers connect → last byte. Interrupting the call, a
  * timeout or an oversized body destroys the socket, so a half-read connection never returns to the pool.
@@ -42,7 +42,7 @@ export interface Options {
    * never written onto a connection the server is closing. (A server's `Keep-Alive: timeout=…` hint, when shorter,
    * wins.)
    */
-  readonly idleTimeout?: Duration.DurationInput | undefined
+  readonly idleTimeout?: Duration.Input | undefined
   /** Extra TLS options for https, e.g. `ca` for a private CA in a test environment. */
   readonly tls?: Pick<Https.AgentOptions, "ca" | "servername" | "minVersion"> | undefined
 }
@@ -109,7 +109,7 @@ export const make = (
   Effect.map(
     Effect.acquireRelease(
       Effect.flatMap(modules, ({ Http, Https }) => {
-        const idle = Duration.decodeUnknown(options.idleTimeout ?? defaultIdleTimeout)
+        const idle = Duration.fromInput(options.idleTimeout ?? defaultIdleTimeout)
         const idleMillis = Option.isSome(idle) ? Duration.toMillis(idle.value) : Number.NaN
         if (!(idleMillis >= 1 && idleMillis <= 2_147_483_647)) {
           return Effect.fail(
@@ -164,7 +164,7 @@ export const make = (
       }
 
       const send = (request: WireRequest, limits: Limits): Effect.Effect<WireResponse, TransportError> =>
-        Effect.async<WireResponse, TransportError>((resume) => {
+        Effect.callback<WireResponse, TransportError>((resume) => {
           const origin = resolve(request.origin)
           // A request-target is visible ASCII (RFC 9112). Node would write Latin-1 characters as single raw bytes
           // (not the UTF-8 that was signed) and DEL verbatim, so refuse anything else here.
@@ -225,7 +225,10 @@ export const make = (
               done = true
               clearTimeout(timer)
               const body = chunks.length === 0 ? empty : chunks.length === 1 ? chunks[0]! : Bytes.concat(chunks)
-              resume(Effect.succeed({ status, headers: responseHeaders, body }))
+              // Effect 4 runs the resumed fiber synchronously, inside this listener, while Node hands the socket back
+              // to the agent's pool only on the next tick (after the user's "end" handlers): a call made right away
+              // would open a second connection. A microtask runs after that tick.
+              queueMicrotask(() => resume(Effect.succeed({ status, headers: responseHeaders, body })))
             })
           })
           req.end(request.body)
@@ -246,4 +249,4 @@ export const make = (
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<Transport, ConfigurationError> =>
-  Layer.scoped(Transport, make(options))
+  Layer.effect(Transport, make(options))

@@ -5,16 +5,18 @@
  *
  * @since 0.4.0
  */
-import type * as HttpApp from "@effect/platform/HttpApp"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import type * as HttpServerRequest from "effect/http/HttpServerRequest"
+import type * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import type * as SchemaAST from "effect/SchemaAST"
+import type * as SchemaIssue from "effect/SchemaIssue"
 import * as Aead from "./internal/aead.js"
 import { NotificationStore, NotificationStoreError } from "./NotificationStore.js"
 import * as Verifier from "./Verifier.js"
@@ -62,7 +64,7 @@ import {
   UserCardManageResource
 } from "./notification/Events.js"
 
-const payloads: Readonly<Record<string, { readonly tag: Exclude<Event["_tag"], "Unknown">; readonly schema: Schema.Schema<any, any> }>> = {
+const payloads: Readonly<Record<string, { readonly tag: Exclude<Event["_tag"], "Unknown">; readonly schema: Schema.Decoder<unknown> }>> = {
   "MEMBERCARD.ACCEPT_CARD": { tag: "AcceptCard", schema: AcceptCardResource },
   "MEMBERCARD.ACTIVATE_CARD": { tag: "ActivateCard", schema: ActivateCardResource },
   "MEMBERCARD.USERCARD_MANAGE": { tag: "UserCardManage", schema: UserCardManageResource }
@@ -84,15 +86,15 @@ export class NotificationVerificationError
     "NotificationVerificationError",
     {
       /** As for responses, or `AmbiguousHeader`: a `Wechatpay-*` header came more than once with different values. */
-      reason: Schema.Literal(...ResponseVerificationError.fields.reason.literals, "AmbiguousHeader"),
+      reason: Schema.Literals([...ResponseVerificationError.fields.reason.literals, "AmbiguousHeader"]),
       message: Schema.String,
       /** The `Wechatpay-Serial` received. */
-      serial: Schema.optionalWith(Schema.String, { exact: true }),
+      serial: Schema.optionalKey(Schema.String),
       /** How far `Wechatpay-Timestamp` was from our clock, for a stale one. */
-      skewSeconds: Schema.optionalWith(Schema.Number, { exact: true }),
+      skewSeconds: Schema.optionalKey(Schema.Number),
       /** The `Request-ID` header. */
-      requestId: Schema.optionalWith(Schema.String, { exact: true }),
-      probe: Schema.optionalWith(Schema.Boolean, { exact: true })
+      requestId: Schema.optionalKey(Schema.String),
+      probe: Schema.optionalKey(Schema.Boolean)
     }
   )
 {}
@@ -110,8 +112,8 @@ export class NotificationDecryptError
     {
       message: Schema.String,
       /** The notification id. */
-      id: Schema.optionalWith(Schema.String, { exact: true }),
-      requestId: Schema.optionalWith(Schema.String, { exact: true })
+      id: Schema.optionalKey(Schema.String),
+      requestId: Schema.optionalKey(Schema.String)
     }
   )
 {}
@@ -129,8 +131,8 @@ export class NotificationDecodeError
     {
       message: Schema.String,
       issues: Schema.Array(ValidationIssue),
-      id: Schema.optionalWith(Schema.String, { exact: true }),
-      requestId: Schema.optionalWith(Schema.String, { exact: true })
+      id: Schema.optionalKey(Schema.String),
+      requestId: Schema.optionalKey(Schema.String)
     }
   )
 {}
@@ -174,7 +176,7 @@ export interface Service {
  * @since 0.4.0
  * @category tags
  */
-export class Notifications extends Context.Tag("effect-wechatpay/Notifications")<Notifications, Service>() {}
+export class Notifications extends Context.Service<Notifications, Service>()("effect-wechatpay/Notifications") {}
 
 /**
  * @since 0.4.0
@@ -184,7 +186,7 @@ export interface Options {
   /** The APIv3 key (APIv3密钥) set in the merchant platform: 32 characters. */
   readonly apiV3Key: Redacted.Redacted<string>
   /** Largest accepted distance between `Wechatpay-Timestamp` and our clock. Default 5 minutes. */
-  readonly maxClockSkew?: Duration.DurationInput | undefined
+  readonly maxClockSkew?: Duration.Input | undefined
 }
 
 const defaultMaxClockSkew = Duration.minutes(5)
@@ -201,20 +203,20 @@ const EncryptedResource = Schema.Struct({
 
 const Envelope = Schema.Struct({ ...envelopeFields, event_type: Schema.String, resource: EncryptedResource })
 
-const decodeEnvelope = Schema.decodeUnknownEither(Envelope, { errors: "all" })
-const decodePayload = (schema: Schema.Schema<any, any>) => Schema.decodeUnknownEither(schema, { errors: "all" })
+const decodeEnvelope = Schema.decodeUnknownResult(Envelope, { errors: "all" })
+const decodePayload = (schema: Schema.Decoder<unknown>) => Schema.decodeUnknownResult(schema, { errors: "all" })
 
-const expected = (ast: Schema.Schema.AnyNoContext["ast"]): string => {
+const expected = (ast: SchemaAST.AST): string => {
   switch (ast._tag) {
-    case "StringKeyword":
+    case "String":
       return "must be a string"
-    case "NumberKeyword":
+    case "Number":
       return "must be a number"
-    case "BooleanKeyword":
+    case "Boolean":
       return "must be a boolean"
-    case "TypeLiteral":
+    case "Objects":
       return "must be an object"
-    case "TupleType":
+    case "Arrays":
       return "must be an array"
     case "Literal":
       return "must be one of the documented values"
@@ -223,36 +225,39 @@ const expected = (ast: Schema.Schema.AnyNoContext["ast"]): string => {
   }
 }
 
-/** Each leaf of a parse issue as a path and a kind, never the value found (it may be personal data). */
+/** Each leaf of a schema issue as a path and a kind, never the value found (it may be personal data). */
 const issuesOf = (
-  issue: ParseResult.ParseIssue,
+  issue: SchemaIssue.Issue,
   path: ReadonlyArray<string | number>,
   out: Array<{ readonly path: ReadonlyArray<string | number>; readonly message: string }>
 ): void => {
   switch (issue._tag) {
-    case "Pointer": {
-      const keys = Array.isArray(issue.path) ? issue.path : [issue.path]
-      issuesOf(issue.issue, [...path, ...keys.map((k) => (typeof k === "number" ? k : String(k)))], out)
+    case "Pointer":
+      issuesOf(issue.issue, [...path, ...issue.path.map((k) => (typeof k === "number" ? k : String(k)))], out)
       return
-    }
-    case "Composite": {
-      const inner = (Array.isArray(issue.issues) ? issue.issues : [issue.issues]) as ReadonlyArray<ParseResult.ParseIssue>
-      // A struct-level type issue (not an object at all) carries no inner issue.
-      if (inner.length === 0) out.push({ path, message: expected(issue.ast) })
-      for (const i of inner) issuesOf(i, path, out)
+    case "Composite":
+      for (const i of issue.issues) issuesOf(i, path, out)
       return
-    }
-    case "Refinement":
-    case "Transformation":
+    case "AnyOf":
+      // No member of a union matched: its members' own issues, or the union's type when none was recorded.
+      if (issue.issues.length === 0) out.push({ path, message: expected(issue.ast) })
+      for (const i of issue.issues) issuesOf(i, path, out)
+      return
+    case "Filter":
+    case "Encoding":
       issuesOf(issue.issue, path, out)
       return
-    case "Missing":
+    case "MissingKey":
       out.push({ path, message: "is missing" })
       return
-    case "Type":
+    case "InvalidType":
       out.push({ path, message: expected(issue.ast) })
       return
-    case "Unexpected":
+    case "InvalidValue":
+    case "OneOf":
+      out.push({ path, message: "has the wrong type" })
+      return
+    case "UnexpectedKey":
       out.push({ path, message: "is not expected" })
       return
     case "Forbidden":
@@ -339,16 +344,16 @@ export const makeWith = (options: MakeWithOptions): Effect.Effect<Service, never
         return decodeError([{ path: [], message: "is not JSON" }], "The notification body is not JSON", undefined)
       }
       const envelope = decodeEnvelope(json)
-      if (Either.isLeft(envelope)) {
+      if (Result.isFailure(envelope)) {
         const issues: Array<{ path: ReadonlyArray<string | number>; message: string }> = []
-        issuesOf(envelope.left.issue, [], issues)
+        issuesOf(envelope.failure.issue, [], issues)
         const id = isRecord(json) && typeof json.id === "string" ? json.id : undefined
         return decodeError(issues, "The notification envelope is not as documented", id)
       }
-      const { id, resource } = envelope.right
+      const { id, resource } = envelope.success
       const known = { id, ...base }
-      return Effect.zipRight(
-        Effect.annotateCurrentSpan({ "notification.id": id, "notification.event_type": envelope.right.event_type }),
+      return Effect.andThen(
+        Effect.annotateCurrentSpan({ "notification.id": id, "notification.event_type": envelope.success.event_type }),
         Effect.suspend((): Effect.Effect<Event, NotificationDecryptError | NotificationDecodeError> => {
           if (resource.algorithm !== algorithm) {
             const shown = resource.algorithm.length > 40 ? `${resource.algorithm.slice(0, 40)}…` : resource.algorithm
@@ -375,17 +380,17 @@ export const makeWith = (options: MakeWithOptions): Effect.Effect<Service, never
             } catch {
               return decodeError([{ path: ["resource"], message: "is not JSON" }], "The decrypted resource is not JSON", id)
             }
-            const { create_time, event_type, resource_type, summary } = envelope.right
+            const { create_time, event_type, resource_type, summary } = envelope.success
             const fields = { id, create_time, event_type, resource_type, summary }
             const declared = Object.hasOwn(payloads, event_type) ? payloads[event_type] : undefined
             if (declared === undefined) return Effect.succeed<Event>({ _tag: "Unknown", ...fields, resource: payload })
             const decoded = decodePayload(declared.schema)(payload)
-            if (Either.isLeft(decoded)) {
+            if (Result.isFailure(decoded)) {
               const issues: Array<{ path: ReadonlyArray<string | number>; message: string }> = []
-              issuesOf(decoded.left.issue, ["resource"], issues)
+              issuesOf(decoded.failure.issue, ["resource"], issues)
               return decodeError(issues, `The ${event_type} resource is not as documented`, id)
             }
-            return Effect.succeed({ _tag: declared.tag, ...fields, resource: decoded.right } as Event)
+            return Effect.succeed({ _tag: declared.tag, ...fields, resource: decoded.success } as Event)
           })
         })
       )
@@ -428,7 +433,7 @@ export const makeWith = (options: MakeWithOptions): Effect.Effect<Service, never
               ...base
             })
           ),
-          Effect.zipRight(Effect.suspend(() => open(input.body, base)))
+          Effect.andThen(Effect.suspend(() => open(input.body, base)))
         )
       })
 
@@ -460,7 +465,7 @@ export const make = (options: Options): Effect.Effect<Service, ConfigurationErro
         })
       )
     }
-    const skew = Duration.decodeUnknown(options.maxClockSkew ?? defaultMaxClockSkew)
+    const skew = Duration.fromInput(options.maxClockSkew ?? defaultMaxClockSkew)
     if (Option.isNone(skew) || !Duration.isFinite(skew.value)) {
       return Effect.fail(
         new ConfigurationError({ option: "maxClockSkew", message: "maxClockSkew must be a finite duration." })
@@ -521,7 +526,7 @@ export interface HttpAppOptions<R = never> {
    *
    * @since 0.6.0
    */
-  readonly bodyTimeout?: Duration.DurationInput | undefined
+  readonly bodyTimeout?: Duration.Input | undefined
   /**
    * Called with each verified notification that could not be decrypted or decoded, before it is answered 400 (the
    * answer stays 400, so a redelivery after a fix goes through). WeChat delivers it up to 15 times: store it by id.
@@ -554,9 +559,11 @@ let loadedHttp: typeof Http | undefined
 // A module that does not load (a deployment that dropped the file) is said so in the log, on every request it fails.
 const httpModule = (): Effect.Effect<typeof Http> =>
   loadedHttp !== undefined ? Effect.succeed(loadedHttp) : Effect.tryPromise(() => import("./notification/http.js")).pipe(
-    Effect.tap((module) => {
-      loadedHttp = module
-    }),
+    Effect.tap((module) =>
+      Effect.sync(() => {
+        loadedHttp = module
+      })
+    ),
     Effect.tapError(() =>
       Effect.logError("effect-wechatpay: Notification.httpApp could not load its module notification/http.js")
     ),
@@ -564,8 +571,9 @@ const httpModule = (): Effect.Effect<typeof Http> =>
   )
 
 /**
- * An `@effect/platform` app for the notification URL: mount it with `HttpRouter.post(path, Notification.httpApp(h))`,
- * or turn it into a fetch handler with `HttpApp.toWebHandler` (Bun, Deno, Workers).
+ * An HTTP app (an `effect/http` handler effect) for the notification URL: mount it with
+ * `HttpRouter.add("POST", path, Notification.httpApp(h))`, or turn it into a fetch handler with
+ * `HttpEffect.toWebHandler` (Bun, Deno, Workers).
  *
  * Reads the body (at most `maxBodyBytes`: 413 beyond; within `bodyTimeout`: 408 beyond, and the connection is
  * closed), verifies, decrypts and decodes it, claims its `id` in the `NotificationStore`, runs `handle(event)` and
@@ -587,7 +595,7 @@ const httpModule = (): Effect.Effect<typeof Http> =>
  * Wrap such a call in `Effect.uninterruptible` to keep the id held until the Promise settles.
  *
  * Provide `Notifications` (and any `NotificationStore`) once for the server's life — in the server's layer, or with
- * `HttpApp.toWebHandlerLayer` — not with `Effect.provide` on the app: that builds the layers on every request, and a
+ * `HttpEffect.toWebHandlerLayer` — not with `Effect.provide` on the app: that builds the layers on every request, and a
  * fresh `NotificationStore.layerMemory()` per request forgets every id. Without a store, the process-wide default is
  * used.
  *
@@ -604,14 +612,20 @@ const httpModule = (): Effect.Effect<typeof Http> =>
 export const httpApp = <E, R, R2 = never>(
   handle: (event: Event) => Effect.Effect<void, E, R>,
   options: HttpAppOptions<R2> = {}
-): HttpApp.Default<never, R | R2 | Notifications> => {
+): Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  never,
+  R | R2 | Notifications | HttpServerRequest.HttpServerRequest
+> => {
   const max = options.maxBodyBytes ?? defaultMaxBodyBytes
   if (!Number.isSafeInteger(max) || max < 0) throw new RangeError("maxBodyBytes must be a non-negative integer")
-  const timeout = Duration.decodeUnknown(options.bodyTimeout ?? defaultBodyTimeout)
+  const timeout = Duration.fromInput(options.bodyTimeout ?? defaultBodyTimeout)
   if (Option.isNone(timeout) || !Duration.isFinite(timeout.value) || Duration.toMillis(timeout.value) <= 0) {
     throw new RangeError("bodyTimeout must be a finite, positive duration")
   }
-  let app: HttpApp.Default<never, R | R2 | Notifications> | undefined
+  let app:
+    | Effect.Effect<HttpServerResponse.HttpServerResponse, never, R | R2 | Notifications | HttpServerRequest.HttpServerRequest>
+    | undefined
   return Effect.suspend(() =>
     app ?? Effect.flatMap(httpModule(), (module) =>
       (app = module.app(handle, { max, bodyTimeout: timeout.value, onDeadLetter: options.onDeadLetter })))

@@ -77,12 +77,12 @@ export class NotificationStoreError
   extends Schema.TaggedError<NotificationStoreError>("effect-wechatpay/NotificationStoreError")(
     "NotificationStoreError",
     {
-      operation: Schema.Literal("claim", "extend", "complete", "release"),
+      operation: Schema.Literals(["claim", "extend", "complete", "release"]),
       /** The notification id. */
       id: Schema.String,
       message: Schema.String,
       /** The underlying failure, for logs (a store must not put notification contents here). */
-      cause: Schema.optionalWith(Schema.Defect, { exact: true })
+      cause: Schema.optionalKey(Schema.Defect())
     }
   )
 {}
@@ -142,20 +142,20 @@ export interface MemoryOptions {
    * How long an id is remembered (claimed or done), by `Clock`. Default 25 hours: more than WeChat's retry window, so
    * a late redelivery of a handled notification is still recognised.
    */
-  readonly ttl?: Duration.DurationInput | undefined
+  readonly ttl?: Duration.Input | undefined
   /**
    * How long a claim (`in-progress`) holds without `extend`, `complete` or `release`. Default 5 minutes: `httpApp`
    * extends it while the handler runs, so it only matters when the process dies with a claim held — then the id is
    * free again well within WeChat's 11 deliveries a minute apart.
    */
-  readonly lease?: Duration.DurationInput | undefined
+  readonly lease?: Duration.Input | undefined
   /**
    * Expired entries are swept at most this often, on a claim: memory stays proportional to the ids seen within one
    * TTL. Default 1 minute.
    *
    * @since 0.6.0
    */
-  readonly sweepInterval?: Duration.DurationInput | undefined
+  readonly sweepInterval?: Duration.Input | undefined
 }
 
 /**
@@ -185,8 +185,8 @@ export const defaultTtl: Duration.Duration = Duration.hours(25)
 export const defaultLease: Duration.Duration = Duration.minutes(5)
 
 /** A finite, positive duration in milliseconds; a `RangeError` (a programming error) otherwise. */
-const positiveMillis = (name: string, input: Duration.DurationInput): number => {
-  const decoded = Duration.decodeUnknown(input)
+const positiveMillis = (name: string, input: Duration.Input): number => {
+  const decoded = Duration.fromInput(input)
   const millis = Option.isSome(decoded) && Duration.isFinite(decoded.value) ? Duration.toMillis(decoded.value) : Number.NaN
   if (!(millis > 0)) throw new RangeError(`${name} must be a finite, positive duration`)
   return millis
@@ -206,7 +206,7 @@ const lost: { readonly _tag: "Lost" } = { _tag: "Lost" }
 
 /**
  * An in-memory store, built synchronously (the default of the `NotificationStore` reference uses it). Entries
- * expire by `Clock`'s monotonic time (`currentTimeNanos`), so `TestClock` drives them in tests and a wall-clock step
+ * expire by `Clock`'s monotonic time (`monotonicTimeNanos`), so `TestClock` drives them in tests and a wall-clock step
  * does not move them.
  *
  * @since 0.4.0
@@ -231,10 +231,10 @@ export const unsafeMakeMemory = (options: MemoryOptions = {}): MemoryService => 
   }
 
   // Each operation reads the clock, then checks and sets in one synchronous step: nothing runs in between. The clock
-  // is monotonic (`Clock.currentTimeNanos`: process.hrtime on Node, TestClock in tests): a wall-clock step (NTP)
+  // is monotonic (`Clock.monotonicTimeNanos`: process.hrtime on Node, TestClock in tests): a wall-clock step (NTP)
   // neither lapses a lease early nor keeps a claim too long.
   const atomically = <A>(f: (now: number) => A): Effect.Effect<A> =>
-    Effect.flatMap(Clock.currentTimeNanos, (nanos) => Effect.sync(() => f(Number(nanos / 1_000_000n))))
+    Effect.flatMap(Clock.monotonicTimeNanos, (nanos) => Effect.sync(() => f(Number(nanos / 1_000_000n))))
 
   const claim = (id: string): Effect.Effect<Claim> =>
     atomically((now): Claim => {
@@ -302,11 +302,34 @@ export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<Notificati
  * @since 0.4.0
  * @category tags
  */
-export class NotificationStore extends Context.Reference<NotificationStore>()("effect-wechatpay/NotificationStore", {
-  defaultValue: (): Service => unsafeMakeMemory()
-}) {
-  /** `layerMemory`, reachable as `Notification.NotificationStore.layerMemory`. */
-  static readonly layerMemory: (options?: MemoryOptions) => Layer.Layer<NotificationStore> = layerMemory
-  /** `makeMemory`, reachable as `Notification.NotificationStore.makeMemory`. */
-  static readonly makeMemory: (options?: MemoryOptions) => Effect.Effect<MemoryService> = makeMemory
+export const NotificationStore: NotificationStore.Reference = Object.assign(
+  Context.Reference<Service>("effect-wechatpay/NotificationStore", {
+    defaultValue: (): Service => unsafeMakeMemory()
+  }),
+  { layerMemory, makeMemory }
+)
+
+/**
+ * What providing a `NotificationStore` adds to the context: nothing a program requires, since the reference has a
+ * default (Effect 4 gives a reference no identifier type of its own).
+ *
+ * @since 1.0.0
+ * @category tags
+ */
+export type NotificationStore = never
+
+/**
+ * @since 1.0.0
+ */
+export declare namespace NotificationStore {
+  /**
+   * The reference, with `layerMemory` and `makeMemory` reachable from it (as `Notification.NotificationStore.…`).
+   *
+   * @since 1.0.0
+   * @category tags
+   */
+  export interface Reference extends Context.Reference<Service> {
+    readonly layerMemory: (options?: MemoryOptions) => Layer.Layer<NotificationStore>
+    readonly makeMemory: (options?: MemoryOptions) => Effect.Effect<MemoryService>
+  }
 }

@@ -6,7 +6,6 @@
  *
  * @since 0.3.0
  */
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -65,7 +64,7 @@ export const stream = <I extends { readonly offset?: number | undefined; readonl
     readonly page: number
     readonly read: number
   }
-  return Stream.paginateChunkEffect<Cursor, A, E | ResponseDecodeError, R>({ page: 0, read: 0 }, (cursor) => {
+  return Stream.paginate<Cursor, A, E | ResponseDecodeError, R>({ page: 0, read: 0 }, (cursor) => {
     if (cursor.page >= maxPages) {
       return Effect.fail(pagingError(name, `more than ${maxPages} pages; the server's paging does not end.`))
     }
@@ -80,7 +79,7 @@ export const stream = <I extends { readonly offset?: number | undefined; readonl
       }
       const done = items.length === 0 || items.length < pageSize || (total !== undefined && read >= total)
       return Effect.succeed(
-        [Chunk.unsafeFromArray(items), done ? Option.none() : Option.some({ page: cursor.page + 1, read })] as const
+        [items, done ? Option.none() : Option.some({ page: cursor.page + 1, read })] as const
       )
     })
   })

@@ -13,10 +13,10 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Endpoint from "./Endpoint.js"
@@ -147,7 +147,7 @@ export const downloadCertificates = DownloadCertificates.call
 export class CertificateError extends Schema.TaggedError<CertificateError>("effect-wechatpay/CertificateError")(
   "CertificateError",
   {
-    reason: Schema.Literal(
+    reason: Schema.Literals([
       "InvalidApiV3Key",
       "UnsupportedAlgorithm",
       "DecryptionFailed",
@@ -156,7 +156,7 @@ export class CertificateError extends Schema.TaggedError<CertificateError>("effe
       "SerialMismatch",
       "NotYetValid",
       "Expired"
-    ),
+    ]),
     /** The entry's `serial_no`, as sent (at most 64 characters shown). */
     serial: Schema.String,
     message: Schema.String
@@ -270,7 +270,7 @@ export interface Service {
  * @since 0.4.0
  * @category tags
  */
-export class Certificates extends Context.Tag("effect-wechatpay/PlatformCertificates")<Certificates, Service>() {}
+export class Certificates extends Context.Service<Certificates, Service>()("effect-wechatpay/PlatformCertificates") {}
 
 /**
  * Options of the refreshing verifier: what the client needs to call WeChat, the APIv3 key that decrypts the
@@ -289,24 +289,24 @@ export interface Options extends WechatPayClient.Options {
    */
   readonly publicKeys?: Readonly<Record<string, string>> | undefined
   /** Between two scheduled downloads. Default 12 hours (WeChat: less than 12 hours). */
-  readonly refreshInterval?: Duration.DurationInput | undefined
+  readonly refreshInterval?: Duration.Input | undefined
   /**
    * The least time between two downloads caused by an unknown `Wechatpay-Serial`, so that forged serials cannot
    * make us call WeChat at their pace. Default 1 minute.
    */
-  readonly minRefreshInterval?: Duration.DurationInput | undefined
+  readonly minRefreshInterval?: Duration.Input | undefined
   /** Largest accepted distance between `Wechatpay-Timestamp` and our clock. Default 5 minutes. */
-  readonly maxClockSkew?: Duration.DurationInput | undefined
+  readonly maxClockSkew?: Duration.Input | undefined
 }
 
 const durationOption = (
   option: string,
-  input: Duration.DurationInput | undefined,
+  input: Duration.Input | undefined,
   fallback: Duration.Duration,
   least: Duration.Duration
 ): Effect.Effect<Duration.Duration, ConfigurationError> => {
-  const decoded = Duration.decodeUnknown(input ?? fallback)
-  return Option.isSome(decoded) && Duration.isFinite(decoded.value) && Duration.greaterThanOrEqualTo(decoded.value, least)
+  const decoded = Duration.fromInput(input ?? fallback)
+  return Option.isSome(decoded) && Duration.isFinite(decoded.value) && Duration.isGreaterThanOrEqualTo(decoded.value, least)
     ? Effect.succeed(decoded.value)
     : Effect.fail(
       new ConfigurationError({ option, message: `${option} must be a finite duration of at least ${Duration.format(least)}.` })
@@ -441,23 +441,25 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   let inflight: Deferred.Deferred<void, RefreshError> | undefined
   const start = Effect.uninterruptible(Effect.suspend(() => {
     if (inflight !== undefined) return Effect.succeed(inflight)
-    const done = Deferred.unsafeMake<void, RefreshError>(FiberId.none)
+    const done = Deferred.makeUnsafe<void, RefreshError>()
     inflight = done
-    const settle = (exit: Exit.Exit<void, RefreshError>) =>
-      Effect.suspend(() => {
-        inflight = undefined
-        return Deferred.done(done, exit)
-      })
-    return Effect.as(
-      Effect.forkIn(Effect.onExit(Effect.exit(logged), (exit) => settle(Exit.flatten(exit))), scope),
-      done
-    )
+    // Uninterruptible, as forks from this region were in 0.6 (they inherited it): closing the layer waits for a
+    // download under way instead of cutting it off. Settled by the fiber's end: its own exit, or an interruption when
+    // it never started (the scope was already closed).
+    return Effect.flatMap(Effect.forkIn(Effect.exit(logged), scope, { uninterruptible: true }), (fiber) =>
+      Effect.sync(() => {
+        fiber.addObserver((exit) => {
+          inflight = undefined
+          Deferred.doneUnsafe(done, Exit.isSuccess(exit) ? exit.value : Exit.failCause(exit.cause))
+        })
+        return done
+      }))
   }))
   const refresh: Effect.Effect<void, RefreshError> = Effect.flatMap(start, Deferred.await)
 
-  const initial = yield* Effect.either(refresh)
-  if (initial._tag === "Left") {
-    const error = initial.left
+  const initial = yield* Effect.result(refresh)
+  if (Result.isFailure(initial)) {
+    const error = initial.failure
     if (error._tag === "NotFound") {
       return yield* Effect.fail(
         new ConfigurationError({
@@ -490,7 +492,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     )
   }
 
-  yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(interval), Effect.exit(refresh))))
+  yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(interval), Effect.exit(refresh))))
 
   let lastLazy = Number.NEGATIVE_INFINITY
   const onUnknown: Keys.OnUnknownSerial = (serial, _message, now) => {
@@ -500,7 +502,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       if (now - lastLazy < lazyGap) return Effect.succeed(undefined)
       lastLazy = now
     }
-    return Effect.zipRight(Effect.exit(refresh), Effect.sync(() => keys))
+    return Effect.andThen(Effect.exit(refresh), Effect.sync(() => keys))
   }
 
   const verifier: Verifier.Service = {
@@ -531,7 +533,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
 export const layer = (
   options: Options
 ): Layer.Layer<Verifier.Verifier | Certificates, ConfigurationError, Signer | Transport> =>
-  Layer.scopedContext(
+  Layer.effectContext(
     Effect.map(make(options), ({ certificates, verifier }) =>
       Context.make(Verifier.Verifier, verifier).pipe(Context.add(Certificates, certificates)))
   )

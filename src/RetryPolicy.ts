@@ -12,6 +12,7 @@
  */
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import type { CallError } from "./WechatPayError.js"
@@ -48,14 +49,14 @@ export interface Options {
   /** Repeats after the first attempt. Default 3. */
   readonly maxRetries?: number | undefined
   /** First delay; doubles each time, with ±20 % jitter. Default 100 ms. */
-  readonly baseDelay?: Duration.DurationInput | undefined
+  readonly baseDelay?: Duration.Input | undefined
   /** Cap on one delay. Default 2 s. */
-  readonly maxDelay?: Duration.DurationInput | undefined
+  readonly maxDelay?: Duration.Input | undefined
   /**
    * No retry starts after this much time, counted from the first failed attempt (so a call can last up to about
    * this plus `maxRetries + 1` attempt timeouts). Default 10 s.
    */
-  readonly maxElapsed?: Duration.DurationInput | undefined
+  readonly maxElapsed?: Duration.Input | undefined
   readonly isRetryable?: ((error: CallError) => boolean) | undefined
 }
 
@@ -66,14 +67,14 @@ export interface Options {
  * @category constructors
  */
 export const make = (options: Options = {}): Service => {
-  const maxDelay = Duration.decode(options.maxDelay ?? Duration.seconds(2))
-  const schedule: Schedule.Schedule<unknown, CallError> = Schedule.exponential(options.baseDelay ?? Duration.millis(100), 2)
-    .pipe(
-      Schedule.modifyDelay((delay) => Duration.min(delay, maxDelay)),
-      Schedule.jittered,
-      Schedule.intersect(Schedule.recurs(options.maxRetries ?? 3)),
-      Schedule.upTo(options.maxElapsed ?? Duration.seconds(10))
-    )
+  const maxDelay = Duration.fromInputUnsafe(options.maxDelay ?? Duration.seconds(2))
+  const capped = Schedule.exponential(options.baseDelay ?? Duration.millis(100), 2).pipe(
+    Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, maxDelay))),
+    Schedule.jittered
+  )
+  // Both must go on (at most `maxRetries` repeats), within `maxElapsed` of the first failure.
+  const schedule: Schedule.Schedule<unknown, CallError> = Schedule.max([capped, Schedule.recurs(options.maxRetries ?? 3)])
+    .pipe(Schedule.upTo({ duration: options.maxElapsed ?? Duration.seconds(10) }))
   return { schedule, isRetryable: options.isRetryable ?? isTransient }
 }
 
@@ -96,7 +97,7 @@ export const immediate = (options: Pick<Options, "maxRetries" | "isRetryable"> =
  * @since 0.1.0
  * @category constructors
  */
-export const disabled: Service = { schedule: Schedule.stop, isRetryable: () => false }
+export const disabled: Service = { schedule: Schedule.recurs(0), isRetryable: () => false }
 
 /**
  * The policy in force; defaults to `make()`.
@@ -104,9 +105,18 @@ export const disabled: Service = { schedule: Schedule.stop, isRetryable: () => f
  * @since 0.1.0
  * @category tags
  */
-export class RetryPolicy extends Context.Reference<RetryPolicy>()("effect-wechatpay/RetryPolicy", {
+export const RetryPolicy: Context.Reference<Service> = Context.Reference<Service>("effect-wechatpay/RetryPolicy", {
   defaultValue: (): Service => make()
-}) {}
+})
+
+/**
+ * What providing a `RetryPolicy` adds to the context: nothing a program requires, since the reference has a default
+ * (Effect 4 gives a reference no identifier type of its own).
+ *
+ * @since 1.0.0
+ * @category tags
+ */
+export type RetryPolicy = never
 
 /**
  * @since 0.1.0

@@ -34,7 +34,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class Signer extends Context.Tag("effect-wechatpay/Signer")<Signer, Service>() {}
+export class Signer extends Context.Service<Signer, Service>()("effect-wechatpay/Signer") {}
 
 const problem = (message: string) => new ConfigurationError({ option: "privateKey", message: `The merchant private key ${message}.` })
 

@@ -82,4 +82,4 @@ export interface Service {
  * @since 0.2.0
  * @category tags
  */
-export class Transport extends Context.Tag("effect-wechatpay/Transport")<Transport, Service>() {}
+export class Transport extends Context.Service<Transport, Service>()("effect-wechatpay/Transport") {}

@@ -58,7 +58,7 @@ export interface VerifyOptions {
  * @since 0.1.0
  * @category tags
  */
-export class Verifier extends Context.Tag("effect-wechatpay/Verifier")<Verifier, Service>() {}
+export class Verifier extends Context.Service<Verifier, Service>()("effect-wechatpay/Verifier") {}
 
 /**
  * @since 0.1.0
@@ -71,7 +71,7 @@ export interface Options {
    */
   readonly publicKeys: Readonly<Record<string, string>>
   /** Largest accepted distance between `Wechatpay-Timestamp` and our clock. Default 5 minutes (300 s accepted). */
-  readonly maxClockSkew?: Duration.DurationInput | undefined
+  readonly maxClockSkew?: Duration.Input | undefined
 }
 
 /**

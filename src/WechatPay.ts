@@ -15,15 +15,16 @@
  * @since 0.1.0
  */
 import type * as Fs from "node:fs"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientTransport from "./HttpClientTransport.js"
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigProvider from "effect/ConfigProvider"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import * as Encryptor from "./Encryptor.js"
 import { builtin } from "./internal/builtin.js"
 import * as X509 from "./internal/x509.js"
@@ -46,7 +47,7 @@ export interface Options extends WechatPayClient.Options {
   /** `PUB_KEY_ID_…` → WeChat Pay public key PEM, and/or platform certificate serial → certificate PEM. */
   readonly wechatpayPublicKeys: Readonly<Record<string, string>>
   /** Default 5 minutes. */
-  readonly maxClockSkew?: Duration.DurationInput | undefined
+  readonly maxClockSkew?: Duration.Input | undefined
   /**
    * The APIv3 key (APIv3密钥, 32 characters). With it the layers also provide `Notification.Notifications`
    * (notifications verified with the same keys and decrypted with this key); `platformCertificates` needs it.
@@ -135,12 +136,13 @@ const keysLayer = (
   }
   const apiV3Key = options.apiV3Key
   if (apiV3Key === undefined) {
-    return Layer.fail(
+    // A layer that only fails: it never provides, so claiming the services it would have provided is sound.
+    return Layer.effectDiscard(Effect.fail(
       new ConfigurationError({
         option: "apiV3Key",
         message: "platformCertificates needs the APIv3 key: the certificates are downloaded encrypted with it."
       })
-    )
+    )) as Layer.Layer<Verifier.Verifier | Encryptor.Encryptor, ConfigurationError>
   }
   const certificates = PlatformCertificates.layer({
     ...options,
@@ -173,7 +175,7 @@ export const layerWith = <O extends Options>(options: O): Layer.Layer<Provided<O
 
 // Loaded when first used, so that a program on `layerNode` never loads @effect/platform's HTTP client modules
 // (~100 ms of a cold start on Node 20).
-const httpClientTransport: Layer.Layer<Transport, never, HttpClient.HttpClient> = Layer.unwrapEffect(
+const httpClientTransport: Layer.Layer<Transport, never, HttpClient.HttpClient> = Layer.unwrap(
   Effect.map(
     Effect.promise((): Promise<typeof HttpClientTransport> => import("./HttpClientTransport.js")),
     (module) => module.layer
@@ -219,13 +221,23 @@ const pemOrPath = (name: string) => (value: string): string => {
   }
 }
 
-const pem = (name: string) => Config.string(name).pipe(Config.mapAttempt(pemOrPath(name)))
+/** `Config.map` with a function that may throw: its message becomes the `ConfigError`'s (as `mapAttempt` did). */
+const attempt = <A, B>(f: (a: A) => B) =>
+  Config.mapEffect((a: A) =>
+    Effect.try({
+      try: () => f(a),
+      catch: (e) =>
+        new Config.ConfigError(new ConfigProvider.SourceError({ message: e instanceof Error ? e.message : String(e) }))
+    })
+  )
+
+const pem = (name: string) => Config.String(name).pipe(attempt(pemOrPath(name)))
 
 /**
  * A one-line value (an id, a URL) with the spaces and line breaks around it removed: env files and secret stores
  * often keep a trailing newline, which would otherwise be sent in a header or a URL.
  */
-const line = (name: string) => Config.string(name).pipe(Config.map((value) => value.trim()))
+const line = (name: string) => Config.String(name).pipe(Config.map((value) => value.trim()))
 
 /**
  * `WECHATPAY_API_V3_KEY`: the APIv3 key, a secret. Spaces and line breaks around it are removed (WeChat's keys are 32
@@ -235,7 +247,7 @@ const line = (name: string) => Config.string(name).pipe(Config.map((value) => va
  * @since 0.4.0
  * @category config
  */
-export const apiV3KeyConfig: Config.Config<Redacted.Redacted<string>> = Config.redacted("WECHATPAY_API_V3_KEY").pipe(
+export const apiV3KeyConfig: Config.Config<Redacted.Redacted<string>> = Config.Redacted("WECHATPAY_API_V3_KEY").pipe(
   Config.map((key) => Redacted.make(Redacted.value(key).trim()))
 )
 
@@ -249,9 +261,13 @@ export const apiV3KeyConfig: Config.Config<Redacted.Redacted<string>> = Config.r
  */
 export const publicKeysConfig: Config.Config<Readonly<Record<string, string>>> = Config.all({
   publicKey: Config.option(Config.all([line("WECHATPAY_PUBLIC_KEY_ID"), pem("WECHATPAY_PUBLIC_KEY")])),
-  certificates: Config.option(Config.array(pem("WECHATPAY_PLATFORM_CERTIFICATES")))
+  certificates: Config.option(
+    Config.Array(Schema.String, "WECHATPAY_PLATFORM_CERTIFICATES").pipe(
+      attempt((values) => values.map(pemOrPath("WECHATPAY_PLATFORM_CERTIFICATES")))
+    )
+  )
 }).pipe(
-  Config.mapAttempt((c) => {
+  attempt((c) => {
     const wechatpayPublicKeys: Record<string, string> = {}
     if (Option.isSome(c.publicKey)) wechatpayPublicKeys[c.publicKey.value[0]] = c.publicKey.value[1]
     for (const certificate of Option.getOrElse(c.certificates, () => [])) {
@@ -283,12 +299,12 @@ export const publicKeysConfig: Config.Config<Readonly<Record<string, string>>> =
 export const config: Config.Config<Options> = Config.all({
   mchid: line("WECHATPAY_MCHID"),
   merchantSerialNumber: line("WECHATPAY_MERCHANT_SERIAL_NUMBER"),
-  merchantPrivateKey: Config.redacted("WECHATPAY_MERCHANT_PRIVATE_KEY").pipe(
-    Config.mapAttempt((value) => Redacted.make(pemOrPath("WECHATPAY_MERCHANT_PRIVATE_KEY")(Redacted.value(value))))
+  merchantPrivateKey: Config.Redacted("WECHATPAY_MERCHANT_PRIVATE_KEY").pipe(
+    attempt((value: Redacted.Redacted<string>) => Redacted.make(pemOrPath("WECHATPAY_MERCHANT_PRIVATE_KEY")(Redacted.value(value))))
   ),
   wechatpayPublicKeys: publicKeysConfig,
   apiV3Key: Config.option(apiV3KeyConfig),
-  downloadCertificates: Config.withDefault(Config.boolean("WECHATPAY_DOWNLOAD_CERTIFICATES"), false),
+  downloadCertificates: Config.withDefault(Config.Boolean("WECHATPAY_DOWNLOAD_CERTIFICATES"), false),
   baseUrl: Config.option(line("WECHATPAY_BASE_URL")),
   userAgent: Config.option(line("WECHATPAY_USER_AGENT"))
 }).pipe(
@@ -314,8 +330,8 @@ export const config: Config.Config<Options> = Config.all({
  */
 export const layerConfig = (
   options: Config.Config<Options> = config
-): Layer.Layer<Provided<Options>, ConfigurationError | ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.unwrapEffect(Effect.map(options, layer))
+): Layer.Layer<Provided<Options>, ConfigurationError | Config.ConfigError, HttpClient.HttpClient> =>
+  Layer.unwrap(Effect.map(options, layer))
 
 /**
  * `layerNode`, configured from `Config` (by default `config`, i.e. the environment).
@@ -325,5 +341,5 @@ export const layerConfig = (
  */
 export const layerNodeConfig = (
   options: Config.Config<Options> = config
-): Layer.Layer<Provided<Options>, ConfigurationError | ConfigError.ConfigError> =>
-  Layer.unwrapEffect(Effect.map(options, layerNode))
+): Layer.Layer<Provided<Options>, ConfigurationError | Config.ConfigError> =>
+  Layer.unwrap(Effect.map(options, layerNode))

@@ -101,7 +101,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class WechatPayClient extends Context.Tag("effect-wechatpay/WechatPayClient")<WechatPayClient, Service>() {}
+export class WechatPayClient extends Context.Service<WechatPayClient, Service>()("effect-wechatpay/WechatPayClient") {}
 
 /**
  * @since 0.1.0
@@ -121,7 +121,7 @@ export interface Options {
   readonly backupBaseUrl?: string | undefined
   readonly userAgent?: string | undefined
   /** Per attempt, from sending until the last byte of the response. Default 10 s. */
-  readonly timeout?: Duration.DurationInput | undefined
+  readonly timeout?: Duration.Input | undefined
   /** Larger response bodies are refused (`TransportError`, reason `ResponseBody`). Default 1 MiB. */
   readonly maxResponseBytes?: number | undefined
 }
@@ -146,7 +146,7 @@ export const backupBaseUrl = "https://api2.mch.weixin.qq.com"
  * @since 0.1.0
  * @category constants
  */
-export const defaultUserAgent = `effect-wechatpay/0.6.0 (${
+export const defaultUserAgent = `effect-wechatpay/1.0.0 (${
   typeof process !== "undefined" && process.versions?.node ? `node/${process.versions.node}` : "js"
 })`
 
@@ -289,7 +289,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     : yield* checkBaseUrl("backupBaseUrl", options.backupBaseUrl)
   yield* checkId("mchid", options.mchid, /^[0-9]{1,32}$/)
   yield* checkId("merchantSerialNumber", options.merchantSerialNumber, /^[0-9A-Fa-f]{1,64}$/)
-  const timeout = Duration.decodeUnknown(options.timeout ?? Duration.seconds(10))
+  const timeout = Duration.fromInput(options.timeout ?? Duration.seconds(10))
   const timeoutMillis = Option.isSome(timeout) ? Math.round(Duration.toMillis(timeout.value)) : Number.NaN
   // A timer longer than 2³¹−1 ms would fire at once (Node, browsers): refuse it rather than time out every call.
   if (!(timeoutMillis >= 1 && timeoutMillis <= maxTimeoutMillis)) {
@@ -398,10 +398,10 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         policy.isRetryable(error) &&
         (request.onlyIfUnprocessed !== true || unprocessed(error)) &&
         (error._tag !== "ResponseVerificationError" || error.probe !== true || (request.method === "GET" && probes++ === 0))
-      const onFailure = (driver: Schedule.ScheduleDriver<unknown, CallError>) =>
-      (error: CallError): Effect.Effect<ApiResponse, CallError> =>
-        retryable(error) ? retry(driver, error) : Effect.fail(error)
-      const retry = (driver: Schedule.ScheduleDriver<unknown, CallError>, error: CallError) => {
+      type Step = (input: CallError) => Effect.Effect<unknown, unknown>
+      const onFailure = (step: Step) => (error: CallError): Effect.Effect<ApiResponse, CallError> =>
+        retryable(error) ? retry(step, error) : Effect.fail(error)
+      const retry = (step: Step, error: CallError): Effect.Effect<ApiResponse, CallError> => {
         if (backup !== undefined && error._tag === "TransportError") base = backup
         return Effect.logDebug("effect-wechatpay: attempt failed").pipe(
           Effect.annotateLogs({
@@ -410,18 +410,20 @@ export const make = Effect.fnUntraced(function*(options: Options) {
             error: error._tag,
             requestId: "requestId" in error ? error.requestId ?? "" : ""
           }),
-          Effect.zipRight(Effect.catchAll(driver.next(error), () => Effect.fail(error))),
-          Effect.zipRight(Effect.suspend(() => {
+          // The step sleeps the schedule's delay; when the schedule is done it fails (`Cause.Done`): give up with the
+          // last error.
+          Effect.andThen(Effect.catch(step(error), () => Effect.fail(error))),
+          Effect.andThen(Effect.suspend(() => {
             attempts++
-            return Effect.catchAll(attempt(request, base, bodyBytes), onFailure(driver))
+            return Effect.catch(attempt(request, base, bodyBytes), onFailure(step))
           }))
         )
       }
-      return Effect.catchAll(
+      return Effect.catch(
         first,
         (error) =>
           retryable(error)
-            ? Effect.flatMap(Schedule.driver(policy.schedule), (driver) => retry(driver, error))
+            ? Effect.flatMap(Schedule.toStepWithSleep(policy.schedule), (step) => retry(step, error))
             : Effect.fail(error)
       )
     })

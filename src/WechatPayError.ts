@@ -41,9 +41,9 @@ const apiFields = {
   /** Human readable message from WeChat (its language follows `Accept-Language`). */
   message: Schema.String,
   /** WeChat's optional `detail` object (`field`, `value`, `issue`, `location`, `sign_information` …). */
-  detail: Schema.optionalWith(Schema.Unknown, { exact: true }),
+  detail: Schema.optionalKey(Schema.Unknown),
   /** The `Request-ID` response header: what WeChat support asks for. */
-  requestId: Schema.optionalWith(Schema.String, { exact: true })
+  requestId: Schema.optionalKey(Schema.String)
 }
 
 /**
@@ -188,7 +188,7 @@ export class UnknownApiError
 export class TransportError extends Schema.TaggedError<TransportError>("effect-wechatpay/TransportError")(
   "TransportError",
   {
-    reason: Schema.Literal("Timeout", "Connection", "ResponseBody", "InvalidUrl"),
+    reason: Schema.Literals(["Timeout", "Connection", "ResponseBody", "InvalidUrl"]),
     method: Schema.String,
     url: Schema.String,
     message: Schema.String
@@ -210,17 +210,17 @@ export class ResponseVerificationError
   extends Schema.TaggedError<ResponseVerificationError>("effect-wechatpay/ResponseVerificationError")(
     "ResponseVerificationError",
     {
-      reason: Schema.Literal("MissingHeader", "UnknownSerial", "InvalidTimestamp", "StaleTimestamp", "InvalidSignature"),
+      reason: Schema.Literals(["MissingHeader", "UnknownSerial", "InvalidTimestamp", "StaleTimestamp", "InvalidSignature"]),
       message: Schema.String,
-      status: Schema.optionalWith(Schema.Number, { exact: true }),
-      serial: Schema.optionalWith(Schema.String, { exact: true }),
-      skewSeconds: Schema.optionalWith(Schema.Number, { exact: true }),
-      requestId: Schema.optionalWith(Schema.String, { exact: true }),
+      status: Schema.optionalKey(Schema.Number),
+      serial: Schema.optionalKey(Schema.String),
+      skewSeconds: Schema.optionalKey(Schema.Number),
+      requestId: Schema.optionalKey(Schema.String),
       /**
        * `true` when the signature was a `WECHATPAY/SIGNTEST/` probe: WeChat checking that unverifiable responses
        * are refused. Still a failure (reason `InvalidSignature`); a GET answered with one is asked once more.
        */
-      probe: Schema.optionalWith(Schema.Boolean, { exact: true })
+      probe: Schema.optionalKey(Schema.Boolean)
     }
   )
 {
@@ -240,7 +240,7 @@ export class ResponseDecodeError
     endpoint: Schema.String,
     status: Schema.Number,
     message: Schema.String,
-    requestId: Schema.optionalWith(Schema.String, { exact: true })
+    requestId: Schema.optionalKey(Schema.String)
   })
 {
   get category(): ErrorCategory {
@@ -255,7 +255,7 @@ export class ResponseDecodeError
  * @category models
  */
 export const ValidationIssue = Schema.Struct({
-  path: Schema.Array(Schema.Union(Schema.String, Schema.Number)),
+  path: Schema.Array(Schema.Union([Schema.String, Schema.Number])),
   message: Schema.String
 })
 
@@ -382,7 +382,7 @@ export const fromResponse = (fields: {
       ...(fields.detail !== undefined ? { detail: fields.detail } : {}),
       ...(fields.requestId !== undefined ? { requestId: fields.requestId } : {})
     },
-    { disableValidation: true }
+    { disableChecks: true }
   ) as ApiError
 }
 

@@ -4,13 +4,13 @@
  * - enums are closed in requests (a typo fails before sending) and open in responses (WeChat adds values without
  *   notice; an unknown value is kept as sent, never a decode failure);
  * - lengths count characters (Unicode code points), as WeChat's `string(N)` does, not UTF-16 units;
- * - optional fields are exact (`Schema.optionalWith(S, { exact: true })`); a request field given as `undefined` is
+ * - optional fields are exact (`Schema.optionalKey(S)`); a request field given as `undefined` is
  *   treated as absent by `Endpoint` before validation (callers compiled without `exactOptionalPropertyTypes`).
  *
  * @since 0.3.0
  */
-import * as Option from "effect/Option"
-import type * as Redacted from "effect/Redacted"
+import * as Order from "effect/Order"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 
@@ -23,8 +23,8 @@ import * as AST from "effect/SchemaAST"
  */
 export interface Enum<L extends string> {
   readonly literals: ReadonlyArray<L>
-  readonly request: Schema.Schema<L>
-  readonly response: Schema.Schema<L | (string & {}), string>
+  readonly request: Schema.Codec<L>
+  readonly response: Schema.Codec<L | (string & {}), string>
   /** Whether a decoded value is one of the documented literals. */
   readonly isKnown: (value: string) => value is L
 }
@@ -39,11 +39,11 @@ export const Enum = <const L extends readonly [string, ...Array<string>]>(...lit
   const known = new Set<string>(literals)
   return {
     literals,
-    request: Schema.Literal(...literals),
-    response: Schema.String.annotations({
+    request: Schema.Literals(literals) as unknown as Schema.Codec<L[number]>,
+    response: Schema.String.annotate({
       description: `one of ${literals.join(", ")}, or a value WeChat added since (kept as sent)`,
       examples: [literals[0]]
-    }) as Schema.Schema<L[number] | (string & {}), string>,
+    }) as Schema.Codec<L[number] | (string & {}), string>,
     isKnown: (value): value is L[number] => known.has(value)
   }
 }
@@ -85,17 +85,15 @@ const lengthIssue = (field: string, n: number, min: number, max: number): string
  * @since 0.3.0
  * @category constructors
  */
-export const chars = (field: string, max: number, min = 1): Schema.Schema<string> =>
-  Schema.String.pipe(
-    Schema.filter((s) => {
-      // A UTF-16 length within the bound is a code-point count within it too: count only when it matters.
-      const n = s.length <= max && s.length >= min ? s.length : characters(s)
-      return lengthIssue(field, n, min, max) ?? true
-    }, {
-      jsonSchema: { maxLength: max, ...(min > 0 ? { minLength: min } : {}) },
-      arbitrary: () => (fc) => fc.string({ minLength: min, maxLength: max })
-    })
-  )
+export const chars = (field: string, max: number, min = 1): Schema.String =>
+  Schema.String.check(Schema.makeFilter((s: string) => {
+    // A UTF-16 length within the bound is a code-point count within it too: count only when it matters.
+    const n = s.length <= max && s.length >= min ? s.length : characters(s)
+    return lengthIssue(field, n, min, max)
+  }, {
+    toJsonSchema: () => ({ maxLength: max, ...(min > 0 ? { minLength: min } : {}) }),
+    arbitraryConstraint: { minCodePoints: min, maxCodePoints: max }
+  }))
 
 /**
  * A required string with no documented maximum: at least one character. Prefer `chars` when the docs give a length.
@@ -103,22 +101,21 @@ export const chars = (field: string, max: number, min = 1): Schema.Schema<string
  * @since 0.6.0
  * @category constructors
  */
-export const nonEmpty = (field: string): Schema.Schema<string> =>
-  Schema.String.pipe(
-    Schema.filter((s) => s.length > 0 || `${field} must not be empty`, {
-      jsonSchema: { minLength: 1 },
-      arbitrary: () => (fc) => fc.string({ minLength: 1 })
-    })
-  )
+export const nonEmpty = (field: string): Schema.String =>
+  Schema.String.check(Schema.makeFilter((s: string) => s.length > 0 || `${field} must not be empty`, {
+    toJsonSchema: () => ({ minLength: 1 }),
+    arbitraryConstraint: { minCodePoints: 1 }
+  }))
 
 /**
  * Marks an integer declared with `int` (its bounds stated): what the walk over every declaration looks for, so a
- * request integer without bounds cannot be added unnoticed.
+ * request integer without bounds cannot be added unnoticed. (A string since 1.0: Effect 4's annotations are keyed
+ * by strings.)
  *
  * @since 0.6.0
  * @category annotations
  */
-export const IntId: unique symbol = Symbol.for("effect-wechatpay/Wire/Int")
+export const IntId = "effect-wechatpay/Wire/Int" as const
 
 /**
  * An integer within `min`–`max`, both stated: a bound left out is how `limit: -1` went out in 0.5.0. Where the docs
@@ -128,22 +125,26 @@ export const IntId: unique symbol = Symbol.for("effect-wechatpay/Wire/Int")
  * @since 0.6.0
  * @category constructors
  */
-export const int = (field: string, bounds: { readonly min: number; readonly max: number }): Schema.Schema<number> => {
+export const int = (field: string, bounds: { readonly min: number; readonly max: number }): Schema.Number => {
   const { max, min } = bounds
   const range = max === Number.MAX_SAFE_INTEGER
     ? min === Number.MIN_SAFE_INTEGER ? "within ±(2^53 − 1)" : `at least ${min}`
     : `${min}–${max}`
-  return Schema.Number.pipe(
-    Schema.filter((n) => (Number.isSafeInteger(n) && n >= min && n <= max) || `${field} must be an integer ${range}`, {
-      [IntId]: { min, max },
-      // The safe-integer ends say "no documented bound": not worth printing in help texts and docs.
-      jsonSchema: {
-        type: "integer",
-        ...(min !== Number.MIN_SAFE_INTEGER ? { minimum: min } : {}),
-        ...(max !== Number.MAX_SAFE_INTEGER ? { maximum: max } : {})
-      },
-      arbitrary: () => (fc) => fc.integer({ min, max })
-    })
+  return Schema.Number.check(
+    Schema.makeFilter(
+      (n: number) => (Number.isSafeInteger(n) && n >= min && n <= max) || `${field} must be an integer ${range}`,
+      {
+        [IntId]: { min, max },
+        // The safe-integer ends say "no documented bound": not worth printing in help texts and docs.
+        toJsonSchema: () => ({
+          type: "integer",
+          ...(min !== Number.MIN_SAFE_INTEGER ? { minimum: min } : {}),
+          ...(max !== Number.MAX_SAFE_INTEGER ? { maximum: max } : {})
+        }),
+        // Effect 4 reads the bounds only with the Order they are compared by.
+        arbitraryConstraint: { number: "integer", order: Order.Number, minimum: min, maximum: max }
+      }
+    )
   )
 }
 
@@ -154,7 +155,7 @@ export const int = (field: string, bounds: { readonly min: number; readonly max:
  * @since 0.6.0
  * @category constructors
  */
-export const count = (field: string): Schema.Schema<number> => int(field, { min: 0, max: Number.MAX_SAFE_INTEGER })
+export const count = (field: string): Schema.Number => int(field, { min: 0, max: Number.MAX_SAFE_INTEGER })
 
 /**
  * A signed integer with no documented bound, e.g. a change that may deduct (`add_bonus_value`, `add_balance`):
@@ -163,7 +164,7 @@ export const count = (field: string): Schema.Schema<number> => int(field, { min:
  * @since 0.6.0
  * @category constructors
  */
-export const signedInt = (field: string): Schema.Schema<number> =>
+export const signedInt = (field: string): Schema.Number =>
   int(field, { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER })
 
 /**
@@ -172,32 +173,31 @@ export const signedInt = (field: string): Schema.Schema<number> =>
  * @since 0.6.0
  * @category constructors
  */
-export const array = <S extends Schema.Schema.Any>(
+export const array = <S extends Schema.Top>(
   field: string,
   item: S,
   bounds: { readonly min?: number; readonly max?: number } = {}
-): Schema.Schema<ReadonlyArray<Schema.Schema.Type<S>>, ReadonlyArray<Schema.Schema.Encoded<S>>, Schema.Schema.Context<S>> => {
+): Schema.$Array<S> => {
   const min = bounds.min ?? 1
   const max = bounds.max ?? Number.MAX_SAFE_INTEGER
-  return Schema.Array(item).pipe(
-    Schema.filter((items) =>
-      items.length < min
-        ? min === 1 ? `${field} must not be empty` : `${field} must have at least ${min} items`
-        : items.length > max
-        ? `${field} must have at most ${max} items`
-        : true
-    )
-  ) as any
+  return Schema.Array(item).check(Schema.makeFilter((items: ReadonlyArray<unknown>) =>
+    items.length < min
+      ? min === 1 ? `${field} must not be empty` : `${field} must have at least ${min} items`
+      : items.length > max
+      ? `${field} must have at most ${max} items`
+      : undefined, {
+    arbitraryConstraint: { minLength: min, ...(max !== Number.MAX_SAFE_INTEGER ? { maxLength: max } : {}) }
+  }))
 }
 
 /**
  * Marks a value declared with `urlText`: `Endpoint` puts it on the target as given (a query value or a path segment),
- * and the emulator checks it as received before decoding it once.
+ * and the emulator checks it as received before decoding it once. (A string since 1.0.)
  *
  * @since 0.6.0
  * @category annotations
  */
-export const UrlTextId: unique symbol = Symbol.for("effect-wechatpay/Wire/UrlText")
+export const UrlTextId = "effect-wechatpay/Wire/UrlText" as const
 
 /** Unreserved characters (RFC 3986) and `%XX` escapes, nothing else. */
 const urlTextPattern = /^(?:[A-Za-z0-9\-._~]|%[0-9A-Fa-f]{2})*$/
@@ -221,102 +221,103 @@ export const urlText = (
   field: string,
   max: number,
   options: { readonly printable?: boolean } = {}
-): Schema.Schema<string> => {
+): Schema.String => {
   const printable = options.printable === true
-  return Schema.String.pipe(
-    Schema.filter((s) => {
-      if (!urlTextPattern.test(s)) {
-        return `${field} must be URL text as received: unreserved characters (A-Z a-z 0-9 - . _ ~) and %XX escapes only`
-      }
-      let decoded: string
-      try {
-        decoded = decodeURIComponent(s)
-      } catch {
-        return `${field} must be URL text as received: its %XX escapes do not decode to UTF-8`
-      }
-      if (printable && !printableAscii.test(decoded)) {
-        return `${field} must decode to printable ASCII (no control characters, no BOM, nothing past ASCII)`
-      }
-      return lengthIssue(field, characters(decoded), 1, max) ?? true
-    }, {
-      [UrlTextId]: true,
-      jsonSchema: { pattern: urlTextPattern.source },
-      arbitrary: () => (fc) =>
-        (printable
-          ? fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: max })
-          : fc.string({ unit: "binary", minLength: 1, maxLength: max })).map((value) =>
-            encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-          )
-    })
-  )
+  return Schema.String.check(Schema.makeFilter((s: string) => {
+    if (!urlTextPattern.test(s)) {
+      return `${field} must be URL text as received: unreserved characters (A-Z a-z 0-9 - . _ ~) and %XX escapes only`
+    }
+    let decoded: string
+    try {
+      decoded = decodeURIComponent(s)
+    } catch {
+      return `${field} must be URL text as received: its %XX escapes do not decode to UTF-8`
+    }
+    if (printable && !printableAscii.test(decoded)) {
+      return `${field} must decode to printable ASCII (no control characters, no BOM, nothing past ASCII)`
+    }
+    return lengthIssue(field, characters(decoded), 1, max)
+  }, {
+    [UrlTextId]: true,
+    toJsonSchema: () => ({ pattern: urlTextPattern.source }),
+    // Generated values: unreserved characters and the escapes of Base64's `+ / =`, the shape WeChat issues.
+    arbitraryConstraint: { patterns: [{ source: `^(?:[A-Za-z0-9._~-]|%2B|%2F|%3D){1,${Math.min(max, 64)}}$`, flags: "" }] }
+  }))
 }
 
-/** Whether `ast`, or anything it refines or transforms, carries `annotation` (wrapping must not hide a rule). */
-const carries = (ast: AST.AST, annotation: symbol, depth = 0): boolean => {
+/** Whether a check, or a check it groups, carries `annotation`. */
+const checkCarries = (check: AST.Check<unknown>, annotation: string): boolean =>
+  check.annotations?.[annotation] !== undefined ||
+  (check._tag === "FilterGroup" && check.checks.some((c) => checkCarries(c, annotation)))
+
+/**
+ * Whether `ast`, its checks, or anything it is encoded from carries `annotation` (wrapping must not hide a rule).
+ *
+ * @since 1.0.0
+ * @category utils
+ */
+export const carries = (ast: AST.AST, annotation: string, depth = 0): boolean => {
   if (depth > 32) return false
-  if (AST.getAnnotation(ast, annotation)._tag === "Some") return true
-  if (AST.isRefinement(ast)) return carries(ast.from, annotation, depth + 1)
-  if (AST.isTransformation(ast)) return carries(ast.from, annotation, depth + 1) || carries(ast.to, annotation, depth + 1)
-  if (AST.isSuspend(ast)) return carries(ast.f(), annotation, depth + 1)
+  if (ast.annotations?.[annotation] !== undefined) return true
+  if (ast.checks?.some((check) => checkCarries(check, annotation))) return true
+  if (ast.encoding?.some((link) => carries(link.to, annotation, depth + 1))) return true
+  if (AST.isSuspend(ast)) return carries(ast.thunk(), annotation, depth + 1)
   return false
 }
 
 /**
  * The top-level fields of a request schema declared with `urlText` (sent and read verbatim), found under any
- * refinement or transformation wrapping them.
+ * check or encoding wrapping them.
  *
  * @since 0.6.0
  * @category utils
  */
-export const urlTextFields = (schema: Schema.Schema.Any): ReadonlySet<string> => {
+export const urlTextFields = (schema: Schema.Top): ReadonlySet<string> => {
   const fields = new Set<string>()
-  try {
-    for (const property of AST.getPropertySignatures(schema.ast)) {
+  const ast = AST.isSuspend(schema.ast) ? schema.ast.thunk() : schema.ast
+  // A schema without a fixed set of keys declares no URL text.
+  if (AST.isObjects(ast)) {
+    for (const property of ast.propertySignatures) {
       if (typeof property.name === "string" && carries(property.type, UrlTextId)) fields.add(property.name)
     }
-  } catch {
-    // A schema without a fixed set of keys declares no URL text.
   }
   return fields
 }
 
 /**
- * Marks an optional string that an official page gives a minimum length, so it refuses "" (see `optional`).
+ * Marks an optional string that an official page gives a minimum length, so it refuses "" (see `optional`). (A string
+ * since 1.0.)
  *
  * @since 0.6.0
  * @category annotations
  */
-export const EmptyRefusedId: unique symbol = Symbol.for("effect-wechatpay/Wire/EmptyRefused")
-
-/** Whether `ast`, through refinements and transformations, is a string. */
-const isString = (ast: AST.AST, depth = 0): boolean =>
-  depth <= 32 && (AST.isStringKeyword(ast) ||
-    (AST.isRefinement(ast) || AST.isTransformation(ast)) && isString(ast.from, depth + 1))
+export const EmptyRefusedId = "effect-wechatpay/Wire/EmptyRefused" as const
 
 /**
- * The same refinements, each letting "" through: an optional string's rules (length, pattern) apply to a value, and
- * "" is the absence of one. The JSON Schema's `minLength` is dropped with it (help texts must not claim a minimum).
+ * The same check, letting "" through: an optional string's rules (length, pattern) apply to a value, and "" is the
+ * absence of one. The JSON Schema's `minLength` is dropped with it (help texts must not claim a minimum).
  */
-const acceptingEmpty = (ast: AST.AST): AST.AST => {
-  if (AST.isRefinement(ast)) {
-    const { filter } = ast
-    const jsonSchema = ast.annotations[AST.JSONSchemaAnnotationId] as Record<string, unknown> | undefined
-    const annotations = jsonSchema !== undefined && "minLength" in jsonSchema
-      ? {
-        ...ast.annotations,
-        [AST.JSONSchemaAnnotationId]: Object.fromEntries(Object.entries(jsonSchema).filter(([k]) => k !== "minLength"))
+const acceptingEmpty = (check: AST.Check<string>): AST.Check<string> => {
+  if (check._tag === "FilterGroup") {
+    const [first, ...rest] = check.checks
+    return new AST.FilterGroup([acceptingEmpty(first), ...rest.map(acceptingEmpty)], check.annotations)
+  }
+  const { annotations, run } = check
+  const toJsonSchema = annotations?.toJsonSchema
+  return new AST.Filter<string>(
+    (input, self, options) => (input === "" ? undefined : run(input, self, options)),
+    toJsonSchema === undefined ? annotations : {
+      ...annotations,
+      toJsonSchema: (input) => {
+        const out = toJsonSchema(input)
+        const [schema, approximate] = Array.isArray(out) ? out : [out, undefined]
+        if (typeof schema !== "object" || schema === null || !("minLength" in schema)) return out
+        const { minLength: _, ...rest } = schema as Record<string, unknown>
+        return approximate === undefined ? rest : [rest, approximate]
       }
-      : ast.annotations
-    return new AST.Refinement(
-      acceptingEmpty(ast.from),
-      (input, options, self) => (input === "" ? Option.none() : filter(input, options, self)),
-      annotations
-    )
-  }
-  if (AST.isTransformation(ast)) {
-    return new AST.Transformation(acceptingEmpty(ast.from), acceptingEmpty(ast.to), ast.transformation, ast.annotations)
-  }
-  return ast
+    },
+    check.aborted
+  )
 }
 
 /**
@@ -331,16 +332,21 @@ const acceptingEmpty = (ast: AST.AST): AST.AST => {
  * @since 0.3.0
  * @category constructors
  */
-export const optional = <S extends Schema.Schema.Any>(
+export const optional = <S extends Schema.Top>(
   schema: S,
   options: { readonly emptyRefused?: string } = {}
-): Schema.optionalWith<S, { exact: true }> => {
+): Schema.optionalKey<S> => {
+  const { ast } = schema
   if (options.emptyRefused !== undefined) {
-    return Schema.optionalWith(schema.annotations({ [EmptyRefusedId]: options.emptyRefused }) as S, { exact: true })
+    // On the schema, or on its last check when it has checks (where Effect 4 puts a checked schema's annotations).
+    return Schema.optionalKey(schema.annotate({ [EmptyRefusedId]: options.emptyRefused }) as S)
   }
-  return Schema.optionalWith(isString(schema.ast) ? Schema.make(acceptingEmpty(schema.ast)) as unknown as S : schema, {
-    exact: true
-  })
+  if (AST.isString(ast) && ast.checks !== undefined) {
+    const [first, ...rest] = ast.checks as unknown as readonly [AST.Check<string>, ...Array<AST.Check<string>>]
+    const checks: AST.Checks = [acceptingEmpty(first), ...rest.map(acceptingEmpty)]
+    return Schema.optionalKey(Schema.make<S>(new AST.String(ast.annotations, checks, ast.encoding, ast.context)))
+  }
+  return Schema.optionalKey(schema)
 }
 
 /**
@@ -349,14 +355,11 @@ export const optional = <S extends Schema.Schema.Any>(
  * @since 0.3.0
  * @category constructors
  */
-export const rfc3339 = (field: string): Schema.Schema<string> =>
-  Schema.String.pipe(
-    Schema.filter(
-      (s) =>
-        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)) ||
-        `${field} must be an RFC 3339 date-time with an offset, e.g. 2020-05-20T13:29:35.120+08:00`
-    )
-  )
+export const rfc3339 = (field: string): Schema.String =>
+  Schema.String.check(Schema.makeFilter((s: string) =>
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)) ||
+    `${field} must be an RFC 3339 date-time with an offset, e.g. 2020-05-20T13:29:35.120+08:00`
+  ))
 
 /**
  * A plain secret given as `Redacted<string>` (never printed: a failed rule says so without the value).
@@ -364,7 +367,9 @@ export const rfc3339 = (field: string): Schema.Schema<string> =>
  * @since 0.3.0
  * @category constructors
  */
-export const secret = (field: string): Schema.Schema<Redacted.Redacted<string>> =>
-  Schema.RedactedFromSelf(
-    Schema.String.pipe(Schema.filter((s) => s.length > 0 || `${field} must not be empty`))
-  ).annotations({ message: () => `${field} must be a Redacted<string>` })
+export const secret = (field: string): Schema.Codec<Redacted.Redacted<string>> =>
+  // The emptiness check sits on the Redacted itself, not on its inner string: Effect 4 reports an inner check's
+  // failure under the path `field.value`, and a refusal must name the field alone.
+  Schema.Redacted(Schema.String).annotate({ message: `${field} must be a Redacted<string>` }).check(
+    Schema.makeFilter((secret: Redacted.Redacted<string>) => Redacted.value(secret).length > 0 || `${field} must not be empty`)
+  )

@@ -1,7 +1,9 @@
 import * as crypto from "node:crypto"
-import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, layer } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import * as Effect from "effect/Effect"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import { type Endpoint, MemberCard, RetryPolicy, WechatPay } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { card_id, fresh } from "./support.js"
@@ -228,7 +230,9 @@ layer(Live, { excludeTestServices: true })("member-card endpoints on the loopbac
         }).pipe(Layer.provide(FetchHttpClient.layer))
         const error = yield* Effect.flip(
           MemberCard.getUserCard({ card_id, code: card.code }).pipe(
-            Effect.provide(MemberCard.GetUserCard.layer.pipe(Layer.provide(ImpostorClient)))
+            // Layer.fresh: on Effect 4, Effect.provide reuses the layers the surrounding `layer(Live)` already built
+            // (its MemoMap is inherited), so without it this would be Live's GetUserCard on the real key.
+            Effect.provide(Layer.fresh(MemberCard.GetUserCard.layer).pipe(Layer.provide(ImpostorClient)))
           )
         )
         expect(error._tag).toBe("SignError")

@@ -11,7 +11,7 @@ import * as Http from "node:http"
 import type * as Net from "node:net"
 import { describe, expect, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
@@ -78,7 +78,7 @@ const serve = (handler: Handler): Effect.Effect<Loopback, never, Scope.Scope> =>
     })
     const origin = yield* listenLoopback(server)
     const arrived = (n: number): Effect.Effect<Seen> =>
-      Effect.async<Seen>((resume) => {
+      Effect.callback<Seen>((resume) => {
         const check = () => {
           const entry = seen[n - 1]
           if (entry === undefined) waiters.push(check)
@@ -114,12 +114,12 @@ const send = (request: WireRequest, custom: Partial<Limits> = {}) =>
 
 /** The send's TransportError; a response instead fails the test, showing what came back. */
 const failure = (request: WireRequest, custom: Partial<Limits> = {}) =>
-  Effect.flatMap(Effect.either(send(request, custom)), (result) => {
-    if (Either.isRight(result)) {
-      return Effect.dieMessage(`Expected a TransportError, but a response came back: ${JSON.stringify(result.right)}`)
+  Effect.flatMap(Effect.result(send(request, custom)), (result) => {
+    if (Result.isSuccess(result)) {
+      return Effect.die(new Error(`Expected a TransportError, but a response came back: ${JSON.stringify(result.success)}`))
     }
-    expect(result.left).toBeInstanceOf(TransportError)
-    return Effect.succeed(result.left)
+    expect(result.failure).toBeInstanceOf(TransportError)
+    return Effect.succeed(result.failure)
   })
 
 const elapsed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -132,7 +132,7 @@ const elapsed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 describe("NodeTransport", () => {
   layer(NodeTransport.layer(), { excludeTestServices: true })("on a shared transport", (it) => {
     describe("the request goes on the wire as signed", () => {
-      it.scoped("the request line carries the target byte-for-byte (percent-encoding, case, query untouched)", () =>
+      it.effect("the request line carries the target byte-for-byte (percent-encoding, case, query untouched)", () =>
         Effect.gen(function*() {
           const server = yield* serve((_, res) => res.end("{}"))
           // What a URL parser would normalise: lower-case hex, an encoded slash, an empty segment, "+" and an empty
@@ -144,7 +144,7 @@ describe("NodeTransport", () => {
           expect(server.seen.map((s) => s.url)).toEqual([target])
         }))
 
-      it.scoped("method, headers and the exact body bytes arrive, with content-length", () =>
+      it.effect("method, headers and the exact body bytes arrive, with content-length", () =>
         Effect.gen(function*() {
           const server = yield* serve((_, res) => res.end())
           // UTF-8 with Chinese, and bytes that are not UTF-8 at all: the transport must not re-encode.
@@ -165,7 +165,7 @@ describe("NodeTransport", () => {
           expect(seen?.body.equals(Buffer.from(body))).toBe(true)
         }))
 
-      it.scoped("a POST with an empty body says content-length: 0; a GET sends no body at all", () =>
+      it.effect("a POST with an empty body says content-length: 0; a GET sends no body at all", () =>
         Effect.gen(function*() {
           const server = yield* serve((_, res) => res.end())
           yield* send({ ...get(server.origin, "/empty"), method: "POST", body: new Uint8Array(0) })
@@ -192,7 +192,7 @@ describe("NodeTransport", () => {
         ["an absolute URL", "http://127.0.0.1:1/v3/cards"]
       ]
       for (const [name, target] of unsendable) {
-        it.scoped(`a target with ${name} → InvalidUrl, and nothing reaches the server`, () =>
+        it.effect(`a target with ${name} → InvalidUrl, and nothing reaches the server`, () =>
           Effect.gen(function*() {
             const server = yield* serve((_, res) => res.end())
             const error = yield* failure(get(server.origin, target))
@@ -204,7 +204,7 @@ describe("NodeTransport", () => {
           }))
       }
 
-      it.scoped("an origin that is not http or https → InvalidUrl, and nothing is sent", () =>
+      it.effect("an origin that is not http or https → InvalidUrl, and nothing is sent", () =>
         Effect.gen(function*() {
           const server = yield* serve((_, res) => res.end())
           for (const origin of [`ftp://127.0.0.1:${server.port}`, `ws://127.0.0.1:${server.port}`, "file://", "127.0.0.1", ""]) {
@@ -217,7 +217,7 @@ describe("NodeTransport", () => {
     })
 
     describe("the response comes back whole", () => {
-      it.scoped("status, lower-cased headers, and the body decoded as UTF-8 across chunk boundaries", () =>
+      it.effect("status, lower-cased headers, and the body decoded as UTF-8 across chunk boundaries", () =>
         Effect.gen(function*() {
           const text = `{"card_id":"pbLatjvWOibDc5-TBnbUk1pD12o0","level":"金卡"}`
           const bytes = Buffer.from(text, "utf8")
@@ -245,7 +245,7 @@ describe("NodeTransport", () => {
           for (const name of Object.keys(response.headers)) expect(name).toBe(name.toLowerCase())
         }))
 
-      it.scoped("a repeated header comes back as one string joined by \", \" (set-cookie included)", () =>
+      it.effect("a repeated header comes back as one string joined by \", \" (set-cookie included)", () =>
         Effect.gen(function*() {
           const server = yield* serve((_, res) => {
             res.setHeader("Set-Cookie", ["a=1; Path=/", "b=2; HttpOnly"])
@@ -258,7 +258,7 @@ describe("NodeTransport", () => {
           for (const value of Object.values(response.headers)) expect(typeof value).toBe("string")
         }))
 
-      it.scoped("a 204 without a body → body \"\"", () =>
+      it.effect("a 204 without a body → body \"\"", () =>
         Effect.gen(function*() {
           const server = yield* serve((_, res) => {
             res.writeHead(204, { "Request-ID": "r-204" })
@@ -270,14 +270,14 @@ describe("NodeTransport", () => {
           expect(response.headers["request-id"]).toBe("r-204")
         }))
 
-      it.scoped("a body of exactly maxResponseBytes is accepted", () =>
+      it.effect("a body of exactly maxResponseBytes is accepted", () =>
         Effect.gen(function*() {
           const server = yield* serve((_, res) => res.end("x".repeat(100)))
           const response = yield* send(get(server.origin, "/"), { maxResponseBytes: 100 })
           expect(response.body.length).toBe(100)
         }))
 
-      it.scoped("error statuses are responses, not failures (the client decides what they mean)", () =>
+      it.effect("error statuses are responses, not failures (the client decides what they mean)", () =>
         Effect.gen(function*() {
           const server = yield* serve((_, res) => {
             res.writeHead(500, { "Content-Type": "application/json" })
@@ -290,7 +290,7 @@ describe("NodeTransport", () => {
     })
 
     describe("every failure is one typed TransportError within the limits", () => {
-      it.scoped("a server that never answers → Timeout within about the limit, and the connection is closed", () =>
+      it.effect("a server that never answers → Timeout within about the limit, and the connection is closed", () =>
         Effect.gen(function*() {
           const server = yield* serve(() => {})
           const [error, millis] = yield* elapsed(failure(get(server.origin, "/slow"), { timeoutMillis: 150 }))
@@ -300,7 +300,7 @@ describe("NodeTransport", () => {
           expect(yield* closesWithin(seen.socket, 500)).toBe(true)
         }))
 
-      it.scoped("headers then a body that stalls → Timeout (one timer covers the last byte), connection closed", () =>
+      it.effect("headers then a body that stalls → Timeout (one timer covers the last byte), connection closed", () =>
         Effect.gen(function*() {
           const server = yield* serve((_, res) => {
             res.writeHead(200, { "Content-Length": "100" })
@@ -311,7 +311,7 @@ describe("NodeTransport", () => {
           expect(yield* closesWithin(server.seen[0]!.socket, 500)).toBe(true)
         }))
 
-      it.scoped("a Content-Length above maxResponseBytes → ResponseBody at once, connection destroyed", () =>
+      it.effect("a Content-Length above maxResponseBytes → ResponseBody at once, connection destroyed", () =>
         Effect.gen(function*() {
           const server = yield* serve((_, res) => {
             res.writeHead(200, { "Content-Length": "1000" })
@@ -323,7 +323,7 @@ describe("NodeTransport", () => {
           expect(yield* closesWithin(server.seen[0]!.socket, 500)).toBe(true)
         }))
 
-      it.scoped(
+      it.effect(
         "a chunked body that grows past maxResponseBytes → ResponseBody once past the limit, connection destroyed, the next call gets a fresh one",
         () =>
           Effect.gen(function*() {
@@ -351,7 +351,7 @@ describe("NodeTransport", () => {
           })
       )
 
-      it.scoped("the server closes the connection mid-body (Content-Length) → ResponseBody", () =>
+      it.effect("the server closes the connection mid-body (Content-Length) → ResponseBody", () =>
         Effect.gen(function*() {
           const server = yield* serve((_, res) => {
             res.writeHead(200, { "Content-Length": "100" })
@@ -361,7 +361,7 @@ describe("NodeTransport", () => {
           expect(error.reason).toBe("ResponseBody")
         }))
 
-      it.scoped("the server closes the connection mid-body (chunked) → ResponseBody", () =>
+      it.effect("the server closes the connection mid-body (chunked) → ResponseBody", () =>
         Effect.gen(function*() {
           const server = yield* serve((_, res) => {
             res.writeHead(200, { "Content-Type": "application/json" })
@@ -371,7 +371,7 @@ describe("NodeTransport", () => {
           expect(error.reason).toBe("ResponseBody")
         }))
 
-      it.scoped("the server destroys the socket before responding → Connection", () =>
+      it.effect("the server destroys the socket before responding → Connection", () =>
         Effect.gen(function*() {
           const server = yield* serve((seen) => seen.socket.destroy())
           const error = yield* failure({ ...get(server.origin, "/v3/cards/1"), method: "POST", body: Buffer.from("{}") })
@@ -379,19 +379,19 @@ describe("NodeTransport", () => {
           expect(server.seen.length).toBe(1)
         }))
 
-      it.scoped("connection refused (a closed port) → Connection", () =>
+      it.effect("connection refused (a closed port) → Connection", () =>
         Effect.gen(function*() {
           const closed = yield* Effect.scoped(Effect.map(serve(() => {}), (server) => server.origin))
           const [error] = yield* elapsed(failure(get(closed, "/"), { timeoutMillis: 5000 }))
           expect(error.reason).toBe("Connection")
         }))
 
-      it.scoped("interrupting a pending send destroys the socket and leaves no timer behind", () =>
+      it.effect("interrupting a pending send destroys the socket and leaves no timer behind", () =>
         Effect.gen(function*() {
           const server = yield* serve(() => {})
           const timersBefore = activeTimers()
           // A long timeout: if its timer survived the interruption it would keep the process alive for a minute.
-          const fiber = yield* Effect.fork(send(get(server.origin, "/pending"), { timeoutMillis: 60_000 }))
+          const fiber = yield* Effect.forkChild(send(get(server.origin, "/pending"), { timeoutMillis: 60_000 }))
           const seen = yield* server.arrived(1)
           expect(activeTimers()).toBeGreaterThan(timersBefore)
           yield* Fiber.interrupt(fiber)
@@ -400,7 +400,7 @@ describe("NodeTransport", () => {
         }))
     })
 
-    it.scoped("64 concurrent sends all succeed, each with its own response", () =>
+    it.effect("64 concurrent sends all succeed, each with its own response", () =>
       Effect.gen(function*() {
         const server = yield* serve((seen, res) => {
           // Answer out of order, echoing what arrived.
@@ -434,11 +434,11 @@ describe("NodeTransport", () => {
   })
 
   describe("keep-alive pool (a transport of its own)", () => {
-    it.scopedLive("50 sequential sends reuse one connection; closing the layer's scope destroys the pooled socket", () =>
+    it.live("50 sequential sends reuse one connection; closing the layer's scope destroys the pooled socket", () =>
       Effect.gen(function*() {
         const server = yield* serve((seen, res) => res.end(seen.url))
         const scope = yield* Scope.make()
-        const transport = yield* Scope.extend(NodeTransport.make(), scope)
+        const transport = yield* Scope.provide(scope)(NodeTransport.make())
         for (let i = 0; i < 50; i++) {
           const response = yield* transport.send(get(server.origin, `/call/${i}`), limits)
           expect(text(response.body)).toBe(`/call/${i}`)
@@ -452,7 +452,7 @@ describe("NodeTransport", () => {
         expect(server.open()).toBe(0)
       }))
 
-    it.scopedLive("maxSockets bounds the connections per host; calls beyond it wait their turn", () =>
+    it.live("maxSockets bounds the connections per host; calls beyond it wait their turn", () =>
       Effect.gen(function*() {
         const server = yield* serve((seen, res) => setTimeout(() => res.end(seen.url), 10))
         const transport = yield* NodeTransport.make({ maxSockets: 4 })
@@ -465,7 +465,7 @@ describe("NodeTransport", () => {
         expect(server.connections()).toBe(4)
       }))
 
-    it.scopedLive("a call interrupted or timed out while queued for a connection is never sent later", () =>
+    it.live("a call interrupted or timed out while queued for a connection is never sent later", () =>
       Effect.gen(function*() {
         const held: Array<Http.ServerResponse> = []
         const server = yield* serve((seen, res) => {
@@ -478,10 +478,10 @@ describe("NodeTransport", () => {
             { method: "POST", origin: server.origin, target, headers: {}, body: Buffer.from(`{"out_request_no":"${target}"}`) },
             { ...limits, timeoutMillis }
           )
-        const first = yield* Effect.fork(write("/held"))
+        const first = yield* Effect.forkChild(write("/held"))
         yield* server.arrived(1)
         // Both wait for the one connection: one is cancelled by its caller, one runs out of time.
-        const cancelled = yield* Effect.fork(write("/cancelled"))
+        const cancelled = yield* Effect.forkChild(write("/cancelled"))
         const timedOut = yield* Effect.flip(write("/timed-out", 100))
         expect(timedOut.reason).toBe("Timeout")
         yield* Fiber.interrupt(cancelled)
@@ -491,7 +491,7 @@ describe("NodeTransport", () => {
         expect(server.seen.map((seen) => seen.url)).toEqual(["/held", "/after"])
       }))
 
-    it.scopedLive("an idle pooled connection is closed after idleTimeout", () =>
+    it.live("an idle pooled connection is closed after idleTimeout", () =>
       Effect.gen(function*() {
         const server = yield* serve((_, res) => res.end("ok"))
         const transport = yield* NodeTransport.make({ idleTimeout: "100 millis" })
@@ -501,7 +501,7 @@ describe("NodeTransport", () => {
         expect(yield* closesWithin(socket, 500)).toBe(true)
       }))
 
-    it.scopedLive("an idleTimeout shorter than a call does not cut the call in flight", () =>
+    it.live("an idleTimeout shorter than a call does not cut the call in flight", () =>
       Effect.gen(function*() {
         const server = yield* serve((_, res) => setTimeout(() => res.end("late but whole"), 200))
         const transport = yield* NodeTransport.make({ idleTimeout: "50 millis" })
@@ -510,7 +510,7 @@ describe("NodeTransport", () => {
       }))
   })
 
-  it.scoped("where the runtime offers no node:http (no process.getBuiltinModule), building it fails with a ConfigurationError naming WechatPay.layer", () =>
+  it.effect("where the runtime offers no node:http (no process.getBuiltinModule), building it fails with a ConfigurationError naming WechatPay.layer", () =>
     Effect.gen(function*() {
       const original = process.getBuiltinModule
       yield* Effect.acquireRelease(

@@ -6,7 +6,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as TestClock from "effect/TestClock"
+import * as TestClock from "effect/testing/TestClock"
 import * as Protocol from "../src/internal/protocol.js"
 import * as Verifier from "../src/Verifier.js"
 import { ResponseVerificationError } from "../src/WechatPayError.js"
@@ -402,7 +402,7 @@ LMr1O0CWM+wZ1XpiSu27yiOjW4/NCQ==
       expect(Exit.isFailure(exit)).toBe(true)
       if (Exit.isFailure(exit)) {
         // Must be a typed ResponseVerificationError, not a defect.
-        expect(Cause.isFailType(exit.cause)).toBe(true)
+        expect(exit.cause.reasons.map((reason) => reason._tag)).toEqual(["Fail"])
         expect(Cause.squash(exit.cause)).toBeInstanceOf(ResponseVerificationError)
       }
     }))

@@ -9,11 +9,10 @@
  * - Types: each accessor's success, error and requirement.
  */
 import { describe, expect, expectTypeOf, it, layer } from "@effect/vitest"
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import * as TestClock from "effect/TestClock"
+import * as TestClock from "effect/testing/TestClock"
 import { MemberCardActivity, type WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { card_id, fresh, refused as notSent, sentOnce } from "./support.js"
@@ -136,12 +135,12 @@ layer(Loopback, { excludeTestServices: true })("activities over loopback HTTP", 
       const { card, emulator, ids } = yield* onNewCard(Array.from({ length: 23 }, () => "MEMBER_AFTERPAY" as const))
       const before = emulator.requests("ListActivities")
       const all = yield* Stream.runCollect(MemberCardActivity.streamActivities({ card_id: card }))
-      expect(Chunk.toReadonlyArray(all).map((a) => a.activity_id)).toEqual(ids)
+      expect(all.map((a) => a.activity_id)).toEqual(ids)
       expect(emulator.requests("ListActivities") - before).toBe(3)
 
       const lazily = emulator.requests("ListActivities")
       const first = yield* Stream.runCollect(Stream.take(MemberCardActivity.streamActivities({ card_id: card }), 10))
-      expect(Chunk.size(first)).toBe(10)
+      expect(first.length).toBe(10)
       expect(emulator.requests("ListActivities") - lazily).toBeLessThan(3)
       expect(emulator.requests("ListActivities") - lazily).toBe(1)
     }))
@@ -251,10 +250,10 @@ layer(InProcess)("on a TestClock: the status life-cycle, and every request rule 
   })
 
   /** Validated and sent exactly once (WeChat may still refuse it on business grounds), after `setUp`. */
-  const accepted = (call: Call, request: unknown) => Effect.zipRight(setUp, sentOnce(call(request)))
+  const accepted = (call: Call, request: unknown) => Effect.andThen(setUp, sentOnce(call(request)))
 
   /** RequestValidationError naming `field`, nothing sent, after `setUp`. */
-  const refused = (call: Call, request: unknown, field: string) => Effect.zipRight(setUp, notSent(call(request), field, "top"))
+  const refused = (call: Call, request: unknown, field: string) => Effect.andThen(setUp, notSent(call(request), field, "top"))
 
   // First: the activities it lists as OVER_TIME are the ones made so far.
   it.effect("CREATED → ONGOING from begin_time through end_time → OVER_TIME after it; an activity over cannot be terminated", () =>
@@ -289,7 +288,7 @@ layer(InProcess)("on a TestClock: the status life-cycle, and every request rule 
     }))
 
   it.effect("the minimal body is created (and succeeds)", () =>
-    Effect.map(accepted(create, base()), (r) => expect(r._tag).toBe("Right")))
+    Effect.map(accepted(create, base()), (r) => expect(r._tag).toBe("Success")))
 
   describe("createActivity", () => {
     const cases: ReadonlyArray<readonly [string, () => unknown, () => unknown, string]> = [
@@ -342,16 +341,16 @@ layer(InProcess)("on a TestClock: the status life-cycle, and every request rule 
       ]
     ]
     for (const [rule, ok, bad, field] of cases) {
-      it.effect(`${rule}: at the limit`, () => Effect.map(accepted(create, ok()), (r) => expect(r._tag).toBe("Right")))
+      it.effect(`${rule}: at the limit`, () => Effect.map(accepted(create, ok()), (r) => expect(r._tag).toBe("Success")))
       it.effect(`${rule}: one past it`, () => refused(create, bad(), field))
     }
 
     it.effect("begin_time at most one year ahead is WeChat's rule (sent, refused by the emulator past it)", () =>
       Effect.gen(function*() {
         const yearAhead = { ...base(), begin_time: "2027-12-01T12:00:00.000+08:00", end_time: "2027-12-02T00:00:00.000+08:00" }
-        expect((yield* accepted(create, yearAhead))._tag).toBe("Right")
+        expect((yield* accepted(create, yearAhead))._tag).toBe("Success")
         const past = yield* accepted(create, { ...yearAhead, begin_time: "2027-12-01T12:00:00.001+08:00", out_request_no: fresh("y") })
-        expect(past._tag === "Left" && past.left).toMatchObject({ _tag: "InvalidRequest", message: "最长可以配置1年内的活动" })
+        expect(past._tag === "Failure" && past.failure).toMatchObject({ _tag: "InvalidRequest", message: "最长可以配置1年内的活动" })
       }))
   })
 
@@ -364,7 +363,7 @@ layer(InProcess)("on a TestClock: the status life-cycle, and every request rule 
       ["offset is an integer", { offset: 0 }, { offset: 0.5 }, "offset"]
     ]
     for (const [rule, ok, bad, field] of cases) {
-      it.effect(`${rule}: at the limit`, () => Effect.map(accepted(list, ok), (r) => expect(r._tag).toBe("Right")))
+      it.effect(`${rule}: at the limit`, () => Effect.map(accepted(list, ok), (r) => expect(r._tag).toBe("Success")))
       it.effect(`${rule}: one past it`, () => refused(list, bad, field))
     }
   })
@@ -372,7 +371,7 @@ layer(InProcess)("on a TestClock: the status life-cycle, and every request rule 
   describe("getActivity and terminateActivity: activity_id string[1,16]", () => {
     for (const [name, call] of [["getActivity", get], ["terminateActivity", terminate]] as const) {
       it.effect(`${name}: 16 characters are sent (an unknown activity: NotFound)`, () =>
-        Effect.map(accepted(call, { activity_id: s16 }), (r) => expect(r._tag === "Left" && r.left._tag).toBe("NotFound")))
+        Effect.map(accepted(call, { activity_id: s16 }), (r) => expect(r._tag === "Failure" && r.failure._tag).toBe("NotFound")))
       it.effect(`${name}: 17 characters are refused`, () => refused(call, { activity_id: s17 }, "activity_id"))
       it.effect(`${name}: empty is refused`, () => refused(call, { activity_id: "" }, "activity_id"))
       it.effect(`${name}: ".." is refused (URL normalisation would drop it)`, () => refused(call, { activity_id: ".." }, "activity_id"))

@@ -3,7 +3,8 @@
  * state, every request rule at the limit and one past it (nothing sent), repeat safety, and the types.
  */
 import { describe, expect, expectTypeOf, it, layer } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { type Endpoint, MemberCard } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { refused } from "./support.js"

@@ -6,7 +6,9 @@
  * one without is repeated only after a "not processed" 429/503, never after DropAfterApply), lazy paging, and the types.
  */
 import { describe, expect, expectTypeOf, it, layer } from "@effect/vitest"
-import { Chunk, Effect, Layer, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 import { type Endpoint, MemberCard } from "../src/index.js"
 import type { ResponseDecodeError } from "../src/WechatPayError.js"
 import { Emulator } from "../src/testing/index.js"
@@ -224,10 +226,10 @@ layer(Live, { excludeTestServices: true })("card templates on the loopback emula
         for (let i = 0; i < 45; i++) ids.push((yield* putTemplate({ appid })).card_id)
         const before = emulator.requests("ListCardTemplates")
         const first = yield* Stream.runCollect(Stream.take(MemberCard.streamCardTemplates({ appid }), 20))
-        expect(Chunk.toReadonlyArray(first).map((t) => t.card_id)).toEqual(ids.slice(0, 20))
+        expect(first.map((t) => t.card_id)).toEqual(ids.slice(0, 20))
         expect(emulator.requests("ListCardTemplates")).toBe(before + 1)
         const every = yield* Stream.runCollect(MemberCard.streamCardTemplates({ appid }))
-        expect(Chunk.toReadonlyArray(every).map((t) => t.card_id)).toEqual(ids)
+        expect(every.map((t) => t.card_id)).toEqual(ids)
         expect(emulator.requests("ListCardTemplates")).toBe(before + 4)
       }))
 

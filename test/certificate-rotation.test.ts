@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
@@ -32,19 +32,20 @@ const layerCountingTransport = (wire: Wire): Layer.Layer<Transport.Transport, im
       Transport.Transport.of({
         send: (request, limits) => {
           if (request.target === "/v3/certificates") wire.downloads++
-          return Effect.tap(inner.send(request, limits), (response) => {
-            const serial = response.headers["wechatpay-serial"]
-            if (request.target !== "/v3/certificates" && serial !== undefined) {
-              wire.signedBy.set(serial, (wire.signedBy.get(serial) ?? 0) + 1)
-            }
-          })
+          return Effect.tap(inner.send(request, limits), (response) =>
+            Effect.sync(() => {
+              const serial = response.headers["wechatpay-serial"]
+              if (request.target !== "/v3/certificates" && serial !== undefined) {
+                wire.signedBy.set(serial, (wire.signedBy.get(serial) ?? 0) + 1)
+              }
+            }))
         }
       }))
   ).pipe(Layer.provide(NodeTransport.layer()))
 
 /** GetUserCard over the refreshing verifier, against the emulator server in context; no key configured. */
 const layerClient = (wire: Wire) =>
-  Layer.unwrapEffect(
+  Layer.unwrap(
     Effect.gen(function*() {
       const emulator = yield* Emulator.Emulator
       const server = yield* Emulator.EmulatorServer
@@ -63,7 +64,7 @@ const layerClient = (wire: Wire) =>
   )
 
 describe("certificate rotation", () => {
-  it.scopedLive("the emulator rotates its certificate mid-run: every concurrent call verifies, one download for the switch", () =>
+  it.live("the emulator rotates its certificate mid-run: every concurrent call verifies, one download for the switch", () =>
     Effect.gen(function*() {
       const wire: Wire = { downloads: 0, signedBy: new Map() }
       const context = yield* Layer.build(
@@ -80,15 +81,15 @@ describe("certificate rotation", () => {
       expect(held.map((c) => c.serial)).toEqual([before])
 
       // 8 callers, each calling until told to stop; every result kept.
-      const results = yield* Ref.make<Array<Either.Either<unknown, { readonly _tag: string }>>>([])
+      const results = yield* Ref.make<Array<Result.Result<unknown, { readonly _tag: string }>>>([])
       const stop = yield* Ref.make(false)
       const caller = Effect.gen(function*() {
         while (!(yield* Ref.get(stop))) {
-          const result = yield* Effect.either(run(MemberCard.GetUserCard.call({ card_id, code })))
+          const result = yield* Effect.result(run(MemberCard.GetUserCard.call({ card_id, code })))
           yield* Ref.update(results, (list) => [...list, result])
         }
       })
-      const fibers = yield* Effect.forEach(Array.from({ length: 8 }), () => Effect.fork(caller))
+      const fibers = yield* Effect.forEach(Array.from({ length: 8 }), () => Effect.forkChild(caller))
       const callsSoFar = Effect.map(Ref.get(results), (list) => list.length)
       while ((yield* callsSoFar) < 40) yield* Effect.sleep("5 millis")
 
@@ -100,7 +101,7 @@ describe("certificate rotation", () => {
       yield* Fiber.joinAll(fibers)
 
       const all = yield* Ref.get(results)
-      const failures = all.filter(Either.isLeft).map((e) => e.left._tag)
+      const failures = all.filter(Result.isFailure).map((e) => e.failure._tag)
       expect(failures).toEqual([])
       // Both certificates signed answers the client accepted, and the switch took one download (lazy, on the new
       // serial, shared by every caller that met it).

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Effect from "effect/Effect"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { isFlagName, redact, valuesOf } from "../src/cli/Argv.js"
@@ -44,7 +44,7 @@ const cli = async (args: ReadonlyArray<string>): Promise<Outcome> => {
     return true
   })
   try {
-    const code = await Effect.runPromise(run(["node", "effect-wechatpay", ...args]).pipe(Effect.provide(NodeContext.layer)))
+    const code = await Effect.runPromise(run(["node", "effect-wechatpay", ...args]).pipe(Effect.provide(NodeServices.layer)))
     return { code, stdout, stderr }
   } finally {
     out.mockRestore()
@@ -162,14 +162,14 @@ describe("no value given on the command line is repeated (review item 1)", () =>
   it("the sweep: every malformed position of every command, a key and a phone number, never printed", async () => {
     const leaks: Array<string> = []
     let runs = 0
-    // The key in every position of every command (each run is ~70 ms of @effect/cli); the phone number in the
+    // The key in every position of every command (each run is ~70 ms of effect/cli); the phone number in the
     // positions that differ in kind.
     for (const [secret, everyCommand] of [[KEY, true], [PHONE, false]] as const) {
       for (const args of positions(secret, everyCommand)) {
         const { code, stderr, stdout } = await cli(args)
         runs++
         expect(code, args.join(" ")).not.toBe(0)
-        // One JSON report (and, for --api-v3-key, its warning) — nothing unparsed from @effect/cli.
+        // One JSON report (and, for --api-v3-key, its warning) — nothing unparsed from effect/cli.
         const lines = stderr.trim().split("\n").filter((line) => !line.includes("level=WARN"))
         expect(lines, args.join(" ")).toHaveLength(1)
         expect(() => JSON.parse(lines[0]!), stderr).not.toThrow()

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Effect from "effect/Effect"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { run } from "../src/cli/main.js"
@@ -72,7 +72,7 @@ const cli = async (
   try {
     const code = await Effect.runPromise(
       run(["node", "effect-wechatpay", ...args], stop, pending === undefined ? {} : { pending }).pipe(
-        Effect.provide(NodeContext.layer)
+        Effect.provide(NodeServices.layer)
       )
     )
     return { code, report: JSON.parse(stderr.trim()) as Record<string, unknown> }

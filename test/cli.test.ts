@@ -8,17 +8,26 @@
  * stderr (invalid input sends nothing); no key material or phone number is ever printed; a client written with
  * node:crypto alone works against the server from the printed line; SIGTERM and SIGINT stop it cleanly (signals and
  * the APIv3 key's sources in detail: test/hardening-0.6-cli.test.ts); the root
- * entry of the built package never loads @effect/cli.
+ * entry of the built package never loads effect/cli; every package the built CLI imports is declared.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import * as crypto from "node:crypto"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync
+} from "node:fs"
 import * as http from "node:http"
 import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import * as JSONSchema from "effect/JSONSchema"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -225,11 +234,17 @@ const declared = Object.entries(groups).flatMap(([group, exports]) =>
 /** A field's `maxLength`, as the schema documents it (the same keyword the help text must show). */
 const maxLengthOf = (ast: AST.AST): number | undefined => {
   try {
-    const json = JSONSchema.make(Schema.make(ast)) as { maxLength?: number }
+    const json = Schema.toJsonSchemaDocument(Schema.make(ast)).schema as { maxLength?: number }
     return json.maxLength
   } catch {
     return undefined
   }
+}
+
+/** A request's fields: every request schema is a struct. */
+const fieldsOf = (ast: AST.AST): ReadonlyArray<AST.PropertySignature> => {
+  if (!AST.isObjects(ast)) throw new Error(`a request schema that is not a struct: ${ast._tag}`)
+  return ast.propertySignatures
 }
 
 /** Run `f` over `items`, `n` at a time. */
@@ -253,10 +268,10 @@ describe("effect-wechatpay --help", () => {
       const help = helps[i]!
       expect(help.code, `${group} ${command}`).toBe(0)
       expect(help.stdout).toContain(`${definition.method} ${definition.path}`)
-      for (const property of AST.getPropertySignatures(definition.request.ast)) {
+      for (const property of fieldsOf(definition.request.ast)) {
         const name = String(property.name)
         expect(help.stdout, `${group} ${command} --${kebab(name)}`).toContain(`--${kebab(name)}`)
-        expect(help.stdout, `${group} ${command} ${name}`).toContain(`${name}: ${property.isOptional ? "optional" : "required"}`)
+        expect(help.stdout, `${group} ${command} ${name}`).toContain(`${name}: ${AST.isOptional(property.type) ? "optional" : "required"}`)
         const max = maxLengthOf(property.type)
         if (max !== undefined && name !== "phone_number") {
           expect(help.stdout, `${group} ${command} ${name} ≤ ${max}`).toMatch(new RegExp(`${name}: [^\\n]*${max} characters`))
@@ -719,7 +734,7 @@ describe("secrets and packaging", () => {
     expect(server.stderr()).not.toContain(apiV3Key)
   })
 
-  it("the built root entry (and ./testing, ./HttpClientTransport) never imports @effect/cli or the CLI", () => {
+  it("the built root entry (and ./testing, ./HttpClientTransport) never imports effect/cli, @effect/platform-node or the CLI", () => {
     const seen = new Set<string>()
     const visit = (file: string) => {
       if (seen.has(file)) return
@@ -727,7 +742,8 @@ describe("secrets and packaging", () => {
       const text = readFileSync(file, "utf8")
       for (const match of text.matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {
         const specifier = match[1]!
-        expect(specifier, file).not.toMatch(/^@effect\/(cli|printer|printer-ansi|platform-node)/)
+        // effect/cli is part of effect since 4.0 (0.6's @effect/cli, @effect/printer*).
+        expect(specifier, file).not.toMatch(/^(?:@effect\/(cli|printer|printer-ansi|platform-node)|effect\/cli(?:\/|$))/)
         if (specifier.startsWith(".")) visit(resolve(dirname(file), specifier))
       }
     }
@@ -736,12 +752,27 @@ describe("secrets and packaging", () => {
     expect([...seen].some((file) => file.includes(`${join(pkg, "dist", "cli")}`))).toBe(false)
   })
 
-  it("package.json: the bin, and the CLI's packages as pinned dependencies", () => {
+  it("package.json: the bin, and the CLI's packages declared (peer dependencies; pinned for development)", () => {
     const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
     expect(manifest.bin).toEqual({ "effect-wechatpay": "./bin/effect-wechatpay.js" })
     expect(manifest.files).toContain("bin")
-    expect(manifest.dependencies["@effect/cli"]).toBe("0.77.2")
-    for (const version of Object.values(manifest.dependencies as Record<string, string>)) expect(version).toMatch(/^\d+\.\d+\.\d+$/)
+    // Every package the built CLI imports (statically or not): effect (effect/cli is part of it) and the bin's runtime,
+    // @effect/platform-node — both peer dependencies, @effect/platform-node optional (the library entries never load
+    // it, see above), and pinned as a devDependency.
+    const imported = new Set<string>()
+    for (const file of readdirSync(join(pkg, "dist", "cli")).filter((name) => name.endsWith(".js"))) {
+      for (const match of readFileSync(join(pkg, "dist", "cli", file), "utf8").matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {
+        const specifier = match[1]!
+        if (specifier.startsWith(".") || specifier.startsWith("node:")) continue
+        imported.add(specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/"))
+      }
+    }
+    expect([...imported].sort()).toEqual(["@effect/platform-node", "effect"])
+    expect(manifest.peerDependencies).toMatchObject({ effect: "^4.1.5", "@effect/platform-node": "^4.1.5" })
+    expect(manifest.peerDependenciesMeta).toEqual({ "@effect/platform-node": { optional: true } })
+    expect(manifest.devDependencies["@effect/platform-node"]).toBe("4.1.5")
+    // A runtime dependency, if one is ever added, is pinned.
+    for (const version of Object.values((manifest.dependencies ?? {}) as Record<string, string>)) expect(version).toMatch(/^\d+\.\d+\.\d+$/)
     expect(readFileSync(join(root, "bin", "effect-wechatpay.js"), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/)
   })
 

@@ -4,7 +4,7 @@
  */
 import * as crypto from "node:crypto"
 import { readFileSync } from "node:fs"
-import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClient from "effect/http/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -62,7 +62,7 @@ const buildFails = <A, E>(layer: Layer.Layer<A, E>, pems: ReadonlyArray<string>)
     const exit = yield* Effect.exit(Effect.scoped(Layer.build(layer)))
     expect(Exit.isFailure(exit)).toBe(true)
     if (Exit.isSuccess(exit)) throw new Error("the layer was built")
-    expect(Option.isSome(Cause.failureOption(exit.cause))).toBe(true)
+    expect(Option.isSome(Cause.findErrorOption(exit.cause))).toBe(true)
     const error = Cause.squash(exit.cause)
     expect(error).toBeInstanceOf(ConfigurationError)
     const configurationError = error as ConfigurationError
@@ -343,15 +343,13 @@ describe("WechatPay.layer (one-line setup)", () => {
 describe("WechatPay.layerConfig (environment)", () => {
   const stubHttp = Layer.succeed(HttpClient.HttpClient, HttpClient.make(() => Effect.die("unused")))
   const env = (privateKey: string) =>
-    Layer.setConfigProvider(ConfigProvider.fromMap(
-      new Map([
-        ["WECHATPAY_MCHID", "1900000001"],
-        ["WECHATPAY_MERCHANT_SERIAL_NUMBER", "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"],
-        ["WECHATPAY_MERCHANT_PRIVATE_KEY", privateKey],
-        ["WECHATPAY_PUBLIC_KEY_ID", keyId],
-        ["WECHATPAY_PUBLIC_KEY", wxpPublic]
-      ])
-    ))
+    ConfigProvider.layer(ConfigProvider.fromEnvRecord({
+      WECHATPAY_MCHID: "1900000001",
+      WECHATPAY_MERCHANT_SERIAL_NUMBER: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+      WECHATPAY_MERCHANT_PRIVATE_KEY: privateKey,
+      WECHATPAY_PUBLIC_KEY_ID: keyId,
+      WECHATPAY_PUBLIC_KEY: wxpPublic
+    }))
   const build = (privateKey: string) =>
     Effect.exit(Effect.scoped(Layer.build(
       WechatPay.layerConfig().pipe(Layer.provide(stubHttp), Layer.provide(env(privateKey)))

@@ -9,8 +9,8 @@ import * as crypto from "node:crypto"
 import { readdirSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as TestClock from "effect/TestClock"
+import * as Result from "effect/Result"
+import * as TestClock from "effect/testing/TestClock"
 import * as Aead from "../src/internal/aead.js"
 import * as Bytes from "../src/internal/crypto/bytes.js"
 import * as Selected from "../src/internal/crypto/index.js"
@@ -158,7 +158,7 @@ for (const backend of backends) {
           expect(opened.toString("utf8")).toBe(text)
         }
         // One byte over RSA-2048's OAEP/SHA-1 limit (k − 42 = 214) is refused, never truncated.
-        expect(Either.isLeft(yield* Effect.either(backend.oaepEncrypt(key, new Uint8Array(215))))).toBe(true)
+        expect(Result.isFailure(yield* Effect.result(backend.oaepEncrypt(key, new Uint8Array(215))))).toBe(true)
         // The vector itself, as a check of the fixture pair.
         const tv = vectors["TV-8"]
         const decrypted = crypto.privateDecrypt(
@@ -177,8 +177,8 @@ for (const backend of backends) {
         const exponent = [0x02, 0x03, 0x01, 0x00, 0x01]
         const at = der.findIndex((_, i) => exponent.every((b, j) => der[i + j] === b))
         der[at + 4] = 0x03
-        const damaged = yield* Effect.either(backend.importPrivateKey(der))
-        expect(Either.isLeft(damaged)).toBe(true)
+        const damaged = yield* Effect.result(backend.importPrivateKey(der))
+        expect(Result.isFailure(damaged)).toBe(true)
         const ec = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey
           .export({ type: "spki", format: "pem" }).toString()
         expect(yield* Keys.publicKey(ec, backend)).toEqual({ problem: "is a ec key; WeChat Pay APIv3 uses RSA" })

@@ -5,7 +5,7 @@
  */
 import * as crypto from "node:crypto"
 import * as http from "node:http"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -39,7 +39,7 @@ const signedHeaders = (emulator: Emulator.EmulatorState, method: string, target:
 
 /** One request over a fresh connection; the response body as raw bytes. */
 const send = (baseUrl: string, emulator: Emulator.EmulatorState, method: string, target: string, body = "") =>
-  Effect.async<RawResponse, Error>((resume) => {
+  Effect.callback<RawResponse, Error>((resume) => {
     const req = http.request(`${baseUrl}${target}`, { method, headers: signedHeaders(emulator, method, target, body), agent: false }, (res) => {
       const chunks: Array<Buffer> = []
       res.on("data", (chunk: Buffer) => chunks.push(chunk))
@@ -67,7 +67,7 @@ const setup = Effect.gen(function*() {
 const rights = (key: string) => JSON.stringify({ out_request_no: key, add_bonus_value: 7 })
 
 describe("emulator faults on the wire", () => {
-  it.scopedLive("Accepted: 202, no body, signed like a success over `ts\\nnonce\\n\\n`; nothing applied", () =>
+  it.live("Accepted: 202, no body, signed like a success over `ts\\nnonce\\n\\n`; nothing applied", () =>
     Effect.gen(function*() {
       const { baseUrl, emulator } = yield* setup
       emulator.inject({ endpoint: "SetUserCardRights", fault: { _tag: "Accepted" } })
@@ -88,7 +88,7 @@ describe("emulator faults on the wire", () => {
       expect(emulator.card(card_id, code)!.bonus_value).toBe(107)
     }))
 
-  it.scopedLive("Accepted on a GET is also a signed, empty 202", () =>
+  it.live("Accepted on a GET is also a signed, empty 202", () =>
     Effect.gen(function*() {
       const { baseUrl, emulator } = yield* setup
       emulator.inject({ fault: { _tag: "Accepted" } })
@@ -97,7 +97,7 @@ describe("emulator faults on the wire", () => {
       expect(verifies(emulator, response)).toBe(true)
     }))
 
-  it.scopedLive("Redirect: each status with its Location, no body, unsigned; nothing applied", () =>
+  it.live("Redirect: each status with its Location, no body, unsigned; nothing applied", () =>
     Effect.gen(function*() {
       const { baseUrl, emulator } = yield* setup
       const statuses = [301, 302, 303, 307, 308] as const
@@ -119,7 +119,7 @@ describe("emulator faults on the wire", () => {
       expect(emulator.requests("SetUserCardRights")).toBe(statuses.length)
     }))
 
-  it.scopedLive("BomBody on GetUserCard: EF BB BF + the card's JSON, Content-Length of those bytes, signature over them", () =>
+  it.live("BomBody on GetUserCard: EF BB BF + the card's JSON, Content-Length of those bytes, signature over them", () =>
     Effect.gen(function*() {
       const { baseUrl, emulator } = yield* setup
       const plain = yield* send(baseUrl, emulator, "GET", cardPath)
@@ -135,7 +135,7 @@ describe("emulator faults on the wire", () => {
       expect(verifies(emulator, response, response.body.subarray(3))).toBe(false)
     }))
 
-  it.scopedLive("BomBody on a 204 endpoint: a signed 200 whose body is exactly EF BB BF 7B 7D; the write is applied once", () =>
+  it.live("BomBody on a 204 endpoint: a signed 200 whose body is exactly EF BB BF 7B 7D; the write is applied once", () =>
     Effect.gen(function*() {
       const { baseUrl, emulator } = yield* setup
       emulator.inject({ endpoint: "SetUserCardRights", fault: { _tag: "BomBody" } })
@@ -151,7 +151,7 @@ describe("emulator faults on the wire", () => {
       expect(emulator.applied("bom-1")).toBe(1)
     }))
 
-  it.scopedLive("requests that fail WeChat's checks are answered as usual under Accepted and BomBody", () =>
+  it.live("requests that fail WeChat's checks are answered as usual under Accepted and BomBody", () =>
     Effect.gen(function*() {
       const { baseUrl, emulator } = yield* setup
       emulator.inject({ fault: { _tag: "BomBody" } })

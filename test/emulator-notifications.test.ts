@@ -14,17 +14,17 @@
  * - Each notification fault does what it says, for `times` attempts, and the next attempt is clean.
  */
 import * as crypto from "node:crypto"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
-import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as TestClock from "effect/TestClock"
+import * as TestClock from "effect/testing/TestClock"
 import { MemberCard } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 
@@ -54,7 +54,9 @@ const fakeMerchant = (answer: (delivered: Delivered, index: number) => Answer) =
       const answered = answer(delivered, received.length - 1)
       if (answered === "hang") return yield* Effect.never
       if (answered === "refuse") {
-        return yield* new HttpClientError.RequestError({ request, reason: "Transport", description: "ECONNREFUSED" })
+        return yield* new HttpClientError.HttpClientError({
+          reason: new HttpClientError.TransportError({ request, description: "ECONNREFUSED" })
+        })
       }
       return HttpClientResponse.fromWeb(request, new Response(null, { status: answered }))
     })
@@ -105,17 +107,43 @@ const attempts = (records: ReadonlyArray<Emulator.NotificationRecord>) =>
 /** Until `n` delivery attempts are recorded. */
 const attempted = (n: number) => Emulator.awaitNotifications((records) => attempts(records) >= n)
 
-/** Until the notifier sleeps until `wake` (epoch ms): its next attempt is scheduled then. */
+/** The wake times (epoch ms) of the sleeps pending on a clock made by `recordingSleeps`. */
+const pendingSleeps = new WeakMap<Clock.Clock, Array<number>>()
+
+/**
+ * Run `effect` on the test clock, recording the wake time of each pending sleep: Effect 4's TestClock does not list
+ * them (Effect 3's `TestClock.sleeps()`). A spread copy of the TestClock keeps its own methods (`adjust` still drives
+ * it); only `sleep` is wrapped.
+ */
+const recordingSleeps = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  TestClock.testClockWith((clock) => {
+    const pending: Array<number> = []
+    const recording: TestClock.TestClock = {
+      ...clock,
+      sleep: (duration) =>
+        Effect.suspend(() => {
+          const wake = clock.currentTimeMillisUnsafe() + Duration.toMillis(duration)
+          pending.push(wake)
+          return Effect.ensuring(clock.sleep(duration), Effect.sync(() => void pending.splice(pending.indexOf(wake), 1)))
+        })
+    }
+    pendingSleeps.set(recording, pending)
+    return Effect.provideService(effect, Clock.Clock, recording)
+  })
+
+/** Until the notifier sleeps until `wake` (epoch ms): its next attempt is scheduled then. Needs `recordingSleeps`. */
 const sleepingUntil = (wake: number) =>
   Effect.gen(function*() {
+    const pending = pendingSleeps.get(yield* Clock.Clock)
+    if (pending === undefined) throw new Error("sleepingUntil runs under recordingSleeps")
     for (let i = 0; i < 10_000; i++) {
-      if (Chunk.some(yield* TestClock.sleeps(), (t) => t === wake)) return
-      yield* Effect.yieldNow()
+      if (pending.includes(wake)) return
+      yield* Effect.yieldNow
     }
     throw new Error(`nothing sleeps until ${wake}`)
   })
 
-const settle = Effect.repeatN(Effect.yieldNow(), 50)
+const settle = Effect.repeat(Effect.yieldNow, { times: 50 })
 
 /** A template and a user who claimed its card (one ACCEPT_CARD). */
 const claim = (card_id = `tpl-${crypto.randomBytes(4).toString("hex")}`) =>
@@ -312,7 +340,7 @@ describe("delivery", () => {
       // Delivered: nothing more is scheduled.
       yield* TestClock.adjust("1 hour")
       expect(merchant.received).toHaveLength(4)
-    }).pipe(Effect.provide(world({ notifyUrl }, merchant)))
+    }).pipe(Effect.provide(world({ notifyUrl }, merchant)), recordingSleeps)
   })
 
   it.effect("default schedule: 11 attempts 60 s apart, then failed and no 12th", () => {
@@ -331,7 +359,7 @@ describe("delivery", () => {
       expect(record!.attempts.every((attempt) => attempt.status === 503)).toBe(true)
       yield* TestClock.adjust("1 day")
       expect(merchant.received).toHaveLength(11)
-    }).pipe(Effect.provide(world({ notifyUrl }, merchant)))
+    }).pipe(Effect.provide(world({ notifyUrl }, merchant)), recordingSleeps)
   })
 
   it.effect("a custom schedule; no answer within 5 s and a refused connection are retried like a 500", () => {
@@ -359,7 +387,7 @@ describe("delivery", () => {
         ]
       })
       expect(JSON.stringify(record)).not.toContain(apiV3Key)
-    }).pipe(Effect.provide(world({ notifyUrl, notificationSchedule: ["1 second", "2 seconds"] }, merchant)))
+    }).pipe(Effect.provide(world({ notifyUrl, notificationSchedule: ["1 second", "2 seconds"] }, merchant)), recordingSleeps)
   })
 
   it.effect("the URL: setCallback's when no notifyUrl; notifyUrl wins over it; none at all is a failed attempt", () => {
@@ -415,7 +443,7 @@ describe("delivery", () => {
       expect(stale.headers["Wechatpay-Timestamp"]).toBe("1763999799")
       expect(emulator.notifications()[0]!.attempts).toEqual([])
       const missing = yield* Effect.flip(emulator.notificationRequest("no-such-id"))
-      expect(missing).toBeInstanceOf(Cause.NoSuchElementException)
+      expect(missing).toBeInstanceOf(Cause.NoSuchElementError)
     }).pipe(Effect.provide(Emulator.layer({ apiV3Key }))))
 })
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import * as TestClock from "effect/TestClock"
+import * as TestClock from "effect/testing/TestClock"
 import * as Endpoint from "../src/Endpoint.js"
 import { GetUserCard } from "../src/membercard/GetUserCard.js"
 import { SetUserCardRights } from "../src/membercard/SetUserCardRights.js"
@@ -56,11 +56,11 @@ class ListThings extends Endpoint.Service<ListThings>()("Test.ListThings", {
   method: "GET",
   path: "/v3/test/cards/{card_id}/things",
   request: Schema.Struct({
-    card_id: Schema.String.pipe(Schema.maxLength(8)),
-    offset: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { exact: true }),
-    limit: Schema.Int.pipe(Schema.between(1, 50)),
-    active: Schema.optionalWith(Schema.Boolean, { exact: true }),
-    name: Schema.optionalWith(Schema.String, { exact: true })
+    card_id: Schema.String.check(Schema.isMaxLength(8)),
+    offset: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+    limit: Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 50 })),
+    active: Schema.optionalKey(Schema.Boolean),
+    name: Schema.optionalKey(Schema.String)
   })
 }) {}
 

@@ -16,10 +16,10 @@ import * as Crypto from "node:crypto"
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as fc from "effect/FastCheck"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as TestClock from "effect/TestClock"
+import * as TestClock from "effect/testing/TestClock"
+import * as fc from "fast-check"
 import * as Encryptor from "../src/Encryptor.js"
 import * as Keys from "../src/internal/keys.js"
 import * as MemberCard from "../src/MemberCard.js"
@@ -177,16 +177,16 @@ describe("Encryptor.make checks its keys as WechatPay.layer does", () => {
       for (const [keyId, asPublicKey] of samples) {
         const keys = { [keyId]: asPublicKey ? wxpPublic : wxpCert }
         const [encryptor, verifier] = yield* Effect.all([
-          Effect.either(Encryptor.make({ publicKeys: keys })),
-          Effect.either(Verifier.make({ publicKeys: keys }))
+          Effect.result(Encryptor.make({ publicKeys: keys })),
+          Effect.result(Verifier.make({ publicKeys: keys }))
         ])
         expect(encryptor._tag, JSON.stringify(keyId)).toBe(verifier._tag)
-        if (encryptor._tag === "Left" && verifier._tag === "Left") expect(encryptor.left.message).toBe(verifier.left.message)
-        if (encryptor._tag === "Right") {
+        if (encryptor._tag === "Failure" && verifier._tag === "Failure") expect(encryptor.failure.message).toBe(verifier.failure.message)
+        if (encryptor._tag === "Success") {
           accepted++
           expect(keyId).toMatch(/^(PUB_KEY_ID_[0-9]{1,64}|[0-9A-Fa-f]{1,64})$/)
           // What is sent: a PUB_KEY_ID_ as configured; a certificate's own serial; a bare key's id in upper case.
-          expect(encryptor.right.serial).toBe(
+          expect(encryptor.success.serial).toBe(
             Keys.isPublicKeyId(keyId) ? keyId : asPublicKey ? keyId.toUpperCase() : wxpSerial
           )
         }

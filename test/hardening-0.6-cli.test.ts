@@ -279,7 +279,7 @@ describe("emulator serve: the APIv3 key and the key file (review 0.5.0 items 4, 
       `Effect.runFork(Effect.scoped(Effect.flatMap(keyFile(Redacted.make("k")), ({ file }) => Effect.sync(() => {`,
       `  process.stdout.write(file + "\\n")`,
       `  setTimeout(() => { throw new Error("boom") }, 10)`,
-      `}).pipe(Effect.zipRight(Effect.never)))))`
+      `}).pipe(Effect.andThen(Effect.never)))))`
     ].join("\n")
     const crash = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", script], {
       cwd: root,

@@ -112,7 +112,7 @@ const parseLive = (input: Notification.Input) => Notification.parse(input).pipe(
 
 const logs: Array<{ level: string; text: string }> = []
 const CapturingLogger = Logger.make((options) => {
-  logs.push({ level: options.logLevel.label, text: Logger.logfmtLogger.log(options) })
+  logs.push({ level: options.logLevel.toUpperCase(), text: Logger.formatLogFmt.log(options) })
 })
 
 /** `httpApp(handle, options)` on 127.0.0.1 for the scope; its port. */
@@ -121,11 +121,12 @@ const serve = <E>(
   options: Notification.HttpAppOptions = {}
 ): Effect.Effect<number, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const handler = yield* NodeHttpServer.makeHandler(Notification.httpApp(handle, options)).pipe(
+    const scope = yield* Effect.scope
+    const handler = yield* NodeHttpServer.makeHandler(Notification.httpApp(handle, options), { scope }).pipe(
       Effect.provide(Layer.mergeAll(
         NotificationsLive(),
         NotificationStore.layerMemory(),
-        Logger.replace(Logger.defaultLogger, CapturingLogger)
+        Logger.layer([CapturingLogger])
       ))
     )
     const origin = yield* listenLoopback(Http.createServer(handler))
@@ -149,7 +150,7 @@ const raw = (
   chunks: ReadonlyArray<Buffer>,
   options: { readonly gap?: number; readonly contentLength?: number; readonly wait?: number } = {}
 ) =>
-  Effect.async<RawAnswer, Error>((resume) => {
+  Effect.callback<RawAnswer, Error>((resume) => {
     const started = Date.now()
     const socket = Net.connect(port, "127.0.0.1")
     const received: Array<Buffer> = []
@@ -211,7 +212,7 @@ describe("the signature is checked over the exact bytes received", () => {
       }
     }))
 
-  it.scopedLive("httpApp over a raw socket: the bytes-only body is handled (204); signed over its text, refused (401)", () =>
+  it.live("httpApp over a raw socket: the bytes-only body is handled (204); signed over its text, refused (401)", () =>
     Effect.gen(function*() {
       const seen: Array<string> = []
       const port = yield* serve((event) => Effect.sync(() => void seen.push(event.id)))
@@ -256,7 +257,7 @@ describe("a Wechatpay-* header sent twice with different values is refused", () 
       }
     }))
 
-  it.scopedLive("httpApp over a raw socket: 401 AmbiguousHeader, the handler never runs; the same value twice is 204", () =>
+  it.live("httpApp over a raw socket: 401 AmbiguousHeader, the handler never runs; the same value twice is 204", () =>
     Effect.gen(function*() {
       logs.length = 0
       const seen: Array<string> = []
@@ -293,7 +294,7 @@ describe("an event_type naming a built-in property of objects", () => {
 
 
 describe("dead letters: a verified notification that cannot be opened", () => {
-  it.scopedLive("reaches onDeadLetter with the exact bytes and headers received; 400 as before; replayable", () =>
+  it.live("reaches onDeadLetter with the exact bytes and headers received; 400 as before; replayable", () =>
     Effect.gen(function*() {
       logs.length = 0
       const letters: Array<Notification.DeadLetter> = []
@@ -332,7 +333,7 @@ describe("dead letters: a verified notification that cannot be opened", () => {
       for (const line of logs) expect(line.text).not.toContain(openid)
     }))
 
-  it.scopedLive("a hook that fails or dies is logged; the answer stays 400", () =>
+  it.live("a hook that fails or dies is logged; the answer stays 400", () =>
     Effect.gen(function*() {
       logs.length = 0
       let calls = 0
@@ -349,7 +350,7 @@ describe("dead letters: a verified notification that cannot be opened", () => {
 })
 
 describe("the body read is bounded in time", () => {
-  it.scopedLive("a client dripping its body gets 408 at bodyTimeout and the connection is closed; a prompt one 204", () =>
+  it.live("a client dripping its body gets 408 at bodyTimeout and the connection is closed; a prompt one 204", () =>
     Effect.gen(function*() {
       const seen: Array<string> = []
       const port = yield* serve((event) => Effect.sync(() => void seen.push(event.id)), { bodyTimeout: "300 millis" })
@@ -374,7 +375,7 @@ describe("the body read is bounded in time", () => {
       expect(seen).toHaveLength(2)
     }))
 
-  it.scopedLive("a Content-Length over maxBodyBytes is answered 413 at once, without waiting for the body", () =>
+  it.live("a Content-Length over maxBodyBytes is answered 413 at once, without waiting for the body", () =>
     Effect.gen(function*() {
       const port = yield* serve(() => Effect.void, { bodyTimeout: "2 seconds", maxBodyBytes: 1024 })
       const delivery = notification()
@@ -386,7 +387,7 @@ describe("the body read is bounded in time", () => {
 
   it("bodyTimeout defaults to 5 seconds; a zero, negative or infinite one is refused", () => {
     expect(Duration.toMillis(Notification.defaultBodyTimeout)).toBe(5_000)
-    for (const bodyTimeout of [0, -1, Duration.infinity, "soon" as Duration.DurationInput]) {
+    for (const bodyTimeout of [0, -1, Duration.infinity, "soon" as Duration.Input]) {
       expect(() => Notification.httpApp(() => Effect.void, { bodyTimeout })).toThrow(RangeError)
     }
   })

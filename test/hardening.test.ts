@@ -16,16 +16,17 @@ import { readFileSync } from "node:fs"
 import * as Http from "node:http"
 import type * as Net from "node:net"
 import * as Zlib from "node:zlib"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { describe, expect, layer } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -62,7 +63,7 @@ const buildFails = <A, E>(built: Layer.Layer<A, E>) =>
   Effect.gen(function*() {
     const exit = yield* Effect.exit(Effect.scoped(Layer.build(built)))
     if (Exit.isSuccess(exit)) throw new Error("the layer was built")
-    const error = Option.getOrUndefined(Cause.failureOption(exit.cause))
+    const error = Option.getOrUndefined(Cause.findErrorOption(exit.cause))
     expect(error).toBeInstanceOf(ConfigurationError)
     return error as ConfigurationError
   })
@@ -111,10 +112,25 @@ const emulatorOnWire = (emulator: Emulator.EmulatorState) =>
   })
 
 /** Fails the test (instead of hanging it) if `effect` does not complete within `duration`. */
-const within = (duration: Duration.DurationInput) => <A, E, R>(effect: Effect.Effect<A, E, R>, what: string) =>
-  Effect.timeoutFail(effect, { duration, onTimeout: () => new Error(`${what}: not within ${Duration.format(duration)}`) })
+const within = (duration: Duration.Input) => <A, E, R>(effect: Effect.Effect<A, E, R>, what: string) =>
+  Effect.timeoutOrElse(effect, {
+    duration,
+    orElse: () => Effect.fail(new Error(`${what}: not within ${Duration.format(Duration.fromInputUnsafe(duration))}`))
+  })
 const within1s = within("1 second")
 const within2s = within("2 seconds")
+
+/**
+ * Effect 3's `Effect.disconnect` (Effect 4 has none): `effect` runs in a detached fiber, so interrupting the caller
+ * returns at once; the fiber is asked to stop, not awaited.
+ */
+const disconnect = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(
+      Effect.forkDetach(restore(effect)),
+      (fiber) => restore(Fiber.join(fiber)).pipe(Effect.onInterrupt(() => Effect.sync(() => fiber.interruptUnsafe())))
+    )
+  )
 
 const elapsed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function*() {
@@ -164,13 +180,13 @@ layer(Emulator.layer(), { excludeTestServices: true })("hardening", (it) => {
       }
     ]
 
-    const refusedTimeouts: ReadonlyArray<readonly [string, Duration.DurationInput]> = [
+    const refusedTimeouts: ReadonlyArray<readonly [string, Duration.Input]> = [
       ["zero", "0 millis"],
       ["infinite", Duration.infinity],
       // setTimeout would fire after 1 ms and every call would time out at once.
       ["2³¹ ms, one past the longest timer Node honours", Duration.millis(2 ** 31)]
     ]
-    const acceptedTimeouts: ReadonlyArray<readonly [string, Duration.DurationInput]> = [
+    const acceptedTimeouts: ReadonlyArray<readonly [string, Duration.Input]> = [
       ["2³¹−1 ms (~24.8 days), the longest timer", Duration.millis(2_147_483_647)],
       ["1 ms", "1 millis"]
     ]
@@ -211,7 +227,7 @@ layer(Emulator.layer(), { excludeTestServices: true })("hardening", (it) => {
       })
     }
 
-    it.scoped("with the longest accepted timeout a call still gets its answer (the timer does not fire at once), on node:http and on fetch", () =>
+    it.effect("with the longest accepted timeout a call still gets its answer (the timer does not fire at once), on node:http and on fetch", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
         const wire = yield* emulatorOnWire(emulator)
@@ -234,7 +250,7 @@ layer(Emulator.layer(), { excludeTestServices: true })("hardening", (it) => {
       { name: "WechatPay.layer + FetchHttpClient", make: (options) => WechatPay.layer(options).pipe(Layer.provide(FetchHttpClient.layer)) }
     ]
     for (const setup of setups) {
-      it.scoped(`${setup.name}: accept-encoding: identity arrives on the wire (no gzip, br or deflate), with the default User-Agent`, () =>
+      it.effect(`${setup.name}: accept-encoding: identity arrives on the wire (no gzip, br or deflate), with the default User-Agent`, () =>
         Effect.gen(function*() {
           const emulator = yield* Emulator.Emulator
           const wire = yield* emulatorOnWire(emulator)
@@ -273,17 +289,17 @@ layer(Emulator.layer(), { excludeTestServices: true })("hardening", (it) => {
       // compressed size) must not be taken as its size: 116 bytes on the wire inflate to 65 550 here.
       for (const transport of transports) {
         for (const withLength of [true, false]) {
-          it.scoped(`${transport.name}, ${withLength ? "with" : "without"} Content-Length: the body handed back is at most maxResponseBytes, or ResponseBody`, () =>
+          it.effect(`${transport.name}, ${withLength ? "with" : "without"} Content-Length: the body handed back is at most maxResponseBytes, or ResponseBody`, () =>
             Effect.gen(function*() {
               expect(compressed.byteLength).toBeLessThan(maxResponseBytes)
               const origin = yield* gzipServer(withLength)
               const service = yield* transport.make
-              const result = yield* Effect.either(service.send(get(origin, "/v3/gzip"), limits))
-              if (Either.isLeft(result)) {
-                expect(result.left).toBeInstanceOf(TransportError)
-                expect(result.left.reason).toBe("ResponseBody")
+              const result = yield* Effect.result(service.send(get(origin, "/v3/gzip"), limits))
+              if (Result.isFailure(result)) {
+                expect(result.failure).toBeInstanceOf(TransportError)
+                expect(result.failure.reason).toBe("ResponseBody")
               } else {
-                expect(Buffer.byteLength(result.right.body, "utf8")).toBeLessThanOrEqual(maxResponseBytes)
+                expect(Buffer.byteLength(result.success.body, "utf8")).toBeLessThanOrEqual(maxResponseBytes)
               }
             }))
         }
@@ -398,7 +414,7 @@ layer(Emulator.layer(), { excludeTestServices: true })("hardening", (it) => {
           maxResponseBytes: 1024
         })
         // `disconnect`: should the send not end, the test's own timeout can still give up on it.
-        const [error, millis] = yield* elapsed(within1s(Effect.flip(Effect.disconnect(Effect.uninterruptible(send))), "the send"))
+        const [error, millis] = yield* elapsed(within1s(Effect.flip(disconnect(Effect.uninterruptible(send))), "the send"))
         expect(error).toBeInstanceOf(TransportError)
         expect(error).toMatchObject({ reason: "Timeout", url: "http://127.0.0.1:8080/v3/slow" })
         expect(millis).toBeGreaterThanOrEqual(95)
@@ -444,7 +460,7 @@ layer(Emulator.layer(), { excludeTestServices: true })("hardening", (it) => {
         expect(pulls).toBeLessThan(16)
       }))
 
-    it.scoped("over fetch against 127.0.0.1 → ResponseBody at once, and the connection is dropped, not held", () =>
+    it.effect("over fetch against 127.0.0.1 → ResponseBody at once, and the connection is dropped, not held", () =>
       Effect.gen(function*() {
         const sockets: Array<Net.Socket> = []
         const server = Http.createServer((_req, res) => {
@@ -468,9 +484,9 @@ layer(Emulator.layer(), { excludeTestServices: true })("hardening", (it) => {
   // -------------------------------------------------------------------------------------------------------------
 
   describe("NodeTransport drops idle connections before the server does", () => {
-    it.scoped("the default idle timeout is shorter than WeChat's (and the emulator's) 8 s keep-alive", () =>
+    it.effect("the default idle timeout is shorter than WeChat's (and the emulator's) 8 s keep-alive", () =>
       Effect.gen(function*() {
-        expect(Duration.lessThan(NodeTransport.defaultIdleTimeout, Duration.seconds(8))).toBe(true)
+        expect(Duration.isLessThan(NodeTransport.defaultIdleTimeout, Duration.seconds(8))).toBe(true)
         // The emulator behaves as WeChat: it announces (and enforces) 8 s.
         const emulator = yield* Emulator.Emulator
         const server = yield* Emulator.serve(emulator)
@@ -481,7 +497,7 @@ layer(Emulator.layer(), { excludeTestServices: true })("hardening", (it) => {
         expect(Duration.toMillis(NodeTransport.defaultIdleTimeout)).toBeLessThan(Number(hint![1]) * 1000)
       }))
 
-    it.scoped("against a server that sends no Keep-Alive hint and never closes idle connections, the client closes after its idleTimeout", () =>
+    it.effect("against a server that sends no Keep-Alive hint and never closes idle connections, the client closes after its idleTimeout", () =>
       Effect.gen(function*() {
         const served: Array<Net.Socket> = []
         const server = Http.createServer((req, res) => {

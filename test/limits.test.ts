@@ -58,8 +58,8 @@ const card = (init: { readonly card_id?: string; readonly code?: string } = {}) 
 const accepted = <A, E>(call: Effect.Effect<A, E, Services>, requests = 1) =>
   Effect.gen(function*() {
     const before = sent.length
-    const result = yield* Effect.either(call)
-    expect(result._tag, JSON.stringify(result)).toBe("Right")
+    const result = yield* Effect.result(call)
+    expect(result._tag, JSON.stringify(result)).toBe("Success")
     expect(sent.length - before).toBe(requests)
     return sent.slice(before)
   })
@@ -108,7 +108,7 @@ layer(Live)("request limits, at the limit and one past it", (it) => {
       (c) =>
         Effect.suspend(() => {
           const o = order(c, key("T"))
-          return Effect.zipRight(MemberCard.prepareBonus(o), MemberCard.commitBonus(o))
+          return Effect.andThen(MemberCard.prepareBonus(o), MemberCard.commitBonus(o))
         }),
       2
     ]
@@ -326,7 +326,7 @@ layer(Live)("request limits, at the limit and one past it", (it) => {
           const request = loose<MemberCard.BonusRequest>({ card_id: c.card_id, code: c.code, bonus_value: 10, ...fields })
           return name === "PrepareBonus"
             ? bonusCall(request)
-            : Effect.zipRight(MemberCard.prepareBonus(request), bonusCall(request))
+            : Effect.andThen(MemberCard.prepareBonus(request), bonusCall(request))
         })
       const requests = name === "PrepareBonus" ? 1 : 2
       const unique = (s: string) => (name === "PrepareBonus" ? "P" : "C") + s.slice(1)

@@ -8,11 +8,11 @@ import * as Crypto from "node:crypto"
 import * as Http from "node:http"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as fc from "effect/FastCheck"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
+import * as fc from "fast-check"
 import { type Endpoint, Media, type WechatPayClient, WechatPay } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { listenLoopback } from "./support.js"
@@ -54,7 +54,7 @@ const served = () =>
   })
 
 describe("Media.uploadImage", () => {
-  it.scopedLive("uploads a PNG: media_url back; the signature covers the meta JSON as placed in its part", () =>
+  it.live("uploads a PNG: media_url back; the signature covers the meta JSON as placed in its part", () =>
     Effect.gen(function*() {
       const { emulator, layer, seen } = yield* served()
       const { media_url } = yield* Media.uploadImage({ file: png, filename: "logo.png" }).pipe(Effect.provide(layer))
@@ -93,7 +93,7 @@ describe("Media.uploadImage", () => {
       expect(emulator.requests("UploadImage")).toBe(1)
     }))
 
-  it.scopedLive("a 503 (not processed): repeated with the very same bytes (same boundary, same meta), stored once", () =>
+  it.live("a 503 (not processed): repeated with the very same bytes (same boundary, same meta), stored once", () =>
     Effect.gen(function*() {
       const { emulator, layer, seen } = yield* served()
       emulator.inject({ endpoint: "UploadImage", fault: { _tag: "Error", status: 503, code: "SERVICE_UNAVAILABLE" } })
@@ -105,7 +105,7 @@ describe("Media.uploadImage", () => {
       expect(emulator.ledger.filter((e) => e.endpoint === "UploadImage").map((e) => e.media_url)).toEqual([media_url])
     }))
 
-  it.scopedLive("DropAfterApply (outcome unknown): not repeated: TransportError, one request, stored once", () =>
+  it.live("DropAfterApply (outcome unknown): not repeated: TransportError, one request, stored once", () =>
     Effect.gen(function*() {
       const { emulator, layer, seen } = yield* served()
       emulator.inject({ endpoint: "UploadImage", fault: { _tag: "DropAfterApply" } })
@@ -117,7 +117,7 @@ describe("Media.uploadImage", () => {
       expect(emulator.ledger.filter((e) => e.endpoint === "UploadImage").map((e) => e.sha256)).toEqual([sha256])
     }))
 
-  it.scopedLive("the emulator refuses a correctly signed upload whose meta sha256 is not the file's", () =>
+  it.live("the emulator refuses a correctly signed upload whose meta sha256 is not the file's", () =>
     Effect.gen(function*() {
       const emulator = new Emulator.EmulatorState()
       const baseUrl = yield* listenLoopback(Http.createServer(Emulator.requestListener(emulator)))
@@ -167,7 +167,7 @@ describe("Media.uploadImage", () => {
       ["129 characters", { file: png, filename: `${"a".repeat(125)}.png` }, "filename"]
     ]
     for (const [name, request, field] of cases) {
-      it.scopedLive(name, () =>
+      it.live(name, () =>
         Effect.gen(function*() {
           const { emulator, layer } = yield* served()
           const error = yield* Effect.flip(Media.uploadImage(request).pipe(Effect.provide(layer)))
@@ -178,7 +178,7 @@ describe("Media.uploadImage", () => {
         }))
     }
 
-    it.scopedLive("at the limits: exactly 2 MiB; a BMP; an upper-case .JPG; 128 characters", () =>
+    it.live("at the limits: exactly 2 MiB; a BMP; an upper-case .JPG; 128 characters", () =>
       Effect.gen(function*() {
         const { emulator, layer } = yield* served()
         const ok = [
@@ -206,7 +206,7 @@ describe("Media.uploadImage", () => {
       )?.[0]
     const bytes = (...parts: ReadonlyArray<ReadonlyArray<number>>) => new Uint8Array(parts.flat())
     const decodes = (file: Uint8Array) =>
-      Either.isRight(Schema.decodeUnknownEither(Media.UploadImageRequest)({ file, filename: "a.jpg" }))
+      Result.isSuccess(Schema.decodeUnknownResult(Media.UploadImageRequest)({ file, filename: "a.jpg" }))
 
     it("the exact magic passes, alone and followed by anything; each shorter prefix, and each one byte wrong, does not", () => {
       for (const [type, magic] of magics) {

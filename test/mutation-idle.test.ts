@@ -38,7 +38,7 @@ const closedBetween = (socket: Net.Socket, notBefore: number, by: number) =>
   })
 
 describe("NodeTransport idle timeout (behaviour)", () => {
-  it.scopedLive("default layer: the idle connection is kept past 2 s and closed by the client before 7 s; idleTimeout 1 s: kept past 0.4 s, closed before 3 s", () =>
+  it.live("default layer: the idle connection is kept past 2 s and closed by the client before 7 s; idleTimeout 1 s: kept past 0.4 s, closed before 3 s", () =>
     Effect.gen(function*() {
       const [byDefault, oneSecond] = yield* Effect.all([
         oneCall(NodeTransport.layer()),

@@ -7,7 +7,7 @@
 import * as crypto from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as TestClock from "effect/TestClock"
+import * as TestClock from "effect/testing/TestClock"
 import * as Protocol from "../src/internal/protocol.js"
 import * as Verifier from "../src/Verifier.js"
 import { Emulator } from "../src/testing/index.js"
@@ -88,20 +88,20 @@ describe("Verifier: signatures and key ids", () => {
     Effect.gen(function*() {
       yield* TestClock.setTime(now * 1000)
       const verifier = yield* Verifier.make({ publicKeys })
-      return yield* Effect.either(verifier.verify({ headers: h, body, requestId: "REQ-1", status: 200 }))
+      return yield* Effect.result(verifier.verify({ headers: h, body, requestId: "REQ-1", status: 200 }))
     })
 
   it.effect("the correct signature verifies", () =>
-    Effect.map(verify(headers()), (result) => expect(result._tag).toBe("Right")))
+    Effect.map(verify(headers()), (result) => expect(result._tag).toBe("Success")))
 
   it.effect("the correct signature with junk node's decoder would skip is refused: not a Base64 signature", () =>
     Effect.gen(function*() {
       for (const junk of [`${signature.slice(0, -4)}!!!!${signature.slice(-4)}`, ` ${signature.slice(1)}`, `${signature}####`]) {
         const result = yield* verify(headers({ "wechatpay-signature": junk }))
-        expect(result._tag, junk).toBe("Left")
-        if (result._tag === "Left") {
-          expect(result.left).toMatchObject({ reason: "InvalidSignature", serial: keyId, status: 200, requestId: "REQ-1" })
-          expect(result.left.message).toMatch(/not a Base64 signature/)
+        expect(result._tag, junk).toBe("Failure")
+        if (result._tag === "Failure") {
+          expect(result.failure).toMatchObject({ reason: "InvalidSignature", serial: keyId, status: 200, requestId: "REQ-1" })
+          expect(result.failure.message).toMatch(/not a Base64 signature/)
         }
       }
     }))
@@ -109,16 +109,16 @@ describe("Verifier: signatures and key ids", () => {
   it.effect("a Base64 signature longer than 1024 characters is refused as not a signature (never handed to RSA)", () =>
     Effect.gen(function*() {
       const result = yield* verify(headers({ "wechatpay-signature": "A".repeat(1028) }))
-      expect(result._tag === "Left" ? result.left.message : "verified").toMatch(/not a Base64 signature/)
+      expect(result._tag === "Failure" ? result.failure.message : "verified").toMatch(/not a Base64 signature/)
     }))
 
   it.effect("an unknown serial of exactly 64 characters is shown whole; of 65, cut to 64 with an ellipsis", () =>
     Effect.gen(function*() {
       const s64 = "ABCDEF0123456789".repeat(4)
       const at64 = yield* verify(headers({ "wechatpay-serial": s64 }))
-      expect(at64._tag === "Left" ? at64.left.serial : "verified").toBe(s64)
+      expect(at64._tag === "Failure" ? at64.failure.serial : "verified").toBe(s64)
       const at65 = yield* verify(headers({ "wechatpay-serial": `${s64}F` }))
-      expect(at65._tag === "Left" ? at65.left.serial : "verified").toBe(`${s64}…`)
+      expect(at65._tag === "Failure" ? at65.failure.serial : "verified").toBe(`${s64}…`)
     }))
 
   it.effect("a certificate serial matches with leading zeros added or removed, in any case", () =>
@@ -135,16 +135,16 @@ describe("Verifier: signatures and key ids", () => {
           headers({ "wechatpay-serial": shown, "wechatpay-signature": certSignature }),
           { [serial]: emulator.certificate }
         )
-        expect(result._tag, shown).toBe("Right")
+        expect(result._tag, shown).toBe("Success")
       }
     }))
 
   it.effect("key ids: PUB_KEY_ID_ only as a prefix; a certificate serial only as 1–64 hex digits", () =>
     Effect.gen(function*() {
       for (const id of ["XPUB_KEY_ID_01", "G0123", "0123G", "ABC DEF", ""]) {
-        const result = yield* Effect.either(Verifier.make({ publicKeys: { [id]: publicPem } }))
-        expect(result._tag, JSON.stringify(id)).toBe("Left")
-        if (result._tag === "Left") expect(result.left).toMatchObject({ _tag: "ConfigurationError", option: "publicKeys" })
+        const result = yield* Effect.result(Verifier.make({ publicKeys: { [id]: publicPem } }))
+        expect(result._tag, JSON.stringify(id)).toBe("Failure")
+        if (result._tag === "Failure") expect(result.failure).toMatchObject({ _tag: "ConfigurationError", option: "publicKeys" })
       }
     }))
 })

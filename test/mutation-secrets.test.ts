@@ -12,15 +12,15 @@
 import * as crypto from "node:crypto"
 import * as Http from "node:http"
 import * as util from "node:util"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
-import * as LogLevel from "effect/LogLevel"
+import * as References from "effect/References"
 import * as Redacted from "effect/Redacted"
 import * as Tracer from "effect/Tracer"
 import * as HttpClientTransport from "../src/HttpClientTransport.js"
@@ -94,23 +94,26 @@ const renderValue = (capture: Capture, where: string, value: unknown) => {
 }
 const renderCause = (capture: Capture, where: string, cause: Cause.Cause<unknown>) => {
   render(capture, `${where} Cause.pretty`, () => Cause.pretty(cause))
-  for (const error of Cause.failures(cause)) renderValue(capture, `${where} failure`, error)
-  for (const defect of Cause.defects(cause)) renderValue(capture, `${where} defect`, defect)
+  for (const reason of cause.reasons) {
+    if (Cause.isFailReason(reason)) renderValue(capture, `${where} failure`, reason.error)
+    else if (Cause.isDieReason(reason)) renderValue(capture, `${where} defect`, reason.defect)
+  }
 }
 
 const capturingLogger = (capture: Capture) =>
   Logger.make<unknown, void>((options) => {
-    render(capture, "log logfmt", () => Logger.logfmtLogger.log(options))
-    render(capture, "log json", () => Logger.jsonLogger.log(options))
-    render(capture, "log structured", () => JSON.stringify(Logger.structuredLogger.log(options)))
+    render(capture, "log logfmt", () => Logger.formatLogFmt.log(options))
+    render(capture, "log json", () => Logger.formatJson.log(options))
+    render(capture, "log structured", () => JSON.stringify(Logger.formatStructured.log(options)))
     renderValue(capture, "log message", options.message)
     renderCause(capture, "log cause", options.cause)
   })
 
 const capturingTracer = (capture: Capture, base: Tracer.Tracer): Tracer.Tracer =>
   Tracer.make({
-    span(name, parent, context, links, startTime, kind, options) {
-      const span = base.span(name, parent, context, links, startTime, kind, options)
+    span(options) {
+      const { name } = options
+      const span = base.span(options)
       render(capture, "span name", () => name)
       return Object.assign(Object.create(span) as Tracer.Span, {
         attribute: (key: string, value: unknown) => {
@@ -129,7 +132,7 @@ const capturingTracer = (capture: Capture, base: Tracer.Tracer): Tracer.Tracer =
         }
       })
     },
-    context: (f, fiber) => base.context(f, fiber)
+    context: base.context === undefined ? undefined : (primitive, fiber) => base.context!(primitive, fiber)
   })
 
 /** A transport layer that records the Authorization header of every request handed to it. */
@@ -272,7 +275,7 @@ const sweep = (name: keyof typeof transports) =>
   }).pipe(
     Effect.scoped,
     Effect.provide(RetryPolicy.layer({ baseDelay: "1 millis", maxDelay: "5 millis", maxRetries: 2 })),
-    Effect.provide(Logger.minimumLogLevel(LogLevel.Debug))
+    Effect.provideService(References.MinimumLogLevel, "Debug")
   )
 
 for (const name of Object.keys(transports) as Array<keyof typeof transports>) {
@@ -282,7 +285,7 @@ for (const name of Object.keys(transports) as Array<keyof typeof transports>) {
         const holder: Capture = { texts: [], authorizations: [] }
         const base = yield* Effect.tracer
         const { capture, secrets } = yield* sweep(name).pipe(
-          Effect.provide(Logger.replace(Logger.defaultLogger, capturingLogger(holder))),
+          Effect.provide(Logger.layer([capturingLogger(holder)])),
           Effect.withTracer(capturingTracer(holder, base))
         )
         const texts = [...capture.texts, ...holder.texts]

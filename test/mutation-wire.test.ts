@@ -13,7 +13,7 @@
 import { Buffer } from "node:buffer"
 import * as crypto from "node:crypto"
 import * as Http from "node:http"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -118,7 +118,7 @@ for (const name of Object.keys(transports) as Array<TransportName>) {
       })
 
       for (const framing of ["length", "chunked"] as const) {
-        it.scopedLive(`${framing}: a correctly signed body of exactly 1,048,576 bytes is accepted (default options)`, () =>
+        it.live(`${framing}: a correctly signed body of exactly 1,048,576 bytes is accepted (default options)`, () =>
           Effect.gen(function*() {
             const { origin, received } = yield* sized()
             const response = yield* execute(get(`/size/1048576/${framing}`)).pipe(Effect.provide(layerFor(options(origin))))
@@ -128,14 +128,14 @@ for (const name of Object.keys(transports) as Array<TransportName>) {
             expect(received).toHaveLength(1)
           }))
 
-        it.scopedLive(`${framing}: one byte more (1,048,577) is refused: TransportError, reason ResponseBody`, () =>
+        it.live(`${framing}: one byte more (1,048,577) is refused: TransportError, reason ResponseBody`, () =>
           Effect.gen(function*() {
             const { origin, received } = yield* sized()
-            const result = yield* Effect.either(
+            const result = yield* Effect.result(
               execute(get(`/size/1048577/${framing}`)).pipe(Effect.provide(layerFor(options(origin))))
             )
             // Summarised, so that a wrongly accepted megabyte is not printed in the failure.
-            expect(result._tag === "Left" ? result.left : { accepted: result.right.body.length })
+            expect(result._tag === "Failure" ? result.failure : { accepted: result.success.body.length })
               .toMatchObject({ _tag: "TransportError", reason: "ResponseBody", method: "GET" })
             expect(received).toHaveLength(1)
           }))
@@ -169,7 +169,7 @@ for (const name of Object.keys(transports) as Array<TransportName>) {
         ["trailing whitespace and a CRLF", `{"a":1}\r\n  `]
       ]
       for (const [what, text] of bodies) {
-        it.scopedLive(`POST with ${what}: the server verifies the signature over the bytes it received`, () =>
+        it.live(`POST with ${what}: the server verifies the signature over the bytes it received`, () =>
           Effect.gen(function*() {
             const { origin, received } = yield* verifying()
             const response = yield* execute({
@@ -186,7 +186,7 @@ for (const name of Object.keys(transports) as Array<TransportName>) {
           }))
       }
 
-      it.scopedLive("a GET (no body) is verified too, over the exact path and query", () =>
+      it.live("a GET (no body) is verified too, over the exact path and query", () =>
         Effect.gen(function*() {
           const { origin } = yield* verifying()
           const response = yield* execute(get("/v3/raw/a%2Fb?q=%E9%87%91&x=1")).pipe(Effect.provide(layerFor(options(origin))))
@@ -262,7 +262,7 @@ for (const name of Object.keys(transports) as Array<TransportName>) {
         shape: { _tag: "ResponseDecodeError", endpoint: "MemberCard.GetUserCard", status: 203 }
       }
       for (const scenario of Object.keys(scenarios)) {
-        it.scopedLive(`${scenario}: ${expected[scenario]!["_tag"]} with requestId === the Request-ID header sent`, () =>
+        it.live(`${scenario}: ${expected[scenario]!["_tag"]} with requestId === the Request-ID header sent`, () =>
           Effect.gen(function*() {
             const { origin, received } = yield* ids()
             const error = yield* Effect.flip(
@@ -281,7 +281,7 @@ for (const name of Object.keys(transports) as Array<TransportName>) {
     // -----------------------------------------------------------------------------------------------------------
     // failover is per call
     // -----------------------------------------------------------------------------------------------------------
-    it.scopedLive("failover is per call: call 1 fails over to the backup, call 2 starts on the primary again", () =>
+    it.live("failover is per call: call 1 fails over to the backup, call 2 starts on the primary again", () =>
       Effect.gen(function*() {
         const answer = (origin: string) => (request: Received, res: Http.ServerResponse, req: Http.IncomingMessage) => {
           if (origin === "primary" && request.url.endsWith("/1")) return req.socket.destroy()

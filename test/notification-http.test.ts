@@ -8,8 +8,8 @@ import * as Http from "node:http"
 import type * as Net from "node:net"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { describe, expect, it } from "@effect/vitest"
-import * as HttpApp from "@effect/platform/HttpApp"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpApp from "effect/http/HttpEffect"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as Deferred from "effect/Deferred"
 import * as Fiber from "effect/Fiber"
 import * as Effect from "effect/Effect"
@@ -110,7 +110,7 @@ interface Answer {
 
 /** POST over node:http; `chunked` sends without Content-Length. */
 const post = (origin: string, delivery: Delivery, options: { readonly chunked?: boolean; readonly method?: string } = {}) =>
-  Effect.async<Answer, Error>((resume) => {
+  Effect.callback<Answer, Error>((resume) => {
     const headers: Record<string, string> = { ...delivery.headers }
     if (!options.chunked) headers["content-length"] = String(Buffer.byteLength(delivery.body))
     const request = Http.request(`${origin}/notify`, { method: options.method ?? "POST", headers, agent: false }, (response) => {
@@ -132,7 +132,7 @@ const post = (origin: string, delivery: Delivery, options: { readonly chunked?: 
 
 const logs: Array<{ level: string; text: string }> = []
 const CapturingLogger = Logger.make((options) => {
-  logs.push({ level: options.logLevel.label, text: Logger.logfmtLogger.log(options) })
+  logs.push({ level: options.logLevel.toUpperCase(), text: Logger.formatLogFmt.log(options) })
 })
 
 /** Serve `httpApp(handle)` on 127.0.0.1 for the scope; its origin. */
@@ -142,23 +142,24 @@ const serve = <E>(
   store: Layer.Layer<NotificationStore.NotificationStore> = NotificationStore.layerMemory()
 ): Effect.Effect<string, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const handler = yield* NodeHttpServer.makeHandler(Notification.httpApp(handle, options)).pipe(
+    const scope = yield* Effect.scope
+    const handler = yield* NodeHttpServer.makeHandler(Notification.httpApp(handle, options), { scope }).pipe(
       Effect.provide(Layer.mergeAll(
         Notification.layer({ apiV3Key: Redacted.make(apiV3Key) }).pipe(
           Layer.provide(Verifier.layer({ publicKeys: { [keyId]: publicKey } })),
           Layer.orDie
         ),
         store,
-        Logger.replace(Logger.defaultLogger, CapturingLogger)
+        Logger.layer([CapturingLogger])
       ))
     )
     const server = Http.createServer(handler)
     yield* Effect.acquireRelease(
-      Effect.async<void>((resume) => {
+      Effect.callback<void>((resume) => {
         server.listen(0, "127.0.0.1", () => resume(Effect.void))
       }),
       () =>
-        Effect.async<void>((resume) => {
+        Effect.callback<void>((resume) => {
           server.close(() => resume(Effect.void))
           server.closeAllConnections()
         })
@@ -181,7 +182,7 @@ const expectFail = (answer: Answer, status: number) => {
 }
 
 describe("Notification.httpApp over loopback HTTP", () => {
-  it.scopedLive("answers 204 and hands the typed event to the handler once, even when delivered twice", () =>
+  it.live("answers 204 and hands the typed event to the handler once, even when delivered twice", () =>
     Effect.gen(function*() {
       const { seen, handle } = counting()
       const origin = yield* serve(handle)
@@ -196,7 +197,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
       expect(seen).toHaveLength(1)
     }))
 
-  it.scopedLive("a copy arriving while the first is handled gets 503; later copies 204; the handler runs once", () =>
+  it.live("a copy arriving while the first is handled gets 503; later copies 204; the handler runs once", () =>
     Effect.gen(function*() {
       const entered = yield* Deferred.make<void>()
       const proceed = yield* Deferred.make<void>()
@@ -209,21 +210,21 @@ describe("Notification.httpApp over loopback HTTP", () => {
         })
       )
       const id = freshId()
-      const first = yield* Effect.fork(post(origin, notification({ id })))
+      const first = yield* Effect.forkChild(post(origin, notification({ id })))
       yield* Deferred.await(entered)
       const second = yield* post(origin, notification({ id }))
       expectFail(second, 503)
       yield* Deferred.succeed(proceed, undefined)
-      expect((yield* first.await)._tag).toBe("Success")
+      expect((yield* Fiber.await(first))._tag).toBe("Success")
       const third = yield* post(origin, notification({ id }))
       expect(third.status).toBe(204)
       expect(calls).toBe(1)
     }))
 
-  it.scopedLive("two copies sent at the same time: the handler runs once, one 204 and one 204 or 503", () =>
+  it.live("two copies sent at the same time: the handler runs once, one 204 and one 204 or 503", () =>
     Effect.gen(function*() {
       let calls = 0
-      const origin = yield* serve(() => Effect.zipRight(Effect.sync(() => calls++), Effect.sleep("30 millis")))
+      const origin = yield* serve(() => Effect.andThen(Effect.sync(() => calls++), Effect.sleep("30 millis")))
       const id = freshId()
       const answers = yield* Effect.all([post(origin, notification({ id })), post(origin, notification({ id }))], {
         concurrency: 2
@@ -234,7 +235,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
       expect(calls).toBe(1)
     }))
 
-  it.scopedLive("a handler failure (typed error, defect, interruption) answers 500; the redelivery runs it again", () =>
+  it.live("a handler failure (typed error, defect, interruption) answers 500; the redelivery runs it again", () =>
     Effect.gen(function*() {
       const failures: Array<Effect.Effect<void, string>> = [
         Effect.fail("database unavailable"),
@@ -254,7 +255,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
       }
     }))
 
-  it.scopedLive("refusals: forged 401, stale 401, undecryptable 400, undecodable 400, not POST 405; the handler never runs", () =>
+  it.live("refusals: forged 401, stale 401, undecryptable 400, undecodable 400, not POST 405; the handler never runs", () =>
     Effect.gen(function*() {
       const { seen, handle } = counting()
       const origin = yield* serve(handle)
@@ -275,7 +276,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
       expect(seen).toHaveLength(1)
     }))
 
-  it.scopedLive("64 KiB is accepted; one byte more is 413 with or without Content-Length; the handler never sees it", () =>
+  it.live("64 KiB is accepted; one byte more is 413 with or without Content-Length; the handler never sees it", () =>
     Effect.gen(function*() {
       const { seen, handle } = counting()
       const origin = yield* serve(handle)
@@ -288,7 +289,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
       expect(seen).toHaveLength(2)
     }))
 
-  it.scopedLive("maxBodyBytes: at the limit accepted, one past refused", () =>
+  it.live("maxBodyBytes: at the limit accepted, one past refused", () =>
     Effect.gen(function*() {
       const { seen, handle } = counting()
       const delivery = notification()
@@ -303,7 +304,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
       expect(() => Notification.httpApp(handle, { maxBodyBytes: 1.5 })).toThrow(RangeError)
     }))
 
-  it.scopedLive("refusals and handler failures are logged at warning level with id and reason only, no secrets", () =>
+  it.live("refusals and handler failures are logged at warning level with id and reason only, no secrets", () =>
     Effect.gen(function*() {
       logs.length = 0
       let calls = 0
@@ -323,13 +324,13 @@ describe("Notification.httpApp over loopback HTTP", () => {
       for (const line of logs) for (const secret of secrets) expect(line.text).not.toContain(secret)
     }))
 
-  it.scopedLive("a store of your own is used: claim then complete, or claim then release after a failure", () =>
+  it.live("a store of your own is used: claim then complete, or claim then release after a failure", () =>
     Effect.gen(function*() {
       const calls: Array<string> = []
       const memory = NotificationStore.unsafeMakeMemory()
       const recording: NotificationStore.Service = {
         claim: (id) => Effect.tap(memory.claim(id), (c) => Effect.sync(() => calls.push(`claim ${id} ${c._tag}`))),
-        extend: (id, owner) => Effect.zipRight(Effect.sync(() => calls.push(`extend ${id}`)), memory.extend(id, owner)),
+        extend: (id, owner) => Effect.andThen(Effect.sync(() => calls.push(`extend ${id}`)), memory.extend(id, owner)),
         complete: (id, owner) =>
           Effect.tap(memory.complete(id, owner), (r) => Effect.sync(() => calls.push(`complete ${id} ${r._tag}`))),
         release: (id, owner) =>
@@ -353,7 +354,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
       ])
     }))
 
-  it.scopedLive("a store that fails answers 500 and the handler does not run", () =>
+  it.live("a store that fails answers 500 and the handler does not run", () =>
     Effect.gen(function*() {
       const { seen, handle } = counting()
       const down = (operation: "claim" | "extend" | "complete" | "release") => (id: string) =>
@@ -368,7 +369,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
       expect(seen).toHaveLength(0)
     }))
 
-  it.scopedLive("a store that cannot record completion still answers 204 (the handler ran; no redelivery wanted)", () =>
+  it.live("a store that cannot record completion still answers 204 (the handler ran; no redelivery wanted)", () =>
     Effect.gen(function*() {
       const { seen, handle } = counting()
       const memory = NotificationStore.unsafeMakeMemory()
@@ -388,11 +389,11 @@ describe("Notification.httpApp over loopback HTTP", () => {
       const request = HttpServerRequest.fromWeb(
         new Request("http://127.0.0.1/notify", { method: "POST", headers: delivery.headers, body: delivery.body })
       )
-      const app = Notification.httpApp(() => Effect.zipRight(Deferred.succeed(entered, undefined), Effect.never))
-      const fiber = yield* Effect.fork(app.pipe(
+      const app = Notification.httpApp(() => Effect.andThen(Deferred.succeed(entered, undefined), Effect.never))
+      const fiber = yield* Effect.forkChild(app.pipe(
         Effect.provideService(HttpServerRequest.HttpServerRequest, request),
         Effect.provideService(NotificationStore.NotificationStore, store),
-        Effect.provide(Logger.replace(Logger.defaultLogger, CapturingLogger)),
+        Effect.provide(Logger.layer([CapturingLogger])),
         Effect.provide(
           Notification.layer({ apiV3Key: Redacted.make(apiV3Key) }).pipe(
             Layer.provide(Verifier.layer({ publicKeys: { [keyId]: publicKey } })),
@@ -418,7 +419,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
             Layer.orDie
           ),
           NotificationStore.layerMemory(),
-          Logger.replace(Logger.defaultLogger, CapturingLogger)
+          Logger.layer([CapturingLogger])
         )
       )
       yield* Effect.addFinalizer(() => Effect.promise(dispose))
@@ -442,7 +443,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
     Effect.gen(function*() {
       const spans: Array<{ readonly name: string; readonly attributes: Map<string, unknown> }> = []
       const tracer = Tracer.make({
-        span: (name, parent, context, links, startTime, kind) => {
+        span: ({ annotations, kind, links, name, parent, startTime }) => {
           const attributes = new Map<string, unknown>()
           spans.push({ name, attributes })
           return {
@@ -451,7 +452,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
             spanId: crypto.randomBytes(8).toString("hex"),
             traceId: parent._tag === "Some" ? parent.value.traceId : crypto.randomBytes(16).toString("hex"),
             parent,
-            context,
+            annotations,
             status: { _tag: "Started", startTime },
             attributes,
             links,
@@ -462,8 +463,7 @@ describe("Notification.httpApp over loopback HTTP", () => {
             event: () => {},
             addLinks: () => {}
           }
-        },
-        context: (f) => f()
+        }
       })
       let calls = 0
       const { dispose, handler } = HttpApp.toWebHandlerLayer(
@@ -474,8 +474,8 @@ describe("Notification.httpApp over loopback HTTP", () => {
             Layer.orDie
           ),
           NotificationStore.layerMemory(),
-          Layer.setTracer(tracer),
-          Logger.replace(Logger.defaultLogger, CapturingLogger)
+          Layer.succeed(Tracer.Tracer, tracer),
+          Logger.layer([CapturingLogger])
         )
       )
       yield* Effect.addFinalizer(() => Effect.promise(dispose))

@@ -18,8 +18,8 @@ it.effect("a module that does not load: the request dies and the log says which 
     const logs: Array<string> = []
     const logger = Logger.make(({ message }) => void logs.push(String(message)))
     const app = Notification.httpApp(() => Effect.void) as Effect.Effect<unknown>
-    const exit = yield* Effect.exit(app.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger))))
-    expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+    const exit = yield* Effect.exit(app.pipe(Effect.provide(Logger.layer([logger]))))
+    expect(Exit.isFailure(exit) && Cause.hasDies(exit.cause)).toBe(true)
     expect(logs).toEqual(["effect-wechatpay: Notification.httpApp could not load its module notification/http.js"])
     vi.doUnmock("../src/notification/http.js")
     vi.resetModules()

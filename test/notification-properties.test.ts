@@ -5,6 +5,7 @@
  */
 import * as crypto from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -77,7 +78,9 @@ const run = (input: Notification.Input) => Effect.runPromiseExit(service.parse(i
 const refused = async (input: Notification.Input): Promise<boolean> => {
   const exit = await run(input)
   if (Exit.isSuccess(exit)) return false
-  const failure = exit.cause._tag === "Fail" ? exit.cause.error : undefined
+  // A cause that is exactly one failure (Effect 3's `cause._tag === "Fail"`).
+  const [only, ...rest] = exit.cause.reasons
+  const failure = only !== undefined && rest.length === 0 && Cause.isFailReason(only) ? only.error : undefined
   return failure instanceof Notification.NotificationVerificationError
 }
 

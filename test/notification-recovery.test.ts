@@ -6,14 +6,14 @@
  * The app runs in-process on the test's clock (`HttpServerRequest.fromWeb`), with deliveries signed and sealed by the
  * emulator at that clock's time.
  */
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as TestClock from "effect/TestClock"
+import * as TestClock from "effect/testing/TestClock"
 import * as Notification from "../src/Notification.js"
 import * as NotificationStore from "../src/NotificationStore.js"
 import * as Verifier from "../src/Verifier.js"
@@ -167,6 +167,6 @@ describe("the handler's span", () => {
         const text = `${String(span.exit)} ${JSON.stringify(span.exit)} ${JSON.stringify([...span.attributes])}`
         expect(text).not.toContain(page.openid)
       }
-      expect(Option.isSome(Option.fromNullable(ended.find((span) => span.name === "Notification.parse")))).toBe(true)
+      expect(Option.isSome(Option.fromNullishOr(ended.find((span) => span.name === "Notification.parse")))).toBe(true)
     }))
 })

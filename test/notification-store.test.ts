@@ -5,7 +5,7 @@
  * httpApp on the test clock, and a property over any interleaving of claims, extensions, completions, releases and
  * clock moves.
  */
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import { describe, expect, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
@@ -15,8 +15,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
-import * as TestClock from "effect/TestClock"
-import * as TestContext from "effect/TestContext"
+import * as TestClock from "effect/testing/TestClock"
 import fc from "fast-check"
 import * as Notification from "../src/Notification.js"
 import * as NotificationStore from "../src/NotificationStore.js"
@@ -72,25 +71,30 @@ describe("a claim has an owner (in-memory store)", () => {
 
   it.effect("leases are timed monotonically: a wall-clock step of 10 minutes (NTP) neither frees nor keeps a claim", () =>
     Effect.gen(function*() {
-      // Wall time (currentTimeMillis) jumps by `step`; monotonic time (currentTimeNanos) moves by `elapsed` only.
+      // Wall time (currentTimeMillis, currentTimeNanos) jumps by `step`; monotonic time (monotonicTimeNanos) moves by
+      // `elapsed` only.
       let step = 0
       let elapsed = 0
+      const wallMillis = () => 1_700_000_000_000 + step + elapsed
+      const monotonicNanos = () => BigInt(5_000 + elapsed) * 1_000_000n
       const clock: Clock.Clock = {
-        [Clock.ClockTypeId]: Clock.ClockTypeId,
-        unsafeCurrentTimeMillis: () => 1_700_000_000_000 + step + elapsed,
-        currentTimeMillis: Effect.sync(() => 1_700_000_000_000 + step + elapsed),
-        unsafeCurrentTimeNanos: () => BigInt(5_000 + elapsed) * 1_000_000n,
-        currentTimeNanos: Effect.sync(() => BigInt(5_000 + elapsed) * 1_000_000n),
+        currentTimeMillisUnsafe: wallMillis,
+        currentTimeMillis: Effect.sync(wallMillis),
+        currentTimeNanosUnsafe: () => BigInt(wallMillis()) * 1_000_000n,
+        currentTimeNanos: Effect.sync(() => BigInt(wallMillis()) * 1_000_000n),
+        monotonicTimeNanosUnsafe: monotonicNanos,
+        monotonicTimeNanos: Effect.sync(monotonicNanos),
         sleep: () => Effect.void
       }
+      const withClock = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provideService(effect, Clock.Clock, clock)
       const store = NotificationStore.unsafeMakeMemory({ lease: "1 minute" })
-      const a = ownerOf(yield* Effect.withClock(store.claim("ntp"), clock))
+      const a = ownerOf(yield* withClock(store.claim("ntp")))
       step = 10 * 60_000
-      expect((yield* Effect.withClock(store.claim("ntp"), clock))._tag).toBe("InProgress")
-      expect((yield* Effect.withClock(store.extend("ntp", a), clock))._tag).toBe("Extended")
+      expect((yield* withClock(store.claim("ntp")))._tag).toBe("InProgress")
+      expect((yield* withClock(store.extend("ntp", a)))._tag).toBe("Extended")
       step = -10 * 60_000
       elapsed = 60_000
-      expect((yield* Effect.withClock(store.claim("ntp"), clock))._tag).toBe("Claimed")
+      expect((yield* withClock(store.claim("ntp")))._tag).toBe("Claimed")
     }))
 
   it.effect("sweepInterval: expired entries are swept no more often than it says; zero or infinite is refused", () =>
@@ -229,7 +233,7 @@ describe("property: no interleaving gives two live runs of one id or loses a don
         ops,
         fc.constantFrom(1, 250, 1000, 60_000),
         (script, sweepInterval) =>
-          Effect.runPromise(replay(script, sweepInterval).pipe(Effect.provide(TestContext.TestContext)))
+          Effect.runPromise(replay(script, sweepInterval).pipe(Effect.provide(TestClock.layer())))
       ),
       {
         numRuns: 300,
@@ -256,7 +260,7 @@ describe("property: no interleaving gives two live runs of one id or loses a don
 // ------------------------------------------------------------------------------------------------------------------
 
 const logs: Array<string> = []
-const CapturingLogger = Logger.make((options) => void logs.push(Logger.logfmtLogger.log(options)))
+const CapturingLogger = Logger.make((options) => void logs.push(Logger.formatLogFmt.log(options)))
 
 const setUp = Effect.gen(function*() {
   const emulator = yield* Emulator.make()
@@ -267,7 +271,7 @@ const setUp = Effect.gen(function*() {
     Layer.provide(Verifier.layer({ publicKeys: emulator.wechatpayPublicKeys })),
     Layer.orDie
   )
-  const deliver = <E, R>(app: Effect.Effect<import("@effect/platform/HttpServerResponse").HttpServerResponse, E, R>) =>
+  const deliver = <E, R>(app: Effect.Effect<import("effect/http/HttpServerResponse").HttpServerResponse, E, R>) =>
     Effect.gen(function*() {
       const { body, headers } = yield* emulator.notificationRequest(id)
       const request = HttpServerRequest.fromWeb(new Request("http://127.0.0.1/notify", { method: "POST", headers, body }))
@@ -276,19 +280,22 @@ const setUp = Effect.gen(function*() {
   return { id, notifications, deliver }
 })
 
-/** A handler that counts its runs, records when each started and ended, and waits for `gate`. */
+/** A handler that counts its runs, records when each started and ended, and waits for `gate`. `started` is done when
+ * the first run has begun (the request's parsing is not driven by the test clock: await it before moving the clock). */
 const recordingHandler = (gate: Deferred.Deferred<void>) => {
   const runs: Array<{ start: number; end?: number; interrupted?: boolean }> = []
+  const started = Deferred.makeUnsafe<void>()
   const handle = () =>
     Effect.gen(function*() {
       const run: { start: number; end?: number; interrupted?: boolean } = { start: yield* Clock.currentTimeMillis }
       runs.push(run)
+      yield* Deferred.succeed(started, undefined)
       yield* Deferred.await(gate).pipe(
         Effect.onInterrupt(() => Effect.map(Clock.currentTimeMillis, (t) => void Object.assign(run, { end: t, interrupted: true })))
       )
       run.end = yield* Clock.currentTimeMillis
     })
-  return { runs, handle }
+  return { runs, handle, started: Deferred.await(started) }
 }
 
 describe("httpApp keeps a running handler's claim alive, or stops the handler in time", () => {
@@ -297,12 +304,13 @@ describe("httpApp keeps a running handler's claim alive, or stops the handler in
       const { deliver, notifications } = yield* setUp
       const store = NotificationStore.unsafeMakeMemory({ lease: "1 second" })
       const gate = yield* Deferred.make<void>()
-      const { handle, runs } = recordingHandler(gate)
+      const { handle, runs, started } = recordingHandler(gate)
       const app = Notification.httpApp(handle).pipe(
         Effect.provide(notifications),
         Effect.provideService(NotificationStore.NotificationStore, store)
       )
-      const first = yield* Effect.fork(deliver(app))
+      const first = yield* Effect.forkChild(deliver(app))
+      yield* started
       yield* TestClock.adjust(Duration.millis(1200))
       expect(yield* deliver(app)).toBe(503)
       yield* TestClock.adjust(Duration.seconds(10)) // far past the lease: still extended
@@ -321,13 +329,14 @@ describe("httpApp keeps a running handler's claim alive, or stops the handler in
       const memory = NotificationStore.unsafeMakeMemory({ lease: "900 millis" })
       const store: NotificationStore.Service = { ...memory, extend: () => Effect.succeed({ _tag: "Lost" }) }
       const gate = yield* Deferred.make<void>()
-      const { handle, runs } = recordingHandler(gate)
+      const { handle, runs, started } = recordingHandler(gate)
       const app = Notification.httpApp(handle).pipe(
         Effect.provide(notifications),
         Effect.provideService(NotificationStore.NotificationStore, store),
-        Effect.provide(Logger.replace(Logger.defaultLogger, CapturingLogger))
+        Effect.provide(Logger.layer([CapturingLogger]))
       )
-      const first = yield* Effect.fork(deliver(app))
+      const first = yield* Effect.forkChild(deliver(app))
+      yield* started
       yield* TestClock.adjust(Duration.millis(299))
       expect(runs[0]!.end).toBeUndefined()
       yield* TestClock.adjust(Duration.millis(1))
@@ -346,12 +355,13 @@ describe("httpApp keeps a running handler's claim alive, or stops the handler in
       const memory = NotificationStore.unsafeMakeMemory({ lease: "900 millis" })
       const store: NotificationStore.Service = { ...memory, extend: () => Effect.never }
       const gate = yield* Deferred.make<void>()
-      const { handle, runs } = recordingHandler(gate)
+      const { handle, runs, started } = recordingHandler(gate)
       const app = Notification.httpApp(handle).pipe(
         Effect.provide(notifications),
         Effect.provideService(NotificationStore.NotificationStore, store)
       )
-      const first = yield* Effect.fork(deliver(app))
+      const first = yield* Effect.forkChild(deliver(app))
+      yield* started
       yield* TestClock.adjust(Duration.millis(599))
       expect(runs[0]!.end).toBeUndefined()
       yield* TestClock.adjust(Duration.millis(1))
@@ -377,12 +387,13 @@ describe("httpApp keeps a running handler's claim alive, or stops the handler in
           })
       }
       const gate = yield* Deferred.make<void>()
-      const { handle, runs } = recordingHandler(gate)
+      const { handle, runs, started } = recordingHandler(gate)
       const app = Notification.httpApp(handle).pipe(
         Effect.provide(notifications),
         Effect.provideService(NotificationStore.NotificationStore, store)
       )
-      const first = yield* Effect.fork(deliver(app))
+      const first = yield* Effect.forkChild(deliver(app))
+      yield* started
       yield* TestClock.adjust(Duration.millis(1500))
       // At a third of the lease, then every tenth of it until one answers.
       expect(asked.slice(0, 4)).toEqual([333, 433, 533, 633])
@@ -397,18 +408,22 @@ describe("httpApp keeps a running handler's claim alive, or stops the handler in
       const memory = NotificationStore.unsafeMakeMemory({ lease: "3 seconds" })
       const calls: Array<string> = []
       const store: NotificationStore.Service = {
-        claim: (i) => Effect.tap(memory.claim(i), (c) => void calls.push(`claim ${c._tag === "Claimed" ? c.owner : c._tag}`)),
-        extend: (i, owner) => Effect.tap(memory.extend(i, owner), (r) => void calls.push(`extend ${owner} ${r._tag}`)),
-        complete: (i, owner) => Effect.tap(memory.complete(i, owner), (r) => void calls.push(`complete ${owner} ${r._tag}`)),
-        release: (i, owner) => Effect.tap(memory.release(i, owner), (r) => void calls.push(`release ${owner} ${r._tag}`))
+        claim: (i) =>
+          Effect.tap(memory.claim(i), (c) => Effect.sync(() => void calls.push(`claim ${c._tag === "Claimed" ? c.owner : c._tag}`))),
+        extend: (i, owner) => Effect.tap(memory.extend(i, owner), (r) => Effect.sync(() => void calls.push(`extend ${owner} ${r._tag}`))),
+        complete: (i, owner) =>
+          Effect.tap(memory.complete(i, owner), (r) => Effect.sync(() => void calls.push(`complete ${owner} ${r._tag}`))),
+        release: (i, owner) =>
+          Effect.tap(memory.release(i, owner), (r) => Effect.sync(() => void calls.push(`release ${owner} ${r._tag}`)))
       }
       const gate = yield* Deferred.make<void>()
-      const { handle } = recordingHandler(gate)
+      const { handle, started } = recordingHandler(gate)
       const app = Notification.httpApp(handle).pipe(
         Effect.provide(notifications),
         Effect.provideService(NotificationStore.NotificationStore, store)
       )
-      const first = yield* Effect.fork(deliver(app))
+      const first = yield* Effect.forkChild(deliver(app))
+      yield* started
       yield* TestClock.adjust(Duration.millis(2500))
       yield* Deferred.succeed(gate, undefined)
       expect(yield* Fiber.join(first)).toBe(204)
@@ -427,12 +442,13 @@ describe("httpApp keeps a running handler's claim alive, or stops the handler in
         extend: () => Effect.sync(() => ++extensions).pipe(Effect.as({ _tag: "Lost" as const }))
       }
       const gate = yield* Deferred.make<void>()
-      const { handle, runs } = recordingHandler(gate)
+      const { handle, runs, started } = recordingHandler(gate)
       const app = Notification.httpApp(handle).pipe(
         Effect.provide(notifications),
         Effect.provideService(NotificationStore.NotificationStore, store)
       )
-      const first = yield* Effect.fork(deliver(app))
+      const first = yield* Effect.forkChild(deliver(app))
+      yield* started
       yield* TestClock.adjust(Duration.hours(1))
       yield* Deferred.succeed(gate, undefined)
       expect(yield* Fiber.join(first)).toBe(204)
@@ -449,13 +465,13 @@ describe("httpApp keeps a running handler's claim alive, or stops the handler in
       const app = Notification.httpApp(() => Effect.void).pipe(
         Effect.provide(notifications),
         Effect.provideService(NotificationStore.NotificationStore, store),
-        Effect.provide(Logger.replace(Logger.defaultLogger, CapturingLogger))
+        Effect.provide(Logger.layer([CapturingLogger]))
       )
       // A claim recorded as done says nothing.
       const quiet = Notification.httpApp(() => Effect.void).pipe(
         Effect.provide(notifications),
         Effect.provideService(NotificationStore.NotificationStore, NotificationStore.unsafeMakeMemory()),
-        Effect.provide(Logger.replace(Logger.defaultLogger, CapturingLogger))
+        Effect.provide(Logger.layer([CapturingLogger]))
       )
       expect(yield* deliver(quiet)).toBe(204)
       expect(logs).toEqual([])
@@ -473,7 +489,7 @@ describe("httpApp keeps a running handler's claim alive, or stops the handler in
 const liveRuns = () => {
   const live = { n: 0, max: 0, runs: 0 }
   const started = Effect.runSync(Deferred.make<void>())
-  const enter = Effect.zipRight(
+  const enter = Effect.andThen(
     Effect.sync(() => {
       live.n++
       live.runs++
@@ -487,7 +503,7 @@ const liveRuns = () => {
     Effect.acquireUseRelease(
       enter,
       () => live.runs === 1 ? first : Effect.void,
-      () => live.runs === 1 ? Effect.zipRight(release, leave) : leave
+      () => live.runs === 1 ? Effect.andThen(release, leave) : leave
     )
   return { live, started: Deferred.await(started), handler }
 }
@@ -510,17 +526,17 @@ describe("the id is freed only once the handler has stopped", () => {
           Effect.provide(notifications),
           Effect.provideService(NotificationStore.NotificationStore, store)
         )
-        const first = yield* Effect.fork(deliver(app))
+        const first = yield* Effect.forkChild(deliver(app))
         yield* counter.started
         // @effect/platform-node interrupts the app's fiber when the response closes.
-        yield* Effect.fork(Fiber.interrupt(first))
+        yield* Effect.forkChild(Fiber.interrupt(first))
         yield* TestClock.adjust(Duration.millis(20))
         expect(yield* deliver(app)).toBe(503)
         expect(counter.live.max).toBe(1)
         yield* TestClock.adjust(Duration.millis(479))
         expect(yield* deliver(app)).toBe(503) // 1 ms before the handler stops
         yield* TestClock.adjust(Duration.millis(1))
-        expect(Exit.isInterrupted(yield* Fiber.await(first))).toBe(true)
+        expect(Exit.hasInterrupts(yield* Fiber.await(first))).toBe(true)
         expect(counter.live.n).toBe(0)
         // Stopped (its exit is an interruption): released, so the next delivery runs it.
         expect(yield* deliver(app)).toBe(204)
@@ -537,9 +553,9 @@ describe("the id is freed only once the handler has stopped", () => {
           Effect.provide(notifications),
           Effect.provideService(NotificationStore.NotificationStore, store)
         )
-        const first = yield* Effect.fork(deliver(app))
+        const first = yield* Effect.forkChild(deliver(app))
         yield* counter.started
-        yield* Effect.fork(Fiber.interrupt(first))
+        yield* Effect.forkChild(Fiber.interrupt(first))
         yield* Effect.sleep("20 millis")
         expect(yield* deliver(app)).toBe(503)
         yield* Fiber.await(first)
@@ -561,7 +577,7 @@ describe("the id is freed only once the handler has stopped", () => {
         Effect.provide(notifications),
         Effect.provideService(NotificationStore.NotificationStore, store)
       )
-      const first = yield* Effect.fork(deliver(app))
+      const first = yield* Effect.forkChild(deliver(app))
       yield* counter.started
       yield* TestClock.adjust(Duration.seconds(1))
       expect(yield* deliver(app)).toBe(503) // the review's redelivery at 1 s
@@ -580,14 +596,14 @@ describe("the id is freed only once the handler has stopped", () => {
       const memory = NotificationStore.unsafeMakeMemory({ lease: "900 millis" })
       const store: NotificationStore.Service = {
         ...memory,
-        extend: (id, owner) => Effect.zipLeft(memory.extend(id, owner), Effect.sleep("700 millis"))
+        extend: (id, owner) => Effect.tap(memory.extend(id, owner), Effect.sleep("700 millis"))
       }
       const counter = liveRuns()
       const app = Notification.httpApp(counter.handler(Effect.uninterruptible(Effect.sleep("2 seconds")))).pipe(
         Effect.provide(notifications),
         Effect.provideService(NotificationStore.NotificationStore, store)
       )
-      const first = yield* Effect.fork(deliver(app))
+      const first = yield* Effect.forkChild(deliver(app))
       yield* counter.started
       for (let t = 100; t < 2000; t += 100) {
         yield* TestClock.adjust(Duration.millis(100))
@@ -608,9 +624,9 @@ describe("the id is freed only once the handler has stopped", () => {
       const app = Notification.httpApp(counter.handler(Effect.uninterruptible(Effect.sleep("1 second")))).pipe(
         Effect.provide(notifications),
         Effect.provideService(NotificationStore.NotificationStore, store),
-        Effect.provide(Logger.replace(Logger.defaultLogger, CapturingLogger))
+        Effect.provide(Logger.layer([CapturingLogger]))
       )
-      const first = yield* Effect.fork(deliver(app))
+      const first = yield* Effect.forkChild(deliver(app))
       yield* counter.started
       yield* TestClock.adjust(Duration.seconds(2))
       yield* Fiber.await(first)

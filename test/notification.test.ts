@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Match from "effect/Match"
 import * as Redacted from "effect/Redacted"
-import * as TestClock from "effect/TestClock"
+import * as TestClock from "effect/testing/TestClock"
 import * as Aead from "../src/internal/aead.js"
 import * as Notification from "../src/Notification.js"
 import * as NotificationStore from "../src/NotificationStore.js"
@@ -493,7 +493,7 @@ describe("Notification.parse", () => {
 /** Claim `id` and complete it with the claim's owner. */
 const completeNow = (store: NotificationStore.Service, id: string) =>
   Effect.flatMap(store.claim(id), (claim) =>
-    claim._tag === "Claimed" ? store.complete(id, claim.owner) : Effect.dieMessage(`${id}: ${claim._tag}`))
+    claim._tag === "Claimed" ? store.complete(id, claim.owner) : Effect.die(new Error(`${id}: ${claim._tag}`)))
 
 describe("NotificationStore (in memory)", () => {
   it.effect("Claimed → InProgress → Done; a release frees its own claim but never a done id", () =>

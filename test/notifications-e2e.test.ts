@@ -10,16 +10,18 @@
  * - Nothing logged names the APIv3 key or the member's openid.
  */
 import * as http from "node:http"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServer from "@effect/platform/HttpServer"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServer from "effect/http/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { describe, expect, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import type * as NetAddress from "effect/net/NetAddress"
 import * as Redacted from "effect/Redacted"
+import * as References from "effect/References"
 import { MemberCard } from "../src/index.js"
 import * as Notification from "../src/Notification.js"
 import * as NotificationStore from "../src/NotificationStore.js"
@@ -36,17 +38,17 @@ const wait = "150 millis"
 const harness = (handle: (event: Notification.Event) => Effect.Effect<void, string>) =>
   Effect.gen(function*() {
     const serverContext = yield* Layer.build(NodeHttpServer.layer(() => http.createServer(), { port: 0, host: "127.0.0.1" }))
-    const { port } = Context.get(serverContext, HttpServer.HttpServer).address as HttpServer.TcpAddress
+    const { port } = Context.get(serverContext, HttpServer.HttpServer).address as NetAddress.InetAddress
     const url = `http://127.0.0.1:${port}/wechatpay/notify`
     const emulator = new Emulator.EmulatorState({
       notifyUrl: url,
       notificationSchedule: [wait, wait, wait]
     })
     const logs: Array<string> = []
-    const logger = Logger.make(({ annotations, message }) => {
-      logs.push(JSON.stringify({ message, annotations: Object.fromEntries(annotations) }))
+    const logger = Logger.make(({ fiber, message }) => {
+      logs.push(JSON.stringify({ message, annotations: fiber.getRef(References.CurrentLogAnnotations) }))
     })
-    const router = HttpRouter.empty.pipe(HttpRouter.post("/wechatpay/notify", Notification.httpApp(handle)))
+    const router = yield* HttpRouter.toHttpEffect(HttpRouter.add("POST", "/wechatpay/notify", Notification.httpApp(handle)))
     yield* HttpServer.serveEffect(router).pipe(
       Effect.provide(serverContext),
       Effect.provide(
@@ -55,7 +57,7 @@ const harness = (handle: (event: Notification.Event) => Effect.Effect<void, stri
         )
       ),
       Effect.provide(NotificationStore.layerMemory()),
-      Effect.provide(Logger.replace(Logger.defaultLogger, logger))
+      Effect.provide(Logger.layer([logger]))
     )
     yield* Layer.build(
       Emulator.layerNotifier.pipe(
@@ -80,11 +82,14 @@ const claim = (emulator: Emulator.EmulatorState, card_id: string) => {
 const settled = (emulator: Emulator.EmulatorState, id: string) =>
   emulator.awaitNotifications((records) => records.some((record) => record.id === id && record.state !== "pending")).pipe(
     Effect.map((records) => records.find((record) => record.id === id)!),
-    Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error(`notification ${id} never settled`) })
+    Effect.timeoutOrElse({
+      duration: "10 seconds",
+      orElse: () => Effect.fail(new Error(`notification ${id} never settled`))
+    })
   )
 
 describe("notifications end to end (emulator → Notification.httpApp over 127.0.0.1)", () => {
-  it.scopedLive("each of the three events reaches the handler once, typed, as the emulator recorded it", () =>
+  it.live("each of the three events reaches the handler once, typed, as the emulator recorded it", () =>
     Effect.gen(function*() {
       const seen: Array<Notification.Event> = []
       const { client, emulator, logs } = yield* harness((event) => Effect.sync(() => void seen.push(event)))
@@ -126,7 +131,7 @@ describe("notifications end to end (emulator → Notification.httpApp over 127.0
       expect(logs.join("\n")).not.toContain(openid)
     }))
 
-  it.scopedLive("delivered twice at once (Duplicate): the handler runs once, both deliveries are answered", () =>
+  it.live("delivered twice at once (Duplicate): the handler runs once, both deliveries are answered", () =>
     Effect.gen(function*() {
       let calls = 0
       const { emulator, url } = yield* harness(() => Effect.sync(() => void calls++))
@@ -153,7 +158,7 @@ describe("notifications end to end (emulator → Notification.httpApp over 127.0
       expect(calls).toBe(1)
     }))
 
-  it.scopedLive("a handler failure is answered 500; the redelivery runs the handler again and ends delivered", () =>
+  it.live("a handler failure is answered 500; the redelivery runs the handler again and ends delivered", () =>
     Effect.gen(function*() {
       let calls = 0
       const { emulator, logs } = yield* harness(() =>
@@ -168,7 +173,7 @@ describe("notifications end to end (emulator → Notification.httpApp over 127.0
       expect(logs.join("\n")).not.toContain(openid)
     }))
 
-  it.scopedLive("each fault is refused with its status, the handler never runs for it; the clean redelivery runs it once", () =>
+  it.live("each fault is refused with its status, the handler never runs for it; the clean redelivery runs it once", () =>
     Effect.gen(function*() {
       const handled: Array<string> = []
       const { emulator, logs } = yield* harness((event) => Effect.sync(() => void handled.push(event.id)))

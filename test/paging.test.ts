@@ -3,7 +3,6 @@
  * paging never ends. Driven by a scripted list function that records the pages asked for.
  */
 import { describe, expect, it } from "@effect/vitest"
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { Paging, WechatPayError } from "../src/index.js"
@@ -34,7 +33,7 @@ const server = (
   return { asked, list }
 }
 
-const all = <A, E>(stream: Stream.Stream<A, E>) => Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
+const all = <A, E>(stream: Stream.Stream<A, E>): Effect.Effect<ReadonlyArray<A>, E> => Stream.runCollect(stream)
 
 describe("Paging.stream", () => {
   for (const unit of ["page", "item"] as const) {

@@ -16,7 +16,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
-import * as TestClock from "effect/TestClock"
+import * as References from "effect/References"
+import * as TestClock from "effect/testing/TestClock"
 import { Encryptor, type Endpoint, MemberCard, type WechatPayClient, WechatPay } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { fresh, listenLoopback, recordingTracer } from "./support.js"
@@ -146,7 +147,7 @@ describe("phone members over loopback, in both key modes", () => {
     }
   ]
   for (const mode of modes) {
-    it.scopedLive(`${mode.name}: import by phone → code; search → RECEIVED; remind another number → UNSHOWED`, () =>
+    it.live(`${mode.name}: import by phone → code; search → RECEIVED; remind another number → UNSHOWED`, () =>
       Effect.gen(function*() {
         const { baseUrl, emulator, seen } = yield* recorded()
         const card_id = emulator.putTemplate({ card_id: fresh("tpl-") }).card_id
@@ -187,7 +188,7 @@ describe("phone members over loopback, in both key modes", () => {
       }))
   }
 
-  it.scopedLive("a retried import re-sends the very same ciphertext and is applied once; the reminder is never repeated", () =>
+  it.live("a retried import re-sends the very same ciphertext and is applied once; the reminder is never repeated", () =>
     Effect.gen(function*() {
       const { baseUrl, emulator, seen } = yield* recorded()
       const card_id = emulator.putTemplate({ card_id: fresh("tpl-") }).card_id
@@ -210,7 +211,7 @@ describe("phone members over loopback, in both key modes", () => {
       expect(emulator.requests("ImportPhoneMember")).toBe(1)
     }))
 
-  it.scopedLive("business refusals: an unknown card_id; a REAL_TIME card without a code", () =>
+  it.live("business refusals: an unknown card_id; a REAL_TIME card without a code", () =>
     Effect.gen(function*() {
       const { baseUrl, emulator } = yield* recorded()
       const layer = endpoints(clientFor(emulator, baseUrl))
@@ -249,7 +250,7 @@ describe("a platform certificate filed under another spelling of its serial (rev
     { name: "two leading zeros, lower case", id: (serial: string) => `00${serial.toLowerCase()}` }
   ]
   for (const spelling of spellings) {
-    it.scopedLive(`${spelling.name}: the import succeeds and Wechatpay-Serial is the certificate's own serial`, () =>
+    it.live(`${spelling.name}: the import succeeds and Wechatpay-Serial is the certificate's own serial`, () =>
       Effect.gen(function*() {
         const { baseUrl, emulator, seen } = yield* recorded({ mode: "certificate" })
         const card_id = emulator.putTemplate({ card_id: fresh("tpl-") }).card_id
@@ -264,7 +265,7 @@ describe("a platform certificate filed under another spelling of its serial (rev
       }))
   }
 
-  it.scopedLive("a serial whose first byte is below 0x10 filed without its leading zero (as Java prints it): the header keeps the certificate's 0", () =>
+  it.live("a serial whose first byte is below 0x10 filed without its leading zero (as Java prints it): the header keeps the certificate's 0", () =>
     Effect.gen(function*() {
       const { baseUrl, emulator, seen } = yield* recorded({ mode: "certificate" })
       // The Go SDK's test certificate serial (apiv3-protocol.md §3.7): WeChat and node:crypto print its leading 0.
@@ -292,15 +293,15 @@ describe("phone members: every rule at its limit and one past it, nothing sent",
     Effect.gen(function*() {
       const { baseUrl, emulator } = yield* recorded()
       const card_id = emulator.putTemplate({ card_id: fresh("tpl-") }).card_id
-      const result = yield* Effect.either(call(card_id).pipe(Effect.provide(endpoints(clientFor(emulator, baseUrl)))))
+      const result = yield* Effect.result(call(card_id).pipe(Effect.provide(endpoints(clientFor(emulator, baseUrl)))))
       return { result, sent: emulator.requests() }
     })
   const refusedFor = (field: string) =>
-  (outcome: { readonly result: { readonly _tag: string; readonly left?: unknown }; readonly sent: number }) => {
+  (outcome: { readonly result: { readonly _tag: string; readonly failure?: unknown }; readonly sent: number }) => {
     expect(outcome.sent).toBe(0)
-    expect(outcome.result._tag).toBe("Left")
-    expect(outcome.result.left).toMatchObject({ _tag: "RequestValidationError" })
-    expect((outcome.result.left as { fields: ReadonlyArray<string> }).fields).toEqual([field])
+    expect(outcome.result._tag).toBe("Failure")
+    expect(outcome.result.failure).toMatchObject({ _tag: "RequestValidationError" })
+    expect((outcome.result.failure as { fields: ReadonlyArray<string> }).fields).toEqual([field])
   }
   const importing = (request: Partial<MemberCard.ImportUserCardByPhoneRequest>) => (card_id: string) =>
     MemberCard.importUserCardByPhone({ card_id, phone_number: Redacted.make(phone), out_request_no: fresh("o"), ...request })
@@ -311,19 +312,19 @@ describe("phone members: every rule at its limit and one past it, nothing sent",
       ...request
     })
 
-  it.scopedLive("phone_number: 214 bytes encrypted and sent; 215 bytes refused; empty refused (never echoed)", () =>
+  it.live("phone_number: 214 bytes encrypted and sent; 215 bytes refused; empty refused (never echoed)", () =>
     Effect.gen(function*() {
       expect((yield* run(importing({ phone_number: Redacted.make(bytes214) }))).sent).toBe(1)
       const over = yield* run(importing({ phone_number: Redacted.make(bytes214 + "1") }))
       refusedFor("phone_number")(over)
-      expect(JSON.stringify(over.result) + String((over.result as { left?: unknown }).left)).not.toContain(bytes214)
+      expect(JSON.stringify(over.result) + String((over.result as { failure?: unknown }).failure)).not.toContain(bytes214)
       // 71 three-byte characters are 213 bytes; a 72nd makes 216.
       expect((yield* run(importing({ phone_number: Redacted.make("号".repeat(71)) }))).sent).toBe(1)
       refusedFor("phone_number")(yield* run(importing({ phone_number: Redacted.make("号".repeat(72)) })))
       refusedFor("phone_number")(yield* run(importing({ phone_number: Redacted.make("") })))
     }))
 
-  it.scopedLive("out_request_no (#12) 1–32; code (#12) ≤ 32", () =>
+  it.live("out_request_no (#12) 1–32; code (#12) ≤ 32", () =>
     Effect.gen(function*() {
       expect((yield* run(importing({ out_request_no: s32 }))).sent).toBe(1)
       refusedFor("out_request_no")(yield* run(importing({ out_request_no: s32 + "w" })))
@@ -332,7 +333,7 @@ describe("phone members: every rule at its limit and one past it, nothing sent",
       refusedFor("code")(yield* run(importing({ code: s32 + "w" })))
     }))
 
-  it.scopedLive("card_id (#13) 1–32", () =>
+  it.live("card_id (#13) 1–32", () =>
     Effect.gen(function*() {
       const search = (card_id: string) => () => MemberCard.searchPhoneMember({ card_id, phone_number: Redacted.make(phone) })
       expect((yield* run(search(s32))).sent).toBe(1)
@@ -340,7 +341,7 @@ describe("phone members: every rule at its limit and one past it, nothing sent",
       refusedFor("card_id")(yield* run(search("")))
     }))
 
-  it.scopedLive("outer_str (#14) 1–128 of digits, letters, Latin-1 and CJK; registration_time RFC 3339", () =>
+  it.live("outer_str (#14) 1–128 of digits, letters, Latin-1 and CJK; registration_time RFC 3339", () =>
     Effect.gen(function*() {
       expect((yield* run(reminding({ outer_str: s128 }))).sent).toBe(1)
       refusedFor("outer_str")(yield* run(reminding({ outer_str: s128 + "x" })))
@@ -356,18 +357,20 @@ describe("phone members: every rule at its limit and one past it, nothing sent",
 })
 
 describe("the plain number in no error, log or span", () => {
-  it.scopedLive("a refused import: the error, every log line and every span attribute are free of it", () =>
+  it.live("a refused import: the error, every log line and every span attribute are free of it", () =>
     Effect.gen(function*() {
       const { baseUrl, emulator } = yield* recorded()
       const logs: Array<string> = []
-      const logger = Logger.make(({ annotations, message }) => logs.push(JSON.stringify({ message, annotations: [...annotations] })))
+      const logger = Logger.make(({ fiber, message }) =>
+        logs.push(JSON.stringify({ message, annotations: Object.entries(fiber.getRef(References.CurrentLogAnnotations)) }))
+      )
       const { spans: ended, tracer } = recordingTracer()
       const error = yield* Effect.flip(
         MemberCard.importUserCardByPhone({ card_id: "no-such-card", phone_number: Redacted.make(phone), out_request_no: "z1" }).pipe(
           Effect.tap(() => Effect.logInfo("done")),
           Effect.tapError((e) => Effect.logWarning("refused", e)),
           Effect.provide(endpoints(clientFor(emulator, baseUrl))),
-          Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+          Effect.provide(Logger.layer([logger])),
           Effect.withTracer(tracer)
         )
       )

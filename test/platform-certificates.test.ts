@@ -5,14 +5,14 @@ import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
-import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as References from "effect/References"
 import type * as Scope from "effect/Scope"
-import * as TestClock from "effect/TestClock"
+import * as TestClock from "effect/testing/TestClock"
 import * as Encryptor from "../src/Encryptor.js"
 import * as Aead from "../src/internal/aead.js"
 import * as Keys from "../src/internal/keys.js"
@@ -123,16 +123,16 @@ const entryOf = (certificate: string, serialNo: string, key?: string): Entry => 
 }
 
 const decrypt = (entry: Entry, at: number, key = apiV3Key) =>
-  Effect.zipRight(TestClock.setTime(at), Effect.either(PlatformCertificates.decryptCertificate(entry, Redacted.make(key))))
+  Effect.andThen(TestClock.setTime(at), Effect.result(PlatformCertificates.decryptCertificate(entry, Redacted.make(key))))
 
 /** The failure's reason, after checking its message carries no secret. */
-const reasonOf = (result: Either.Either<PlatformCertificates.PlatformCertificate, PlatformCertificates.CertificateError>) => {
-  if (Either.isRight(result)) return "accepted"
-  const text = `${result.left.message} ${JSON.stringify(result.left)}`
+const reasonOf = (result: Result.Result<PlatformCertificates.PlatformCertificate, PlatformCertificates.CertificateError>) => {
+  if (Result.isSuccess(result)) return "accepted"
+  const text = `${result.failure.message} ${JSON.stringify(result.failure)}`
   expect(text).not.toContain(apiV3Key)
   expect(text).not.toContain("BEGIN CERTIFICATE")
   expect(text).not.toContain("MII")
-  return result.left.reason
+  return result.failure.reason
 }
 
 describe("decryptCertificate", () => {
@@ -153,7 +153,7 @@ describe("decryptCertificate", () => {
       expect(reasonOf(yield* decrypt(entryOf(pem.b, serial.b.slice(1)), T0))).toBe("accepted")
       expect(reasonOf(yield* decrypt(entryOf(pem.b, `00${serial.b.toLowerCase()}`), T0))).toBe("accepted")
       const accepted = yield* decrypt(entryOf(pem.b, serial.b.slice(1)), T0)
-      expect(Either.getOrThrow(accepted).serial).toBe(serial.b)
+      expect(Result.getOrThrow(accepted).serial).toBe(serial.b)
       expect(reasonOf(yield* decrypt(entryOf(pem.b, `${serial.b.slice(0, -1)}C`), T0))).toBe("SerialMismatch")
       expect(reasonOf(yield* decrypt(entryOf(pem.b, `1${serial.b}`), T0))).toBe("SerialMismatch")
       expect(reasonOf(yield* decrypt(entryOf(pem.a, serial.b), T0))).toBe("SerialMismatch")
@@ -295,7 +295,7 @@ const build = (layer: Layer.Layer<Signer.Signer | Transport.Transport>, extra: P
 
 const run = <A, E>(effect: Effect.Effect<A, E, Scope.Scope>) =>
   TestClock.setTime(T0).pipe(
-    Effect.zipRight(Effect.scoped(effect)),
+    Effect.andThen(Effect.scoped(effect)),
     Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.disabled)
   )
 
@@ -318,7 +318,7 @@ const message = (name: Name, options: { readonly serial?: string; readonly body?
   })
 
 const verifies = (verifier: Verifier.Service, name: Name, options?: { readonly serial?: string }) =>
-  Effect.flatMap(message(name, options), (m) => Effect.either(verifier.verify(m)))
+  Effect.flatMap(message(name, options), (m) => Effect.result(verifier.verify(m)))
 
 const serials = (certificates: PlatformCertificates.Service) =>
   Effect.map(certificates.current, (list) => list.map((c) => c.serial))
@@ -335,17 +335,17 @@ describe("PlatformCertificates.layerVerifier", () => {
       expect(fake.requests[0]!.headers["wechatpay-serial"]).toBeUndefined()
       expect(verifier.serial).toBeUndefined()
       expect(yield* serials(certificates)).toEqual([serial.a])
-      expect(Either.isRight(yield* verifies(verifier, "a"))).toBe(true)
+      expect(Result.isSuccess(yield* verifies(verifier, "a"))).toBe(true)
       // Signed by a key we do not hold: refused (and, within a minute of the last download, nothing is fetched).
       const forged = yield* verifies(verifier, "x")
-      expect(Either.isLeft(forged) && forged.left.reason).toBe("UnknownSerial")
+      expect(Result.isFailure(forged) && forged.failure.reason).toBe("UnknownSerial")
     })))
 
   it.effect("the layerVerifier form gives the same Verifier (a drop-in for Verifier.layer)", () =>
     run(Effect.gen(function*() {
       const { fake, layer } = makeFake()
       const context = yield* Layer.build(PlatformCertificates.layerVerifier(options).pipe(Layer.provide(layer)))
-      expect(Either.isRight(yield* verifies(Context.get(context, Verifier.Verifier), "a"))).toBe(true)
+      expect(Result.isSuccess(yield* verifies(Context.get(context, Verifier.Verifier), "a"))).toBe(true)
       expect(fake.downloads).toBe(1)
     })))
 
@@ -360,14 +360,14 @@ describe("PlatformCertificates.layerVerifier", () => {
       fake.listed = [{ name: "a" }, { name: "b" }]
       fake.signer = { name: "b" }
       const before = yield* verifies(verifier, "b")
-      expect(Either.isLeft(before) && before.left.reason).toBe("UnknownSerial")
+      expect(Result.isFailure(before) && before.failure.reason).toBe("UnknownSerial")
       expect(fake.downloads).toBe(2)
       yield* TestClock.adjust(hours(12) - 1000)
       expect(fake.downloads).toBe(2)
       yield* TestClock.adjust(1000)
       expect(fake.downloads).toBe(3)
-      expect(Either.isRight(yield* verifies(verifier, "b"))).toBe(true)
-      expect(Either.isRight(yield* verifies(verifier, "a"))).toBe(true)
+      expect(Result.isSuccess(yield* verifies(verifier, "b"))).toBe(true)
+      expect(Result.isSuccess(yield* verifies(verifier, "a"))).toBe(true)
       // Newest start of validity first (equal here: both listed), both held.
       expect([...(yield* serials(certificates))].sort()).toEqual([serial.b, serial.a].sort())
       yield* TestClock.adjust(hours(12))
@@ -394,15 +394,15 @@ describe("PlatformCertificates.layerVerifier", () => {
       fake.signer = { name: "b" }
       fake.gate = yield* Deferred.make<void>()
       const messages = yield* Effect.all(Array.from({ length: 20 }, () => message("b")))
-      const fibers = yield* Effect.forEach(messages, (m) => Effect.fork(Effect.either(verifier.verify(m))))
-      for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+      const fibers = yield* Effect.forEach(messages, (m) => Effect.forkChild(Effect.result(verifier.verify(m))))
+      for (let i = 0; i < 20; i++) yield* Effect.yieldNow
       // All twenty are waiting on the one download.
       expect(fake.downloads).toBe(2)
-      for (const fiber of fibers) expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+      for (const fiber of fibers) expect(fiber.pollUnsafe()).toBeUndefined()
       yield* Deferred.succeed(fake.gate, undefined)
       fake.gate = undefined
-      const results = yield* Fiber.joinAll(fibers).pipe(Effect.zipRight(Effect.forEach(fibers, Fiber.join)))
-      expect(results.filter(Either.isRight)).toHaveLength(20)
+      const results = yield* Fiber.joinAll(fibers).pipe(Effect.andThen(Effect.forEach(fibers, Fiber.join)))
+      expect(results.filter(Result.isSuccess)).toHaveLength(20)
       expect(fake.downloads).toBe(2)
     })))
 
@@ -415,11 +415,11 @@ describe("PlatformCertificates.layerVerifier", () => {
       fake.gate = yield* Deferred.make<void>()
       yield* TestClock.adjust(hours(12))
       expect(fake.downloads).toBe(2)
-      const fiber = yield* Effect.fork(verifies(verifier, "b"))
-      for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
-      expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+      const fiber = yield* Effect.forkChild(verifies(verifier, "b"))
+      for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+      expect(fiber.pollUnsafe()).toBeUndefined()
       yield* Deferred.succeed(fake.gate, undefined)
-      expect(Either.isRight(yield* Fiber.join(fiber))).toBe(true)
+      expect(Result.isSuccess(yield* Fiber.join(fiber))).toBe(true)
       expect(fake.downloads).toBe(2)
     })))
 
@@ -429,10 +429,10 @@ describe("PlatformCertificates.layerVerifier", () => {
       const { verifier } = yield* build(layer)
       expect(serial.b.startsWith("0")).toBe(true)
       for (const sent of [serial.b, serial.b.slice(1), serial.b.toLowerCase(), `00${serial.b}`]) {
-        expect(Either.isRight(yield* verifies(verifier, "b", { serial: sent }))).toBe(true)
+        expect(Result.isSuccess(yield* verifies(verifier, "b", { serial: sent }))).toBe(true)
       }
       const other = yield* verifies(verifier, "b", { serial: `1${serial.b}` })
-      expect(Either.isLeft(other) && other.left.reason).toBe("UnknownSerial")
+      expect(Result.isFailure(other) && other.failure.reason).toBe("UnknownSerial")
     })))
 
   it.effect("forged serials cannot hammer WeChat: at most one lazy download per minute; a PUB_KEY_ID_ or non-hex serial never", () =>
@@ -441,11 +441,11 @@ describe("PlatformCertificates.layerVerifier", () => {
       const { verifier } = yield* build(layer)
       const forged = () => verifies(verifier, "x", { serial: crypto.randomBytes(20).toString("hex").toUpperCase() })
       // The start-up download does not count as a lazy one: the first unknown serial downloads.
-      expect(Either.isLeft(yield* forged())).toBe(true)
+      expect(Result.isFailure(yield* forged())).toBe(true)
       expect(fake.downloads).toBe(2)
       for (let i = 0; i < 50; i++) {
         const result = yield* forged()
-        expect(Either.isLeft(result) && result.left.reason).toBe("UnknownSerial")
+        expect(Result.isFailure(result) && result.failure.reason).toBe("UnknownSerial")
       }
       expect(fake.downloads).toBe(2)
       yield* TestClock.adjust(59_999)
@@ -485,8 +485,9 @@ describe("PlatformCertificates.layerVerifier", () => {
   it.effect("a failed refresh keeps the keys held: calls still verify, the error is typed, a warning logged without secrets", () =>
     Effect.gen(function*() {
       const logs: Array<string> = []
-      const capture = Logger.make(({ annotations, logLevel, message }) => {
-        logs.push(`${logLevel.label} ${JSON.stringify(message)} ${JSON.stringify([...annotations])}`)
+      const capture = Logger.make(({ fiber, logLevel, message }) => {
+        const annotations = Object.entries(fiber.getRef(References.CurrentLogAnnotations))
+        logs.push(`${logLevel.toUpperCase()} ${JSON.stringify(message)} ${JSON.stringify(annotations)}`)
       })
       yield* run(Effect.gen(function*() {
         const { fake, layer } = makeFake()
@@ -494,25 +495,25 @@ describe("PlatformCertificates.layerVerifier", () => {
         fake.answer = "500"
         const error = yield* Effect.flip(certificates.refresh)
         expect(error._tag).toBe("SystemError")
-        expect(Either.isRight(yield* verifies(verifier, "a"))).toBe(true)
+        expect(Result.isSuccess(yield* verifies(verifier, "a"))).toBe(true)
         // The scheduled refresh fails too: still verifying with A.
         yield* TestClock.adjust(hours(12))
         expect(fake.downloads).toBe(3)
-        expect(Either.isRight(yield* verifies(verifier, "a"))).toBe(true)
+        expect(Result.isSuccess(yield* verifies(verifier, "a"))).toBe(true)
         // An unknown serial while WeChat fails: that message is refused as unknown, never with the download's error.
         fake.signer = { name: "b" }
         fake.listed = [{ name: "a" }, { name: "b" }]
         const unknown = yield* verifies(verifier, "b")
-        expect(Either.isLeft(unknown) && unknown.left._tag).toBe("ResponseVerificationError")
-        expect(Either.isLeft(unknown) && unknown.left.reason).toBe("UnknownSerial")
+        expect(Result.isFailure(unknown) && unknown.failure._tag).toBe("ResponseVerificationError")
+        expect(Result.isFailure(unknown) && unknown.failure.reason).toBe("UnknownSerial")
         expect(fake.downloads).toBe(4)
-        expect(Either.isRight(yield* verifies(verifier, "a"))).toBe(true)
+        expect(Result.isSuccess(yield* verifies(verifier, "a"))).toBe(true)
         expect(yield* serials(certificates)).toEqual([serial.a])
         // WeChat recovers: the next refresh brings B.
         fake.answer = "ok"
         yield* certificates.refresh
-        expect(Either.isRight(yield* verifies(verifier, "b"))).toBe(true)
-      }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture))))
+        expect(Result.isSuccess(yield* verifies(verifier, "b"))).toBe(true)
+      }).pipe(Effect.provide(Logger.layer([capture]))))
       const warnings = logs.filter((line) => line.startsWith("WARN"))
       expect(warnings.length).toBe(3)
       expect(warnings[0]).toContain("platform certificate download failed")
@@ -531,17 +532,17 @@ describe("PlatformCertificates.layerVerifier", () => {
       expect([...(yield* serials(certificates))].sort()).toEqual([serial.a, serial.s].sort())
       const end = Date.parse("2030-06-02T00:00:00Z")
       yield* TestClock.setTime(end)
-      expect(Either.isRight(yield* verifies(verifier, "s"))).toBe(true)
+      expect(Result.isSuccess(yield* verifies(verifier, "s"))).toBe(true)
       yield* TestClock.setTime(end + 1000)
       const expired = yield* verifies(verifier, "s")
-      expect(Either.isLeft(expired) && expired.left.reason).toBe("UnknownSerial")
-      expect(Either.isLeft(expired) && expired.left.message).toContain("expired at 2030-06-02T00:00:00.000Z")
+      expect(Result.isFailure(expired) && expired.failure.reason).toBe("UnknownSerial")
+      expect(Result.isFailure(expired) && expired.failure.message).toContain("expired at 2030-06-02T00:00:00.000Z")
       expect(yield* serials(certificates)).toEqual([serial.a])
       // A refresh while WeChat still lists it does not bring it back.
       yield* certificates.refresh
       expect(yield* serials(certificates)).toEqual([serial.a])
-      expect(Either.isLeft(yield* verifies(verifier, "s"))).toBe(true)
-      expect(Either.isRight(yield* verifies(verifier, "a"))).toBe(true)
+      expect(Result.isFailure(yield* verifies(verifier, "s"))).toBe(true)
+      expect(Result.isSuccess(yield* verifies(verifier, "a"))).toBe(true)
       expect(fake.downloads).toBeGreaterThanOrEqual(3)
     })))
 
@@ -552,8 +553,8 @@ describe("PlatformCertificates.layerVerifier", () => {
       fake.listed = [{ name: "b" }]
       fake.signer = { name: "b" }
       yield* certificates.refresh
-      expect(Either.isRight(yield* verifies(verifier, "a"))).toBe(true)
-      expect(Either.isRight(yield* verifies(verifier, "b"))).toBe(true)
+      expect(Result.isSuccess(yield* verifies(verifier, "a"))).toBe(true)
+      expect(Result.isSuccess(yield* verifies(verifier, "b"))).toBe(true)
     })))
 
   it.effect("a held certificate past its last second, with no download since: out of current, refused for verification, not encrypted to", () =>
@@ -592,9 +593,9 @@ describe("PlatformCertificates.layerVerifier", () => {
       // Verification: WeChat fails meanwhile, so S is still among the keys held; it is refused as expired all the same.
       fake.answer = "500"
       const expired = yield* verifies(verifier, "s")
-      expect(Either.isLeft(expired) && expired.left.reason).toBe("UnknownSerial")
-      expect(Either.isLeft(expired) && expired.left.message).toContain("expired at 2030-06-02T00:00:00.000Z")
-      expect(Either.isRight(yield* verifies(verifier, "a"))).toBe(true)
+      expect(Result.isFailure(expired) && expired.failure.reason).toBe("UnknownSerial")
+      expect(Result.isFailure(expired) && expired.failure.message).toContain("expired at 2030-06-02T00:00:00.000Z")
+      expect(Result.isSuccess(yield* verifies(verifier, "a"))).toBe(true)
       expect(yield* serials(certificates)).toEqual([serial.a])
     })))
 
@@ -617,9 +618,9 @@ describe("PlatformCertificates.layerVerifier", () => {
         // B, well-formed in the refused answer, is not adopted either; nor X under any serial.
         for (const [name, sentAs] of [["b", serial.b], ["x", serial.x], ["x", other]] as const) {
           const refused = yield* verifies(verifier, name, { serial: sentAs })
-          expect(Either.isLeft(refused) && refused.left.reason, `${name} as ${sentAs}`).toBe("UnknownSerial")
+          expect(Result.isFailure(refused) && refused.failure.reason, `${name} as ${sentAs}`).toBe("UnknownSerial")
         }
-        expect(Either.isRight(yield* verifies(verifier, "a"))).toBe(true)
+        expect(Result.isSuccess(yield* verifies(verifier, "a"))).toBe(true)
         yield* TestClock.adjust(Duration.minutes(1))
       }
       // At start, such an answer fails the build.
@@ -653,12 +654,12 @@ describe("PlatformCertificates.layerVerifier", () => {
       expect(error.message).toContain("could not be downloaded (SystemError")
       const held = makeFake({ answer: "500" })
       const { certificates, verifier } = yield* build(held.layer, { publicKeys: { [serial.a]: pem.a } })
-      expect(Either.isRight(yield* verifies(verifier, "a"))).toBe(true)
+      expect(Result.isSuccess(yield* verifies(verifier, "a"))).toBe(true)
       expect(yield* serials(certificates)).toEqual([])
       held.fake.answer = "ok"
       held.fake.listed = [{ name: "b" }]
       held.fake.signer = { name: "b" }
-      expect(Either.isRight(yield* verifies(verifier, "b"))).toBe(true)
+      expect(Result.isSuccess(yield* verifies(verifier, "b"))).toBe(true)
       expect(held.fake.downloads).toBe(2)
     })))
 
@@ -693,8 +694,8 @@ describe("PlatformCertificates.layerVerifier", () => {
       expect(yield* serials(certificates)).toEqual([serial.a])
       // A message signed by the forger's key is refused; A's still verifies.
       const forged = yield* verifies(verifier, "x")
-      expect(Either.isLeft(forged) && forged.left.reason).toBe("UnknownSerial")
-      expect(Either.isRight(yield* verifies(verifier, "a"))).toBe(true)
+      expect(Result.isFailure(forged) && forged.failure.reason).toBe("UnknownSerial")
+      expect(Result.isSuccess(yield* verifies(verifier, "a"))).toBe(true)
     })))
 
   it.effect("the APIv3 key is 32 bytes: 16, 31 and 33 refused at build, before anything is sent", () =>
@@ -730,10 +731,10 @@ describe("PlatformCertificates.layerVerifier", () => {
       const { verifier } = yield* build(layer, { publicKeys: { [keyId]: publicKey } })
       expect(verifier.serial).toBe(keyId)
       expect(fake.requests[0]!.headers["wechatpay-serial"]).toBe(keyId)
-      expect(Either.isRight(yield* verifies(verifier, "b", { serial: keyId }))).toBe(true)
-      expect(Either.isRight(yield* verifies(verifier, "a"))).toBe(true)
+      expect(Result.isSuccess(yield* verifies(verifier, "b", { serial: keyId }))).toBe(true)
+      expect(Result.isSuccess(yield* verifies(verifier, "a"))).toBe(true)
       const other = yield* verifies(verifier, "b", { serial: "PUB_KEY_ID_0114232019042900000000000000000002" })
-      expect(Either.isLeft(other) && other.left.reason).toBe("UnknownSerial")
+      expect(Result.isFailure(other) && other.failure.reason).toBe("UnknownSerial")
       expect(fake.downloads).toBe(1)
     })))
 

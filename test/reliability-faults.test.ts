@@ -13,7 +13,7 @@
  */
 import { afterAll, describe, expect, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Layer from "effect/Layer"
 import { MemberCard, RetryPolicy } from "../src/index.js"
 import type { WechatPayError } from "../src/index.js"
@@ -194,21 +194,21 @@ const cell = (transport: string, c: FaultCase, endpoint: EndpointName) =>
     emulator.clearFaults()
     emulator.inject({ endpoint, fault: c.fault, times: 1 })
     const before = emulator.requests(endpoint)
-    const result = yield* Effect.either(op.run)
+    const result = yield* Effect.result(op.run)
     // A delayed request is still being handled by the server after the client gave up on it: wait for it, so the
     // ledger below includes whatever it did.
     if (c.fault._tag === "Delay") yield* Effect.sleep(DELAY_MILLIS + 300)
     const requests = emulator.requests(endpoint) - before
     const applied = op.key === undefined ? undefined : appliedAt(emulator, endpoint, op.key)
     const expected = c.expected(endpoint)
-    const context = `${c.name} on ${endpoint}: ${Either.isLeft(result) ? String(result.left) : "ok"}`
+    const context = `${c.name} on ${endpoint}: ${Result.isFailure(result) ? String(result.failure) : "ok"}`
     const appliedText = applied === undefined ? "" : `, applied ×${applied}`
     let outcome: string
 
     switch (expected._tag) {
       case "RetriedOk":
       case "Ok": {
-        expect(Either.isRight(result), context).toBe(true)
+        expect(Result.isSuccess(result), context).toBe(true)
         if (expected._tag === "Ok") expect(requests, context).toBe(1)
         else if (c.fault._tag === "Delay") expect(requests, context).toBeGreaterThanOrEqual(2)
         else expect(requests, context).toBe(2)
@@ -217,8 +217,8 @@ const cell = (transport: string, c: FaultCase, endpoint: EndpointName) =>
         break
       }
       case "Fails": {
-        expect(Either.isLeft(result), context).toBe(true)
-        const error = Either.isLeft(result) ? result.left : undefined
+        expect(Result.isFailure(result), context).toBe(true)
+        const error = Result.isFailure(result) ? result.failure : undefined
         expect(error?._tag, context).toBe(expected.error)
         if (expected.reason !== undefined) {
           expect(error !== undefined && "reason" in error ? error.reason : undefined, context).toBe(expected.reason)

@@ -7,9 +7,9 @@
  */
 import * as crypto from "node:crypto"
 import * as net from "node:net"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { describe, expect, it, layer } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -32,7 +32,7 @@ const noRetry = Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.disab
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E | string =>
   Exit.isSuccess(exit)
     ? "success"
-    : Cause.failureOption(exit.cause).pipe((o) => (o._tag === "Some" ? o.value : `defect: ${Cause.pretty(exit.cause).slice(0, 300)}`))
+    : Cause.findErrorOption(exit.cause).pipe((o) => (o._tag === "Some" ? o.value : `defect: ${Cause.pretty(exit.cause).slice(0, 300)}`))
 
 describe("reliability: hostile responses", () => {
   layer(
@@ -261,7 +261,7 @@ describe("reliability: hostile responses", () => {
     /** A server that answers every request with `respond(socket)`; counts requests. */
     const rawServer = (respond: (socket: net.Socket) => void): Effect.Effect<{ readonly baseUrl: string; readonly requests: () => number }, never, Scope.Scope> =>
       Effect.acquireRelease(
-        Effect.async<{ server: net.Server; sockets: Set<net.Socket>; count: { n: number } }>((resume) => {
+        Effect.callback<{ server: net.Server; sockets: Set<net.Socket>; count: { n: number } }>((resume) => {
           const sockets = new Set<net.Socket>()
           const count = { n: 0 }
           const server = net.createServer((socket) => {
@@ -278,7 +278,7 @@ describe("reliability: hostile responses", () => {
           server.listen(0, "127.0.0.1", () => resume(Effect.succeed({ server, sockets, count })))
         }),
         ({ server, sockets }) =>
-          Effect.async<void>((resume) => {
+          Effect.callback<void>((resume) => {
             for (const socket of sockets) socket.destroy()
             server.close(() => resume(Effect.void))
           })
@@ -325,7 +325,7 @@ describe("reliability: hostile responses", () => {
     ]
 
     for (const c of cases) {
-      it.scopedLive(`${c.name} → ${c.tags.join(" or ")}, bounded attempts, no hang`, () =>
+      it.live(`${c.name} → ${c.tags.join(" or ")}, bounded attempts, no hang`, () =>
         Effect.gen(function*() {
           const { failure, requests } = yield* against(c.respond)
           expect(typeof failure === "string" ? failure : failure._tag).toSatisfy((tag: string) => c.tags.includes(tag))

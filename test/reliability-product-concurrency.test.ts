@@ -274,7 +274,7 @@ describe("reliability: concurrent run over the product's repeat-safe writes", ()
         Effect.map(Effect.exit(task.call), (exit) => {
           if (Exit.isSuccess(exit)) task.outcome = "ok"
           else {
-            const failure = Cause.failureOption(exit.cause)
+            const failure = Cause.findErrorOption(exit.cause)
             if (failure._tag === "None") defects++
             task.outcome = failure._tag === "Some" ? failure.value._tag : "defect"
           }
@@ -429,7 +429,7 @@ describe("reliability: concurrent run over the product's repeat-safe writes", ()
       const sets = () => emulator.ledger.filter((e) => e.endpoint === "SetCallback").map((e) => e["notify_url"])
       emulator.inject({ endpoint: "SetCallback", fault: { _tag: "DropAfterApply" } })
       // A repeats after ~0.5 s (not immediately), so that B lands in between, as it can under load.
-      const callerA = yield* Effect.fork(
+      const callerA = yield* Effect.forkChild(
         MemberCard.setCallback({ notify_url: a }).pipe(
           Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.make({ baseDelay: "500 millis", maxDelay: "500 millis" }))
         )
@@ -437,8 +437,8 @@ describe("reliability: concurrent run over the product's repeat-safe writes", ()
       while (!sets().includes(a)) yield* Effect.sleep("5 millis")
       yield* MemberCard.setCallback({ notify_url: b })
       // A's outcome is unknown (its answer was lost): a keyless set is not repeated blindly, so A learns that.
-      const outcomeA = yield* Effect.either(Fiber.join(callerA))
-      expect(outcomeA._tag === "Left" && outcomeA.left._tag).toBe("TransportError")
+      const outcomeA = yield* Effect.result(Fiber.join(callerA))
+      expect(outcomeA._tag === "Failure" && outcomeA.failure._tag).toBe("TransportError")
       const callback = (locals(emulator).get("callback") as { notify_url?: string }).notify_url
       // Nothing applied twice, and the later set (B) stays.
       expect(sets()).toEqual([a, b])

@@ -18,7 +18,7 @@
 import * as Crypto from "node:crypto"
 import { afterAll, describe, expect, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { type Endpoint, Media, MemberCard, MemberCardActivity } from "../src/index.js"
@@ -428,29 +428,29 @@ const cell = (transport: string, c: FaultCase, definition: Endpoint.Definition<o
     emulator.clearFaults()
     emulator.inject({ endpoint, fault: c.fault, times: 1 })
     const before = emulator.requests(endpoint)
-    const result = yield* Effect.either(prepared.call)
+    const result = yield* Effect.result(prepared.call)
     emulator.clearFaults()
     const requests = emulator.requests(endpoint) - before
     const times = applied()
     const context = `${c.name} on ${definition.name} (${transport}): ${
-      Either.isLeft(result) ? `${result.left._tag}: ${result.left.message}` : "ok"
+      Result.isFailure(result) ? `${result.failure._tag}: ${result.failure.message}` : "ok"
     }; ${requests} requests, applied ×${times}`
 
-    const observed = `${Either.isLeft(result) ? result.left._tag : requests === 2 ? "ok after 1 repeat" : "ok"} ` +
+    const observed = `${Result.isFailure(result) ? result.failure._tag : requests === 2 ? "ok after 1 repeat" : "ok"} ` +
       `(${requests} req, ×${times})`
     // Recorded before the checks, marked ✗, so a failing cell shows in the table what happened.
     record(transport, definition, c.name, `✗ ${observed}`)
     if (c.name === REDIRECT) {
       // Never followed, never repeated, whatever the endpoint.
-      expect(Either.isLeft(result) ? result.left._tag : "ok", context).toBe("UnknownApiError")
+      expect(Result.isFailure(result) ? result.failure._tag : "ok", context).toBe("UnknownApiError")
       expect(requests, context).toBe(1)
       expect(times, context).toBe(0)
     } else if (definition.idempotencyKey !== undefined || (definition.repeatable !== undefined && c.unprocessed === true)) {
-      expect(Either.isRight(result), context).toBe(true)
+      expect(Result.isSuccess(result), context).toBe(true)
       expect(requests, context).toBe(2)
       expect(times, context).toBe(1)
     } else {
-      expect(Either.isLeft(result) ? result.left._tag : "ok", context).toBe(c.unrepeatedError)
+      expect(Result.isFailure(result) ? result.failure._tag : "ok", context).toBe(c.unrepeatedError)
       expect(requests, context).toBe(1)
       expect(times, context).toBe(c.fault._tag === "DropAfterApply" ? 1 : 0)
     }

@@ -4,19 +4,17 @@
  */
 import * as crypto from "node:crypto"
 import * as net from "node:net"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
+import type * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { describe, expect, it, layer } from "@effect/vitest"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as TestClock from "effect/TestClock"
-import * as TestServices from "effect/TestServices"
+import * as TestClock from "effect/testing/TestClock"
 import { MemberCard, RetryPolicy, WechatPayClient } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { card_id, clientOver, endpoints, fresh, scenario } from "./support.js"
@@ -205,11 +203,11 @@ describe("reliability: retry rules", () => {
         Effect.provide(clientOver(emulator, http)),
         // 1.6–2.4 s between attempts: the Unix-second timestamps of consecutive attempts must differ.
         Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.make({ baseDelay: "2 seconds", maxDelay: "2 seconds", maxElapsed: "1 minute" })),
-        Effect.fork
+        Effect.forkChild
       )
-      for (let i = 0; i < 200 && Option.isNone(yield* Fiber.poll(fiber)); i++) {
+      for (let i = 0; i < 200 && fiber.pollUnsafe() === undefined; i++) {
         yield* TestClock.adjust("200 millis")
-        yield* TestServices.provideLive(Effect.sleep("1 millis"))
+        yield* TestClock.withLive(Effect.sleep("1 millis"))
       }
       yield* Fiber.join(fiber)
 
@@ -362,11 +360,12 @@ describe("reliability: retry rules", () => {
         const { emulator, run } = yield* scenario("GetUserCard")
         emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Delay", millis: 1000 }, times: 10 })
         const before = emulator.requests("GetUserCard")
-        const fiber = yield* Effect.fork(run.pipe(Effect.provide(fastRetry)))
+        const fiber = yield* Effect.forkChild(run.pipe(Effect.provide(fastRetry)))
         yield* waitForRequest(emulator, "GetUserCard", before)
         // "At once" is pinned in virtual time in mutation-retry.test.ts; here: interrupted, and nothing more is sent.
-        const exit = yield* Fiber.interrupt(fiber)
-        expect(Exit.isInterrupted(exit)).toBe(true)
+        yield* Fiber.interrupt(fiber)
+        const exit = yield* Fiber.await(fiber)
+        expect(Exit.hasInterrupts(exit)).toBe(true)
         yield* Effect.sleep("400 millis")
         expect(emulator.requests("GetUserCard") - before).toBe(1)
         emulator.clearFaults()
@@ -378,13 +377,14 @@ describe("reliability: retry rules", () => {
         const { applied, emulator, run } = yield* scenario("UpdateUserCard")
         emulator.inject({ endpoint: "UpdateUserCard", fault: { _tag: "Error", status: 500, code: "SYSTEM_ERROR" }, times: 10 })
         const before = emulator.requests("UpdateUserCard")
-        const fiber = yield* Effect.fork(run.pipe(
+        const fiber = yield* Effect.forkChild(run.pipe(
           Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.make({ baseDelay: "400 millis", maxDelay: "400 millis" }))
         ))
         yield* waitForRequest(emulator, "UpdateUserCard", before)
         yield* Effect.sleep("30 millis")
-        const exit = yield* Fiber.interrupt(fiber)
-        expect(Exit.isInterrupted(exit)).toBe(true)
+        yield* Fiber.interrupt(fiber)
+        const exit = yield* Fiber.await(fiber)
+        expect(Exit.hasInterrupts(exit)).toBe(true)
         yield* Effect.sleep("700 millis")
         expect(emulator.requests("UpdateUserCard") - before).toBe(1)
         expect(applied()).toBe(0)
@@ -393,7 +393,7 @@ describe("reliability: retry rules", () => {
   })
 
   describe("failover to the backup host (two loopback servers, one emulator state)", () => {
-    const twoHosts = (options: { readonly backup?: boolean; readonly primaryDown?: boolean; readonly timeout?: Duration.DurationInput } = {}) =>
+    const twoHosts = (options: { readonly backup?: boolean; readonly primaryDown?: boolean; readonly timeout?: Duration.Input } = {}) =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.make()
         const primary = options.primaryDown === true
@@ -414,7 +414,7 @@ describe("reliability: retry rules", () => {
         return { emulator, code, Live, hosts }
       })
 
-    const closedPort = Effect.async<number>((resume) => {
+    const closedPort = Effect.callback<number>((resume) => {
       const server = net.createServer()
       server.listen(0, "127.0.0.1", () => {
         const port = (server.address() as net.AddressInfo).port
@@ -422,7 +422,7 @@ describe("reliability: retry rules", () => {
       })
     })
 
-    it.scopedLive("the primary drops the connection → the repeat goes to the backup; applied once", () =>
+    it.live("the primary drops the connection → the repeat goes to the backup; applied once", () =>
       Effect.gen(function*() {
         const { code, emulator, hosts, Live } = yield* twoHosts()
         emulator.inject({ endpoint: "SetUserCardRights", fault: { _tag: "Drop" } })
@@ -432,7 +432,7 @@ describe("reliability: retry rules", () => {
         expect(emulator.card(card_id, code)?.bonus_value).toBe(3)
       }))
 
-    it.scopedLive("the primary applies then drops → the backup answers the repeat idempotently; applied once", () =>
+    it.live("the primary applies then drops → the backup answers the repeat idempotently; applied once", () =>
       Effect.gen(function*() {
         const { code, emulator, hosts, Live } = yield* twoHosts()
         emulator.inject({ endpoint: "UpdateUserCard", fault: { _tag: "DropAfterApply" } })
@@ -447,7 +447,7 @@ describe("reliability: retry rules", () => {
         expect(emulator.card(card_id, code)?.balance).toBe(150)
       }))
 
-    it.scopedLive("the primary refuses connections → the backup serves the call", () =>
+    it.live("the primary refuses connections → the backup serves the call", () =>
       Effect.gen(function*() {
         const { code, hosts, Live } = yield* twoHosts({ primaryDown: true })
         const card = yield* MemberCard.GetUserCard.call({ card_id, code }).pipe(Effect.provide(Live))
@@ -455,7 +455,7 @@ describe("reliability: retry rules", () => {
         expect(hosts()).toEqual(["primary", "backup"])
       }))
 
-    it.scopedLive("the primary times out → the backup serves the call", () =>
+    it.live("the primary times out → the backup serves the call", () =>
       Effect.gen(function*() {
         const { code, emulator, hosts, Live } = yield* twoHosts({ timeout: "200 millis" })
         emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Delay", millis: 500 } })
@@ -464,7 +464,7 @@ describe("reliability: retry rules", () => {
         yield* Effect.sleep("400 millis")
       }))
 
-    it.scopedLive("a 500 SYSTEM_ERROR is repeated on the primary (failover is for transport failures only)", () =>
+    it.live("a 500 SYSTEM_ERROR is repeated on the primary (failover is for transport failures only)", () =>
       Effect.gen(function*() {
         const { code, emulator, hosts, Live } = yield* twoHosts()
         emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Error", status: 500, code: "SYSTEM_ERROR" } })
@@ -472,7 +472,7 @@ describe("reliability: retry rules", () => {
         expect(hosts()).toEqual(["primary", "primary"])
       }))
 
-    it.scopedLive("without backupBaseUrl (the default) the repeat goes to the primary", () =>
+    it.live("without backupBaseUrl (the default) the repeat goes to the primary", () =>
       Effect.gen(function*() {
         const { code, emulator, hosts, Live } = yield* twoHosts({ backup: false })
         emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Drop" } })
@@ -480,7 +480,7 @@ describe("reliability: retry rules", () => {
         expect(hosts()).toEqual(["primary", "primary"])
       }))
 
-    it.scopedLive("failover is per call: the next call starts at the primary again", () =>
+    it.live("failover is per call: the next call starts at the primary again", () =>
       Effect.gen(function*() {
         const { code, emulator, hosts, Live } = yield* twoHosts()
         emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Drop" } })

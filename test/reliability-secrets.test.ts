@@ -12,15 +12,15 @@
  */
 import * as crypto from "node:crypto"
 import * as util from "node:util"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
 import { beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
-import * as LogLevel from "effect/LogLevel"
+import * as References from "effect/References"
 import * as Redacted from "effect/Redacted"
 import * as Tracer from "effect/Tracer"
 import { MemberCard, RetryPolicy, WechatPay } from "../src/index.js"
@@ -59,16 +59,20 @@ const captureValue = (scope: Scope, where: string, value: unknown) => {
   capture(scope, `${where} inspect`, () => util.inspect(value, { depth: 20, maxStringLength: Infinity, maxArrayLength: Infinity }))
   if (value instanceof Error) capture(scope, `${where} message`, () => value.message)
 }
+/** The typed errors and the defects of a cause. */
+const failures = <E>(cause: Cause.Cause<E>): Array<E> => cause.reasons.filter(Cause.isFailReason).map((reason) => reason.error)
+const defects = (cause: Cause.Cause<unknown>): Array<unknown> =>
+  cause.reasons.filter(Cause.isDieReason).map((reason) => reason.defect)
 const captureCause = (scope: Scope, where: string, cause: Cause.Cause<unknown>) => {
   capture(scope, `${where} Cause.pretty`, () => Cause.pretty(cause))
-  for (const error of Cause.failures(cause)) captureValue(scope, `${where} error`, error)
-  for (const defect of Cause.defects(cause)) captureValue(scope, `${where} defect`, defect)
+  for (const error of failures(cause)) captureValue(scope, `${where} error`, error)
+  for (const defect of defects(cause)) captureValue(scope, `${where} defect`, defect)
 }
 
 const CapturingLogger = Logger.make<unknown, void>((options) => {
-  capture("log", "logfmt", () => Logger.logfmtLogger.log(options))
-  capture("log", "json", () => Logger.jsonLogger.log(options))
-  capture("log", "structured", () => JSON.stringify(Logger.structuredLogger.log(options)))
+  capture("log", "logfmt", () => Logger.formatLogFmt.log(options))
+  capture("log", "json", () => Logger.formatJson.log(options))
+  capture("log", "structured", () => JSON.stringify(Logger.formatStructured.log(options)))
   captureValue("log", "message", options.message)
   captureCause("log", "cause", options.cause)
 })
@@ -82,8 +86,9 @@ interface RecordedSpan {
 const spans: Array<RecordedSpan> = []
 const capturingTracer = (base: Tracer.Tracer): Tracer.Tracer =>
   Tracer.make({
-    span(name, parent, context, links, startTime, kind, options) {
-      const span = base.span(name, parent, context, links, startTime, kind, options)
+    span(options) {
+      const { name } = options
+      const span = base.span(options)
       const recorded: RecordedSpan = { name, span, events: [], exit: undefined }
       spans.push(recorded)
       const wrapper: Tracer.Span = Object.assign(Object.create(span) as Tracer.Span, {
@@ -100,7 +105,7 @@ const capturingTracer = (base: Tracer.Tracer): Tracer.Tracer =>
       })
       return wrapper
     },
-    context: (f, fiber) => base.context(f, fiber)
+    context: base.context === undefined ? undefined : (primitive, fiber) => base.context!(primitive, fiber)
   })
 
 /** Authorization headers exactly as sent. */
@@ -169,7 +174,7 @@ const scenario = Effect.gen(function*() {
     CommitBonus: () =>
       Effect.suspend(() => {
         const order = { card_id, code, out_trade_no: next("T"), mchid: emulator.mchid, bonus_value: 30 }
-        return Effect.zipRight(MemberCard.PrepareBonus.call(order), MemberCard.CommitBonus.call(order))
+        return Effect.andThen(MemberCard.PrepareBonus.call(order), MemberCard.CommitBonus.call(order))
       })
   }
 
@@ -250,7 +255,7 @@ const scenario = Effect.gen(function*() {
     if (s.exit !== undefined && Exit.isFailure(s.exit)) {
       capture("span", `${s.name} exit Cause.pretty`, () => Cause.pretty(s.exit!._tag === "Failure" ? s.exit!.cause : Cause.empty))
       for (const error of Cause.prettyErrors(s.exit.cause)) capture("span", `${s.name} exit error message`, () => error.message)
-      for (const error of Cause.failures(s.exit.cause)) {
+      for (const error of failures(s.exit.cause)) {
         capture("span-exit-raw", `${s.name} exit error JSON`, () => JSON.stringify(error) ?? "")
         capture("span-exit-raw", `${s.name} exit error inspect`, () => util.inspect(error, { depth: 20 }))
       }
@@ -277,8 +282,8 @@ const scenario = Effect.gen(function*() {
     )
   ),
   Effect.scoped,
-  Effect.provide(Logger.replace(Logger.defaultLogger, CapturingLogger)),
-  Effect.provide(Logger.minimumLogLevel(LogLevel.Debug)),
+  Effect.provide(Logger.layer([CapturingLogger])),
+  Effect.provideService(References.MinimumLogLevel, "Debug"),
   (self) => Effect.flatMap(Effect.tracer, (base) => Effect.withTracer(self, capturingTracer(base)))
 )
 

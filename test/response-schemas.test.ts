@@ -6,14 +6,14 @@
  * endpoint without a row fails the first test.
  */
 import { describe, expect, it } from "@effect/vitest"
-import * as Either from "effect/Either"
+import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import { type Endpoint, Media, MemberCard, MemberCardActivity, PlatformCertificates } from "../src/index.js"
 
 const declarations = Object.values({ MemberCard, MemberCardActivity, Media, PlatformCertificates }).flatMap((exports) =>
   Object.values(exports as Record<string, unknown>).flatMap((value) =>
     typeof value === "function" && "definition" in value && "call" in value
-      ? [value.definition as Endpoint.Definition<object> & { readonly response?: Schema.Schema<unknown, unknown> }]
+      ? [value.definition as Endpoint.Definition<object> & { readonly response?: Schema.Codec<unknown, unknown> }]
       : []
   )
 )
@@ -64,8 +64,8 @@ const minimal: Record<string, Record<string, unknown>> = {
   "PlatformCertificates.DownloadCertificates": { data: [] }
 }
 
-const decodes = (schema: Schema.Schema<any, any>, body: unknown): boolean =>
-  Either.isRight(Schema.decodeUnknownEither(schema)(body))
+const decodes = (schema: Schema.Codec<unknown, unknown>, body: unknown): boolean =>
+  Result.isSuccess(Schema.decodeUnknownResult(schema)(body))
 
 describe("response schemas: the minimal documented body", () => {
   const withResponse = declarations.filter((d) => d.response !== undefined)

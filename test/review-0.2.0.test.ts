@@ -5,7 +5,7 @@
  */
 import * as Crypto from "node:crypto"
 import * as Http from "node:http"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -220,39 +220,43 @@ describe("finding 3: response enums are open, request enums closed", () => {
   })
 
   it("the request side of an enum stays closed", () => {
-    const decode = Schema.decodeUnknownEither(MemberCard.UserCardStatus.request)
-    expect(decode("EFFECTIVE")._tag).toBe("Right")
-    expect(decode("FROZEN")._tag).toBe("Left")
+    const decode = Schema.decodeUnknownResult(MemberCard.UserCardStatus.request)
+    expect(decode("EFFECTIVE")._tag).toBe("Success")
+    expect(decode("FROZEN")._tag).toBe("Failure")
   })
 
   /** Every string literal reachable in a schema's AST (a closed enum, in a response, is a bug waiting for WeChat). */
   const stringLiterals = (ast: SchemaAST.AST, seen = new Set<SchemaAST.AST>()): Array<string> => {
     if (seen.has(ast)) return []
     seen.add(ast)
-    switch (ast._tag) {
-      case "Literal":
-        return typeof ast.literal === "string" ? [ast.literal] : []
-      case "Union":
-        return ast.types.flatMap((t) => stringLiterals(t, seen))
-      case "TypeLiteral":
-        return ast.propertySignatures.flatMap((p) => stringLiterals(p.type, seen))
-      case "TupleType":
-        return [...ast.elements.map((e) => e.type), ...ast.rest.map((r) => r.type)].flatMap((t) => stringLiterals(t, seen))
-      case "Refinement":
-        return stringLiterals(ast.from, seen)
-      case "Transformation":
-        return [...stringLiterals(ast.from, seen), ...stringLiterals(ast.to, seen)]
-      case "Suspend":
-        return stringLiterals(ast.f(), seen)
-      default:
-        return []
+    // Schema v4 has no Refinement or Transformation nodes: a refinement is a check on the node itself, and what a
+    // transformation decodes from is the node's `encoding` (the links to the encoded side), walked here as well.
+    const encoded = (ast.encoding ?? []).flatMap((link) => stringLiterals(link.to, seen))
+    const own = (): Array<string> => {
+      switch (ast._tag) {
+        case "Literal":
+          return typeof ast.literal === "string" ? [ast.literal] : []
+        case "Union":
+          return ast.types.flatMap((t) => stringLiterals(t, seen))
+        case "Objects":
+          return ast.propertySignatures.flatMap((p) => stringLiterals(p.type, seen))
+        case "Arrays":
+          return [...ast.elements, ...ast.rest].flatMap((t) => stringLiterals(t, seen))
+        case "Declaration":
+          return ast.typeParameters.flatMap((t) => stringLiterals(t, seen))
+        case "Suspend":
+          return stringLiterals(ast.thunk(), seen)
+        default:
+          return []
+      }
     }
+    return [...own(), ...encoded]
   }
 
   it("the convention holds for every declared endpoint: no closed string enum in any response schema", () => {
     const declared = [MemberCard, MemberCardActivity, Media, PlatformCertificates].flatMap((module) =>
       (Object.values(module) as ReadonlyArray<unknown>).filter(
-        (value): value is { readonly definition: Endpoint.Definition<object> & { response?: Schema.Schema.Any } } =>
+        (value): value is { readonly definition: Endpoint.Definition<object> & { response?: Schema.Top } } =>
           typeof value === "function" && "definition" in value
       )
     )
@@ -299,7 +303,7 @@ describe("finding 4: a lone surrogate anywhere in a request is a RequestValidati
       const { layer, sent } = scripted(noContent())
       return Effect.gen(function*() {
         const exit = yield* Effect.exit(c.run())
-        expect(Exit.isFailure(exit) && !Exit.isInterrupted(exit)).toBe(true)
+        expect(Exit.isFailure(exit) && !Exit.hasInterrupts(exit)).toBe(true)
         const e = yield* Effect.flip(c.run())
         expect(e._tag).toBe("RequestValidationError")
         expect((e as WechatPayError.RequestValidationError).fields).toEqual([c.path])
@@ -366,18 +370,14 @@ describe("finding 5: configuration that is almost right fails when the layer is 
 
   it.live("from the environment: ids and URLs are trimmed (a trailing newline from an env file still works)", () =>
     Effect.gen(function*() {
-      const config = yield* WechatPay.config.pipe(
-        Effect.withConfigProvider(ConfigProvider.fromMap(
-          new Map([
-            ["WECHATPAY_MCHID", " 1900000109\n"],
-            ["WECHATPAY_MERCHANT_SERIAL_NUMBER", `${identity.merchantSerialNumber}\r\n`],
-            ["WECHATPAY_MERCHANT_PRIVATE_KEY", Redacted.value(identity.merchantPrivateKey)],
-            ["WECHATPAY_PUBLIC_KEY_ID", `${publicKeyId}\n`],
-            ["WECHATPAY_PUBLIC_KEY", publicKeyPem],
-            ["WECHATPAY_BASE_URL", "https://api.mch.weixin.qq.com \n"]
-          ])
-        ))
-      )
+      const config = yield* WechatPay.config.parse(ConfigProvider.fromEnvRecord({
+        WECHATPAY_MCHID: " 1900000109\n",
+        WECHATPAY_MERCHANT_SERIAL_NUMBER: `${identity.merchantSerialNumber}\r\n`,
+        WECHATPAY_MERCHANT_PRIVATE_KEY: Redacted.value(identity.merchantPrivateKey),
+        WECHATPAY_PUBLIC_KEY_ID: `${publicKeyId}\n`,
+        WECHATPAY_PUBLIC_KEY: publicKeyPem,
+        WECHATPAY_BASE_URL: "https://api.mch.weixin.qq.com \n"
+      }))
       expect(config.mchid).toBe("1900000109")
       expect(config.merchantSerialNumber).toBe(identity.merchantSerialNumber)
       expect(Object.keys(config.wechatpayPublicKeys)).toEqual([publicKeyId])
@@ -432,7 +432,7 @@ const overBoth = (baseUrl: string) => [
 
 describe("finding 6: a redirect is refused on both transports, typed and not retried; nothing goes to its target", () => {
   for (const status of [301, 302, 303, 307, 308]) {
-    it.scopedLive(`${status} on a read and on a write`, () =>
+    it.live(`${status} on a read and on a write`, () =>
       Effect.gen(function*() {
         const elsewhere = yield* rawServer(() => ok(card))
         const redirecting = yield* rawServer((req) => ({
@@ -459,7 +459,7 @@ describe("finding 6: a redirect is refused on both transports, typed and not ret
 })
 
 describe("finding 7: responses are verified over the bytes received, on both transports", () => {
-  it.scopedLive("a correctly signed body that starts with a UTF-8 BOM verifies and decodes", () =>
+  it.live("a correctly signed body that starts with a UTF-8 BOM verifies and decodes", () =>
     Effect.gen(function*() {
       const body = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes(JSON.stringify(card))])
       const server = yield* rawServer(() => ({ status: 200, headers: { ...signed(body), "content-type": "application/json" }, body }))
@@ -469,7 +469,7 @@ describe("finding 7: responses are verified over the bytes received, on both tra
       }
     }))
 
-  it.scopedLive("bytes that are not valid UTF-8 are verified as sent (text decoding would have replaced them)", () =>
+  it.live("bytes that are not valid UTF-8 are verified as sent (text decoding would have replaced them)", () =>
     Effect.gen(function*() {
       const json = bytes(JSON.stringify({ ...card, nickname: "AB" }))
       const at = Buffer.from(json).indexOf("AB")
@@ -481,7 +481,7 @@ describe("finding 7: responses are verified over the bytes received, on both tra
       }
     }))
 
-  it.scopedLive("a BOM added after signing is still refused", () =>
+  it.live("a BOM added after signing is still refused", () =>
     Effect.gen(function*() {
       const json = bytes(JSON.stringify(card))
       const body = new Uint8Array([0xef, 0xbb, 0xbf, ...json])
@@ -497,7 +497,7 @@ describe("finding 9: lengths count characters; undefined is absent; a probe on a
   const level = (value: string) => {
     const { layer, sent } = scripted(noContent())
     return MemberCard.updateUserCard({ card_id, code, out_request_no: "u-1", level: value }).pipe(
-      Effect.either,
+      Effect.result,
       Effect.map((result) => ({ result, sent: sent.length })),
       Effect.provide(layer)
     )
@@ -507,7 +507,7 @@ describe("finding 9: lengths count characters; undefined is absent; a probe on a
       expect((yield* level("💎💎💎💎💎")).sent).toBe(1)
       const six = yield* level("💎💎💎💎💎💎")
       expect(six.sent).toBe(0)
-      expect(six.result._tag === "Left" && six.result.left._tag).toBe("RequestValidationError")
+      expect(six.result._tag === "Failure" && six.result.failure._tag).toBe("RequestValidationError")
       expect((yield* level("钻石会员卡")).sent).toBe(1)
       expect((yield* level("钻石会员卡A")).sent).toBe(0)
     }))

@@ -2,10 +2,13 @@
  * The runtime smoke harness (runtimes/, run by CI after vitest): the README's "Runtimes" lines are the ones the harness
  * runs, its list of pairs not yet expected to pass names real pairs, and workerd's global-scope reports are traced to
  * the module that caused them. The runtimes themselves run in `npx tsx runtimes/run.ts`, not here.
+ *
+ * And what lets the package run there, read from the sources: the entry points' import graphs (no node: module, no
+ * @effect/platform-node, server and HttpClient modules loaded lazily) and the package's exports.
  */
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { expectedToFail, globalScopeReports } from "../runtimes/run.js"
+import { codeGenerationNote, expectedToFail, globalScopeReports } from "../runtimes/run.js"
 import { readmeLines, scriptRuntimes } from "../runtimes/runtimes.js"
 import { checkNames } from "../runtimes/smoke.js"
 import vitestConfig from "../vitest.config.js"
@@ -60,9 +63,9 @@ describe("harness", () => {
 
   it("traces a workerd global-scope report to the bundled module that made it", () => {
     const bundle = [
-      "// node_modules/effect/dist/esm/Effect.js",
+      "// node_modules/effect/dist/Effect.js",
       "var a = 1;",
-      "// node_modules/@effect/platform/dist/esm/internal/httpClient.js",
+      "// node_modules/effect/dist/http/HttpClient.js",
       "const registry = new FinalizationRegistry((controller) => {",
       "  controller.abort();",
       "});"
@@ -72,52 +75,144 @@ describe("harness", () => {
       "Disallowed operation called within global scope. …; scriptLocation = file:///x/smoke-worker.mjs:" +
       `${offset}; kj::getStackTrace() = …`
     expect(globalScopeReports(`other\n${line}\n`, bundle)).toEqual([
-      "bundle offset " + offset + " in node_modules/@effect/platform/dist/esm/internal/httpClient.js: `controller.abort();`"
+      "bundle offset " + offset + " in node_modules/effect/dist/http/HttpClient.js: `controller.abort();`"
     ])
+  })
+
+  it("notes whether a Worker bundle holds Schema's JIT, which needs code generation workerd refuses", () => {
+    const refused = "refused (EvalError: Code generation from strings disallowed for this context)"
+    expect(codeGenerationNote(refused, "// node_modules/effect/dist/Schema.js\nvar a = 1;"))
+      .toContain("holds no Schema JIT")
+    expect(codeGenerationNote(refused, "// node_modules/effect/dist/schema/SchemaJITCompiler.js\nvar a = 1;"))
+      .toContain("interprets where code generation is refused")
   })
 })
 
-describe("the root entry's static import graph (src/index.ts)", () => {
-  /** Every module the root entry loads when imported: value imports and re-exports, not `import type` nor `import()`. */
-  const graph = (): ReadonlyMap<string, ReadonlyArray<string>> => {
-    const seen = new Map<string, ReadonlyArray<string>>()
-    const visit = (url: URL) => {
-      if (seen.has(url.pathname)) return
-      const text = readFileSync(url, "utf8")
-      const specifiers = [...text.matchAll(/^(?:import|export)\s+(?!type\b)[^;"]*?\bfrom\s+"([^"]+)"|^import\s+"([^"]+)"/gm)]
-        .map((match) => (match[1] ?? match[2])!)
-      seen.set(url.pathname, specifiers)
-      for (const specifier of specifiers) {
-        if (specifier.startsWith(".")) visit(new URL(specifier.replace(/\.js$/, ".ts"), url))
-      }
+/** The module specifiers a source file imports, by kind: value imports and re-exports, side-effect imports, `import()`. */
+const importsOf = (text: string): { readonly static: ReadonlyArray<string>; readonly dynamic: ReadonlyArray<string> } => ({
+  // Not `import type` / `export type` (erased), but `import { type A, b }` (kept).
+  static: [...text.matchAll(/^(?:import|export)\s+(?!type\b)[^;"]*?\bfrom\s+"([^"]+)"|^import\s+"([^"]+)"/gm)]
+    .map((match) => (match[1] ?? match[2])!),
+  dynamic: [...text.matchAll(/\bimport\(\s*"([^"]+)"\s*\)/g)].map((match) => match[1]!)
+})
+
+/**
+ * Every source module an entry loads and what each imports: with `lazy`, the modules it may load later through
+ * `import()` too (a bundler includes them, and a runtime must be able to resolve them).
+ */
+const graph = (entry: URL, lazy = false): ReadonlyMap<string, ReadonlyArray<string>> => {
+  const seen = new Map<string, ReadonlyArray<string>>()
+  const visit = (url: URL) => {
+    if (seen.has(url.pathname)) return
+    const imports = importsOf(readFileSync(url, "utf8"))
+    const specifiers = lazy ? [...imports.static, ...imports.dynamic] : imports.static
+    seen.set(url.pathname, specifiers)
+    for (const specifier of specifiers) {
+      if (specifier.startsWith(".")) visit(new URL(specifier.replace(/\.js$/, ".ts"), url))
     }
-    visit(new URL("../src/index.ts", import.meta.url))
-    return seen
   }
+  visit(entry)
+  return seen
+}
+
+const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  readonly exports: Readonly<Record<string, { readonly import: string } | string | null>>
+}
+
+/** Each package.json export (`.`, `./testing`, `./MemberCard`, …) with the source file its `import` is built from. */
+const entryPoints = Object.entries(manifest.exports).flatMap(([key, target]) =>
+  typeof target === "object" && target !== null
+    ? [[key, new URL(`../${target.import.replace(/^\.\/dist\//, "src/").replace(/\.js$/, ".ts")}`, import.meta.url)] as const]
+    : []
+)
+
+/** Node's built-in modules, with or without the `node:` scheme. */
+const nodeBuiltin = /^node:|^(fs|http|https|crypto|buffer|net|tls|os|path|stream|url|util|zlib|child_process|events)(\/|$)/
+
+describe("the root entry's static import graph (src/index.ts)", () => {
+  const root = new URL("../src/index.ts", import.meta.url)
 
   it("imports no node: module (a Worker without nodejs_compat loads it; node's modules are found at run time)", () => {
-    const modules = graph()
+    const modules = graph(root)
     expect(modules.size).toBeGreaterThan(30)
     for (const [file, specifiers] of modules) {
-      for (const specifier of specifiers) expect(specifier, file).not.toMatch(/^node:|^(fs|http|https|crypto|buffer)$/)
+      for (const specifier of specifiers) expect(specifier, file).not.toMatch(nodeBuiltin)
     }
   })
 
-  it("loads no @effect/platform server module: Notification.httpApp's side is imported on its first request", () => {
-    const modules = graph()
+  it("loads no effect/http module: Notification.httpApp's server side and the HttpClient transport are imported on first use", () => {
+    const modules = graph(root)
     const all = [...modules.values()].flat()
     expect(all).toContain("effect/Schema")
     // The package's own index re-exports the server modules too.
-    for (const specifier of all) expect(specifier).not.toMatch(/^@effect\/platform(\/(HttpServer|HttpApp|HttpRouter).*)?$/)
+    for (const specifier of all) expect(specifier).not.toMatch(/^effect\/http(\/|$)/)
     expect([...modules.keys()].some((file) => file.endsWith("/notification/http.ts"))).toBe(false)
+    expect([...modules.keys()].some((file) => file.endsWith("/HttpClientTransport.ts"))).toBe(false)
     expect([...modules.keys()].some((file) => file.endsWith("/notification/Events.ts"))).toBe(true)
+    // … and they are there, loaded lazily.
+    const lazy = [...graph(root, true).keys()]
+    expect(lazy.some((file) => file.endsWith("/notification/http.ts"))).toBe(true)
+    expect(lazy.some((file) => file.endsWith("/HttpClientTransport.ts"))).toBe(true)
+  })
+})
+
+describe("every entry point's import graph, lazy imports included", () => {
+  it("covers every export of package.json", () => {
+    expect(entryPoints.length).toBe(Object.keys(manifest.exports).length - 2)
+    expect(entryPoints.map(([key]) => key)).toContain("./testing")
+  })
+
+  it("no entry loads @effect/platform-node (an optional peer: only the CLI's bin uses it)", () => {
+    for (const [key, entry] of entryPoints) {
+      for (const [file, specifiers] of graph(entry, true)) {
+        for (const specifier of specifiers) expect(specifier, `${key}: ${file}`).not.toMatch(/^@effect\/platform-node(\/|$)/)
+      }
+    }
+  })
+
+  it("no entry but ./testing (the emulator serves over node:http) loads a node: module, even lazily", () => {
+    for (const [key, entry] of entryPoints) {
+      if (key === "./testing") continue
+      for (const [file, specifiers] of graph(entry, true)) {
+        for (const specifier of specifiers) expect(specifier, `${key}: ${file}`).not.toMatch(nodeBuiltin)
+      }
+    }
+  })
+})
+
+describe("src/ imports", () => {
+  const files = (dir: URL): ReadonlyArray<URL> =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory()
+        ? files(new URL(`${entry.name}/`, dir))
+        : entry.name.endsWith(".ts")
+        ? [new URL(entry.name, dir)]
+        : []
+    )
+  const sources = files(new URL("../src/", import.meta.url)).map((url) => {
+    const imports = importsOf(readFileSync(url, "utf8"))
+    return { file: url.pathname.slice(url.pathname.lastIndexOf("/src/") + 1), specifiers: [...imports.static, ...imports.dynamic] }
+  })
+
+  it("@effect/platform-node only in the CLI", () => {
+    const users = sources.filter(({ specifiers }) => specifiers.some((s) => /^@effect\/platform-node(\/|$)/.test(s)))
+    // The CLI's bin does use it (imported there with `import()`): the search sees such imports.
+    expect(users.length).toBeGreaterThan(0)
+    for (const { file } of users) expect(file).toMatch(/^src\/cli\//)
+  })
+
+  it("Effect 4 only, by module path: no Effect 3 package (@effect/platform, @effect/cli, @effect/printer*), no barrel", () => {
+    expect(sources.length).toBeGreaterThan(50)
+    for (const { file, specifiers } of sources) {
+      for (const specifier of specifiers) {
+        expect(specifier, file).not.toMatch(/^@effect\/(platform|cli|printer[\w-]*)(\/|$)/)
+        expect(specifier, file).not.toMatch(/^effect(\/(http|cli|testing))?$/)
+      }
+    }
   })
 })
 
 describe("package.json exports", () => {
-  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-    readonly exports: Readonly<Record<string, unknown>>
-  }
   const index = readFileSync(new URL("../src/index.ts", import.meta.url), "utf8")
   const modules = [...index.matchAll(/^export \* as (\w+) from "\.\/(\w+)\.js"/gm)].map((match) => match[2]!)
 

@@ -1,11 +1,11 @@
 /** Shared fixtures of the test suites (not a test file). */
 import type * as Http from "node:http"
 import type * as Net from "node:net"
-import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClient from "effect/http/HttpClient"
 import { expect } from "@effect/vitest"
-import * as HttpClientTag from "@effect/platform/HttpClient"
+import * as HttpClientTag from "effect/http/HttpClient"
 import * as Effect from "effect/Effect"
-import type * as Either from "effect/Either"
+import type * as Result from "effect/Result"
 import type * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -38,11 +38,11 @@ export const endpoints: ReadonlyArray<Emulator.EndpointName> = [
 export const listenLoopback = (server: Http.Server): Effect.Effect<string, never, Scope.Scope> =>
   Effect.map(
     Effect.acquireRelease(
-      Effect.async<void>((resume) => {
+      Effect.callback<void>((resume) => {
         server.listen(0, "127.0.0.1", () => resume(Effect.void))
       }),
       () =>
-        Effect.async<void>((resume) => {
+        Effect.callback<void>((resume) => {
           server.close(() => resume(Effect.void))
           server.closeAllConnections()
         })
@@ -52,7 +52,7 @@ export const listenLoopback = (server: Http.Server): Effect.Effect<string, never
 
 /** Whether the server's side of this socket closes within `millis`. */
 export const closesWithin = (socket: Net.Socket, millis: number): Effect.Effect<boolean> =>
-  Effect.async<boolean>((resume) => {
+  Effect.callback<boolean>((resume) => {
     if (socket.destroyed) return resume(Effect.succeed(true))
     const timer = setTimeout(() => resume(Effect.succeed(false)), millis)
     socket.once("close", () => {
@@ -135,13 +135,13 @@ const tagOf = (error: unknown): unknown => (error as { readonly _tag?: unknown }
  */
 export const sentOnce = <A, E, R>(
   call: Effect.Effect<A, E, R>
-): Effect.Effect<Either.Either<A, E>, never, R | Emulator.Emulator> =>
+): Effect.Effect<Result.Result<A, E>, never, R | Emulator.Emulator> =>
   Effect.gen(function*() {
     const emulator = yield* Emulator.Emulator
     const before = emulator.requests()
-    const result = yield* Effect.either(call)
+    const result = yield* Effect.result(call)
     expect(emulator.requests() - before).toBe(1)
-    if (result._tag === "Left") expect(tagOf(result.left)).not.toBe("RequestValidationError")
+    if (result._tag === "Failure") expect(tagOf(result.failure)).not.toBe("RequestValidationError")
     return result
   })
 
@@ -150,8 +150,8 @@ export const accepted = <A, E, R>(
   call: Effect.Effect<A, E, R>
 ): Effect.Effect<A, never, R | Emulator.Emulator> =>
   Effect.map(sentOnce(call), (result) => {
-    expect(result._tag, JSON.stringify(result)).toBe("Right")
-    return (result as Either.Right<E, A>).right
+    expect(result._tag, JSON.stringify(result)).toBe("Success")
+    return (result as Result.Success<A, E>).success
   })
 
 /**
@@ -209,7 +209,7 @@ export interface RecordedSpan {
 export const recordingTracer = (): { readonly tracer: Tracer.Tracer; readonly spans: Array<RecordedSpan> } => {
   const spans: Array<RecordedSpan> = []
   const tracer = Tracer.make({
-    span: (name, parent, context, links, startTime, kind) => {
+    span: ({ annotations, kind, links, name, parent, sampled, startTime }) => {
       const record: RecordedSpan = { name, attributes: new Map<string, unknown>() }
       spans.push(record)
       return {
@@ -218,11 +218,11 @@ export const recordingTracer = (): { readonly tracer: Tracer.Tracer; readonly sp
         spanId: fresh("span-"),
         traceId: Option.isSome(parent) ? parent.value.traceId : "trace",
         parent,
-        context,
+        annotations,
         status: { _tag: "Started", startTime },
         attributes: record.attributes,
         links,
-        sampled: true,
+        sampled,
         kind,
         end: (_end, exit) => {
           record.exit = exit
@@ -231,8 +231,7 @@ export const recordingTracer = (): { readonly tracer: Tracer.Tracer; readonly sp
         event: () => {},
         addLinks: () => {}
       }
-    },
-    context: (f) => f()
+    }
   })
   return { tracer, spans }
 }
@@ -250,7 +249,7 @@ export interface SentRequest {
  */
 export const recordingClient = (sent: Array<SentRequest>) => {
   const decoder = new TextDecoder()
-  return Layer.unwrapEffect(Effect.map(Emulator.Emulator, (emulator) =>
+  return Layer.unwrap(Effect.map(Emulator.Emulator, (emulator) =>
     WechatPay.layer({
       mchid: emulator.mchid,
       merchantSerialNumber: emulator.merchantSerialNumber,

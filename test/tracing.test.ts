@@ -8,8 +8,8 @@
  * refused before anything was sent); retries stay inside the one span; and nothing secret or personal lands on it.
  */
 import { randomBytes } from "node:crypto"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
 import { describe, expect, layer } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
@@ -28,7 +28,6 @@ class RecordedSpan implements Tracer.Span {
   readonly _tag = "Span"
   readonly spanId = randomBytes(8).toString("hex")
   readonly traceId: string
-  readonly sampled = true
   readonly attributes = new Map<string, unknown>()
   readonly events: Array<{ readonly name: string; readonly attributes: Record<string, unknown> }> = []
   readonly links: Array<Tracer.SpanLink>
@@ -39,10 +38,11 @@ class RecordedSpan implements Tracer.Span {
   constructor(
     readonly name: string,
     readonly parent: Option.Option<Tracer.AnySpan>,
-    readonly context: Context.Context<never>,
+    readonly annotations: Context.Context<never>,
     links: ReadonlyArray<Tracer.SpanLink>,
     startTime: bigint,
-    readonly kind: Tracer.SpanKind
+    readonly kind: Tracer.SpanKind,
+    readonly sampled: boolean
   ) {
     this.traceId = Option.isSome(parent) ? parent.value.traceId : randomBytes(16).toString("hex")
     this.links = [...links]
@@ -78,12 +78,11 @@ const traced = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function*() {
     const spans: Array<RecordedSpan> = []
     const tracer = Tracer.make({
-      span: (name, parent, context, links, startTime, kind) => {
-        const span = new RecordedSpan(name, parent, context, links, startTime, kind)
+      span: ({ annotations, kind, links, name, parent, sampled, startTime }) => {
+        const span = new RecordedSpan(name, parent, annotations, links, startTime, kind, sampled)
         spans.push(span)
         return span
-      },
-      context: (f) => f()
+      }
     })
     const exit = yield* Effect.exit(Effect.withTracer(effect, tracer))
     return { exit, spans }
@@ -128,7 +127,7 @@ const endpointSpans = (spans: ReadonlyArray<RecordedSpan>) => spans.filter((span
 const failureOf = (exit: Exit.Exit<unknown, unknown>): unknown => {
   expect(Exit.isFailure(exit)).toBe(true)
   if (Exit.isSuccess(exit)) return undefined
-  return Option.getOrUndefined(Cause.failureOption(exit.cause))
+  return Option.getOrUndefined(Cause.findErrorOption(exit.cause))
 }
 
 layer(Live, { excludeTestServices: true })("endpoint spans (loopback emulator, recording tracer)", (it) => {

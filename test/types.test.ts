@@ -48,9 +48,9 @@ describe("accessor types", () => {
       Effect.Effect<MemberCard.UserCard, MemberCard.GetUserCardError, MemberCard.GetUserCard>
     >()
     expectTypeOf<MemberCard.GetUserCardError>().toEqualTypeOf<ApiOrTransport | ResponseDecodeError>()
-    expectTypeOf<Effect.Effect.Success<typeof call>["bonus_value"]>().toEqualTypeOf<number | undefined>()
+    expectTypeOf<Effect.Success<typeof call>["bonus_value"]>().toEqualTypeOf<number | undefined>()
     // Open enum (finding 3 of the 0.2.0 review): the documented literals for autocomplete, any other string kept.
-    expectTypeOf<Effect.Effect.Success<typeof call>["user_card_status"]>().toEqualTypeOf<
+    expectTypeOf<Effect.Success<typeof call>["user_card_status"]>().toEqualTypeOf<
       "NOT_ACTIVATE" | "EFFECTIVE" | "EXPIRE" | "UNAVAILABLE" | "DELETE" | (string & {}) | undefined
     >()
   })
@@ -81,7 +81,7 @@ describe("accessor types", () => {
       MemberCard.getUserCard({ card_id, code }),
       MemberCard.prepareBonus({ card_id, code, out_trade_no: "t", mchid: "1", bonus_value: 1 })
     )
-    expectTypeOf<Effect.Effect.Context<typeof program>>().toEqualTypeOf<MemberCard.GetUserCard | MemberCard.PrepareBonus>()
+    expectTypeOf<Effect.Services<typeof program>>().toEqualTypeOf<MemberCard.GetUserCard | MemberCard.PrepareBonus>()
   })
 
   it("catchTags over every member of an endpoint's error union leaves never", () => {
@@ -103,7 +103,7 @@ describe("accessor types", () => {
         SigningError: () => Effect.succeed(null)
       })
     )
-    expectTypeOf<Effect.Effect.Error<typeof handled>>().toEqualTypeOf<never>()
+    expectTypeOf<Effect.Error<typeof handled>>().toEqualTypeOf<never>()
     const handledWrite = MemberCard.commitBonus({ card_id, code, out_trade_no: "t", bonus_value: 1 }).pipe(
       Effect.catchTags({
         ParamError: () => Effect.void,
@@ -121,7 +121,7 @@ describe("accessor types", () => {
         SigningError: () => Effect.void
       })
     )
-    expectTypeOf<Effect.Effect.Error<typeof handledWrite>>().toEqualTypeOf<never>()
+    expectTypeOf<Effect.Error<typeof handledWrite>>().toEqualTypeOf<never>()
   })
 
   it("object literals with path and body fields side by side typecheck; wrong ones do not", () => {
@@ -144,19 +144,19 @@ describe("accessor types", () => {
   })
 
   it("MemberCard.layer provides every endpoint Tag and needs only the client (and the Encryptor)", () => {
-    type Provided = Layer.Layer.Success<typeof MemberCard.layer>
+    type Provided = Layer.Success<typeof MemberCard.layer>
     expectTypeOf<
       MemberCard.GetUserCard | MemberCard.UpdateUserCard | MemberCard.SetUserCardRights | MemberCard.PrepareBonus |
         MemberCard.CommitBonus
     >().toMatchTypeOf<Provided>()
-    expectTypeOf<Layer.Layer.Error<typeof MemberCard.layer>>().toEqualTypeOf<never>()
-    expectTypeOf<Layer.Layer.Context<typeof MemberCard.layer>>().toMatchTypeOf<
+    expectTypeOf<Layer.Error<typeof MemberCard.layer>>().toEqualTypeOf<never>()
+    expectTypeOf<Layer.Services<typeof MemberCard.layer>>().toMatchTypeOf<
       WechatPayClient.WechatPayClient | Encryptor.Encryptor
     >()
   })
 
   it("an endpoint service is a plain function, so a stub is a lambda", () => {
-    expectTypeOf<MemberCard.GetUserCard["Type"]>().toEqualTypeOf<
+    expectTypeOf<MemberCard.GetUserCard["Service"]>().toEqualTypeOf<
       Endpoint.Endpoint<MemberCard.GetUserCardRequest, MemberCard.UserCard, MemberCard.GetUserCardError>
     >()
   })

@@ -168,7 +168,7 @@ describe("WechatPay.config reads the APIv3 key and certificate mode from the env
     WECHATPAY_MERCHANT_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"
   }
   const read = (env: Record<string, string>) =>
-    Effect.withConfigProvider(WechatPay.config, ConfigProvider.fromMap(new Map(Object.entries({ ...base, ...env }))))
+    WechatPay.config.parse(ConfigProvider.fromEnvRecord({ ...base, ...env }))
 
   it.effect("WECHATPAY_API_V3_KEY as a Redacted value, WECHATPAY_DOWNLOAD_CERTIFICATES=true as platformCertificates", () =>
     Effect.gen(function*() {

@@ -15,12 +15,13 @@
  *
  * @since 0.4.0
  */
-import * as ValidationError from "@effect/cli/ValidationError"
-import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Cause from "effect/Cause"
-import * as ConfigError from "effect/ConfigError"
+import * as CliError from "effect/cli/CliError"
+import type * as HelpDoc from "effect/cli/HelpDoc"
+import * as Config from "effect/Config"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { redact } from "./Argv.js"
+import { describe, redact } from "./Argv.js"
 import * as Listen from "./Listen.js"
 
 /**
@@ -33,7 +34,7 @@ export class InvalidArguments extends Schema.TaggedError<InvalidArguments>("effe
   "InvalidArguments",
   {
     /** The flag at fault, without `--`, when one is. */
-    flag: Schema.optionalWith(Schema.String, { exact: true }),
+    flag: Schema.optionalKey(Schema.String),
     message: Schema.String
   }
 ) {}
@@ -45,7 +46,7 @@ export class InvalidArguments extends Schema.TaggedError<InvalidArguments>("effe
  * @since 0.6.0
  * @category models
  */
-export const Signal = Schema.Literal("SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGUSR2")
+export const Signal = Schema.Literals(["SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGUSR2"])
 
 /**
  * @since 0.6.0
@@ -75,15 +76,15 @@ export class Interrupted extends Schema.TaggedError<Interrupted>("effect-wechatp
   /** The command, e.g. `membercard invalidate-user-card`. */
   operation: Schema.String,
   /** The endpoint called, `METHOD /path` (its template: no value given on the command line). */
-  request: Schema.optionalWith(Schema.String, { exact: true }),
+  request: Schema.optionalKey(Schema.String),
   /** Whether the request changes state at WeChat (anything but a GET). */
-  write: Schema.optionalWith(Schema.Boolean, { exact: true }),
+  write: Schema.optionalKey(Schema.Boolean),
   /** `"unknown"`: the request was handed to the transport; `"not sent"`: stopped before that, nothing changed. */
-  outcome: Schema.optionalWith(Schema.Literal("unknown", "not sent"), { exact: true }),
+  outcome: Schema.optionalKey(Schema.Literals(["unknown", "not sent"])),
   /** The read command showing the state the write would change, with placeholders for its flags. */
-  check: Schema.optionalWith(Schema.String, { exact: true }),
+  check: Schema.optionalKey(Schema.String),
   /** Whether repeating the write is safe, and how (see `Endpoints.retryOf`). */
-  retry: Schema.optionalWith(Schema.String, { exact: true }),
+  retry: Schema.optionalKey(Schema.String),
   message: Schema.String
 }) {}
 
@@ -96,7 +97,7 @@ export class Interrupted extends Schema.TaggedError<Interrupted>("effect-wechatp
  */
 export class ListenError extends Schema.TaggedError<ListenError>("effect-wechatpay/cli/ListenError")("ListenError", {
   port: Schema.Number,
-  reason: Schema.Literal("AddressInUse", "PermissionDenied", "Unavailable"),
+  reason: Schema.Literals(["AddressInUse", "PermissionDenied", "Unavailable"]),
   message: Schema.String
 }) {}
 
@@ -133,9 +134,6 @@ export interface Report {
 const field = <K extends string>(value: unknown, key: K): unknown =>
   typeof value === "object" && value !== null && key in value ? (value as Record<K, unknown>)[key] : undefined
 
-// eslint-disable-next-line no-control-regex
-const ansi = /\u001b\[[0-9;]*m/g
-
 /**
  * The exit code of a failure, by its tag, HTTP status and category.
  *
@@ -143,7 +141,8 @@ const ansi = /\u001b\[[0-9;]*m/g
  * @category utils
  */
 export const exitCodeOf = (error: unknown): ExitCode => {
-  if (ValidationError.isValidationError(error)) return 2
+  // `effect/cli`'s parse errors: the command line could not be read (help shown without errors is a success).
+  if (isParseError(error)) return error._tag === "ShowHelp" && error.errors.length === 0 ? 0 : 2
   const tag = field(error, "_tag")
   if (tag === "InvalidArguments" || tag === "RequestValidationError") return 2
   if (tag === "TransportError") return 4
@@ -167,24 +166,28 @@ export const exitCodeOf = (error: unknown): ExitCode => {
   return 1
 }
 
+/** An `effect/cli` error about the command line (its `UserError` wraps a handler's failure instead). */
+const isParseError = (error: unknown): error is Exclude<CliError.CliError, CliError.UserError> =>
+  CliError.isCliError(error) && error._tag !== "UserError"
+
 const reportKeys = ["code", "status", "reason", "requestId"] as const
 const interruptedKeys = ["signal", "operation", "request", "write", "outcome", "check", "retry"] as const
 
 /**
  * The JSON object printed on stderr: the tag and, where present, `code`, `status`, `message`, `requestId`, `reason`
  * and validation `issues`. Built field by field from the library's typed errors, whose messages never hold key
- * material or personal data; anything else is reported by its kind only. Given the command line (`context`), no
- * value given on it is repeated: `@effect/cli`'s messages name the flag at fault instead (`Argv.redact`).
+ * material or personal data; anything else is reported by its kind only. `effect/cli`'s parse errors are reported as
+ * `InvalidArguments`, their message written from their fields (`Argv.describe`): the flag or command at fault is
+ * named, the value given is not. Given the command line (`context`), no value given on it is repeated in any message
+ * (`Argv.redact`).
  *
  * @since 0.4.0
  * @category utils
  */
 export const reportOf = (error: unknown, context?: Context): Report => {
   const clean = (text: string) => redact(text, context?.argv ?? [], context?.commands ?? new Set())
-  if (ValidationError.isValidationError(error)) {
-    // @effect/cli quotes the argument at fault: its known messages are rewritten to name the flag instead, even
-    // without the command line at hand.
-    return { _tag: "InvalidArguments", message: clean(HelpDoc.toAnsiText(error.error).replace(ansi, "").trim()) }
+  if (isParseError(error)) {
+    return { _tag: "InvalidArguments", message: clean(describe(error, context ?? {})) }
   }
   const report = reportOfError(error)
   if (context === undefined) return report
@@ -208,11 +211,20 @@ export interface Context {
   readonly argv: ReadonlyArray<string>
   /** The command words (`membercard`, `get-user-card` …): not values. */
   readonly commands: ReadonlySet<string>
+  /**
+   * The help of the command that could not be parsed, as `effect/cli` presented it: its flags' types name what a
+   * value failed to be (`--port: not an integer`).
+   *
+   * @since 1.0.0
+   */
+  readonly help?: HelpDoc.HelpDoc | undefined
 }
 
 const reportOfError = (error: unknown): Report => {
-  if (ConfigError.isConfigError(error)) {
-    return { _tag: "ConfigError", message: String(error) }
+  if (error instanceof Config.ConfigError) {
+    // The variable and what was wrong with it (`Expected string at ["WECHATPAY_MCHID"]`: missing); Effect 4's schema
+    // messages do not quote the value read.
+    return { _tag: "ConfigError", message: error.cause.message }
   }
   const tag = field(error, "_tag")
   const message = field(error, "message")
@@ -240,7 +252,8 @@ const reportOfError = (error: unknown): Report => {
 
 /**
  * The report and exit code of a failed run. An interruption without a failure is a clean stop (a server stopped by a
- * signal): code 0, no report; an interrupted command fails with `Interrupted` instead.
+ * signal): code 0, no report; an interrupted command fails with `Interrupted` instead. Help shown by `effect/cli`
+ * without a parse error (`ShowHelp` with no errors) is a success too: code 0, no report.
  *
  * @since 0.4.0
  * @category utils
@@ -249,8 +262,11 @@ export const fromCause = (
   cause: Cause.Cause<unknown>,
   context?: Context
 ): { readonly code: ExitCode; readonly report?: Report } => {
-  if (Cause.isInterruptedOnly(cause)) return { code: 0 }
-  const failure = Cause.failureOption(cause)
-  if (failure._tag === "Some") return { code: exitCodeOf(failure.value), report: reportOf(failure.value, context) }
+  if (Cause.hasInterruptsOnly(cause)) return { code: 0 }
+  const failure = Cause.findErrorOption(cause)
+  if (Option.isSome(failure)) {
+    const code = exitCodeOf(failure.value)
+    return code === 0 ? { code } : { code, report: reportOf(failure.value, context) }
+  }
   return { code: 1, report: reportOf(Cause.squash(cause), context) }
 }

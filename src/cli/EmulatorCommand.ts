@@ -17,19 +17,18 @@ import * as http from "node:http"
 import type * as net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Runtime from "effect/Runtime"
 import * as Emulator from "../testing/Emulator.js"
 import { InvalidArguments, ListenError } from "./CliError.js"
 import { apiV3KeyConfig } from "./Endpoints.js"
-import { printLine } from "./Output.js"
+import { printLine, withDefectLog } from "./Output.js"
 import { running } from "./Signals.js"
 
 /**
@@ -53,33 +52,33 @@ export interface Ready {
 }
 
 const options = {
-  port: Options.integer("port").pipe(
-    Options.withDescription("the port on 127.0.0.1 (default: a free one, printed in baseUrl)"),
-    Options.optional
+  port: Flag.Int("port").pipe(
+    Flag.withDescription("the port on 127.0.0.1 (default: a free one, printed in baseUrl)"),
+    Flag.optional
   ),
-  mchid: Options.text("mchid").pipe(Options.withDescription("the merchant id it accepts"), Options.optional),
-  merchantSerialNumber: Options.text("merchant-serial-number").pipe(
-    Options.withDescription("the merchant certificate serial it accepts"),
-    Options.optional
+  mchid: Flag.String("mchid").pipe(Flag.withDescription("the merchant id it accepts"), Flag.optional),
+  merchantSerialNumber: Flag.String("merchant-serial-number").pipe(
+    Flag.withDescription("the merchant certificate serial it accepts"),
+    Flag.optional
   ),
-  merchantPublicKey: Options.file("merchant-public-key", { exists: "yes" }).pipe(
-    Options.withDescription("PEM file of the merchant's public key (default: a key pair is generated)"),
-    Options.optional
+  merchantPublicKey: Flag.File("merchant-public-key", { mustExist: true }).pipe(
+    Flag.withDescription("PEM file of the merchant's public key (default: a key pair is generated)"),
+    Flag.optional
   ),
-  apiV3Key: Options.redacted("api-v3-key").pipe(
-    Options.withDescription(
+  apiV3Key: Flag.Redacted("api-v3-key").pipe(
+    Flag.withDescription(
       "the merchant's APIv3 key, 32 ASCII characters — visible to other users in `ps`: prefer WECHATPAY_API_V3_KEY " +
         "or --api-v3-key-file (default: WECHATPAY_API_V3_KEY, else generated and printed)"
     ),
-    Options.optional
+    Flag.optional
   ),
-  apiV3KeyFile: Options.file("api-v3-key-file", { exists: "yes" }).pipe(
-    Options.withDescription("a file holding the merchant's APIv3 key (32 ASCII characters; a final newline is ignored)"),
-    Options.optional
+  apiV3KeyFile: Flag.File("api-v3-key-file", { mustExist: true }).pipe(
+    Flag.withDescription("a file holding the merchant's APIv3 key (32 ASCII characters; a final newline is ignored)"),
+    Flag.optional
   ),
-  notifyUrl: Options.text("notify-url").pipe(
-    Options.withDescription("where notifications are delivered (default: the URL set with set-callback)"),
-    Options.optional
+  notifyUrl: Flag.String("notify-url").pipe(
+    Flag.withDescription("where notifications are delivered (default: the URL set with set-callback)"),
+    Flag.optional
   )
 }
 
@@ -161,12 +160,12 @@ const readKeyFile = (path: string): Effect.Effect<Redacted.Redacted<string>, Inv
  */
 const listen = (emulator: Emulator.EmulatorState, port: number | undefined) =>
   Effect.gen(function*() {
-    const runtime = yield* Effect.runtime<never>()
+    const context = yield* Effect.context<never>()
     const listener = Emulator.requestListener(emulator)
     const log = (method: string, path: string, status: number | "dropped") =>
-      Runtime.runFork(runtime)(Effect.logInfo("request").pipe(Effect.annotateLogs({ method, path, status })))
+      Effect.runForkWith(context)(Effect.logInfo("request").pipe(Effect.annotateLogs({ method, path, status })))
     return yield* Effect.acquireRelease(
-      Effect.async<http.Server, ListenError>((resume) => {
+      Effect.callback<http.Server, ListenError>((resume) => {
         const server = http.createServer((req, res) => {
           // The query may hold personal data (an openid): only the path is logged.
           const path = (req.url ?? "").split("?")[0]!
@@ -196,7 +195,7 @@ const listen = (emulator: Emulator.EmulatorState, port: number | undefined) =>
         server.listen(port ?? 0, "127.0.0.1", () => resume(Effect.succeed(server)))
       }),
       (server) =>
-        Effect.async<void>((resume) => {
+        Effect.callback<void>((resume) => {
           server.close(() => resume(Effect.void))
           server.closeAllConnections()
         })
@@ -210,7 +209,7 @@ const listen = (emulator: Emulator.EmulatorState, port: number | undefined) =>
  * @category constructors
  */
 export const serve = Command.make("serve", options, (flags) =>
-  Effect.scoped(Effect.gen(function*() {
+  withDefectLog(Effect.scoped(Effect.gen(function*() {
     // A signal stops a server cleanly (exit 0): there is no outcome to report.
     yield* running({ _tag: "Server" })
     if (Option.isSome(flags.port) && (flags.port.value < 0 || flags.port.value > 65535)) {
@@ -228,7 +227,7 @@ export const serve = Command.make("serve", options, (flags) =>
       notifyUrl: Option.getOrUndefined(flags.notifyUrl)
     }).pipe(
       // The constructor's message may quote what it was given (a key): report the kind of failure only.
-      Effect.catchAllDefect(() =>
+      Effect.catchDefect(() =>
         new InvalidArguments({
           message: "the emulator refused its options (a merchant public key that is not a PEM public key, or an " +
             "APIv3 key that is not 32 ASCII characters)"
@@ -259,6 +258,6 @@ export const serve = Command.make("serve", options, (flags) =>
     yield* printLine(ready)
     yield* Effect.logInfo("listening").pipe(Effect.annotateLogs({ baseUrl }))
     return yield* Effect.never
-  }))
+  })))
 ).pipe(Command.withDescription("run the WeChat Pay emulator on 127.0.0.1 until SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR2; prints one JSON line"))
 

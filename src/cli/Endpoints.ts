@@ -5,8 +5,8 @@
  *
  * @since 0.4.0
  */
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -26,7 +26,7 @@ import type * as WechatPayClient from "../WechatPayClient.js"
 import { ConfigurationError } from "../WechatPayError.js"
 import { InvalidArguments } from "./CliError.js"
 import * as Flags from "./Flags.js"
-import { printJson } from "./Output.js"
+import { printJson, withDefectLog } from "./Output.js"
 import { running } from "./Signals.js"
 
 /**
@@ -248,17 +248,17 @@ export const retryOf = (spec: Spec): string => {
  * @category constants
  */
 export const connectionOptions = {
-  json: Options.text("json").pipe(
-    Options.withDescription("the request (or part of it) as a JSON object with wire (snake_case) names; a flag wins"),
-    Options.optional
+  json: Flag.String("json").pipe(
+    Flag.withDescription("the request (or part of it) as a JSON object with wire (snake_case) names; a flag wins"),
+    Flag.optional
   ),
-  baseUrl: Options.text("base-url").pipe(
-    Options.withDescription("the API base URL (default WECHATPAY_BASE_URL, else https://api.mch.weixin.qq.com)"),
-    Options.optional
+  baseUrl: Flag.String("base-url").pipe(
+    Flag.withDescription("the API base URL (default WECHATPAY_BASE_URL, else https://api.mch.weixin.qq.com)"),
+    Flag.optional
   ),
-  maxRetries: Options.integer("max-retries").pipe(
-    Options.withDescription("repeats of a repeat-safe call after a transient failure (default 3)"),
-    Options.optional
+  maxRetries: Flag.Int("max-retries").pipe(
+    Flag.withDescription("repeats of a repeat-safe call after a transient failure (default 3)"),
+    Flag.optional
   )
 }
 
@@ -274,7 +274,7 @@ export const layerClient = (
   baseUrl: Option.Option<string>,
   onSend: Effect.Effect<void> = Effect.void
 ): Layer.Layer<WechatPayClient.WechatPayClient | Encryptor.Encryptor, unknown> =>
-  Layer.unwrapEffect(
+  Layer.unwrap(
     Effect.map(
       Config.map(WechatPay.config, (options) => ({
         ...options,
@@ -292,14 +292,12 @@ const sending = (onSend: Effect.Effect<void>): Layer.Layer<Transport.Transport, 
   Layer.effect(
     Transport.Transport,
     Effect.map(Transport.Transport, (transport) =>
-      Transport.Transport.of({ send: (request, limits) => Effect.zipRight(onSend, transport.send(request, limits)) }))
+      Transport.Transport.of({ send: (request, limits) => Effect.andThen(onSend, transport.send(request, limits)) }))
   ).pipe(Layer.provide(NodeTransport.layer()))
 
-const flagValues = (spec: Spec): Options.Options<Readonly<Record<string, Option.Option<unknown>>>> =>
-  spec.fields.length === 0
-    // `Options.all({})` fails on an empty record: an endpoint without fields (getCallback) takes none.
-    ? Options.map(Options.none, () => ({}))
-    : Options.all(Object.fromEntries(spec.fields.map((field) => [field.name, Flags.option(field)])))
+/** One flag per field, by wire name (an endpoint without fields, getCallback, takes none). */
+const flagValues = (spec: Spec): Readonly<Record<string, Flag.Flag<Option.Option<unknown>>>> =>
+  Object.fromEntries(spec.fields.map((field) => [field.name, Flags.option(field)]))
 
 /**
  * Call the endpoint with the request made of the flags; print the decoded response (nothing for a 204).
@@ -360,7 +358,7 @@ export const command = (spec: Spec) => {
   return Command.make(
     spec.command,
     { fields: flagValues(spec), ...connectionOptions },
-    ({ fields, ...connection }) => call(spec, fields, connection)
+    ({ fields, ...connection }) => withDefectLog(call(spec, fields, connection))
   ).pipe(Command.withDescription(
     `${definition.method} ${definition.path} (${definition.name})` +
       (spec.present === undefined ? "" : `: ${spec.present.description}`)

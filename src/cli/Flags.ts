@@ -8,12 +8,12 @@
  */
 import { readFileSync } from "node:fs"
 import { basename } from "node:path"
-import * as Options from "@effect/cli/Options"
+import * as Flag from "effect/cli/Flag"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as AST from "effect/SchemaAST"
 import type * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
 import { InvalidArguments } from "./CliError.js"
 
 /**
@@ -61,29 +61,55 @@ export const kebab = (name: string): string =>
 
 interface Facts {
   readonly base: AST.AST
-  /** JSON Schema keywords of every refinement on the way (`maxLength`, `pattern`, `minimum` …), outermost first. */
+  /** JSON Schema keywords of every check on the way (`maxLength`, `pattern`, `minimum` …), the last applied first. */
   readonly keywords: Record<string, unknown>
   readonly integer: boolean
 }
 
-/** Down to the base type through refinements and transformations (a request's encoded side is what is typed). */
+/** The JSON Schema keywords a check documents (its `toJsonSchema`), and a pattern's source (exported or not). */
+const keywordsOf = (check: AST.Check<unknown>): Record<string, unknown> => {
+  if (check._tag === "FilterGroup") {
+    const all: Record<string, unknown> = {}
+    for (const inner of [...check.checks].reverse()) {
+      for (const [key, value] of Object.entries(keywordsOf(inner))) if (!(key in all)) all[key] = value
+    }
+    return all
+  }
+  const annotations = check.annotations
+  const representation = annotations?.representation as
+    | { readonly id?: unknown; readonly payload?: unknown }
+    | undefined
+  // A RegExp without the `u` flag is not exported to JSON Schema; the help text shows it all the same.
+  const pattern = representation?.id === "effect/schema/isPattern" &&
+      typeof representation.payload === "object" && representation.payload !== null &&
+      "source" in representation.payload && typeof representation.payload.source === "string"
+    ? { pattern: representation.payload.source }
+    : {}
+  let output: unknown
+  try {
+    output = annotations?.toJsonSchema?.({ type: undefined, schemas: [] })
+  } catch {
+    // A check whose JSON Schema needs the schemas it depends on documents nothing a help text shows.
+  }
+  const json: unknown = Array.isArray(output) ? output[0] : output
+  return { ...pattern, ...(typeof json === "object" && json !== null ? json : {}) }
+}
+
+/** Down to the base type through checks, suspensions and encodings (a request's encoded side is what is typed). */
 const factsOf = (ast: AST.AST): Facts => {
   const keywords: Record<string, unknown> = {}
   let integer = false
   let node = ast
   for (;;) {
-    if (AST.isRefinement(node)) {
-      const annotation = AST.getJSONSchemaAnnotation(node)
-      if (Option.isSome(annotation)) {
-        const json = annotation.value as Record<string, unknown>
-        if (json["type"] === "integer") integer = true
-        for (const key in json) if (!(key in keywords)) keywords[key] = json[key]
-      }
-      node = node.from
-    } else if (AST.isTransformation(node)) {
-      node = node.from
-    } else if (AST.isSuspend(node)) {
-      node = node.f()
+    for (const check of [...(node.checks ?? [])].reverse()) {
+      const json = keywordsOf(check)
+      if (json["type"] === "integer") integer = true
+      for (const key in json) if (!(key in keywords)) keywords[key] = json[key]
+    }
+    if (AST.isSuspend(node)) {
+      node = node.thunk()
+    } else if (node.encoding !== undefined) {
+      node = AST.toEncoded(node)
     } else {
       return { base: node, keywords, integer }
     }
@@ -105,7 +131,8 @@ const literalsOf = (ast: AST.AST): ReadonlyArray<string> | undefined => {
 }
 
 const isUint8Array = (ast: AST.AST): boolean =>
-  AST.isDeclaration(ast) && Option.getOrUndefined(AST.getIdentifierAnnotation(ast)) === "Uint8ArrayFromSelf"
+  AST.isDeclaration(ast) &&
+  (ast.annotations?.["representation"] as { readonly id?: unknown } | undefined)?.id === "effect/schema/Uint8Array"
 
 const limitsOf = (keywords: Record<string, unknown>): Array<string> => {
   const limits: Array<string> = []
@@ -115,34 +142,51 @@ const limitsOf = (keywords: Record<string, unknown>): Array<string> => {
   else if (typeof max === "number") limits.push(`at most ${max} characters`)
   else if (typeof min === "number") limits.push(`at least ${min} characters`)
   if (typeof keywords["pattern"] === "string") limits.push(`pattern ${keywords["pattern"]}`)
-  if (typeof keywords["minimum"] === "number") limits.push(`≥ ${keywords["minimum"]}`)
-  if (typeof keywords["exclusiveMinimum"] === "number") limits.push(`> ${keywords["exclusiveMinimum"]}`)
-  if (typeof keywords["maximum"] === "number") limits.push(`≤ ${keywords["maximum"]}`)
-  if (typeof keywords["exclusiveMaximum"] === "number") limits.push(`< ${keywords["exclusiveMaximum"]}`)
+  // The safe-integer ends (`Schema.isInt`'s) say "no documented bound": not worth a help text's words.
+  const bound = (key: string): number | undefined => {
+    const value = keywords[key]
+    return typeof value === "number" && Math.abs(value) !== Number.MAX_SAFE_INTEGER ? value : undefined
+  }
+  const [minimum, exclusiveMinimum, maximum, exclusiveMaximum] = [
+    bound("minimum"),
+    bound("exclusiveMinimum"),
+    bound("maximum"),
+    bound("exclusiveMaximum")
+  ]
+  if (minimum !== undefined) limits.push(`≥ ${minimum}`)
+  if (exclusiveMinimum !== undefined) limits.push(`> ${exclusiveMinimum}`)
+  if (maximum !== undefined) limits.push(`≤ ${maximum}`)
+  if (exclusiveMaximum !== undefined) limits.push(`< ${exclusiveMaximum}`)
   return limits
 }
 
 /** What a nested value looks like, for the help text: `object {type, available_begin_time, …}`, `array`. */
 const shapeOf = (ast: AST.AST): string => {
   const base = factsOf(ast).base
-  if (AST.isTypeLiteral(base)) {
+  if (AST.isObjects(base)) {
     const names = base.propertySignatures.map((p) => String(p.name))
     return names.length === 0 ? "JSON object" : `JSON object {${names.join(", ")}}`
   }
-  if (AST.isTupleType(base)) {
+  if (AST.isArrays(base)) {
     const item = base.rest[0]
     if (item === undefined) return "JSON array"
-    const facts = factsOf(item.type)
+    const facts = factsOf(item)
     const itemLimits = limitsOf(facts.keywords)
     const literals = literalsOf(facts.base)
     const what = literals !== undefined
       ? `one of ${literals.join(", ")}`
-      : AST.isStringKeyword(facts.base)
+      : AST.isString(facts.base)
       ? `strings${itemLimits.length > 0 ? ` (${itemLimits.join(", ")})` : ""}`
-      : shapeOf(item.type).replace(/^JSON /, "")
+      : shapeOf(item).replace(/^JSON /, "")
     return `JSON array of ${what}`
   }
   return "JSON value"
+}
+
+/** A request's fields: those of its struct, through the struct's own checks (cross-field rules) and encodings. */
+const propertiesOf = (ast: AST.AST): ReadonlyArray<AST.PropertySignature> => {
+  const base = factsOf(ast).base
+  return AST.isObjects(base) ? base.propertySignatures : []
 }
 
 /**
@@ -151,10 +195,10 @@ const shapeOf = (ast: AST.AST): string => {
  * @since 0.4.0
  * @category constructors
  */
-export const fieldsOf = (schema: Schema.Schema<any, any>, secret?: string): ReadonlyArray<Field> =>
-  AST.getPropertySignatures(schema.ast).map((property): Field => {
+export const fieldsOf = (schema: Schema.Top, secret?: string): ReadonlyArray<Field> =>
+  propertiesOf(schema.ast).map((property): Field => {
     const name = String(property.name)
-    const required = !property.isOptional
+    const required = !AST.isOptional(property.type)
     const facts = factsOf(property.type)
     const literals = literalsOf(facts.base)
     const kind: Kind = name === secret
@@ -163,11 +207,11 @@ export const fieldsOf = (schema: Schema.Schema<any, any>, secret?: string): Read
       ? "file"
       : literals !== undefined
       ? "choice"
-      : AST.isStringKeyword(facts.base)
+      : AST.isString(facts.base)
       ? "string"
-      : AST.isNumberKeyword(facts.base)
+      : AST.isNumber(facts.base)
       ? (facts.integer ? "integer" : "number")
-      : AST.isBooleanKeyword(facts.base)
+      : AST.isBoolean(facts.base)
       ? "boolean"
       : "json"
     const type = kind === "secret"
@@ -199,21 +243,22 @@ export const fieldsOf = (schema: Schema.Schema<any, any>, secret?: string): Read
  * @since 0.4.0
  * @category constructors
  */
-export const option = (field: Field): Options.Options<Option.Option<unknown>> => {
-  const base: Options.Options<unknown> = field.kind === "integer"
-    ? Options.integer(field.flag)
+export const option = (field: Field): Flag.Flag<Option.Option<unknown>> => {
+  const base: Flag.Flag<unknown> = field.kind === "integer"
+    ? Flag.Int(field.flag)
     : field.kind === "number"
-    ? Options.float(field.flag)
+    ? Flag.Finite(field.flag)
     : field.kind === "boolean"
-    ? Options.choice(field.flag, ["true", "false"])
+    // Not `Flag.Boolean`, a switch: a boolean field is given `true` or `false` explicitly.
+    ? Flag.Literals(field.flag, ["true", "false"])
     : field.kind === "choice"
-    ? Options.choice(field.flag, field.choices)
+    ? Flag.Literals(field.flag, field.choices)
     : field.kind === "secret"
-    ? Options.redacted(field.flag)
+    ? Flag.Redacted(field.flag)
     : field.kind === "file"
-    ? Options.file(field.flag, { exists: "yes" })
-    : Options.text(field.flag)
-  return base.pipe(Options.withDescription(field.description), Options.optional)
+    ? Flag.File(field.flag, { mustExist: true })
+    : Flag.String(field.flag)
+  return base.pipe(Flag.withDescription(field.description), Flag.optional)
 }
 
 const parseJson = (flag: string, text: string): Effect.Effect<unknown, InvalidArguments> =>

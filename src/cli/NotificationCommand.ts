@@ -5,9 +5,11 @@
  *
  * @since 0.4.0
  */
-import { readFileSync } from "node:fs"
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
+import { existsSync, readFileSync } from "node:fs"
+import { resolve } from "node:path"
+import * as CliError from "effect/cli/CliError"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -17,7 +19,7 @@ import * as Verifier from "../Verifier.js"
 import * as WechatPay from "../WechatPay.js"
 import { InvalidArguments } from "./CliError.js"
 import { apiV3KeyConfig } from "./Endpoints.js"
-import { printJson } from "./Output.js"
+import { printJson, withDefectLog } from "./Output.js"
 
 /**
  * Headers from a file: a JSON object (`{"Wechatpay-Signature": "…", …}`) or HTTP header lines (`Name: value`, as
@@ -59,15 +61,39 @@ const read = (flag: string, path: string): Effect.Effect<Uint8Array, InvalidArgu
   })
 
 const options = {
-  headers: Options.file("headers", { exists: "yes" }).pipe(
-    Options.withDescription("the notification's headers: a JSON object, or `Name: value` lines")
+  // Existence is checked by `bothExist` (effect/cli's `mustExist` would stop at the first missing file).
+  headers: Flag.File("headers").pipe(
+    Flag.withDescription("the notification's headers: a JSON object, or `Name: value` lines")
   ),
-  body: Options.file("body", { exists: "yes" }).pipe(
-    Options.withDescription("the notification's body, byte for byte as received")
+  body: Flag.File("body").pipe(
+    Flag.withDescription("the notification's body, byte for byte as received")
   ),
-  maxClockSkew: Options.integer("max-clock-skew").pipe(
-    Options.withDescription("seconds Wechatpay-Timestamp may be from now (default 300; raise it for an old capture)"),
-    Options.optional
+  maxClockSkew: Flag.Int("max-clock-skew").pipe(
+    Flag.withDescription("seconds Wechatpay-Timestamp may be from now (default 300; raise it for an old capture)"),
+    Flag.optional
+  )
+}
+
+/**
+ * Both files must exist, and each missing one is reported (as 0.6 did): effect/cli's own `mustExist` stops at the
+ * first. The errors are effect/cli's own for a missing path (`InvalidValue`), shown with this command's help like a
+ * parse error, so the report names each flag and no path (see `Argv.describe`).
+ */
+const bothExist = <Flags extends { readonly headers: string; readonly body: string }>(flags: Flags) => {
+  const missing = (["headers", "body"] as const).filter((flag) => !existsSync(resolve(flags[flag])))
+  return missing.length === 0 ? Effect.void : Effect.fail(
+    new CliError.ShowHelp({
+      // The command's path in the tree (main.ts): the help shown is this command's.
+      commandPath: ["effect-wechatpay", "notification", "parse"],
+      errors: missing.map((flag) =>
+        new CliError.InvalidValue({
+          option: flag,
+          value: flags[flag],
+          expected: `Path does not exist: ${resolve(flags[flag])}`,
+          kind: "flag"
+        })
+      )
+    })
   )
 }
 
@@ -78,7 +104,7 @@ const options = {
  * @category constructors
  */
 export const parse = Command.make("parse", options, (flags) =>
-  Effect.gen(function*() {
+  withDefectLog(Effect.gen(function*() {
     const headerText = new TextDecoder().decode(yield* read("headers", flags.headers))
     const headers = parseHeaders(headerText)
     if (headers === undefined) {
@@ -105,8 +131,8 @@ export const parse = Command.make("parse", options, (flags) =>
       )
     )
     yield* printJson(event)
-  })
-).pipe(Command.withDescription(
+  }))
+).pipe(Command.validate(bothExist), Command.withDescription(
   "verify (WECHATPAY_PUBLIC_KEY… or WECHATPAY_PLATFORM_CERTIFICATES), decrypt (WECHATPAY_API_V3_KEY) and decode a notification"
 ))
 

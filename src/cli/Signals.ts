@@ -15,6 +15,7 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import { Interrupted, type Signal } from "./CliError.js"
 
@@ -45,7 +46,9 @@ export type Operation =
  * @since 0.6.0
  * @category tags
  */
-export class Running extends Context.Tag("effect-wechatpay/cli/Running")<Running, Ref.Ref<Operation | undefined>>() {}
+export class Running
+  extends Context.Service<Running, Ref.Ref<Operation | undefined>>()("effect-wechatpay/cli/Running")
+{}
 
 /**
  * Record what the command is doing, when it runs under `main.run`.
@@ -56,7 +59,7 @@ export class Running extends Context.Tag("effect-wechatpay/cli/Running")<Running
 export const running = (operation: Operation): Effect.Effect<void> =>
   Effect.flatMap(
     Effect.serviceOption(Running),
-    (ref) => ref._tag === "Some" ? Ref.set(ref.value, operation) : Effect.void
+    (ref) => Option.isSome(ref) ? Ref.set(ref.value, operation) : Effect.void
   )
 
 /**

@@ -182,8 +182,8 @@ export const configuredKeys = (
   })
 
 /** The clock-skew window in whole seconds (default 5 minutes); `undefined` unless a finite duration. */
-export const maxSkewSeconds = (input: Duration.DurationInput | undefined): number | undefined => {
-  const skew = Duration.decodeUnknown(input ?? Duration.minutes(5))
+export const maxSkewSeconds = (input: Duration.Input | undefined): number | undefined => {
+  const skew = Duration.fromInput(input ?? Duration.minutes(5))
   return Option.isSome(skew) && Duration.isFinite(skew.value) ? Duration.toSeconds(skew.value) : undefined
 }
 
@@ -416,9 +416,9 @@ export const openCertificate = (
     }
     if (now < notBefore) return { reason: "NotYetValid", problem: `is valid only from ${new Date(notBefore).toISOString()}` } as const
     if (now > notAfter) return { reason: "Expired", problem: `expired at ${new Date(notAfter).toISOString()}` } as const
-    const publicKey = yield* Effect.either(backend.importPublicKey(certificate.spki))
-    if (publicKey._tag === "Left") return notACertificate
-    return { serial, pem, key: publicKey.right, notBefore, notAfter }
+    const publicKey = yield* Effect.result(backend.importPublicKey(certificate.spki))
+    if (publicKey._tag === "Failure") return notACertificate
+    return { serial, pem, key: publicKey.success, notBefore, notAfter }
   })
 
 export const isOpened = (u: OpenedCertificate | { readonly reason: CertificateReason }): u is OpenedCertificate =>

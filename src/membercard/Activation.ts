@@ -152,7 +152,7 @@ export const GetActivateInformationRequest = Schema.Struct({
    * decoded value's length. A value decoding to `.` or `..` is refused: URL normalisation would resolve it away.
    */
   activate_ticket: Wire.urlText("activate_ticket", 256, { printable: true }).pipe(
-    Schema.filter((s) => !dotSegment.test(s), { message: () => `activate_ticket cannot be "." or ".."` })
+    Schema.check(Schema.makeFilter((s) => !dotSegment.test(s), { message: `activate_ticket cannot be "." or ".."` }))
   )
 })
 

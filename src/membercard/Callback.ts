@@ -5,6 +5,7 @@
  */
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import * as Struct from "effect/Struct"
 import * as Endpoint from "../Endpoint.js"
 import type { WechatPayClient } from "../WechatPayClient.js"
 import * as Wire from "../Wire.js"
@@ -18,8 +19,8 @@ import { optional } from "./shared.js"
  * @category schemas
  */
 export const CallbackNotifyUrl = Wire.chars("notify_url", 256, 1).pipe(
-  Schema.filter((url) => /^https:\/\/[^/?#\s]+/i.test(url) || "notify_url must be an https:// URL"),
-  Schema.filter((url) => !/[?#]/.test(url) || "notify_url cannot carry a query string or fragment")
+  Schema.check(Schema.makeFilter((url) => /^https:\/\/[^/?#\s]+/i.test(url) || "notify_url must be an https:// URL")),
+  Schema.check(Schema.makeFilter((url) => !/[?#]/.test(url) || "notify_url cannot carry a query string or fragment"))
 )
 
 /**
@@ -63,7 +64,7 @@ export interface MemberCardCallback extends Schema.Schema.Type<typeof MemberCard
  * @since 0.3.0
  * @category schemas
  */
-export const SetCallbackResponse = Schema.partialWith(MemberCardCallback, { exact: true })
+export const SetCallbackResponse = MemberCardCallback.mapFields(Struct.map(Schema.optionalKey))
 
 /**
  * @since 0.3.0

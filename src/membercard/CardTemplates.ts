@@ -8,6 +8,7 @@
  */
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import * as Struct from "effect/Struct"
 import * as Endpoint from "../Endpoint.js"
 import * as Paging from "../Paging.js"
 import type { WechatPayClient } from "../WechatPayClient.js"
@@ -170,7 +171,7 @@ const shapes = <D extends "request" | "response">(d: D) => {
 const requestShapes = shapes("request")
 const responseShapes = shapes("response")
 /** A response object: every field optional (only unofficial sources show them, or their requiredness). */
-const lenient = <F extends Schema.Struct.Fields>(struct: Schema.Struct<F>) => Schema.partialWith(struct, { exact: true })
+const lenient = <F extends Schema.Struct.Fields>(struct: Schema.Struct<F>) => struct.mapFields(Struct.map(Schema.optionalKey))
 
 /**
  * 品牌信息 (request): the brand the template belongs to.
@@ -358,9 +359,9 @@ const coreFields = {
 }
 
 /** The same fields, each optional (a PATCH changes only what it carries). */
-const allOptional = <F extends Record<string, Schema.Schema.Any>>(fields: F) =>
+const allOptional = <F extends Record<string, Schema.Top>>(fields: F) =>
   Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, optional(schema)])) as {
-    readonly [K in keyof F]: Schema.optionalWith<F[K], { exact: true }>
+    readonly [K in keyof F]: Schema.optionalKey<F[K]>
   }
 
 /** The template's optional fields, on both 创建 and 修改. */
@@ -394,10 +395,9 @@ export const CreateCardTemplateRequest = Schema.Struct({
   out_request_no: Wire.nonEmpty("out_request_no"),
   /** 开卡信息 */
   user_information_form: optional(CardTemplateUserInformationForm)
-}).pipe(Schema.filter((template) =>
+}).pipe(Schema.check(Schema.makeFilter((template) =>
   template.need_display_level !== true || (template.init_level !== undefined && template.init_level !== "") ||
-  { path: ["init_level"], message: "init_level is required when need_display_level is true" }
-))
+  { path: ["init_level"], issue: "init_level is required when need_display_level is true" })))
 
 /**
  * @since 0.3.0

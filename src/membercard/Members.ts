@@ -48,9 +48,9 @@ const distribution = {
    * official phone-import page, which the QR-code page refers to).
    */
   outer_str: optional(Wire.chars("outer_str", 32).pipe(
-    Schema.pattern(/^[0-9a-zA-Z\u0000-\u00FF\u4e00-\u9fa5]+$/, {
-      message: () => "outer_str may contain only digits, letters, CJK characters and half-width punctuation"
-    })
+    Schema.check(Schema.isPattern(/^[0-9a-zA-Z\u0000-\u00FF\u4e00-\u9fa5]+$/, {
+      message: "outer_str may contain only digits, letters, CJK characters and half-width punctuation"
+    }))
   ))
 }
 

@@ -180,9 +180,9 @@ export const ImportPhoneMemberRequest = Schema.Struct({
    */
   outer_str: optional(
     Wire.chars("outer_str", 128, 1).pipe(
-      Schema.pattern(/^[0-9a-zA-Z\u0000-\u00FF\u4e00-\u9fa5]+$/, {
-        message: () => "outer_str may contain only digits, letters, Latin-1 and Chinese characters"
-      })
+      Schema.check(Schema.isPattern(/^[0-9a-zA-Z\u0000-\u00FF\u4e00-\u9fa5]+$/, {
+        message: "outer_str may contain only digits, letters, Latin-1 and Chinese characters"
+      }))
     ),
     { emptyRefused: "导入加密手机号提醒会员领卡 (official page 4017171998): outer_str string[1,128]" }
   )

@@ -16,7 +16,7 @@ import { CardId, Code, optional, pathParam } from "./shared.js"
 
 /** 会员卡ID on the service-module pages: string[16,32]. */
 const ServiceModuleCardId = CardId.pipe(
-  Schema.filter((s) => Wire.characters(s) >= 16 || "card_id must be at least 16 characters")
+  Schema.check(Schema.makeFilter((s) => Wire.characters(s) >= 16 || "card_id must be at least 16 characters"))
 )
 
 /** 会员服务项ID: string[1,9], assigned by WeChat when the module is created. */
@@ -240,9 +240,9 @@ export const SetServiceModuleDataRequest = Schema.Struct({
   code: Code,
   /** 商户请求单号 (required): string[8,128], letters, digits and `|` `_` `*` `-`; the idempotency key of this write. */
   out_request_no: Wire.chars("out_request_no", 128, 8).pipe(
-    Schema.pattern(/^[A-Za-z0-9|_*-]+$/, {
-      message: () => "out_request_no may contain only letters, digits and the symbols | _ * -"
-    })
+    Schema.check(Schema.isPattern(/^[A-Za-z0-9|_*-]+$/, {
+      message: "out_request_no may contain only letters, digits and the symbols | _ * -"
+    }))
   ),
   /** 会员服务项ID */
   service_module_id: ServiceModuleId,

@@ -33,9 +33,9 @@ export const UpdateUserCardRequest = Schema.Struct({
   ...UserCardPath,
   /** 会员卡编号: string(32), letters, digits and half-width punctuation; defaults to the code. */
   membership_number: optional(Wire.chars("membership_number", 32).pipe(
-    Schema.pattern(/^[\x21-\x7E]+$/, {
-      message: () => "membership_number may contain only letters, digits and half-width punctuation"
-    })
+    Schema.check(Schema.isPattern(/^[\x21-\x7E]+$/, {
+      message: "membership_number may contain only letters, digits and half-width punctuation"
+    }))
   )),
   /** 会员卡背景图: a URL from the marketing image-upload API, string(128). */
   background_picture_url: optional(Wire.chars("background_picture_url", 128)),

@@ -20,7 +20,7 @@ const boundedString = (field: string, max: number) => Wire.chars(field, max, 1)
  */
 export const pathParam = (field: string, max: number) =>
   boundedString(field, max).pipe(
-    Schema.filter((s) => s !== "." && s !== "..", { message: () => `${field} cannot be "." or ".."` })
+    Schema.check(Schema.makeFilter((s) => s !== "." && s !== "..", { message: `${field} cannot be "." or ".."` }))
   )
 
 /** 会员卡 id (card template id), path parameter, string(32). */
@@ -30,7 +30,7 @@ export const CardId = pathParam("card_id", 32)
 export const Code = pathParam("code", 32)
 
 /** An integer (JSON number without fraction, within ±2^53). */
-export const Int = Schema.Int.annotations({ message: () => "must be an integer" })
+export const Int = Schema.Int.annotate({ message: "must be an integer" })
 
 /** Path parameters of every user-card endpoint. */
 export const UserCardPath = { card_id: CardId, code: Code }
@@ -40,9 +40,9 @@ export const UserCardPath = { card_id: CardId, code: Code }
  * of the write: repeat a write with the same value and the same body.
  */
 export const OutRequestNo32 = boundedString("out_request_no", 32).pipe(
-  Schema.pattern(/^[A-Za-z0-9|_*-]+$/, {
-    message: () => "out_request_no may contain only letters, digits and the symbols | _ * -"
-  })
+  Schema.check(Schema.isPattern(/^[A-Za-z0-9|_*-]+$/, {
+    message: "out_request_no may contain only letters, digits and the symbols | _ * -"
+  }))
 )
 
 /** 商户请求单号 on 设置会员权益: string(128) (the official page states no character set). */

@@ -9,6 +9,7 @@
  */
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import * as Struct from "effect/Struct"
 import * as Endpoint from "../Endpoint.js"
 import { CardId, Int, optional, pathParam } from "../membercard/shared.js"
 import * as Paging from "../Paging.js"
@@ -33,13 +34,13 @@ export const ActivityType = Wire.Enum("NON_MEMBER_AFTERPAY", "MEMBER_AFTERPAY", 
 export const ActivityStatus = Wire.Enum("CREATED", "ONGOING", "TERMINATED", "OVER_TIME")
 
 /** A time the official pages declare as string(32) in RFC 3339, e.g. `2020-05-20T13:29:35.120+08:00`. */
-const Time = (field: string) => Schema.compose(Wire.chars(field, 32, 1), Wire.rfc3339(field))
+const Time = (field: string) => Schema.String.check(...Wire.chars(field, 32, 1).ast.checks!, ...Wire.rfc3339(field).ast.checks!)
 
 /** 活动ID: path parameter, string(16); `.` and `..` would be resolved away by URL normalisation. */
 const ActivityId = pathParam("activity_id", 16)
 
 /** A struct whose every field is optional: the response side of a request object (WeChat marks nothing required). */
-const loose = <F extends Schema.Struct.Fields>(fields: F) => Schema.partialWith(Schema.Struct(fields), { exact: true })
+const loose = <F extends Schema.Struct.Fields>(fields: F) => Schema.Struct(fields).mapFields(Struct.map(Schema.optionalKey))
 
 /**
  * A time of day (发放时间段's 每日时间): 00:00:00–23:59:59, or 24:00:00 exactly for a window that runs to the end of the
@@ -50,10 +51,9 @@ const DayTime = Schema.Struct({
   hours: Wire.int("hours", { min: 0, max: 24 }),
   minutes: Wire.int("minutes", { min: 0, max: 59 }),
   seconds: Wire.int("seconds", { min: 0, max: 59 })
-}).pipe(Schema.filter((t) =>
+}).pipe(Schema.check(Schema.makeFilter((t) =>
   t.hours < 24 || (t.minutes === 0 && t.seconds === 0) ||
-  { path: ["hours"], message: "hours is 0–23, or 24 only as 24:00:00 (the end of the day)" }
-))
+  { path: ["hours"], issue: "hours is 0–23, or 24 only as 24:00:00 (the end of the day)" })))
 
 /**
  * 发放时间段: specific periods (`award_send_time`) and daily windows (`award_send_day_time`).
@@ -162,10 +162,9 @@ export const CreateActivityRequest = Schema.Struct({
   /** 支付前会员活动设置 */
   miniprogram_activity_setting: optional(MiniprogramActivitySetting)
 }).pipe(
-  Schema.filter((r) =>
+  Schema.check(Schema.makeFilter((r) =>
     Date.parse(r.end_time) - Date.parse(r.begin_time) <= NINETY_DAYS ||
-    { path: ["end_time"], message: "end_time must be at most 90 days after begin_time" }
-  )
+    { path: ["end_time"], issue: "end_time must be at most 90 days after begin_time" }))
 )
 
 /**

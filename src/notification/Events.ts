@@ -216,7 +216,7 @@ export interface UnknownEvent extends Schema.Schema.Type<typeof UnknownEvent> {}
  * @since 0.4.0
  * @category schemas
  */
-export const Event = Schema.Union(AcceptCard, ActivateCard, UserCardManage, UnknownEvent)
+export const Event = Schema.Union([AcceptCard, ActivateCard, UserCardManage, UnknownEvent])
 
 /**
  * A verified, decrypted notification: the envelope with its decoded `resource`. Narrow with `_tag` (`AcceptCard`,

@@ -1,21 +1,20 @@
 /**
  * The body of `Notification.httpApp`: reading the request, refusing, de-duplicating and running the handler. A module of
- * its own, loaded on the first request (`import()` in Notification.ts), because it needs @effect/platform's server
+ * its own, loaded on the first request (`import()` in Notification.ts), because it needs `effect/http`'s server
  * modules: an app that only calls WeChat Pay does not load them when it imports the package (cold start).
  *
  * @internal
  */
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import type * as HttpApp from "@effect/platform/HttpApp"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Bytes from "../internal/crypto/bytes.js"
@@ -24,7 +23,7 @@ import { NotificationStore, type Service as Store } from "../NotificationStore.j
 
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> => typeof u === "object" && u !== null
 
-const fail = (status: number, message: string) => HttpServerResponse.unsafeJson({ code: "FAIL", message }, { status })
+const fail = (status: number, message: string) => HttpServerResponse.jsonUnsafe({ code: "FAIL", message }, { status })
 
 const statusOf = (error: NotificationError): number => error._tag === "NotificationVerificationError" ? 401 : 400
 
@@ -60,37 +59,35 @@ const readBody = (
   timeout: Duration.Duration
 ): Effect.Effect<BodyResult> => {
   const cap = max + Math.max(max, 1024) * drainFactor
-  return request.stream.pipe(
-    Stream.runFoldWhile(
-      { chunks: [], total: 0 } as Read,
-      (read) => read.total <= cap,
-      (read, chunk) => {
+  return Effect.suspend(() => {
+    const read: Read = { chunks: [], total: 0 }
+    return Stream.runForEachWhile(request.stream, (chunk) =>
+      Effect.sync(() => {
         read.total += chunk.length
         if (read.total <= max) read.chunks.push(chunk)
-        return read
-      }
-    ),
-    Effect.map((read): BodyResult =>
-      read.total > max
-        ? { _tag: "TooLarge" }
-        : { _tag: "Body", bytes: read.chunks.length === 1 ? read.chunks[0]! : Bytes.concat(read.chunks) }
-    ),
-    Effect.catchAll(() => Effect.succeed<BodyResult>({ _tag: "Unreadable" })),
+        return read.total <= cap
+      })).pipe(
+        Effect.map((): BodyResult =>
+          read.total > max
+            ? { _tag: "TooLarge" }
+            : { _tag: "Body", bytes: read.chunks.length === 1 ? read.chunks[0]! : Bytes.concat(read.chunks) }
+        )
+      )
+  }).pipe(
+    Effect.catch(() => Effect.succeed<BodyResult>({ _tag: "Unreadable" })),
     // Read apart from the request and left running when the time is up: stopping a read destroys the socket on Node
     // (the 408 would never be sent). The answer closes the connection, which ends the read; where a runtime keeps a
-    // request open anyway, the read is stopped one more timeout later.
-    Effect.interruptible,
-    Effect.timeoutTo({
+    // request open anyway, the read is stopped one more timeout later. (A detached fiber and the contenders of a
+    // timeout start interruptible, even where the server runs the app uninterruptibly.)
+    Effect.timeoutOrElse({
       duration: Duration.times(timeout, 2),
-      onSuccess: (body) => body,
-      onTimeout: (): BodyResult => ({ _tag: "Unreadable" })
+      orElse: () => Effect.succeed<BodyResult>({ _tag: "Unreadable" })
     }),
-    Effect.forkDaemon,
+    Effect.forkDetach,
     Effect.flatMap((reading) =>
-      Effect.timeoutTo(Effect.interruptible(Fiber.join(reading)), {
+      Effect.timeoutOrElse(Fiber.join(reading), {
         duration: timeout,
-        onSuccess: (body) => body,
-        onTimeout: (): BodyResult => ({ _tag: "TimedOut" })
+        orElse: () => Effect.succeed<BodyResult>({ _tag: "TimedOut" })
       })
     )
   )
@@ -159,9 +156,17 @@ const keepAlive = (
     }
   })
 
-/** Milliseconds from a monotonic clock (`Clock.currentTimeNanos`: `process.hrtime` on Node; `TestClock` in tests), so
- * that a wall-clock step (NTP) does not move a lease. */
-const monotonicMillis = Effect.map(Clock.currentTimeNanos, (nanos) => Number(nanos / 1_000_000n))
+/** Milliseconds from a monotonic clock (`Clock.monotonicTimeNanos`: `process.hrtime` on Node; `TestClock` in tests),
+ * so that a wall-clock step (NTP) does not move a lease. */
+const monotonicMillis = Effect.map(Clock.monotonicTimeNanos, (nanos) => Number(nanos / 1_000_000n))
+
+/**
+ * Ask `fiber` to stop without waiting for it: the interruption runs in a fiber of its own, as Effect 3's
+ * `Fiber.interruptFork` did. (`fiber.interruptUnsafe()` would run the handler's finalizers, and whatever its exit
+ * resumes, on the caller's stack: the keeper would be interrupted before it could log why it stopped the handler.)
+ */
+const interruptFork = <A, E>(fiber: Fiber.Fiber<A, E>): Effect.Effect<void> =>
+  Effect.asVoid(Effect.forkDetach(Fiber.interrupt(fiber)))
 
 /** What the app needs from `httpApp`'s options, checked there. */
 export interface Options<R> {
@@ -171,8 +176,8 @@ export interface Options<R> {
 }
 
 const describeFailure = <E>(cause: Cause.Cause<E>): string => {
-  if (Cause.isInterruptedOnly(cause)) return "Interrupted"
-  const failure = Cause.failureOption(cause)
+  if (Cause.hasInterruptsOnly(cause)) return "Interrupted"
+  const failure = Cause.findErrorOption(cause)
   if (Option.isSome(failure)) {
     const e: unknown = failure.value
     return isRecord(e) && typeof e._tag === "string" ? e._tag : "Failure"
@@ -184,7 +189,11 @@ const describeFailure = <E>(cause: Cause.Cause<E>): string => {
 export const app = <E, R, R2>(
   handle: (event: Event) => Effect.Effect<void, E, R>,
   options: Options<R2>
-): HttpApp.Default<never, R | R2 | Notifications> => {
+): Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  never,
+  R | R2 | Notifications | HttpServerRequest.HttpServerRequest
+> => {
   const { bodyTimeout, max, onDeadLetter } = options
 
   const refuse = (status: number, reason: string, answer: string, id?: string) =>
@@ -227,13 +236,14 @@ export const app = <E, R, R2>(
             })
           )
           // The handler and the keeper run in fibers of their own, interruptible even where the server runs the app
-          // uninterruptibly (Node's does). Whatever ends this request — the handler, the keeper giving up, or an
-          // interruption from outside (the client hung up, a timeout) — the handler is interrupted and awaited while
-          // the keeper still extends the claim; only then is the claim completed or released. Otherwise a handler in
-          // an uninterruptible region or a slow finalizer would outlive its claim, and a redelivery run beside it.
+          // uninterruptibly (`HttpEffect` does; `forkChild` starts a fiber interruptible). Whatever ends this request
+          // — the handler, the keeper giving up, or an interruption from outside (the client hung up, a timeout) —
+          // the handler is interrupted and awaited while the keeper still extends the claim; only then is the claim
+          // completed or released. Otherwise a handler in an uninterruptible region or a slow finalizer would outlive
+          // its claim, and a redelivery run beside it.
           let stoppedForLease = false
-          const handler = yield* Effect.fork(Effect.interruptible(handled))
-          const keeper = yield* Effect.fork(Effect.interruptible(keepAlive(
+          const handler = yield* Effect.forkChild(handled)
+          const keeper = yield* Effect.forkChild(keepAlive(
             store,
             event.id,
             owner,
@@ -241,11 +251,11 @@ export const app = <E, R, R2>(
             lease,
             Effect.suspend(() => {
               stoppedForLease = true
-              return Fiber.interruptFork(handler)
+              return interruptFork(handler)
             })
-          )))
+          ))
           const waited = yield* Effect.exit(restore(Fiber.await(handler)))
-          if (Exit.isFailure(waited)) yield* Fiber.interruptFork(handler)
+          if (Exit.isFailure(waited)) yield* interruptFork(handler)
           const ran = yield* Fiber.await(handler)
           yield* Fiber.interrupt(keeper)
           // Interrupted for its lease or from outside, the span ends interrupted (no data); otherwise successfully.
@@ -296,7 +306,7 @@ export const app = <E, R, R2>(
   return Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     if (request.method !== "POST") {
-      return HttpServerResponse.unsafeJson({ code: "FAIL", message: "only POST is accepted" }, {
+      return HttpServerResponse.jsonUnsafe({ code: "FAIL", message: "only POST is accepted" }, {
         status: 405,
         headers: { allow: "POST" }
       })
@@ -315,9 +325,9 @@ export const app = <E, R, R2>(
       )
     }
     if (body._tag === "Unreadable") return yield* refuse(400, "BodyUnreadable", "the body could not be read")
-    const parsed = yield* Effect.either(parse({ headers: request.headers, body: body.bytes }))
-    if (Either.isLeft(parsed)) {
-      const error = parsed.left
+    const parsed = yield* Effect.result(parse({ headers: request.headers, body: body.bytes }))
+    if (Result.isFailure(parsed)) {
+      const error = parsed.failure
       const id = error._tag === "NotificationVerificationError" ? undefined : error.id
       const reason = error._tag === "NotificationVerificationError" ? error.reason : error._tag
       if (error._tag !== "NotificationVerificationError") {
@@ -331,6 +341,6 @@ export const app = <E, R, R2>(
       }
       return yield* refuse(statusOf(error), reason, answerOf(error), id)
     }
-    return yield* run(parsed.right)
+    return yield* run(parsed.success)
   })
 }

@@ -17,9 +17,7 @@
  *
  * @since 0.1.0
  */
-import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
-import type * as WechatPay from "../WechatPay.js"
 import * as Layers from "./internal/layers.js"
 import type { NotificationRecord } from "./internal/notifications.js"
 import * as Notifier from "./internal/notifier.js"
@@ -28,22 +26,26 @@ import * as InternalServer from "./internal/server.js"
 import { EmulatorState } from "./internal/state.js"
 
 /**
- * The endpoints the emulator served first (0.1). Kept closed, as code matches on it exhaustively; every API of the
- * emulator takes `AnyEndpointName`.
+ * The emulator's models (documented, each with its own `@since`, where they are defined): endpoint names, a member's
+ * card, ledger entries, the request and answer as the emulator sees them, its options, the activation page, the
+ * loopback server and the client options.
  *
  * @since 0.1.0
- * @category models
  */
-export type EndpointName = "GetUserCard" | "UpdateUserCard" | "SetUserCardRights" | "PrepareBonus" | "CommitBonus"
-
-/**
- * An endpoint the emulator serves, by its short name: the declaration's name without the product prefix
- * (`MemberCard.GetUserCard` → `GetUserCard`, `MemberCardActivity.…` → `…`). Any string; `EndpointName`s autocomplete.
- *
- * @since 0.3.0
- * @category models
- */
-export type AnyEndpointName = EndpointName | (string & {})
+export type {
+  ActivationForm,
+  ActivationPage,
+  ActivationPageOptions,
+  AnyEndpointName,
+  CardState,
+  ClientOptions,
+  EmulatorRequest,
+  EmulatorResult,
+  EndpointName,
+  LedgerEntry,
+  Options,
+  Server
+} from "./internal/model.js"
 
 export type {
   /**
@@ -55,158 +57,6 @@ export type {
   /** @since 0.1.0 */
   FaultRule
 } from "./internal/faults.js"
-
-/**
- * A member's card as the emulator stores it.
- *
- * @since 0.1.0
- * @category models
- */
-export interface CardState {
-  card_id: string
-  code: string
-  openid: string
-  membership_number: string
-  level: string
-  nickname: string
-  background_picture_url?: string
-  balance: number
-  bonus_value: number
-  user_card_status: "NOT_ACTIVATE" | "EFFECTIVE" | "EXPIRE" | "UNAVAILABLE" | "DELETE"
-}
-
-/**
- * One write the emulator applied: the endpoint, its idempotency key's value, and what the resource records (user
- * cards: `card_id`, `code`, `balanceDelta`, `pointsDelta`; other resources their own ids).
- *
- * @since 0.1.0
- * @category models
- */
-export interface LedgerEntry {
-  readonly endpoint: AnyEndpointName
-  /** The idempotency key's value (`out_request_no`, `out_trade_no` …); `""` for a write without one. */
-  readonly key: string
-  readonly card_id?: string
-  readonly code?: string
-  /** User-card writes: the balance added. */
-  readonly balanceDelta?: number
-  /** User-card writes: the points added. */
-  readonly pointsDelta?: number
-  readonly [field: string]: unknown
-}
-
-/**
- * A request as the emulator sees it: header names lower case, the body as sent.
- *
- * @since 0.1.0
- * @category models
- */
-export interface EmulatorRequest {
-  readonly method: string
-  /** Path and query exactly as received (the request-target). */
-  readonly target: string
-  readonly headers: Readonly<Record<string, string | undefined>>
-  /** The body as UTF-8 text. */
-  readonly body: string
-  /** The body bytes as received (an upload's multipart body is not text); `body` encoded as UTF-8 when absent. */
-  readonly bytes?: Uint8Array | undefined
-}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type EmulatorResult =
-  | { readonly _tag: "Respond"; readonly status: number; readonly headers: Record<string, string>; readonly body: string }
-  | { readonly _tag: "Drop" }
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface Options {
-  readonly mchid?: string | undefined
-  readonly merchantSerialNumber?: string | undefined
-  /** The merchant's public key (PEM). When absent a merchant key pair is generated (see `merchantPrivateKey`). */
-  readonly merchantPublicKey?: string | undefined
-  /** `auto` (default): public-key mode when the request sends `Wechatpay-Serial: PUB_KEY_ID_…`, else certificate. */
-  readonly mode?: "auto" | "publicKey" | "certificate" | undefined
-  /** Cache one response signature per (second, body) — lets a benchmark server keep up; still always valid. */
-  readonly reuseSignatures?: boolean | undefined
-  /** Cards to start with. */
-  readonly cards?: ReadonlyArray<Partial<CardState> & Pick<CardState, "card_id" | "code">> | undefined
-  /** (0.4.0) The merchant's APIv3 key, 32 ASCII characters; generated when absent (`emulator.apiV3Key`). */
-  readonly apiV3Key?: string | undefined
-  /** (0.4.0) Where `layerNotifier` delivers, e.g. `http://127.0.0.1:port/path`; wins over `setCallback`'s URL. */
-  readonly notifyUrl?: string | undefined
-  /**
-   * (0.4.0) The waits between delivery attempts. Default ten waits of 60 s (11 attempts): the member-card notice
-   * pages' "every 60 s, 11 attempts", which membercard-api.md §3 prefers to the webhook pages' generic 15 s … 6 h.
-   */
-  readonly notificationSchedule?: ReadonlyArray<Duration.DurationInput> | undefined
-  /** (0.4.0) Which key signs notifications. Default `certificate` when `mode` is `certificate`, else `publicKey`. */
-  readonly notificationSigning?: "publicKey" | "certificate" | undefined
-  /**
-   * (0.4.0) `false`: a merchant without platform certificates (new since 2024): `GET /v3/certificates` answers 404
-   * RESOURCE_NOT_EXISTS and everything is signed with the public key. Default `true`.
-   */
-  readonly platformCertificates?: boolean | undefined
-}
-
-/**
- * What a user filled in on the activation form (开卡信息), as 获取用户信息 answers it.
- *
- * @since 0.3.0
- * @category models
- */
-export interface ActivationForm {
-  readonly nickname?: string
-  readonly head_image_url?: string
-  readonly user_information?: {
-    readonly common_field_list?: ReadonlyArray<{ readonly name: string; readonly value: string }>
-    readonly custom_field_list?: ReadonlyArray<
-      { readonly name: string; readonly value?: string; readonly value_list?: ReadonlyArray<string> }
-    >
-  }
-}
-
-/**
- * Who opens the activation page (`EmulatorState.openActivationPage`): a template's `card_id` and what the user filled
- * in; `openid`, `encrypt_code` and `activate_ticket` are generated unless given (to choose their length).
- *
- * @since 0.3.0
- * @category models
- */
-export interface ActivationPageOptions extends ActivationForm {
-  readonly card_id: string
-  readonly openid?: string
-  /** The code's ciphertext as WeChat issues it (e.g. Base64 with `+`, `/`, `=`); the jump URL carries it encoded. */
-  readonly encrypt_code?: string
-  /** The ticket as WeChat issues it (base64url unless given); the jump URL carries it encoded. */
-  readonly activate_ticket?: string
-  /** The merchant's activation page the jump URL starts with (since 0.6.0); default `https://merchant.example.com/membercard/activate`. */
-  readonly activate_url?: string
-}
-
-/**
- * The parameters WeChat puts in the jump URL of the merchant's activation page (跳转型激活).
- *
- * @since 0.3.0
- * @category models
- */
-export interface ActivationPage {
-  readonly card_id: string
-  readonly openid: string
-  /** As written in `url`: percent-encoded URL text, to pass to `decryptCode` unchanged (since 0.6.0). */
-  readonly encrypt_code: string
-  /**
-   * As written in `url`: percent-encoded URL text, to pass to `getActivateInformation` unchanged (since 0.6.0; it was
-   * the decoded ticket).
-   */
-  readonly activate_ticket: string
-  /** The jump URL the user lands on: `activate_url?card_id=…&encrypt_code=…&openid=…&activate_ticket=…` (since 0.6.0). */
-  readonly url: string
-}
 
 /** Platform certificates and user actions (documented where they are defined). @since 0.4.0 */
 export type { CertificateInfo, UserCardAction } from "./internal/platform.js"
@@ -309,19 +159,6 @@ export const awaitNotifications = (
 ): Effect.Effect<ReadonlyArray<NotificationRecord>, never, Emulator> => Notifier.awaitNotifications(until)
 
 /**
- * A running loopback server.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Server {
-  /** e.g. `http://127.0.0.1:49152` */
-  readonly baseUrl: string
-  /** Sockets currently open. */
-  readonly connections: () => number
-}
-
-/**
  * The emulator as a node:http request listener: reads the request (at most 3 MiB: a 2 MB image upload fits), hands it to the emulator, and
  * writes its answer (with Content-Length, as WeChat does) or drops the connection. `serve` uses it; wrap it to look
  * at the raw requests, e.g. `http.createServer((req, res) => { seen.push(req.headers); listener(req, res) })`.
@@ -347,14 +184,6 @@ export const serve: typeof InternalServer.serve = InternalServer.serve
  * @category layers
  */
 export const layerServer: typeof Layers.layerServer = Layers.layerServer
-
-/**
- * Client options for the emulator (everything but identity and keys, which come from the emulator).
- *
- * @since 0.1.0
- * @category models
- */
-export type ClientOptions = Partial<Omit<WechatPay.Options, "mchid" | "merchantSerialNumber" | "merchantPrivateKey">>
 
 /**
  * A `WechatPayClient` configured with the emulator's merchant identity, merchant key and platform keys; also

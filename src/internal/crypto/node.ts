@@ -53,7 +53,7 @@ export const make = (crypto: typeof NodeCrypto): Backend => {
       }),
 
     sign: (key, message) =>
-      Effect.async<string, "SigningFailed">((resume) => {
+      Effect.callback<string, "SigningFailed">((resume) => {
         const failed = () => resume(Effect.fail("SigningFailed"))
         try {
           crypto.sign("sha256", Buffer.from(message, "utf8"), native(key), (error, signature) => {

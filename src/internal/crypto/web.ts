@@ -60,7 +60,7 @@ export const make = (crypto: webcrypto.Crypto): Backend => {
       }, "Malformed" as const),
 
     verify: (key, data, signature) =>
-      Effect.catchAll(
+      Effect.catch(
         attempt(() => subtle.verify(pkcs1, key.native as CryptoKey, Bytes.fromBase64(signature), data), false),
         () => Effect.succeed(false)
       ),
@@ -84,7 +84,7 @@ export const make = (crypto: webcrypto.Crypto): Backend => {
       ),
 
     aesGcmDecrypt: (key, iv, aad, data) =>
-      Effect.catchAll(
+      Effect.catch(
         Effect.map(
           attempt(
             async () =>

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import type { AnyEndpointName } from "../Emulator.js"
+import type { AnyEndpointName } from "./model.js"
 import * as WechatSide from "./wechatSide.js"
 
 /**

@@ -4,10 +4,10 @@
  *
  * @internal
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import * as NodeTransport from "../../NodeTransport.js"
@@ -19,7 +19,7 @@ import type * as Verifier from "../../Verifier.js"
 import * as WechatPay from "../../WechatPay.js"
 import type * as WechatPayClient from "../../WechatPayClient.js"
 import type { ConfigurationError } from "../../WechatPayError.js"
-import type { ClientOptions, Options, Server } from "../Emulator.js"
+import type { ClientOptions, Options, Server } from "./model.js"
 import { httpClient, serve } from "./server.js"
 import { EmulatorState } from "./state.js"
 
@@ -29,7 +29,7 @@ import { EmulatorState } from "./state.js"
  * @since 0.1.0
  * @category tags
  */
-export class Emulator extends Context.Tag("effect-wechatpay/testing/Emulator")<Emulator, EmulatorState>() {}
+export class Emulator extends Context.Service<Emulator, EmulatorState>()("effect-wechatpay/testing/Emulator") {}
 
 /**
  * The running loopback server in context.
@@ -37,7 +37,7 @@ export class Emulator extends Context.Tag("effect-wechatpay/testing/Emulator")<E
  * @since 0.1.0
  * @category tags
  */
-export class EmulatorServer extends Context.Tag("effect-wechatpay/testing/EmulatorServer")<EmulatorServer, Server>() {}
+export class EmulatorServer extends Context.Service<EmulatorServer, Server>()("effect-wechatpay/testing/EmulatorServer") {}
 
 /** What a client layer for the emulator provides: the client, `Encryptor`, `Verifier`, and `Notifications`. */
 export type Client = WechatPayClient.WechatPayClient | Encryptor.Encryptor | Verifier.Verifier | Notification.Notifications
@@ -54,17 +54,17 @@ export const layerHttpClient: Layer.Layer<HttpClient.HttpClient, never, Emulator
 export const layerServer = (
   options: { readonly port?: number | undefined } = {}
 ): Layer.Layer<EmulatorServer, never, Emulator> =>
-  Layer.scoped(EmulatorServer, Effect.flatMap(Emulator, (emulator) => serve(emulator, options)))
+  Layer.effect(EmulatorServer, Effect.flatMap(Emulator, (emulator) => serve(emulator, options)))
 
 export const layerClient = (
   options: ClientOptions = {}
 ): Layer.Layer<Client, ConfigurationError, Emulator | HttpClient.HttpClient> =>
-  Layer.unwrapEffect(Effect.map(Emulator, (emulator) => WechatPay.layer(clientOptions(emulator, options))))
+  Layer.unwrap(Effect.map(Emulator, (emulator) => WechatPay.layer(clientOptions(emulator, options))))
 
 export const layerClientWith = (
   options: ClientOptions = {}
 ): Layer.Layer<Client, ConfigurationError, Emulator | Transport.Transport> =>
-  Layer.unwrapEffect(Effect.map(Emulator, (emulator) => WechatPay.layerWith(clientOptions(emulator, options))))
+  Layer.unwrap(Effect.map(Emulator, (emulator) => WechatPay.layerWith(clientOptions(emulator, options))))
 
 const clientOptions = (
   emulator: EmulatorState,
@@ -116,7 +116,7 @@ export const layerLoopbackWith = (
   ConfigurationError,
   HttpClient.HttpClient
 > =>
-  Layer.unwrapEffect(Effect.map(EmulatorServer, (server) => layerClient({ baseUrl: server.baseUrl, ...options.client }))).pipe(
+  Layer.unwrap(Effect.map(EmulatorServer, (server) => layerClient({ baseUrl: server.baseUrl, ...options.client }))).pipe(
     Layer.provideMerge(layerServer({ port: options.port })),
     Layer.provideMerge(layer(options)),
     Layer.merge(layerRetryPolicy())
@@ -136,7 +136,7 @@ export const layerLoopbackNode = (
   Emulator | EmulatorServer | Client | RetryPolicy.RetryPolicy,
   ConfigurationError
 > =>
-  Layer.unwrapEffect(Effect.map(EmulatorServer, (server) => layerClientWith({ baseUrl: server.baseUrl, ...options.client }))).pipe(
+  Layer.unwrap(Effect.map(EmulatorServer, (server) => layerClientWith({ baseUrl: server.baseUrl, ...options.client }))).pipe(
     Layer.provide(NodeTransport.layer(options.transport)),
     Layer.provideMerge(layerServer({ port: options.port })),
     Layer.provideMerge(layer(options)),

@@ -273,7 +273,7 @@ export class Notifications {
 
   /** Succeeds with the records once `until` holds for them (checked now and after every change). */
   waitFor(until: (records: ReadonlyArray<NotificationRecord>) => boolean): Effect.Effect<ReadonlyArray<NotificationRecord>> {
-    return Effect.async<ReadonlyArray<NotificationRecord>>((resume) => {
+    return Effect.callback<ReadonlyArray<NotificationRecord>>((resume) => {
       const check = (): boolean => {
         const records = this.records()
         if (!until(records)) return false

@@ -6,11 +6,13 @@
  *
  * @internal
  */
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
 import { Emulator } from "./layers.js"
@@ -20,13 +22,16 @@ import { type Delivery, deliveryOf } from "./platform.js"
 /** How long WeChat waits for the merchant's answer. */
 export const answerTimeout = Duration.seconds(5)
 
-
+/**
+ * Why an attempt got no status, as the record says it. An `HttpClientError` names its reason without the `Error`
+ * suffix (`connection error (Transport)`), the wording the records had with Effect 3's `reason` strings.
+ */
 const describe = (error: unknown): string => {
-  if (typeof error === "object" && error !== null && "_tag" in error) {
-    if (error._tag === "TimeoutException") return "no answer within 5 s"
-    if (error._tag === "RequestError" && "reason" in error) return `connection error (${String(error.reason)})`
-    return String(error._tag)
+  if (Cause.isTimeoutError(error)) return "no answer within 5 s"
+  if (HttpClientError.isHttpClientError(error)) {
+    return `connection error (${error.reason._tag.replace(/Error$/, "")})`
   }
+  if (typeof error === "object" && error !== null && "_tag" in error) return String(error._tag)
   return "connection error"
 }
 
@@ -50,7 +55,7 @@ const post = (
       // Read the answer to the end, so the connection is released; its body does not matter.
       Effect.flatMap((response) => Effect.as(Effect.ignore(response.text), { status: response.status })),
       Effect.timeout(answerTimeout),
-      Effect.catchAll((error) => Effect.succeed({ error: describe(error) }))
+      Effect.catch((error) => Effect.succeed({ error: describe(error) }))
     )
   })
 
@@ -84,18 +89,18 @@ const deliver = (
   })
 
 /** See `Emulator.layerNotifier`. */
-export const layerNotifier: Layer.Layer<never, never, Emulator | HttpClient.HttpClient> = Layer.scopedDiscard(
+export const layerNotifier: Layer.Layer<never, never, Emulator | HttpClient.HttpClient> = Layer.effectDiscard(
   Effect.gen(function*() {
     const emulator = deliveryOf(yield* Emulator)
     const client = yield* HttpClient.HttpClient
     const queue = yield* Queue.unbounded<string>()
     yield* Effect.acquireRelease(
-      Effect.sync(() => emulator.notifications.subscribe((id) => void Queue.unsafeOffer(queue, id))),
+      Effect.sync(() => emulator.notifications.subscribe((id) => void Queue.offerUnsafe(queue, id))),
       (unsubscribe) => Effect.sync(unsubscribe)
     )
     // Each delivery is a child of this fiber: closing the scope stops them all.
     yield* Queue.take(queue).pipe(
-      Effect.flatMap((id) => Effect.fork(deliver(emulator, client, id))),
+      Effect.flatMap((id) => Effect.forkChild(deliver(emulator, client, id))),
       Effect.forever,
       Effect.forkScoped
     )

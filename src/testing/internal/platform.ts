@@ -11,7 +11,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import type { Options } from "../Emulator.js"
+import type { Options } from "./model.js"
 import * as Aead from "./aead.js"
 import { PlatformCertificates } from "./certificate.js"
 import {
@@ -104,7 +104,7 @@ export class Platform {
       })
     })
     this.store = makeStore((event) => void this.notes.emit(event, Math.floor(Date.now() / 1000)))
-    const waits = (options.notificationSchedule ?? defaultSchedule).map((wait) => Duration.decode(wait))
+    const waits = (options.notificationSchedule ?? defaultSchedule).map((wait) => Duration.fromInputUnsafe(wait))
     const notifyUrl = options.notifyUrl
     deliveries.set(this, {
       notifications: this.notes,
@@ -183,15 +183,15 @@ export class Platform {
   /**
    * The delivery of notification `id` as WeChat would send it now (the emulator's clock), freshly signed, without
    * HTTP: for in-process tests and tools. A `fault` shapes it like `injectNotificationFault` would. Fails with
-   * `NoSuchElementException` for an unknown id.
+   * `NoSuchElementError` for an unknown id.
    */
   notificationRequest(
     id: string,
     options: { readonly fault?: NotificationFault } = {}
-  ): Effect.Effect<NotificationRequest, Cause.NoSuchElementException> {
+  ): Effect.Effect<NotificationRequest, Cause.NoSuchElementError> {
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const request = this.notes.request(id, Math.floor(now / 1000), options.fault)
-      return request === undefined ? Effect.fail(new Cause.NoSuchElementException("no such notification")) : Effect.succeed(request)
+      return request === undefined ? Effect.fail(new Cause.NoSuchElementError("no such notification")) : Effect.succeed(request)
     })
   }
 

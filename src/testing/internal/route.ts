@@ -5,14 +5,14 @@
  *
  * @internal
  */
-import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
-import type * as Schema from "effect/Schema"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
+import * as SchemaIssue from "effect/SchemaIssue"
 import type * as Endpoint from "../../Endpoint.js"
 import * as Wire from "../../Wire.js"
-import type { EmulatorRequest, LedgerEntry } from "../Emulator.js"
+import type { EmulatorRequest, LedgerEntry } from "./model.js"
 import type { Sealed } from "./aead.js"
 import type { PlatformCertificate } from "./certificate.js"
 import * as Multipart from "./multipart.js"
@@ -107,12 +107,15 @@ export const reply = (status: number, json?: unknown): Outcome => ({
   commit: nothing
 })
 
+/** A request schema: decoded from what arrives (path, query or body fields), synchronously, needing no service. */
+export type RequestSchema = Schema.Codec<any, any>
+
 /** How a route reads its body. */
 export interface HandleOptions {
   /** `json` (default) or `multipart` (`multipart/form-data` with a `meta` JSON part, e.g. image upload). */
   readonly body?: "json" | "multipart" | undefined
   /** Validate with this schema instead of the declaration's (e.g. when the declaration types a file as bytes). */
-  readonly request?: Schema.Schema<any, any> | undefined
+  readonly request?: RequestSchema | undefined
   /** The handler checks a body `mchid` itself (bonus calls); otherwise one unlike the caller's is PARAM_ERROR. */
   readonly ownMchid?: boolean | undefined
 }
@@ -170,34 +173,35 @@ export const compilePath = (template: string): { readonly pattern: RegExp; reado
   return { pattern: new RegExp(`^${source}$`), params }
 }
 
-const expects = (ast: AST.AST, tag: "NumberKeyword" | "BooleanKeyword", seen = 0): boolean => {
+/** Whether a value of `ast` (an encoded side: what arrives) can be a number / boolean. */
+const expects = (ast: AST.AST, tag: "Number" | "Boolean", seen = 0): boolean => {
   if (seen > 16) return false
   switch (ast._tag) {
-    case "NumberKeyword":
-    case "BooleanKeyword":
+    case "Number":
+    case "Boolean":
       return ast._tag === tag
     case "Literal":
-      return typeof ast.literal === (tag === "NumberKeyword" ? "number" : "boolean")
-    case "Refinement":
-    case "Transformation":
-      return expects(ast.from, tag, seen + 1)
+      return typeof ast.literal === (tag === "Number" ? "number" : "boolean")
     case "Union":
       return ast.types.some((member) => expects(member, tag, seen + 1))
     case "Suspend":
-      return expects(ast.f(), tag, seen + 1)
+      return expects(ast.thunk(), tag, seen + 1)
     default:
       return false
   }
 }
 
-const fieldsExpecting = (schema: Schema.Schema<any, any>, tag: "NumberKeyword" | "BooleanKeyword"): Set<string> => {
+/**
+ * The fields whose encoded side (what the request carries; refinements are checks on the same node, and a
+ * transformation's input is its encoded side) expects a number / boolean.
+ */
+const fieldsExpecting = (schema: RequestSchema, tag: "Number" | "Boolean"): Set<string> => {
   const fields = new Set<string>()
-  try {
-    for (const property of AST.getPropertySignatures(schema.ast)) {
-      if (typeof property.name === "string" && expects(property.type, tag)) fields.add(property.name)
-    }
-  } catch {
-    // A schema without a fixed set of keys: nothing is decoded, the strings are validated as sent.
+  const encoded = AST.toEncoded(schema.ast)
+  // A schema without a fixed set of keys: nothing is decoded, the strings are validated as sent.
+  if (!AST.isObjects(encoded)) return fields
+  for (const property of encoded.propertySignatures) {
+    if (typeof property.name === "string" && expects(property.type, tag)) fields.add(property.name)
   }
   return fields
 }
@@ -217,8 +221,8 @@ export const compile = (handled: Handled): Route => {
       return match === null ? undefined : match.slice(1)
     },
     handled,
-    numbers: fieldsExpecting(schema, "NumberKeyword"),
-    booleans: fieldsExpecting(schema, "BooleanKeyword"),
+    numbers: fieldsExpecting(schema, "Number"),
+    booleans: fieldsExpecting(schema, "Boolean"),
     urlText: Wire.urlTextFields(schema)
   }
 }
@@ -278,6 +282,17 @@ export const parseQuery = (query: string, raw?: Record<string, string>): Record<
   }
   return fields
 }
+
+/**
+ * Issues as `{ path, message }`. A missing field reads `is missing`, as the emulator has always answered; other
+ * messages are Schema's (which, by default, do not repeat the value) or the declaration's own.
+ */
+const formatIssue = SchemaIssue.makeFormatterStandardSchemaV1({
+  leafHook: (issue) => {
+    const message = SchemaIssue.defaultLeafHook(issue)
+    return issue._tag === "MissingKey" && message === "Missing key" ? "is missing" : message
+  }
+})
 
 const canonicalNumber = /^-?(0|[1-9]\d{0,15})(\.\d+)?$/
 
@@ -376,10 +391,10 @@ export const parseCall = (
     if (plain instanceof ApiFailure) return plain
     input[sensitive.field] = Redacted.make(plain)
   }
-  const decoded = ParseResult.decodeUnknownEither(schema, { errors: "first" })(input)
-  if (Either.isLeft(decoded)) {
-    const issue = ParseResult.ArrayFormatter.formatIssueSync(decoded.left)[0]
-    const path = (issue?.path ?? []).map(String)
+  const decoded = Schema.decodeUnknownResult(schema, { errors: "first" })(input)
+  if (Result.isFailure(decoded)) {
+    const issue = formatIssue(decoded.failure.issue).issues[0]
+    const path = (issue?.path ?? []).map((segment) => String(typeof segment === "object" ? segment.key : segment))
     if (sensitive !== undefined && path[0] === sensitive.field) path[0] = sensitive.as
     const field = path.join("/")
     const top = path[0] ?? ""
@@ -390,7 +405,7 @@ export const parseCall = (
   if ("mchid" in given && given.mchid !== mchid && route.handled.options.ownMchid !== true) {
     return new ApiFailure(400, "PARAM_ERROR", "请求中的mchid与Authorization中的mchid不一致")
   }
-  let validated = decoded.right as Record<string, unknown>
+  let validated = decoded.success as Record<string, unknown>
   for (const name of route.urlText) {
     if (Object.hasOwn(params, name)) validated = { ...validated, [name]: params[name] }
     else if (!hasBody && Object.hasOwn(query, name)) validated = { ...validated, [name]: query[name] }

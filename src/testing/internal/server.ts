@@ -6,12 +6,12 @@
  */
 import * as http from "node:http"
 import type * as net from "node:net"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientError from "@effect/platform/HttpClientError"
-import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Effect from "effect/Effect"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type * as Scope from "effect/Scope"
-import type { Server } from "../Emulator.js"
+import type { Server } from "./model.js"
 import type { EmulatorState } from "./state.js"
 
 const decoder = new TextDecoder()
@@ -33,7 +33,9 @@ export const httpClient = (emulator: EmulatorState): HttpClient.HttpClient =>
       (result) =>
         result._tag === "Drop"
           ? Effect.fail(
-            new HttpClientError.RequestError({ request, reason: "Transport", description: "connection dropped by the emulator" })
+            new HttpClientError.HttpClientError({
+              reason: new HttpClientError.TransportError({ request, description: "connection dropped by the emulator" })
+            })
           )
           : Effect.succeed(HttpClientResponse.fromWeb(
             request,
@@ -94,7 +96,7 @@ export const serve = (
   options: { readonly port?: number | undefined } = {}
 ): Effect.Effect<Server, never, Scope.Scope> =>
   Effect.acquireRelease(
-    Effect.async<{ server: http.Server; sockets: Set<net.Socket> }>((resume) => {
+    Effect.callback<{ server: http.Server; sockets: Set<net.Socket> }>((resume) => {
       const sockets = new Set<net.Socket>()
       const server = http.createServer(requestListener(emulator))
       // WeChat's keep-alive is 8 s; behave the same so clients meet stale sockets as they would in production.
@@ -106,7 +108,7 @@ export const serve = (
       server.listen(options.port ?? 0, "127.0.0.1", () => resume(Effect.succeed({ server, sockets })))
     }),
     ({ server }) =>
-      Effect.async<void>((resume) => {
+      Effect.callback<void>((resume) => {
         server.close(() => resume(Effect.void))
         server.closeAllConnections()
       })

@@ -16,14 +16,13 @@ import type {
   EmulatorRequest,
   EmulatorResult,
   AnyEndpointName,
-  Fault,
-  FaultRule,
   LedgerEntry,
   Options
-} from "../Emulator.js"
+} from "./model.js"
 import * as Aead from "./aead.js"
 import type { PlatformCertificate } from "./certificate.js"
 import * as Faults from "./faults.js"
+import type { Fault, FaultRule } from "./faults.js"
 import * as Multipart from "./multipart.js"
 import * as Activation from "./resources/activation.js"
 import { handlers } from "./resources/index.js"

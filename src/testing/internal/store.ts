@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import type { CardState, LedgerEntry } from "../Emulator.js"
+import type { CardState, LedgerEntry } from "./model.js"
 
 /**
  * A card template (会员卡模板) as the emulator keeps it: what other resources rely on. The templates resource may

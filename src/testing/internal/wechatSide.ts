@@ -7,7 +7,7 @@
  * @internal
  */
 import * as crypto from "node:crypto"
-import type { EmulatorRequest, EmulatorResult } from "../Emulator.js"
+import type { EmulatorRequest, EmulatorResult } from "./model.js"
 
 /** The only scheme WeChat accepts on merchant APIv3 requests (and names in `Wechatpay-Signature-Type`). */
 export const scheme = "WECHATPAY2-SHA256-RSA2048"

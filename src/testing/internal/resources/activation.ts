@@ -13,7 +13,7 @@
  */
 import * as crypto from "node:crypto"
 import { ActivateUserCard, DecryptCode, GetActivateInformation } from "../../../membercard/Activation.js"
-import type * as Emulator from "../../Emulator.js"
+import type * as Model from "../model.js"
 import type { EmulatorState } from "../state.js"
 import { handle, type Handled, reply } from "../route.js"
 import { cardKey, type Store } from "../store.js"
@@ -22,10 +22,10 @@ import { type Caller, templateOf, validCardOf } from "./common.js"
 import { allocateCode, codeModeOf, newCard } from "./members.js"
 
 /** What the user filled in on the activation form (the public `Emulator.ActivationForm`). */
-export type ActivationForm = Emulator.ActivationForm
+export type ActivationForm = Model.ActivationForm
 
 /** The parameters WeChat puts in the jump URL of the merchant's activation page (the public `Emulator.ActivationPage`). */
-export type JumpUrl = Emulator.ActivationPage
+export type JumpUrl = Model.ActivationPage
 
 /** This resource's private state. */
 interface Activation {
@@ -49,7 +49,7 @@ const activationOf = (store: Store): Activation => {
  * characters. Throws when the template is missing or its
  * codes cannot be allocated (a test set-up error). Public as `EmulatorState.openActivationPage`.
  */
-export const openPage = (caller: Caller, options: Emulator.ActivationPageOptions): JumpUrl => {
+export const openPage = (caller: Caller, options: Model.ActivationPageOptions): JumpUrl => {
   const store = caller.store
   const { card_id, head_image_url, nickname, user_information } = options
   const template = templateOf(caller, card_id)
@@ -92,7 +92,7 @@ const inUrl = (value: string): string =>
   encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 
 /** `emulator.openActivationPage(options)`, for tests written against this module. */
-export const openActivationPage = (emulator: EmulatorState, options: Emulator.ActivationPageOptions): JumpUrl =>
+export const openActivationPage = (emulator: EmulatorState, options: Model.ActivationPageOptions): JumpUrl =>
   emulator.openActivationPage(options)
 
 /** This resource's endpoints. */

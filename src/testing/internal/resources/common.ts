@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import type { CardState } from "../../Emulator.js"
+import type { CardState } from "../model.js"
 import type { Context } from "../route.js"
 import { cardKey, type TemplateState } from "../store.js"
 import { ApiFailure } from "../wechatSide.js"

@@ -47,8 +47,8 @@ export const handlers: ReadonlyArray<Handled> = [
   }, {
     body: "multipart",
     request: Schema.Struct({
-      filename: Schema.String.pipe(Schema.pattern(/\.(jpg|bmp|png)$/i)),
-      sha256: Schema.String.pipe(Schema.pattern(/^[0-9a-fA-F]{64}$/))
+      filename: Schema.String.check(Schema.isPattern(/\.(jpg|bmp|png)$/i)),
+      sha256: Schema.String.check(Schema.isPattern(/^[0-9a-fA-F]{64}$/))
     })
   })
 ]

@@ -26,7 +26,7 @@ import {
   InvalidateUserCard,
   ListUserCards
 } from "../../../membercard/Members.js"
-import type { CardState } from "../../Emulator.js"
+import type { CardState } from "../model.js"
 import { type Call, type Context, handle, type Handled, reply } from "../route.js"
 import { cardKey, type Store, type TemplateState } from "../store.js"
 import { ApiFailure, randomHex } from "../wechatSide.js"

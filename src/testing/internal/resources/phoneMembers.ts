@@ -17,7 +17,7 @@
  */
 import * as Redacted from "effect/Redacted"
 import { ImportPhoneMember, ImportUserCardByPhone, SearchPhoneMember } from "../../../membercard/PhoneMembers.js"
-import type { CardState } from "../../Emulator.js"
+import type { CardState } from "../model.js"
 import { type Context, handle, type Handled, reply } from "../route.js"
 import { cardKey } from "../store.js"
 import { ApiFailure, randomHex } from "../wechatSide.js"
