@@ -249,7 +249,24 @@ describe("property: no interleaving gives two live runs of one id or loses a don
               { op: "claim", id: 0 }
             ], sweepInterval])
           )
-        )
+        ).concat([1, 60_000].flatMap((sweepInterval): Array<[ReadonlyArray<Op>, number]> => [
+          // A stale owner's release after the id was claimed anew must change nothing (the newer claim stays held).
+          [[
+            { op: "claim", id: 0 },
+            { op: "edge", run: 0, of: "lease", delta: 1 },
+            { op: "claim", id: 0 },
+            { op: "release", run: 0 },
+            { op: "claim", id: 0 }
+          ], sweepInterval],
+          // An extension moves the lease: past the first lease's end, within the extended one, the id is still held.
+          [[
+            { op: "claim", id: 0 },
+            { op: "wait", ms: 600 },
+            { op: "extend", run: 0 },
+            { op: "wait", ms: 600 },
+            { op: "claim", id: 0 }
+          ], sweepInterval]
+        ]))
       }
     )
   })
