@@ -1,6 +1,7 @@
 /**
- * The `effect-wechatpay` command line, run as users run it: the package is built once (`npm run build`, into a
- * temporary copy of the package), and the bin is started as a child process. The emulator is the CLI's own
+ * The `effect-wechatpay` command line, run as users run it: the package is built and packed once (`npm pack`, whose
+ * `prepack` is `npm run build`, in a temporary copy of the sources), unpacked with no node_modules, and the bin is
+ * started as a child process. The emulator is the CLI's own
  * `emulator serve`; commands get their configuration from the line it prints, as a shell script would.
  *
  * What is proven: every endpoint declaration has a command whose --help lists each request field with its limits;
@@ -8,13 +9,15 @@
  * stderr (invalid input sends nothing); no key material or phone number is ever printed; a client written with
  * node:crypto alone works against the server from the printed line; SIGTERM and SIGINT stop it cleanly (signals and
  * the APIv3 key's sources in detail: test/hardening-0.6-cli.test.ts); the root
- * entry of the built package never loads effect/cli; every package the built CLI imports is declared.
+ * entry of the built package never loads effect/cli; the built bin is self-contained (effect and
+ * @effect/platform-node bundled, their licences shipped), listens before it loads anything else, and loads the
+ * emulator only for `emulator serve`.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import * as crypto from "node:crypto"
 import {
+  cpSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -30,6 +33,7 @@ import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
+import * as esbuild from "esbuild"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Endpoint, Media, MemberCard, MemberCardActivity } from "../src/index.js"
 import * as PlatformCertificates from "../src/PlatformCertificates.js"
@@ -40,8 +44,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 // The built package and the bin as a child process
 // ---------------------------------------------------------------------------------------------------------------
 
-/** A copy of the package (package.json, bin/, dist/ from `npm run build`), its node_modules linked to the repo's. */
+/** The package as `npm pack` packs it (bin/, dist/, src/, package.json), unpacked without any node_modules. */
 let pkg = ""
+/** The temporary folder holding the build's sources, the tarball and the unpacked package. */
+let work = ""
 const bin = () => join(pkg, "bin", "effect-wechatpay.js")
 
 interface Run {
@@ -175,22 +181,30 @@ const receiver = http.createServer((req, res) => {
 /** The APIv3 key the shared server is given (32 ASCII characters). */
 const apiV3Key = "cli-test-apiv3-key-0123456789abc"
 
-beforeAll(async () => {
-  pkg = mkdtempSync(join(tmpdir(), "effect-wechatpay-cli-"))
-  // The package's own build script, into the copy: a concurrent build in the checkout cannot interfere.
-  await new Promise<void>((done) => {
-    execFile(
-      "npm",
-      ["run", "build", "--", "--outDir", join(pkg, "dist"), "--declaration", "false", "--declarationMap", "false", "--sourceMap", "false"],
-      { cwd: root },
-      () => done()
-    )
+/** Run `command` in `cwd`; fails with what it printed if it exits non-zero. */
+const exec = (command: string, args: ReadonlyArray<string>, cwd: string): Promise<void> =>
+  new Promise((done, fail) => {
+    execFile(command, args, { cwd, timeout: 170_000 }, (error, stdout, stderr) =>
+      error === null ? done() : fail(new Error(`${command} ${args.join(" ")}: ${error.message}\n${stdout}\n${stderr}`)))
   })
-  expect(existsSync(join(pkg, "dist", "cli", "bin.js")), "npm run build emitted dist/cli/bin.js").toBe(true)
-  writeFileSync(join(pkg, "package.json"), readFileSync(join(root, "package.json")))
-  mkdirSync(join(pkg, "bin"))
-  writeFileSync(join(pkg, "bin", "effect-wechatpay.js"), readFileSync(join(root, "bin", "effect-wechatpay.js")))
-  symlinkSync(join(root, "node_modules"), join(pkg, "node_modules"), "dir")
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "effect-wechatpay-cli-"))
+  // The package's own build (`prepack` runs `npm run build`: tsc, then the bin's bundle), in a copy of what it is
+  // built from — a concurrent build in the checkout cannot interfere — packed as npm publishes it, and unpacked.
+  const source = join(work, "source")
+  for (const entry of ["package.json", "tsconfig.json", "tsconfig.build.json", "bin", "scripts", "src"]) {
+    cpSync(join(root, entry), join(source, entry), { recursive: true })
+  }
+  symlinkSync(join(root, "node_modules"), join(source, "node_modules"), "dir")
+  await exec("npm", ["pack", "--silent", "--pack-destination", work], source)
+  const tarball = readdirSync(work).find((name) => name.endsWith(".tgz"))
+  expect(tarball, "npm pack wrote the package's tarball").toBeDefined()
+  await exec("tar", ["-xzf", tarball!], work)
+  pkg = join(work, "package")
+  expect(existsSync(join(pkg, "dist", "cli", "bin.js")), "the package ships dist/cli/bin.js").toBe(true)
+  // No node_modules next to the unpacked package: the bin runs on what the package ships and Node's built-ins alone.
+  expect(existsSync(join(pkg, "node_modules"))).toBe(false)
   await new Promise<void>((done) => receiver.listen(0, "127.0.0.1", done))
   const notifyUrl = `http://127.0.0.1:${(receiver.address() as net.AddressInfo).port}/wechatpay/notify`
   // The key from the environment, as the server's documentation asks (a flag would show it in `ps`).
@@ -205,7 +219,7 @@ afterAll(async () => {
     await server.exit
   }
   receiver.close()
-  if (pkg !== "") rmSync(pkg, { recursive: true, force: true })
+  if (work !== "") rmSync(work, { recursive: true, force: true })
 })
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -752,28 +766,79 @@ describe("secrets and packaging", () => {
     expect([...seen].some((file) => file.includes(`${join(pkg, "dist", "cli")}`))).toBe(false)
   })
 
-  it("package.json: the bin, and the CLI's packages declared (peer dependencies; pinned for development)", () => {
+  it("package.json: the bin; the built bin imports no package (effect and @effect/platform-node are bundled in, their licences shipped)", async () => {
     const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
     expect(manifest.bin).toEqual({ "effect-wechatpay": "./bin/effect-wechatpay.js" })
     expect(manifest.files).toContain("bin")
-    // Every package the built CLI imports (statically or not): effect (effect/cli is part of it) and the bin's runtime,
-    // @effect/platform-node — both peer dependencies, @effect/platform-node optional (the library entries never load
-    // it, see above), and pinned as a devDependency.
-    const imported = new Set<string>()
-    for (const file of readdirSync(join(pkg, "dist", "cli")).filter((name) => name.endsWith(".js"))) {
-      for (const match of readFileSync(join(pkg, "dist", "cli", file), "utf8").matchAll(/(?:from|import)\s*\(?\s*"([^"]+)"/g)) {
-        const specifier = match[1]!
-        if (specifier.startsWith(".") || specifier.startsWith("node:")) continue
-        imported.add(specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/"))
-      }
-    }
-    expect([...imported].sort()).toEqual(["@effect/platform-node", "effect"])
-    expect(manifest.peerDependencies).toMatchObject({ effect: "^4.1.5", "@effect/platform-node": "^4.1.5" })
-    expect(manifest.peerDependenciesMeta).toEqual({ "@effect/platform-node": { optional: true } })
+    expect(readFileSync(join(pkg, "bin", "effect-wechatpay.js"), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/)
+    // Every file the bin can load, followed from bin/ through every import (`import()` too), as esbuild parses them
+    // (a string that looks like an import is not one): the package's own dist/cli/ files and Node's built-ins, nothing
+    // else — the bin needs no package installed (there is no node_modules here: a package import would not resolve).
+    const { metafile } = await esbuild.build({
+      absWorkingDir: pkg,
+      entryPoints: [join(pkg, "bin", "effect-wechatpay.js")],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      write: false,
+      metafile: true,
+      logLevel: "silent"
+    })
+    const loadable = Object.keys(metafile.inputs).sort()
+    const shipped = readdirSync(join(pkg, "dist", "cli")).filter((name) => name.endsWith(".js")).map((name) => `dist/cli/${name}`)
+    expect(loadable).toEqual(["bin/effect-wechatpay.js", ...shipped].sort())
+    const external = new Set(Object.values(metafile.inputs).flatMap(({ imports }) => imports.filter((i) => i.external).map((i) => i.path)))
+    expect(external.size).toBeGreaterThan(5)
+    for (const specifier of external) expect(specifier).toMatch(/^node:/)
+    // What it bundles, pinned for development (effect is also the library's one peer; @effect/platform-node only
+    // builds the bin, so a user never installs it), with their licences shipped next to it.
+    expect(manifest.peerDependencies).toEqual({ effect: "^4.1.5" })
+    expect(manifest.peerDependenciesMeta).toBeUndefined()
+    expect(manifest.dependencies ?? {}).toEqual({})
     expect(manifest.devDependencies["@effect/platform-node"]).toBe("4.1.5")
+    expect(manifest.devDependencies["effect"]).toBe("4.1.5")
+    const licences = readFileSync(join(pkg, "dist", "cli", "LICENSES.md"), "utf8")
+    for (const bundled of ["effect@4.1.5 (MIT)", "@effect/platform-node@4.1.5 (MIT)", "@effect/platform-node-shared@4.1.5 (MIT)"]) {
+      expect(licences).toContain(`## ${bundled}`)
+    }
+    expect(licences).toContain("Copyright (c) 2023 Effectful Technologies Inc")
     // A runtime dependency, if one is ever added, is pinned.
     for (const version of Object.values((manifest.dependencies ?? {}) as Record<string, string>)) expect(version).toMatch(/^\d+\.\d+\.\d+$/)
-    expect(readFileSync(join(root, "bin", "effect-wechatpay.js"), "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/)
+  })
+
+  it("the built bin listens before it loads the command line, and loads the emulator only for `emulator serve`", async () => {
+    // Which files a file loads before its code runs (static imports, followed), read by esbuild.
+    const { metafile } = await esbuild.build({
+      absWorkingDir: pkg,
+      entryPoints: [join(pkg, "dist", "cli", "bin.js")],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      write: false,
+      metafile: true,
+      logLevel: "silent"
+    })
+    const statically = (file: string, seen = new Set<string>()): Set<string> => {
+      if (seen.has(file)) return seen
+      seen.add(file)
+      for (const { kind, path } of metafile.inputs[file]!.imports) if (kind === "import-statement" && !path.startsWith("node:")) statically(path, seen)
+      return seen
+    }
+    // The bundle keeps the name of each module it holds in a comment (`// dist/cli/Listen.js`).
+    const modulesOf = (files: Set<string>) =>
+      [...files].flatMap((file) => [...readFileSync(join(pkg, file), "utf8").matchAll(/^\/\/ ((?:node_modules|dist)\/\S+\.js)$/gm)].map((m) => m[1]!))
+    const chunkOf = (module: string) =>
+      Object.keys(metafile.inputs).find((file) => readFileSync(join(pkg, file), "utf8").includes(`\n// ${module}\n`))!
+    // The entry and what it loads before its first line runs: the signal handlers (`Listen`) and nothing of effect.
+    const first = modulesOf(statically("dist/cli/bin.js"))
+    expect(first).toContain("dist/cli/Listen.js")
+    expect(first.filter((module) => module !== "dist/cli/bin.js" && module !== "dist/cli/Listen.js")).toEqual([])
+    // The command line (`main`) loads effect/cli and the endpoint commands, not the emulator nor `notification parse`.
+    const main = modulesOf(statically(chunkOf("dist/cli/main.js")))
+    expect(main).toContain("node_modules/effect/dist/cli/Command.js")
+    expect(main).toContain("dist/cli/Endpoints.js")
+    expect(main.filter((module) => /^dist\/(testing|cli\/(EmulatorCommand|NotificationCommand))/.test(module))).toEqual([])
+    expect(modulesOf(statically(chunkOf("dist/cli/EmulatorCommand.js")))).toContain("dist/testing/Emulator.js")
   })
 
   it("SIGINT stops the shared server cleanly: exit 0, port closed, the generated key file removed", async () => {

@@ -5,6 +5,9 @@
  * command line on `process.argv` with `NodeRuntime.runMain` and exits with the code of the outcome (see `CliError`):
  * 128 + the signal's number for an interrupted command, 0 for `emulator serve` stopped by one.
  *
+ * The package ships this entry bundled (`npm run build`, scripts/build-cli.ts): `effect` and `@effect/platform-node`
+ * inside, in chunks loaded by the `import()`s below, so the entry's own chunk still holds only `Listen`.
+ *
  * @since 0.4.0
  */
 import { listen } from "./Listen.js"
