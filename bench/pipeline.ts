@@ -5,14 +5,22 @@
  * Alternates GetUserCard (decoded 200) and SetUserCardRights (204).
  *
  *   npx tsx bench/pipeline.ts            # N=40000 calls per round, 3 rounds after a 5,000-call warm-up
+ *   PIPELINE_LIB=bench/.variants/x/index.js npx tsx bench/pipeline.ts   # another build of the library (a prototype)
+ *   PIPELINE_VERIFY=0 npx tsx bench/pipeline.ts   # a verifier that accepts without checking: the library's cost alone
  */
 import * as crypto from "node:crypto"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Result from "effect/Result"
-import { Encryptor, MemberCard, Signer, Transport, Verifier, WechatPayClient } from "../src/index.js"
+import { resolve } from "node:path"
+import { pathToFileURL } from "node:url"
+import type * as Library from "../src/index.js"
 import { readCard } from "./common.js"
+
+const { Encryptor, MemberCard, Signer, Transport, Verifier, WechatPayClient } = (await import(
+  process.env["PIPELINE_LIB"] === undefined ? "../src/index.js" : pathToFileURL(resolve(process.env["PIPELINE_LIB"])).href
+)) as typeof Library
 
 const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
 const keyId = "PUB_KEY_ID_0114232134912410000000000000000000"
@@ -44,7 +52,9 @@ const live = MemberCard.layer.pipe(
   Layer.provide(Layer.mergeAll(
     Layer.succeed(Transport.Transport, { send: (request) => Effect.succeed(request.method === "GET" ? ok : noContent) }),
     Layer.succeed(Signer.Signer, { local: true, sign: () => Effect.succeed("c2lnbmF0dXJl") }),
-    Verifier.layer({ publicKeys: { [keyId]: publicKey.export({ type: "spki", format: "pem" }) as string } })
+    process.env["PIPELINE_VERIFY"] === "0"
+      ? Layer.succeed(Verifier.Verifier, { serial: keyId, verify: () => Effect.void })
+      : Verifier.layer({ publicKeys: { [keyId]: publicKey.export({ type: "spki", format: "pem" }) as string } })
   ))
 )
 

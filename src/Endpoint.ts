@@ -12,9 +12,10 @@ import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
-import type * as Tracer from "effect/Tracer"
+import * as SchemaJITCompiler from "effect/schema/SchemaJITCompiler"
+import * as Tracer from "effect/Tracer"
 import { Encryptor } from "./Encryptor.js"
-import { type ApiResponse, type Method, type Upload, WechatPayClient } from "./WechatPayClient.js"
+import { type ApiRequest, type ApiResponse, type Method, type Upload, WechatPayClient } from "./WechatPayClient.js"
 import { type CallError, RequestValidationError, ResponseDecodeError } from "./WechatPayError.js"
 import * as Wire from "./Wire.js"
 
@@ -173,9 +174,29 @@ const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
  * The path of the first string in `value` holding a lone surrogate (`encodeURIComponent` throws on one, and
  * `JSON.stringify` would send an escape WeChat cannot store), or `undefined`. Iterative: depth cannot overflow.
  */
-const findLoneSurrogate = (value: unknown): Array<string | number> | undefined => {
-  // The common case (nothing found) allocates nothing but the stack: a path is kept as parent links, and turned into
-  // an array only for the string that fails.
+const findLoneSurrogate = (value: unknown): Array<string | number> | undefined =>
+  holdsLoneSurrogate(value) ? pathToLoneSurrogate(value) : undefined
+
+/**
+ * Whether any string in `value` holds a lone surrogate: the check every call makes, with one array of pending values
+ * as its only allocation. Iterative: depth cannot overflow.
+ */
+const holdsLoneSurrogate = (value: unknown): boolean => {
+  const pending: Array<unknown> = [value]
+  while (pending.length > 0) {
+    const current = pending.pop()
+    if (typeof current === "string") {
+      if (loneSurrogate.test(current)) return true
+    } else if (Array.isArray(current) || isPlainObject(current)) {
+      for (const key in current) pending.push((current as Record<string, unknown>)[key])
+    }
+  }
+  return false
+}
+
+/** The path of the first string holding a lone surrogate (walked only once one is known to be there). */
+const pathToLoneSurrogate = (value: unknown): Array<string | number> | undefined => {
+  // A path is kept as parent links, and turned into an array only for the string that fails.
   interface Step {
     readonly value: unknown
     readonly key: string | undefined
@@ -309,9 +330,10 @@ export function make<I extends object, A, AE>(
   // the current span of the call's own steps (that costs a context and fiber-ref copy per call, ~20 µs of JS time,
   // bench/README.md); the library's internals open no spans of their own. Under Effect's built-in tracer, which
   // exports nothing, no span is made at all: nothing could observe it.
+  // The tracer is read from the fiber in this step (what `Effect.tracer` does, without a step of its own).
   const traced = <X, E>(input: unknown, body: (span: Tracer.Span | undefined) => Effect.Effect<X, E>) =>
-    Effect.flatMap(Effect.tracer, (tracer) =>
-      tracer === builtInTracer
+    Effect.withFiber((fiber) =>
+      fiber.getRef(Tracer.Tracer) === builtInTracer
         ? body(undefined)
         : Effect.useSpan(name, { kind: "client", attributes: attributesOf(input) }, body)
     )
@@ -321,9 +343,12 @@ export function make<I extends object, A, AE>(
   return (client, encryptor) => (input) => {
     const validated = validate()(withoutUndefined(input))
     if (Result.isFailure(validated)) return traced(input, () => Effect.fail(validationError(name, validated.failure.issue)))
+    // From here on the span's attributes are read from the validated copy (the same strings): the caller's own object
+    // need not stay reachable for as long as the call is in flight.
+    const decoded = validated.success
     const value = (defaults === undefined
-      ? validated.success
-      : { ...defaults(validated.success as I, client), ...validated.success }) as Record<string, unknown>
+      ? decoded
+      : { ...defaults(decoded as I, client), ...decoded }) as Record<string, unknown>
     const lone = findLoneSurrogate(value)
     if (lone !== undefined) {
       const issues = [{ path: lone, message: "must be well-formed Unicode (it holds a lone surrogate)" }]
@@ -338,7 +363,7 @@ export function make<I extends object, A, AE>(
     const sensitive = definition.encrypt
     const plain = sensitive === undefined ? undefined : value[sensitive.field] as Redacted.Redacted<string> | undefined
     if (sensitive === undefined || plain === undefined || encryptor === undefined) {
-      return traced(input, (span) => send(client, value, idempotent, !keyed, undefined, span))
+      return traced(decoded, (span) => send(client, value, idempotent, !keyed, undefined, span))
     }
     // Encrypted once per call, before the first attempt: a retry re-sends the very same ciphertext.
     const size = utf8.encode(Redacted.value(plain)).byteLength
@@ -355,7 +380,7 @@ export function make<I extends object, A, AE>(
     const sealed = encryptor.encryptWithSerial !== undefined
       ? encryptor.encryptWithSerial(plain)
       : Effect.map(encryptor.encrypt(plain), (ciphertext) => ({ ciphertext, serial: encryptor.serial }))
-    return traced(input, (span) =>
+    return traced(decoded, (span) =>
       Effect.flatMap(sealed, ({ ciphertext, serial }) => {
         const { [sensitive.field]: _plain, ...rest } = value
         return send(client, { ...rest, [sensitive.as]: ciphertext }, idempotent, !keyed, serial, span)
@@ -386,18 +411,12 @@ export function make<I extends object, A, AE>(
     serial: string | undefined,
     span: Tracer.Span | undefined
   ): Effect.Effect<A | void, JsonError> {
+    const call = client.execute(new Call(name, method, wire, idempotent, onlyIfUnprocessed, serial))
+    // Without a span (Effect's built-in tracer), nothing to record: the call's own errors as they are.
+    if (span === undefined) return decodeResponse === undefined ? Effect.asVoid(call) : Effect.flatMap(call, decodeBody)
     // The Request-ID is what WeChat support asks for: record it on success and on every API error that has one.
     return Effect.matchEffect(
-      client.execute({
-        endpoint: name,
-        method,
-        path: wire.path,
-        body: wire.body,
-        upload: wire.upload,
-        idempotent,
-        onlyIfUnprocessed,
-        serial
-      }),
+      call,
       {
         onFailure: (error): Effect.Effect<never, JsonError> => {
           if (span !== undefined && "requestId" in error && error.requestId !== undefined) {
@@ -438,6 +457,39 @@ export function make<I extends object, A, AE>(
   }
 }
 
+/**
+ * The call an endpoint hands to `WechatPayClient`. A class, not an object literal: it lives as long as the call (each
+ * attempt reads it), and V8 may pretenure the allocation site of a literal whose objects outlive a scavenge, after which
+ * each one keeps what it points to alive until the next full GC (bench/README.md).
+ */
+class Call implements ApiRequest {
+  readonly endpoint: string
+  readonly method: Method
+  readonly path: string
+  readonly body: string | undefined
+  readonly upload: Upload | undefined
+  readonly idempotent: boolean
+  readonly onlyIfUnprocessed: boolean
+  readonly serial: string | undefined
+  constructor(
+    endpoint: string,
+    method: Method,
+    wire: { readonly path: string; readonly body?: string | undefined; readonly upload?: Upload | undefined },
+    idempotent: boolean,
+    onlyIfUnprocessed: boolean,
+    serial: string | undefined
+  ) {
+    this.endpoint = endpoint
+    this.method = method
+    this.path = wire.path
+    this.body = wire.body
+    this.upload = wire.upload
+    this.idempotent = idempotent
+    this.onlyIfUnprocessed = onlyIfUnprocessed
+    this.serial = serial
+  }
+}
+
 /** `make()` once, on first use. */
 const lazily = <A>(make: () => A): () => A => {
   let value: A | undefined
@@ -447,7 +499,14 @@ const lazily = <A>(make: () => A): () => A => {
 /** Effect's default tracer: spans made under it are kept nowhere. */
 const builtInTracer: Tracer.Tracer = Effect.runSync(Effect.tracer)
 
+/**
+ * A parser of `schema` (all issues reported, extra keys ignored), compiled by Effect's Schema JIT: a function generated
+ * for the schema (`new Function`) instead of the interpreter's walk of its AST — the same results and messages
+ * (test/schema-jit.test.ts runs every declaration both ways), less work per call. Where code generation is refused
+ * (workerd, a strict CSP) the JIT finds out on its own and the interpreter parses, as without it.
+ */
 function ParseResultDecode<A, I>(schema: Schema.Codec<A, I>) {
+  SchemaJITCompiler.enable(schema.ast)
   return Schema.decodeUnknownResult(schema, { errors: "all", onExcessProperty: "ignore" })
 }
 

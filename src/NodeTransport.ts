@@ -61,10 +61,15 @@ interface Origin {
   readonly agent: Http.Agent
   readonly hostname: string
   readonly port: number | undefined
+  /** The `Host` header Node would send: `url.host` (IPv6 in brackets, a default port left out). */
+  readonly host: string
 }
 
-const failure = (request: WireRequest, reason: TransportError["reason"], message: string) =>
-  new TransportError({ reason, method: request.method, url: request.origin + request.target, message })
+const failure = (
+  request: Pick<WireRequest, "method" | "origin" | "target">,
+  reason: TransportError["reason"],
+  message: string
+) => new TransportError({ reason, method: request.method, url: request.origin + request.target, message })
 
 const empty = new Uint8Array(0)
 
@@ -83,6 +88,178 @@ const flatten = (headers: Http.IncomingHttpHeaders): Record<string, string> => {
   return headers as Record<string, string>
 }
 
+/** Methods for which Node frames a body with `Content-Length` by default (it sends the others' bodies unframed). */
+const framedByDefault = (method: string): boolean => method === "POST" || method === "PUT" || method === "PATCH"
+
+/**
+ * The request headers as the flat `[name, value, …]` list Node writes as is. Given an object, Node copies each header
+ * into a dictionary of `[name, value]` pairs through `setHeader`, kept for the request's lifetime: per request a dozen
+ * objects more to survive a scavenge while it is in flight (and, once V8 pretenures that code, to be allocated in the
+ * old generation and drag what they point to along; bench/README.md). What Node adds itself to an object's headers is
+ * added here the same way: `Host` (unless given), and for a body Node would frame, `Content-Length` (unless given:
+ * with a list Node writes the header block before the body is known).
+ */
+const headerList = (request: WireRequest, origin: Origin): Array<string> => {
+  const list: Array<string> = []
+  let host = false
+  let length = false
+  const headers = request.headers
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue
+    const lower = name.toLowerCase()
+    if (lower === "host") host = true
+    else if (lower === "content-length") length = true
+    list.push(name, headers[name]!)
+  }
+  if (!host) list.push("Host", origin.host)
+  if (!length && request.body !== undefined && framedByDefault(request.method)) {
+    list.push("Content-Length", String(request.body.byteLength))
+  }
+  return list
+}
+
+/** The options of one request (a class, not a literal: see `Exchange`). */
+class RequestOptions {
+  readonly agent: Http.Agent
+  readonly hostname: string
+  readonly port: number | undefined
+  readonly method: string
+  readonly path: string
+  readonly headers: Array<string>
+  constructor(origin: Origin, request: WireRequest) {
+    this.agent = origin.agent
+    this.hostname = origin.hostname
+    this.port = origin.port
+    this.method = request.method
+    this.path = request.target
+    this.headers = headerList(request, origin)
+  }
+}
+
+/** Where a request's and its response's listeners find their exchange. */
+const exchangeKey = Symbol.for("effect-wechatpay/NodeTransport/Exchange")
+
+type Carrier = { [exchangeKey]?: Exchange }
+
+const exchangeOf = (emitter: Http.ClientRequest | Http.IncomingMessage): Exchange =>
+  (emitter as unknown as Carrier)[exchangeKey]!
+
+/**
+ * One request in flight, from writing it to the last byte of its response.
+ *
+ * Its listeners and its timer are functions of this module, which find the exchange on the request or the response,
+ * rather than closures made per request. Besides being fewer objects per call, this keeps what a request allocates
+ * out of Node's own per-event listener arrays (`res` already has Node's `end` listener): were V8 to pretenure the
+ * allocation site of those arrays, each such array would keep a request's closures, and through them the whole
+ * request, alive in the old generation until the next full GC (bench/README.md).
+ */
+class Exchange {
+  // What an error names; not the request itself, so that its headers (the signature among them) are not kept alive
+  // for the whole call once Node has written them.
+  readonly method: WireRequest["method"]
+  readonly origin: string
+  readonly target: string
+  done = false
+  timer: ReturnType<typeof setTimeout> | undefined = undefined
+  status = 0
+  headers: Record<string, string> | undefined = undefined
+  /** The body's first chunk; further ones (rare: a body in several reads) in `chunks`, the first included. */
+  first: Uint8Array | undefined = undefined
+  chunks: Array<Uint8Array> | undefined = undefined
+  size = 0
+  constructor(
+    request: WireRequest,
+    readonly limits: Limits,
+    readonly req: Http.ClientRequest,
+    readonly resume: (effect: Effect.Effect<WireResponse, TransportError>) => void
+  ) {
+    this.method = request.method
+    this.origin = request.origin
+    this.target = request.target
+  }
+
+  fail(reason: TransportError["reason"], message: string): void {
+    if (this.done) return
+    this.done = true
+    clearTimeout(this.timer)
+    this.req.destroy()
+    this.resume(Effect.fail(failure(this, reason, message)))
+  }
+
+  // The timer's callback and the interruption's finalizer, as fields: a closure made in `send` would keep `send`'s
+  // whole scope (the request, its headers and signature) alive until the answer, not just the exchange.
+
+  /** The timer's callback. */
+  readonly expire = (): void => this.fail("Timeout", `No complete response within ${this.limits.timeoutMillis} ms.`)
+
+  /** Interrupted: drop the connection, answer nothing. */
+  readonly abort: Effect.Effect<void> = Effect.sync(() => {
+    if (this.done) return
+    this.done = true
+    clearTimeout(this.timer)
+    this.req.destroy()
+  })
+
+  tooLarge(): void {
+    this.fail("ResponseBody", `Response body larger than ${this.limits.maxResponseBytes} bytes refused.`)
+  }
+}
+
+function onRequestError(this: Http.ClientRequest, error: Error): void {
+  exchangeOf(this).fail("Connection", error.message)
+}
+
+function onResponse(this: Http.ClientRequest, res: Http.IncomingMessage): void {
+  const exchange = exchangeOf(this)
+  ;(res as unknown as Carrier)[exchangeKey] = exchange
+  exchange.status = res.statusCode ?? 0
+  const headers = exchange.headers = flatten(res.headers)
+  const declared = headers["content-length"]
+  if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > exchange.limits.maxResponseBytes) {
+    exchange.tooLarge()
+    return
+  }
+  res.on("data", onData)
+  res.on("error", onResponseError)
+  res.on("close", onResponseClose)
+}
+
+function onData(this: Http.IncomingMessage, chunk: Uint8Array): void {
+  const exchange = exchangeOf(this)
+  exchange.size += chunk.length
+  if (exchange.size > exchange.limits.maxResponseBytes) exchange.tooLarge()
+  else if (exchange.first === undefined) exchange.first = chunk
+  else (exchange.chunks ??= [exchange.first]).push(chunk)
+}
+
+function onResponseError(this: Http.IncomingMessage, error: Error): void {
+  exchangeOf(this).fail("ResponseBody", `Response body could not be read (${error.message}).`)
+}
+
+/**
+ * The response's last event. Complete, it is the answer: Node emits `close` after `end`, once it has handed the
+ * socket back to the agent's pool (on the tick after `end`), so a call made at once from here reuses the connection.
+ */
+function onResponseClose(this: Http.IncomingMessage): void {
+  const exchange = exchangeOf(this)
+  if (!this.complete) {
+    exchange.fail("ResponseBody", "The connection closed before the whole body arrived.")
+    return
+  }
+  if (exchange.done) return
+  exchange.done = true
+  clearTimeout(exchange.timer)
+  const body = exchange.first === undefined
+    ? empty
+    : exchange.chunks === undefined
+    ? exchange.first
+    : Bytes.concat(exchange.chunks)
+  const headers = exchange.headers!
+  // The request and the response still point at the exchange; the answer is not kept through them.
+  exchange.first = exchange.chunks = exchange.headers = undefined
+  exchange.resume(Effect.succeed({ status: exchange.status, headers, body }))
+}
+
 const modules: Effect.Effect<{ readonly Http: typeof Http; readonly Https: typeof Https }, ConfigurationError> =
   Effect.suspend(() => {
     // workerd's node:http (nodejs_compat) is a layer over fetch: its Agent neither pools nor takes TLS options.
@@ -96,6 +273,34 @@ const modules: Effect.Effect<{ readonly Http: typeof Http; readonly Https: typeo
       })
     )
   })
+
+/**
+ * The agent's idle `timeout`, applied to a socket when it goes back to the pool (as the agent does, server hint
+ * included) but not while a request uses it.
+ *
+ * With `timeout` among its options, Node's agent also adds a `socket.once("timeout")` listener for every request
+ * (`listenSocketTimeout`), which does nothing for a request it did not set a timeout on, ours included: a wrapper and
+ * its state per call, kept in the socket's listener array while the call is in flight — an array V8 may pretenure,
+ * which then keeps them, and what they point to, alive until the next full GC (bench/README.md). Here the option is
+ * set only for the duration of `keepSocketAlive` (the agent's own, which sets the idle timer of a freed socket and
+ * honours a shorter `Keep-Alive: timeout=…` from the server). Where an agent has no `keepSocketAlive` (not Node's),
+ * the option stays as given.
+ */
+const idleOnlyWhenFree = <A extends Http.Agent>(agent: A, idleMillis: number): A => {
+  const keepSocketAlive = agent.keepSocketAlive as ((this: A, socket: unknown) => boolean) | undefined
+  const agentOptions = (agent as unknown as { readonly options?: { timeout?: number } }).options
+  if (typeof keepSocketAlive !== "function" || agentOptions?.timeout !== idleMillis) return agent
+  delete agentOptions.timeout
+  agent.keepSocketAlive = function(this: A, socket) {
+    agentOptions.timeout = idleMillis
+    try {
+      return keepSocketAlive.call(this, socket)
+    } finally {
+      delete agentOptions.timeout
+    }
+  }
+  return agent
+}
 
 /**
  * Build the transport. Its agents (and their pooled connections) are closed when the scope closes.
@@ -129,8 +334,8 @@ export const make = (
           ...(maxSockets === undefined ? {} : { maxSockets })
         }
         return Effect.succeed({
-          http: new Http.Agent(common),
-          https: new Https.Agent({ ...common, ...options.tls }),
+          http: idleOnlyWhenFree(new Http.Agent(common), idleMillis),
+          https: idleOnlyWhenFree(new Https.Agent({ ...common, ...options.tls }), idleMillis),
           request: { http: Http.request, https: Https.request }
         })
       }),
@@ -153,7 +358,8 @@ export const make = (
               request: secure ? agents.request.https : agents.request.http,
               agent: secure ? agents.https : agents.http,
               hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
-              port: url.port === "" ? undefined : Number(url.port)
+              port: url.port === "" ? undefined : Number(url.port),
+              host: url.host
             }
           }
         } catch {
@@ -172,72 +378,23 @@ export const make = (
             resume(Effect.fail(failure(request, "InvalidUrl", "Invalid request URL.")))
             return
           }
-          const max = limits.maxResponseBytes
-          let done = false
           let req: Http.ClientRequest
           try {
-            req = origin.request({
-              agent: origin.agent,
-              hostname: origin.hostname,
-              port: origin.port,
-              method: request.method,
-              path: request.target,
-              headers: request.headers
-            })
+            req = origin.request(new RequestOptions(origin, request))
           } catch (e) {
             // Second line of defence: Node's own refusal of characters it would have to escape.
             resume(Effect.fail(failure(request, "InvalidUrl", `Invalid request URL (${(e as Error).message}).`)))
             return
           }
-          const fail = (reason: TransportError["reason"], message: string) => {
-            if (done) return
-            done = true
-            clearTimeout(timer)
-            req.destroy()
-            resume(Effect.fail(failure(request, reason, message)))
-          }
-          const timer = setTimeout(
-            () => fail("Timeout", `No complete response within ${limits.timeoutMillis} ms.`),
-            limits.timeoutMillis
-          )
-          req.on("error", (e) => fail("Connection", e.message))
-          req.on("response", (res) => {
-            const status = res.statusCode ?? 0
-            const responseHeaders = flatten(res.headers)
-            const declared = responseHeaders["content-length"]
-            if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > max) {
-              fail("ResponseBody", `Response body larger than ${max} bytes refused.`)
-              return
-            }
-            const chunks: Array<Uint8Array> = []
-            let size = 0
-            res.on("data", (chunk: Uint8Array) => {
-              size += chunk.length
-              if (size > max) fail("ResponseBody", `Response body larger than ${max} bytes refused.`)
-              else chunks.push(chunk)
-            })
-            res.on("error", (e) => fail("ResponseBody", `Response body could not be read (${e.message}).`))
-            res.on("close", () => {
-              if (!res.complete) fail("ResponseBody", "The connection closed before the whole body arrived.")
-            })
-            res.on("end", () => {
-              if (done) return
-              done = true
-              clearTimeout(timer)
-              const body = chunks.length === 0 ? empty : chunks.length === 1 ? chunks[0]! : Bytes.concat(chunks)
-              // Effect 4 runs the resumed fiber synchronously, inside this listener, while Node hands the socket back
-              // to the agent's pool only on the next tick (after the user's "end" handlers): a call made right away
-              // would open a second connection. A microtask runs after that tick.
-              queueMicrotask(() => resume(Effect.succeed({ status, headers: responseHeaders, body })))
-            })
-          })
+          const exchange = new Exchange(request, limits, req, resume)
+          ;(req as unknown as Carrier)[exchangeKey] = exchange
+          // Not `setTimeout(callback, ms, exchange)`: Node keeps extra arguments in an array literal, one more
+          // allocation site per request for V8 to pretenure (see `Exchange`).
+          exchange.timer = setTimeout(exchange.expire, limits.timeoutMillis)
+          req.on("error", onRequestError)
+          req.on("response", onResponse)
           req.end(request.body)
-          return Effect.sync(() => {
-            if (done) return
-            done = true
-            clearTimeout(timer)
-            req.destroy()
-          })
+          return exchange.abort
         })
 
       return { send }

@@ -36,6 +36,8 @@ export interface Service {
  */
 export class Signer extends Context.Service<Signer, Service>()("effect-wechatpay/Signer") {}
 
+const signingFailed = () => new SigningError({ message: "RSA signing failed" })
+
 const problem = (message: string) => new ConfigurationError({ option: "privateKey", message: `The merchant private key ${message}.` })
 
 const importKey = (pem: string, backend: Backend): Effect.Effect<PrivateKey, ConfigurationError> => {
@@ -70,9 +72,9 @@ const importKey = (pem: string, backend: Backend): Effect.Effect<PrivateKey, Con
  * it once into a `KeyObject` (node:crypto) or a non-extractable `CryptoKey` (WebCrypto, where node:crypto is
  * absent). Fails with `ConfigurationError` (never echoing the key) when the PEM is not an RSA private key.
  *
- * With node:crypto, each signature is computed by its asynchronous `sign`, on libuv's thread pool: concurrent calls
- * sign on every core, and the JS thread spends ~15 µs per signature instead of ~350 µs (see bench/README.md). With
- * WebCrypto, by `crypto.subtle.sign`.
+ * Where node:crypto is, each signature is computed on libuv's thread pool (through the runtime's WebCrypto, with the
+ * key imported for it once: see src/internal/crypto/node.ts): concurrent calls sign on every core, and the JS thread
+ * spends ~15 µs per signature instead of ~350 µs (see bench/README.md). Elsewhere, by `crypto.subtle.sign`.
  *
  * @since 0.1.0
  * @category constructors
@@ -84,8 +86,7 @@ export const makeRsa = (options: {
     const backend = Crypto.backend()
     return Effect.map(importKey(Redacted.value(options.privateKey), backend), (key): Service => ({
       local: true,
-      sign: (message) =>
-        Effect.mapError(backend.sign(key, message), () => new SigningError({ message: "RSA signing failed" }))
+      sign: (message) => Effect.mapError(backend.sign(key, message), signingFailed)
     }))
   })
 

@@ -14,9 +14,9 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import { deadline } from "./internal/deadline.js"
 import * as Protocol from "./internal/protocol.js"
-import { RetryPolicy } from "./RetryPolicy.js"
+import { RetryPolicy, type Service as RetryPolicyService } from "./RetryPolicy.js"
 import { Signer } from "./Signer.js"
-import { type Limits, Transport, type WireResponse } from "./Transport.js"
+import { type Limits, Transport, type WireRequest, type WireResponse } from "./Transport.js"
 import { Verifier } from "./Verifier.js"
 import { type CallError, ConfigurationError, fromResponse, TransportError } from "./WechatPayError.js"
 
@@ -197,6 +197,21 @@ const checkId = (option: string, value: string, pattern: RegExp): Effect.Effect<
     : Effect.fail(new ConfigurationError({ option, message: `${JSON.stringify(value)} is not a valid ${option}.` }))
 
 const encoder = new TextEncoder()
+
+/**
+ * A request as it goes to the `Transport`. A class rather than an object literal: V8 may pretenure the allocation
+ * site of a literal whose objects often survive a scavenge (this one lives as long as its request is in flight), and
+ * a pretenured object keeps what it points to (headers, body) alive until the next full GC (bench/README.md).
+ */
+class OutgoingRequest implements WireRequest {
+  constructor(
+    readonly method: Method,
+    readonly origin: string,
+    readonly target: string,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly body: Uint8Array | undefined
+  ) {}
+}
 // `ignoreBOM`: keep a leading BOM, so the text is the verified bytes and nothing less.
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true })
 
@@ -271,6 +286,22 @@ const apiError = (response: WireResponse): CallError => {
       : `HTTP ${status}: ${body.slice(0, 200)}`)
   const detail = parsed?.detail === undefined ? undefined : boundedDetail(parsed.detail)
   return fromResponse({ status, code, message, detail, requestId: response.headers["request-id"] })
+}
+
+/**
+ * `effect`, let go of once it has started. An Effect continuation holds the effect it continues until it runs (a
+ * `flatMap` keeps its source for the whole round trip), and with it whatever that effect captured: here the message
+ * being signed, or the signed request with its headers, which would otherwise stay reachable — and be copied by every
+ * scavenge — until the response has been verified (bench/README.md). For an effect made inside a step and run once,
+ * by that step; never for one a caller may run again.
+ */
+const released = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
+  let pending: Effect.Effect<A, E> | undefined = effect
+  return Effect.suspend(() => {
+    const started = pending!
+    pending = undefined
+    return started
+  })
 }
 
 /**
@@ -354,78 +385,100 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         })
     )
 
+  /**
+   * One attempt, from the clock read to the verified response. The clock is read from the fiber in the attempt's own
+   * step (`withFiber`) rather than as an Effect of its own: one step fewer per call, and the same `Clock` service.
+   */
   const attempt = (
     request: ApiRequest,
     base: Base,
     bodyBytes: Uint8Array | undefined
   ): Effect.Effect<ApiResponse, CallError> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const target = base.prefix + request.path
-      const timestamp = Protocol.unixSeconds(now)
-      const nonce = Protocol.nonce()
-      return Effect.flatMap(
-        sign(
-          request,
-          base,
-          Protocol.requestMessage(request.method, target, timestamp, nonce, request.upload?.signed ?? request.body ?? "")
-        ),
-        (signature) => {
-          const headers = { ...(bodyBytes === undefined ? fixedHeaders : jsonHeaders) }
-          if (request.serial !== undefined) headers["wechatpay-serial"] = request.serial
-          if (request.upload !== undefined) headers["content-type"] = request.upload.contentType
-          headers["authorization"] = Protocol.authorization({ mchid, nonce, timestamp, serial, signature })
-          if (bodyBytes !== undefined) headers["content-length"] = String(bodyBytes.byteLength)
-          return Effect.flatMap(
-            transport.send({ method: request.method, origin: base.origin, target, headers, body: bodyBytes }, limits),
-            verified
-          )
-        }
-      )
-    })
+    Effect.withFiber((fiber) => attemptAt(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), request, base, bodyBytes))
 
-  const execute = (request: ApiRequest): Effect.Effect<ApiResponse, CallError> =>
-    Effect.flatMap(RetryPolicy, (policy) => {
-      // Encoded once: every attempt sends (and signs) the very same bytes.
-      const bodyBytes = request.upload?.bytes ?? (request.body === undefined ? undefined : encoder.encode(request.body))
-      const first = attempt(request, primary, bodyBytes)
-      if (!request.idempotent) return first
-      // The success path pays for one `catchAll`; the schedule is started only once an attempt has failed.
-      let base = primary
-      let attempts = 1
-      let probes = 0
-      // A signature probe is asked again at most once, and only for a read: a write was applied all the same.
-      const retryable = (error: CallError): boolean =>
-        policy.isRetryable(error) &&
-        (request.onlyIfUnprocessed !== true || unprocessed(error)) &&
-        (error._tag !== "ResponseVerificationError" || error.probe !== true || (request.method === "GET" && probes++ === 0))
-      type Step = (input: CallError) => Effect.Effect<unknown, unknown>
-      const onFailure = (step: Step) => (error: CallError): Effect.Effect<ApiResponse, CallError> =>
-        retryable(error) ? retry(step, error) : Effect.fail(error)
-      const retry = (step: Step, error: CallError): Effect.Effect<ApiResponse, CallError> => {
-        if (backup !== undefined && error._tag === "TransportError") base = backup
-        return Effect.logDebug("effect-wechatpay: attempt failed").pipe(
-          Effect.annotateLogs({
-            endpoint: request.endpoint,
-            attempt: attempts,
-            error: error._tag,
-            requestId: "requestId" in error ? error.requestId ?? "" : ""
-          }),
-          // The step sleeps the schedule's delay; when the schedule is done it fails (`Cause.Done`): give up with the
-          // last error.
-          Effect.andThen(Effect.catch(step(error), () => Effect.fail(error))),
-          Effect.andThen(Effect.suspend(() => {
-            attempts++
-            return Effect.catch(attempt(request, base, bodyBytes), onFailure(step))
-          }))
+  const attemptAt = (
+    now: number,
+    request: ApiRequest,
+    base: Base,
+    bodyBytes: Uint8Array | undefined
+  ): Effect.Effect<ApiResponse, CallError> => {
+    const target = base.prefix + request.path
+    const timestamp = Protocol.unixSeconds(now)
+    const nonce = Protocol.nonce()
+    return Effect.flatMap(
+      released(sign(
+        request,
+        base,
+        Protocol.requestMessage(request.method, target, timestamp, nonce, request.upload?.signed ?? request.body ?? "")
+      )),
+      (signature) => {
+        const headers = { ...(bodyBytes === undefined ? fixedHeaders : jsonHeaders) }
+        if (request.serial !== undefined) headers["wechatpay-serial"] = request.serial
+        if (request.upload !== undefined) headers["content-type"] = request.upload.contentType
+        headers["authorization"] = Protocol.authorization({ mchid, nonce, timestamp, serial, signature })
+        if (bodyBytes !== undefined) headers["content-length"] = String(bodyBytes.byteLength)
+        return Effect.flatMap(
+          released(transport.send(new OutgoingRequest(request.method, base.origin, target, headers, bodyBytes), limits)),
+          verified
         )
       }
-      return Effect.catch(
-        first,
-        (error) =>
-          retryable(error)
-            ? Effect.flatMap(Schedule.toStepWithSleep(policy.schedule), (step) => retry(step, error))
-            : Effect.fail(error)
+    )
+  }
+
+  /**
+   * The retries of one idempotent call, set up when its first attempt has failed (the success path allocates none
+   * of this): the schedule is started only then.
+   */
+  const retrying = (
+    request: ApiRequest,
+    policy: RetryPolicyService,
+    bodyBytes: Uint8Array | undefined,
+    first: CallError
+  ): Effect.Effect<ApiResponse, CallError> => {
+    let base = primary
+    let attempts = 1
+    let probes = 0
+    // A signature probe is asked again at most once, and only for a read: a write was applied all the same.
+    const retryable = (error: CallError): boolean =>
+      policy.isRetryable(error) &&
+      (request.onlyIfUnprocessed !== true || unprocessed(error)) &&
+      (error._tag !== "ResponseVerificationError" || error.probe !== true || (request.method === "GET" && probes++ === 0))
+    if (!retryable(first)) return Effect.fail(first)
+    type Step = (input: CallError) => Effect.Effect<unknown, unknown>
+    const onFailure = (step: Step) => (error: CallError): Effect.Effect<ApiResponse, CallError> =>
+      retryable(error) ? retry(step, error) : Effect.fail(error)
+    const retry = (step: Step, error: CallError): Effect.Effect<ApiResponse, CallError> => {
+      if (backup !== undefined && error._tag === "TransportError") base = backup
+      return Effect.logDebug("effect-wechatpay: attempt failed").pipe(
+        Effect.annotateLogs({
+          endpoint: request.endpoint,
+          attempt: attempts,
+          error: error._tag,
+          requestId: "requestId" in error ? error.requestId ?? "" : ""
+        }),
+        // The step sleeps the schedule's delay; when the schedule is done it fails (`Cause.Done`): give up with the
+        // last error.
+        Effect.andThen(Effect.catch(step(error), () => Effect.fail(error))),
+        Effect.andThen(Effect.suspend(() => {
+          attempts++
+          return Effect.catch(attempt(request, base, bodyBytes), onFailure(step))
+        }))
       )
+    }
+    return Effect.flatMap(Schedule.toStepWithSleep(policy.schedule), (step) => retry(step, first))
+  }
+
+  const execute = (request: ApiRequest): Effect.Effect<ApiResponse, CallError> =>
+    Effect.withFiber((fiber) => {
+      // Encoded once: every attempt sends (and signs) the very same bytes.
+      const bodyBytes = request.upload?.bytes ?? (request.body === undefined ? undefined : encoder.encode(request.body))
+      const first = attemptAt(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), request, primary, bodyBytes)
+      if (!request.idempotent) return first
+      // The policy in force when the call starts, as `Effect.flatMap(RetryPolicy, …)` would read it.
+      const policy = fiber.getRef(RetryPolicy)
+      // The success path pays for one `catch`. It holds the first attempt only until that has started: once signed,
+      // the attempt's own state (its message, nonce, timestamp) need not live until the answer.
+      return Effect.catch(released(first), (error) => retrying(request, policy, bodyBytes, error))
     })
 
   return WechatPayClient.of({ mchid, execute })

@@ -194,13 +194,21 @@ const requiredHeaders = [
   ["wechatpay-serial", "Wechatpay-Serial"]
 ] as const
 
-const newline = Bytes.utf8("\n")
+const encoder = new TextEncoder()
 
-/** `TIMESTAMP\nNONCE\nBODY\n` over the body's own bytes: never a decoded and re-encoded copy of them. */
-const signedBytes = (timestamp: string, nonce: string, body: Uint8Array | string): Uint8Array =>
-  typeof body === "string"
-    ? Bytes.utf8(Protocol.responseMessage(timestamp, nonce, body))
-    : Bytes.concat([Bytes.utf8(`${timestamp}\n${nonce}\n`), body, newline])
+/**
+ * `TIMESTAMP\nNONCE\nBODY\n` over the body's own bytes: never a decoded and re-encoded copy of them. Written into one
+ * buffer (UTF-8 takes at most 3 bytes per UTF-16 unit): one allocation per verification, not four.
+ */
+const signedBytes = (timestamp: string, nonce: string, body: Uint8Array | string): Uint8Array => {
+  if (typeof body === "string") return Bytes.utf8(Protocol.responseMessage(timestamp, nonce, body))
+  const head = `${timestamp}\n${nonce}\n`
+  const out = new Uint8Array(head.length * 3 + body.length + 1)
+  const { written } = encoder.encodeInto(head, out)
+  out.set(body, written)
+  out[written + body.length] = 0x0a
+  return out.subarray(0, written + body.length + 1)
+}
 
 /**
  * What a verifier does when no held key matches a certificate serial: look elsewhere (download, or read the

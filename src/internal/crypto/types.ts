@@ -15,6 +15,8 @@ export type NativeKey = NodeCrypto.KeyObject | NodeCrypto.webcrypto.CryptoKey
 export interface PrivateKey {
   readonly _tag: "PrivateKey"
   readonly native: NativeKey
+  /** The key for signing where the implementation signs with another API than the one `native` is for (node: WebCrypto). */
+  readonly signing?: NativeKey | undefined
 }
 
 /** An RSA public key, imported for verification (RSASSA-PKCS1-v1_5/SHA-256) and for RSA-OAEP/SHA-1. */
