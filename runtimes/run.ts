@@ -181,7 +181,8 @@ export const runWorker = async (
 /**
  * What the harness notes about a Worker run without counting it: whether the isolate compiles code from strings, and
  * whether the bundle holds Effect's Schema JIT (`SchemaJITCompiler`, which needs `new Function`; where that is refused
- * it falls back to interpreting, and the library never enables it).
+ * it falls back to interpreting: the library enables it for its request and response schemas, and on workerd it
+ * interprets, with the same results — test/schema-jit.test.ts).
  */
 export const codeGenerationNote = (codeGeneration: string, bundleText: string): string => {
   const jit = /effect\/dist\/schema\/SchemaJITCompiler/.test(bundleText)
