@@ -92,7 +92,8 @@ const scopes = {
       "test/hardening-0.6-notification.test.ts",
       "test/notification-lazy.test.ts",
       "test/notification-properties.test.ts",
-      "test/notifications-e2e.test.ts"
+      "test/notifications-e2e.test.ts",
+      "test/mutation-notification.test.ts"
     ],
     ignoreStatic: true
   }

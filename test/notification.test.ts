@@ -460,6 +460,43 @@ describe("Notification.parse", () => {
         expect(plain).toMatchObject({ _tag: "NotificationDecodeError", issues: [{ path: ["resource"], message: "is not JSON" }] })
         noSecrets(plain)
       }))
+
+    it.effect("an associated_data that is neither a string nor null (no member of its union) is named, not shown", () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(parse(notification({
+          event_type: "MEMBERCARD.ACCEPT_CARD",
+          resource: accept,
+          envelope: (e) => ({ ...e, resource: { ...(e.resource as object), associated_data: 20240814 } })
+        })))
+        expect(error).toMatchObject({
+          _tag: "NotificationDecodeError",
+          id: "EV-2018022511223320873",
+          issues: [{ path: ["resource", "associated_data"], message: "has the wrong type" }],
+          message: "The notification envelope is not as documented: resource.associated_data has the wrong type."
+        })
+        expect(String(error) + JSON.stringify(error)).not.toContain("20240814")
+      }))
+
+    it.effect("ten wrong envelope fields are all named in the message, joined by '; ', with no 'and … more'", () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(parse(signed(JSON.stringify({
+          id: 1,
+          create_time: 2,
+          resource_type: 3,
+          event_type: 4,
+          summary: 5,
+          resource: { algorithm: 6, ciphertext: 7, nonce: 8, associated_data: 9, original_type: 10 }
+        }))))
+        if (error._tag !== "NotificationDecodeError") throw new Error(error._tag)
+        expect(error.issues).toHaveLength(10)
+        expect(error).not.toHaveProperty("id")
+        expect(error.message).toBe(
+          "The notification envelope is not as documented: id must be a string; create_time must be a string; " +
+            "resource_type must be a string; summary must be a string; event_type must be a string; " +
+            "resource.algorithm must be a string; resource.ciphertext must be a string; resource.nonce must be a string; " +
+            "resource.associated_data has the wrong type; resource.original_type must be a string."
+        )
+      }))
   })
 
   it.effect("the span Notification.parse carries the notification id and event type only; no secret on any span", () =>
