@@ -53,7 +53,8 @@ const scopes = {
       "test/mutation-protocol.test.ts",
       "test/emulator-protocol.test.ts",
       "test/crypto-backends.test.ts",
-      "test/config.test.ts"
+      "test/config.test.ts",
+      "test/mutation-signer.test.ts"
     ],
     ignoreStatic: true
   },
