@@ -17,8 +17,8 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { positiveMillis } from "./internal/duration.js"
 
 /**
  * The caller now holds the id: it must `complete` or `release` it with `owner`, and `extend` the claim while the
@@ -77,7 +77,8 @@ export class NotificationStoreError
   extends Schema.TaggedError<NotificationStoreError>("effect-wechatpay/NotificationStoreError")(
     "NotificationStoreError",
     {
-      operation: Schema.Literals(["claim", "extend", "complete", "release"]),
+      /** `sweep`: a shared store's removal of expired entries (since 1.1.0). */
+      operation: Schema.Literals(["claim", "extend", "complete", "release", "sweep"]),
       /** The notification id. */
       id: Schema.String,
       message: Schema.String,
@@ -183,14 +184,6 @@ export const defaultTtl: Duration.Duration = Duration.hours(25)
  * @category constants
  */
 export const defaultLease: Duration.Duration = Duration.minutes(5)
-
-/** A finite, positive duration in milliseconds; a `RangeError` (a programming error) otherwise. */
-const positiveMillis = (name: string, input: Duration.Input): number => {
-  const decoded = Duration.fromInput(input)
-  const millis = Option.isSome(decoded) && Duration.isFinite(decoded.value) ? Duration.toMillis(decoded.value) : Number.NaN
-  if (!(millis > 0)) throw new RangeError(`${name} must be a finite, positive duration`)
-  return millis
-}
 
 /** The default of `MemoryOptions.sweepInterval`. */
 const sweepEvery = 60_000

@@ -170,6 +170,26 @@ describe("every entry point's import graph, lazy imports included", () => {
     }
   })
 
+  it("the shared stores need only effect: no @effect/sql-pg, redis or platform-node (the user's layer brings them)", () => {
+    const stores = entryPoints.filter(([key]) => key.startsWith("./NotificationStore/"))
+    expect(stores.map(([key]) => key).sort()).toEqual(["./NotificationStore/Postgres", "./NotificationStore/Redis"])
+    for (const [key, entry] of stores) {
+      const specifiers = [...graph(entry, true).values()].flat()
+      expect(specifiers, key).toContain(key.endsWith("Redis") ? "effect/persistence/Redis" : "effect/sql/SqlClient")
+      for (const specifier of specifiers) expect(specifier, key).toMatch(/^(effect\/|\.)/)
+    }
+  })
+
+  it("no other entry loads the shared stores, so a user of neither installs neither", () => {
+    for (const [key, entry] of entryPoints) {
+      if (key.startsWith("./NotificationStore/")) continue
+      for (const [file, specifiers] of graph(entry, true)) {
+        expect(file, key).not.toMatch(/\/NotificationStore\//)
+        for (const specifier of specifiers) expect(specifier, `${key}: ${file}`).not.toMatch(/^(@effect\/sql|redis)/)
+      }
+    }
+  })
+
   it("no entry but ./testing (the emulator serves over node:http) loads a node: module, even lazily", () => {
     for (const [key, entry] of entryPoints) {
       if (key === "./testing") continue
@@ -242,7 +262,15 @@ describe("package.json exports", () => {
 
   it("nothing else but the root, ./testing, ./HttpClientTransport and package.json; internals closed", () => {
     const others = Object.keys(manifest.exports).filter((key) => !modules.includes(key.slice(2)))
-    expect(others.sort()).toEqual([".", "./HttpClientTransport", "./internal/*", "./package.json", "./testing"])
+    expect(others.sort()).toEqual([
+      ".",
+      "./HttpClientTransport",
+      "./NotificationStore/Postgres",
+      "./NotificationStore/Redis",
+      "./internal/*",
+      "./package.json",
+      "./testing"
+    ])
     expect(manifest.exports["./internal/*"]).toBeNull()
   })
 })

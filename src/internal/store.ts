@@ -1,0 +1,52 @@
+/**
+ * What the notification stores share: their options' durations, owner tokens, and how a backend's failure becomes a
+ * `NotificationStoreError` (its kind named, never a notification's contents).
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { NotificationStoreError } from "../NotificationStore.js"
+
+export { positiveMillis } from "./duration.js"
+
+/** An owner token no other claim gets: 122 random bits, shared stores being written by many processes. */
+export const ownerToken = (): string => globalThis.crypto.randomUUID()
+
+type Operation = NotificationStoreError["operation"]
+
+/**
+ * One store operation, bounded by `timeoutMillis` and with its failure typed: a backend that does not answer (a
+ * dropped connection, a database that hangs) fails the operation instead of holding the delivery, so `httpApp`
+ * answers 5xx and WeChat delivers again.
+ */
+export const guarded = <A, E>(
+  backend: string,
+  operation: Operation,
+  id: string,
+  timeoutMillis: number,
+  effect: Effect.Effect<A, E>
+): Effect.Effect<A, NotificationStoreError> => {
+  const failed = (error: unknown) =>
+    Effect.fail(new NotificationStoreError({ operation, id, message: `${backend} failed: ${kindOf(error)}`, cause: error }))
+  return effect.pipe(
+    Effect.catch(failed),
+    Effect.catchDefect(failed),
+    Effect.timeoutOrElse({
+      duration: Duration.millis(timeoutMillis),
+      orElse: () =>
+        Effect.fail(
+          new NotificationStoreError({ operation, id, message: `${backend} did not answer within ${timeoutMillis} ms` })
+        )
+    })
+  )
+}
+
+/** The failure's kind: a tag (`SqlError: ConnectionError`, `RedisError`), never its message (it may hold values). */
+const kindOf = (error: unknown): string => {
+  if (typeof error === "object" && error !== null) {
+    const tag = (error as { readonly _tag?: unknown })._tag
+    const inner = (error as { readonly reason?: { readonly _tag?: unknown } }).reason?._tag
+    if (typeof tag === "string") return typeof inner === "string" ? `${tag}: ${inner}` : tag
+    if (error instanceof Error) return error.name
+  }
+  return "failure"
+}

@@ -1,0 +1,82 @@
+/**
+ * The three notification stores under one interface for the contract suite and the fleet tests: in memory, on the
+ * machine's PostgreSQL and on its Redis (127.0.0.1; `.ci/run` makes sure both answer). Each run works in its own
+ * PostgreSQL schema and under its own Redis key prefix, and removes them when done, so two runs on one machine never
+ * meet.
+ */
+import * as NodeRedis from "@effect/platform-node/NodeRedis"
+import { PgClient } from "@effect/sql-pg"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import type * as Redis from "effect/persistence/Redis"
+import type * as Scope from "effect/Scope"
+import * as SqlClient from "effect/sql/SqlClient"
+import * as NotificationStore from "../src/NotificationStore.js"
+import * as Postgres from "../src/NotificationStore/Postgres.js"
+import * as RedisStore from "../src/NotificationStore/Redis.js"
+
+export const pgUrl = process.env["WECHATPAY_TEST_PG_URL"] ?? "postgres://postgres@127.0.0.1:5432/test"
+export const redisUrl = process.env["WECHATPAY_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379"
+
+/** This run's name: its PostgreSQL schema and (with `:`) its Redis key prefix. */
+export const runId = `wxp_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+
+export const PgLive = PgClient.layer({ url: Redacted.make(pgUrl), maxConnections: 8 })
+export const RedisLive = NodeRedis.layer({ url: redisUrl })
+
+/** This run's schema, created now and dropped (with everything in it) when the layer is released. */
+export const PgSchema = Layer.effectDiscard(Effect.acquireRelease(
+  Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`CREATE SCHEMA "${runId}"`)),
+  () => Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`DROP SCHEMA "${runId}" CASCADE`)).pipe(Effect.orDie)
+))
+
+/** Removes this run's Redis keys when the layer is released. */
+export const RedisKeys = Layer.effectDiscard(Effect.addFinalizer(() => deleteRedisKeys(`${runId}:*`)))
+
+export const deleteRedisKeys = (pattern: string) =>
+  Effect.flatMap(NodeRedis.NodeRedis, (redis) =>
+    redis.use(async (client) => {
+      for await (const keys of client.scanIterator({ MATCH: pattern, COUNT: 500 })) {
+        if (keys.length > 0) await client.del(keys)
+      }
+    })).pipe(Effect.orDie)
+
+/** Both services, with this run's schema and key cleanup. */
+export const StoresLive = Layer.mergeAll(
+  PgSchema.pipe(Layer.provideMerge(PgLive)),
+  RedisKeys.pipe(Layer.provideMerge(RedisLive))
+).pipe(Layer.orDie)
+
+let tables = 0
+
+export interface StoreOptions {
+  readonly lease: Duration.Input
+  readonly ttl: Duration.Input
+}
+
+export interface StoreKind {
+  readonly name: "memory" | "postgres" | "redis"
+  /** A fresh, empty store (its own table or key prefix). */
+  readonly make: (
+    options: StoreOptions
+  ) => Effect.Effect<NotificationStore.Service, never, SqlClient.SqlClient | Redis.Redis | Scope.Scope>
+}
+
+export const kinds: ReadonlyArray<StoreKind> = [
+  { name: "memory", make: (options) => NotificationStore.makeMemory(options) },
+  {
+    name: "postgres",
+    make: (options) =>
+      Effect.gen(function*() {
+        const table = `${runId}.t${++tables}`
+        yield* Effect.orDie(Postgres.migrate({ table }))
+        return yield* Postgres.make({ ...options, table })
+      })
+  },
+  {
+    name: "redis",
+    make: (options) => Effect.suspend(() => RedisStore.make({ ...options, prefix: `${runId}:${++tables}:` }))
+  }
+]
