@@ -110,3 +110,62 @@ const allKinds: ReadonlyArray<StoreKind> = [
 
 /** The stores this run can reach: all three, or only memory when the services are not there (and not required). */
 export const kinds = servicesUp ? allKinds : allKinds.filter((kind) => kind.name === "memory")
+
+export type ProxyMode = "pass" | "blackhole" | "drop-replies"
+
+/**
+ * A TCP proxy to a service on 127.0.0.1 that can misbehave: `blackhole` swallows everything both ways (a database
+ * that hangs, a partition), `drop-replies` forwards the requests but cuts the connection at the first byte of an answer
+ * (the write happened; the client never learns it). Back to `pass`, the connections that misbehaved are closed, as a
+ * network that recovers leaves them, and new ones pass.
+ */
+export const faultyProxy = (targetPort: number) =>
+  Effect.acquireRelease(
+    Effect.callback<{ readonly port: number; readonly mode: (mode: ProxyMode) => void; readonly close: () => void }>(
+      (resume) => {
+        let mode: ProxyMode = "pass"
+        const pairs = new Set<readonly [Net.Socket, Net.Socket]>()
+        const server = Net.createServer((client) => {
+          const upstream = Net.connect(targetPort, "127.0.0.1")
+          const pair = [client, upstream] as const
+          pairs.add(pair)
+          const close = () => {
+            pairs.delete(pair)
+            client.destroy()
+            upstream.destroy()
+          }
+          client.on("data", (chunk) => void (mode !== "blackhole" && upstream.write(chunk)))
+          upstream.on("data", (chunk) => {
+            if (mode === "pass") client.write(chunk)
+            else if (mode === "drop-replies") close()
+          })
+          for (const socket of pair) {
+            socket.on("error", close)
+            socket.on("close", close)
+          }
+        })
+        server.listen(0, "127.0.0.1", () =>
+          resume(Effect.succeed({
+            port: (server.address() as Net.AddressInfo).port,
+            mode: (next) => {
+              if (next === "pass" && mode !== "pass") {
+                for (const [client, upstream] of pairs) {
+                  client.destroy()
+                  upstream.destroy()
+                }
+                pairs.clear()
+              }
+              mode = next
+            },
+            close: () => {
+              for (const [client, upstream] of pairs) {
+                client.destroy()
+                upstream.destroy()
+              }
+              server.close()
+            }
+          })))
+      }
+    ),
+    (proxy) => Effect.sync(() => proxy.close())
+  )

@@ -4,6 +4,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import { NotificationStoreError } from "../NotificationStore.js"
 
 export { positiveMillis } from "./duration.js"
@@ -27,17 +28,24 @@ export const guarded = <A, E>(
 ): Effect.Effect<A, NotificationStoreError> => {
   const failed = (error: unknown) =>
     Effect.fail(new NotificationStoreError({ operation, id, message: `${backend} failed: ${kindOf(error)}`, cause: error }))
-  return effect.pipe(
-    Effect.catch(failed),
-    Effect.catchDefect(failed),
-    Effect.timeoutOrElse({
-      duration: Duration.millis(timeoutMillis),
-      orElse: () =>
-        Effect.fail(
-          new NotificationStoreError({ operation, id, message: `${backend} did not answer within ${timeoutMillis} ms` })
-        )
-    })
-  )
+  // The operation runs in a fiber of its own, and the caller waits for it only until the timeout: a driver whose
+  // interruption itself waits on the network (a query cancel sent to a database that hangs) must not hold the answer.
+  return Effect.flatMap(Effect.forkDetach(effect), (fiber) =>
+    Fiber.join(fiber).pipe(
+      Effect.catch(failed),
+      Effect.catchDefect(failed),
+      Effect.timeoutOrElse({
+        duration: Duration.millis(timeoutMillis),
+        orElse: () =>
+          Effect.andThen(
+            Effect.forkDetach(Fiber.interrupt(fiber)),
+            Effect.fail(
+              new NotificationStoreError({ operation, id, message: `${backend} did not answer within ${timeoutMillis} ms` })
+            )
+          )
+      }),
+      Effect.onInterrupt(() => Effect.forkDetach(Fiber.interrupt(fiber)))
+    ))
 }
 
 /** The failure's kind: a tag (`SqlError: ConnectionError`, `RedisError`), never its message (it may hold values). */
