@@ -14,6 +14,7 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import { deadline } from "./internal/deadline.js"
 import * as Protocol from "./internal/protocol.js"
+import { RateLimit, type Service as RateLimitService } from "./internal/budget.js"
 import { RetryPolicy, type Service as RetryPolicyService } from "./RetryPolicy.js"
 import { Signer } from "./Signer.js"
 import { type Limits, Transport, type WireRequest, type WireResponse } from "./Transport.js"
@@ -432,7 +433,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const retrying = (
     request: ApiRequest,
     policy: RetryPolicyService,
-    bodyBytes: Uint8Array | undefined,
+    send: (base: Base) => Effect.Effect<ApiResponse, CallError>,
     first: CallError
   ): Effect.Effect<ApiResponse, CallError> => {
     let base = primary
@@ -461,24 +462,40 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         Effect.andThen(Effect.catch(step(error), () => Effect.fail(error))),
         Effect.andThen(Effect.suspend(() => {
           attempts++
-          return Effect.catch(attempt(request, base, bodyBytes), onFailure(step))
+          return Effect.catch(send(base), onFailure(step))
         }))
       )
     }
     return Effect.flatMap(Schedule.toStepWithSleep(policy.schedule), (step) => retry(step, first))
   }
 
+  /**
+   * An attempt under a rate budget: a token first (the clock is read, and the request signed, after the wait), and
+   * word to the budget when WeChat refuses the call as rate limited.
+   */
+  const throttled = (budget: RateLimitService, request: ApiRequest, bodyBytes: Uint8Array | undefined) => (base: Base) =>
+    Effect.andThen(budget.take(mchid, request.endpoint), attempt(request, base, bodyBytes)).pipe(
+      Effect.tapError((error) => error._tag === "FrequencyLimited" ? budget.refused(mchid, request.endpoint) : Effect.void)
+    )
+
   const execute = (request: ApiRequest): Effect.Effect<ApiResponse, CallError> =>
     Effect.withFiber((fiber) => {
       // Encoded once: every attempt sends (and signs) the very same bytes.
       const bodyBytes = request.upload?.bytes ?? (request.body === undefined ? undefined : encoder.encode(request.body))
-      const first = attemptAt(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), request, primary, bodyBytes)
+      // No budget (the default): no step added to a call.
+      const budget = fiber.getRef(RateLimit)
+      const send = budget === undefined
+        ? (base: Base) => attempt(request, base, bodyBytes)
+        : throttled(budget, request, bodyBytes)
+      const first = budget === undefined
+        ? attemptAt(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), request, primary, bodyBytes)
+        : send(primary)
       if (!request.idempotent) return first
       // The policy in force when the call starts, as `Effect.flatMap(RetryPolicy, …)` would read it.
       const policy = fiber.getRef(RetryPolicy)
       // The success path pays for one `catch`. It holds the first attempt only until that has started: once signed,
       // the attempt's own state (its message, nonce, timestamp) need not live until the answer.
-      return Effect.catch(released(first), (error) => retrying(request, policy, bodyBytes, error))
+      return Effect.catch(released(first), (error) => retrying(request, policy, send, error))
     })
 
   return WechatPayClient.of({ mchid, execute })

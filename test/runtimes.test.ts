@@ -267,6 +267,7 @@ describe("package.json exports", () => {
       "./HttpClientTransport",
       "./NotificationStore/Postgres",
       "./NotificationStore/Redis",
+      "./RateLimit",
       "./internal/*",
       "./package.json",
       "./testing"
