@@ -43,6 +43,8 @@ export interface InstanceConfig {
   readonly failModulo: number
   /** The victim hangs on its n-th notification; undefined on the other instances. */
   readonly hangAfter?: number | undefined
+  /** The handler's own work in milliseconds; default 2 to 11 at random. `bench/stores.ts` sets 0. */
+  readonly workMillis?: number | undefined
 }
 
 const config = JSON.parse(fs.readFileSync(process.argv[2]!, "utf8")) as InstanceConfig
@@ -68,7 +70,8 @@ const handle = (event: Notification.Event) =>
       if (first) return yield* Effect.fail("injected failure")
     }
     // The merchant's work: a few milliseconds of I/O.
-    yield* Effect.sleep(`${2 + Math.floor(Math.random() * 10)} millis`)
+    const work = config.workMillis ?? 2 + Math.floor(Math.random() * 10)
+    if (work > 0) yield* Effect.sleep(`${work} millis`)
     fs.appendFileSync(`${config.dir}/handled.log`, `${event.id} ${process.pid}\n`)
   })
 
