@@ -48,6 +48,15 @@ const preludes: Record<string, ReadonlyArray<string>> = {
     "declare const options: WechatPay.Options",
     "declare const apiV3Key: string"
   ],
+  "Running several instances": [
+    "declare const options: WechatPay.Options",
+    "declare const apiV3Key: string",
+    "declare const handle: (event: Notification.Event) => import(\"effect\").Effect.Effect<void>"
+  ],
+  "A shared rate budget": [
+    "declare const card_id: string",
+    "declare const code: string"
+  ],
   "Handling errors": [
     "declare const card_id: string",
     "declare const code: string"

@@ -147,7 +147,7 @@ export const backupBaseUrl = "https://api2.mch.weixin.qq.com"
  * @since 0.1.0
  * @category constants
  */
-export const defaultUserAgent = `effect-wechatpay/1.0.0 (${
+export const defaultUserAgent = `effect-wechatpay/1.1.0 (${
   typeof process !== "undefined" && process.versions?.node ? `node/${process.versions.node}` : "js"
 })`
 

@@ -11,7 +11,7 @@
  * import * as Postgres from "effect-wechatpay/NotificationStore/Postgres"
  *
  * const Store = Postgres.layer({ table: "wechatpay_notification" }).pipe(
- *   Layer.provide(PgClient.layer({ url: Redacted.make(process.env.DATABASE_URL!) }))
+ *   Layer.provide(PgClient.layer({ url: Redacted.make(process.env["DATABASE_URL"]!) }))
  * )
  * ```
  *

@@ -16,7 +16,7 @@
  * import * as RedisStore from "effect-wechatpay/NotificationStore/Redis"
  *
  * const Store = RedisStore.layer({ prefix: "shop:wechatpay:notification:" }).pipe(
- *   Layer.provide(NodeRedis.layer({ url: process.env.REDIS_URL }))
+ *   Layer.provide(NodeRedis.layer({ url: process.env["REDIS_URL"]! }))
  * )
  * ```
  *
