@@ -1,7 +1,7 @@
 /**
  * A shared store that fails is typed and safe. Between `httpApp` and the real PostgreSQL / Redis sits a proxy that
- * can hang (a database that stops answering, a partition) or cut the connection after the request went through (the
- * claim was written; the app never heard). Each time: the store's operation fails with `NotificationStoreError` within
+ * can hang (a database that stops answering, a partition), cut the connection after the request went through (the
+ * claim was written; the app never heard), or be down (connections refused). Each time: the store's operation fails with `NotificationStoreError` within
  * its timeout, `httpApp` answers 5xx so that WeChat delivers again, the handler does not run — and when the store is
  * back, the notification is handled exactly once.
  */
@@ -48,11 +48,11 @@ const scenario = (kind: "postgres" | "redis") =>
     const store = yield* storeThrough(kind, proxy.port)
     const emulator = yield* Emulator.make()
     emulator.putTemplate({ card_id: "pStoreFaults00001" })
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
       emulator.putCard({ card_id: "pStoreFaults00001", code: `faults${i}`, openid: `oFaults${i}` })
       emulator.userManagesCard({ card_id: "pStoreFaults00001", code: `faults${i}`, action: "USER_VIEW_MEMBERCARD" })
     }
-    const [n1, n2, n3] = emulator.notifications().map((n) => n.id)
+    const [n1, n2, n3, n4] = emulator.notifications().map((n) => n.id)
     const runs = new Map<string, number>()
     const app = Notification.httpApp((event) => Effect.sync(() => void runs.set(event.id, (runs.get(event.id) ?? 0) + 1)))
       .pipe(
@@ -108,11 +108,23 @@ const scenario = (kind: "postgres" | "redis") =>
     expect(yield* redeliver(n3!)).toBe(204)
     expect(yield* redeliver(n3!)).toBe(204)
     expect(runs.get(n3!)).toBe(1)
+
+    // The store is down (connections closed, new ones refused): 500 without waiting for the timeout, no handling;
+    // back up, handled once.
+    proxy.mode("down")
+    const down = yield* deliver(n4!)
+    expect(down.status).toBe(500)
+    expect(down.millis).toBeLessThan(timeout + 600)
+    expect(runs.get(n4!)).toBeUndefined()
+    proxy.mode("pass")
+    expect(yield* redeliver(n4!)).toBe(204)
+    expect(yield* redeliver(n4!)).toBe(204)
+    expect(runs.get(n4!)).toBe(1)
     expect(runs.get(n1!)).toBe(1)
   }).pipe(Effect.scoped)
 
 layer(StoresLive, { excludeTestServices: true })("a shared store that fails", (it) => {
-  describe.skipIf(!servicesUp)("hangs, or cuts the connection after the write", () => {
+  describe.skipIf(!servicesUp)("hangs, cuts the connection after the write, or is down", () => {
     it.effect("PostgreSQL: 500 within the timeout, never handled while down; once and only once after", () =>
       scenario("postgres"), { timeout: 30_000 })
     it.effect("Redis: 500 within the timeout, never handled while down; once and only once after", () =>

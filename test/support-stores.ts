@@ -111,12 +111,13 @@ const allKinds: ReadonlyArray<StoreKind> = [
 /** The stores this run can reach: all three, or only memory when the services are not there (and not required). */
 export const kinds = servicesUp ? allKinds : allKinds.filter((kind) => kind.name === "memory")
 
-export type ProxyMode = "pass" | "blackhole" | "drop-replies"
+export type ProxyMode = "pass" | "blackhole" | "drop-replies" | "down"
 
 /**
  * A TCP proxy to a service on 127.0.0.1 that can misbehave: `blackhole` swallows everything both ways (a database
  * that hangs, a partition), `drop-replies` forwards the requests but cuts the connection at the first byte of an answer
- * (the write happened; the client never learns it). Back to `pass`, the connections that misbehaved are closed, as a
+ * (the write happened; the client never learns it), `down` closes every connection and refuses new ones (a database
+ * restarting). Back to `pass`, the connections that misbehaved are closed, as a
  * network that recovers leaves them, and new ones pass.
  */
 export const faultyProxy = (targetPort: number) =>
@@ -126,6 +127,7 @@ export const faultyProxy = (targetPort: number) =>
         let mode: ProxyMode = "pass"
         const pairs = new Set<readonly [Net.Socket, Net.Socket]>()
         const server = Net.createServer((client) => {
+          if (mode === "down") return void client.destroy()
           const upstream = Net.connect(targetPort, "127.0.0.1")
           const pair = [client, upstream] as const
           pairs.add(pair)
@@ -148,7 +150,7 @@ export const faultyProxy = (targetPort: number) =>
           resume(Effect.succeed({
             port: (server.address() as Net.AddressInfo).port,
             mode: (next) => {
-              if (next === "pass" && mode !== "pass") {
+              if ((next === "pass" && mode !== "pass") || next === "down") {
                 for (const [client, upstream] of pairs) {
                   client.destroy()
                   upstream.destroy()

@@ -118,8 +118,10 @@ export const migrate = (options: { readonly table?: string | undefined } = {}): 
   SqlError,
   SqlClient.SqlClient
 > =>
-  Effect.flatMap(SqlClient.SqlClient, (sql) => {
-    const { index, lock, table } = quoted(options.table ?? defaultTable)
+{
+  // Checked when called: a name that is not one is a programming error (RangeError), never SQL.
+  const { index, lock, table } = quoted(options.table ?? defaultTable)
+  return Effect.flatMap(SqlClient.SqlClient, (sql) => {
     return sql.withTransaction(Effect.gen(function*() {
       yield* sql.unsafe("SELECT pg_advisory_xact_lock(hashtext($1))", [`effect-wechatpay:${lock}`])
       yield* sql.unsafe(
@@ -130,6 +132,7 @@ export const migrate = (options: { readonly table?: string | undefined } = {}): 
       yield* sql.unsafe(`CREATE INDEX IF NOT EXISTS ${index} ON ${table} (expires_at)`)
     }))
   })
+}
 
 const settled: Settled = { _tag: "Settled" }
 const lost = { _tag: "Lost" } as const
@@ -140,12 +143,13 @@ const lost = { _tag: "Lost" } as const
  * @since 1.1.0
  * @category constructors
  */
-export const make = (options: Options = {}): Effect.Effect<PostgresService, never, SqlClient.SqlClient> =>
-  Effect.map(SqlClient.SqlClient, (sql): PostgresService => {
-    const { table } = quoted(options.table ?? defaultTable)
-    const ttl = Math.round(positiveMillis("ttl", options.ttl ?? defaultTtl))
-    const leaseMillis = Math.round(positiveMillis("lease", options.lease ?? defaultLease))
-    const timeout = positiveMillis("timeout", options.timeout ?? "2 seconds")
+export const make = (options: Options = {}): Effect.Effect<PostgresService, never, SqlClient.SqlClient> => {
+  // Checked when called: a bad name or duration is a programming error (RangeError).
+  const { table } = quoted(options.table ?? defaultTable)
+  const ttl = Math.round(positiveMillis("ttl", options.ttl ?? defaultTtl))
+  const leaseMillis = Math.round(positiveMillis("lease", options.lease ?? defaultLease))
+  const timeout = positiveMillis("timeout", options.timeout ?? "2 seconds")
+  return Effect.map(SqlClient.SqlClient, (sql): PostgresService => {
     const lease = Duration.millis(leaseMillis)
     const extended: Extended = { _tag: "Extended", lease }
     const op = <A>(operation: NotificationStoreError["operation"], id: string, effect: Effect.Effect<A, SqlError>) =>
@@ -197,6 +201,7 @@ export const make = (options: Options = {}): Effect.Effect<PostgresService, neve
         guarded("PostgreSQL", "sweep", "*", timeout, Effect.map(sql.unsafe(sweepSql, [limit]), (rows) => rows.length))
     }
   })
+}
 
 /**
  * The `NotificationStore` on PostgreSQL for the layer's life: migrates (unless `migrate: false`), then sweeps expired
@@ -207,14 +212,18 @@ export const make = (options: Options = {}): Effect.Effect<PostgresService, neve
  */
 export const layer = (
   options: Options & { readonly migrate?: boolean | undefined } = {}
-): Layer.Layer<NotificationStore, SqlError, SqlClient.SqlClient> =>
-  Layer.effect(
+): Layer.Layer<NotificationStore, SqlError, SqlClient.SqlClient> => {
+  const migration = options.migrate === false ? Effect.void : migrate(options)
+  const made = make(options)
+  const every = options.sweepInterval === false
+    ? undefined
+    : positiveMillis("sweepInterval", options.sweepInterval ?? "1 minute")
+  return Layer.effect(
     NotificationStore,
     Effect.gen(function*() {
-      if (options.migrate !== false) yield* migrate(options)
-      const store = yield* make(options)
-      if (options.sweepInterval !== false) {
-        const every = positiveMillis("sweepInterval", options.sweepInterval ?? "1 minute")
+      yield* migration
+      const store = yield* made
+      if (every !== undefined) {
         yield* store.sweep().pipe(
           Effect.ignore,
           Effect.repeat(Schedule.spaced(Duration.millis(every))),
@@ -224,3 +233,4 @@ export const layer = (
       return store
     })
   )
+}

@@ -114,12 +114,13 @@ const lost = { _tag: "Lost" } as const
  * @since 1.1.0
  * @category constructors
  */
-export const make = (options: Options = {}): Effect.Effect<Service, never, Redis.Redis> =>
-  Effect.map(Redis.Redis, (redis): Service => {
-    const prefix = options.prefix ?? defaultPrefix
-    const ttl = Math.round(positiveMillis("ttl", options.ttl ?? defaultTtl))
-    const leaseMillis = Math.round(positiveMillis("lease", options.lease ?? defaultLease))
-    const timeout = positiveMillis("timeout", options.timeout ?? "2 seconds")
+export const make = (options: Options = {}): Effect.Effect<Service, never, Redis.Redis> => {
+  // Checked when called: a bad duration is a programming error (RangeError).
+  const prefix = options.prefix ?? defaultPrefix
+  const ttl = Math.round(positiveMillis("ttl", options.ttl ?? defaultTtl))
+  const leaseMillis = Math.round(positiveMillis("lease", options.lease ?? defaultLease))
+  const timeout = positiveMillis("timeout", options.timeout ?? "2 seconds")
+  return Effect.map(Redis.Redis, (redis): Service => {
     const lease = Duration.millis(leaseMillis)
     const extended: Extended = { _tag: "Extended", lease }
     const claimOf = redis.eval(claimScript)
@@ -149,6 +150,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Redis
       release: (id, owner) => op("release", id, Effect.map(releaseOf(prefix + id, owner), answered(settled, lost)))
     }
   })
+}
 
 /**
  * The `NotificationStore` on the `Redis` service in context.
