@@ -135,6 +135,25 @@ export interface Service {
 }
 
 /**
+ * What every shared store (`NotificationStore/Postgres`, `NotificationStore/Redis`) takes.
+ *
+ * @since 1.1.0
+ * @category models
+ */
+export interface SharedOptions {
+  /** How long a done id is remembered. Default 25 hours (more than WeChat's retry window). */
+  readonly ttl?: Duration.Input | undefined
+  /** How long a claim holds without `extend`, `complete` or `release`. Default 5 minutes. */
+  readonly lease?: Duration.Input | undefined
+  /**
+   * Each operation fails with `NotificationStoreError` when the store has not answered by then (a dropped
+   * connection, a database that hangs), so that `httpApp` answers 5xx and WeChat delivers again. Default 2 seconds:
+   * WeChat waits 5 seconds for an answer.
+   */
+  readonly timeout?: Duration.Input | undefined
+}
+
+/**
  * @since 0.4.0
  * @category models
  */

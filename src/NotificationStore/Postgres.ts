@@ -32,38 +32,25 @@ import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as SqlClient from "effect/sql/SqlClient"
 import type { SqlError } from "effect/sql/SqlError"
-import { guarded, ownerToken, positiveMillis } from "../internal/store.js"
+import { guarded, lost, ownerToken, positiveMillis, settings, settled } from "../internal/store.js"
 import {
   type Claim,
-  defaultLease,
-  defaultTtl,
-  type Extended,
   NotificationStore,
   type NotificationStoreError,
   type Service,
-  type Settled
+  type SharedOptions
 } from "../NotificationStore.js"
 
 /**
  * @since 1.1.0
  * @category models
  */
-export interface Options {
+export interface Options extends SharedOptions {
   /**
    * The table, optionally schema-qualified (`billing.wechatpay_notification`): letters, digits and `_`, each part
    * starting with a letter or `_`, at most 63 characters. Default `wechatpay_notification`.
    */
   readonly table?: string | undefined
-  /** How long a done id is remembered. Default 25 hours (more than WeChat's retry window). */
-  readonly ttl?: Duration.Input | undefined
-  /** How long a claim holds without `extend`, `complete` or `release`. Default 5 minutes. */
-  readonly lease?: Duration.Input | undefined
-  /**
-   * Each operation fails with `NotificationStoreError` when the database has not answered by then (a dropped
-   * connection, a lock held elsewhere), so that `httpApp` answers 5xx and WeChat delivers again. Default 2 seconds:
-   * WeChat waits 5 seconds for an answer.
-   */
-  readonly timeout?: Duration.Input | undefined
   /**
    * How often the layer deletes expired rows (at most 1,000 a time), in the background. Default 1 minute; `false`
    * leaves it to you (`sweep`).
@@ -134,9 +121,6 @@ export const migrate = (options: { readonly table?: string | undefined } = {}): 
   })
 }
 
-const settled: Settled = { _tag: "Settled" }
-const lost = { _tag: "Lost" } as const
-
 /**
  * The store on the `SqlClient` in context (PostgreSQL). The table must exist (`migrate`).
  *
@@ -146,12 +130,8 @@ const lost = { _tag: "Lost" } as const
 export const make = (options: Options = {}): Effect.Effect<PostgresService, never, SqlClient.SqlClient> => {
   // Checked when called: a bad name or duration is a programming error (RangeError).
   const { table } = quoted(options.table ?? defaultTable)
-  const ttl = Math.round(positiveMillis("ttl", options.ttl ?? defaultTtl))
-  const leaseMillis = Math.round(positiveMillis("lease", options.lease ?? defaultLease))
-  const timeout = positiveMillis("timeout", options.timeout ?? "2 seconds")
+  const { extended, lease, leaseMillis, timeout, ttl } = settings(options)
   return Effect.map(SqlClient.SqlClient, (sql): PostgresService => {
-    const lease = Duration.millis(leaseMillis)
-    const extended: Extended = { _tag: "Extended", lease }
     const op = <A>(operation: NotificationStoreError["operation"], id: string, effect: Effect.Effect<A, SqlError>) =>
       guarded("PostgreSQL", operation, id, timeout, effect)
 

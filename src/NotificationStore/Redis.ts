@@ -26,38 +26,25 @@
  *
  * @since 1.1.0
  */
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
-import { guarded, ownerToken, positiveMillis } from "../internal/store.js"
+import { guarded, lost, ownerToken, settings, settled } from "../internal/store.js"
 import {
   type Claim,
-  defaultLease,
-  defaultTtl,
-  type Extended,
   NotificationStore,
   type NotificationStoreError,
   type Service,
-  type Settled
+  type SharedOptions
 } from "../NotificationStore.js"
 
 /**
  * @since 1.1.0
  * @category models
  */
-export interface Options {
+export interface Options extends SharedOptions {
   /** Prepended to each notification id to make its key. Default `wechatpay:notification:`. */
   readonly prefix?: string | undefined
-  /** How long a done id is remembered. Default 25 hours (more than WeChat's retry window). */
-  readonly ttl?: Duration.Input | undefined
-  /** How long a claim holds without `extend`, `complete` or `release`. Default 5 minutes. */
-  readonly lease?: Duration.Input | undefined
-  /**
-   * Each operation fails with `NotificationStoreError` when Redis has not answered by then, so that `httpApp`
-   * answers 5xx and WeChat delivers again. Default 2 seconds.
-   */
-  readonly timeout?: Duration.Input | undefined
 }
 
 /**
@@ -105,9 +92,6 @@ end
 return 0`
 }).withReturnType<number>()
 
-const settled: Settled = { _tag: "Settled" }
-const lost = { _tag: "Lost" } as const
-
 /**
  * The store on the `Redis` service in context.
  *
@@ -117,12 +101,8 @@ const lost = { _tag: "Lost" } as const
 export const make = (options: Options = {}): Effect.Effect<Service, never, Redis.Redis> => {
   // Checked when called: a bad duration is a programming error (RangeError).
   const prefix = options.prefix ?? defaultPrefix
-  const ttl = Math.round(positiveMillis("ttl", options.ttl ?? defaultTtl))
-  const leaseMillis = Math.round(positiveMillis("lease", options.lease ?? defaultLease))
-  const timeout = positiveMillis("timeout", options.timeout ?? "2 seconds")
+  const { extended, lease, leaseMillis, timeout, ttl } = settings(options)
   return Effect.map(Redis.Redis, (redis): Service => {
-    const lease = Duration.millis(leaseMillis)
-    const extended: Extended = { _tag: "Extended", lease }
     const claimOf = redis.eval(claimScript)
     const extendOf = redis.eval(extendScript)
     const completeOf = redis.eval(completeScript)

@@ -5,9 +5,30 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import { NotificationStoreError } from "../NotificationStore.js"
+import {
+  defaultLease,
+  defaultTtl,
+  type Extended,
+  NotificationStoreError,
+  type Settled,
+  type SharedOptions
+} from "../NotificationStore.js"
+import { positiveMillis } from "./duration.js"
 
-export { positiveMillis } from "./duration.js"
+export { positiveMillis }
+
+/** A shared store's options, checked (RangeError) and in milliseconds, with the answers it gives. */
+export const settings = (options: SharedOptions) => {
+  const ttl = Math.round(positiveMillis("ttl", options.ttl ?? defaultTtl))
+  const leaseMillis = Math.round(positiveMillis("lease", options.lease ?? defaultLease))
+  const timeout = positiveMillis("timeout", options.timeout ?? "2 seconds")
+  const lease = Duration.millis(leaseMillis)
+  const extended: Extended = { _tag: "Extended", lease }
+  return { ttl, leaseMillis, lease, timeout, extended }
+}
+
+export const settled: Settled = { _tag: "Settled" }
+export const lost = { _tag: "Lost" } as const
 
 /** An owner token no other claim gets: 122 random bits, shared stores being written by many processes. */
 export const ownerToken = (): string => globalThis.crypto.randomUUID()
