@@ -6,7 +6,9 @@
  * the calls after it wait a window.
  *
  * The budget lives in Effect's `RateLimiter` (`effect/persistence/RateLimiter`): in memory (`layerMemory`, one
- * process) or in Redis (`layerRedis`, shared by every instance that names the same Redis and prefix).
+ * process) or in Redis (`layerRedis`, shared by every instance that names the same Redis and prefix). Effect's Redis
+ * store dates each take by the calling instance's clock: keep the instances' clocks in step (NTP), as a skew of a
+ * second lets a fast clock take a window early.
  *
  * What it is not: it counts only the calls made through it. WeChat counts every call made with the merchant's
  * credentials — another system of yours, a colleague's script, the merchant platform's own tools — so keep a margin
