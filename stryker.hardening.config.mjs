@@ -1,6 +1,7 @@
 // `npm run mutate:hardening -- <scope>`-style runs of the 0.6 hardening's modules against the suites that specify
 // them: MUTATE_SCOPE=notification | encryptor | wire npx stryker run stryker.hardening.config.mjs
 // and of the core modules, one group a run: MUTATE_SCOPE=core-protocol | core-client | core-transports | core-notification
+// and of the shared stores and the rate budget: MUTATE_SCOPE=stores
 //
 // Test files are chosen through vitest's `include` (vitest.scoped.config.ts), not Stryker's `testFiles`: with
 // `testFiles`, a static mutant (one in code that runs when a module loads, such as Wire's constructor defaults) was
@@ -98,6 +99,19 @@ const scopes = {
     ],
     ignoreStatic: true
   }
+}
+
+// The shared stores and the rate budget (1.1): the contract, backend, fault and rate suites against the machine's
+// PostgreSQL and Redis (npm run services).
+scopes.stores = {
+  mutate: ["src/NotificationStore/Postgres.ts", "src/NotificationStore/Redis.ts", "src/internal/store.ts", "src/RateLimit.ts"],
+  tests: [
+    "test/notification-store-contract.test.ts",
+    "test/notification-store-backends.test.ts",
+    "test/notification-store-faults.test.ts",
+    "test/rate-limit.test.ts"
+  ],
+  ignoreStatic: true
 }
 
 const name = process.env.MUTATE_SCOPE ?? "wire"
