@@ -69,7 +69,8 @@ const scopes = {
       "test/golden.test.ts",
       "test/paging.test.ts",
       "test/MemberCard.test.ts",
-      "test/hardening-0.6-wire.test.ts"
+      "test/hardening-0.6-wire.test.ts",
+      "test/mutation-endpoint.test.ts"
     ],
     ignoreStatic: true
   },
