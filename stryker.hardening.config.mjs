@@ -86,7 +86,8 @@ const scopes = {
   },
   // The `notification` scope above, with src/Notification.ts mutated too and the property and end-to-end suites.
   "core-notification": {
-    mutate: ["src/Notification.ts", "src/notification/**/*.ts", "src/NotificationStore.ts"],
+    // src/internal/duration.ts: NotificationStore.ts's duration check, moved there in 1.1 (shared with the stores).
+    mutate: ["src/Notification.ts", "src/notification/**/*.ts", "src/NotificationStore.ts", "src/internal/duration.ts"],
     tests: [
       "test/notification.test.ts",
       "test/notification-http.test.ts",
