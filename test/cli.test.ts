@@ -791,9 +791,19 @@ describe("secrets and packaging", () => {
     expect(external.size).toBeGreaterThan(5)
     for (const specifier of external) expect(specifier).toMatch(/^node:/)
     // What it bundles, pinned for development (effect is also the library's one peer; @effect/platform-node only
-    // builds the bin, so a user never installs it), with their licences shipped next to it.
-    expect(manifest.peerDependencies).toEqual({ effect: "^4.1.5" })
-    expect(manifest.peerDependenciesMeta).toBeUndefined()
+    // builds the bin; the user of a shared notification store brings it — an optional peer), with their licences
+    // shipped next to it. `effect` is the one required peer: npm installs no optional one.
+    expect(manifest.peerDependencies).toEqual({
+      effect: "^4.1.5",
+      "@effect/platform-node": "^4.1.5",
+      "@effect/sql-pg": "^4.1.5",
+      redis: ">=5.1 <7"
+    })
+    expect(manifest.peerDependenciesMeta).toEqual({
+      "@effect/platform-node": { optional: true },
+      "@effect/sql-pg": { optional: true },
+      redis: { optional: true }
+    })
     expect(manifest.dependencies ?? {}).toEqual({})
     expect(manifest.devDependencies["@effect/platform-node"]).toBe("4.1.5")
     expect(manifest.devDependencies["effect"]).toBe("4.1.5")

@@ -50,11 +50,15 @@ export interface InstanceConfig {
 const config = JSON.parse(fs.readFileSync(process.argv[2]!, "utf8")) as InstanceConfig
 const failsFirst = (id: string) => [...id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % config.failModulo === 0
 let seen = 0
+/** The victim, once hanging, finishes no more work: its handlers still running stop short of the ledger. */
+let hanging = false
 
 const handle = (event: Notification.Event) =>
   Effect.gen(function*() {
     seen++
+    if (hanging) return yield* Effect.never
     if (config.hangAfter !== undefined && seen === config.hangAfter) {
+      hanging = true
       fs.writeFileSync(`${config.dir}/hang`, event.id)
       return yield* Effect.never
     }
@@ -72,6 +76,7 @@ const handle = (event: Notification.Event) =>
     // The merchant's work: a few milliseconds of I/O.
     const work = config.workMillis ?? 2 + Math.floor(Math.random() * 10)
     if (work > 0) yield* Effect.sleep(`${work} millis`)
+    if (hanging) return yield* Effect.never
     fs.appendFileSync(`${config.dir}/handled.log`, `${event.id} ${process.pid}\n`)
   })
 
