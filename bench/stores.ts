@@ -1,7 +1,8 @@
 /**
  * The notification stores, measured: notifications handled per second by one instance (`Notification.httpApp` in its
  * own process, test/fleet/instance.ts, a handler that does nothing) with each store, and the latency a store adds to
- * each notification (its `claim` + `complete`, p50 / p99), on the machine's PostgreSQL and Redis (127.0.0.1).
+ * each notification (its `claim` + `complete`, p50 / p99, one at a time and 16 in flight), on the machine's PostgreSQL
+ * and Redis (127.0.0.1; PostgreSQL with its default `synchronous_commit = on`: each write waits for the WAL flush).
  *
  *   npm run bench:stores            # 3 rounds of 2,000 notifications per store, 16 in flight
  *   BENCH_STORES_N=500 npm run bench:stores
@@ -110,11 +111,11 @@ const throughput = async (kind: Kind, round: number) => {
 }
 
 /** `claim` + `complete` of fresh ids, `inFlight` at a time, in this process: each pair's milliseconds. */
-const storeLatency = (store: NotificationStore.Service, round: number) =>
+const storeLatency = (store: NotificationStore.Service, round: number, concurrency: number) =>
   Effect.gen(function*() {
     const times: Array<number> = []
     yield* Effect.forEach(
-      Array.from({ length: n }, (_, i) => `EV-${round}-${i}`),
+      Array.from({ length: n }, (_, i) => `EV-${round}-${concurrency}-${i}`),
       (id) =>
         Effect.gen(function*() {
           const started = performance.now()
@@ -123,7 +124,7 @@ const storeLatency = (store: NotificationStore.Service, round: number) =>
           yield* store.complete(id, claim.owner)
           times.push(performance.now() - started)
         }),
-      { concurrency: inFlight, discard: true }
+      { concurrency, discard: true }
     )
     return times.slice(200).sort((a, b) => a - b)
   })
@@ -148,6 +149,8 @@ const main = Effect.gen(function*() {
     const rates: Array<number> = []
     const p50s: Array<number> = []
     const p99s: Array<number> = []
+    const p50s16: Array<number> = []
+    const p99s16: Array<number> = []
     for (let round = 0; round < rounds; round++) {
       rates.push(yield* Effect.promise(() => throughput(kind, round)))
       const store = kind === "memory"
@@ -155,12 +158,15 @@ const main = Effect.gen(function*() {
         : kind === "postgres"
         ? yield* Effect.andThen(Postgres.migrate({ table: `${run}.latency${round}` }), Postgres.make({ table: `${run}.latency${round}` }))
         : yield* RedisStore.make({ prefix: `${run}:latency:${round}:` })
-      const times = yield* storeLatency(store, round)
-      p50s.push(quantile(times, 0.5))
-      p99s.push(quantile(times, 0.99))
+      const one = yield* storeLatency(store, round, 1)
+      p50s.push(quantile(one, 0.5))
+      p99s.push(quantile(one, 0.99))
+      const many = yield* storeLatency(store, round, inFlight)
+      p50s16.push(quantile(many, 0.5))
+      p99s16.push(quantile(many, 0.99))
     }
     const row = `| ${kind} | ${median(rates).toFixed(0)} [${Math.min(...rates).toFixed(0)}–${Math.max(...rates).toFixed(0)}] | ` +
-      `${median(p50s).toFixed(2)} | ${median(p99s).toFixed(2)} |`
+      `${median(p50s).toFixed(2)} / ${median(p99s).toFixed(2)} | ${median(p50s16).toFixed(2)} / ${median(p99s16).toFixed(2)} |`
     console.log(row)
     rows.push(row)
   }
@@ -168,7 +174,7 @@ const main = Effect.gen(function*() {
     `Notification stores — ${n - 200} notifications per round after 200 warm-up, ${inFlight} in flight, ${rounds} rounds (median [min–max]); ` +
     `Node ${process.version}, ${os.cpus().length} cores, ${new Date().toISOString().slice(0, 10)}`,
     "",
-    "| store | notifications/s, one instance (handler does nothing) | store latency per notification p50 (ms) | p99 (ms) |",
+    "| store | notifications/s, one instance (handler does nothing), 16 in flight | store latency per notification (claim + complete), one at a time: p50 / p99 ms | the same, 16 in flight |",
     "|---|---|---|---|",
     ...rows
   ].join("\n")
