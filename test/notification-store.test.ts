@@ -112,6 +112,28 @@ describe("a claim has an owner (in-memory store)", () => {
       }
     }))
 
+  it("a duration that is not one is refused, naming the option", () => {
+    for (const name of ["ttl", "lease", "sweepInterval"] as const) {
+      for (const value of [0, -1, Duration.infinity, "soon" as never]) {
+        expect(() => NotificationStore.unsafeMakeMemory({ [name]: value }), `${name}: ${String(value)}`)
+          .toThrow(new RangeError(`${name} must be a finite, positive duration`))
+      }
+      expect(() => NotificationStore.unsafeMakeMemory({ [name]: 1 })).not.toThrow()
+    }
+  })
+
+  it.effect("an entry is swept at the very instant it expires, not a millisecond later", () =>
+    Effect.gen(function*() {
+      const store = NotificationStore.unsafeMakeMemory({ lease: "1 second", sweepInterval: "1 millis" })
+      yield* store.claim("a") // held until 1,000 ms
+      yield* TestClock.adjust(Duration.millis(999))
+      yield* store.claim("b")
+      expect(yield* store.size).toBe(2)
+      yield* TestClock.adjust(Duration.millis(1))
+      yield* store.claim("c") // at 1,000 ms: "a" expires now, and is swept
+      expect(yield* store.size).toBe(2)
+    }))
+
   it.effect("a release by the owner of an expired claim nobody took since frees it; a stranger's never does", () =>
     Effect.gen(function*() {
       const store = yield* NotificationStore.makeMemory({ lease: "1 second" })
