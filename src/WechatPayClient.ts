@@ -482,20 +482,23 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     Effect.withFiber((fiber) => {
       // Encoded once: every attempt sends (and signs) the very same bytes.
       const bodyBytes = request.upload?.bytes ?? (request.body === undefined ? undefined : encoder.encode(request.body))
-      // No budget (the default): no step added to a call.
+      // No budget (the default): no step added to a call, and nothing allocated for retries until one is needed.
       const budget = fiber.getRef(RateLimit)
-      const send = budget === undefined
-        ? (base: Base) => attempt(request, base, bodyBytes)
-        : throttled(budget, request, bodyBytes)
       const first = budget === undefined
         ? attemptAt(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), request, primary, bodyBytes)
-        : send(primary)
+        : throttled(budget, request, bodyBytes)(primary)
       if (!request.idempotent) return first
       // The policy in force when the call starts, as `Effect.flatMap(RetryPolicy, …)` would read it.
       const policy = fiber.getRef(RetryPolicy)
       // The success path pays for one `catch`. It holds the first attempt only until that has started: once signed,
       // the attempt's own state (its message, nonce, timestamp) need not live until the answer.
-      return Effect.catch(released(first), (error) => retrying(request, policy, send, error))
+      return Effect.catch(released(first), (error) =>
+        retrying(
+          request,
+          policy,
+          budget === undefined ? (base) => attempt(request, base, bodyBytes) : throttled(budget, request, bodyBytes),
+          error
+        ))
     })
 
   return WechatPayClient.of({ mchid, execute })

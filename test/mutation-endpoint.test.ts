@@ -156,7 +156,7 @@ describe("responses that are not what WeChat documents", () => {
       expect((error as { readonly requestId?: string }).requestId).toMatch(/\S+/)
     }).pipe(Effect.provide(InProcess)))
 
-  it.effect("JSON of the wrong shape: names the endpoint and the field, not the value", () =>
+  it.effect("JSON of the wrong shape: ResponseDecodeError naming the endpoint, never the value", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.Emulator
       emulator.putCard({ card_id: "pDecodeCard00002", code: "decode02", openid: "oDecodeSecret" })

@@ -164,19 +164,21 @@ export const make = (options: Options = {}): Effect.Effect<PostgresService, neve
         })
       )
     }
+    /** An UPDATE / DELETE … RETURNING 1 of the caller's own row: `yes` when it touched one, `no` otherwise. */
     const oneRow = <A, B>(
       operation: NotificationStoreError["operation"],
       text: string,
+      id: string,
       params: ReadonlyArray<unknown>,
       yes: A,
       no: B
-    ) => (id: string) => op(operation, id, Effect.map(sql.unsafe(text, [id, ...params]), (rows) => rows.length > 0 ? yes : no))
+    ) => op(operation, id, Effect.map(sql.unsafe(text, [id, ...params]), (rows) => rows.length > 0 ? yes : no))
 
     return {
       claim,
-      extend: (id, owner) => oneRow("extend", extendSql, [owner, leaseMillis], extended, lost)(id),
-      complete: (id, owner) => oneRow("complete", completeSql, [owner, ttl], settled, lost)(id),
-      release: (id, owner) => oneRow("release", releaseSql, [owner], settled, lost)(id),
+      extend: (id, owner) => oneRow("extend", extendSql, id, [owner, leaseMillis], extended, lost),
+      complete: (id, owner) => oneRow("complete", completeSql, id, [owner, ttl], settled, lost),
+      release: (id, owner) => oneRow("release", releaseSql, id, [owner], settled, lost),
       sweep: (limit = 1000) =>
         guarded("PostgreSQL", "sweep", "*", timeout, Effect.map(sql.unsafe(sweepSql, [limit]), (rows) => rows.length))
     }
