@@ -309,7 +309,40 @@ export class SigningError extends Schema.TaggedError<SigningError>("effect-wecha
 export class ConfigurationError
   extends Schema.TaggedError<ConfigurationError>("effect-wechatpay/ConfigurationError")("ConfigurationError", {
     option: Schema.String,
+    message: Schema.String,
+    /** (1.2.0) The merchant whose options are wrong, when the client was built for one of many (`Merchants`). */
+    mchid: Schema.optionalKey(Schema.String)
+  })
+{}
+
+/**
+ * `Merchants`: the directory has no merchant with this id (its lookup answered `undefined`), or the id is not a
+ * merchant id at all (1–32 digits). Only the call for this merchant fails; nothing was sent.
+ *
+ * @since 1.2.0
+ * @category errors
+ */
+export class UnknownMerchant extends Schema.TaggedError<UnknownMerchant>("effect-wechatpay/UnknownMerchant")(
+  "UnknownMerchant",
+  {
+    mchid: Schema.String,
     message: Schema.String
+  }
+) {}
+
+/**
+ * `Merchants`: the directory's lookup failed (a database or KMS that did not answer). `cause` is the lookup's own
+ * error, as it failed; the message never repeats it. The failure is not kept: the next call for this merchant looks
+ * it up again.
+ *
+ * @since 1.2.0
+ * @category errors
+ */
+export class MerchantLookupError
+  extends Schema.TaggedError<MerchantLookupError>("effect-wechatpay/MerchantLookupError")("MerchantLookupError", {
+    mchid: Schema.String,
+    message: Schema.String,
+    cause: Schema.optionalKey(Schema.Defect())
   })
 {}
 
