@@ -1,0 +1,205 @@
+/**
+ * `Merchants.httpApp`: one route answers the notifications of every merchant in the directory, on a real server
+ * (node:http on 127.0.0.1). The merchant is the last segment of the callback URL; each merchant's notifications are
+ * verified with its WeChat Pay key and decrypted with its own APIv3 key, de-duplicated apart from every other
+ * merchant's, and handled as that merchant.
+ */
+import * as crypto from "node:crypto"
+import * as Http from "node:http"
+import type * as Net from "node:net"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import * as Aead from "../src/internal/aead.js"
+import * as Merchants from "../src/Merchants.js"
+import * as NodeTransport from "../src/NodeTransport.js"
+import type * as Notification from "../src/Notification.js"
+import * as NotificationStore from "../src/NotificationStore.js"
+import type * as WechatPay from "../src/WechatPay.js"
+
+const rsa = () =>
+  crypto.generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" }
+  })
+
+interface Merchant {
+  readonly mchid: string
+  /** WeChat's key for this merchant (its public key id is per merchant). */
+  readonly wechat: { readonly privateKey: string; readonly publicKey: string; readonly id: string }
+  readonly apiV3Key: string
+  readonly options: WechatPay.Options
+}
+
+const merchantKey = rsa().privateKey
+const merchant = (mchid: string, apiV3Key: string, withKey = true): Merchant => {
+  const wechat = { ...rsa(), id: `PUB_KEY_ID_01${mchid}00000000000000000001` }
+  return {
+    mchid,
+    wechat,
+    apiV3Key,
+    options: {
+      mchid,
+      merchantSerialNumber: "3775B6A45ACD588826D15E583A95F5DD00000001",
+      merchantPrivateKey: Redacted.make(merchantKey),
+      wechatpayPublicKeys: { [wechat.id]: wechat.publicKey },
+      ...(withKey ? { apiV3Key: Redacted.make(apiV3Key) } : {})
+    }
+  }
+}
+
+const A = merchant("1900000001", "Aq4xV7mW2pL9sT1cR8nB3kF6hJ0dG5aY")
+const B = merchant("1900000002", "Bq4xV7mW2pL9sT1cR8nB3kF6hJ0dG5aY")
+const C = merchant("1900000003", "Cq4xV7mW2pL9sT1cR8nB3kF6hJ0dG5aY", false)
+const openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+
+/** A notification of `of`, as WeChat sends it: sealed with its APIv3 key, signed with its WeChat key. */
+const notification = (of: Merchant, id: string, sealWith = of.apiV3Key) => {
+  const nonce = "fdasflkja484"
+  const resource = { event_type: "NEW_ACTIVATE", card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0", event_time: "2024-08-14T12:00:00+08:00", openid }
+  const body = JSON.stringify({
+    id,
+    create_time: "2024-08-14T12:00:00+08:00",
+    resource_type: "encrypt-resource",
+    event_type: "MEMBERCARD.ACCEPT_CARD",
+    summary: "领卡通知",
+    resource: {
+      original_type: "membercard",
+      algorithm: "AEAD_AES_256_GCM",
+      ciphertext: Effect.runSync(Aead.encrypt(Aead.keyBytes(sealWith), nonce, "membercard", Buffer.from(JSON.stringify(resource)))),
+      associated_data: "membercard",
+      nonce
+    }
+  })
+  const ts = String(Math.floor(Date.now() / 1000))
+  const signatureNonce = crypto.randomBytes(16).toString("hex")
+  return {
+    body,
+    headers: {
+      "content-type": "application/json",
+      "wechatpay-timestamp": ts,
+      "wechatpay-nonce": signatureNonce,
+      "wechatpay-serial": of.wechat.id,
+      "wechatpay-signature-type": "WECHATPAY2-SHA256-RSA2048",
+      "wechatpay-signature": crypto.sign("sha256", Buffer.from(`${ts}\n${signatureNonce}\n${body}\n`), of.wechat.privateKey)
+        .toString("base64"),
+      "request-id": "08F78BB5AF0610D302"
+    }
+  }
+}
+
+const post = (origin: string, path: string, delivery: ReturnType<typeof notification>) =>
+  Effect.callback<{ readonly status: number; readonly body: string }, Error>((resume) => {
+    const request = Http.request(`${origin}${path}`, {
+      method: "POST",
+      headers: { ...delivery.headers, "content-length": String(Buffer.byteLength(delivery.body)) },
+      agent: false
+    }, (response) => {
+      const chunks: Array<Buffer> = []
+      response.on("data", (c: Buffer) => chunks.push(c))
+      response.on("end", () => resume(Effect.succeed({ status: response.statusCode!, body: Buffer.concat(chunks).toString("utf8") })))
+    })
+    request.on("error", (e) => resume(Effect.fail(e)))
+    request.end(delivery.body)
+  })
+
+const logs: Array<string> = []
+const CapturingLogger = Logger.make((options) => {
+  logs.push(Logger.formatLogFmt.log(options))
+})
+
+let lookupFails = false
+const lookup: Merchants.Lookup<Error> = (mchid) =>
+  lookupFails
+    ? Effect.fail(new Error("directory down"))
+    : Merchants.fromRecord({ [A.mchid]: A.options, [B.mchid]: B.options, [C.mchid]: C.options })(mchid)
+
+/** Serve `Merchants.httpApp(handle)` on 127.0.0.1 for the scope; its origin. */
+const serve = <E>(handle: (event: Notification.Event) => Effect.Effect<void, E, any>) =>
+  Effect.gen(function*() {
+    const scope = yield* Effect.scope
+    // Built for the test's scope: the directory lives as long as the server.
+    const services = yield* Layer.build(Layer.mergeAll(
+      Merchants.layer({ lookup }).pipe(Layer.provide(NodeTransport.layer()), Layer.orDie),
+      NotificationStore.layerMemory(),
+      Logger.layer([CapturingLogger])
+    ))
+    const handler = yield* NodeHttpServer.makeHandler(Merchants.httpApp(handle), { scope }).pipe(
+      Effect.provide(services)
+    )
+    const server = Http.createServer(handler)
+    yield* Effect.acquireRelease(
+      Effect.callback<void>((resume) => {
+        server.listen(0, "127.0.0.1", () => resume(Effect.void))
+      }),
+      () =>
+        Effect.callback<void>((resume) => {
+          server.close(() => resume(Effect.void))
+          server.closeAllConnections()
+        })
+    )
+    return `http://127.0.0.1:${(server.address() as Net.AddressInfo).port}`
+  }) as Effect.Effect<string, never, Scope.Scope>
+
+describe("Merchants.httpApp: every merchant's notifications on one route", () => {
+  it.live("each merchant's notification is verified and decrypted with its own keys and handled as that merchant; ids are de-duplicated per merchant", () =>
+    Effect.gen(function*() {
+      const handled: Array<{ readonly mchid: string; readonly id: string }> = []
+      const origin = yield* serve((event) =>
+        Effect.map(Merchants.currentMchid, (mchid) => void handled.push({ mchid, id: event.id }))
+      )
+      // The same id from two merchants is two notifications; again from A, a duplicate.
+      const answers = yield* Effect.all([
+        post(origin, `/wechatpay/notify/${A.mchid}`, notification(A, "EV-SHARED-1")),
+        post(origin, `/wechatpay/notify/${B.mchid}`, notification(B, "EV-SHARED-1"))
+      ], { concurrency: "unbounded" })
+      expect(answers.map((a) => a.status)).toEqual([204, 204])
+      expect((yield* post(origin, `/wechatpay/notify/${A.mchid}`, notification(A, "EV-SHARED-1"))).status).toBe(204)
+      expect([...handled].sort((x, y) => x.mchid.localeCompare(y.mchid))).toEqual([
+        { mchid: A.mchid, id: "EV-SHARED-1" },
+        { mchid: B.mchid, id: "EV-SHARED-1" }
+      ])
+      // A's notification at B's URL: signed by a key B does not hold → 401; sealed with A's APIv3 key but signed with
+      // B's WeChat key → B cannot decrypt it → 400. Neither is handled.
+      expect((yield* post(origin, `/wechatpay/notify/${B.mchid}`, notification(A, "EV-A-2"))).status).toBe(401)
+      expect((yield* post(origin, `/wechatpay/notify/${B.mchid}`, notification(B, "EV-A-3", A.apiV3Key))).status).toBe(400)
+      // A query string does not change the merchant.
+      expect((yield* post(origin, `/wechatpay/notify/${A.mchid}/?x=1`, notification(A, "EV-A-4"))).status).toBe(204)
+      expect(handled).toHaveLength(3)
+    }).pipe(Effect.scoped))
+
+  it.live("an unknown merchant is answered 404, a failing directory 503, a merchant without an APIv3 key 500; each logged with the merchant id and a reason, without the payload", () =>
+    Effect.gen(function*() {
+      logs.length = 0
+      const handled: Array<string> = []
+      const origin = yield* serve((event) => Effect.sync(() => void handled.push(event.id)))
+      const unknown = yield* post(origin, "/wechatpay/notify/1900000404", notification(A, "EV-U-1"))
+      expect(unknown.status).toBe(404)
+      expect(JSON.parse(unknown.body)).toEqual({ code: "FAIL", message: "unknown merchant" })
+      expect((yield* post(origin, "/wechatpay/notify/", notification(A, "EV-U-2"))).status).toBe(404)
+      expect((yield* post(origin, "/wechatpay/notify/../etc", notification(A, "EV-U-3"))).status).toBe(404)
+      expect((yield* post(origin, `/wechatpay/notify/${C.mchid}`, notification(C, "EV-C-1"))).status).toBe(500)
+      lookupFails = true
+      try {
+        expect((yield* post(origin, `/wechatpay/notify/${A.mchid}`, notification(A, "EV-L-1"))).status).toBe(503)
+      } finally {
+        lookupFails = false
+      }
+      // The directory is back: WeChat's next delivery of the same notification goes through.
+      expect((yield* post(origin, `/wechatpay/notify/${A.mchid}`, notification(A, "EV-L-1"))).status).toBe(204)
+      expect(handled).toEqual(["EV-L-1"])
+      const text = logs.join("\n")
+      expect(text).toContain("reason=UnknownMerchant")
+      expect(text).toContain("mchid=1900000404")
+      expect(text).toContain("reason=NoApiV3Key")
+      expect(text).toContain("reason=MerchantLookupError")
+      expect(text).not.toContain(openid)
+      expect(text).not.toContain(A.apiV3Key)
+      expect(text).not.toContain("directory down")
+    }).pipe(Effect.scoped))
+})
