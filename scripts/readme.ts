@@ -53,6 +53,10 @@ const preludes: Record<string, ReadonlyArray<string>> = {
     "declare const apiV3Key: string",
     "declare const handle: (event: Notification.Event) => import(\"effect\").Effect.Effect<void>"
   ],
+  "Many merchants in one process": [
+    "declare const card_id: string",
+    "declare const code: string"
+  ],
   "A shared rate budget": [
     "declare const card_id: string",
     "declare const code: string"

@@ -183,6 +183,27 @@ describe("Merchants: the directory", () => {
       expect(Exit.isSuccess(yield* read(good).pipe(Effect.provide(context)))).toBe(true)
     }).pipe(Effect.scoped))
 
+  it.live("a merchant whose lookup hangs holds up its own calls only", () =>
+    Effect.gen(function*() {
+      const { emulator, baseUrl } = yield* served()
+      emulator.putCard({ card_id: "pMerchantCard0005", code: "880000005" })
+      const lookup: Merchants.Lookup = (mchid) =>
+        mchid === "1900000200" ? Effect.never : Merchants.fromRecord({ [emulator.mchid]: optionsOf(emulator, baseUrl) })(mchid)
+      const context = yield* build({ lookup })
+      const slow = yield* Merchants.currentMchid.pipe(Merchants.forMerchant("1900000200"), Effect.provide(context), Effect.forkChild)
+      const started = Date.now()
+      const cards = yield* Effect.all(
+        Array.from({ length: 10 }, () =>
+          MemberCard.getUserCard({ card_id: "pMerchantCard0005", code: "880000005" }).pipe(
+            Merchants.forMerchant(emulator.mchid)
+          )),
+        { concurrency: "unbounded" }
+      ).pipe(Effect.provide(context))
+      expect(cards.map((card) => card.code)).toEqual(Array.from({ length: 10 }, () => "880000005"))
+      expect(Date.now() - started).toBeLessThan(5_000)
+      expect(slow.pollUnsafe()).toBeUndefined()
+    }).pipe(Effect.scoped))
+
   it.live("a rotated key in the directory takes effect at invalidate, without a restart; calls in flight finish on the old client", () =>
     Effect.gen(function*() {
       const { emulator, baseUrl } = yield* served()
@@ -204,7 +225,7 @@ describe("Merchants: the directory", () => {
       // A call running as the merchant when the entry is invalidated keeps its client to the end; the next call
       // gets the new one.
       const during = yield* Effect.gen(function*() {
-        yield* Effect.flatMap(Merchants.Merchants, (m) => m.invalidate(mchid))
+        yield* Merchants.invalidate(mchid)
         const inFlight = yield* Effect.flip(MemberCard.getUserCard({ card_id: "pMerchantCard0003", code: "880000003" }))
         const next = yield* read
         return { inFlight: inFlight._tag, next: next.code }

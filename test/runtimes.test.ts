@@ -265,6 +265,7 @@ describe("package.json exports", () => {
     expect(others.sort()).toEqual([
       ".",
       "./HttpClientTransport",
+      "./Merchants",
       "./NotificationStore/Postgres",
       "./NotificationStore/Redis",
       "./RateLimit",

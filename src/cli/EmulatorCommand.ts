@@ -6,6 +6,9 @@
  * schedule) and runs until SIGINT, SIGTERM, SIGHUP, SIGQUIT or SIGUSR2 (exit 0, a second signal too), then closes its
  * sockets and removes the key file.
  *
+ * `--merchants N` (since 1.2.0) serves N more merchants, generated (mchid, keys, APIv3 key), listed in the line's
+ * `merchants`.
+ *
  * The APIv3 key is printed only when the emulator generated it. A key of one's own comes from
  * `WECHATPAY_API_V3_KEY` or `--api-v3-key-file PATH`; `--api-v3-key` still works but warns, since the process list
  * (`ps`) shows a process's arguments to every user of the machine.
@@ -49,7 +52,28 @@ export interface Ready {
   readonly apiV3Key?: string
   /** Only when the emulator generated the merchant key pair (no `--merchant-public-key`). */
   readonly merchantPrivateKeyFile?: string
+  /** (1.2.0) The merchants `--merchants N` added, each generated; absent without the flag. */
+  readonly merchants?: ReadonlyArray<ReadyMerchant>
 }
+
+/**
+ * A merchant `--merchants N` added: what a client needs to call as it.
+ *
+ * @since 1.2.0
+ * @category models
+ */
+export interface ReadyMerchant {
+  readonly mchid: string
+  readonly merchantSerialNumber: string
+  /** Its own WeChat Pay public key id and key (the platform certificates are the emulator's, printed above). */
+  readonly publicKeyId: string
+  readonly publicKey: string
+  readonly apiV3Key: string
+  readonly merchantPrivateKeyFile: string
+}
+
+/** More merchants than a test needs only costs start-up time (two RSA keys each). */
+const maxMerchants = 100
 
 const options = {
   port: Flag.Int("port").pipe(
@@ -79,7 +103,20 @@ const options = {
   notifyUrl: Flag.String("notify-url").pipe(
     Flag.withDescription("where notifications are delivered (default: the URL set with set-callback)"),
     Flag.optional
+  ),
+  merchants: Flag.Int("merchants").pipe(
+    Flag.withDescription(
+      `serve this many more merchants (0–${maxMerchants}), each with generated ids and keys, listed in the ready line`
+    ),
+    Flag.optional
   )
+}
+
+/** `count` merchant ids after 1900000200 that are not `taken`. */
+const merchantIds = (count: number, taken: string): Array<string> => {
+  const ids: Array<string> = []
+  for (let n = 1900000200; ids.length < count; n++) if (String(n) !== taken) ids.push(String(n))
+  return ids
 }
 
 const readPem = (path: string): Effect.Effect<string, InvalidArguments> =>
@@ -218,13 +255,19 @@ export const serve = Command.make("serve", options, (flags) =>
     const merchantPublicKey = Option.isSome(flags.merchantPublicKey)
       ? yield* readPem(flags.merchantPublicKey.value)
       : undefined
+    const extra = Option.getOrElse(flags.merchants, () => 0)
+    if (extra < 0 || extra > maxMerchants) {
+      return yield* new InvalidArguments({ flag: "merchants", message: `--merchants must be 0–${maxMerchants}` })
+    }
     const apiV3Key = yield* suppliedKey(flags)
+    const mchid = Option.getOrUndefined(flags.mchid)
     const emulator = yield* Emulator.make({
-      mchid: Option.getOrUndefined(flags.mchid),
+      mchid,
       merchantSerialNumber: Option.getOrUndefined(flags.merchantSerialNumber),
       merchantPublicKey,
       apiV3Key: apiV3Key === undefined ? undefined : Redacted.value(apiV3Key),
-      notifyUrl: Option.getOrUndefined(flags.notifyUrl)
+      notifyUrl: Option.getOrUndefined(flags.notifyUrl),
+      ...(extra > 0 ? { merchants: merchantIds(extra, mchid ?? "1900000109").map((id) => ({ mchid: id })) } : {})
     }).pipe(
       // The constructor's message may quote what it was given (a key): report the kind of failure only.
       Effect.catchDefect(() =>
@@ -243,6 +286,19 @@ export const serve = Command.make("serve", options, (flags) =>
       )
     )
     const key = emulator.merchantPrivateKey === undefined ? undefined : yield* keyFile(emulator.merchantPrivateKey)
+    const merchants: Array<ReadyMerchant> = []
+    for (const id of emulator.mchids.slice(1)) {
+      const merchant = emulator.merchantOptions(id)
+      const [publicKeyId, publicKey] = Object.entries(merchant.wechatpayPublicKeys).find(([k]) => k.startsWith("PUB_KEY_ID_"))!
+      merchants.push({
+        mchid: id,
+        merchantSerialNumber: merchant.merchantSerialNumber,
+        publicKeyId,
+        publicKey,
+        apiV3Key: Redacted.value(merchant.apiV3Key),
+        merchantPrivateKeyFile: (yield* keyFile(merchant.merchantPrivateKey)).file
+      })
+    }
     const ready: Ready = {
       baseUrl,
       mchid: emulator.mchid,
@@ -253,7 +309,8 @@ export const serve = Command.make("serve", options, (flags) =>
       certificate: emulator.certificate,
       // A key given is the caller's already, and a ready line ends up in CI logs: only a generated one is printed.
       ...(apiV3Key === undefined ? { apiV3Key: Redacted.value(emulator.apiV3Key) } : {}),
-      ...(key === undefined ? {} : { merchantPrivateKeyFile: key.file })
+      ...(key === undefined ? {} : { merchantPrivateKeyFile: key.file }),
+      ...(merchants.length > 0 ? { merchants } : {})
     }
     yield* printLine(ready)
     yield* Effect.logInfo("listening").pipe(Effect.annotateLogs({ baseUrl }))

@@ -11,6 +11,10 @@
  * `layerNotifier` delivers over HTTP, signed and encrypted, retrying on WeChat's schedule. Read them with
  * `notifications()`, wait for them with `awaitNotifications`, script delivery faults with `injectNotificationFault`.
  *
+ * Since 1.2.0 it serves several merchants at once (`Options.merchants`): each request is authenticated with the key
+ * of the merchant its Authorization names, and each merchant has its own APIv3 key, WeChat Pay public key, callback
+ * URL, idempotency keys and state; `merchantOptions(mchid)` configures a client as one of them.
+ *
  * Run it in-process (`layerHttpClient`) or on 127.0.0.1 (`serve`). The WeChat side of the protocol (sign strings,
  * Authorization parsing, nonces) is its own implementation, not the client's, so a bug in one is caught by the
  * other.
@@ -27,8 +31,8 @@ import { EmulatorState } from "./internal/state.js"
 
 /**
  * The emulator's models (documented, each with its own `@since`, where they are defined): endpoint names, a member's
- * card, ledger entries, the request and answer as the emulator sees them, its options, the activation page, the
- * loopback server and the client options.
+ * card, ledger entries, the request and answer as the emulator sees them, its options (and, since 1.2.0, those of
+ * each further merchant), the activation page, the loopback server and the client options.
  *
  * @since 0.1.0
  */
@@ -43,6 +47,7 @@ export type {
   EmulatorResult,
   EndpointName,
   LedgerEntry,
+  MerchantOptions,
   Options,
   Server
 } from "./internal/model.js"
@@ -75,7 +80,8 @@ export {
    * The emulated server. Its state is plain and synchronous; read it in tests to check what was applied, and set it
    * up with its methods: `putCard`, `putTemplate`, `openActivationPage` (a user claims a card and opens the jump
    * activation page), `userManagesCard`, `inject` (faults), `injectNotificationFault`, `rotateCertificate`,
-   * `useCertificate`.
+   * `useCertificate`. With several merchants (since 1.2.0), the state methods take an optional `mchid` (the primary
+   * merchant's when absent), `mchids` lists them and `merchantOptions(mchid)` gives a client's options for one.
    *
    * @since 0.1.0
    * @category models
@@ -189,6 +195,7 @@ export const layerServer: typeof Layers.layerServer = Layers.layerServer
  * A `WechatPayClient` configured with the emulator's merchant identity, merchant key and platform keys; also
  * provides the `Encryptor`, the `Verifier` and (with the emulator's APIv3 key) `Notification.Notifications`, so a
  * test can parse what the emulator delivers. The same holds for every `layer…` below that includes a client.
+ * `options.mchid` (since 1.2.0; also `client.mchid` of the layers below) makes it one of `Options.merchants`.
  *
  * @since 0.1.0
  * @category layers

@@ -66,22 +66,16 @@ export const layerClientWith = (
 ): Layer.Layer<Client, ConfigurationError, Emulator | Transport.Transport> =>
   Layer.unwrap(Effect.map(Emulator, (emulator) => WechatPay.layerWith(clientOptions(emulator, options))))
 
+/**
+ * The client options of the merchant `options.mchid` (the primary one when absent). The layers reach the emulator
+ * through the `HttpClient` / `Transport` they are given, so no `baseUrl` is added unless the caller gives one.
+ */
 const clientOptions = (
   emulator: EmulatorState,
-  options: ClientOptions
+  { mchid, ...options }: ClientOptions
 ): WechatPay.Options & { readonly apiV3Key: Redacted.Redacted<string> } => {
-  if (emulator.merchantPrivateKey === undefined) {
-    throw new Error("The emulator was given a merchant public key: build the client yourself with the private key.")
-  }
-  return {
-    mchid: emulator.mchid,
-    merchantSerialNumber: emulator.merchantSerialNumber,
-    merchantPrivateKey: emulator.merchantPrivateKey,
-    wechatpayPublicKeys: emulator.wechatpayPublicKeys,
-    // The emulator's APIv3 key: the layer also provides `Notification.Notifications` for its notifications.
-    ...options,
-    apiV3Key: options.apiV3Key ?? emulator.apiV3Key
-  }
+  const { baseUrl: _served, ...chosen } = emulator.merchantOptions(mchid, options)
+  return options.baseUrl === undefined ? chosen : { ...chosen, baseUrl: options.baseUrl }
 }
 
 /**

@@ -61,6 +61,12 @@ export interface LedgerEntry {
   readonly balanceDelta?: number
   /** User-card writes: the points added. */
   readonly pointsDelta?: number
+  /**
+   * (1.2.0) The merchant whose request applied the write. Always readable; enumerable (seen by deep equality and
+   * `JSON.stringify`) only when the emulator serves more than one merchant (`Options.merchants`), so that a
+   * single-merchant ledger compares as it did before 1.2.0.
+   */
+  readonly mchid: string
   readonly [field: string]: unknown
 }
 
@@ -120,6 +126,37 @@ export interface Options {
    * RESOURCE_NOT_EXISTS and everything is signed with the public key. Default `true`.
    */
   readonly platformCertificates?: boolean | undefined
+  /**
+   * More merchants to serve besides the one above (the primary merchant, which `mchid`, `merchantSerialNumber`,
+   * `merchantPublicKey`, `apiV3Key` and `notifyUrl` describe): each is authenticated with its own key, has its own
+   * APIv3 key, WeChat Pay public key (`PUB_KEY_ID_…`), callback URL, idempotency keys and state (templates, cards,
+   * members … one merchant cannot see another's). `emulator.merchantOptions(mchid)` gives a client's options for one.
+   * The platform certificates (certificate mode), faults and the ledger are shared. Each mchid must be unique.
+   *
+   * @since 1.2.0
+   */
+  readonly merchants?: ReadonlyArray<MerchantOptions> | undefined
+}
+
+/**
+ * A merchant the emulator serves besides the primary one (`Options.merchants`). Keys not given are generated on
+ * first use (the merchant key pair unless `merchantPublicKey` is given; its `PUB_KEY_ID_…` key), so a few merchants
+ * cost nothing until a test uses them.
+ *
+ * @since 1.2.0
+ * @category models
+ */
+export interface MerchantOptions {
+  /** 商户号. */
+  readonly mchid: string
+  /** The serial number of its API certificate; random when absent. */
+  readonly merchantSerialNumber?: string | undefined
+  /** Its public key (PEM). When absent a key pair is generated (`merchantOptions(mchid).merchantPrivateKey`). */
+  readonly merchantPublicKey?: string | undefined
+  /** Its APIv3 key, 32 ASCII characters; generated when absent. */
+  readonly apiV3Key?: string | undefined
+  /** Where `layerNotifier` delivers its notifications; wins over the URL it sets with `setCallback`. */
+  readonly notifyUrl?: string | undefined
 }
 
 /**
@@ -155,6 +192,8 @@ export interface ActivationPageOptions extends ActivationForm {
   readonly activate_ticket?: string
   /** The merchant's activation page the jump URL starts with (since 0.6.0); default `https://merchant.example.com/membercard/activate`. */
   readonly activate_url?: string
+  /** (1.2.0) Whose template and card: a merchant of `Options.merchants`; the primary merchant when absent. */
+  readonly mchid?: string
 }
 
 /**
@@ -191,9 +230,12 @@ export interface Server {
 }
 
 /**
- * Client options for the emulator (everything but identity and keys, which come from the emulator).
+ * Client options for the emulator (everything but identity and keys, which come from the emulator). `mchid` (since
+ * 1.2.0) picks which of its merchants the client is: one of `Options.merchants`; the primary merchant when absent.
  *
  * @since 0.1.0
  * @category models
  */
-export type ClientOptions = Partial<Omit<WechatPay.Options, "mchid" | "merchantSerialNumber" | "merchantPrivateKey">>
+export type ClientOptions =
+  & Partial<Omit<WechatPay.Options, "mchid" | "merchantSerialNumber" | "merchantPrivateKey">>
+  & { readonly mchid?: string | undefined }

@@ -59,7 +59,7 @@ export interface NotificationAttempt {
 }
 
 /**
- * A notification as the emulator keeps it: the envelope's fields, the plaintext payload (`resource`, what the
+ * A notification as the emulator keeps it: whom it is for, the envelope's fields, the plaintext payload (`resource`, what the
  * merchant decrypts), and its deliveries. `pending` until an attempt is answered 2xx (`delivered`) or the last
  * attempt of the schedule failed (`failed`).
  *
@@ -68,6 +68,8 @@ export interface NotificationAttempt {
  */
 export interface NotificationRecord {
   readonly id: string
+  /** (1.2.0) The merchant it is for: sealed with its APIv3 key, delivered to its callback URL. */
+  readonly mchid: string
   readonly event_type: CardEvent["event_type"]
   readonly create_time: string
   readonly summary: string
@@ -119,11 +121,12 @@ interface Entry {
   claimed: boolean
 }
 
-/** What building a delivery needs from the emulator. */
+/** What building a delivery needs from the emulator, for the merchant a notification is for. */
 export interface Keys {
-  readonly apiV3Key: Uint8Array
-  /** The key notifications are signed with now (public key or current certificate). */
-  readonly signing: () => SigningKey
+  /** The merchant's APIv3 key (its 32 bytes). */
+  readonly apiV3Key: (mchid: string) => Uint8Array
+  /** The key the merchant's notifications are signed with now (its public key or the current certificate). */
+  readonly signing: (mchid: string) => SigningKey
   /** A key the merchant does not know (`UnknownSerial`). */
   readonly stranger: () => SigningKey
 }
@@ -137,8 +140,8 @@ export class Notifications {
 
   constructor(private readonly keys: Keys) {}
 
-  /** Create the notification of an event that just happened (`nowSeconds` unless it carries its time). */
-  emit(event: CardEvent, nowSeconds: number): NotificationRecord {
+  /** Create merchant `mchid`'s notification of an event that just happened (`nowSeconds` unless it carries its time). */
+  emit(event: CardEvent, nowSeconds: number, mchid: string): NotificationRecord {
     const at = event.at ?? nowSeconds
     const resource: Record<string, unknown> = {
       event_type: event.inner,
@@ -150,6 +153,7 @@ export class Notifications {
     }
     const record = {
       id: crypto.randomUUID(),
+      mchid,
       event_type: event.event_type,
       create_time: beijingTime(at),
       summary: summaries[event.event_type],
@@ -159,7 +163,7 @@ export class Notifications {
       record,
       state: "pending",
       attempts: [],
-      sealed: Aead.seal(this.keys.apiV3Key, "membercard", JSON.stringify(resource)),
+      sealed: Aead.seal(this.keys.apiV3Key(mchid), "membercard", JSON.stringify(resource)),
       claimed: false
     }
     this.entries.set(record.id, entry)
@@ -182,7 +186,7 @@ export class Notifications {
   request(id: string, nowSeconds: number, fault?: NotificationFault): NotificationRequest | undefined {
     const entry = this.entries.get(id)
     if (entry === undefined) return undefined
-    const { key, serial } = fault?._tag === "UnknownSerial" ? this.keys.stranger() : this.keys.signing()
+    const { key, serial } = fault?._tag === "UnknownSerial" ? this.keys.stranger() : this.keys.signing(entry.record.mchid)
     const resource = fault?._tag === "WrongApiV3Key"
       ? Aead.seal(Buffer.from(Aead.randomAlphanumeric(32), "ascii"), "membercard", JSON.stringify(entry.record.resource))
       : entry.sealed

@@ -69,7 +69,7 @@ const deliver = (
     const { notifications, waits } = emulator
     for (let attempt = 0; attempt <= waits.length; attempt++) {
       if (attempt > 0) yield* Effect.sleep(waits[attempt - 1]!)
-      const url = emulator.url()
+      const url = emulator.url(id)
       const fault = url === undefined ? undefined : notifications.takeFault()
       const tries = fault?._tag === "Duplicate" ? 2 : 1
       const at = yield* Clock.currentTimeMillis

@@ -1,7 +1,7 @@
 /**
- * WeChat's own side of an emulator: its platform keys (the public key of public-key mode, the platform certificates
- * of certificate mode and their rotation), the merchant's APIv3 key, and the notifications it owes the merchant.
- * `EmulatorState` extends it with the request flow and the resources.
+ * WeChat's own side of an emulator: the merchants it serves (each with its APIv3 key, its public key of public-key
+ * mode and its state), the platform certificates of certificate mode and their rotation (shared by the merchants),
+ * and the notifications it owes them. `EmulatorState` extends it with the request flow and the resources.
  *
  * @internal
  */
@@ -10,10 +10,10 @@ import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Redacted from "effect/Redacted"
-import type { Options } from "./model.js"
-import * as Aead from "./aead.js"
+import type * as Redacted from "effect/Redacted"
+import type { LedgerEntry, Options } from "./model.js"
 import { PlatformCertificates } from "./certificate.js"
+import { Account, makePlatformKey } from "./merchant.js"
 import {
   type NotificationFault,
   type NotificationFaultRule,
@@ -31,8 +31,10 @@ export interface Delivery {
   readonly notifications: Notifications
   /** The waits between attempts. */
   readonly waits: ReadonlyArray<Duration.Duration>
-  /** Where deliveries go now: `Options.notifyUrl`, else the URL set with `setCallback`. */
-  readonly url: () => string | undefined
+  /**
+   * Where notification `id` goes now: its merchant's `notifyUrl`, else the URL that merchant set with `setCallback`.
+   */
+  readonly url: (id: string) => string | undefined
 }
 
 const deliveries = new WeakMap<Platform, Delivery>()
@@ -62,40 +64,46 @@ export interface CertificateInfo {
   readonly notAfter: Date
 }
 
-/** WeChat's keys and notifications; the base of `EmulatorState`. */
+/** WeChat's keys, merchants and notifications; the base of `EmulatorState`. */
 export class Platform {
+  /** The primary merchant's WeChat Pay public key id (`PUB_KEY_ID_…`). */
   readonly publicKeyId: string
-  /** The platform public key (PEM) of public-key mode. */
+  /** The primary merchant's WeChat Pay public key (PEM) of public-key mode. */
   readonly publicKey: string
-  /** The merchant's APIv3 key (32 ASCII characters): notifications and downloaded certificates are sealed with it. */
+  /**
+   * The primary merchant's APIv3 key (32 ASCII characters): its notifications and downloaded certificates are sealed
+   * with it.
+   */
   readonly apiV3Key: Redacted.Redacted<string>
 
-  /** State shared by the resources (cards, templates, orders, idempotency keys, the ledger). */
+  /** The primary merchant's state (cards, templates, orders, idempotency keys; the ledger is everyone's). */
   protected readonly store: Store
+  /** The primary merchant's public-key-mode key. */
   protected readonly platformKey: crypto.KeyObject
   protected readonly strangerKey: crypto.KeyObject
+  /** Every merchant served by mchid, the primary first. */
+  protected readonly accounts: ReadonlyMap<string, Account>
+  protected readonly primary: Account
+  /** Every write applied, all merchants'. */
+  protected readonly writes: Array<LedgerEntry> = []
   /** `undefined` for a merchant without platform certificates (public-key mode only). */
   protected readonly platformCertificates: PlatformCertificates | undefined
   private readonly notes: Notifications
   private readonly notificationSigning: "publicKey" | "certificate"
 
   constructor(options: Options) {
-    const platform = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
+    const platform = makePlatformKey()
     this.platformKey = platform.privateKey
-    this.publicKey = platform.publicKey.export({ type: "spki", format: "pem" }).toString()
-    this.publicKeyId = `PUB_KEY_ID_${crypto.randomInt(1e9, 9e9)}${"0".repeat(24)}`
+    this.publicKey = platform.pem
+    this.publicKeyId = platform.id
     this.strangerKey = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey
-    const apiV3Key = options.apiV3Key ?? Aead.randomAlphanumeric(32)
-    // The key itself stays out of the message: it may be a real one pasted by mistake.
-    if (!/^[\x21-\x7e]{32}$/.test(apiV3Key)) throw new Error("Emulator: apiV3Key must be 32 printable ASCII characters")
-    this.apiV3Key = Redacted.make(apiV3Key)
     this.platformCertificates = options.platformCertificates === false ? undefined : new PlatformCertificates()
     this.notificationSigning = this.platformCertificates === undefined
       ? "publicKey"
       : options.notificationSigning ?? (options.mode === "certificate" ? "certificate" : "publicKey")
     this.notes = new Notifications({
-      apiV3Key: Buffer.from(apiV3Key, "ascii"),
-      signing: () => this.notificationKey(),
+      apiV3Key: (mchid) => this.account(mchid).apiV3KeyBytes,
+      signing: (mchid) => this.notificationKey(this.account(mchid)),
       stranger: () => ({
         key: this.strangerKey,
         serial: this.notificationSigning === "publicKey"
@@ -103,14 +111,42 @@ export class Platform {
           : randomHex(20).toUpperCase()
       })
     })
-    this.store = makeStore((event) => void this.notes.emit(event, Math.floor(Date.now() / 1000)))
+    const storeOf = (mchid: string) =>
+      makeStore((event) => void this.notes.emit(event, Math.floor(Date.now() / 1000), mchid), this.writes)
+    const mchid = options.mchid ?? "1900000109"
+    this.primary = new Account(
+      {
+        mchid,
+        merchantSerialNumber: options.merchantSerialNumber,
+        merchantPublicKey: options.merchantPublicKey,
+        apiV3Key: options.apiV3Key,
+        notifyUrl: options.notifyUrl
+      },
+      storeOf(mchid),
+      { platform }
+    )
+    const accounts = new Map([[mchid, this.primary]])
+    for (const merchant of options.merchants ?? []) {
+      if (accounts.has(merchant.mchid)) throw new Error(`Emulator: merchant ${merchant.mchid} is given twice`)
+      accounts.set(merchant.mchid, new Account(merchant, storeOf(merchant.mchid)))
+    }
+    this.accounts = accounts
+    this.apiV3Key = this.primary.apiV3Key
+    this.store = this.primary.store
     const waits = (options.notificationSchedule ?? defaultSchedule).map((wait) => Duration.fromInputUnsafe(wait))
-    const notifyUrl = options.notifyUrl
     deliveries.set(this, {
       notifications: this.notes,
       waits,
-      url: () => notifyUrl ?? (this.store.locals.get("callback") as { notify_url?: string } | undefined)?.notify_url
+      url: (id) => {
+        const record = this.notes.record(id)
+        return record === undefined ? undefined : this.accounts.get(record.mchid)?.callbackUrl()
+      }
     })
+  }
+
+  /** Every merchant the emulator serves (its mchid), the primary one first. */
+  get mchids(): ReadonlyArray<string> {
+    return [...this.accounts.keys()]
   }
 
   /** Serial of the current platform certificate (the one certificate mode signs with). */
@@ -124,13 +160,11 @@ export class Platform {
   }
 
   /**
-   * What a client should be configured with to verify this emulator now: the public key by its id and every platform
-   * certificate by serial (none when `platformCertificates: false`).
+   * What a client of the primary merchant should be configured with to verify this emulator now: its public key by
+   * its id and every platform certificate by serial (none when `platformCertificates: false`).
    */
   get wechatpayPublicKeys(): Readonly<Record<string, string>> {
-    const keys: Record<string, string> = { [this.publicKeyId]: this.publicKey }
-    for (const certificate of this.platformCertificates?.all() ?? []) keys[certificate.serial] = certificate.pem
-    return keys
+    return this.publicKeysOf(this.primary)
   }
 
   /** The platform certificates, oldest first (empty when `platformCertificates: false`). */
@@ -222,11 +256,20 @@ export class Platform {
    * with `action` as the payload's `event_type`; deleting marks the card `DELETE`. Throws when the card does not
    * exist (a test set-up error).
    */
-  userManagesCard(options: { readonly card_id: string; readonly code: string; readonly action: UserCardAction }): void {
-    const card = this.store.cards.get(cardKey(options.card_id, options.code))
+  userManagesCard(
+    options: {
+      readonly card_id: string
+      readonly code: string
+      readonly action: UserCardAction
+      /** (1.2.0) Whose card: the primary merchant's when absent. */
+      readonly mchid?: string | undefined
+    }
+  ): void {
+    const store = this.account(options.mchid).store
+    const card = store.cards.get(cardKey(options.card_id, options.code))
     if (card === undefined) throw new Error(`userManagesCard: no card ${options.card_id}/${options.code}`)
     if (options.action === "USER_DELETE_MEMBERCARD") card.user_card_status = "DELETE"
-    this.store.emit({
+    store.emit({
       event_type: "MEMBERCARD.USERCARD_MANAGE",
       inner: options.action,
       card_id: card.card_id,
@@ -235,12 +278,30 @@ export class Platform {
     })
   }
 
-  /** The key notifications are signed with now. */
-  private notificationKey(): SigningKey {
+  /** The merchant `mchid` (the primary one when absent); throws for one the emulator does not serve. */
+  protected account(mchid?: string): Account {
+    if (mchid === undefined) return this.primary
+    const account = this.accounts.get(mchid)
+    if (account === undefined) throw new Error(`Emulator: no merchant ${mchid} (Options.merchants)`)
+    return account
+  }
+
+  /** A merchant's public key by its id and every platform certificate by serial. */
+  protected publicKeysOf(account: Account): Readonly<Record<string, string>> {
+    const { id, pem } = account.platformKey
+    const keys: Record<string, string> = { [id]: pem }
+    for (const certificate of this.platformCertificates?.all() ?? []) keys[certificate.serial] = certificate.pem
+    return keys
+  }
+
+  /** The key a merchant's notifications are signed with now. */
+  private notificationKey(account: Account): SigningKey {
     const current = this.platformCertificates?.current
-    return this.notificationSigning === "certificate" && current !== undefined
-      ? { serial: current.serial, key: current.privateKey }
-      : { serial: this.publicKeyId, key: this.platformKey }
+    if (this.notificationSigning === "certificate" && current !== undefined) {
+      return { serial: current.serial, key: current.privateKey }
+    }
+    const { id, privateKey } = account.platformKey
+    return { serial: id, key: privateKey }
   }
 
   private noCertificate(): never {

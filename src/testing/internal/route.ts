@@ -423,6 +423,18 @@ export const parseCall = (
   }
 }
 
-/** The ledger entry of one applied write. */
-export const ledgerEntry = (endpoint: string, key: string, entry: Readonly<Record<string, unknown>> | undefined) =>
-  ({ ...entry, endpoint, key }) as LedgerEntry
+/**
+ * The ledger entry of one applied write by merchant `mchid`. `visibleMchid`: the `mchid` field is enumerable (seen by
+ * deep equality and JSON) — when the emulator serves several merchants; with one, ledgers keep their pre-1.2.0 shape.
+ */
+export const ledgerEntry = (
+  endpoint: string,
+  key: string,
+  entry: Readonly<Record<string, unknown>> | undefined,
+  mchid: string,
+  visibleMchid: boolean
+): LedgerEntry => {
+  const ledger = { ...entry, endpoint, key }
+  Object.defineProperty(ledger, "mchid", { value: mchid, enumerable: visibleMchid, writable: false, configurable: false })
+  return ledger as unknown as LedgerEntry
+}

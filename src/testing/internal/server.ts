@@ -12,6 +12,7 @@ import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type * as Scope from "effect/Scope"
 import type { Server } from "./model.js"
+import { markServed } from "./served.js"
 import type { EmulatorState } from "./state.js"
 
 const decoder = new TextDecoder()
@@ -96,7 +97,9 @@ export const serve = (
   options: { readonly port?: number | undefined } = {}
 ): Effect.Effect<Server, never, Scope.Scope> =>
   Effect.acquireRelease(
-    Effect.callback<{ server: http.Server; sockets: Set<net.Socket> }>((resume) => {
+    Effect.callback<
+      { server: http.Server; sockets: Set<net.Socket>; baseUrl: string; unmark: () => void }
+    >((resume) => {
       const sockets = new Set<net.Socket>()
       const server = http.createServer(requestListener(emulator))
       // WeChat's keep-alive is 8 s; behave the same so clients meet stale sockets as they would in production.
@@ -105,14 +108,15 @@ export const serve = (
         sockets.add(socket)
         socket.on("close", () => sockets.delete(socket))
       })
-      server.listen(options.port ?? 0, "127.0.0.1", () => resume(Effect.succeed({ server, sockets })))
+      server.listen(options.port ?? 0, "127.0.0.1", () => {
+        const baseUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`
+        resume(Effect.succeed({ server, sockets, baseUrl, unmark: markServed(emulator, baseUrl) }))
+      })
     }),
-    ({ server }) =>
+    ({ server, unmark }) =>
       Effect.callback<void>((resume) => {
+        unmark()
         server.close(() => resume(Effect.void))
         server.closeAllConnections()
       })
-  ).pipe(Effect.map(({ server, sockets }) => {
-    const address = server.address() as net.AddressInfo
-    return { baseUrl: `http://127.0.0.1:${address.port}`, connections: () => sockets.size }
-  }))
+  ).pipe(Effect.map(({ baseUrl, sockets }) => ({ baseUrl, connections: () => sockets.size })))

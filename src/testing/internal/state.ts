@@ -4,18 +4,19 @@
  *
  * @internal
  */
-import * as crypto from "node:crypto"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
+import type * as WechatPay from "../../WechatPay.js"
 import type {
   ActivationPage,
   ActivationPageOptions,
+  AnyEndpointName,
   CardState,
+  ClientOptions,
   EmulatorRequest,
   EmulatorResult,
-  AnyEndpointName,
   LedgerEntry,
   Options
 } from "./model.js"
@@ -27,7 +28,9 @@ import * as Multipart from "./multipart.js"
 import * as Activation from "./resources/activation.js"
 import { handlers } from "./resources/index.js"
 import { type Context, ledgerEntry, type Outcome, parseCall, type Route, router } from "./route.js"
+import type { Account } from "./merchant.js"
 import { Platform } from "./platform.js"
+import { baseUrlOf } from "./served.js"
 import { cardKey, type TemplateState } from "./store.js"
 import * as WechatSide from "./wechatSide.js"
 import { ApiFailure, randomHex } from "./wechatSide.js"
@@ -44,44 +47,66 @@ const nothing = (): void => {}
  * @category models
  */
 export class EmulatorState extends Platform {
+  /** The primary merchant's mchid (`Options.mchid`). */
   readonly mchid: string
   readonly merchantSerialNumber: string
-  /** Present when the emulator generated the merchant key pair. TEST ONLY. */
+  /** Present when the emulator generated the primary merchant's key pair. TEST ONLY. */
   readonly merchantPrivateKey: Redacted.Redacted<string> | undefined
 
-  /** Every write applied, in order. */
+  /** Every write applied, in order, all merchants' (each entry names its `mchid`). */
   readonly ledger: Array<LedgerEntry>
   /** Requests received per endpoint (including rejected ones); `"other"` for unknown routes. */
   readonly received = new Map<AnyEndpointName | "other", number>()
 
   private readonly faults = new Faults.FaultQueue()
-  private readonly merchant: WechatSide.Merchant
   private readonly mode: "auto" | "publicKey" | "certificate"
   private readonly reuseSignatures: boolean
   private readonly signatureCache = new Map<string, { second: string; nonce: string; signature: string }>()
 
   constructor(options: Options = {}) {
     super(options)
-    this.mchid = options.mchid ?? "1900000109"
-    this.merchantSerialNumber = options.merchantSerialNumber ?? randomHex(20).toUpperCase()
-    let merchantKey: crypto.KeyObject
-    if (options.merchantPublicKey !== undefined) {
-      merchantKey = crypto.createPublicKey(options.merchantPublicKey)
-      this.merchantPrivateKey = undefined
-    } else {
-      const pair = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
-      merchantKey = pair.publicKey
-      this.merchantPrivateKey = Redacted.make(pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString())
-    }
-    this.merchant = { mchid: this.mchid, serialNumber: this.merchantSerialNumber, publicKey: merchantKey }
+    this.mchid = this.primary.mchid
+    this.merchantSerialNumber = this.primary.serialNumber
+    this.merchantPrivateKey = this.primary.privateKey
     this.mode = options.mode ?? "auto"
     this.reuseSignatures = options.reuseSignatures ?? false
-    this.ledger = this.store.ledger
+    this.ledger = this.writes
     for (const card of options.cards ?? []) this.putCard(card)
   }
 
-  /** Add or replace a member's card. */
-  putCard(card: Partial<CardState> & Pick<CardState, "card_id" | "code">): CardState {
+  /**
+   * A complete client configuration for merchant `mchid` (the primary merchant when absent): its mchid, certificate
+   * serial, private key, the WeChat Pay public key and platform certificates to verify it with, its APIv3 key, and
+   * the `baseUrl` of the server `serve` runs for this emulator, if any; `options` are added (and win). Use it with
+   * `WechatPay.layerNode(…)` / `WechatPay.layer(…)`. Throws for a merchant the emulator does not serve, or whose
+   * public key was given (the emulator does not have its private key).
+   *
+   * @since 1.2.0
+   */
+  merchantOptions(
+    mchid?: string,
+    options: Omit<ClientOptions, "mchid"> = {}
+  ): WechatPay.Options & { readonly apiV3Key: Redacted.Redacted<string> } {
+    const account = this.account(mchid)
+    const merchantPrivateKey = account.privateKey
+    if (merchantPrivateKey === undefined) {
+      throw new Error("The emulator was given a merchant public key: build the client yourself with the private key.")
+    }
+    const baseUrl = baseUrlOf(this)
+    return {
+      ...(baseUrl !== undefined ? { baseUrl } : {}),
+      mchid: account.mchid,
+      merchantSerialNumber: account.serialNumber,
+      merchantPrivateKey,
+      wechatpayPublicKeys: this.publicKeysOf(account),
+      // Its APIv3 key: `WechatPay.layer…` then also provides `Notification.Notifications` for its notifications.
+      ...options,
+      apiV3Key: options.apiV3Key ?? account.apiV3Key
+    }
+  }
+
+  /** Add or replace a member's card (of merchant `mchid` since 1.2.0; the primary merchant's when absent). */
+  putCard(card: Partial<CardState> & Pick<CardState, "card_id" | "code">, mchid?: string): CardState {
     const full: CardState = {
       openid: `o${randomHex(13)}`,
       membership_number: card.code,
@@ -92,25 +117,28 @@ export class EmulatorState extends Platform {
       user_card_status: "EFFECTIVE",
       ...card
     }
-    this.store.cards.set(cardKey(card.card_id, card.code), full)
+    this.account(mchid).store.cards.set(cardKey(card.card_id, card.code), full)
     return full
   }
 
-  /** A copy of a member's card, if it exists. */
-  card(card_id: string, code: string): CardState | undefined {
-    const card = this.store.cards.get(cardKey(card_id, code))
+  /** A copy of a member's card, if it exists (merchant `mchid`'s since 1.2.0; the primary merchant's when absent). */
+  card(card_id: string, code: string, mchid?: string): CardState | undefined {
+    const card = this.account(mchid).store.cards.get(cardKey(card_id, code))
     return card === undefined ? undefined : { ...card }
   }
 
-  /** All cards (copies). */
-  allCards(): ReadonlyArray<CardState> {
-    return [...this.store.cards.values()].map((card) => ({ ...card }))
+  /** All cards (copies) of merchant `mchid` (since 1.2.0; the primary merchant's when absent). */
+  allCards(mchid?: string): ReadonlyArray<CardState> {
+    return [...this.account(mchid).store.cards.values()].map((card) => ({ ...card }))
   }
 
-  /** Add or replace a card template (defaults: a brand id, `SYSTEM_ALLOCATE` codes, `ONGOING`). */
-  putTemplate(template: Partial<TemplateState> & Pick<TemplateState, "card_id">): TemplateState {
+  /**
+   * Add or replace a card template (defaults: a brand id, `SYSTEM_ALLOCATE` codes, `ONGOING`) of merchant `mchid`
+   * (since 1.2.0; the primary merchant's when absent).
+   */
+  putTemplate(template: Partial<TemplateState> & Pick<TemplateState, "card_id">, mchid?: string): TemplateState {
     const full: TemplateState = { brand_id: "testbrand", code_mode: "SYSTEM_ALLOCATE", status: "ONGOING", ...template }
-    this.store.templates.set(template.card_id, full)
+    this.account(mchid).store.templates.set(template.card_id, full)
     return full
   }
 
@@ -119,21 +147,25 @@ export class EmulatorState extends Platform {
    * (跳转型激活): the member's card is created `NOT_ACTIVATE` (its code allocated by the template's `code_mode`), and
    * the jump URL's `card_id`, `openid`, `encrypt_code` (for 加密code解码) and `activate_ticket` (for 获取用户信息, which
    * answers the form given here) are returned. Throws when the template is missing, not the emulator merchant's, or
-   * `REAL_TIME`, or has no code to give (a test set-up error).
+   * `REAL_TIME`, or has no code to give (a test set-up error). `options.mchid` (1.2.0) names whose template.
    */
   openActivationPage(options: ActivationPageOptions): ActivationPage {
-    return Activation.openPage({ store: this.store, mchid: this.mchid }, options)
+    const account = this.account(options.mchid)
+    return Activation.openPage({ store: account.store, mchid: account.mchid }, options)
   }
 
-  /** A copy of a card template, if it exists. */
-  template(card_id: string): TemplateState | undefined {
-    const template = this.store.templates.get(card_id)
+  /** A copy of a card template, if it exists (merchant `mchid`'s since 1.2.0; the primary merchant's when absent). */
+  template(card_id: string, mchid?: string): TemplateState | undefined {
+    const template = this.account(mchid).store.templates.get(card_id)
     return template === undefined ? undefined : { ...template }
   }
 
-  /** How many times a write with this idempotency key was applied. */
-  applied(key: string): number {
-    return this.ledger.filter((entry) => entry.key === key).length
+  /**
+   * How many times a write with this idempotency key was applied: by merchant `mchid` (since 1.2.0), or by any
+   * merchant when absent.
+   */
+  applied(key: string, mchid?: string): number {
+    return this.ledger.filter((entry) => entry.key === key && (mchid === undefined || entry.mchid === mchid)).length
   }
 
   /** Requests received for an endpoint (or all). */
@@ -174,68 +206,85 @@ export class EmulatorState extends Platform {
           case "Redirect":
             return { _tag: "Respond", status: fault.status, headers: { location: fault.location }, body: "" }
         }
-        const outcome = this.process(request, found, seconds)
-        if (outcome instanceof ApiFailure) return WechatSide.errorResult(outcome)
+        const processed = this.process(request, found, seconds)
+        if (processed instanceof ApiFailure) return WechatSide.errorResult(processed)
+        const { account, outcome } = processed
         // Accepted, not processed: a signed 202, and nothing applied.
-        if (fault?._tag === "Accepted") return this.signed(request, 202, "", seconds, fault)
+        if (fault?._tag === "Accepted") return this.signed(request, account, 202, "", seconds, fault)
         outcome.commit()
         if (fault?._tag === "DropAfterApply") return { _tag: "Drop" }
-        return this.signed(request, outcome.status, outcome.body, seconds, fault)
+        return this.signed(request, account, outcome.status, outcome.body, seconds, fault)
       }
       return fault?._tag === "Delay" ? Effect.sleep(Duration.millis(fault.millis)).pipe(Effect.map(run)) : Effect.sync(run)
     })
   }
 
-  /** Bonus orders (`out_trade_no` → state), for assertions. */
-  order(out_trade_no: string): { readonly bonus_value: number; readonly committed: boolean } | undefined {
-    const order = this.store.bonusOrders.get(out_trade_no)
+  /**
+   * Bonus orders (`out_trade_no` → state), for assertions: merchant `mchid`'s (since 1.2.0; the primary merchant's
+   * when absent).
+   */
+  order(out_trade_no: string, mchid?: string): { readonly bonus_value: number; readonly committed: boolean } | undefined {
+    const order = this.account(mchid).store.bonusOrders.get(out_trade_no)
     return order === undefined ? undefined : { bonus_value: order.bonus_value, committed: order.committed }
   }
 
-  /** Authenticate as WeChat does, then check the call and decide its outcome (not yet applied). */
+  /**
+   * Authenticate as WeChat does (the merchant the Authorization names, with its own key), then check the call and
+   * decide its outcome (not yet applied) against that merchant's state.
+   */
   private process(
     request: EmulatorRequest,
     found: { readonly route: Route; readonly raw: ReadonlyArray<string> } | undefined,
     now: number
-  ): Outcome | ApiFailure {
+  ): { readonly account: Account; readonly outcome: Outcome } | ApiFailure {
     const h = request.headers
     if (!h["accept"] || !h["user-agent"]) return new ApiFailure(400, "INVALID_REQUEST", "Http头缺少Accept或User-Agent")
     const bytes = request.bytes ?? Buffer.from(request.body, "utf8")
-    const auth = WechatSide.authenticate(request, this.merchant, now, signedBody(h["content-type"], bytes))
-    if (auth !== undefined) return auth
+    const account = WechatSide.authenticate(
+      request,
+      (mchid) => this.accounts.get(mchid),
+      now,
+      signedBody(h["content-type"], bytes)
+    )
+    if (account instanceof ApiFailure) return account
     const serial = h["wechatpay-serial"]
-    const named = serial === undefined || serial === this.publicKeyId
-      ? undefined
-      : this.platformCertificates?.find(serial, now * 1000)
-    if (serial !== undefined && serial !== this.publicKeyId && named === undefined) {
+    // The public-key id the merchant may name is its own; the platform certificates are everyone's.
+    const ownKey = serial !== undefined && serial === account.platformKey.id
+    const named = serial === undefined || ownKey ? undefined : this.platformCertificates?.find(serial, now * 1000)
+    if (serial !== undefined && !ownKey && named === undefined) {
       return new ApiFailure(400, "PARAM_ERROR", "平台证书序列号Wechatpay-Serial错误")
     }
     if (found === undefined) return new ApiFailure(404, "NOT_FOUND", "URL不存在")
-    const context = this.context(found.route.endpoint, now, serial, named)
+    const context = this.context(account, found.route.endpoint, now, serial, named)
     const call = parseCall(request, bytes, found, context)
-    return call instanceof ApiFailure ? call : found.route.handled.handler(call, context)
+    if (call instanceof ApiFailure) return call
+    const outcome = found.route.handled.handler(call, context)
+    return outcome instanceof ApiFailure ? outcome : { account, outcome }
   }
 
-  /** What a handler sees of the emulator, for one call. */
+  /** What a handler sees of the emulator, for one call of merchant `account`. */
   private context(
+    account: Account,
     endpoint: string,
     now: number,
     serial: string | undefined,
     named: PlatformCertificate | undefined
   ): Context {
-    const store = this.store
+    const store = account.store
     const certificates = this.platformCertificates
+    // A ledger entry names its merchant; visibly (deep equality, JSON) only when there is more than one.
+    const visibleMchid = this.accounts.size > 1
     return {
-      mchid: this.mchid,
+      mchid: account.mchid,
       now,
       store,
       certificates: () => certificates?.unexpired(now * 1000),
-      seal: (associatedData, plaintext) => Aead.seal(Buffer.from(Redacted.value(this.apiV3Key), "ascii"), associatedData, plaintext),
+      seal: (associatedData, plaintext) => Aead.seal(account.apiV3KeyBytes, associatedData, plaintext),
       decrypt: (ciphertext) => {
         if (serial === undefined) {
           return new ApiFailure(400, "PARAM_ERROR", "请求中含有敏感信息时，需在Http头Wechatpay-Serial中指明加密所用的平台证书序列号或公钥ID")
         }
-        const key = named?.privateKey ?? this.platformKey
+        const key = named?.privateKey ?? account.platformKey.privateKey
         return WechatSide.decryptField(ciphertext, key)
       },
       local: <S>(name: string, init: () => S): S => {
@@ -262,20 +311,30 @@ export class EmulatorState extends Platform {
           commit: () => {
             decided.change?.()
             if (idempotencyKey !== undefined) store.idempotency.set(idempotencyKey, { fingerprint, status, body })
-            store.ledger.push(ledgerEntry(endpoint, key ?? "", decided.entry))
+            store.ledger.push(ledgerEntry(endpoint, key ?? "", decided.entry, account.mchid, visibleMchid))
           }
         }
       }
     }
   }
 
-  /** A success signed with the platform key the request asked for (or the one a fault picks), then faulted. */
-  private signed(request: EmulatorRequest, status: number, body: string, now: number, fault: Fault | undefined): EmulatorResult {
+  /**
+   * A success signed with the platform key the request asked for (the merchant's public key, or the current
+   * certificate), or the one a fault picks, then faulted.
+   */
+  private signed(
+    request: EmulatorRequest,
+    account: Account,
+    status: number,
+    body: string,
+    now: number,
+    fault: Fault | undefined
+  ): EmulatorResult {
     const pubKeyMode = this.mode === "publicKey" || this.platformCertificates === undefined ||
       (this.mode === "auto" && /^PUB_KEY_ID_/.test(request.headers["wechatpay-serial"] ?? ""))
     const current = this.platformCertificates?.current
-    let key = pubKeyMode || current === undefined ? this.platformKey : current.privateKey
-    let serial = pubKeyMode || current === undefined ? this.publicKeyId : current.serial
+    let key = pubKeyMode || current === undefined ? account.platformKey.privateKey : current.privateKey
+    let serial = pubKeyMode || current === undefined ? account.platformKey.id : current.serial
     if (fault?._tag === "UnknownSerial") {
       key = this.strangerKey
       serial = randomHex(20).toUpperCase()

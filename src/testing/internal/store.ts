@@ -1,5 +1,5 @@
 /**
- * The state the resources share, one instance per emulator: what one resource writes and another reads (a template
+ * The state the resources share, one instance per merchant of an emulator (a merchant never sees another's): what one resource writes and another reads (a template
  * must exist before a card is imported into it; a user card belongs to a template), the idempotency keys and the
  * ledger. State only one resource reads stays in that resource, through `Context.local`.
  *
@@ -54,7 +54,10 @@ export interface CardEvent {
   readonly at?: number | undefined
 }
 
-/** State shared by every resource of one emulator. Plain maps: read and write them synchronously. */
+/**
+ * State shared by every resource of one emulator, for one merchant (the ledger is the emulator's, all merchants').
+ * Plain maps: read and write them synchronously.
+ */
 export interface Store {
   /** User cards, keyed by `cardKey(card_id, code)`. */
   readonly cards: Map<string, CardState>
@@ -62,9 +65,9 @@ export interface Store {
   readonly templates: Map<string, TemplateState>
   /** Bonus orders, keyed by `out_trade_no`. */
   readonly bonusOrders: Map<string, BonusOrder>
-  /** Idempotency keys (`${endpoint}\n${key}`) of applied writes. */
+  /** Idempotency keys (`${endpoint}\n${key}`) of applied writes: per merchant, as WeChat scopes them. */
   readonly idempotency: Map<string, Applied>
-  /** Every write applied, in order. */
+  /** Every write applied, in order: the emulator's, shared by its merchants (each entry names its `mchid`). */
   readonly ledger: Array<LedgerEntry>
   /** Per-resource private state (see `Context.local`). */
   readonly locals: Map<string, unknown>
@@ -72,13 +75,16 @@ export interface Store {
   readonly emit: (event: CardEvent) => void
 }
 
-export const makeStore = (emit: (event: CardEvent) => void = () => {}): Store => ({
+export const makeStore = (
+  emit: (event: CardEvent) => void = () => {},
+  ledger: Array<LedgerEntry> = []
+): Store => ({
   emit,
+  ledger,
   cards: new Map(),
   templates: new Map(),
   bonusOrders: new Map(),
   idempotency: new Map(),
-  ledger: [],
   locals: new Map()
 })
 

@@ -96,16 +96,17 @@ export interface Merchant {
 }
 
 /**
- * Check a request's Authorization as WeChat does, in WeChat's order (form, scheme, mchid, serial, clock, signature);
- * `undefined` when it is authentic. `now` is Unix seconds. `body` is what the merchant signs: the body bytes as
- * received (the `meta` part of an upload).
+ * Check a request's Authorization as WeChat does, in WeChat's order (form, scheme, mchid, serial, clock, signature):
+ * the merchant it names (`merchants(mchid)`, `undefined` for one WeChat does not know), when the request is its
+ * authentic request. `now` is Unix seconds. `body` is what the merchant signs: the body bytes as received (the `meta`
+ * part of an upload).
  */
-export const authenticate = (
+export const authenticate = <M extends Merchant>(
   request: EmulatorRequest,
-  merchant: Merchant,
+  merchants: (mchid: string) => M | undefined,
   now: number,
   body: Uint8Array = request.bytes ?? Buffer.from(request.body, "utf8")
-): ApiFailure | undefined => {
+): M | ApiFailure => {
   const header = request.headers["authorization"]
   const parsed = header === undefined ? undefined : parseAuthorization(header)
   const mchid = parsed?.params.get("mchid")
@@ -117,7 +118,9 @@ export const authenticate = (
     return new ApiFailure(401, "SIGN_ERROR", "Http头Authorization值格式错误，请参考《微信支付商户REST API签名规则》")
   }
   if (parsed.scheme !== scheme) return new ApiFailure(401, "SIGN_ERROR", "HTTP头Authorization认证类型不正确")
-  if (mchid !== merchant.mchid) return new ApiFailure(401, "SIGN_ERROR", "商户号有误")
+  const merchant = merchants(mchid)
+  // An mchid without a merchant certificate: WeChat answers as for any mchid/serial pair it cannot match.
+  if (merchant === undefined) return new ApiFailure(401, "SIGN_ERROR", "商户号有误")
   if (serial.toUpperCase() !== merchant.serialNumber.toUpperCase()) {
     return new ApiFailure(401, "SIGN_ERROR", "商户证书序列号有误。请使用签名私钥匹配的证书序列号")
   }
@@ -126,7 +129,7 @@ export const authenticate = (
   }
   const message = requestSignedBytes(request.method, request.target, timestamp, nonceStr, body)
   if (isCanonicalBase64(signature) && crypto.verify("sha256", message, merchant.publicKey, Buffer.from(signature, "base64"))) {
-    return undefined
+    return merchant
   }
   // WeChat echoes what it reconstructed, the best clue to what the merchant signed differently.
   return new ApiFailure(401, "SIGN_ERROR", "错误的签名，验签失败", {

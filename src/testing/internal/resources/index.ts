@@ -18,10 +18,11 @@
  *   With the idempotency key's value as `key` (and `${ids}\n${call.raw}` as `fingerprint`), a repeat answers as the
  *   first time and applies nothing, a conflicting repeat is refused. Each application is one ledger entry
  *   `{ endpoint, key, ...entry }`: put the ids you wrote in `entry` (`card_id`, `code` …) so tests can find it.
- * - **Shared state** (`ctx.store`, see `store.ts`): `cards` (user cards, `cardKey(card_id, code)`), `templates`
- *   (`card_id` → `TemplateState`, filled by templates.ts, read by everyone else), `bonusOrders`, `idempotency`,
- *   `ledger`. Need a field others must rely on? Add it to `TemplateState`/`CardState` and say so in review. State
- *   only your resource reads: `ctx.local("members", () => new Map())` (per emulator, never module-level).
+ * - **Shared state** (`ctx.store`, see `store.ts`; one per merchant: a handler sees only the caller's): `cards` (user
+ *   cards, `cardKey(card_id, code)`), `templates` (`card_id` → `TemplateState`, filled by templates.ts, read by
+ *   everyone else), `bonusOrders`, `idempotency`, `ledger` (the emulator's, every merchant's). Need a field others
+ *   must rely on? Add it to `TemplateState`/`CardState` and say so in review. State only your resource reads:
+ *   `ctx.local("members", () => new Map())` (per merchant, never module-level).
  * - **What a call names**: `common.ts` has the checks every resource makes: `templateOf(ctx, card_id)` (unknown or
  *   deleted → 「card_id无效」, another merchant's, legacy → 请先升级), `cardOf` / `validCardOf` (the member's card,
  *   「code不存在」, 「用户会员卡已失效」). Use them rather than reading `ctx.store.templates` / `cards` for this.
