@@ -324,6 +324,7 @@ export const construct = (config: ChildConfig): Promise<Constructed> => {
   switch (config.column) {
     case "effect-fetch":
     case "effect-node":
+    case "effect-node-notel":
       return makeEffect(config)
     case "axios-plugin":
       return makeAxiosPlugin(config)

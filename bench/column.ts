@@ -87,7 +87,7 @@ const main = async () => {
   const sequential = await phase({ concurrency: 1, calls: config.seqCalls, latencies: [] })
   const result: ColumnResult = {
     column: config.column,
-    variant: config.column === "effect-node" ? config.nodeClient : undefined,
+    variant: config.column === "effect-node" || config.column === "effect-node-notel" ? config.nodeClient : undefined,
     warmup,
     throughput,
     sequential,

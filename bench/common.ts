@@ -8,6 +8,7 @@
 export const columns = [
   "effect-fetch",
   "effect-node",
+  "effect-node-notel",
   "axios-plugin",
   "node-v3",
   "floor-fetch",
@@ -19,6 +20,7 @@ export type Column = (typeof columns)[number]
 export const columnTitles: Record<Column, string> = {
   "effect-fetch": "effect-wechatpay · FetchHttpClient",
   "effect-node": "effect-wechatpay · node:http (NodeTransport)",
+  "effect-node-notel": "the same, telemetry off (Telemetry.layerDisabled)",
   "axios-plugin": "wechatpay-axios-plugin 0.9.6",
   "node-v3": "wechatpay-node-v3 2.2.1",
   "floor-fetch": "floor A: fetch + node:crypto",

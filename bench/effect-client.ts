@@ -55,7 +55,11 @@ export const effectClient = async (
     baseUrl: config.baseUrl,
     userAgent
   })
-  const layer = MemberCard.layer.pipe(Layer.provide(clientLayer))
+  // Telemetry is on by default (metrics recorded into Effect's registry; no exporter here): the `effect-node-notel`
+  // column switches it off, so that the pair measures what recording costs per call.
+  const layer = config.column === "effect-node-notel"
+    ? Layer.merge(MemberCard.layer.pipe(Layer.provide(clientLayer)), lib.Telemetry.layerDisabled)
+    : MemberCard.layer.pipe(Layer.provide(clientLayer))
   const runtime = ManagedRuntime.make(layer)
   const endpoints = await runtime.runPromise(Effect.all({
     get: MemberCard.GetUserCard,

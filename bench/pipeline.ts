@@ -7,6 +7,8 @@
  *   npx tsx bench/pipeline.ts            # N=40000 calls per round, 3 rounds after a 5,000-call warm-up
  *   PIPELINE_LIB=bench/.variants/x/index.js npx tsx bench/pipeline.ts   # another build of the library (a prototype)
  *   PIPELINE_VERIFY=0 npx tsx bench/pipeline.ts   # a verifier that accepts without checking: the library's cost alone
+ *   PIPELINE_TELEMETRY=both npx tsx bench/pipeline.ts   # rounds alternate telemetry on (the default) and off
+ *                                                       # (`Telemetry.layerDisabled`); also `on`, `off`
  */
 import * as crypto from "node:crypto"
 import * as Effect from "effect/Effect"
@@ -18,7 +20,7 @@ import { pathToFileURL } from "node:url"
 import type * as Library from "../src/index.js"
 import { readCard } from "./common.js"
 
-const { Encryptor, MemberCard, Signer, Transport, Verifier, WechatPayClient } = (await import(
+const { Encryptor, MemberCard, Signer, Telemetry, Transport, Verifier, WechatPayClient } = (await import(
   process.env["PIPELINE_LIB"] === undefined ? "../src/index.js" : pathToFileURL(resolve(process.env["PIPELINE_LIB"])).href
 )) as typeof Library
 
@@ -58,9 +60,15 @@ const live = MemberCard.layer.pipe(
   ))
 )
 
+const telemetry = process.env["PIPELINE_TELEMETRY"] ?? "on"
+if (!["on", "off", "both"].includes(telemetry)) throw new Error(`PIPELINE_TELEMETRY=${telemetry}: on, off or both`)
+
 const main = async () => {
   const runtime = ManagedRuntime.make(live)
   const [get, rights] = await runtime.runPromise(Effect.all([MemberCard.GetUserCard, MemberCard.SetUserCardRights]))
+  // The switch is read from the calling fiber: the loop runs with or without it.
+  const withTelemetry = (on: boolean) => <A, E>(effect: Effect.Effect<A, E>) =>
+    on ? effect : Effect.provide(effect, Telemetry.layerDisabled)
   let serial = 0
   const loop = (count: number) =>
     Effect.gen(function*() {
@@ -74,16 +82,29 @@ const main = async () => {
       }
     })
   const n = Number(process.env["N"] ?? 40_000)
-  await runtime.runPromise(loop(5_000))
-  for (let round = 1; round <= 3; round++) {
+  const modes = telemetry === "both" ? [true, false] : [telemetry === "on"]
+  for (const on of modes) await runtime.runPromise(withTelemetry(on)(loop(5_000)))
+  const cpuPerCall = new Map<boolean, Array<number>>(modes.map((on) => [on, []]))
+  for (let round = 1; round <= 3 * modes.length; round++) {
+    // Alternate (off, on, on, off, …) so that neither mode always runs first.
+    const on = modes[(round + Math.floor((round - 1) / 2)) % modes.length]!
     const cpu = process.cpuUsage()
     const start = performance.now()
-    await runtime.runPromise(loop(n))
+    await runtime.runPromise(withTelemetry(on)(loop(n)))
     const used = process.cpuUsage(cpu)
     const wall = performance.now() - start
+    cpuPerCall.get(on)!.push((used.user + used.system) / n)
     console.log(
-      `round ${round}: ${((wall * 1000) / n).toFixed(1)} µs wall, ${((used.user + used.system) / n).toFixed(1)} µs CPU per call`
+      `round ${round}${telemetry === "both" ? ` (telemetry ${on ? "on" : "off"})` : ""}: ${((wall * 1000) / n).toFixed(1)} µs wall, ${
+        ((used.user + used.system) / n).toFixed(1)
+      } µs CPU per call`
     )
+  }
+  if (telemetry === "both") {
+    const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+    const on = median(cpuPerCall.get(true)!)
+    const off = median(cpuPerCall.get(false)!)
+    console.log(`median CPU per call: telemetry on ${on.toFixed(2)} µs, off ${off.toFixed(2)} µs (on/off ${(on / off).toFixed(3)}×)`)
   }
   await runtime.dispose()
 }

@@ -48,6 +48,9 @@ type RunColumn = Column | PreviousColumn
 const isPrevious = (column: string): column is PreviousColumn => (previousColumns as ReadonlyArray<string>).includes(column)
 const childColumn = (column: RunColumn): Column =>
   column === "prev-node" ? "effect-node" : column === "prev-fetch" ? "effect-fetch" : column
+/** The effect-node column with telemetry off: the same client, `Telemetry.layerDisabled` merged into its runtime. */
+const isEffectNode = (column: RunColumn): boolean =>
+  childColumn(column) === "effect-node" || column === "effect-node-notel"
 
 const env = process.env
 const quick = env["BENCH_QUICK"] === "1"
@@ -431,6 +434,8 @@ const main = async () => {
       const emulator = await fresh()
       for (let sample = 1; sample <= settings.coldSamples; sample++) {
         for (const column of settings.columns) {
+          // The telemetry switch changes nothing at start-up: no cold start of its own.
+          if (column === "effect-node-notel") continue
           const sampled = await runChild<ColdResult>("coldstart.js", childConfig(column, emulator, `S${sample}-`), [], 60_000, origin(column))
           cold.push({ ...sampled, column })
           if (childColumn(column) === "effect-fetch" || childColumn(column) === "effect-node") {
@@ -478,7 +483,7 @@ const report = (rows: ReadonlyArray<RoundRow>, cold: ReadonlyArray<RunCold>, pre
   const errorsOf = (column: RunColumn) =>
     rows.filter((row) => row.column === column).reduce((n, row) => n + totalErrors(row.result), 0)
   const floorOf = (column: RunColumn): Column | undefined =>
-    childColumn(column) === "effect-node" ? "floor-http" : childColumn(column) === "effect-fetch" ? "floor-fetch" : undefined
+    isEffectNode(column) ? "floor-http" : childColumn(column) === "effect-fetch" ? "floor-fetch" : undefined
   /** The same transport's column of the previous release, for this release's effect columns. */
   const previousOf = (column: RunColumn): PreviousColumn | undefined =>
     column === "effect-node" ? "prev-node" : column === "effect-fetch" ? "prev-fetch" : undefined
@@ -517,6 +522,9 @@ const report = (rows: ReadonlyArray<RoundRow>, cold: ReadonlyArray<RunCold>, pre
       return floor === undefined || !present.includes(floor) ? "" : fmtStat(ratio(c, floor, f), 2, "×")
     })
     vsPrevious(`CPU per call ${label}`, f)
+    if (present.includes("effect-node") && present.includes("effect-node-notel")) {
+      line(`  × telemetry off (same client)`, (c) => c === "effect-node" ? fmtStat(ratio(c, "effect-node-notel", f), 3, "×") : "")
+    }
   }
   for (const concurrency of settings.concurrency) {
     line(`  of which main (JS) thread @${concurrency}, µs`, (c) =>
@@ -546,6 +554,11 @@ const report = (rows: ReadonlyArray<RoundRow>, cold: ReadonlyArray<RunCold>, pre
     }
     for (const concurrency of settings.concurrency) {
       target(`effect on node:http CPU/call @${concurrency} vs floor B`, ratio("effect-node", "floor-http", (r) => cpuPerCall(r, concurrency)), "≤ 1.15×", (v) => v <= 1.15)
+    }
+  }
+  if (present.includes("effect-node") && present.includes("effect-node-notel")) {
+    for (const concurrency of settings.concurrency) {
+      target(`telemetry on (no exporter) vs off: CPU/call @${concurrency}`, ratio("effect-node", "effect-node-notel", (r) => cpuPerCall(r, concurrency)), "≤ 1.03×", (v) => v <= 1.03)
     }
   }
   if (present.includes("effect-fetch") && present.includes("floor-fetch")) {

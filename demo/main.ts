@@ -8,6 +8,7 @@
  *    points, the brand's templates as a paged stream, the card invalidated (`brand-story.ts`).
  * 3. WeChat notifies the shop: the shop's `Notification.httpApp` on 127.0.0.1 receives, verifies, decrypts and
  *    handles once the claim and activation of a member's card (`notification-story.ts`).
+ * 4. What the library's metrics saw: calls, retries, p50/p99 per endpoint (`metrics.ts`).
  *
  * Exits 0 only when every step behaved as it should.
  *
@@ -24,6 +25,7 @@ import { Emulator } from "../src/testing/index.js"
 import { brandStory } from "./brand-story.js"
 import { fail, failures } from "./checks.js"
 import { memberStory } from "./member-story.js"
+import { metricsSummary } from "./metrics.js"
 import { notificationStory, notifyPath, shopEndpoint } from "./notification-story.js"
 
 /** The shop's own HTTP server, where WeChat delivers notifications (a free port on 127.0.0.1). */
@@ -55,6 +57,7 @@ const program = Effect.gen(function*() {
   yield* memberStory
   yield* brandStory
   yield* notificationStory(received)
+  yield* metricsSummary
 }).pipe(
   Effect.provide(MainLayer),
   Effect.scoped,

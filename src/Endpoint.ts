@@ -15,6 +15,7 @@ import * as SchemaIssue from "effect/SchemaIssue"
 import * as SchemaJITCompiler from "effect/schema/SchemaJITCompiler"
 import * as Tracer from "effect/Tracer"
 import { Encryptor } from "./Encryptor.js"
+import * as Telemetry from "./internal/telemetry.js"
 import { type ApiRequest, type ApiResponse, type Method, type Upload, WechatPayClient } from "./WechatPayClient.js"
 import { type CallError, RequestValidationError, ResponseDecodeError } from "./WechatPayError.js"
 import * as Wire from "./Wire.js"
@@ -330,19 +331,29 @@ export function make<I extends object, A, AE>(
   // the current span of the call's own steps (that costs a context and fiber-ref copy per call, ~20 µs of JS time,
   // bench/README.md); the library's internals open no spans of their own. Under Effect's built-in tracer, which
   // exports nothing, no span is made at all: nothing could observe it.
-  // The tracer is read from the fiber in this step (what `Effect.tracer` does, without a step of its own).
-  const traced = <X, E>(input: unknown, body: (span: Tracer.Span | undefined) => Effect.Effect<X, E>) =>
-    Effect.withFiber((fiber) =>
-      fiber.getRef(Tracer.Tracer) === builtInTracer
-        ? body(undefined)
-        : Effect.useSpan(name, { kind: "client", attributes: attributesOf(input) }, body)
-    )
+  // The tracer is read from the fiber in this step (what `Effect.tracer` does, without a step of its own), and so is
+  // the telemetry switch: with it on, the call's start is read here and its outcome recorded where it is known.
+  const traced = <X, E>(input: unknown, body: (span: Tracer.Span | undefined, metrics: Metrics | undefined) => Effect.Effect<X, E>) =>
+    Effect.withFiber((fiber) => {
+      const context = Telemetry.contextOf(fiber)
+      const metrics = context === undefined ? undefined : new Metrics(name, context, Telemetry.now())
+      return fiber.getRef(Tracer.Tracer) === builtInTracer
+        ? body(undefined, metrics)
+        : Effect.useSpan(name, { kind: "client", attributes: attributesOf(input) }, (span) => body(span, metrics))
+    })
+
+  /** A request refused before sending: recorded as `validation`. */
+  const refused = (input: unknown, error: RequestValidationError) =>
+    traced(input, (_span, metrics) => {
+      metrics?.record("validation")
+      return Effect.fail(error)
+    })
 
   const utf8 = new TextEncoder()
 
   return (client, encryptor) => (input) => {
     const validated = validate()(withoutUndefined(input))
-    if (Result.isFailure(validated)) return traced(input, () => Effect.fail(validationError(name, validated.failure.issue)))
+    if (Result.isFailure(validated)) return refused(input, validationError(name, validated.failure.issue))
     // From here on the span's attributes are read from the validated copy (the same strings): the caller's own object
     // need not stay reachable for as long as the call is in flight.
     const decoded = validated.success
@@ -352,10 +363,10 @@ export function make<I extends object, A, AE>(
     const lone = findLoneSurrogate(value)
     if (lone !== undefined) {
       const issues = [{ path: lone, message: "must be well-formed Unicode (it holds a lone surrogate)" }]
-      return traced(input, () =>
-        Effect.fail(
-          new RequestValidationError({ endpoint: name, issues, message: `Invalid ${name} request: ${describe(issues)}` })
-        ))
+      return refused(
+        input,
+        new RequestValidationError({ endpoint: name, issues, message: `Invalid ${name} request: ${describe(issues)}` })
+      )
     }
     const keyed = method === "GET" ||
       (definition.idempotencyKey !== undefined && value[definition.idempotencyKey] !== undefined)
@@ -363,7 +374,7 @@ export function make<I extends object, A, AE>(
     const sensitive = definition.encrypt
     const plain = sensitive === undefined ? undefined : value[sensitive.field] as Redacted.Redacted<string> | undefined
     if (sensitive === undefined || plain === undefined || encryptor === undefined) {
-      return traced(decoded, (span) => send(client, value, idempotent, !keyed, undefined, span))
+      return traced(decoded, (span, metrics) => send(client, value, idempotent, !keyed, undefined, span, metrics))
     }
     // Encrypted once per call, before the first attempt: a retry re-sends the very same ciphertext.
     const size = utf8.encode(Redacted.value(plain)).byteLength
@@ -372,18 +383,18 @@ export function make<I extends object, A, AE>(
         path: [sensitive.field],
         message: `must be at most ${encryptor.maxPlaintextBytes} bytes of UTF-8 to be encrypted (RSA-OAEP)`
       }]
-      return traced(input, () =>
-        Effect.fail(
-          new RequestValidationError({ endpoint: name, issues, message: `Invalid ${name} request: ${describe(issues)}` })
-        ))
+      return refused(
+        input,
+        new RequestValidationError({ endpoint: name, issues, message: `Invalid ${name} request: ${describe(issues)}` })
+      )
     }
     const sealed = encryptor.encryptWithSerial !== undefined
       ? encryptor.encryptWithSerial(plain)
       : Effect.map(encryptor.encrypt(plain), (ciphertext) => ({ ciphertext, serial: encryptor.serial }))
-    return traced(decoded, (span) =>
+    return traced(decoded, (span, metrics) =>
       Effect.flatMap(sealed, ({ ciphertext, serial }) => {
         const { [sensitive.field]: _plain, ...rest } = value
-        return send(client, { ...rest, [sensitive.as]: ciphertext }, idempotent, !keyed, serial, span)
+        return send(client, { ...rest, [sensitive.as]: ciphertext }, idempotent, !keyed, serial, span, metrics)
       }))
   }
 
@@ -393,14 +404,15 @@ export function make<I extends object, A, AE>(
     idempotent: boolean,
     onlyIfUnprocessed: boolean,
     serial: string | undefined,
-    span: Tracer.Span | undefined
+    span: Tracer.Span | undefined,
+    metrics: Metrics | undefined
   ): Effect.Effect<A | void, JsonError> {
     const wire = encode(value)
     // An upload made asynchronously (WebCrypto's digest) is awaited first; the common call goes straight through.
     return Effect.isEffect(wire.upload)
       ? Effect.flatMap(wire.upload, (upload) =>
-        execute(client, { ...wire, upload }, idempotent, onlyIfUnprocessed, serial, span))
-      : execute(client, wire as Wire, idempotent, onlyIfUnprocessed, serial, span)
+        execute(client, { ...wire, upload }, idempotent, onlyIfUnprocessed, serial, span, metrics))
+      : execute(client, wire as Wire, idempotent, onlyIfUnprocessed, serial, span, metrics)
   }
 
   function execute(
@@ -409,11 +421,14 @@ export function make<I extends object, A, AE>(
     idempotent: boolean,
     onlyIfUnprocessed: boolean,
     serial: string | undefined,
-    span: Tracer.Span | undefined
+    span: Tracer.Span | undefined,
+    metrics: Metrics | undefined
   ): Effect.Effect<A | void, JsonError> {
-    const call = client.execute(new Call(name, method, wire, idempotent, onlyIfUnprocessed, serial))
-    // Without a span (Effect's built-in tracer), nothing to record: the call's own errors as they are.
-    if (span === undefined) return decodeResponse === undefined ? Effect.asVoid(call) : Effect.flatMap(call, decodeBody)
+    const call = client.execute(new Call(name, method, wire, idempotent, onlyIfUnprocessed, serial, span))
+    // Without a span (Effect's built-in tracer) or metrics, nothing to record: the call's own errors as they are.
+    if (span === undefined && metrics === undefined) {
+      return decodeResponse === undefined ? Effect.asVoid(call) : Effect.flatMap(call, decodeBody)
+    }
     // The Request-ID is what WeChat support asks for: record it on success and on every API error that has one.
     return Effect.matchEffect(
       call,
@@ -422,19 +437,31 @@ export function make<I extends object, A, AE>(
           if (span !== undefined && "requestId" in error && error.requestId !== undefined) {
             span.attribute("wechatpay.request_id", error.requestId)
           }
+          metrics?.record(Telemetry.outcomeOf(error))
           return Effect.fail(error)
         },
         onSuccess: (response): Effect.Effect<A | void, JsonError> => {
           if (span !== undefined && response.requestId !== undefined) {
             span.attribute("wechatpay.request_id", response.requestId)
           }
-          return decodeResponse === undefined ? Effect.void : decodeBody(response)
+          if (decodeResponse === undefined) {
+            metrics?.record("ok")
+            return Effect.void
+          }
+          const decoded = decodeResult(response)
+          metrics?.record(Result.isSuccess(decoded) ? "ok" : "decode")
+          return Result.isSuccess(decoded) ? Effect.succeed(decoded.success) : Effect.fail(decoded.failure)
         }
       }
     )
   }
 
   function decodeBody(response: ApiResponse): Effect.Effect<A, ResponseDecodeError> {
+    const decoded = decodeResult(response)
+    return Result.isSuccess(decoded) ? Effect.succeed(decoded.success) : Effect.fail(decoded.failure)
+  }
+
+  function decodeResult(response: ApiResponse): Result.Result<A, ResponseDecodeError> {
     const decodeError = (message: string) =>
       new ResponseDecodeError({
         endpoint: name,
@@ -448,12 +475,12 @@ export function make<I extends object, A, AE>(
       const body = response.body.charCodeAt(0) === 0xfeff ? response.body.slice(1) : response.body
       json = JSON.parse(body)
     } catch {
-      return Effect.fail(decodeError("The response body is not JSON."))
+      return Result.fail(decodeError("The response body is not JSON."))
     }
     const decoded = decodeResponse!()(json)
     return Result.isSuccess(decoded)
-      ? Effect.succeed(decoded.success)
-      : Effect.fail(decodeError(`The response does not match ${name}: ${describe(issuesOf(decoded.failure.issue))}`))
+      ? Result.succeed(decoded.success)
+      : Result.fail(decodeError(`The response does not match ${name}: ${describe(issuesOf(decoded.failure.issue))}`))
   }
 }
 
@@ -471,13 +498,15 @@ class Call implements ApiRequest {
   readonly idempotent: boolean
   readonly onlyIfUnprocessed: boolean
   readonly serial: string | undefined
+  readonly span: Tracer.Span | undefined
   constructor(
     endpoint: string,
     method: Method,
     wire: { readonly path: string; readonly body?: string | undefined; readonly upload?: Upload | undefined },
     idempotent: boolean,
     onlyIfUnprocessed: boolean,
-    serial: string | undefined
+    serial: string | undefined,
+    span: Tracer.Span | undefined
   ) {
     this.endpoint = endpoint
     this.method = method
@@ -487,6 +516,22 @@ class Call implements ApiRequest {
     this.idempotent = idempotent
     this.onlyIfUnprocessed = onlyIfUnprocessed
     this.serial = serial
+    this.span = span
+  }
+}
+
+/**
+ * One call's metrics: where to record, and when it started. A class (one small object per call, with telemetry on)
+ * rather than closures over the start.
+ */
+class Metrics {
+  constructor(
+    readonly endpoint: string,
+    readonly context: Context.Context<never>,
+    readonly started: number
+  ) {}
+  record(outcome: string): void {
+    Telemetry.callDuration.get(this.endpoint, outcome).updateUnsafe((Telemetry.now() - this.started) / 1000, this.context)
   }
 }
 

@@ -34,6 +34,7 @@ import * as RcMap from "effect/RcMap"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { Encryptor } from "./Encryptor.js"
+import * as Telemetry from "./internal/telemetry.js"
 import * as Media from "./Media.js"
 import * as MemberCard from "./MemberCard.js"
 import * as MemberCardActivity from "./MemberCardActivity.js"
@@ -386,13 +387,21 @@ export const httpApp = <E, R, R2 = never>(
 > => {
   const merchantOf = options.merchantOf ?? lastSegment
   const app = Notification.httpApp(handle, options)
+  // Refused before `Notification.httpApp` sees it: counted here, as received and refused by reason.
   const logged = (status: number, reason: string, mchid: string, message: string) =>
-    Effect.as(
-      Effect.logWarning("effect-wechatpay: notification refused").pipe(
-        Effect.annotateLogs({ mchid: mchid.slice(0, 40), reason })
-      ),
-      refuse(status, message)
-    )
+    Effect.withFiber((fiber) => {
+      const telemetry = Telemetry.contextOf(fiber)
+      if (telemetry !== undefined) {
+        Telemetry.notificationsReceived.updateUnsafe(1, telemetry)
+        Telemetry.notificationsRefused.get(reason).updateUnsafe(1, telemetry)
+      }
+      return Effect.as(
+        Effect.logWarning("effect-wechatpay: notification refused").pipe(
+          Effect.annotateLogs({ mchid: mchid.slice(0, 40), reason })
+        ),
+        refuse(status, message)
+      )
+    })
   const refusal = (mchid: string, error: MerchantError) => {
     switch (error._tag) {
       case "UnknownMerchant":

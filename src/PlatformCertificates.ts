@@ -7,6 +7,7 @@
  * @since 0.4.0
  */
 import type * as Crypto from "node:crypto"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
@@ -14,6 +15,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
@@ -22,6 +24,7 @@ import type * as Scope from "effect/Scope"
 import * as Endpoint from "./Endpoint.js"
 import * as Aead from "./internal/aead.js"
 import * as Keys from "./internal/keys.js"
+import * as Telemetry from "./internal/telemetry.js"
 import type { Signer } from "./Signer.js"
 import type { Transport } from "./Transport.js"
 import * as Verifier from "./Verifier.js"
@@ -430,10 +433,43 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     keys = build()
   })
 
+  // Telemetry goes to the context the verifier was built in (a download runs in whichever fiber asked first): each
+  // download counted by outcome, and the age of the last good one computed whenever the registry is read.
+  const context = yield* Effect.context<never>()
+  const telemetry = Context.get(context, Telemetry.Enabled) ? context : undefined
+  let lastSuccess: number | undefined
+  let ageSeries: Metric.Registration | undefined
+  if (telemetry !== undefined) {
+    yield* Effect.addFinalizer(() => Effect.sync(() => ageSeries?.remove()))
+  }
+  const recordDownload = (outcome: string, now: number) => {
+    if (telemetry === undefined) return
+    Telemetry.certificateDownloads.get(outcome).updateUnsafe(1, telemetry)
+    if (outcome !== "ok") return
+    lastSuccess = now
+    ageSeries ??= Metric.registerUnsafe(Telemetry.certificateAge, telemetry, {
+      get: (context) => ({ value: (Context.get(context, Clock.Clock).currentTimeMillisUnsafe() - lastSuccess!) / 1000 }),
+      update: () => {},
+      modify: () => {}
+    })
+  }
+
   const logged = Effect.tapError(refreshOnce, (error) =>
     Effect.logWarning("effect-wechatpay: platform certificate download failed; the keys held are kept").pipe(
       Effect.annotateLogs({ error: error._tag, reason: describe(error) })
-    ))
+    )).pipe(
+      Effect.onExit((exit) =>
+        Effect.map(Clock.currentTimeMillis, (now) =>
+          Exit.isSuccess(exit)
+            ? recordDownload("ok", now)
+            : Cause.hasInterruptsOnly(exit.cause)
+            ? undefined
+            : recordDownload(Option.match(Cause.findErrorOption(exit.cause), {
+              onNone: () => "defect",
+              onSome: Telemetry.outcomeOf
+            }), now))
+      )
+    )
 
   // Single flight: every caller (the schedule, unknown serials, `refresh`) joins the download under way. It runs in
   // the layer's scope, so a caller that gives up does not cancel it for the others.

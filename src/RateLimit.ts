@@ -25,6 +25,7 @@ import * as Layer from "effect/Layer"
 import * as RateLimiter from "effect/persistence/RateLimiter"
 import type * as Redis from "effect/persistence/Redis"
 import { RateLimit, type Service } from "./internal/budget.js"
+import * as Telemetry from "./internal/telemetry.js"
 
 /**
  * At most `limit` calls per `window` (e.g. `{ limit: 5, window: "1 second" }`). Calls are spaced `window / limit`
@@ -115,26 +116,36 @@ export const make = (options: Options): Effect.Effect<Service, never, RateLimite
     Object.entries(options.perEndpoint ?? {}).map(([endpoint, budget]) => [endpoint, bucket(endpoint, budget)])
   )
   return Effect.map(RateLimiter.RateLimiter, (limiter): Service => {
-    const consume = (key: string, b: Bucket, tokens: number) =>
+    // A take's wait is the delay the limiter answers (no clock read), recorded by budget and endpoint; a refusal's
+    // penalty is not a wait.
+    const consume = (key: string, b: Bucket, tokens: number, budget: string | undefined, endpoint: string) =>
       limiter.consume({ algorithm: "token-bucket", onExceeded: "delay", key, limit: b.limit, window: b.window, tokens })
         .pipe(
-          Effect.flatMap(({ delay }) => Duration.isZero(delay) ? Effect.void : Effect.sleep(delay)),
+          Effect.flatMap(({ delay }) =>
+            Effect.withFiber((fiber) => {
+              const telemetry = Telemetry.contextOf(fiber)
+              if (budget !== undefined && telemetry !== undefined) {
+                Telemetry.rateLimitWait.get(budget, endpoint).updateUnsafe(Duration.toMillis(delay) / 1000, telemetry)
+              }
+              return Duration.isZero(delay) ? Effect.void : Effect.sleep(delay)
+            })
+          ),
           Effect.catch((error) =>
             Effect.logWarning("effect-wechatpay: rate budget unavailable; the call goes unthrottled").pipe(
               Effect.annotateLogs({ key, reason: error.reason._tag })
             )
           )
         )
-    const both = (mchid: string, endpoint: string, tokens: (b: Bucket) => number) => {
+    const both = (mchid: string, endpoint: string, tokens: (b: Bucket) => number, take: boolean) => {
       const own = endpoints.get(endpoint)
       const steps: Array<Effect.Effect<void>> = []
-      if (merchant !== undefined) steps.push(consume(prefix + mchid, merchant, tokens(merchant)))
-      if (own !== undefined) steps.push(consume(`${prefix}${mchid}:${endpoint}`, own, tokens(own)))
+      if (merchant !== undefined) steps.push(consume(prefix + mchid, merchant, tokens(merchant), take ? "merchant" : undefined, endpoint))
+      if (own !== undefined) steps.push(consume(`${prefix}${mchid}:${endpoint}`, own, tokens(own), take ? "endpoint" : undefined, endpoint))
       return steps.length === 0 ? Effect.void : Effect.asVoid(Effect.all(steps, { concurrency: "unbounded" }))
     }
     return {
-      take: (mchid, endpoint) => both(mchid, endpoint, () => 1),
-      refused: (mchid, endpoint) => both(mchid, endpoint, (b) => b.penalty)
+      take: (mchid, endpoint) => both(mchid, endpoint, () => 1, true),
+      refused: (mchid, endpoint) => both(mchid, endpoint, (b) => b.penalty, false)
     }
   })
 }

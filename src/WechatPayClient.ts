@@ -12,8 +12,10 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
+import type * as Tracer from "effect/Tracer"
 import { deadline } from "./internal/deadline.js"
 import * as Protocol from "./internal/protocol.js"
+import * as Telemetry from "./internal/telemetry.js"
 import { RateLimit, type Service as RateLimitService } from "./internal/budget.js"
 import { RetryPolicy, type Service as RetryPolicyService } from "./RetryPolicy.js"
 import { Signer } from "./Signer.js"
@@ -62,6 +64,13 @@ export interface ApiRequest {
    * same key; otherwise the configured public-key id, if any, is sent).
    */
   readonly serial?: string | undefined
+  /**
+   * The call's span, when it is traced (`Endpoint` passes its own): each retry is recorded on it as an event
+   * (`wechatpay.retry`).
+   *
+   * @since 1.2.0
+   */
+  readonly span?: Tracer.Span | undefined
 }
 
 /**
@@ -147,7 +156,7 @@ export const backupBaseUrl = "https://api2.mch.weixin.qq.com"
  * @since 0.1.0
  * @category constants
  */
-export const defaultUserAgent = `effect-wechatpay/1.1.0 (${
+export const defaultUserAgent = `effect-wechatpay/1.2.0 (${
   typeof process !== "undefined" && process.versions?.node ? `node/${process.versions.node}` : "js"
 })`
 
@@ -169,6 +178,8 @@ interface Base {
   readonly origin: string
   /** Path prefix of the base URL, without a trailing `/` (usually `""`). */
   readonly prefix: string
+  /** `http.client.request.duration`'s series for this host. */
+  readonly http: Telemetry.HttpSeries
 }
 
 const checkBaseUrl = (option: string, value: string): Effect.Effect<Base, ConfigurationError> => {
@@ -182,7 +193,11 @@ const checkBaseUrl = (option: string, value: string): Effect.Effect<Base, Config
     return Effect.fail(new ConfigurationError({ option, message: `"${value}" must not carry a query or a fragment.` }))
   }
   if (url.protocol === "https:" || (url.protocol === "http:" && loopbackHosts.has(url.hostname))) {
-    return Effect.succeed({ origin: url.origin, prefix: url.pathname.replace(/\/+$/, "") })
+    return Effect.succeed({
+      origin: url.origin,
+      prefix: url.pathname.replace(/\/+$/, ""),
+      http: new Telemetry.HttpSeries(url.origin)
+    })
   }
   return Effect.fail(
     new ConfigurationError({
@@ -290,6 +305,21 @@ const apiError = (response: WireResponse): CallError => {
 }
 
 /**
+ * A retry span event's attributes: which attempt starts, why, and what the failed one got (its `Request-ID`, for
+ * WeChat support). Ids and words only: an error's message or detail may quote a request's values.
+ */
+const retryEvent = (attempt: number, reason: string, error: CallError): Record<string, unknown> => {
+  const attributes: Record<string, unknown> = {
+    "wechatpay.attempt": attempt,
+    "wechatpay.retry.reason": reason,
+    "error.type": error._tag
+  }
+  if ("status" in error && error.status !== undefined) attributes["http.response.status_code"] = error.status
+  if ("requestId" in error && error.requestId !== undefined) attributes["wechatpay.request_id"] = error.requestId
+  return attributes
+}
+
+/**
  * `effect`, let go of once it has started. An Effect continuation holds the effect it continues until it runs (a
  * `flatMap` keeps its source for the whole round trip), and with it whatever that effect captured: here the message
  * being signed, or the signed request with its headers, which would otherwise stay reachable — and be copied by every
@@ -360,16 +390,49 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const jsonHeaders: Record<string, string> = { ...fixedHeaders, "content-type": "application/json" }
 
   // Success is a 2xx other than 202 (accepted, not yet processed: an error to repeat, never a result), verified over
-  // the bytes received before anything reads them.
-  const verified = (response: WireResponse): Effect.Effect<ApiResponse, CallError> => {
+  // the bytes received before anything reads them. With telemetry, `received` is when the answer was complete: the
+  // verification's time is recorded from there.
+  const verified = (
+    response: WireResponse,
+    telemetry?: Context.Context<never> | undefined,
+    received?: number
+  ): Effect.Effect<ApiResponse, CallError> => {
     const { status, headers, body } = response
     const requestId = headers["request-id"]
     if (status < 200 || status >= 300 || status === 202) return Effect.fail(apiError(response))
     return Effect.map(
       verifier.verify({ headers, body, requestId, status }),
-      () => ({ status, headers, body: body.byteLength === 0 ? "" : decoder.decode(body), requestId })
+      () => {
+        if (telemetry !== undefined) Telemetry.verifyDuration.updateUnsafe((Telemetry.now() - received!) / 1000, telemetry)
+        return { status, headers, body: body.byteLength === 0 ? "" : decoder.decode(body), requestId }
+      }
     )
   }
+
+  /**
+   * Send and verify, recording `http.client.request.duration` from `sent` to the answer (or the transport's failure)
+   * and the verification's time. Only with telemetry on: otherwise the attempt is `flatMap(send, verified)`.
+   */
+  const measured = (
+    send: Effect.Effect<WireResponse, CallError>,
+    method: Method,
+    base: Base,
+    telemetry: Context.Context<never>,
+    sent: number
+  ): Effect.Effect<ApiResponse, CallError> =>
+    Effect.matchEffect(send, {
+      onFailure: (error) => {
+        if (error._tag === "TransportError") {
+          base.http.get(method, error.reason).updateUnsafe((Telemetry.now() - sent) / 1000, telemetry)
+        }
+        return Effect.fail(error)
+      },
+      onSuccess: (response) => {
+        const received = Telemetry.now()
+        base.http.get(method, response.status).updateUnsafe((received - sent) / 1000, telemetry)
+        return verified(response, telemetry, received)
+      }
+    })
 
   // The built-in signer is local CPU work that always completes; any other signer (a KMS, an HSM) gets the
   // attempt's deadline too, so a signer that hangs fails the attempt with a (retryable) Timeout instead of hanging.
@@ -395,17 +458,35 @@ export const make = Effect.fnUntraced(function*(options: Options) {
     base: Base,
     bodyBytes: Uint8Array | undefined
   ): Effect.Effect<ApiResponse, CallError> =>
-    Effect.withFiber((fiber) => attemptAt(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), request, base, bodyBytes))
+    Effect.withFiber((fiber) =>
+      attemptAt(
+        fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(),
+        request,
+        base,
+        bodyBytes,
+        Telemetry.contextOf(fiber)
+      )
+    )
 
+  /**
+   * With `telemetry` (the context to record into, when telemetry is on): the attempt is counted, and three more
+   * clock reads time the signing, the round trip and the verification. Without it, nothing is added.
+   */
   const attemptAt = (
     now: number,
     request: ApiRequest,
     base: Base,
-    bodyBytes: Uint8Array | undefined
+    bodyBytes: Uint8Array | undefined,
+    telemetry: Context.Context<never> | undefined
   ): Effect.Effect<ApiResponse, CallError> => {
     const target = base.prefix + request.path
     const timestamp = Protocol.unixSeconds(now)
     const nonce = Protocol.nonce()
+    let started = 0
+    if (telemetry !== undefined) {
+      Telemetry.attempts.get(request.endpoint).updateUnsafe(1, telemetry)
+      started = Telemetry.now()
+    }
     return Effect.flatMap(
       released(sign(
         request,
@@ -418,10 +499,13 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         if (request.upload !== undefined) headers["content-type"] = request.upload.contentType
         headers["authorization"] = Protocol.authorization({ mchid, nonce, timestamp, serial, signature })
         if (bodyBytes !== undefined) headers["content-length"] = String(bodyBytes.byteLength)
-        return Effect.flatMap(
-          released(transport.send(new OutgoingRequest(request.method, base.origin, target, headers, bodyBytes), limits)),
-          verified
+        const send = released(
+          transport.send(new OutgoingRequest(request.method, base.origin, target, headers, bodyBytes), limits)
         )
+        if (telemetry === undefined) return Effect.flatMap(send, verified)
+        const sent = Telemetry.now()
+        Telemetry.signDuration.updateUnsafe((sent - started) / 1000, telemetry)
+        return measured(send, request.method, base, telemetry, sent)
       }
     )
   }
@@ -460,8 +544,20 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         // The step sleeps the schedule's delay; when the schedule is done it fails (`Cause.Done`): give up with the
         // last error.
         Effect.andThen(Effect.catch(step(error), () => Effect.fail(error))),
-        Effect.andThen(Effect.suspend(() => {
+        Effect.andThen(Effect.withFiber((fiber) => {
           attempts++
+          const telemetry = Telemetry.contextOf(fiber)
+          if (telemetry !== undefined) {
+            const reason = Telemetry.retryReasonOf(error)
+            Telemetry.retries.get(request.endpoint, reason).updateUnsafe(1, telemetry)
+            if (request.span !== undefined) {
+              request.span.event(
+                "wechatpay.retry",
+                fiber.getRef(Clock.Clock).currentTimeNanosUnsafe(),
+                retryEvent(attempts, reason, error)
+              )
+            }
+          }
           return Effect.catch(send(base), onFailure(step))
         }))
       )
@@ -485,7 +581,13 @@ export const make = Effect.fnUntraced(function*(options: Options) {
       // No budget (the default): no step added to a call, and nothing allocated for retries until one is needed.
       const budget = fiber.getRef(RateLimit)
       const first = budget === undefined
-        ? attemptAt(fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(), request, primary, bodyBytes)
+        ? attemptAt(
+          fiber.getRef(Clock.Clock).currentTimeMillisUnsafe(),
+          request,
+          primary,
+          bodyBytes,
+          Telemetry.contextOf(fiber)
+        )
         : throttled(budget, request, bodyBytes)(primary)
       if (!request.idempotent) return first
       // The policy in force when the call starts, as `Effect.flatMap(RetryPolicy, …)` would read it.

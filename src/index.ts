@@ -28,6 +28,8 @@ export * as PlatformCertificates from "./PlatformCertificates.js"
 export * as RetryPolicy from "./RetryPolicy.js"
 /** @since 0.1.0 */
 export * as Signer from "./Signer.js"
+/** @since 1.2.0 */
+export * as Telemetry from "./Telemetry.js"
 /** @since 0.2.0 */
 export * as Transport from "./Transport.js"
 /** @since 0.1.0 */

@@ -10,7 +10,9 @@ import type * as Net from "node:net"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
@@ -119,15 +121,19 @@ const lookup: Merchants.Lookup<Error> = (mchid) =>
     ? Effect.fail(new Error("directory down"))
     : Merchants.fromRecord({ [A.mchid]: A.options, [B.mchid]: B.options, [C.mchid]: C.options })(mchid)
 
-/** Serve `Merchants.httpApp(handle)` on 127.0.0.1 for the scope; its origin. */
-const serve = <E>(handle: (event: Notification.Event) => Effect.Effect<void, E, any>) =>
+/** Serve `Merchants.httpApp(handle)` on 127.0.0.1 for the scope, recording its metrics into `registry`; its origin. */
+const serve = <E>(
+  handle: (event: Notification.Event) => Effect.Effect<void, E, any>,
+  registry: Metric.MetricRegistry = new Map()
+) =>
   Effect.gen(function*() {
     const scope = yield* Effect.scope
     // Built for the test's scope: the directory lives as long as the server.
     const services = yield* Layer.build(Layer.mergeAll(
       Merchants.layer({ lookup }).pipe(Layer.provide(NodeTransport.layer()), Layer.orDie),
       NotificationStore.layerMemory(),
-      Logger.layer([CapturingLogger])
+      Logger.layer([CapturingLogger]),
+      Layer.succeed(Metric.MetricRegistry, registry)
     ))
     const handler = yield* NodeHttpServer.makeHandler(Merchants.httpApp(handle), { scope }).pipe(
       Effect.provide(services)
@@ -177,7 +183,8 @@ describe("Merchants.httpApp: every merchant's notifications on one route", () =>
     Effect.gen(function*() {
       logs.length = 0
       const handled: Array<string> = []
-      const origin = yield* serve((event) => Effect.sync(() => void handled.push(event.id)))
+      const registry: Metric.MetricRegistry = new Map()
+      const origin = yield* serve((event) => Effect.sync(() => void handled.push(event.id)), registry)
       const unknown = yield* post(origin, "/wechatpay/notify/1900000404", notification(A, "EV-U-1"))
       expect(unknown.status).toBe(404)
       expect(JSON.parse(unknown.body)).toEqual({ code: "FAIL", message: "unknown merchant" })
@@ -193,6 +200,17 @@ describe("Merchants.httpApp: every merchant's notifications on one route", () =>
       // The directory is back: WeChat's next delivery of the same notification goes through.
       expect((yield* post(origin, `/wechatpay/notify/${A.mchid}`, notification(A, "EV-L-1"))).status).toBe(204)
       expect(handled).toEqual(["EV-L-1"])
+      // Counted: six received (five refused before the merchant's own app, by reason; one handled).
+      const snapshot = Metric.snapshotUnsafe(Context.make(Metric.MetricRegistry, registry))
+      const count = (id: string, attributes: Record<string, string> = {}) =>
+        snapshot.filter((m) =>
+          m.id === id && Object.entries(attributes).every(([key, value]) => m.attributes?.[key] === value)
+        ).reduce((sum, m) => sum + Number((m.state as { readonly count: number }).count), 0)
+      expect(count("wechatpay.notifications.received")).toBe(6)
+      expect(count("wechatpay.notifications.refused", { "wechatpay.notification.reason": "UnknownMerchant" })).toBe(3)
+      expect(count("wechatpay.notifications.refused", { "wechatpay.notification.reason": "NoApiV3Key" })).toBe(1)
+      expect(count("wechatpay.notifications.refused", { "wechatpay.notification.reason": "MerchantLookupError" })).toBe(1)
+      expect(count("wechatpay.notifications.handled", { "wechatpay.notification.outcome": "ok" })).toBe(1)
       const text = logs.join("\n")
       expect(text).toContain("reason=UnknownMerchant")
       expect(text).toContain("mchid=1900000404")

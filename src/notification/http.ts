@@ -7,6 +7,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -18,6 +19,7 @@ import * as Result from "effect/Result"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Bytes from "../internal/crypto/bytes.js"
+import * as Telemetry from "../internal/telemetry.js"
 import { type DeadLetter, type Event, type NotificationError, type Notifications, parse } from "../Notification.js"
 import { NotificationStore, type Service as Store } from "../NotificationStore.js"
 
@@ -93,6 +95,36 @@ const readBody = (
   )
 }
 
+/** Add one to a counter's series, when telemetry is on. */
+const count = (series: { readonly updateUnsafe: (input: number, context: Context.Context<never>) => void }) =>
+  Effect.withFiber((fiber) => {
+    const telemetry = Telemetry.contextOf(fiber)
+    if (telemetry !== undefined) series.updateUnsafe(1, telemetry)
+    return Effect.void
+  })
+
+/**
+ * A store operation, timed (`wechatpay.notification_store.duration`) and, when it fails or dies, counted
+ * (`wechatpay.notification_store.errors`); an interruption (the keeper stopped, a timeout of `httpApp`'s own) is not a
+ * store error. Whatever the store: the memory store, the shared ones, a user's own.
+ */
+const timed = <A, E>(operation: "claim" | "extend" | "complete" | "release", effect: Effect.Effect<A, E>) =>
+  Effect.withFiber((fiber) => {
+    const telemetry = Telemetry.contextOf(fiber)
+    if (telemetry === undefined) return effect
+    const started = Telemetry.now()
+    return Effect.onExit(effect, (exit) =>
+      Effect.sync(() => {
+        Telemetry.storeDuration.get(operation).updateUnsafe((Telemetry.now() - started) / 1000, telemetry)
+        if (Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)) {
+          Telemetry.storeErrors.get(operation).updateUnsafe(1, telemetry)
+        }
+      }))
+  })
+
+/** WeChat's `Request-ID`, as a span attribute: an unauthenticated header, so only when it looks like one. */
+const requestIdPattern = /^[0-9A-Za-z_-]{1,128}$/
+
 /** The claim could not be kept alive: the handler was interrupted so that no second run overlaps it. */
 const leaseLost = { _tag: "LeaseLost" } as const
 
@@ -133,7 +165,7 @@ const keepAlive = (
       // third of the lease for its answer, then asks again: a hung call must not keep the next one from being made.
       const wait = Math.max(expires - third - start, stopping ? third : 0)
       // A store error or defect is asked again: one timeout of a database must not stop the run.
-      const extended = yield* store.extend(id, owner).pipe(
+      const extended = yield* timed("extend", store.extend(id, owner)).pipe(
         Effect.sandbox,
         Effect.retry(Schedule.spaced(Duration.millis(Math.max(1, Math.floor(length / 10))))),
         Effect.timeoutOption(Duration.millis(wait)),
@@ -196,10 +228,16 @@ export const app = <E, R, R2>(
 > => {
   const { bodyTimeout, max, onDeadLetter } = options
 
+  // Counted as refused by reason, except a copy of a notification being handled: that is a duplicate.
   const refuse = (status: number, reason: string, answer: string, id?: string) =>
     Effect.as(
-      Effect.logWarning("effect-wechatpay: notification refused").pipe(
-        Effect.annotateLogs({ status, reason, ...(id !== undefined ? { "notification.id": id } : {}) })
+      Effect.andThen(
+        reason === "InProgress"
+          ? count(Telemetry.notificationsDuplicates.get("in_progress"))
+          : count(Telemetry.notificationsRefused.get(reason)),
+        Effect.logWarning("effect-wechatpay: notification refused").pipe(
+          Effect.annotateLogs({ status, reason, ...(id !== undefined ? { "notification.id": id } : {}) })
+        )
       ),
       fail(status, answer)
     )
@@ -210,11 +248,14 @@ export const app = <E, R, R2>(
         Effect.gen(function*() {
           // Store calls are judged by their exit: a failure and a defect of a user's store take the same path.
           const asked = yield* monotonicMillis
-          const claim = yield* Effect.exit(store.claim(event.id))
+          const claim = yield* Effect.exit(timed("claim", store.claim(event.id)))
           if (Exit.isFailure(claim)) {
             return yield* refuse(500, "NotificationStoreError", "the notification store is unavailable", event.id)
           }
-          if (claim.value._tag === "Done") return HttpServerResponse.empty({ status: 204 })
+          if (claim.value._tag === "Done") {
+            yield* count(Telemetry.notificationsDuplicates.get("done"))
+            return HttpServerResponse.empty({ status: 204 })
+          }
           if (claim.value._tag === "InProgress") {
             return yield* refuse(503, "InProgress", "the same notification is being processed", event.id)
           }
@@ -262,8 +303,9 @@ export const app = <E, R, R2>(
           const exit: Exit.Exit<void, unknown> = Exit.isFailure(ran)
             ? (stoppedForLease ? Exit.fail(leaseLost) : ran)
             : outcome
+          yield* count(Telemetry.notificationsHandled.get(Exit.isSuccess(exit) ? "ok" : "failed"))
           if (Exit.isSuccess(exit)) {
-            const completed = yield* Effect.exit(store.complete(event.id, owner))
+            const completed = yield* Effect.exit(timed("complete", store.complete(event.id, owner)))
             if (Exit.isFailure(completed) || completed.value._tag === "Lost") {
               // The handler ran: answering 204 stops redelivery; an error here would only make it run twice.
               yield* Effect.logWarning("effect-wechatpay: notification handled but not recorded as done").pipe(
@@ -275,7 +317,7 @@ export const app = <E, R, R2>(
             }
             return HttpServerResponse.empty({ status: 204 })
           }
-          const released = yield* Effect.exit(store.release(event.id, owner))
+          const released = yield* Effect.exit(timed("release", store.release(event.id, owner)))
           if (Exit.isFailure(released)) {
             yield* Effect.logWarning("effect-wechatpay: notification claim not released").pipe(
               Effect.annotateLogs({ "notification.id": event.id, reason: "NotificationStoreError" })
@@ -303,9 +345,17 @@ export const app = <E, R, R2>(
       )
     )
 
+  // One server span per request, under the HTTP server's own if it traces: WeChat's Request-ID, and once verified,
+  // the notification's id and event type — never its decrypted resource.
   return Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
+    yield* count(Telemetry.notificationsReceived)
+    const requestId = request.headers["request-id"]
+    if (requestId !== undefined && requestIdPattern.test(requestId)) {
+      yield* Effect.annotateCurrentSpan("wechatpay.request_id", requestId)
+    }
     if (request.method !== "POST") {
+      yield* count(Telemetry.notificationsRefused.get("MethodNotAllowed"))
       return HttpServerResponse.jsonUnsafe({ code: "FAIL", message: "only POST is accepted" }, {
         status: 405,
         headers: { allow: "POST" }
@@ -330,6 +380,7 @@ export const app = <E, R, R2>(
       const error = parsed.failure
       const id = error._tag === "NotificationVerificationError" ? undefined : error.id
       const reason = error._tag === "NotificationVerificationError" ? error.reason : error._tag
+      if (id !== undefined) yield* Effect.annotateCurrentSpan("notification.id", id)
       if (error._tag !== "NotificationVerificationError") {
         yield* deadLetter({
           ...(id !== undefined ? { id } : {}),
@@ -341,6 +392,13 @@ export const app = <E, R, R2>(
       }
       return yield* refuse(statusOf(error), reason, answerOf(error), id)
     }
+    yield* Effect.annotateCurrentSpan({
+      "notification.id": parsed.success.id,
+      "notification.event_type": parsed.success.event_type
+    })
     return yield* run(parsed.success)
-  })
+  }).pipe(
+    Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status)),
+    Effect.withSpan("wechatpay.notification", { kind: "server" })
+  )
 }
