@@ -84,16 +84,27 @@ const program = Effect.gen(function*() {
   for (let i = 0; i < 50; i++) yield* asMerchant, yield* direct
   for (let i = 0; i < rounds; i++) {
     yield* directory.invalidate(emulator.mchid)
-    let t = performance.now()
+    const t = performance.now()
     yield* asMerchant
     first.push(performance.now() - t)
-    t = performance.now()
+  }
+  // Held against plain, alternated, apart from the first calls (whose garbage would land on the next call's GC).
+  for (let i = 0; i < 5 * rounds; i++) {
+    let t = performance.now()
     yield* asMerchant
     warm.push(performance.now() - t)
     t = performance.now()
     yield* direct
     plain.push(performance.now() - t)
   }
+  // What forMerchant itself costs: hold the merchant, provide its services, release (no call).
+  const only = Merchants.currentMchid.pipe(Merchants.forMerchant(emulator.mchid), Effect.provide(context))
+  for (let i = 0; i < 2000; i++) yield* only
+  const loops = 20_000
+  const cpu = process.cpuUsage()
+  for (let i = 0; i < loops; i++) yield* only
+  const used = process.cpuUsage(cpu)
+  const forMerchantMicros = (used.user + used.system) / loops
   return {
     n,
     held,
@@ -101,6 +112,7 @@ const program = Effect.gen(function*() {
     heapPerMerchant: (after.heap - before.heap) / n,
     rssPerMerchant: (after.rss - before.rss) / n,
     externalPerMerchant: (after.external - before.external) / n,
+    forMerchantMicros,
     first: stats(first),
     warm: stats(warm),
     plain: stats(plain)
@@ -124,6 +136,7 @@ const lines = [
   `| first call of a merchant not held, p50 / p99 | ${ms(result.first.p50)} / ${ms(result.first.p99)} ms |`,
   `| call of a merchant held, p50 / p99 | ${ms(result.warm.p50)} / ${ms(result.warm.p99)} ms |`,
   `| same call on a plain WechatPay.layerNode client, p50 / p99 | ${ms(result.plain.p50)} / ${ms(result.plain.p99)} ms |`,
+  `| forMerchant alone (hold, provide, release; no call), CPU | ${result.forMerchantMicros.toFixed(1)} µs |`,
   ""
 ]
 const text = lines.join("\n")

@@ -7,6 +7,7 @@
  *   npx tsx bench/pipeline.ts            # N=40000 calls per round, 3 rounds after a 5,000-call warm-up
  *   PIPELINE_LIB=bench/.variants/x/index.js npx tsx bench/pipeline.ts   # another build of the library (a prototype)
  *   PIPELINE_VERIFY=0 npx tsx bench/pipeline.ts   # a verifier that accepts without checking: the library's cost alone
+ *   PIPELINE_SIGN=rsa npx tsx bench/pipeline.ts   # the real RSA signer: a call's whole client-side CPU but the network
  *   PIPELINE_TELEMETRY=both npx tsx bench/pipeline.ts   # rounds alternate telemetry on (the default) and off
  *                                                       # (`Telemetry.layerDisabled`); also `on`, `off`
  */
@@ -14,6 +15,7 @@ import * as crypto from "node:crypto"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import { resolve } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -53,7 +55,9 @@ const live = MemberCard.layer.pipe(
   )),
   Layer.provide(Layer.mergeAll(
     Layer.succeed(Transport.Transport, { send: (request) => Effect.succeed(request.method === "GET" ? ok : noContent) }),
-    Layer.succeed(Signer.Signer, { local: true, sign: () => Effect.succeed("c2lnbmF0dXJl") }),
+    process.env["PIPELINE_SIGN"] === "rsa"
+      ? Signer.layerRsa({ privateKey: Redacted.make(privateKey.export({ type: "pkcs8", format: "pem" }) as string) })
+      : Layer.succeed(Signer.Signer, { local: true, sign: () => Effect.succeed("c2lnbmF0dXJl") }),
     process.env["PIPELINE_VERIFY"] === "0"
       ? Layer.succeed(Verifier.Verifier, { serial: keyId, verify: () => Effect.void })
       : Verifier.layer({ publicKeys: { [keyId]: publicKey.export({ type: "spki", format: "pem" }) as string } })

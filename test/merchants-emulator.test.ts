@@ -5,7 +5,6 @@
  * emulator's notifications for all three delivered to one `Merchants.httpApp` route, each handled once as its merchant.
  */
 import * as Http from "node:http"
-import type * as Net from "node:net"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -16,7 +15,7 @@ import * as Merchants from "../src/Merchants.js"
 import * as NodeTransport from "../src/NodeTransport.js"
 import * as NotificationStore from "../src/NotificationStore.js"
 import { Emulator } from "../src/testing/index.js"
-import { fresh } from "./support.js"
+import { fresh, listenLoopback } from "./support.js"
 
 const A = "1230000109"
 const B = "1230000201"
@@ -91,17 +90,7 @@ describe("Merchants over an emulator serving three merchants", () => {
         { scope }
       ).pipe(Effect.provide(services))
       const server = Http.createServer(handler)
-      yield* Effect.acquireRelease(
-        Effect.callback<void>((resume) => {
-          server.listen(0, "127.0.0.1", () => resume(Effect.void))
-        }),
-        () =>
-          Effect.callback<void>((resume) => {
-            server.close(() => resume(Effect.void))
-            server.closeAllConnections()
-          })
-      )
-      const origin = `http://127.0.0.1:${(server.address() as Net.AddressInfo).port}`
+      const origin = yield* listenLoopback(server)
       const url = (mchid: string) => `${origin}/wechatpay/notify/${mchid}`
       emulator = yield* Emulator.make({
         mchid: A,

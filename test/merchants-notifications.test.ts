@@ -6,7 +6,6 @@
  */
 import * as crypto from "node:crypto"
 import * as Http from "node:http"
-import type * as Net from "node:net"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -22,6 +21,7 @@ import * as NodeTransport from "../src/NodeTransport.js"
 import type * as Notification from "../src/Notification.js"
 import * as NotificationStore from "../src/NotificationStore.js"
 import type * as WechatPay from "../src/WechatPay.js"
+import { listenLoopback } from "./support.js"
 
 const rsa = () =>
   crypto.generateKeyPairSync("rsa", {
@@ -139,17 +139,7 @@ const serve = <E>(
       Effect.provide(services)
     )
     const server = Http.createServer(handler)
-    yield* Effect.acquireRelease(
-      Effect.callback<void>((resume) => {
-        server.listen(0, "127.0.0.1", () => resume(Effect.void))
-      }),
-      () =>
-        Effect.callback<void>((resume) => {
-          server.close(() => resume(Effect.void))
-          server.closeAllConnections()
-        })
-    )
-    return `http://127.0.0.1:${(server.address() as Net.AddressInfo).port}`
+    return yield* listenLoopback(server)
   }) as Effect.Effect<string, never, Scope.Scope>
 
 describe("Merchants.httpApp: every merchant's notifications on one route", () => {

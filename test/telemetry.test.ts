@@ -4,7 +4,6 @@
  * notification's server span; and that no openid, card code or phone number is ever an attribute of a metric, a span
  * or a span event.
  */
-import { randomBytes } from "node:crypto"
 import * as crypto from "node:crypto"
 import { describe, expect, it, layer } from "@effect/vitest"
 import * as Context from "effect/Context"
@@ -26,6 +25,7 @@ import * as Signer from "../src/Signer.js"
 import { Emulator } from "../src/testing/index.js"
 import * as WechatPayClient from "../src/WechatPayClient.js"
 import { card_id, fresh } from "./support.js"
+import { RecordedSpan, recordingTracer } from "./support-tracing.js"
 
 // --- reading a registry ---
 
@@ -56,52 +56,6 @@ const total = (snapshot: Snapshot, name: string, attributes: Record<string, stri
 /** Every attribute key and value of every series, as text. */
 const attributeTexts = (snapshot: Snapshot): Array<string> =>
   snapshot.flatMap((s) => [s.id, ...Object.entries(s.attributes ?? {}).flat()])
-
-// --- a recording tracer ---
-
-class RecordedSpan implements Tracer.Span {
-  readonly _tag = "Span"
-  readonly spanId = randomBytes(8).toString("hex")
-  readonly traceId: string
-  readonly attributes = new Map<string, unknown>()
-  readonly events: Array<{ readonly name: string; readonly attributes: Record<string, unknown> }> = []
-  readonly links: Array<Tracer.SpanLink>
-  status: Tracer.SpanStatus
-  constructor(
-    readonly name: string,
-    readonly parent: Option.Option<Tracer.AnySpan>,
-    readonly annotations: Context.Context<never>,
-    links: ReadonlyArray<Tracer.SpanLink>,
-    startTime: bigint,
-    readonly kind: Tracer.SpanKind,
-    readonly sampled: boolean
-  ) {
-    this.traceId = Option.isSome(parent) ? parent.value.traceId : randomBytes(16).toString("hex")
-    this.links = [...links]
-    this.status = { _tag: "Started", startTime }
-  }
-  end(endTime: bigint, exit: Exit.Exit<unknown, unknown>): void {
-    this.status = { _tag: "Ended", startTime: this.status.startTime, endTime, exit }
-  }
-  attribute(key: string, value: unknown): void {
-    this.attributes.set(key, value)
-  }
-  event(name: string, _startTime: bigint, attributes?: Record<string, unknown>): void {
-    this.events.push({ name, attributes: attributes ?? {} })
-  }
-  addLinks(links: ReadonlyArray<Tracer.SpanLink>): void {
-    this.links.push(...links)
-  }
-}
-
-const recordingTracer = (spans: Array<RecordedSpan>) =>
-  Tracer.make({
-    span: ({ annotations, kind, links, name, parent, sampled, startTime }) => {
-      const span = new RecordedSpan(name, parent, annotations, links, startTime, kind, sampled)
-      spans.push(span)
-      return span
-    }
-  })
 
 /** Every attribute key and value of every span and span event, as text. */
 const spanTexts = (spans: ReadonlyArray<RecordedSpan>): Array<string> =>

@@ -7,12 +7,10 @@
  * asks for); the span ends with the call's outcome, so failed payments show up as failed spans (including requests
  * refused before anything was sent); retries stay inside the one span; and nothing secret or personal lands on it.
  */
-import { randomBytes } from "node:crypto"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import { describe, expect, layer } from "@effect/vitest"
 import * as Cause from "effect/Cause"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -22,56 +20,7 @@ import * as Tracer from "effect/Tracer"
 import { MemberCard, RetryPolicy } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { card_id, fresh } from "./support.js"
-
-/** A span as our tracer saw it: everything an exporter would be handed. */
-class RecordedSpan implements Tracer.Span {
-  readonly _tag = "Span"
-  readonly spanId = randomBytes(8).toString("hex")
-  readonly traceId: string
-  readonly attributes = new Map<string, unknown>()
-  readonly events: Array<{ readonly name: string; readonly attributes: Record<string, unknown> }> = []
-  readonly links: Array<Tracer.SpanLink>
-  status: Tracer.SpanStatus
-  /** How many times `end` was called (an exporter exports on each). */
-  ends = 0
-
-  constructor(
-    readonly name: string,
-    readonly parent: Option.Option<Tracer.AnySpan>,
-    readonly annotations: Context.Context<never>,
-    links: ReadonlyArray<Tracer.SpanLink>,
-    startTime: bigint,
-    readonly kind: Tracer.SpanKind,
-    readonly sampled: boolean
-  ) {
-    this.traceId = Option.isSome(parent) ? parent.value.traceId : randomBytes(16).toString("hex")
-    this.links = [...links]
-    this.status = { _tag: "Started", startTime }
-  }
-
-  end(endTime: bigint, exit: Exit.Exit<unknown, unknown>): void {
-    this.ends++
-    this.status = { _tag: "Ended", startTime: this.status.startTime, endTime, exit }
-  }
-
-  attribute(key: string, value: unknown): void {
-    this.attributes.set(key, value)
-  }
-
-  event(name: string, _startTime: bigint, attributes?: Record<string, unknown>): void {
-    this.events.push({ name, attributes: attributes ?? {} })
-  }
-
-  addLinks(links: ReadonlyArray<Tracer.SpanLink>): void {
-    this.links.push(...links)
-  }
-
-  /** The exit the span was ended with (fails the test if it was never ended). */
-  get exit(): Exit.Exit<unknown, unknown> {
-    if (this.status._tag !== "Ended") throw new Error(`span ${this.name} was never ended`)
-    return this.status.exit
-  }
-}
+import { RecordedSpan } from "./support-tracing.js"
 
 /** Run `effect` under a fresh recording tracer; its exit and every span opened while it ran. */
 const traced = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
