@@ -1,8 +1,9 @@
 /**
  * Many merchants in one process (`Merchants`), measured against the emulator on 127.0.0.1:
  * - memory per idle merchant: 1,000 merchants built (each merchant's keys parsed, its verifier, encryptor, client and
- *   every endpoint), then left idle; heap and RSS growth after a full GC, divided by 1,000;
- * - time to first call: a merchant not yet held (lookup from an in-memory record, build, sign, send, verify, decode),
+ *   every endpoint; each from options made by the lookup, with strings of its own, as read from a database), then left
+ *   idle; heap and RSS growth after a full GC, divided by 1,000;
+ * - time to first call: a merchant not yet held (lookup from memory, build, sign, send, verify, decode),
  *   against a call for a merchant already held, and against the same call on a plain `WechatPay.layerNode` client
  *   (what `forMerchant` costs per call);
  * - 1,000 merchants' first use at once: the time until all are built.
@@ -15,6 +16,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as MemberCard from "../src/MemberCard.js"
 import * as Merchants from "../src/Merchants.js"
 import * as NodeTransport from "../src/NodeTransport.js"
@@ -41,19 +43,27 @@ const program = Effect.gen(function*() {
   const emulator = yield* Emulator.make()
   emulator.putCard({ card_id: "pBenchMerchants01", code: "990000001" })
   const server = yield* Emulator.serve(emulator)
+  // Each merchant's options as a lookup would return them: strings of its own (copied, not shared), as read from a
+  // database row, so that whatever a merchant keeps of them is counted per merchant.
+  const copy = (text: string) => Buffer.from(text, "utf8").toString("utf8")
   const optionsFor = (mchid: string): WechatPay.Options => ({
     mchid,
-    merchantSerialNumber: emulator.merchantSerialNumber,
-    merchantPrivateKey: emulator.merchantPrivateKey!,
-    wechatpayPublicKeys: emulator.wechatpayPublicKeys,
-    apiV3Key: emulator.apiV3Key,
+    merchantSerialNumber: copy(emulator.merchantSerialNumber),
+    merchantPrivateKey: Redacted.make(copy(Redacted.value(emulator.merchantPrivateKey!))),
+    wechatpayPublicKeys: Object.fromEntries(
+      Object.entries(emulator.wechatpayPublicKeys).map(([id, pem]) => [copy(id), copy(pem)])
+    ),
+    apiV3Key: Redacted.make(copy(Redacted.value(emulator.apiV3Key))),
     baseUrl: server.baseUrl
   })
   const n = 1000
-  const record: Record<string, WechatPay.Options> = { [emulator.mchid]: optionsFor(emulator.mchid) }
-  for (let i = 0; i < n; i++) record[String(1_800_000_000 + i)] = optionsFor(String(1_800_000_000 + i))
+  // The directory: the options are made when looked up, as a database read would (what a merchant keeps of them is
+  // then counted as its own).
+  const ids = [emulator.mchid, ...Array.from({ length: n }, (_, i) => String(1_800_000_000 + i))]
+  const known = new Set(ids)
+  const lookup = (mchid: string) => Effect.sync(() => known.has(mchid) ? optionsFor(mchid) : undefined)
   const context = yield* Layer.build(
-    Merchants.layer({ lookup: Merchants.fromRecord(record), idleTimeToLive: "1 hour" }).pipe(
+    Merchants.layer({ lookup, idleTimeToLive: "1 hour" }).pipe(
       Layer.provide(NodeTransport.layer())
     )
   )
@@ -64,7 +74,7 @@ const program = Effect.gen(function*() {
   const before = settle()
   const started = performance.now()
   yield* Effect.all(
-    Object.keys(record).filter((mchid) => mchid !== emulator.mchid).map((mchid) =>
+    ids.filter((mchid) => mchid !== emulator.mchid).map((mchid) =>
       Merchants.currentMchid.pipe(Merchants.forMerchant(mchid))
     ),
     { concurrency: Number(process.env["BENCH_MERCHANTS_CONCURRENCY"] ?? Infinity), discard: true }

@@ -72,5 +72,17 @@ export const metricsSummary = Effect.gen(function*() {
     `   ${totalCalls} calls, ${totalRetries} retries; notifications: ${notifications("received")} received, ` +
       `${notifications("handled")} handled, ${notifications("duplicates")} duplicates, ${notifications("refused")} refused`
   )
-  yield* check(totalCalls > 0 && totalRetries > 0, "calls and the rate-limited call's retry are in the metrics")
+  const rateLimited = counterTotal(
+    snapshot,
+    "wechatpay.client.retries",
+    (s) => s.attributes?.["wechatpay.retry.reason"] === "rate_limited"
+  )
+  yield* check(
+    totalCalls > 0 && totalRetries === 1 && rateLimited === 1,
+    "every call is in the metrics, and the one retry is the rate-limited call's (reason rate_limited)"
+  )
+  yield* check(
+    notifications("duplicates") === 1 && notifications("handled") === notifications("received") - 1,
+    "the activation WeChat delivered twice is one handled notification and one duplicate"
+  )
 })

@@ -26,6 +26,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Layer from "effect/Layer"
@@ -94,6 +95,11 @@ export interface Options<E = never, R = never> {
    * directory takes effect without `invalidate`. Default: never (only `idleTimeToLive` and `invalidate`).
    */
   readonly maxAge?: Duration.Input | undefined
+  /**
+   * A lookup that has not answered by then fails the calls waiting for it (`MerchantLookupError`), and the next call
+   * asks again. Default 10 seconds.
+   */
+  readonly lookupTimeout?: Duration.Input | undefined
 }
 
 /**
@@ -126,6 +132,14 @@ export class Merchants extends Context.Service<Merchants, Service>()("effect-wec
  */
 export const defaultIdleTimeToLive: Duration.Duration = Duration.minutes(10)
 
+/**
+ * The default time a lookup may take: 10 seconds.
+ *
+ * @since 1.2.0
+ * @category constants
+ */
+export const defaultLookupTimeout: Duration.Duration = Duration.seconds(10)
+
 const mchidPattern = /^[0-9]{1,32}$/
 
 /** Every endpoint over the merchant's client: built per merchant (never shared: each holds its merchant's client). */
@@ -153,7 +167,7 @@ const forThe = (mchid: string) => (error: unknown): MerchantError =>
 
 /**
  * The directory as a service. Needs a `Transport`, shared by every merchant (one connection pool to WeChat Pay's host).
- * Throws a `RangeError` when `idleTimeToLive` or `maxAge` is not a positive duration.
+ * Throws a `RangeError` when `idleTimeToLive`, `maxAge` or `lookupTimeout` is not a positive duration.
  *
  * @since 1.2.0
  * @category constructors
@@ -163,14 +177,33 @@ export const make = <E, R>(options: Options<E, R>): Effect.Effect<Service, never
   const maxAge = options.maxAge === undefined
     ? Number.POSITIVE_INFINITY
     : Duration.toMillis(duration("maxAge", options.maxAge, Duration.infinity))
+  const lookupTimeout = duration("lookupTimeout", options.lookupTimeout, defaultLookupTimeout)
   return Effect.gen(function*() {
-    const acquire = (mchid: string): Effect.Effect<Entry, MerchantError, Scope.Scope | Transport | R> =>
+    // Each merchant is built in the directory's own context (its transport, tracer, metric registry, the lookup's
+    // services), never in the context of whichever call happened to come first: a merchant outlives that call, and
+    // its background work (certificate refreshes) must not run under that call's span or hold its request.
+    const own = yield* Effect.context<Transport | R>()
+
+    const lookup = (mchid: string) =>
+      options.lookup(mchid).pipe(
+        Effect.mapError((cause) =>
+          new MerchantLookupError({ mchid, message: `The lookup of merchant ${mchid} failed.`, cause })
+        ),
+        Effect.timeoutOrElse({
+          duration: lookupTimeout,
+          orElse: () =>
+            Effect.fail(
+              new MerchantLookupError({
+                mchid,
+                message: `The lookup of merchant ${mchid} did not answer within ${Duration.format(lookupTimeout)}.`
+              })
+            )
+        })
+      )
+
+    const build = (mchid: string): Effect.Effect<Entry, MerchantError, Scope.Scope | Transport | R> =>
       Effect.gen(function*() {
-        const found = yield* options.lookup(mchid).pipe(
-          Effect.mapError((cause) =>
-            new MerchantLookupError({ mchid, message: `The lookup of merchant ${mchid} failed.`, cause })
-          )
-        )
+        const found = yield* lookup(mchid)
         if (found === undefined) {
           return yield* new UnknownMerchant({ mchid, message: `No merchant ${mchid} in the directory.` })
         }
@@ -191,7 +224,7 @@ export const make = <E, R>(options: Options<E, R>): Effect.Effect<Service, never
           )
         )
         // The endpoints hold nothing to release: built in a scope of their own that is never closed, and let go of
-        // with their memo map once built (bench/merchants.ts: ~37 KiB per idle merchant instead of ~100 KiB).
+        // with their memo map once built (bench/merchants.ts: ~44 KiB per idle merchant instead of ~100 KiB).
         const built = yield* Layer.buildWithMemoMap(endpoints, Layer.makeMemoMapUnsafe(), Scope.makeUnsafe()).pipe(
           Effect.provideContext(merchant)
         )
@@ -200,31 +233,67 @@ export const make = <E, R>(options: Options<E, R>): Effect.Effect<Service, never
           builtAt: yield* Clock.currentTimeMillis
         }
       })
+
+    /**
+     * The current entry of each merchant, by a token of its own: a caller drops an entry (failed, or too old) only
+     * if it is still the current one, so that a late caller never drops the entry another has just built.
+     */
+    const current = new Map<string, object>()
+    const acquire = (mchid: string) =>
+      Effect.updateContext(
+        Effect.gen(function*() {
+          const token = {}
+          current.set(mchid, token)
+          yield* Effect.addFinalizer(() =>
+            Effect.sync(() => {
+              if (current.get(mchid) === token) current.delete(mchid)
+            })
+          )
+          // The outcome is the entry's value: a failure is seen by every caller that joined it, then dropped by one.
+          return { token, exit: yield* Effect.exit(build(mchid)) }
+        }),
+        (caller: Context.Context<Scope.Scope>) => Context.add(own, Scope.Scope, Context.get(caller, Scope.Scope))
+      )
     const map = yield* RcMap.make({ lookup: acquire, idleTimeToLive })
 
+    const drop = (mchid: string, token: object): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (current.get(mchid) !== token) return Effect.void
+        current.delete(mchid)
+        return RcMap.invalidate(map, mchid)
+      })
+
     // A failure is not kept: the entry that failed is dropped, and the next call looks the merchant up again.
-    const get = (mchid: string): Effect.Effect<Entry, MerchantError, Scope.Scope> =>
-      RcMap.get(map, mchid).pipe(Effect.onError(() => RcMap.invalidate(map, mchid)))
+    const get = (mchid: string): Effect.Effect<{ readonly token: object; readonly entry: Entry }, MerchantError, Scope.Scope> =>
+      Effect.flatMap(RcMap.get(map, mchid), ({ exit, token }) =>
+        Exit.isSuccess(exit)
+          ? Effect.succeed({ token, entry: exit.value })
+          : Effect.andThen(drop(mchid, token), Effect.failCause(exit.cause)))
 
     const context = (mchid: string): Effect.Effect<Context.Context<Provided>, MerchantError, Scope.Scope> => {
       if (typeof mchid !== "string" || !mchidPattern.test(mchid)) {
         return Effect.fail(new UnknownMerchant({ mchid: String(mchid).slice(0, 40), message: "Not a merchant id." }))
       }
-      if (maxAge === Number.POSITIVE_INFINITY) return Effect.map(get(mchid), (entry) => entry.context)
-      return Effect.flatMap(get(mchid), (entry) =>
+      if (maxAge === Number.POSITIVE_INFINITY) return Effect.map(get(mchid), ({ entry }) => entry.context)
+      return Effect.flatMap(get(mchid), ({ entry, token }) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
           now - entry.builtAt < maxAge
             ? Effect.succeed(entry.context)
-            // Too old: dropped from the map (whoever holds it keeps it until done) and looked up again.
-            : RcMap.invalidate(map, mchid).pipe(
+            // Too old: dropped from the map (whoever holds it keeps it until done) and looked up again; callers that
+            // find it too old at the same time drop it once and share the new one.
+            : drop(mchid, token).pipe(
               Effect.andThen(get(mchid)),
-              Effect.map((fresh) => fresh.context)
+              Effect.map((fresh) => fresh.entry.context)
             )))
     }
 
     return Merchants.of({
       context,
-      invalidate: (mchid) => RcMap.invalidate(map, mchid),
+      invalidate: (mchid) =>
+        Effect.suspend(() => {
+          current.delete(mchid)
+          return RcMap.invalidate(map, mchid)
+        }),
       held: Effect.map(RcMap.keys(map), (keys) => Array.from(keys))
     })
   })

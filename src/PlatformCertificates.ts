@@ -15,7 +15,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
@@ -437,21 +436,12 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   // download counted by outcome, and the age of the last good one computed whenever the registry is read.
   const context = yield* Effect.context<never>()
   const telemetry = Context.get(context, Telemetry.Enabled) ? context : undefined
-  let lastSuccess: number | undefined
-  let ageSeries: Metric.Registration | undefined
-  if (telemetry !== undefined) {
-    yield* Effect.addFinalizer(() => Effect.sync(() => ageSeries?.remove()))
-  }
+  const age = telemetry === undefined ? undefined : Telemetry.trackCertificateAge(telemetry)
+  if (age !== undefined) yield* Effect.addFinalizer(() => Effect.sync(age.release))
   const recordDownload = (outcome: string, now: number) => {
     if (telemetry === undefined) return
     Telemetry.certificateDownloads.get(outcome).updateUnsafe(1, telemetry)
-    if (outcome !== "ok") return
-    lastSuccess = now
-    ageSeries ??= Metric.registerUnsafe(Telemetry.certificateAge, telemetry, {
-      get: (context) => ({ value: (Context.get(context, Clock.Clock).currentTimeMillisUnsafe() - lastSuccess!) / 1000 }),
-      update: () => {},
-      modify: () => {}
-    })
+    if (outcome === "ok") age!.success(now)
   }
 
   const logged = Effect.tapError(refreshOnce, (error) =>

@@ -126,7 +126,8 @@ export const certificateDownloads: Metric.Counter<number> = Internal.counter(Int
 /**
  * `wechatpay.platform_certificates.age` (certificate mode): seconds since the last successful download, computed
  * when read (an exporter's collection, `Metric.snapshot`). Absent until the first success. With several
- * certificate-mode verifiers in one registry, the one built last reports.
+ * certificate-mode verifiers in one registry (one per merchant under `Merchants`), the stalest: the age of the
+ * oldest last good download among them; gone when the last of them is closed.
  *
  * @since 1.2.0
  * @category metrics

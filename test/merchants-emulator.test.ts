@@ -9,7 +9,9 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
 import * as MemberCard from "../src/MemberCard.js"
 import * as Merchants from "../src/Merchants.js"
 import * as NodeTransport from "../src/NodeTransport.js"
@@ -39,6 +41,8 @@ describe("Merchants over an emulator serving three merchants", () => {
       yield* Emulator.serve(emulator)
       const directory = directoryOf(emulator)
       const context = yield* Layer.build(directory.layer)
+      // Calls record into the registry of the calling fiber, as without `Merchants`: all merchants' calls here.
+      const registry: Metric.MetricRegistry = new Map()
       const card_id = fresh("pDirectory")
       const code = fresh("8")
       const keys = Array.from({ length: 20 }, (_, i) => fresh(`dir-${i}-`))
@@ -55,12 +59,20 @@ describe("Merchants over an emulator serving three merchants", () => {
           )
         ),
         { concurrency: "unbounded", discard: true }
-      ).pipe(Effect.provide(context))
+      ).pipe(Effect.provide(context), Effect.provideService(Metric.MetricRegistry, registry))
       const cards = yield* Effect.all(
         merchants.map(({ mchid }) => MemberCard.getUserCard({ card_id, code }).pipe(Merchants.forMerchant(mchid)))
-      ).pipe(Effect.provide(context))
+      ).pipe(Effect.provide(context), Effect.provideService(Metric.MetricRegistry, registry))
       expect(cards.map((card) => card.bonus_value)).toEqual([120, 140, 160])
       expect([...directory.looked].sort()).toEqual([A, B, C])
+      const calls = (endpoint: string) =>
+        Metric.snapshotUnsafe(Context.make(Metric.MetricRegistry, registry))
+          .filter((m) =>
+            m.id === "wechatpay.client.call.duration" && m.attributes?.["wechatpay.endpoint"] === endpoint &&
+            m.attributes?.["wechatpay.outcome"] === "ok"
+          )
+          .reduce((sum, m) => sum + (m.state as { readonly count: number }).count, 0)
+      expect([calls("MemberCard.SetUserCardRights"), calls("MemberCard.GetUserCard")]).toEqual([60, 3])
       const written = emulator.ledger.slice(before)
       expect(written).toHaveLength(60)
       for (const { mchid, points } of merchants) {
@@ -113,5 +125,41 @@ describe("Merchants over an emulator serving three merchants", () => {
         { mchid: B, code: "2" },
         { mchid: C, code: "3" }
       ])
+    }).pipe(Effect.scoped))
+  it.live("certificate mode, two merchants in one registry: the age gauge is the stalest merchant's, and goes with the last one released; the merchants record into the directory's registry", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.make({ mchid: A, mode: "certificate", merchants: [{ mchid: B }] })
+      yield* Emulator.serve(emulator)
+      const registry: Metric.MetricRegistry = new Map()
+      const lookup: Merchants.Lookup = (mchid) =>
+        Effect.sync(() => ({ ...emulator.merchantOptions(mchid), wechatpayPublicKeys: {}, platformCertificates: true }))
+      const context = yield* Layer.build(
+        Merchants.layer({ lookup }).pipe(
+          Layer.provide(NodeTransport.layer()),
+          Layer.provide(Layer.succeed(Metric.MetricRegistry, registry))
+        )
+      )
+      const age = () => {
+        const series = Metric.snapshotUnsafe(Context.make(Metric.MetricRegistry, registry))
+          .filter((m) => m.id === "wechatpay.platform_certificates.age")
+        return series.length === 0 ? undefined : (series[0]!.state as { readonly value: number }).value
+      }
+      const downloads = () =>
+        Metric.snapshotUnsafe(Context.make(Metric.MetricRegistry, registry))
+          .filter((m) => m.id === "wechatpay.platform_certificates.downloads")
+          .reduce((sum, m) => sum + Number((m.state as { readonly count: number }).count), 0)
+      const use = (mchid: string) => Merchants.currentMchid.pipe(Merchants.forMerchant(mchid), Effect.provide(context))
+      yield* use(A)
+      yield* Effect.sleep("400 millis")
+      yield* use(B)
+      // Both downloads counted in the directory's registry (the callers provided none).
+      expect(downloads()).toBe(2)
+      expect(age()).toBeGreaterThanOrEqual(0.39)
+      yield* Merchants.invalidate(A).pipe(Effect.provide(context))
+      yield* Effect.sleep("20 millis")
+      expect(age()).toBeLessThan(0.39)
+      yield* Merchants.invalidate(B).pipe(Effect.provide(context))
+      yield* Effect.sleep("20 millis")
+      expect(age()).toBeUndefined()
     }).pipe(Effect.scoped))
 })

@@ -8,6 +8,7 @@
  * set (endpoint names, outcome words, known WeChat codes, HTTP methods and statuses, the configured hosts), so the
  * number of series is bounded whatever the traffic.
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Metric from "effect/Metric"
 
@@ -271,6 +272,57 @@ export const certificateDownloads = new Series((outcome: string) =>
 export const certificateAge = Metric.gauge(specs.certificateAge.name, { description: specs.certificateAge.description })
 
 // --- notifications ---
+
+/**
+ * `wechatpay.platform_certificates.age` over every certificate-mode verifier recording into one registry (one per
+ * merchant under `Merchants`): the age of the stalest merchant's last good download — the one an alert is for. The
+ * gauge is registered while at least one verifier has had a good download, and removed when the last one is closed.
+ */
+interface AgeGroup {
+  readonly holders: Set<{ last: number }>
+  readonly registration: Metric.Registration
+}
+const ageGroups = new WeakMap<object, AgeGroup>()
+
+export const trackCertificateAge = (context: Context.Context<never>) => {
+  const registry = Context.get(context, Metric.MetricRegistry)
+  const holder = { last: 0 }
+  let group: AgeGroup | undefined
+  return {
+    success: (now: number): void => {
+      holder.last = now
+      if (group !== undefined) return
+      group = ageGroups.get(registry)
+      if (group === undefined) {
+        const holders = new Set<{ last: number }>()
+        group = {
+          holders,
+          registration: Metric.registerUnsafe(certificateAge, context, {
+            get: (read) => {
+              const at = Context.get(read, Clock.Clock).currentTimeMillisUnsafe()
+              let oldest = at
+              for (const each of holders) oldest = Math.min(oldest, each.last)
+              return { value: (at - oldest) / 1000 }
+            },
+            update: () => {},
+            modify: () => {}
+          })
+        }
+        ageGroups.set(registry, group)
+      }
+      group.holders.add(holder)
+    },
+    release: (): void => {
+      if (group === undefined) return
+      group.holders.delete(holder)
+      if (group.holders.size === 0 && ageGroups.get(registry) === group) {
+        group.registration.remove()
+        ageGroups.delete(registry)
+      }
+      group = undefined
+    }
+  }
+}
 
 export const notificationsReceived = counter(specs.notificationsReceived)
 
