@@ -116,6 +116,18 @@ scopes.stores = {
   ignoreStatic: true
 }
 
+// Many merchants and telemetry (1.2): the directory and the metric definitions against the suites that specify them.
+scopes.merchants = {
+  mutate: ["src/Merchants.ts", "src/internal/telemetry.ts"],
+  tests: [
+    "test/merchants.test.ts",
+    "test/merchants-emulator.test.ts",
+    "test/merchants-notifications.test.ts",
+    "test/telemetry.test.ts"
+  ],
+  ignoreStatic: true
+}
+
 const name = process.env.MUTATE_SCOPE ?? "wire"
 const scope = scopes[name]
 if (scope === undefined) throw new Error(`MUTATE_SCOPE must be one of ${Object.keys(scopes).join(", ")}`)
