@@ -123,7 +123,8 @@ scopes.merchants = {
     "test/merchants.test.ts",
     "test/merchants-emulator.test.ts",
     "test/merchants-notifications.test.ts",
-    "test/telemetry.test.ts"
+    "test/telemetry.test.ts",
+    "test/telemetry-classify.test.ts"
   ],
   ignoreStatic: true
 }

@@ -58,6 +58,7 @@ const merchant = (mchid: string, apiV3Key: string, withKey = true): Merchant => 
 const A = merchant("1900000001", "Aq4xV7mW2pL9sT1cR8nB3kF6hJ0dG5aY")
 const B = merchant("1900000002", "Bq4xV7mW2pL9sT1cR8nB3kF6hJ0dG5aY")
 const C = merchant("1900000003", "Cq4xV7mW2pL9sT1cR8nB3kF6hJ0dG5aY", false)
+const D = merchant("1900000004", "Dq4xV7mW2pL9sT1cR8nB3kF6hJ0dG5aY")
 const openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 
 /** A notification of `of`, as WeChat sends it: sealed with its APIv3 key, signed with its WeChat key. */
@@ -119,7 +120,13 @@ let lookupFails = false
 const lookup: Merchants.Lookup<Error> = (mchid) =>
   lookupFails
     ? Effect.fail(new Error("directory down"))
-    : Merchants.fromRecord({ [A.mchid]: A.options, [B.mchid]: B.options, [C.mchid]: C.options })(mchid)
+    : Merchants.fromRecord({
+      [A.mchid]: A.options,
+      [B.mchid]: B.options,
+      [C.mchid]: C.options,
+      // An APIv3 key that is not 32 bytes: the merchant cannot be built.
+      [D.mchid]: { ...D.options, apiV3Key: Redacted.make("too-short") }
+    })(mchid)
 
 /** Serve `Merchants.httpApp(handle)` on 127.0.0.1 for the scope, recording its metrics into `registry`; its origin. */
 const serve = <E>(
@@ -180,23 +187,37 @@ describe("Merchants.httpApp: every merchant's notifications on one route", () =>
       expect(JSON.parse(unknown.body)).toEqual({ code: "FAIL", message: "unknown merchant" })
       expect((yield* post(origin, "/wechatpay/notify/", notification(A, "EV-U-2"))).status).toBe(404)
       expect((yield* post(origin, "/wechatpay/notify/../etc", notification(A, "EV-U-3"))).status).toBe(404)
-      expect((yield* post(origin, `/wechatpay/notify/${C.mchid}`, notification(C, "EV-C-1"))).status).toBe(500)
+      const noKey = yield* post(origin, `/wechatpay/notify/${C.mchid}`, notification(C, "EV-C-1"))
+      expect([noKey.status, JSON.parse(noKey.body)]).toEqual([
+        500,
+        { code: "FAIL", message: "the merchant is not configured for notifications" }
+      ])
+      const misconfigured = yield* post(origin, `/wechatpay/notify/${D.mchid}`, notification(D, "EV-D-1"))
+      expect([misconfigured.status, JSON.parse(misconfigured.body)]).toEqual([
+        500,
+        { code: "FAIL", message: "the merchant is not configured" }
+      ])
       lookupFails = true
       try {
-        expect((yield* post(origin, `/wechatpay/notify/${A.mchid}`, notification(A, "EV-L-1"))).status).toBe(503)
+        const down = yield* post(origin, `/wechatpay/notify/${A.mchid}`, notification(A, "EV-L-1"))
+        expect([down.status, JSON.parse(down.body)]).toEqual([
+          503,
+          { code: "FAIL", message: "the merchant directory is unavailable" }
+        ])
       } finally {
         lookupFails = false
       }
       // The directory is back: WeChat's next delivery of the same notification goes through.
       expect((yield* post(origin, `/wechatpay/notify/${A.mchid}`, notification(A, "EV-L-1"))).status).toBe(204)
       expect(handled).toEqual(["EV-L-1"])
-      // Counted: six received (five refused before the merchant's own app, by reason; one handled).
+      // Counted: seven received (six refused before the merchant's own app, by reason; one handled).
       const snapshot = Metric.snapshotUnsafe(Context.make(Metric.MetricRegistry, registry))
       const count = (id: string, attributes: Record<string, string> = {}) =>
         snapshot.filter((m) =>
           m.id === id && Object.entries(attributes).every(([key, value]) => m.attributes?.[key] === value)
         ).reduce((sum, m) => sum + Number((m.state as { readonly count: number }).count), 0)
-      expect(count("wechatpay.notifications.received")).toBe(6)
+      expect(count("wechatpay.notifications.received")).toBe(7)
+      expect(count("wechatpay.notifications.refused", { "wechatpay.notification.reason": "ConfigurationError" })).toBe(1)
       expect(count("wechatpay.notifications.refused", { "wechatpay.notification.reason": "UnknownMerchant" })).toBe(3)
       expect(count("wechatpay.notifications.refused", { "wechatpay.notification.reason": "NoApiV3Key" })).toBe(1)
       expect(count("wechatpay.notifications.refused", { "wechatpay.notification.reason": "MerchantLookupError" })).toBe(1)
@@ -206,6 +227,8 @@ describe("Merchants.httpApp: every merchant's notifications on one route", () =>
       expect(text).toContain("mchid=1900000404")
       expect(text).toContain("reason=NoApiV3Key")
       expect(text).toContain("reason=MerchantLookupError")
+      expect(text).toContain("effect-wechatpay: notification refused")
+      expect(text).toContain(`mchid=${C.mchid}`)
       expect(text).not.toContain(openid)
       expect(text).not.toContain(A.apiV3Key)
       expect(text).not.toContain("directory down")

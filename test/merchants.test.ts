@@ -146,11 +146,19 @@ describe("Merchants: the directory", () => {
         return Exit.isFailure(exit) ? exit.cause.reasons.find((r) => r._tag === "Fail")?.error as any : undefined
       }
       for (const exit of byTarget("1900000100")) {
-        expect(failure(exit)).toMatchObject({ _tag: "UnknownMerchant", mchid: "1900000100" })
+        expect(failure(exit)).toMatchObject({
+          _tag: "UnknownMerchant",
+          mchid: "1900000100",
+          message: "No merchant 1900000100 in the directory."
+        })
       }
       for (const exit of byTarget("1900000101")) {
         const error = failure(exit)
-        expect(error).toMatchObject({ _tag: "MerchantLookupError", mchid: "1900000101" })
+        expect(error).toMatchObject({
+          _tag: "MerchantLookupError",
+          mchid: "1900000101",
+          message: "The lookup of merchant 1900000101 failed."
+        })
         expect(error.message).not.toContain("database down")
         expect(String(error.cause)).toContain("database down")
       }
@@ -160,14 +168,28 @@ describe("Merchants: the directory", () => {
         expect(JSON.stringify(error)).not.toContain("not a key")
       }
       for (const exit of byTarget("1900000103")) {
-        expect(failure(exit)).toMatchObject({ _tag: "ConfigurationError", mchid: "1900000103", option: "mchid" })
+        expect(failure(exit)).toMatchObject({
+          _tag: "ConfigurationError",
+          mchid: "1900000103",
+          option: "mchid",
+          message: "The directory answered merchant 1900000103 with the options of another merchant."
+        })
       }
       for (const exit of byTarget("1900000104")) {
         expect(failure(exit)).toMatchObject({ _tag: "ConfigurationError", mchid: "1900000104", option: "apiV3Key" })
       }
       for (const exit of byTarget("not-a-merchant")) {
-        expect(failure(exit)).toMatchObject({ _tag: "UnknownMerchant" })
+        expect(failure(exit)).toMatchObject({ _tag: "UnknownMerchant", mchid: "not-a-merchant", message: "Not a merchant id." })
       }
+      // An id of any length is cut to 40 characters in the error (it came from a URL or a caller).
+      const long = yield* Effect.flip(Merchants.currentMchid.pipe(Merchants.forMerchant("9".repeat(33)), Effect.provide(context)))
+      expect(long).toMatchObject({ _tag: "UnknownMerchant", mchid: "9".repeat(33) })
+      const huge = yield* Effect.flip(Merchants.currentMchid.pipe(Merchants.forMerchant("x".repeat(100)), Effect.provide(context)))
+      expect(huge.mchid).toBe("x".repeat(40))
+      expect(dir.calls.has("9".repeat(33))).toBe(false)
+      // 32 digits is a merchant id: looked up (and unknown).
+      yield* Effect.flip(Merchants.currentMchid.pipe(Merchants.forMerchant("9".repeat(32)), Effect.provide(context)))
+      expect(dir.calls.get("9".repeat(32))).toBe(1)
       // Nothing was sent for the merchants that failed; the good merchant's five calls went out.
       expect(emulator.requests("GetUserCard")).toBe(5)
       // A junk id never reaches the directory.
@@ -369,6 +391,7 @@ describe("Merchants: the directory", () => {
     const lookup = Merchants.fromRecord({})
     expect(() => Merchants.make({ lookup, idleTimeToLive: 0 })).toThrow(/idleTimeToLive must be a positive duration/)
     expect(() => Merchants.make({ lookup, maxAge: "-1 seconds" as any })).toThrow(/maxAge must be a positive duration/)
-    expect(() => Merchants.make({ lookup, maxAge: "1 millis" })).not.toThrow()
+    expect(() => Merchants.make({ lookup, lookupTimeout: 0 })).toThrow(/lookupTimeout must be a positive duration/)
+    expect(() => Merchants.make({ lookup, maxAge: "1 millis", lookupTimeout: "1 millis" })).not.toThrow()
   })
 })
