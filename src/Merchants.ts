@@ -174,9 +174,7 @@ const forThe = (mchid: string) => (error: unknown): MerchantError =>
  */
 export const make = <E, R>(options: Options<E, R>): Effect.Effect<Service, never, Scope.Scope | Transport | R> => {
   const idleTimeToLive = duration("idleTimeToLive", options.idleTimeToLive, defaultIdleTimeToLive)
-  const maxAge = options.maxAge === undefined
-    ? Number.POSITIVE_INFINITY
-    : Duration.toMillis(duration("maxAge", options.maxAge, Duration.infinity))
+  const maxAge = Duration.toMillis(duration("maxAge", options.maxAge, Duration.infinity))
   const lookupTimeout = duration("lookupTimeout", options.lookupTimeout, defaultLookupTimeout)
   return Effect.gen(function*() {
     // Each merchant is built in the directory's own context (its transport, tracer, metric registry, the lookup's
@@ -364,13 +362,18 @@ export type ForMerchant = <
     ? Effect.Effect<A, E | MerchantError, Exclude<R, Provided> | Merchants>
   : never
 
-const runAs = <A, E, R>(mchid: string, self: Effect.Effect<A, E, R>) =>
+/**
+ * `use` with the merchant's services, the merchant held until it is done. A scope of its own, not `Effect.scoped`,
+ * which would also close the caller's own scoped resources.
+ */
+const holding = <A, E, R>(
+  mchid: string,
+  use: (context: Context.Context<Provided>) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | MerchantError, R | Merchants> =>
   Effect.flatMap(Merchants, (merchants) =>
-    // A scope of its own (not `Effect.scoped`, which would also close the caller's own scoped resources): the
-    // merchant is held until the effect is done.
     Effect.acquireUseRelease(
       Scope.make(),
-      (scope) => Effect.flatMap(Scope.provide(merchants.context(mchid), scope), (context) => Effect.provideContext(self, context)),
+      (scope) => Effect.flatMap(Scope.provide(merchants.context(mchid), scope), use),
       (scope, exit) => Scope.close(scope, exit)
     ))
 
@@ -393,7 +396,7 @@ export const forMerchant = (mchid: string): ForMerchant =>
         Effect.flatMap(Merchants, (merchants) =>
           Effect.map(merchants.context(mchid), (context) => Stream.provideContext(self, context)))
       )
-      : runAs(mchid, self)) as ForMerchant
+      : holding(mchid, (context) => Effect.provideContext(self, context))) as ForMerchant
 
 // ---------------------------------------------------------------------------------------------------------------
 // Notifications for every merchant on one route
@@ -493,18 +496,8 @@ export const httpApp = <E, R, R2 = never>(
   }
   return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const mchid = merchantOf(request) ?? ""
-    return Effect.flatMap(Merchants, (merchants) =>
-      Effect.acquireUseRelease(
-        Scope.make(),
-        (scope) =>
-          Scope.provide(merchants.context(mchid), scope).pipe(
-            Effect.matchEffect({
-              onFailure: (error) => refusal(mchid, error),
-              onSuccess: (context) => serve(mchid, context)
-            })
-          ),
-        (scope, exit) => Scope.close(scope, exit)
-      ))
+    // `serve` never fails (the app answers every failure): a failure here is the merchant's.
+    return Effect.catch(holding(mchid, (context) => serve(mchid, context)), (error) => refusal(mchid, error))
   }) as Effect.Effect<
     HttpServerResponse.HttpServerResponse,
     never,

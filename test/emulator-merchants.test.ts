@@ -380,6 +380,10 @@ describe("emulator serve --merchants", () => {
       const merchants = ready.merchants!
       expect(merchants.map((m) => m.mchid)).toEqual(["1900000200", "1900000201"])
       expect(new Set([ready.publicKeyId, ...merchants.map((m) => m.publicKeyId)]).size).toBe(3)
+      // One private directory for every key file (one exit hook however many merchants), a file each.
+      const files = [ready.merchantPrivateKeyFile!, ...merchants.map((m) => m.merchantPrivateKeyFile)]
+      expect(new Set(files).size).toBe(3)
+      expect(new Set(files.map((file) => dirname(file))).size).toBe(1)
       for (const merchant of merchants) {
         const options = {
           mchid: merchant.mchid,

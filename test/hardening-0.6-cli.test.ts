@@ -275,8 +275,8 @@ describe("emulator serve: the APIv3 key and the key file (review 0.5.0 items 4, 
     const script = [
       `import * as Effect from "effect/Effect"`,
       `import * as Redacted from "effect/Redacted"`,
-      `import { keyFile } from "./src/cli/EmulatorCommand.ts"`,
-      `Effect.runFork(Effect.scoped(Effect.flatMap(keyFile(Redacted.make("k")), ({ file }) => Effect.sync(() => {`,
+      `import { keyFiles } from "./src/cli/EmulatorCommand.ts"`,
+      `Effect.runFork(Effect.scoped(Effect.flatMap(keyFiles([["merchant-private-key.pem", Redacted.make("k")]]), ({ files: [file] }) => Effect.sync(() => {`,
       `  process.stdout.write(file + "\\n")`,
       `  setTimeout(() => { throw new Error("boom") }, 10)`,
       `}).pipe(Effect.andThen(Effect.never)))))`

@@ -15,13 +15,13 @@ import * as Metric from "effect/Metric"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
-import * as Aead from "../src/internal/aead.js"
 import * as Merchants from "../src/Merchants.js"
 import * as NodeTransport from "../src/NodeTransport.js"
 import type * as Notification from "../src/Notification.js"
 import * as NotificationStore from "../src/NotificationStore.js"
 import type * as WechatPay from "../src/WechatPay.js"
 import { listenLoopback } from "./support.js"
+import { type Delivery, delivery } from "./support-notifications.js"
 
 const rsa = () =>
   crypto.generateKeyPairSync("rsa", {
@@ -62,45 +62,20 @@ const D = merchant("1900000004", "Dq4xV7mW2pL9sT1cR8nB3kF6hJ0dG5aY")
 const openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 
 /** A notification of `of`, as WeChat sends it: sealed with its APIv3 key, signed with its WeChat key. */
-const notification = (of: Merchant, id: string, sealWith = of.apiV3Key) => {
-  const nonce = "fdasflkja484"
-  const resource = { event_type: "NEW_ACTIVATE", card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0", event_time: "2024-08-14T12:00:00+08:00", openid }
-  const body = JSON.stringify({
+const notification = (of: Merchant, id: string, sealWith = of.apiV3Key) =>
+  delivery({
     id,
-    create_time: "2024-08-14T12:00:00+08:00",
-    resource_type: "encrypt-resource",
-    event_type: "MEMBERCARD.ACCEPT_CARD",
-    summary: "领卡通知",
-    resource: {
-      original_type: "membercard",
-      algorithm: "AEAD_AES_256_GCM",
-      ciphertext: Effect.runSync(Aead.encrypt(Aead.keyBytes(sealWith), nonce, "membercard", Buffer.from(JSON.stringify(resource)))),
-      associated_data: "membercard",
-      nonce
-    }
+    resource: { event_type: "NEW_ACTIVATE", card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0", event_time: "2024-08-14T12:00:00+08:00", openid },
+    apiV3Key: sealWith,
+    privateKey: of.wechat.privateKey,
+    keyId: of.wechat.id
   })
-  const ts = String(Math.floor(Date.now() / 1000))
-  const signatureNonce = crypto.randomBytes(16).toString("hex")
-  return {
-    body,
-    headers: {
-      "content-type": "application/json",
-      "wechatpay-timestamp": ts,
-      "wechatpay-nonce": signatureNonce,
-      "wechatpay-serial": of.wechat.id,
-      "wechatpay-signature-type": "WECHATPAY2-SHA256-RSA2048",
-      "wechatpay-signature": crypto.sign("sha256", Buffer.from(`${ts}\n${signatureNonce}\n${body}\n`), of.wechat.privateKey)
-        .toString("base64"),
-      "request-id": "08F78BB5AF0610D302"
-    }
-  }
-}
 
-const post = (origin: string, path: string, delivery: ReturnType<typeof notification>) =>
+const post = (origin: string, path: string, sent: Delivery) =>
   Effect.callback<{ readonly status: number; readonly body: string }, Error>((resume) => {
     const request = Http.request(`${origin}${path}`, {
       method: "POST",
-      headers: { ...delivery.headers, "content-length": String(Buffer.byteLength(delivery.body)) },
+      headers: { ...sent.headers, "content-length": String(Buffer.byteLength(sent.body)) },
       agent: false
     }, (response) => {
       const chunks: Array<Buffer> = []
@@ -108,7 +83,7 @@ const post = (origin: string, path: string, delivery: ReturnType<typeof notifica
       response.on("end", () => resume(Effect.succeed({ status: response.statusCode!, body: Buffer.concat(chunks).toString("utf8") })))
     })
     request.on("error", (e) => resume(Effect.fail(e)))
-    request.end(delivery.body)
+    request.end(sent.body)
   })
 
 const logs: Array<string> = []

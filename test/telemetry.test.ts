@@ -16,7 +16,6 @@ import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Tracer from "effect/Tracer"
-import * as Aead from "../src/internal/aead.js"
 import { MemberCard, Notification, NotificationStore, RetryPolicy, Telemetry, Verifier } from "../src/index.js"
 import * as NodeTransport from "../src/NodeTransport.js"
 import * as PlatformCertificates from "../src/PlatformCertificates.js"
@@ -25,6 +24,7 @@ import * as Signer from "../src/Signer.js"
 import { Emulator } from "../src/testing/index.js"
 import * as WechatPayClient from "../src/WechatPayClient.js"
 import { card_id, fresh } from "./support.js"
+import { delivery as signedDelivery } from "./support-notifications.js"
 import { RecordedSpan, recordingTracer } from "./support-tracing.js"
 
 // --- reading a registry ---
@@ -377,38 +377,21 @@ const requestId = "08F78BB5AF0610D302A8B1C"
 
 /** A member-card notification as WeChat sends it, signed now; `tamper` flips its signature. */
 const delivery = (id: string, options: { readonly tamper?: boolean } = {}): Request => {
-  const nonce = "fdasflkja484"
-  const resource = { event_type: "NEW_ACTIVATE", card_id, code: "C0DE123456789", event_time: "2024-08-14T12:00:00+08:00", openid }
-  const body = JSON.stringify({
+  const sent = signedDelivery({
     id,
-    create_time: "2024-08-14T12:00:00+08:00",
-    resource_type: "encrypt-resource",
-    event_type: "MEMBERCARD.ACCEPT_CARD",
-    summary: "领卡通知",
-    resource: {
-      original_type: "membercard",
-      algorithm: "AEAD_AES_256_GCM",
-      ciphertext: Effect.runSync(
-        Aead.encrypt(Aead.keyBytes(apiV3Key), nonce, "membercard", Buffer.from(JSON.stringify(resource)))
-      ),
-      associated_data: "membercard",
-      nonce
-    }
+    resource: { event_type: "NEW_ACTIVATE", card_id, code: "C0DE123456789", event_time: "2024-08-14T12:00:00+08:00", openid },
+    apiV3Key,
+    privateKey: keys.privateKey,
+    keyId,
+    requestId
   })
-  const ts = String(Math.floor(Date.now() / 1000))
-  const signatureNonce = crypto.randomBytes(16).toString("hex")
-  const signature = crypto.sign("sha256", Buffer.from(`${ts}\n${signatureNonce}\n${body}\n`), keys.privateKey).toString("base64")
+  const signature = sent.headers["wechatpay-signature"]!
   return new Request("http://127.0.0.1/notify", {
     method: "POST",
-    body,
+    body: sent.body,
     headers: {
-      "content-type": "application/json",
-      "wechatpay-timestamp": ts,
-      "wechatpay-nonce": signatureNonce,
-      "wechatpay-serial": keyId,
-      "wechatpay-signature-type": "WECHATPAY2-SHA256-RSA2048",
-      "wechatpay-signature": options.tamper === true ? `${signature.slice(0, -4)}AAA=` : signature,
-      "request-id": requestId
+      ...sent.headers,
+      "wechatpay-signature": options.tamper === true ? `${signature.slice(0, -4)}AAA=` : signature
     }
   })
 }

@@ -4,7 +4,7 @@
  * platform keys, the APIv3 key and, when it generated the merchant key, the path of that key's file); it logs one
  * line per request on stderr, delivers notifications (signed, sealed with the APIv3 key, retried on WeChat's
  * schedule) and runs until SIGINT, SIGTERM, SIGHUP, SIGQUIT or SIGUSR2 (exit 0, a second signal too), then closes its
- * sockets and removes the key file.
+ * sockets and removes the key files.
  *
  * `--merchants N` (since 1.2.0) serves N more merchants, generated (mchid, keys, APIv3 key), listed in the line's
  * `merchants`.
@@ -101,7 +101,9 @@ const options = {
     Flag.optional
   ),
   notifyUrl: Flag.String("notify-url").pipe(
-    Flag.withDescription("where notifications are delivered (default: the URL set with set-callback)"),
+    Flag.withDescription(
+      "where the first merchant's notifications are delivered (default, and for the others: the URL set with set-callback)"
+    ),
     Flag.optional
   ),
   merchants: Flag.Int("merchants").pipe(
@@ -126,24 +128,30 @@ const readPem = (path: string): Effect.Effect<string, InvalidArguments> =>
   })
 
 /**
- * The generated merchant key in a fresh private directory (0700), the file 0600; removed when the scope closes, and
- * by the process's exit hook if the process ends without closing it (an uncaught exception, a second signal).
+ * The generated merchant keys, one file each (0600), in one fresh private directory (0700) — none when there is no
+ * key to hand out; removed when the scope closes, and by the process's exit hook if the process ends without closing
+ * it (an uncaught exception, a second signal). One directory and one hook however many merchants are served.
  *
  * @since 0.6.0
  * @category constructors
  */
-export const keyFile = (pem: Redacted.Redacted<string>) =>
+export const keyFiles = (keys: ReadonlyArray<readonly [name: string, pem: Redacted.Redacted<string>]>) =>
   Effect.acquireRelease(
     Effect.sync(() => {
+      if (keys.length === 0) return { files: [] as ReadonlyArray<string>, remove: undefined }
       const dir = mkdtempSync(join(tmpdir(), "effect-wechatpay-emulator-"))
       const remove = () => rmSync(dir, { recursive: true, force: true })
       process.once("exit", remove)
-      const file = join(dir, "merchant-private-key.pem")
-      writeFileSync(file, Redacted.value(pem), { mode: 0o600 })
-      return { dir, file, remove }
+      const files = keys.map(([name, pem]) => {
+        const file = join(dir, name)
+        writeFileSync(file, Redacted.value(pem), { mode: 0o600 })
+        return file
+      })
+      return { files, remove }
     }),
     ({ remove }) =>
       Effect.sync(() => {
+        if (remove === undefined) return
         process.removeListener("exit", remove)
         remove()
       })
@@ -285,20 +293,25 @@ export const serve = Command.make("serve", options, (flags) =>
         Layer.provide(FetchHttpClient.layer)
       )
     )
-    const key = emulator.merchantPrivateKey === undefined ? undefined : yield* keyFile(emulator.merchantPrivateKey)
-    const merchants: Array<ReadyMerchant> = []
-    for (const id of emulator.mchids.slice(1)) {
-      const merchant = emulator.merchantOptions(id)
+    const others = emulator.mchids.slice(1).map((id) => emulator.merchantOptions(id))
+    const { files } = yield* keyFiles([
+      ...(emulator.merchantPrivateKey === undefined
+        ? []
+        : [["merchant-private-key.pem", emulator.merchantPrivateKey] as const]),
+      ...others.map((merchant) => [`merchant-private-key-${merchant.mchid}.pem`, merchant.merchantPrivateKey] as const)
+    ])
+    const primaryKeyFile = emulator.merchantPrivateKey === undefined ? undefined : files[0]
+    const merchants = others.map((merchant, i): ReadyMerchant => {
       const [publicKeyId, publicKey] = Object.entries(merchant.wechatpayPublicKeys).find(([k]) => k.startsWith("PUB_KEY_ID_"))!
-      merchants.push({
-        mchid: id,
+      return {
+        mchid: merchant.mchid,
         merchantSerialNumber: merchant.merchantSerialNumber,
         publicKeyId,
         publicKey,
         apiV3Key: Redacted.value(merchant.apiV3Key),
-        merchantPrivateKeyFile: (yield* keyFile(merchant.merchantPrivateKey)).file
-      })
-    }
+        merchantPrivateKeyFile: files[files.length - others.length + i]!
+      }
+    })
     const ready: Ready = {
       baseUrl,
       mchid: emulator.mchid,
@@ -309,7 +322,7 @@ export const serve = Command.make("serve", options, (flags) =>
       certificate: emulator.certificate,
       // A key given is the caller's already, and a ready line ends up in CI logs: only a generated one is printed.
       ...(apiV3Key === undefined ? { apiV3Key: Redacted.value(emulator.apiV3Key) } : {}),
-      ...(key === undefined ? {} : { merchantPrivateKeyFile: key.file }),
+      ...(primaryKeyFile === undefined ? {} : { merchantPrivateKeyFile: primaryKeyFile }),
       ...(merchants.length > 0 ? { merchants } : {})
     }
     yield* printLine(ready)

@@ -23,7 +23,7 @@ import {
   Notifications,
   type SigningKey
 } from "./notifications.js"
-import { cardKey, makeStore, type Store } from "./store.js"
+import { cardKey, makeStore } from "./store.js"
 import { randomHex } from "./wechatSide.js"
 
 /** What the notifier reads of an emulator (kept off the public class). */
@@ -76,10 +76,6 @@ export class Platform {
    */
   readonly apiV3Key: Redacted.Redacted<string>
 
-  /** The primary merchant's state (cards, templates, orders, idempotency keys; the ledger is everyone's). */
-  protected readonly store: Store
-  /** The primary merchant's public-key-mode key. */
-  protected readonly platformKey: crypto.KeyObject
   protected readonly strangerKey: crypto.KeyObject
   /** Every merchant served by mchid, the primary first. */
   protected readonly accounts: ReadonlyMap<string, Account>
@@ -93,7 +89,6 @@ export class Platform {
 
   constructor(options: Options) {
     const platform = makePlatformKey()
-    this.platformKey = platform.privateKey
     this.publicKey = platform.pem
     this.publicKeyId = platform.id
     this.strangerKey = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey
@@ -132,7 +127,6 @@ export class Platform {
     }
     this.accounts = accounts
     this.apiV3Key = this.primary.apiV3Key
-    this.store = this.primary.store
     const waits = (options.notificationSchedule ?? defaultSchedule).map((wait) => Duration.fromInputUnsafe(wait))
     deliveries.set(this, {
       notifications: this.notes,
