@@ -23,7 +23,7 @@ import {
   Notifications,
   type SigningKey
 } from "./notifications.js"
-import { cardKey, makeStore } from "./store.js"
+import { cardKey, makeStore, type Store } from "./store.js"
 import { randomHex } from "./wechatSide.js"
 
 /** What the notifier reads of an emulator (kept off the public class). */
@@ -76,6 +76,8 @@ export class Platform {
    */
   readonly apiV3Key: Redacted.Redacted<string>
 
+  /** The primary merchant's state (cards, templates, orders, idempotency keys; the ledger is everyone's); tests read it. */
+  protected readonly store: Store
   protected readonly strangerKey: crypto.KeyObject
   /** Every merchant served by mchid, the primary first. */
   protected readonly accounts: ReadonlyMap<string, Account>
@@ -127,6 +129,7 @@ export class Platform {
     }
     this.accounts = accounts
     this.apiV3Key = this.primary.apiV3Key
+    this.store = this.primary.store
     const waits = (options.notificationSchedule ?? defaultSchedule).map((wait) => Duration.fromInputUnsafe(wait))
     deliveries.set(this, {
       notifications: this.notes,
