@@ -1,7 +1,7 @@
 // `npm run mutate:hardening -- <scope>`-style runs of the 0.6 hardening's modules against the suites that specify
 // them: MUTATE_SCOPE=notification | encryptor | wire npx stryker run stryker.hardening.config.mjs
 // and of the core modules, one group a run: MUTATE_SCOPE=core-protocol | core-client | core-transports | core-notification
-// and of the shared stores and the rate budget: MUTATE_SCOPE=stores
+// and of the shared stores and the rate budget: MUTATE_SCOPE=stores; many merchants: merchants; 商家名片会员卡: cardmember
 //
 // Test files are chosen through vitest's `include` (vitest.scoped.config.ts), not Stryker's `testFiles`: with
 // `testFiles`, a static mutant (one in code that runs when a module loads, such as Wire's constructor defaults) was
@@ -127,6 +127,28 @@ scopes.merchants = {
     "test/telemetry-classify.test.ts"
   ],
   ignoreStatic: true
+}
+
+// 商家名片会员卡 (1.3): the operations, their shapes, the two surfaces' builder, the brand's scheme and client, against the
+// suites that specify them over recording transports (no emulator: its own suites are the emulator's specification).
+scopes.cardmember = {
+  mutate: [
+    "src/cardMember/operation.ts",
+    "src/cardMember/operations.ts",
+    "src/cardMember/schemas.ts",
+    "src/Authorization.ts",
+    "src/BrandClient.ts"
+  ],
+  tests: [
+    "test/card-member-requests.test.ts",
+    "test/card-member-wire.test.ts",
+    "test/brand-signing.test.ts",
+    "test/notification-brand.test.ts",
+    "test/response-schemas.test.ts",
+    "test/config.test.ts"
+  ],
+  // The declarations are module-level constants: their limits and names are "static" mutants, which are the point.
+  ignoreStatic: false
 }
 
 const name = process.env.MUTATE_SCOPE ?? "wire"

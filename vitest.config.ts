@@ -13,7 +13,7 @@ export default defineConfig({
       { find: /^effect-wechatpay\/HttpClientTransport$/, replacement: src("HttpClientTransport.ts") },
       { find: /^effect-wechatpay\/NotificationStore\/(Postgres|Redis)$/, replacement: src("NotificationStore/$1.ts") },
       // The root's modules by path (package.json "exports"; test/runtimes.test.ts keeps the list in step).
-      { find: /^effect-wechatpay\/(Encryptor|Endpoint|Media|MemberCard|MemberCardActivity|Merchants|NodeTransport|Notification|NotificationStore|Paging|PlatformCertificates|RateLimit|RetryPolicy|Signer|Telemetry|Transport|Verifier|Wire|WechatPay|WechatPayClient|WechatPayError)$/, replacement: src("$1.ts") }
+      { find: /^effect-wechatpay\/(Authorization|BrandCardMember|BrandClient|PartnerCardMember|Encryptor|Endpoint|Media|MemberCard|MemberCardActivity|Merchants|NodeTransport|Notification|NotificationStore|Paging|PlatformCertificates|RateLimit|RetryPolicy|Signer|Telemetry|Transport|Verifier|Wire|WechatPay|WechatPayClient|WechatPayError)$/, replacement: src("$1.ts") }
     ]
   },
   test: {

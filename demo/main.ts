@@ -8,7 +8,9 @@
  *    points, the brand's templates as a paged stream, the card invalidated (`brand-story.ts`).
  * 3. WeChat notifies the shop: the shop's `Notification.httpApp` on 127.0.0.1 receives, verifies, decrypts and
  *    handles once the claim and activation of a member's card (`notification-story.ts`).
- * 4. What the library's metrics saw: calls, retries, p50/p99 per endpoint (`metrics.ts`).
+ * 4. A brand's own client (商家名片会员卡, `BrandClient`): template, a member who opens a card and is confirmed, and
+ *    WeChat's points request — delivered twice, answered once (`brand-client-story.ts`).
+ * 5. What the library's metrics saw: calls, retries, p50/p99 per endpoint (`metrics.ts`).
  *
  * Exits 0 only when every step behaved as it should.
  *
@@ -22,11 +24,12 @@ import type * as NetAddress from "effect/net/NetAddress"
 import { Effect, Layer } from "effect"
 import { Media, MemberCard, RetryPolicy } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
+import { brandClientStory, brandContext, handleBrand } from "./brand-client-story.js"
 import { brandStory } from "./brand-story.js"
 import { fail, failures } from "./checks.js"
 import { memberStory } from "./member-story.js"
 import { metricsSummary } from "./metrics.js"
-import { notificationStory, notifyPath, shopEndpoint } from "./notification-story.js"
+import { brandNotifyPath, notificationStory, notifyPath, shopEndpoint } from "./notification-story.js"
 
 /** The shop's own HTTP server, where WeChat delivers notifications (a free port on 127.0.0.1). */
 const ShopServer = NodeHttpServer.layer(() => http.createServer(), { port: 0, host: "127.0.0.1" })
@@ -53,10 +56,12 @@ const MainLayer = Layer.mergeAll(
 )
 
 const program = Effect.gen(function*() {
-  const received = yield* shopEndpoint
+  const brand = yield* brandContext
+  const received = yield* shopEndpoint(brand, handleBrand)
   yield* memberStory
   yield* brandStory
   yield* notificationStory(received)
+  yield* brandClientStory(brand, brandNotifyPath)
   yield* metricsSummary
 }).pipe(
   Effect.provide(MainLayer),

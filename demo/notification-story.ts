@@ -7,29 +7,47 @@
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServer from "effect/http/HttpServer"
 import type * as NetAddress from "effect/net/NetAddress"
-import { Console, Duration, Effect, Queue } from "effect"
-import { MemberCard, Notification } from "../src/index.js"
+import { Console, type Context, Duration, Effect, Layer, Queue } from "effect"
+import { type BrandCardMember, MemberCard, Notification } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { check, step } from "./checks.js"
 
 /** Where WeChat is told to deliver (https, as it requires); the emulator stands in for it on 127.0.0.1. */
 export const notifyPath = "/wechatpay/notify"
 
+/** Where the brand's 商家名片会员卡 notifications go (the template's `notify_url`). */
+export const brandNotifyPath = "/wechatpay/brand-notify"
+
 /**
- * The shop's notification endpoint: `Notification.httpApp` on the shop's server, from the start of the demo, so that
- * every notification the stories cause is received. Returns what the handler received, in order.
+ * The shop's notification endpoints, on the shop's server from the start of the demo, so that every notification the
+ * stories cause is received: the merchant's (`Notification.httpApp` with the merchant's keys) and the brand's (the
+ * same app, under the brand's `Notification.Notifications` and with `handleBrand` calling the brand's endpoints).
+ * Returns what the merchant's handler received, in order.
  */
-export const shopEndpoint = Effect.gen(function*() {
-  const received = yield* Queue.unbounded<Notification.Event>()
-  const handle = (event: Notification.Event) =>
-    Effect.andThen(
-      Console.log(`   ⇐ ${event.event_type} (${event.summary}), notification ${event.id}`),
-      Queue.offer(received, event)
+export const shopEndpoint = (
+  brand: Context.Context<BrandCardMember.Services | Notification.Notifications>,
+  handleBrand: (event: Notification.Event) => Effect.Effect<void, unknown, BrandCardMember.Services>
+) =>
+  Effect.gen(function*() {
+    const received = yield* Queue.unbounded<Notification.Event>()
+    const handle = (event: Notification.Event) =>
+      Effect.andThen(
+        Console.log(`   ⇐ ${event.event_type} (${event.summary}), notification ${event.id}`),
+        Queue.offer(received, event)
+      )
+    // The brand's app runs in the brand's context, built once: providing a built context per request costs nothing.
+    const brandApp = Notification.httpApp((event) =>
+      Effect.andThen(Console.log(`   ⇐ ${event.event_type} (${event.summary}), notification ${event.id}`), handleBrand(event))
+    ).pipe(Effect.provideContext(brand))
+    const app = yield* HttpRouter.toHttpEffect(
+      Layer.merge(
+        HttpRouter.add("POST", notifyPath, Notification.httpApp(handle)),
+        HttpRouter.add("POST", brandNotifyPath, brandApp)
+      )
     )
-  const app = yield* HttpRouter.toHttpEffect(HttpRouter.add("POST", notifyPath, Notification.httpApp(handle)))
-  yield* HttpServer.serveEffect(app)
-  return received
-})
+    yield* HttpServer.serveEffect(app)
+    return received
+  })
 
 /** A query value of `url` exactly as written (not decoded), as a merchant page hands `encrypt_code` on. */
 const rawQueryValue = (url: string, name: string): string | undefined =>

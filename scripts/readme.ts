@@ -57,6 +57,29 @@ const preludes: Record<string, ReadonlyArray<string>> = {
     "declare const card_id: string",
     "declare const code: string"
   ],
+  "A service provider's surface": [
+    "declare const providerOptions: WechatPay.Options"
+  ],
+  "A brand's surface": [
+    "declare const brandKeyPem: string",
+    "declare const wechatpayPublicKeyPem: string",
+    "declare const brandApiKey: string"
+  ],
+  "membercard-open as a service provider": [
+    "declare const providerOptions: WechatPay.Options",
+    "declare const card_id: string",
+    "declare const code: string"
+  ],
+  "Notifications of both surfaces": [
+    "declare const brandOptions: BrandClient.Options",
+    "declare const brandApiKey: string",
+    "declare const newMemberCode: Effect.Effect<string>",
+    "declare const balanceOf: (openid: string) => Effect.Effect<number>",
+    "declare const deductPoints: (openid: string, points: number, recordId: string) => Effect.Effect<boolean>"
+  ],
+  "Rate limits and repeat safety": [
+    "declare const openid: string"
+  ],
   "A shared rate budget": [
     "declare const card_id: string",
     "declare const code: string"

@@ -16,7 +16,14 @@ import * as SchemaJITCompiler from "effect/schema/SchemaJITCompiler"
 import * as Tracer from "effect/Tracer"
 import { Encryptor } from "./Encryptor.js"
 import * as Telemetry from "./internal/telemetry.js"
-import { type ApiRequest, type ApiResponse, type Method, type Upload, WechatPayClient } from "./WechatPayClient.js"
+import {
+  type ApiRequest,
+  type ApiResponse,
+  type Caller,
+  type Method,
+  type Upload,
+  WechatPayClient
+} from "./WechatPayClient.js"
 import { type CallError, RequestValidationError, ResponseDecodeError } from "./WechatPayError.js"
 import * as Wire from "./Wire.js"
 
@@ -86,6 +93,43 @@ export interface Definition<I extends object> {
    * e.g. the bonus calls name the merchant. Applied after validation; a field the caller gave is kept.
    */
   readonly defaults?: ((request: I, client: ClientFacts) => Partial<I>) | undefined
+  /**
+   * A rule that depends on the client as well as the request: an issue (the field and what is wrong) refuses the call
+   * before anything is sent, as a `RequestValidationError`. E.g. a service provider's bonus call must name the
+   * sub-merchant.
+   *
+   * @since 1.3.0
+   */
+  readonly refuse?: ((request: I, client: ClientFacts) => { readonly path: string; readonly message: string } | undefined) | undefined
+  /**
+   * Request fields sent in the query string although the call has a body (WeChat's pages put e.g. `card_id` of
+   * 修改用户会员卡信息 there). A GET's fields are always in the query; a write's other fields in its body.
+   *
+   * @since 1.3.0
+   */
+  readonly query?: ReadonlyArray<keyof I & string> | undefined
+  /**
+   * Send the encrypting key's id as `Wechatpay-Serial` even when the sensitive field is left out: for pages that mark
+   * the header required on the call (商家名片会员卡's import and confirm), whose other fields (the member's form
+   * answers) the caller may have encrypted with `Encryptor.encrypt`.
+   *
+   * @since 1.3.0
+   */
+  readonly serialAlways?: boolean | undefined
+  /**
+   * A write with nothing but path parameters sends no body at all (no `Content-Type`, an empty body line signed)
+   * rather than `{}`: for a page that shows none (the brand's 作废会员卡模板).
+   *
+   * @since 1.3.0
+   */
+  readonly omitEmptyBody?: boolean | undefined
+  /**
+   * WeChat's printed rate limit for this call, requests per second per signer (mchid or brand_id): the surfaces export
+   * them as `RateLimit` budgets (`PartnerCardMember.rateLimits`, `BrandCardMember.rateLimits`).
+   *
+   * @since 1.3.0
+   */
+  readonly rateLimit?: number | undefined
 }
 
 /**
@@ -97,6 +141,8 @@ export interface Definition<I extends object> {
 export interface ClientFacts {
   /** 商户号 the client signs as. */
   readonly mchid: string
+  /** The mchid is a service provider's (`WechatPayClient.Options.serviceProvider`). @since 1.3.0 */
+  readonly serviceProvider?: boolean | undefined
 }
 
 /**
@@ -114,6 +160,21 @@ export interface Sensitive<I> {
 /** `encodeURIComponent` plus `!'()*`, which URL parsers may rewrite in a query (a rewritten target is unsigned). */
 const rfc3986 = (value: string): string =>
   encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+
+/** `path?k=v&…`, each name and value percent-encoded (RFC 3986) unless declared as URL text. */
+const withQuery = (path: string, fields: Record<string, unknown>, asText: ReadonlySet<string>): string =>
+  `${path}?${
+    Object.entries(fields).map(([k, v]) => `${rfc3986(k)}=${asText.has(k) ? String(v) : rfc3986(String(v))}`).join("&")
+  }`
+
+/**
+ * What an endpoint calls: a client (`WechatPayClient`, or a `BrandClient`), and what its declaration's `defaults` and
+ * `refuse` may read of it (a brand's client has no mchid: its declarations read none).
+ *
+ * @since 1.3.0
+ * @category models
+ */
+export type Client = Caller & Partial<ClientFacts>
 
 type Segment = { readonly literal: string } | { readonly param: string }
 
@@ -262,13 +323,13 @@ const maxUndefinedDepth = 32
  */
 export function make<I extends object, A, AE>(
   definition: Definition<I> & { readonly response: Schema.Codec<A, AE> }
-): (client: WechatPayClient["Service"], encryptor?: Encryptor["Service"]) => Endpoint<I, A, JsonError>
+): (client: Client, encryptor?: Encryptor["Service"]) => Endpoint<I, A, JsonError>
 export function make<I extends object>(
   definition: Definition<I> & { readonly response?: undefined }
-): (client: WechatPayClient["Service"], encryptor?: Encryptor["Service"]) => Endpoint<I, void, NoContentError>
+): (client: Client, encryptor?: Encryptor["Service"]) => Endpoint<I, void, NoContentError>
 export function make<I extends object, A, AE>(
   definition: Definition<I> & { readonly response?: Schema.Codec<A, AE> | undefined }
-): (client: WechatPayClient["Service"], encryptor?: Encryptor["Service"]) => Endpoint<I, A | void, JsonError> {
+): (client: Client, encryptor?: Encryptor["Service"]) => Endpoint<I, A | void, JsonError> {
   const { method, name } = definition
   const segments = compilePath(definition.path)
   const pathParams = new Set(segments.flatMap((s) => ("param" in s ? [s.param] : [])))
@@ -286,6 +347,10 @@ export function make<I extends object, A, AE>(
   // unreserved characters and `%XX` escapes, which are safe in both.
   const verbatim = lazily(() => Wire.urlTextFields(definition.request))
   const defaults = definition.defaults
+  const refuse = definition.refuse
+  const omitEmptyBody = definition.omitEmptyBody === true
+  const serialAlways = definition.serialAlways === true
+  const inQuery: ReadonlySet<string> = new Set(definition.query ?? [])
   /** A request as it goes on the wire: the signed target, and a JSON body or an upload. */
   interface Wire {
     readonly path: string
@@ -306,16 +371,23 @@ export function make<I extends object, A, AE>(
     }
     const rest: Record<string, unknown> = {}
     let restSize = 0
+    let query: Record<string, unknown> | undefined
     for (const key in input) {
       if (!pathParams.has(key) && input[key] !== undefined) {
-        rest[key] = input[key]
-        restSize++
+        if (hasBody && inQuery.has(key)) (query ??= {})[key] = input[key]
+        else {
+          rest[key] = input[key]
+          restSize++
+        }
       }
     }
-    if (hasBody) return encodeBody === undefined ? { path, body: JSON.stringify(rest) } : { path, upload: encodeBody(rest) }
+    if (hasBody) {
+      if (query !== undefined) path = withQuery(path, query, asText)
+      if (restSize === 0 && omitEmptyBody) return { path, body: undefined }
+      return encodeBody === undefined ? { path, body: JSON.stringify(rest) } : { path, upload: encodeBody(rest) }
+    }
     if (restSize === 0) return { path, body: undefined }
-    const query = Object.entries(rest).map(([k, v]) => `${rfc3986(k)}=${asText.has(k) ? String(v) : rfc3986(String(v))}`)
-    return { path: `${path}?${query.join("&")}`, body: undefined }
+    return { path: withQuery(path, rest, asText), body: undefined }
   }
 
   const attributesOf = (input: unknown): Record<string, unknown> => {
@@ -357,9 +429,19 @@ export function make<I extends object, A, AE>(
     // From here on the span's attributes are read from the validated copy (the same strings): the caller's own object
     // need not stay reachable for as long as the call is in flight.
     const decoded = validated.success
+    if (refuse !== undefined) {
+      const issue = refuse(decoded as I, client as ClientFacts)
+      if (issue !== undefined) {
+        const issues = [{ path: [issue.path], message: issue.message }]
+        return refused(
+          input,
+          new RequestValidationError({ endpoint: name, issues, message: `Invalid ${name} request: ${describe(issues)}` })
+        )
+      }
+    }
     const value = (defaults === undefined
       ? decoded
-      : { ...defaults(decoded as I, client), ...decoded }) as Record<string, unknown>
+      : { ...defaults(decoded as I, client as ClientFacts), ...decoded }) as Record<string, unknown>
     const lone = findLoneSurrogate(value)
     if (lone !== undefined) {
       const issues = [{ path: lone, message: "must be well-formed Unicode (it holds a lone surrogate)" }]
@@ -374,7 +456,8 @@ export function make<I extends object, A, AE>(
     const sensitive = definition.encrypt
     const plain = sensitive === undefined ? undefined : value[sensitive.field] as Redacted.Redacted<string> | undefined
     if (sensitive === undefined || plain === undefined || encryptor === undefined) {
-      return traced(decoded, (span, metrics) => send(client, value, idempotent, !keyed, undefined, span, metrics))
+      const serial = serialAlways && encryptor !== undefined ? encryptor.serial : undefined
+      return traced(decoded, (span, metrics) => send(client, value, idempotent, !keyed, serial, span, metrics))
     }
     // Encrypted once per call, before the first attempt: a retry re-sends the very same ciphertext.
     const size = utf8.encode(Redacted.value(plain)).byteLength
@@ -399,7 +482,7 @@ export function make<I extends object, A, AE>(
   }
 
   function send(
-    client: WechatPayClient["Service"],
+    client: Client,
     value: Record<string, unknown>,
     idempotent: boolean,
     onlyIfUnprocessed: boolean,
@@ -416,7 +499,7 @@ export function make<I extends object, A, AE>(
   }
 
   function execute(
-    client: WechatPayClient["Service"],
+    client: Client,
     wire: Wire,
     idempotent: boolean,
     onlyIfUnprocessed: boolean,
@@ -601,20 +684,51 @@ export const Service = <Self>() =>
   [A] extends [void] ? NoContentError : JsonError,
   [S] extends [undefined] ? WechatPayClient : WechatPayClient | Encryptor
 > => {
-  type E = [A] extends [void] ? NoContentError : JsonError
-  type R = [S] extends [undefined] ? WechatPayClient : WechatPayClient | Encryptor
   const full = { ...definition, name } as Definition<I>
-  const implementation = make(full as Definition<I> & { readonly response: Schema.Codec<A, AE> }) as (
-    client: WechatPayClient["Service"],
-    encryptor?: Encryptor["Service"]
-  ) => Endpoint<I, A, E>
-  const tag = Context.Service<Self, Endpoint<I, A, E>>()(`effect-wechatpay/${name}`)
+  const implementation = make(full as Definition<I> & { readonly response: Schema.Codec<A, AE> })
   const layer = definition.encrypt === undefined
-    ? Layer.effect(tag, Effect.map(WechatPayClient, (client) => implementation(client)))
-    : Layer.effect(tag, Effect.zipWith(WechatPayClient, Encryptor, implementation))
+    ? (tag: Context.Service<Self, Endpoint<I, A, any>>) =>
+      Layer.effect(tag, Effect.map(WechatPayClient, (client) => implementation(client) as Endpoint<I, A, any>))
+    : (tag: Context.Service<Self, Endpoint<I, A, any>>) =>
+      Layer.effect(tag, Effect.zipWith(WechatPayClient, Encryptor, (c, e) => implementation(c, e) as Endpoint<I, A, any>))
+  return declare(name, full, layer) as any
+}
+
+/**
+ * `Service` for endpoints served by another client: `serviceOn(BrandClient)` declares the brand surface's endpoints,
+ * whose layers need that client only (it brings its own `Encryptor` for a sensitive field, under its own keys).
+ *
+ * @since 1.3.0
+ * @category constructors
+ */
+export const serviceOn = <ClientId, C extends Client & { readonly encryptor: Encryptor["Service"] }>(
+  client: Context.Key<ClientId, C>
+) =>
+<Self>() =>
+<I extends object, A = void, AE = never>(
+  name: string,
+  definition: Omit<Definition<I>, "name" | "defaults"> & { readonly response?: Schema.Codec<A, AE> | undefined }
+): ServiceClass<Self, I, A, [A] extends [void] ? NoContentError : JsonError, ClientId> => {
+  const full = { ...definition, name } as Definition<I>
+  const implementation = make(full as Definition<I> & { readonly response: Schema.Codec<A, AE> })
+  return declare(
+    name,
+    full,
+    (tag: Context.Service<Self, Endpoint<I, A, any>>) =>
+      Layer.effect(tag, Effect.map(client, (c) => implementation(c, c.encryptor) as Endpoint<I, A, any>))
+  ) as any
+}
+
+/** The Tag, its layer (made by `layerOf` from the Tag) and its accessor. */
+const declare = <Self, I extends object, A, R>(
+  name: string,
+  definition: Definition<I>,
+  layerOf: (tag: Context.Service<Self, Endpoint<I, A, any>>) => Layer.Layer<Self, never, R>
+) => {
+  const tag = Context.Service<Self, Endpoint<I, A, any>>()(`effect-wechatpay/${name}`)
   return Object.assign(tag, {
-    definition: full,
-    layer: layer as Layer.Layer<Self, never, R>,
+    definition,
+    layer: layerOf(tag),
     call: (request: I) => Effect.flatMap(tag, (endpoint) => endpoint(request))
   })
 }

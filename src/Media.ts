@@ -109,6 +109,15 @@ const multipart = (fields: Record<string, unknown>): Effect.Effect<Upload> => {
 }
 
 /**
+ * The upload's body as the image uploads sign and send it (the brand's 图片上传 has the same form): a `meta` part with
+ * the file name and SHA-256, the signed text, and the image.
+ *
+ * @since 1.3.0
+ * @category encoding
+ */
+export const uploadBody: (fields: Record<string, unknown>) => Effect.Effect<Upload> = multipart
+
+/**
  * 图片上传(营销专用). An upload changes no member's state, so a failed attempt is repeated with the same bytes.
  *
  * @since 0.3.0

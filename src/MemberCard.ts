@@ -5,6 +5,7 @@
  */
 import * as Layer from "effect/Layer"
 import { CommitBonus, PrepareBonus } from "./membercard/Bonus.js"
+import { ConfirmMembership } from "./membercard/ConfirmMembership.js"
 import { GetUserCard } from "./membercard/GetUserCard.js"
 import { SetUserCardRights } from "./membercard/SetUserCardRights.js"
 import { UpdateUserCard } from "./membercard/UpdateUserCard.js"
@@ -19,6 +20,7 @@ export * from "./membercard/Activation.js"
 export * from "./membercard/Bonus.js"
 export * from "./membercard/Callback.js"
 export * from "./membercard/CardTemplates.js"
+export * from "./membercard/ConfirmMembership.js"
 export * from "./membercard/Members.js"
 export * from "./membercard/PhoneMembers.js"
 export * from "./membercard/ServiceModules.js"
@@ -38,6 +40,7 @@ export const layer = Layer.mergeAll(
   SetUserCardRights.layer,
   PrepareBonus.layer,
   CommitBonus.layer,
+  ConfirmMembership.layer,
   callbackLayer,
   cardTemplatesLayer,
   membersLayer,

@@ -1,5 +1,6 @@
 /**
- * Receiving WeChat Pay notifications (回调通知) for member cards: verify the signature over the exact body received,
+ * Receiving WeChat Pay notifications (回调通知) for member cards (membercard-open's `MEMBERCARD.*`, and 商家名片会员卡's
+ * `BRAND_MEMBER_CARD_SP.*` / `BRAND_MEMBER_CARD.*`, decrypted with the provider's APIv3 key or the brand API key): verify the signature over the exact body received,
  * decrypt the resource with the APIv3 key (AEAD_AES_256_GCM), and decode it into a typed event — or mount
  * `httpApp` on a route and get each event once, de-duplicated, with the answers WeChat expects.
  *
@@ -48,6 +49,13 @@ export {
   ActivateCardEventType,
   ActivateCardResource,
   ActivateScene,
+  BrandPointExchangeCoupon,
+  BrandPointExchangeCouponResource,
+  BrandSyncUserPoint,
+  BrandSyncUserPointResource,
+  BrandUserCardCreate,
+  BrandUserCardDelete,
+  BrandUserCardResource,
   Event,
   isEventType,
   UnknownEvent,
@@ -59,6 +67,9 @@ export type { KnownEventType } from "./notification/Events.js"
 import {
   AcceptCardResource,
   ActivateCardResource,
+  BrandPointExchangeCouponResource,
+  BrandSyncUserPointResource,
+  BrandUserCardResource,
   envelopeFields,
   type Event,
   UserCardManageResource
@@ -67,7 +78,16 @@ import {
 const payloads: Readonly<Record<string, { readonly tag: Exclude<Event["_tag"], "Unknown">; readonly schema: Schema.Decoder<unknown> }>> = {
   "MEMBERCARD.ACCEPT_CARD": { tag: "AcceptCard", schema: AcceptCardResource },
   "MEMBERCARD.ACTIVATE_CARD": { tag: "ActivateCard", schema: ActivateCardResource },
-  "MEMBERCARD.USERCARD_MANAGE": { tag: "UserCardManage", schema: UserCardManageResource }
+  "MEMBERCARD.USERCARD_MANAGE": { tag: "UserCardManage", schema: UserCardManageResource },
+  // 商家名片会员卡: a provider's events, their legacy names (still accepted if sent), a brand's.
+  ...Object.fromEntries(["BRAND_MEMBER_CARD_SP", "MEMBERCARDSP", "BRAND_MEMBER_CARD"].flatMap((prefix) => [
+    [`${prefix}.USER_CARD.CREATE`, { tag: "BrandUserCardCreate", schema: BrandUserCardResource }],
+    [`${prefix}.USER_CARD.DELETE`, { tag: "BrandUserCardDelete", schema: BrandUserCardResource }],
+    ...(prefix === "MEMBERCARDSP" ? [] : [
+      [`${prefix}.SYNC_USER_POINT`, { tag: "BrandSyncUserPoint", schema: BrandSyncUserPointResource }],
+      [`${prefix}.POINT_EXCHANGE_COUPON`, { tag: "BrandPointExchangeCoupon", schema: BrandPointExchangeCouponResource }]
+    ])
+  ]))
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -38,17 +38,24 @@ export class Signer extends Context.Service<Signer, Service>()("effect-wechatpay
 
 const signingFailed = () => new SigningError({ message: "RSA signing failed" })
 
-const problem = (message: string) => new ConfigurationError({ option: "privateKey", message: `The merchant private key ${message}.` })
+/** Whose key it is, for the messages: the option's name and the key's. */
+interface Named {
+  readonly option: string
+  readonly key: string
+}
 
-const importKey = (pem: string, backend: Backend): Effect.Effect<PrivateKey, ConfigurationError> => {
+const merchantKey: Named = { option: "privateKey", key: "merchant private key" }
+
+const importKey = (pem: string, backend: Backend, named: Named): Effect.Effect<PrivateKey, ConfigurationError> => {
+  const problem = (message: string) => new ConfigurationError({ option: named.option, message: `The ${named.key} ${message}.` })
   const decoded = Pem.decode(pem)
   if (decoded === undefined) return Effect.fail(problem("is not a PEM (no -----BEGIN … ----- line)"))
   const { label, der } = decoded
   if (label === "CERTIFICATE") {
-    return Effect.fail(problem("is a certificate; the merchant API private key (apiclient_key.pem) is expected here"))
+    return Effect.fail(problem(`is a certificate; the ${named.key.replace("private key", "API private key")} (apiclient_key.pem) is expected here`))
   }
   if (label === "PUBLIC KEY" || label === "RSA PUBLIC KEY") {
-    return Effect.fail(problem("is a public key; the merchant API private key is expected here"))
+    return Effect.fail(problem(`is a public key; the ${named.key.replace("private key", "API private key")} is expected here`))
   }
   if (label === "ENCRYPTED PRIVATE KEY") return Effect.fail(problem("is encrypted; decrypt it first (openssl pkcs8)"))
   if (label !== "PRIVATE KEY" && label !== "RSA PRIVATE KEY") {
@@ -81,10 +88,17 @@ const importKey = (pem: string, backend: Backend): Effect.Effect<PrivateKey, Con
  */
 export const makeRsa = (options: {
   readonly privateKey: Redacted.Redacted<string>
+  /**
+   * Whose key, for a `ConfigurationError`: the option that held it and the key's name (default `privateKey`, "merchant
+   * private key"; `BrandClient` says `brandPrivateKey`, "brand private key").
+   *
+   * @since 1.3.0
+   */
+  readonly name?: { readonly option: string; readonly key: string } | undefined
 }): Effect.Effect<Service, ConfigurationError> =>
   Effect.suspend(() => {
     const backend = Crypto.backend()
-    return Effect.map(importKey(Redacted.value(options.privateKey), backend), (key): Service => ({
+    return Effect.map(importKey(Redacted.value(options.privateKey), backend, options.name ?? merchantKey), (key): Service => ({
       local: true,
       sign: (message) => Effect.mapError(backend.sign(key, message), signingFailed)
     }))

@@ -173,9 +173,14 @@ export const layerWith = <O extends Options>(options: O): Layer.Layer<Provided<O
   ) as Layer.Layer<Provided<O>, ConfigurationError, Transport>
 }
 
-// Loaded when first used, so that a program on `layerNode` never loads @effect/platform's HTTP client modules
-// (~100 ms of a cold start on Node 20).
-const httpClientTransport: Layer.Layer<Transport, never, HttpClient.HttpClient> = Layer.unwrap(
+/**
+ * The `Transport` over the `HttpClient` in context, loaded when first used: a program on `layerNode` never loads
+ * @effect/platform's HTTP client modules (~100 ms of a cold start on Node 20).
+ *
+ * @since 1.3.0
+ * @category layers
+ */
+export const httpClientTransport: Layer.Layer<Transport, never, HttpClient.HttpClient> = Layer.unwrap(
   Effect.map(
     Effect.promise((): Promise<typeof HttpClientTransport> => import("./HttpClientTransport.js")),
     (module) => module.layer
@@ -234,10 +239,37 @@ const attempt = <A, B>(f: (a: A) => B) =>
 const pem = (name: string) => Config.String(name).pipe(attempt(pemOrPath(name)))
 
 /**
+ * A PEM read from the variable `name`: the PEM text itself, or the path of a file holding it.
+ *
+ * @since 1.3.0
+ * @category config
+ */
+export const pemConfig = (name: string): Config.Config<string> => pem(name)
+
+/**
+ * A secret PEM (a private key) read from the variable `name`, text or path, kept `Redacted`.
+ *
+ * @since 1.3.0
+ * @category config
+ */
+export const secretPemConfig = (name: string): Config.Config<Redacted.Redacted<string>> =>
+  Config.Redacted(name).pipe(
+    attempt((value: Redacted.Redacted<string>) => Redacted.make(pemOrPath(name)(Redacted.value(value))))
+  )
+
+/**
  * A one-line value (an id, a URL) with the spaces and line breaks around it removed: env files and secret stores
  * often keep a trailing newline, which would otherwise be sent in a header or a URL.
  */
 const line = (name: string) => Config.String(name).pipe(Config.map((value) => value.trim()))
+
+/**
+ * A one-line value (an id, a URL) read from the variable `name`, the spaces and line breaks around it removed.
+ *
+ * @since 1.3.0
+ * @category config
+ */
+export const lineConfig = (name: string): Config.Config<string> => line(name)
 
 /**
  * `WECHATPAY_API_V3_KEY`: the APIv3 key, a secret. Spaces and line breaks around it are removed (WeChat's keys are 32
@@ -291,6 +323,7 @@ export const publicKeysConfig: Config.Config<Readonly<Record<string, string>>> =
  * | `WECHATPAY_PLATFORM_CERTIFICATES` | optional, comma-separated platform certificate PEM paths |
  * | `WECHATPAY_API_V3_KEY` | optional, the APIv3 key (secret): notifications and certificate download |
  * | `WECHATPAY_DOWNLOAD_CERTIFICATES` | optional, `true` for certificate mode with downloaded certificates (`platformCertificates`) |
+ * | `WECHATPAY_SERVICE_PROVIDER` | optional, `true` when the mchid is a service provider's (`serviceProvider`, since 1.3.0) |
  * | `WECHATPAY_BASE_URL`, `WECHATPAY_USER_AGENT` | optional |
  *
  * @since 0.1.0
@@ -299,12 +332,11 @@ export const publicKeysConfig: Config.Config<Readonly<Record<string, string>>> =
 export const config: Config.Config<Options> = Config.all({
   mchid: line("WECHATPAY_MCHID"),
   merchantSerialNumber: line("WECHATPAY_MERCHANT_SERIAL_NUMBER"),
-  merchantPrivateKey: Config.Redacted("WECHATPAY_MERCHANT_PRIVATE_KEY").pipe(
-    attempt((value: Redacted.Redacted<string>) => Redacted.make(pemOrPath("WECHATPAY_MERCHANT_PRIVATE_KEY")(Redacted.value(value))))
-  ),
+  merchantPrivateKey: secretPemConfig("WECHATPAY_MERCHANT_PRIVATE_KEY"),
   wechatpayPublicKeys: publicKeysConfig,
   apiV3Key: Config.option(apiV3KeyConfig),
   downloadCertificates: Config.withDefault(Config.Boolean("WECHATPAY_DOWNLOAD_CERTIFICATES"), false),
+  serviceProvider: Config.withDefault(Config.Boolean("WECHATPAY_SERVICE_PROVIDER"), false),
   baseUrl: Config.option(line("WECHATPAY_BASE_URL")),
   userAgent: Config.option(line("WECHATPAY_USER_AGENT"))
 }).pipe(
@@ -316,6 +348,7 @@ export const config: Config.Config<Options> = Config.all({
       wechatpayPublicKeys: c.wechatpayPublicKeys,
       ...Option.match(c.apiV3Key, { onNone: () => ({}), onSome: (apiV3Key) => ({ apiV3Key }) }),
       ...(c.downloadCertificates ? { platformCertificates: true } : {}),
+      ...(c.serviceProvider ? { serviceProvider: true } : {}),
       ...Option.match(c.baseUrl, { onNone: () => ({}), onSome: (baseUrl) => ({ baseUrl }) }),
       ...Option.match(c.userAgent, { onNone: () => ({}), onSome: (userAgent) => ({ userAgent }) })
     }

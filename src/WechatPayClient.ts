@@ -16,6 +16,7 @@ import type * as Tracer from "effect/Tracer"
 import { deadline } from "./internal/deadline.js"
 import * as Protocol from "./internal/protocol.js"
 import * as Telemetry from "./internal/telemetry.js"
+import * as Authorization from "./Authorization.js"
 import { RateLimit, type Service as RateLimitService } from "./internal/budget.js"
 import { RetryPolicy, type Service as RetryPolicyService } from "./RetryPolicy.js"
 import { Signer } from "./Signer.js"
@@ -102,8 +103,25 @@ export interface ApiResponse {
  * @since 0.1.0
  * @category models
  */
-export interface Service {
+export interface Service extends Caller {
   readonly mchid: string
+  /**
+   * The mchid is a service provider's (普通服务商, `Options.serviceProvider`): membercard-open calls are made for its
+   * sub-merchants (`sub_mchid`).
+   *
+   * @since 1.3.0
+   */
+  readonly serviceProvider?: boolean | undefined
+}
+
+/**
+ * What every client is, whoever signs: a function from an encoded call to its verified answer. `WechatPayClient` (a
+ * merchant or provider) and `BrandClient` (a brand) are this, under their own `Authorization`.
+ *
+ * @since 1.3.0
+ * @category models
+ */
+export interface Caller {
   readonly execute: (request: ApiRequest) => Effect.Effect<ApiResponse, CallError>
 }
 
@@ -117,11 +135,28 @@ export class WechatPayClient extends Context.Service<WechatPayClient, Service>()
  * @since 0.1.0
  * @category models
  */
-export interface Options {
+export interface Options extends ConnectionOptions {
   /** 商户号. */
   readonly mchid: string
   /** Serial number of the merchant API certificate (`serial_no` in the Authorization header). */
   readonly merchantSerialNumber: string
+  /**
+   * The mchid is a service provider's (普通服务商) calling membercard-open for its sub-merchants: the bonus calls then
+   * must name the sub-merchant (`sub_mchid`, refused before sending when missing) and never carry the provider's own
+   * mchid. Default `false` (a direct merchant: the bonus calls name the client's mchid when the caller did not).
+   *
+   * @since 1.3.0
+   */
+  readonly serviceProvider?: boolean | undefined
+}
+
+/**
+ * How a client connects, whoever signs (`Options` less the merchant's identity; `BrandClient.Options` adds a brand's).
+ *
+ * @since 1.3.0
+ * @category models
+ */
+export interface ConnectionOptions {
   /** Default `https://api.mch.weixin.qq.com`. Plain http is accepted for loopback addresses only (tests). */
   readonly baseUrl?: string | undefined
   /**
@@ -156,7 +191,7 @@ export const backupBaseUrl = "https://api2.mch.weixin.qq.com"
  * @since 0.1.0
  * @category constants
  */
-export const defaultUserAgent = `effect-wechatpay/1.2.0 (${
+export const defaultUserAgent = `effect-wechatpay/1.3.0 (${
   typeof process !== "undefined" && process.versions?.node ? `node/${process.versions.node}` : "js"
 })`
 
@@ -206,11 +241,6 @@ const checkBaseUrl = (option: string, value: string): Effect.Effect<Base, Config
     })
   )
 }
-
-const checkId = (option: string, value: string, pattern: RegExp): Effect.Effect<void, ConfigurationError> =>
-  typeof value === "string" && pattern.test(value)
-    ? Effect.void
-    : Effect.fail(new ConfigurationError({ option, message: `${JSON.stringify(value)} is not a valid ${option}.` }))
 
 const encoder = new TextEncoder()
 
@@ -344,13 +374,29 @@ const released = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> => {
  * @since 0.1.0
  * @category constructors
  */
-export const make = Effect.fnUntraced(function*(options: Options) {
+export const make = (options: Options): Effect.Effect<Service, ConfigurationError, Transport | Signer | Verifier> =>
+  Effect.flatMap(
+    Authorization.merchant({ mchid: options.mchid, serialNumber: options.merchantSerialNumber }),
+    (authorization) =>
+      Effect.map(
+        Effect.provideService(makeWith(options), Authorization.Authorization, authorization),
+        ({ execute }): Service => ({ mchid: options.mchid, execute, serviceProvider: options.serviceProvider === true })
+      )
+  )
+
+/**
+ * The client signing as the `Authorization` in context (a merchant's, or a brand's: see `BrandClient`), from a
+ * `Transport`, a `Signer` and a `Verifier`. `make` is this with the merchant's `Authorization`.
+ *
+ * @since 1.3.0
+ * @category constructors
+ */
+export const makeWith = Effect.fnUntraced(function*(options: ConnectionOptions) {
+  const authorization = yield* Authorization.Authorization
   const primary = yield* checkBaseUrl("baseUrl", options.baseUrl ?? defaultBaseUrl)
   const backup = options.backupBaseUrl === undefined
     ? undefined
     : yield* checkBaseUrl("backupBaseUrl", options.backupBaseUrl)
-  yield* checkId("mchid", options.mchid, /^[0-9]{1,32}$/)
-  yield* checkId("merchantSerialNumber", options.merchantSerialNumber, /^[0-9A-Fa-f]{1,64}$/)
   const timeout = Duration.fromInput(options.timeout ?? Duration.seconds(10))
   const timeoutMillis = Option.isSome(timeout) ? Math.round(Duration.toMillis(timeout.value)) : Number.NaN
   // A timer longer than 2³¹−1 ms would fire at once (Node, browsers): refuse it rather than time out every call.
@@ -376,8 +422,9 @@ export const make = Effect.fnUntraced(function*(options: Options) {
   const signer = yield* Signer
   const verifier = yield* Verifier
   const limits: Limits = { timeoutMillis, maxResponseBytes }
-  const mchid = options.mchid
-  const serial = options.merchantSerialNumber
+  // The rate budget's key: the mchid, or the brand (its own namespace: a brand id may be digits like an mchid).
+  const budgetKey = authorization.kind === "brand" ? `brand:${authorization.id}` : authorization.id
+  const header = authorization.header
 
   const fixedHeaders: Record<string, string> = {
     accept: "application/json",
@@ -497,7 +544,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         const headers = { ...(bodyBytes === undefined ? fixedHeaders : jsonHeaders) }
         if (request.serial !== undefined) headers["wechatpay-serial"] = request.serial
         if (request.upload !== undefined) headers["content-type"] = request.upload.contentType
-        headers["authorization"] = Protocol.authorization({ mchid, nonce, timestamp, serial, signature })
+        headers["authorization"] = header(nonce, timestamp, signature)
         if (bodyBytes !== undefined) headers["content-length"] = String(bodyBytes.byteLength)
         const send = released(
           transport.send(new OutgoingRequest(request.method, base.origin, target, headers, bodyBytes), limits)
@@ -570,8 +617,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
    * word to the budget when WeChat refuses the call as rate limited.
    */
   const throttled = (budget: RateLimitService, request: ApiRequest, bodyBytes: Uint8Array | undefined) => (base: Base) =>
-    Effect.andThen(budget.take(mchid, request.endpoint), attempt(request, base, bodyBytes)).pipe(
-      Effect.tapError((error) => error._tag === "FrequencyLimited" ? budget.refused(mchid, request.endpoint) : Effect.void)
+    Effect.andThen(budget.take(budgetKey, request.endpoint), attempt(request, base, bodyBytes)).pipe(
+      Effect.tapError((error) => error._tag === "FrequencyLimited" ? budget.refused(budgetKey, request.endpoint) : Effect.void)
     )
 
   const execute = (request: ApiRequest): Effect.Effect<ApiResponse, CallError> =>
@@ -603,7 +650,8 @@ export const make = Effect.fnUntraced(function*(options: Options) {
         ))
     })
 
-  return WechatPayClient.of({ mchid, execute })
+  const caller: Caller = { execute }
+  return caller
 })
 
 /**

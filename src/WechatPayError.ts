@@ -117,6 +117,22 @@ export class NotFound extends Schema.TaggedError<NotFound>("effect-wechatpay/Not
 }
 
 /**
+ * `400 ALREADY_EXISTS`: what the call would create exists already — 商家名片会员卡's 创建用户动态信息 answers a repeated
+ * `out_request_no` so (该用户动态已存在: the first was applied), 创建品牌会员发券活动 a template that already has an
+ * activity in effect.
+ *
+ * @since 1.3.0
+ * @category errors
+ */
+export class AlreadyExists
+  extends Schema.TaggedError<AlreadyExists>("effect-wechatpay/AlreadyExists")("AlreadyExists", apiFields)
+{
+  get category(): ErrorCategory {
+    return byStatus(this.status) ?? "client"
+  }
+}
+
+/**
  * `429 RATELIMIT_EXCEEDED` (older pages: `FREQUENCY_LIMITED`, `RATE_LIMITED`): rate limited; the request was not
  * accepted. Retried with backoff.
  *
@@ -358,6 +374,7 @@ export type ApiError =
   | SignError
   | NoAuth
   | NotFound
+  | AlreadyExists
   | FrequencyLimited
   | ServiceUnavailable
   | SystemError
@@ -386,6 +403,7 @@ const byCode: Record<string, typeof ParamError> = {
   NO_AUTH: NoAuth,
   NOT_FOUND: NotFound,
   RESOURCE_NOT_EXISTS: NotFound,
+  ALREADY_EXISTS: AlreadyExists,
   FREQUENCY_LIMITED: FrequencyLimited,
   RATELIMIT_EXCEEDED: FrequencyLimited,
   RATE_LIMITED: FrequencyLimited,

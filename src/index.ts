@@ -5,6 +5,9 @@
  */
 
 /** @since 0.3.0 */
+export * as Authorization from "./Authorization.js"
+export * as BrandCardMember from "./BrandCardMember.js"
+export * as BrandClient from "./BrandClient.js"
 export * as Encryptor from "./Encryptor.js"
 /** @since 0.1.0 */
 export * as Endpoint from "./Endpoint.js"
@@ -22,6 +25,7 @@ export * as Notification from "./Notification.js"
 export * as NotificationStore from "./NotificationStore.js"
 /** @since 0.3.0 */
 export * as Paging from "./Paging.js"
+export * as PartnerCardMember from "./PartnerCardMember.js"
 /** @since 0.4.0 */
 export * as PlatformCertificates from "./PlatformCertificates.js"
 /** @since 0.1.0 */
@@ -44,6 +48,7 @@ export * as WechatPayClient from "./WechatPayClient.js"
 export * as WechatPayError from "./WechatPayError.js"
 /** @since 0.1.0 */
 export {
+  AlreadyExists,
   ConfigurationError,
   FrequencyLimited,
   InvalidRequest,

@@ -67,7 +67,13 @@ beforeAll(() => {
     WECHATPAY_MERCHANT_PRIVATE_KEY: join(dir, "merchant.pem"),
     WECHATPAY_PUBLIC_KEY_ID: "PUB_KEY_ID_0112345678202401010000000000000000",
     WECHATPAY_PUBLIC_KEY: platform.publicKey.export({ type: "spki", format: "pem" }).toString(),
-    WECHATPAY_BASE_URL: "http://127.0.0.1:1"
+    WECHATPAY_BASE_URL: "http://127.0.0.1:1",
+    // A brand's too (the same key pair will do), so a brand command also gets past its configuration.
+    WECHATPAY_BRAND_ID: "1000001",
+    WECHATPAY_BRAND_SERIAL_NUMBER: "3493DE0D9BB4EB98A8C65EAA7E8EE887EC24B71A",
+    WECHATPAY_BRAND_PRIVATE_KEY: join(dir, "merchant.pem"),
+    WECHATPAY_BRAND_PUBLIC_KEY_ID: "PUB_KEY_ID_0112345678202401010000000000000000",
+    WECHATPAY_BRAND_PUBLIC_KEY: platform.publicKey.export({ type: "spki", format: "pem" }).toString()
   }
   for (const [name, value] of Object.entries(env)) {
     saved[name] = process.env[name]
@@ -111,6 +117,12 @@ const positions = (secret: string, everyCommand: boolean): ReadonlyArray<Readonl
   ["membercard", "update-user-card", "--json", secret],
   ["membercard", "update-user-card", "--json", `{"card_id":"${secret}${secret}"}`],
   ["membercard", "search-phone-member", "--card-id", "pCard1", "--phone-number", secret, secret],
+  // 商家名片会员卡: a provider's request naming the brand, and a brand's (whose client reads WECHATPAY_BRAND_*).
+  ["partner-card-member", "get-card-template", "--brand-id", `${secret}${secret}`, "--card-id", secret],
+  ["partner-card-member", "import-user-card-by-phone", "--brand-id", "1001", "--phone-number", secret, secret],
+  ["brand-card-member", "update-user-card", "--user-card-code", "UC1", "--phone-number", secret, secret],
+  ["brand-card-member", "get-card-template", "--card-id", secret, "--brand-id", secret],
+  ["brand-card-member", "get-card-template", "--card-id", "pCard1", "--base-url", secret],
   ...(everyCommand ? commandPositions(secret) : [])
 ]
 
@@ -157,6 +169,12 @@ describe("no value given on the command line is repeated (review item 1)", () =>
     const url = await cli(["membercard", "get-callback", "--base-url", KEY])
     expect(url.code).toBe(1)
     expect(JSON.parse(url.stderr).message).toContain("<value of --base-url>")
+    const brandUrl = await cli(["brand-card-member", "list-card-templates", "--offset", "0", "--limit", "1", "--base-url", KEY])
+    expect(brandUrl.code).toBe(1)
+    expect(JSON.parse(brandUrl.stderr)).toMatchObject({
+      _tag: "ConfigurationError",
+      message: expect.stringContaining("<value of --base-url>")
+    })
   })
 
   it("the sweep: every malformed position of every command, a key and a phone number, never printed", async () => {

@@ -386,3 +386,80 @@ describe("WechatPay.layerConfig (environment)", () => {
       }
     }))
 })
+
+describe("1.3.0 configuration: a service provider, a brand", () => {
+  it.effect("WECHATPAY_SERVICE_PROVIDER=true puts the client in partner mode; absent, it is a direct merchant", () =>
+    Effect.gen(function*() {
+      const base = {
+        WECHATPAY_MCHID: "1900000001",
+        WECHATPAY_MERCHANT_SERIAL_NUMBER: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+        WECHATPAY_MERCHANT_PRIVATE_KEY: kGo,
+        WECHATPAY_PUBLIC_KEY_ID: keyId,
+        WECHATPAY_PUBLIC_KEY: wxpPublic
+      }
+      const read = (env: Record<string, string>) =>
+        Effect.map(WechatPay.config, (options) => options).pipe(
+          Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnvRecord(env)))
+        )
+      expect((yield* read({ ...base, WECHATPAY_SERVICE_PROVIDER: "true" })).serviceProvider).toBe(true)
+      expect((yield* read(base)).serviceProvider).toBeUndefined()
+      expect((yield* read({ ...base, WECHATPAY_SERVICE_PROVIDER: "false" })).serviceProvider).toBeUndefined()
+    }))
+
+  it.effect("BrandClient.config reads the brand's variables (ids trimmed, the key kept Redacted) and builds", () =>
+    Effect.gen(function*() {
+      const BrandClient = yield* Effect.promise(() => import("../src/BrandClient.js"))
+      const provider = ConfigProvider.layer(ConfigProvider.fromEnvRecord({
+        WECHATPAY_BRAND_ID: " 1000001\n",
+        WECHATPAY_BRAND_SERIAL_NUMBER: "3493DE0D9BB4EB98A8C65EAA7E8EE887EC24B71A",
+        WECHATPAY_BRAND_PRIVATE_KEY: kGo,
+        WECHATPAY_BRAND_PUBLIC_KEY_ID: keyId,
+        WECHATPAY_BRAND_PUBLIC_KEY: wxpPublic,
+        WECHATPAY_BRAND_API_KEY: "b7Kd2Lq9Xw3Mz5Np8Rt1Vy4Hc6Fg0Js2\n"
+      }))
+      const options = yield* Effect.map(BrandClient.config, (options) => options).pipe(Effect.provide(provider))
+      expect(options.brandId).toBe("1000001")
+      expect(Redacted.isRedacted(options.brandPrivateKey)).toBe(true)
+      expect(Redacted.value(options.brandApiKey!)).toBe("b7Kd2Lq9Xw3Mz5Np8Rt1Vy4Hc6Fg0Js2")
+      const stub = Layer.succeed(Transport.Transport, { send: () => Effect.die("unused") })
+      const exit = yield* Effect.exit(Effect.scoped(Layer.build(BrandClient.layerWith(options).pipe(Layer.provide(stub)))))
+      expect(Exit.isSuccess(exit)).toBe(true)
+    }))
+
+  it.effect("a certificate given as the brand private key is a ConfigurationError naming the brand's key, not a merchant's", () =>
+    Effect.gen(function*() {
+      const BrandClient = yield* Effect.promise(() => import("../src/BrandClient.js"))
+      const stub = Layer.succeed(Transport.Transport, { send: () => Effect.die("unused") })
+      const exit = yield* Effect.exit(Effect.scoped(Layer.build(BrandClient.layerWith({
+        brandId: "1000001",
+        brandSerialNumber: "3493DE0D9BB4EB98A8C65EAA7E8EE887EC24B71A",
+        brandPrivateKey: Redacted.make(cGoD7CE),
+        wechatpayPublicKeyId: keyId,
+        wechatpayPublicKey: wxpPublic
+      }).pipe(Layer.provide(stub)))))
+      if (Exit.isSuccess(exit)) throw new Error("built with a certificate as the key")
+      const error = Cause.squash(exit.cause) as ConfigurationError
+      expect(error).toMatchObject({ _tag: "ConfigurationError", option: "brandPrivateKey" })
+      expect(error.message).toBe("The brand private key is a certificate; the brand API private key (apiclient_key.pem) is expected here.")
+    }))
+
+  it.effect("a brand API key of the wrong length is a ConfigurationError naming brandApiKey, without the key", () =>
+    Effect.gen(function*() {
+      const BrandClient = yield* Effect.promise(() => import("../src/BrandClient.js"))
+      const stub = Layer.succeed(Transport.Transport, { send: () => Effect.die("unused") })
+      const exit = yield* Effect.exit(Effect.scoped(Layer.build(BrandClient.layerWith({
+        brandId: "1000001",
+        brandSerialNumber: "3493DE0D9BB4EB98A8C65EAA7E8EE887EC24B71A",
+        brandPrivateKey: Redacted.make(kGo),
+        wechatpayPublicKeyId: keyId,
+        wechatpayPublicKey: wxpPublic,
+        brandApiKey: Redacted.make("short-brand-key")
+      }).pipe(Layer.provide(stub)))))
+      expect(Exit.isFailure(exit)).toBe(true)
+      if (Exit.isSuccess(exit)) return
+      const error = Cause.squash(exit.cause) as ConfigurationError
+      expect(error).toMatchObject({ _tag: "ConfigurationError", option: "brandApiKey" })
+      expect(error.message).toContain("brand API key")
+      expect(error.message).not.toContain("short-brand-key")
+    }))
+})

@@ -1,8 +1,8 @@
 /**
  * The demo (`npm run demo`, the README's first command) as a user runs it, and its metrics summary: the numbers it
  * prints are read from the library's metrics, so they are checked here against what the demo is known to do — every
- * call counted, one retry (the rate-limited call), one duplicate notification (WeChat's second delivery of the
- * activation) — and the quantile estimate it prints them with is checked on its own.
+ * call counted, one retry (the rate-limited call), two duplicate notifications (WeChat's second deliveries of the
+ * activation and of the brand's points request) — and the quantile estimate it prints them with is checked on its own.
  */
 import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
@@ -27,7 +27,10 @@ describe("the demo", () => {
     expect(summary).toMatch(/^ {3}endpoint +calls retries +p50 +p99 {2}not ok$/m)
     // The rate-limited read is the only retry; the second delivery of the activation the only duplicate.
     expect(summary).toMatch(/^ {3}MemberCard\.GetUserCard +\d+ +1 +[\d.]+ ms +[\d.]+ ms/m)
-    expect(summary).toMatch(/^ {3}\d+ calls, 1 retries; notifications: 4 received, 3 handled, 1 duplicates, 0 refused$/m)
+    expect(summary).toMatch(/^ {3}\d+ calls, 1 retries; notifications: 7 received, 5 handled, 2 duplicates, 0 refused$/m)
+    // The brand's story: its own client's calls are in the same metrics.
+    expect(summary).toMatch(/^ {3}BrandCardMember\.SyncUserPoints +1 +0 /m)
+    expect(out).toContain("✔ delivered twice, handled once: one points sync applied, WeChat now shows 120 points")
     const rows = [...summary.matchAll(/^ {3}(\w+\.\w+) +(\d+) +(\d+) +([\d.]+) ms +([\d.]+) ms/gm)]
     expect(rows.length).toBeGreaterThanOrEqual(10)
     const total = Number(/^ {3}(\d+) calls,/m.exec(summary)![1])

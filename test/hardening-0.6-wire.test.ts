@@ -21,7 +21,16 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import * as FastCheck from "fast-check"
-import { type Endpoint, Media, MemberCard, MemberCardActivity, PlatformCertificates, RetryPolicy } from "../src/index.js"
+import {
+  BrandCardMember,
+  type Endpoint,
+  Media,
+  MemberCard,
+  MemberCardActivity,
+  PartnerCardMember,
+  PlatformCertificates,
+  RetryPolicy
+} from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import * as Wire from "../src/Wire.js"
 import * as WechatPayClient from "../src/WechatPayClient.js"
@@ -263,7 +272,8 @@ layer(Live)("bonus calls: the client's mchid when neither mchid nor sub_mchid is
 // Every declaration: required strings, idempotency keys, required arrays
 // ---------------------------------------------------------------------------------------------------------------
 
-const declarations = Object.values({ MemberCard, MemberCardActivity, Media, PlatformCertificates }).flatMap((exports) =>
+const modules = { MemberCard, MemberCardActivity, Media, PlatformCertificates, PartnerCardMember, BrandCardMember }
+const declarations = Object.values(modules).flatMap((exports) =>
   Object.values(exports as Record<string, unknown>).flatMap((value) =>
     typeof value === "function" && "definition" in value && "call" in value
       ? [value.definition as Endpoint.Definition<object>]
@@ -333,7 +343,8 @@ describe("every endpoint declaration (generated: a new endpoint cannot regress)"
   )
 
   it("the walk finds the declarations and the fields it must (so it cannot pass by walking nothing)", () => {
-    expect(declarations.length).toBe(36)
+    // membercard-open 31, its activities 4, media 1, certificates 1; 商家名片会员卡: the provider's 22, the brand's 16.
+    expect(declarations.length).toBe(75)
     const found = fields.map((f) => `${f.endpoint} ${f.path}`)
     for (
       const expected of [
@@ -344,7 +355,16 @@ describe("every endpoint declaration (generated: a new endpoint cannot regress)"
         "MemberCard.ListUserCards openid",
         "MemberCard.DecryptCode encrypt_code",
         "MemberCard.SetServiceModuleData state_setting.state_id",
-        "MemberCardActivity.CreateActivity out_request_no"
+        "MemberCardActivity.CreateActivity out_request_no",
+        "PartnerCardMember.ListUserCards brand_id",
+        "PartnerCardMember.CreateCardTemplate legal_agreement",
+        "PartnerCardMember.CreateActivity product_coupon_stock_list",
+        "PartnerCardMember.CreateActivity product_coupon_stock_list[].stock_id",
+        "BrandCardMember.CreateCardTemplate out_request_no",
+        "BrandCardMember.CreateCardTemplate user_information.custom_field_list[].name",
+        "BrandCardMember.UpdateCardTemplate user_information.custom_field_list[].values[]",
+        "BrandCardMember.CreateUserFeed cell",
+        "BrandCardMember.ConfirmPointsExchange record_id"
       ]
     ) expect(found).toContain(expected)
   })
@@ -370,8 +390,12 @@ describe("every endpoint declaration (generated: a new endpoint cannot regress)"
       "MemberCard.SetServiceModuleData",
       "MemberCard.SetUserCardRights",
       "MemberCard.UpdateUserCard",
-      "MemberCardActivity.CreateActivity"
-    ])
+      "MemberCardActivity.CreateActivity",
+      "PartnerCardMember.CreateActivity",
+      "PartnerCardMember.CreateCardTemplate",
+      "PartnerCardMember.CreateUserFeed",
+      "PartnerCardMember.SyncUserPoints"
+    ].concat(["CreateCardTemplate", "CreateUserFeed", "SyncUserPoints"].map((name) => `BrandCardMember.${name}`)).sort())
     for (const definition of keyed) {
       const key = fields.find((f) => f.endpoint === definition.name && f.path === definition.idempotencyKey)
       expect(key, `${definition.name}.${definition.idempotencyKey}`).toBeDefined()
@@ -658,7 +682,13 @@ describe("review 0.6: every request integer of every declaration is a Wire.int (
         "MemberCard.SetUserCardRights add_bonus_value",
         "MemberCard.UpdateUserCard balance_information.balance",
         "MemberCard.PrepareBonus bonus_value",
-        "MemberCardActivity.CreateActivity award_send_period.award_send_day_time[].begin_day_time.hours"
+        "MemberCardActivity.CreateActivity award_send_period.award_send_day_time[].begin_day_time.hours",
+        "PartnerCardMember.SyncUserPoints point_balance",
+        "PartnerCardMember.CreateActivity apply_total",
+        "PartnerCardMember.ListActivities limit",
+        "BrandCardMember.ListUserCards offset",
+        "BrandCardMember.CreateCardTemplate valid_date_information.available_day_after_receive",
+        "BrandCardMember.UpdateCardTemplate purchase_information.price"
       ]
     ) expect(found).toContain(expected)
   })
@@ -718,7 +748,13 @@ describe("review 0.6: one rule for \"\" over every field of every declaration (g
         "MemberCard.ListUserCards appid optional",
         "MemberCard.ListUserCards openid required",
         "MemberCard.DepositCodes code[] required",
-        "MemberCard.ImportPhoneMember outer_str optional"
+        "MemberCard.ImportPhoneMember outer_str optional",
+        "PartnerCardMember.CreateCardTemplate legal_agreement required",
+        "BrandCardMember.CreateCardTemplate legal_agreement optional",
+        "BrandCardMember.UpdateCardTemplate card_title optional",
+        "PartnerCardMember.InvalidateUserCard invalid_reason optional",
+        "PartnerCardMember.ListActivities card_id optional",
+        "BrandCardMember.UpdateUserCard card_id required"
       ]
     ) expect(names).toContain(expected)
   })

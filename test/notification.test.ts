@@ -302,8 +302,8 @@ describe("Notification.parse", () => {
     it.effect("an unknown event type is still decrypted and returned as Unknown, its resource as parsed JSON", () =>
       Effect.gen(function*() {
         const resource = { user_card_id: "X1", openid, any: [1, 2, 3] }
-        const event = yield* parse(notification({ event_type: "MEMBERCARDSP.USER_CARD.CREATE", resource }))
-        expect(event).toMatchObject({ _tag: "Unknown", event_type: "MEMBERCARDSP.USER_CARD.CREATE", resource })
+        const event = yield* parse(notification({ event_type: "MEMBERCARDSP.USER_CARD.UPGRADE", resource }))
+        expect(event).toMatchObject({ _tag: "Unknown", event_type: "MEMBERCARDSP.USER_CARD.UPGRADE", resource })
       }))
 
     it.effect("narrows by _tag with Match.tag, including the Unknown member", () =>
@@ -312,6 +312,10 @@ describe("Notification.parse", () => {
           Match.tag("AcceptCard", (e) => `accept ${e.resource.card_id}`),
           Match.tag("ActivateCard", (e) => `activate ${e.resource.activate_scene ?? "-"}`),
           Match.tag("UserCardManage", (e) => `manage ${e.resource.event_type}`),
+          Match.tag("BrandUserCardCreate", (e) => `opened ${e.resource.card_id}`),
+          Match.tag("BrandUserCardDelete", (e) => `deleted ${e.resource.card_id}`),
+          Match.tag("BrandSyncUserPoint", (e) => `sync ${e.resource.user_card_code}`),
+          Match.tag("BrandPointExchangeCoupon", (e) => `exchange ${e.resource.record_id}`),
           Match.tag("Unknown", (e) => `unknown ${e.event_type}`),
           Match.exhaustive
         )

@@ -15,6 +15,10 @@
  * - repeating every failed call with the same key and body (what a caller does with an unknown outcome) applies each
  *   write exactly once.
  *
+ * A second run (issue 24) does the same over the repeat-safe writes of 商家名片会员卡, both surfaces at once: the service
+ * provider's (`PartnerCardMember` on `WechatPayClient`) and the brand's (`BrandCardMember`, one `BrandClient` per brand
+ * signing), over one emulator; see `cardPlanners` below for what each call gets to itself.
+ *
  * Set RELIABILITY_SEED to replay a run; the seed is printed and included in every assertion message.
  */
 import * as Crypto from "node:crypto"
@@ -24,11 +28,20 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Context from "effect/Context"
 import * as Redacted from "effect/Redacted"
-import { Media, MemberCard, MemberCardActivity, RetryPolicy } from "../src/index.js"
+import {
+  BrandCardMember,
+  BrandClient,
+  Media,
+  MemberCard,
+  MemberCardActivity,
+  PartnerCardMember,
+  RetryPolicy
+} from "../src/index.js"
 import type { WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
-import { repeatSafe, shortName, writes } from "./reliability-product-support.js"
+import { cardMemberWrites, repeatSafe, shortName, writes } from "./reliability-product-support.js"
 import { endpoints as seedEndpoints, prng } from "./support.js"
 
 type Services = MemberCard.Services | MemberCardActivity.Services | Media.UploadImage | Emulator.Emulator
@@ -182,6 +195,15 @@ const planners: Readonly<Record<string, (shared: Shared, i: number, random: () =
     const card_id = emulator.putTemplate({ card_id: cardId("x", i), service_modules: [{ service_module_id: "666" }] }).card_id
     return { call: MemberCard.deleteServiceModule({ card_id, service_module_id: "666" }), ledger: { card_id } }
   },
+  "MemberCard.ConfirmMembership": ({ emulator }, i) => {
+    const card_id = emulator.putTemplate({ card_id: cardId("m", i), appid, status: "APPROVED" }).card_id
+    const code = `cm${i}`
+    emulator.putCard({ card_id, code, user_card_status: "NOT_ACTIVATE" })
+    return {
+      call: MemberCard.confirmMembership({ card_id, code, user_card_confirm_state: "CREATE_CARD_SUCCESS" }),
+      ledger: { card_id, code }
+    }
+  },
   "MemberCard.SetServiceModuleData": ({ modules }, i, random) => {
     const out_request_no = `smd-${SEED}-${i}`
     const code = `m${Math.floor(random() * MEMBERS)}`
@@ -237,7 +259,7 @@ describe("reliability: concurrent run over the product's repeat-safe writes", ()
       .toEqual([])
     expect(Object.keys(planners).filter((name) => !underTest.some((d) => d.name === name)), "planners of no write")
       .toEqual([])
-    expect(underTest.length).toBe(16)
+    expect(underTest.length).toBe(17)
   })
 
   it.live(`${TASKS} calls, ${CONCURRENCY} in flight, seeded faults (seed ${SEED})`, () =>
@@ -444,4 +466,546 @@ describe("reliability: concurrent run over the product's repeat-safe writes", ()
       expect(sets()).toEqual([a, b])
       expect(callback).toBe(b)
     }).pipe(Effect.provide(MemberCard.layer.pipe(Layer.provideMerge(Emulator.layerLoopbackNode())))), 30_000)
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// 商家名片会员卡: the second run
+
+const CARD_TASKS = 1200
+
+/**
+ * The brands the brand's own calls sign as, besides the shared one: each has a `BrandClient` (its keys cost ~0.5 s to
+ * make), and holds at most two templates in effect (WeChat's limit per card type, which the emulator keeps), so the
+ * brand surface's template writes (create, update, invalidate: each needs a template of its own) share the
+ * 2 × CARD_POOL slots, a third each; the plan draws another write once a write's are taken. The provider's template
+ * writes have a brand each (a provider's brand costs no key).
+ */
+const CARD_POOL = 9
+
+/** The brand surface's writes that need a template slot of their own. */
+const slotted = ["BrandCardMember.CreateCardTemplate", "BrandCardMember.UpdateCardTemplate", "BrandCardMember.InvalidateCardTemplate"]
+
+/**
+ * The documented refusal of a repeated key whose first request was applied (see the fault table): a caller repeating
+ * such a call learns it was applied from this error.
+ */
+const refusedRepeat: Readonly<Record<string, string>> = {
+  "PartnerCardMember.CreateCardTemplate": "ParamError",
+  "BrandCardMember.CreateCardTemplate": "ParamError",
+  "PartnerCardMember.CreateUserFeed": "AlreadyExists",
+  "BrandCardMember.CreateUserFeed": "AlreadyExists"
+}
+
+/** The brands of the run: shared members, the brand surface's slots, one per provider task. */
+const cardBrands = {
+  members: `M${SEED}`,
+  pool: Array.from({ length: CARD_POOL }, (_, k) => `B${SEED}-${k}`),
+  provider: (i: number) => `P${SEED}-${String(i).padStart(5, "0")}`
+}
+
+/** The repeat-safe writes of both surfaces, walked. */
+const cardUnderTest = cardMemberWrites.filter(repeatSafe)
+
+/** A call of the second run: a brand's is provided with its client already; a provider's needs its endpoints. */
+type Call = Effect.Effect<unknown, WechatPayError.WechatPayError, PartnerCardMember.Services>
+
+/** One call of the second run: its call (fully provided but for the provider's endpoints) and how to check it. */
+interface CardTask {
+  readonly index: number
+  readonly name: string
+  readonly endpoint: string
+  readonly call: Call
+  /** The ledger fields that name this call's write. */
+  readonly ledger: Readonly<Record<string, unknown>>
+  /** How many times the brand's state shows this call's write (undefined: the ledger alone is checked). */
+  readonly inState?: ((snapshot: (brand_id: string) => Emulator.BrandSnapshot) => number) | undefined
+  readonly fault: Emulator.Fault | undefined
+  outcome: string
+}
+
+type CardPlanned = Pick<CardTask, "call" | "ledger" | "inState">
+
+/** What the planners share: the emulator, the shared template, the brand surface's clients and slots. */
+interface CardShared {
+  readonly emulator: Emulator.EmulatorState
+  /** The template of the members' writes, both surfaces (brand `cardBrands.members`). */
+  readonly card_id: string
+  /** The brand surface's endpoints as brand `brand_id`. */
+  readonly asBrand: (brand_id: string) => Context.Context<BrandCardMember.Services>
+  /** A free template slot of the pool for this write: its brand (taken by the caller). */
+  readonly slot: (write: string) => string
+}
+
+const brandAppid = "wxd678efh567hg6787"
+
+/** The docs' 创建会员卡模板 body (the provider adds `brand_id`; `legal_agreement`, `member_information` are its page's). */
+const templateBody = (out_request_no: string) => ({
+  out_request_no,
+  appid: brandAppid,
+  card_type: "NORMAL" as const,
+  code_mode: "SYSTEM_ALLOCATE" as const,
+  code_type: "BAR_CODE" as const,
+  card_title: "微信会员卡",
+  card_color: "#FFFF00",
+  card_picture_url: "https://qpic.cn/card.png",
+  benefits: "会员专享9折",
+  notify_url: "https://shop.example.com/brand/notify",
+  valid_date_information: { type: "PERMANENT" as const }
+})
+const providerTemplateBody = (brand_id: string, out_request_no: string) => ({
+  brand_id,
+  ...templateBody(out_request_no),
+  legal_agreement: "会员协议",
+  member_information: { jump_appid: brandAppid, jump_path: "/member" }
+})
+
+/** A template of `brand_id`, created before the run (by the provider: the brand's state is one). */
+const seedTemplate = (brand_id: string, i: number) =>
+  Effect.map(
+    PartnerCardMember.createCardTemplate(providerTemplateBody(brand_id, `seed-${SEED}-${i}`)),
+    (template) => template.card_id
+  )
+
+/** A member of the shared template, in effect (imported before the run). */
+const seedMember = ({ card_id }: CardShared, i: number) =>
+  Effect.map(
+    PartnerCardMember.importUserCardByOpenid({
+      brand_id: cardBrands.members,
+      card_id,
+      openid: `oM${SEED}-${i}`,
+      user_card_code: `7${SEED}${String(i).padStart(5, "0")}`
+    }),
+    (card) => ({ card_id, openid: card.openid!, user_card_code: card.user_card_code! })
+  )
+
+/** A user who opened a card of the shared template (before the run), waiting for the merchant's confirmation. */
+const seedOpened = ({ card_id, emulator }: CardShared) => {
+  const opened = emulator.userOpensBrandCard({ card_id, brand_id: cardBrands.members })
+  return { card_id, openid: opened.openid, user_card_code: opened.user_card_code }
+}
+
+const utc = (ms: number) => new Date(ms).toISOString().slice(0, 19) + "Z"
+
+/** 创建品牌会员发券活动's body, in effect from an hour ago. */
+const activityBody = (brand_id: string, card_id: string, out_request_no: string) => ({
+  brand_id,
+  out_request_no,
+  card_id,
+  activity_channel: "MECHANT_APP_COMPONENT" as const,
+  title: "开卡有礼",
+  sub_title: "新会员专享",
+  begin_time: utc(Date.now() - 3_600_000),
+  end_time: utc(Date.now() + DAY),
+  apply_total: 100,
+  product_coupon_stock_list: [{ product_coupon_id: "1001", stock_id: "2001" }]
+})
+
+const one = (shown: boolean) => (shown ? 1 : 0)
+const cardOf = (snapshot: Emulator.BrandSnapshot, card_id: string, user_card_code: string) =>
+  snapshot.userCards.find((c) => c.card_id === card_id && c.user_card_code === user_card_code)
+
+type CardPlanner = (
+  shared: CardShared,
+  i: number
+) => Effect.Effect<CardPlanned, WechatPayError.WechatPayError, PartnerCardMember.Services>
+
+/** The members' writes on one surface, each taking the brand's request (the provider's adds `brand_id`). */
+interface MemberApi {
+  readonly updateUserCard: (request: BrandCardMember.UpdateUserCardRequest) => Call
+  readonly invalidateUserCard: (request: BrandCardMember.InvalidateUserCardRequest) => Call
+  readonly confirmUserCard: (request: BrandCardMember.ConfirmUserCardRequest) => Call
+  readonly createPreAuthToken: (request: BrandCardMember.CreatePreAuthTokenRequest) => Call
+  readonly createUserFeed: (request: BrandCardMember.CreateUserFeedRequest) => Call
+  readonly syncUserPoints: (request: BrandCardMember.SyncUserPointsRequest) => Call
+  readonly confirmPointsExchange: (request: BrandCardMember.ConfirmPointsExchangeRequest) => Call
+}
+
+const partnerApi = (brand_id: string): MemberApi => ({
+  updateUserCard: (request) => PartnerCardMember.updateUserCard({ brand_id, ...request }),
+  invalidateUserCard: (request) => PartnerCardMember.invalidateUserCard({ brand_id, ...request }),
+  confirmUserCard: (request) => PartnerCardMember.confirmUserCard({ brand_id, ...request }),
+  createPreAuthToken: (request) => PartnerCardMember.createPreAuthToken({ brand_id, ...request }),
+  createUserFeed: (request) => PartnerCardMember.createUserFeed({ brand_id, ...request }),
+  syncUserPoints: (request) => PartnerCardMember.syncUserPoints({ brand_id, ...request }),
+  confirmPointsExchange: (request) => PartnerCardMember.confirmPointsExchange({ brand_id, ...request })
+})
+
+const brandApi = (context: Context.Context<BrandCardMember.Services>): MemberApi => ({
+  updateUserCard: (request) => Effect.provide(BrandCardMember.updateUserCard(request), context),
+  invalidateUserCard: (request) => Effect.provide(BrandCardMember.invalidateUserCard(request), context),
+  confirmUserCard: (request) => Effect.provide(BrandCardMember.confirmUserCard(request), context),
+  createPreAuthToken: (request) => Effect.provide(BrandCardMember.createPreAuthToken(request), context),
+  createUserFeed: (request) => Effect.provide(BrandCardMember.createUserFeed(request), context),
+  syncUserPoints: (request) => Effect.provide(BrandCardMember.syncUserPoints(request), context),
+  confirmPointsExchange: (request) => Effect.provide(BrandCardMember.confirmPointsExchange(request), context)
+})
+
+/**
+ * The members' writes of one surface, on the shared template: each call a member (or an opened card, an openid, a
+ * key) of its own, seeded before the run, with what its state shows.
+ */
+const memberPlanners = (surface: "partner" | "brand"): Readonly<Record<string, CardPlanner>> => {
+  const brand_id = cardBrands.members
+  const on = (shared: CardShared): MemberApi =>
+    surface === "partner" ? partnerApi(brand_id) : brandApi(shared.asBrand(brand_id))
+  const prefix = surface === "partner" ? "PartnerCardMember" : "BrandCardMember"
+  return {
+    [`${prefix}.UpdateUserCard`]: (shared, i) =>
+      Effect.map(seedMember(shared, i), (member) => ({
+        call: on(shared).updateUserCard({ ...member, level: `L${i}` }),
+        ledger: { brand_id, card_id: member.card_id, user_card_code: member.user_card_code },
+        inState: (snap) => one(cardOf(snap(brand_id), member.card_id, member.user_card_code)?.level === `L${i}`)
+      })),
+    [`${prefix}.InvalidateUserCard`]: (shared) => {
+      const card = seedOpened(shared)
+      return Effect.succeed({
+        call: on(shared).invalidateUserCard(card),
+        ledger: { brand_id, card_id: card.card_id, user_card_code: card.user_card_code },
+        inState: (snap) => one(cardOf(snap(brand_id), card.card_id, card.user_card_code)?.user_card_state === "INVALID")
+      })
+    },
+    [`${prefix}.ConfirmUserCard`]: (shared) => {
+      const card = seedOpened(shared)
+      return Effect.succeed({
+        call: on(shared).confirmUserCard({ ...card, user_card_confirm_state: "CREATE_CARD_SUCCESS" }),
+        ledger: { brand_id, card_id: card.card_id, user_card_code: card.user_card_code },
+        inState: (snap) => one(cardOf(snap(brand_id), card.card_id, card.user_card_code)?.user_card_state === "EFFECTIVE")
+      })
+    },
+    [`${prefix}.CreatePreAuthToken`]: (shared, i) => {
+      const openid = `oJ${SEED}-${i}`
+      const { card_id } = shared
+      return Effect.succeed({
+        call: on(shared).createPreAuthToken({ card_id, openid }),
+        ledger: { brand_id, card_id, openid },
+        inState: (snap) => snap(brand_id).tokens.filter((t) => t.openid === openid && t.kind === "pre-auth").length
+      })
+    },
+    [`${prefix}.CreateUserFeed`]: (shared, i) =>
+      Effect.map(seedMember(shared, i), (member) => {
+        const out_request_no = `feed-${SEED}-${i}`
+        return {
+          call: on(shared).createUserFeed({ ...member, out_request_no, cell: `消费满${i}元` }),
+          ledger: { brand_id, key: out_request_no },
+          inState: (snap) => snap(brand_id).feeds.filter((f) => f["out_request_no"] === out_request_no).length
+        }
+      }),
+    [`${prefix}.SyncUserPoints`]: (shared, i) =>
+      Effect.map(seedMember(shared, i), (member) => {
+        const out_request_no = `pts-${SEED}-${i}`
+        return {
+          call: on(shared).syncUserPoints({ ...member, out_request_no, point_balance: i }),
+          ledger: { brand_id, key: out_request_no },
+          inState: (snap) =>
+            one(snap(brand_id).points.some((p) => p.user_card_code === member.user_card_code && p.point_balance === i))
+        }
+      }),
+    [`${prefix}.ConfirmPointsExchange`]: (shared, i) =>
+      Effect.map(seedMember(shared, i), (member) => {
+        const record = shared.emulator.userRedeemsBrandPoints({ ...member, brand_id, deduct_points: 10 })
+        return {
+          call: on(shared).confirmPointsExchange({
+            ...member,
+            record_id: record.record_id,
+            exchange_coupon_template_id: record.exchange_coupon_template_id,
+            result: "POINT_EXCHANGE_COUPON_ALLOW"
+          }),
+          ledger: { brand_id, record_id: record.record_id },
+          inState: (snap) =>
+            one(snap(brand_id).exchanges.some((e) => e.record_id === record.record_id && e.state !== undefined))
+        }
+      })
+  }
+}
+
+const cardPlanners: Readonly<Record<string, CardPlanner>> = {
+  ...memberPlanners("partner"),
+  ...memberPlanners("brand"),
+
+  // The provider's template writes: a brand each (cheap: the provider signs).
+  "PartnerCardMember.CreateCardTemplate": (_, i) => {
+    const brand_id = cardBrands.provider(i)
+    const out_request_no = `tpl-${SEED}-${i}`
+    return Effect.succeed({
+      call: PartnerCardMember.createCardTemplate(providerTemplateBody(brand_id, out_request_no)),
+      ledger: { brand_id, key: out_request_no },
+      inState: (snap) => snap(brand_id).templates.filter((t) => t.out_request_no === out_request_no).length
+    })
+  },
+  "PartnerCardMember.UpdateCardTemplate": (_, i) => {
+    const brand_id = cardBrands.provider(i)
+    return Effect.map(seedTemplate(brand_id, i), (card_id) => ({
+      call: PartnerCardMember.updateCardTemplate({ brand_id, card_id, card_title: `第${i}张` }),
+      ledger: { brand_id, card_id },
+      inState: (snap) => one(snap(brand_id).templates.some((t) => t.card_id === card_id && t.card_title === `第${i}张`))
+    }))
+  },
+  "PartnerCardMember.InvalidateCardTemplate": (_, i) => {
+    const brand_id = cardBrands.provider(i)
+    return Effect.map(seedTemplate(brand_id, i), (card_id) => ({
+      call: PartnerCardMember.invalidateCardTemplate({ brand_id, card_id }),
+      ledger: { brand_id, card_id },
+      inState: (snap) => one(snap(brand_id).templates.some((t) => t.card_id === card_id && t.state === "CARD_INVALID"))
+    }))
+  },
+  "PartnerCardMember.CreatePayViewToken": ({ card_id }, i) => {
+    const brand_id = cardBrands.members
+    const openid = `oV${SEED}-${i}`
+    return Effect.succeed({
+      call: PartnerCardMember.createPayViewToken({ brand_id, card_id, openid }),
+      ledger: { brand_id, card_id, openid },
+      inState: (snap) => snap(brand_id).tokens.filter((t) => t.openid === openid && t.kind === "pay-view").length
+    })
+  },
+  "PartnerCardMember.CreateActivity": (_, i) => {
+    const brand_id = cardBrands.provider(i)
+    const out_request_no = `act-${SEED}-${i}`
+    return Effect.map(seedTemplate(brand_id, i), (card_id) => ({
+      call: PartnerCardMember.createActivity(activityBody(brand_id, card_id, out_request_no)),
+      ledger: { brand_id, key: out_request_no },
+      inState: (snap) => snap(brand_id).activities.filter((a) => a.out_request_no === out_request_no).length
+    }))
+  },
+  "PartnerCardMember.UpdateActivity": (_, i) => {
+    const brand_id = cardBrands.provider(i)
+    return Effect.gen(function*() {
+      const body = activityBody(brand_id, yield* seedTemplate(brand_id, i), `seed-act-${SEED}-${i}`)
+      const { activity_id } = yield* PartnerCardMember.createActivity(body)
+      return {
+        call: PartnerCardMember.updateActivity({
+          brand_id,
+          activity_id,
+          title: `第${i}期`,
+          sub_title: body.sub_title,
+          begin_time: body.begin_time,
+          end_time: body.end_time
+        }),
+        ledger: { brand_id, activity_id },
+        inState: (snap) => one(snap(brand_id).activities.some((a) => a.activity_id === activity_id && a.title === `第${i}期`))
+      }
+    })
+  },
+  "PartnerCardMember.TerminateActivity": (_, i) => {
+    const brand_id = cardBrands.provider(i)
+    return Effect.gen(function*() {
+      const card_id = yield* seedTemplate(brand_id, i)
+      const { activity_id } = yield* PartnerCardMember.createActivity(activityBody(brand_id, card_id, `seed-act-${SEED}-${i}`))
+      return {
+        call: PartnerCardMember.terminateActivity({ brand_id, activity_id }),
+        ledger: { brand_id, activity_id },
+        inState: (snap) =>
+          one(snap(brand_id).activities.some((a) =>
+            a.activity_id === activity_id && a.activity_state === "MEMBERSHIP_ACTIVITY_TERMINATED"
+          ))
+      }
+    })
+  },
+
+  // The brand's template writes: a slot of the pool each.
+  "BrandCardMember.CreateCardTemplate": (shared, i) => {
+    const brand_id = shared.slot("BrandCardMember.CreateCardTemplate")
+    const out_request_no = `tpl-${SEED}-${i}`
+    return Effect.succeed({
+      call: Effect.provide(BrandCardMember.createCardTemplate(templateBody(out_request_no)), shared.asBrand(brand_id)),
+      ledger: { brand_id, key: out_request_no },
+      inState: (snap) => snap(brand_id).templates.filter((t) => t.out_request_no === out_request_no).length
+    })
+  },
+  "BrandCardMember.UpdateCardTemplate": (shared, i) => {
+    const brand_id = shared.slot("BrandCardMember.UpdateCardTemplate")
+    return Effect.map(seedTemplate(brand_id, i), (card_id) => ({
+      call: Effect.provide(BrandCardMember.updateCardTemplate({ card_id, card_title: `第${i}张` }), shared.asBrand(brand_id)),
+      ledger: { brand_id, card_id },
+      inState: (snap) => one(snap(brand_id).templates.some((t) => t.card_id === card_id && t.card_title === `第${i}张`))
+    }))
+  },
+  "BrandCardMember.InvalidateCardTemplate": (shared, i) => {
+    const brand_id = shared.slot("BrandCardMember.InvalidateCardTemplate")
+    return Effect.map(seedTemplate(brand_id, i), (card_id) => ({
+      call: Effect.provide(BrandCardMember.invalidateCardTemplate({ card_id }), shared.asBrand(brand_id)),
+      ledger: { brand_id, card_id },
+      inState: (snap) => one(snap(brand_id).templates.some((t) => t.card_id === card_id && t.state === "CARD_INVALID"))
+    }))
+  },
+  // The brand's upload: a file of its own (the ledger names its SHA-256; the stored images are not read).
+  "BrandCardMember.UploadImage": (shared, i) => {
+    const file = Buffer.concat([png, Buffer.from(`tail-${SEED}-${i}`)])
+    const sha256 = Crypto.createHash("sha256").update(file).digest("hex")
+    return Effect.succeed({
+      call: Effect.provide(BrandCardMember.uploadImage({ file, filename: `card-${i}.png` }), shared.asBrand(cardBrands.members)),
+      ledger: { brand_id: cardBrands.members, sha256 }
+    })
+  }
+}
+
+const CardTestLayer = PartnerCardMember.layer.pipe(
+  Layer.provideMerge(Emulator.layerLoopbackNode({
+    brands: [
+      { brand_id: cardBrands.members },
+      ...cardBrands.pool.map((brand_id) => ({ brand_id })),
+      ...Array.from({ length: CARD_TASKS }, (_, i) => ({ brand_id: cardBrands.provider(i) }))
+    ]
+  })),
+  Layer.provideMerge(RetryPolicy.layerImmediate())
+)
+
+describe("reliability: concurrent run over 商家名片会员卡's repeat-safe writes, both surfaces", () => {
+  it("walks the declarations: every repeat-safe write of both surfaces has a planner", () => {
+    expect(cardUnderTest.map((d) => d.name).filter((name) => cardPlanners[name] === undefined), "writes without a planner")
+      .toEqual([])
+    expect(Object.keys(cardPlanners).filter((name) => !cardUnderTest.some((d) => d.name === name)), "planners of no write")
+      .toEqual([])
+    // 14 of the provider's surface, 11 of the brand's (issue 24).
+    expect(cardUnderTest.length).toBe(25)
+  })
+
+  it.live(`${CARD_TASKS} calls, ${CONCURRENCY} in flight, seeded faults, both surfaces (seed ${SEED})`, () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      yield* Emulator.EmulatorServer
+      const seed = `seed ${SEED} (RELIABILITY_SEED=${SEED} to replay)`
+      console.log(`商家名片会员卡 concurrent run: ${seed}`)
+      const random = prng(SEED)
+
+      // Each brand of the brand surface, its endpoints on its own client (over node:http, as the provider's).
+      const contexts = new Map<string, Context.Context<BrandCardMember.Services>>()
+      for (const brand_id of [cardBrands.members, ...cardBrands.pool]) {
+        contexts.set(
+          brand_id,
+          yield* Layer.build(BrandCardMember.layer.pipe(Layer.provide(BrandClient.layerNode(emulator.brandOptions(brand_id)))))
+        )
+      }
+      // The pool's slots, two templates in effect per brand, dealt to the slotted writes in turn.
+      const slots = new Map(slotted.map((write) => [write, [] as Array<string>]))
+      cardBrands.pool.flatMap((brand_id) => [brand_id, brand_id])
+        .forEach((brand_id, k) => slots.get(slotted[k % slotted.length]!)!.push(brand_id))
+      const shared: CardShared = {
+        emulator,
+        // The members' template (its brand is not in the pool).
+        card_id: yield* seedTemplate(cardBrands.members, -1),
+        asBrand: (brand_id) => contexts.get(brand_id)!,
+        slot: (write) => slots.get(write)!.shift()!
+      }
+      const tasks: Array<CardTask> = []
+      let redrawn = 0
+      for (let index = 0; index < CARD_TASKS; index++) {
+        let definition = cardUnderTest[Math.floor(random() * cardUnderTest.length)]!
+        while (slots.get(definition.name)?.length === 0) {
+          redrawn++
+          definition = cardUnderTest[Math.floor(random() * cardUnderTest.length)]!
+        }
+        const fault = random() < FAULT_RATE ? faults[Math.floor(random() * faults.length)] : undefined
+        const planned = yield* cardPlanners[definition.name]!(shared, index)
+        tasks.push({ index, name: definition.name, endpoint: shortName(definition), ...planned, fault, outcome: "pending" })
+      }
+      const seededEntries = emulator.ledger.length
+
+      const ledgerOf = (task: CardTask) =>
+        emulator.ledger.filter((entry) =>
+          entry.endpoint === task.endpoint && Object.entries(task.ledger).every(([k, v]) => entry[k] === v)
+        )
+      const appliedOf = (task: CardTask) => ledgerOf(task).length
+
+      let defects = 0
+      const runTask = (task: CardTask) =>
+        Effect.suspend(() => {
+          if (task.fault !== undefined) emulator.inject({ endpoint: task.endpoint, fault: task.fault })
+          return Effect.map(Effect.exit(task.call), (exit) => {
+            if (Exit.isSuccess(exit)) task.outcome = "ok"
+            else {
+              const failure = Cause.findErrorOption(exit.cause)
+              if (failure._tag === "None") defects++
+              task.outcome = failure._tag === "Some" ? failure.value._tag : "defect"
+            }
+          })
+        })
+
+      const started = Date.now()
+      yield* Effect.forEach(tasks, runTask, { concurrency: CONCURRENCY, discard: true })
+      const duration = Date.now() - started
+      emulator.clearFaults()
+
+      // Nothing applied twice; every success applied once.
+      const applied = tasks.map(appliedOf)
+      const doubled = tasks.filter((_, i) => applied[i]! > 1)
+      expect.soft(
+        doubled.map((t) => `#${t.index} ${t.name} ${JSON.stringify(t.ledger)} ×${applied[t.index]}`),
+        `${seed}: applied twice`
+      ).toEqual([])
+      const succeeded = tasks.filter((t) => t.outcome === "ok")
+      const failed = tasks.filter((t) => t.outcome !== "ok")
+      for (const t of succeeded) expect.soft(applied[t.index], `${seed}: #${t.index} ${t.name} succeeded`).toBe(1)
+
+      // Nothing in the ledger that no call asked for (the seeds are on other endpoints, or before the run).
+      const runEndpoints = new Set(tasks.map((t) => t.endpoint))
+      const claimed = new Set(tasks.flatMap(ledgerOf))
+      const strays = emulator.ledger.slice(seededEntries)
+        .filter((entry) => runEndpoints.has(String(entry.endpoint)) && !claimed.has(entry))
+      expect(strays, seed).toEqual([])
+
+      /** The brands' state against the ledger: each call's write shows in the state as often as the ledger has it. */
+      const checkState = (label: string) => {
+        const snapshots = new Map<string, Emulator.BrandSnapshot>()
+        const snapshot = (brand_id: string) => {
+          const known = snapshots.get(brand_id)
+          if (known !== undefined) return known
+          const taken = emulator.brandState(brand_id)
+          snapshots.set(brand_id, taken)
+          return taken
+        }
+        const mismatched = tasks.filter((task) => task.inState !== undefined && task.inState(snapshot) !== appliedOf(task))
+        expect.soft(
+          mismatched.map((t) => `#${t.index} ${t.name}: state ×${t.inState!(snapshot)}, ledger ×${appliedOf(t)}`),
+          `${seed} ${label}: state against ledger`
+        ).toEqual([])
+      }
+      checkState("after the run")
+      expect(defects, `${seed}: defects (crashes) instead of typed errors`).toBe(0)
+
+      const failedButApplied = failed.filter((t) => applied[t.index]! > 0).length
+
+      // Reconcile as a caller would: repeat a failed keyed call with the same key and body (a repeat of one WeChat
+      // refuses, once applied, fails with the documented refusal); a keyless one only after reading the state and
+      // finding it not applied.
+      const byName = new Map(cardUnderTest.map((d) => [d.name, d]))
+      for (const task of failed) {
+        const keyless = byName.get(task.name)?.idempotencyKey === undefined
+        const wasApplied = appliedOf(task) > 0
+        if (keyless && wasApplied) continue
+        const exit = yield* Effect.exit(task.call)
+        const refusal = refusedRepeat[task.name]
+        const context = `${seed}: repeat of #${task.index} ${task.name}: ${
+          Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "ok"
+        }`
+        if (wasApplied && refusal !== undefined) {
+          const failure = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : undefined
+          expect(failure?._tag === "Some" ? failure.value._tag : "ok", context).toBe(refusal)
+        } else expect(Exit.isSuccess(exit), context).toBe(true)
+      }
+      const reconciled = tasks.filter((t) => appliedOf(t) !== 1)
+      expect.soft(
+        reconciled.map((t) => `#${t.index} ${t.name} ${JSON.stringify(t.ledger)} ×${appliedOf(t)}`),
+        `${seed}: after the repeats, every call applied exactly once`
+      ).toEqual([])
+      checkState("after the repeats")
+
+      const count = <A>(as: ReadonlyArray<A>, key: (a: A) => string) =>
+        Object.fromEntries(as.reduce((m, a) => m.set(key(a), (m.get(key(a)) ?? 0) + 1), new Map<string, number>()))
+      console.log("商家名片会员卡 concurrent run:", JSON.stringify({
+        seed: SEED,
+        calls: tasks.length,
+        concurrency: CONCURRENCY,
+        endpoints: cardUnderTest.length,
+        callsPerEndpoint: count(tasks, (t) => t.name),
+        redrawnForWantOfSlots: redrawn,
+        faultsInjected: tasks.filter((t) => t.fault !== undefined).length,
+        succeeded: succeeded.length,
+        failed: count(failed, (t) => t.outcome),
+        failedButApplied,
+        duplicates: doubled.length,
+        durationMillis: duration
+      }, null, 2))
+      expect(tasks.length, seed).toBeGreaterThanOrEqual(1000)
+      expect(duration, seed).toBeLessThan(60_000)
+    }).pipe(Effect.scoped, Effect.provide(CardTestLayer)), 180_000)
 })

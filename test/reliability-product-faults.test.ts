@@ -14,32 +14,62 @@
  * Each write needs valid preconditions and a valid request: `fixtures` below holds one per declaration, keyed by the
  * declaration's name. A declaration without a fixture fails its cells, so adding an endpoint means adding its fixture
  * here. The table (endpoint × fault → outcome, per transport) is printed at the end of the file.
+ *
+ * A second walk covers 商家名片会员卡 (issue 24): every write of `PartnerCardMember` (the service provider's client,
+ * `WechatPay.layer…(emulator.merchantOptions())`) and of `BrandCardMember` (the brand's, `BrandClient.layer…(
+ * emulator.brandOptions())`), both clients over the same emulator and brand, with its own fixtures (`cardFixtures`)
+ * and counts. The same rules hold, with one documented difference: two keyed writes answer a repeated key with a
+ * refusal, not with the first answer — 创建会员卡模板 `400 PARAM_ERROR 商家请求单号重复`, 创建用户动态信息
+ * `400 ALREADY_EXISTS 该用户动态已存在` (`refusedRepeats`). After DropAfterApply their repeat therefore fails with that
+ * documented error: never applied twice, and the caller learns the first attempt was applied.
  */
 import * as Crypto from "node:crypto"
 import { afterAll, describe, expect, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import * as Layer from "effect/Layer"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Redacted from "effect/Redacted"
-import { type Endpoint, Media, MemberCard, MemberCardActivity } from "../src/index.js"
+import {
+  BrandCardMember,
+  BrandClient,
+  type Endpoint,
+  Media,
+  MemberCard,
+  MemberCardActivity,
+  PartnerCardMember
+} from "../src/index.js"
 import type { WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { openActivationPage } from "../src/testing/internal/resources/activation.js"
-import { declarations, repeatSafe, shortName, writes } from "./reliability-product-support.js"
+import {
+  cardMemberDeclarations,
+  cardMemberWrites,
+  declarations,
+  repeatSafe,
+  shortName,
+  writes
+} from "./reliability-product-support.js"
 import { fresh } from "./support.js"
 
 type Services = MemberCard.Services | MemberCardActivity.Services | Media.UploadImage | Emulator.Emulator
 
 // Counts as of issue 10. A new declaration changes them: add its fixture below, then update these numbers.
-const DECLARED = 35
-const WRITES = 25
-const REPEAT_SAFE_WRITES = 20
+const DECLARED = 36
+const WRITES = 26
+const REPEAT_SAFE_WRITES = 21
+
+// The second walk, 商家名片会员卡 as of issue 24: 22 declarations of the provider's surface and 16 of the brand's;
+// 16 + 12 writes, 14 + 11 of them repeat-safe. A new operation changes them: add its fixtures to `cardFixtures`.
+const CARD_DECLARED = 38
+const CARD_WRITES = 28
+const CARD_REPEAT_SAFE_WRITES = 25
 
 // ---------------------------------------------------------------------------------------------------------------
 // Fixtures: one per write, seeding the emulator and returning a valid call
 
-interface Prepared {
-  readonly call: Effect.Effect<unknown, WechatPayError.WechatPayError, Services>
+interface Prepared<R = Services> {
+  readonly call: Effect.Effect<unknown, WechatPayError.WechatPayError, R>
   /**
    * The ledger fields that name this call's write (its key, or the ids it writes), matched on ledger entries of the
    * endpoint under test.
@@ -49,7 +79,9 @@ interface Prepared {
   readonly applied?: () => number
 }
 
-type Fixture = (emulator: Emulator.EmulatorState) => Effect.Effect<Prepared, WechatPayError.WechatPayError, Services>
+type Fixture<R = Services> = (
+  emulator: Emulator.EmulatorState
+) => Effect.Effect<Prepared<R>, WechatPayError.WechatPayError, R>
 
 const logo = "https://wxpaylogo.qpic.cn/wxpaylogo/PiajxSqBRaEIPAeia7Imvtsn7sYGNcEj33YzVvJF88ECQ19LXId8ZL2Q/0"
 const jump = { appid: "wx37178d097a6851d8", path: "pages/index/index" }
@@ -258,6 +290,13 @@ const fixtures: Readonly<Record<string, Fixture>> = {
       ledger: { key: out_request_no, card_id, code }
     })
   },
+  "MemberCard.ConfirmMembership": (emulator) => {
+    const { card_id, code } = member(emulator)
+    return ready({
+      call: MemberCard.ConfirmMembership.call({ card_id, code, user_card_confirm_state: "CREATE_CARD_SUCCESS" }),
+      ledger: { card_id, code }
+    })
+  },
   "MemberCard.PrepareBonus": (emulator) => {
     const { card_id, code } = member(emulator)
     const out_trade_no = fresh("T")
@@ -323,6 +362,316 @@ const fixtures: Readonly<Record<string, Fixture>> = {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// 商家名片会员卡 fixtures: one per write of each surface, on the emulator's brand
+
+type CardServices = PartnerCardMember.Services | BrandCardMember.Services | Emulator.Emulator
+
+/** The emulator's default brand: every merchant may act for it, and `brandOptions()` signs as it. */
+const BRAND = "1000001"
+const brandAppid = "wxd678efh567hg6787"
+
+/** The docs' 创建会员卡模板 body (the provider adds `brand_id`). */
+const templateBody = () => ({
+  out_request_no: fresh("tpl-"),
+  appid: brandAppid,
+  card_type: "NORMAL" as const,
+  code_mode: "SYSTEM_ALLOCATE" as const,
+  code_type: "BAR_CODE" as const,
+  card_title: "微信会员卡",
+  card_color: "#FFFF00",
+  card_picture_url: "https://qpic.cn/card.png",
+  benefits: "会员专享9折",
+  notify_url: "https://shop.example.com/brand/notify",
+  valid_date_information: { type: "PERMANENT" as const },
+  legal_agreement: "会员协议",
+  member_information: { jump_appid: brandAppid, jump_path: "/member" }
+})
+
+/**
+ * Room for a template: a brand holds at most two templates in effect per card type, so the earlier cells' are
+ * invalidated first (through the provider; it and the brand share one state).
+ */
+const room = (emulator: Emulator.EmulatorState) =>
+  Effect.forEach(
+    emulator.brandState(BRAND).templates.filter((t) => t.state === "CARD_EFFECTIVE"),
+    (t) => PartnerCardMember.invalidateCardTemplate({ brand_id: BRAND, card_id: t.card_id }),
+    { discard: true }
+  )
+
+/** A fresh template of the brand, in effect (created by the provider: the seeds all go through one surface). */
+const brandTemplate = (emulator: Emulator.EmulatorState) =>
+  Effect.andThen(
+    room(emulator),
+    Effect.map(PartnerCardMember.createCardTemplate({ brand_id: BRAND, ...templateBody() }), (t) => t.card_id)
+  )
+
+/** A member: a fresh template and a card imported into it, in effect. */
+const brandMember = (emulator: Emulator.EmulatorState) =>
+  Effect.gen(function*() {
+    const card_id = yield* brandTemplate(emulator)
+    const openid = fresh("oMember")
+    const user_card_code = fresh("77")
+    yield* PartnerCardMember.importUserCardByOpenid({ brand_id: BRAND, card_id, openid, user_card_code })
+    return { card_id, openid, user_card_code }
+  })
+
+/** A user who opened a card of a fresh template (入会组件): `UNACTIVATED`, waiting for the merchant's confirmation. */
+const openedCard = (emulator: Emulator.EmulatorState) =>
+  Effect.map(brandTemplate(emulator), (card_id) => {
+    const opened = emulator.userOpensBrandCard({ card_id, brand_id: BRAND })
+    return { card_id, openid: opened.openid, user_card_code: opened.user_card_code }
+  })
+
+/** A member's exchange of points for a coupon (POINT_EXCHANGE_COUPON), waiting for the merchant's answer. */
+const exchange = (emulator: Emulator.EmulatorState) =>
+  Effect.map(brandMember(emulator), (member) => {
+    const record = emulator.userRedeemsBrandPoints({ ...member, brand_id: BRAND, deduct_points: 100 })
+    return {
+      ...member,
+      record_id: record.record_id,
+      exchange_coupon_template_id: record.exchange_coupon_template_id,
+      result: "POINT_EXCHANGE_COUPON_ALLOW" as const
+    }
+  })
+
+/** RFC 3339 without milliseconds, as the activity pages write times. */
+const utc = (ms: number) => new Date(ms).toISOString().slice(0, 19) + "Z"
+
+/** The docs' 创建品牌会员发券活动 body on a fresh template, in effect from an hour ago. */
+const activityBody = (emulator: Emulator.EmulatorState) =>
+  Effect.map(brandTemplate(emulator), (card_id) => ({
+    brand_id: BRAND,
+    out_request_no: fresh("act-"),
+    card_id,
+    activity_channel: "MECHANT_APP_COMPONENT" as const,
+    title: "开卡有礼",
+    sub_title: "新会员专享",
+    begin_time: utc(Date.now() - 3_600_000),
+    end_time: utc(Date.now() + DAY),
+    apply_total: 100,
+    product_coupon_stock_list: [{ product_coupon_id: "1001", stock_id: "2001" }]
+  }))
+
+/** A phone number of its own per call (an import by phone finds the user by it). */
+const freshPhone = () => Redacted.make(`139${fresh("").replace(/\D/g, "").slice(-8).padStart(8, "0")}`)
+
+/** A PNG of its own (a unique tail after IEND), and its SHA-256: the upload's ledger entry names it. */
+const uniquePng = () => {
+  const file = Buffer.concat([png, Buffer.from(fresh("tail-"))])
+  return { file, sha256: Crypto.createHash("sha256").update(file).digest("hex") }
+}
+
+const cardReady = (prepared: Prepared<CardServices>) => Effect.succeed(prepared)
+
+/**
+ * One fixture per 商家名片会员卡 write, keyed by the declaration's name. The ledger entry of either surface names the
+ * brand (`brand_id`) and what the call wrote.
+ */
+const cardFixtures: Readonly<Record<string, Fixture<CardServices>>> = {
+  // Templates
+  "PartnerCardMember.CreateCardTemplate": (emulator) =>
+    Effect.map(room(emulator), () => {
+      const body = templateBody()
+      return {
+        call: PartnerCardMember.createCardTemplate({ brand_id: BRAND, ...body }),
+        ledger: { brand_id: BRAND, key: body.out_request_no }
+      }
+    }),
+  "BrandCardMember.CreateCardTemplate": (emulator) =>
+    Effect.map(room(emulator), () => {
+      const { legal_agreement: _, member_information: __, ...body } = templateBody()
+      return { call: BrandCardMember.createCardTemplate(body), ledger: { brand_id: BRAND, key: body.out_request_no } }
+    }),
+  "PartnerCardMember.UpdateCardTemplate": (emulator) =>
+    Effect.map(brandTemplate(emulator), (card_id) => ({
+      call: PartnerCardMember.updateCardTemplate({ brand_id: BRAND, card_id, card_title: "重试" }),
+      ledger: { brand_id: BRAND, card_id }
+    })),
+  "BrandCardMember.UpdateCardTemplate": (emulator) =>
+    Effect.map(brandTemplate(emulator), (card_id) => ({
+      call: BrandCardMember.updateCardTemplate({ card_id, card_title: "重试" }),
+      ledger: { brand_id: BRAND, card_id }
+    })),
+  "PartnerCardMember.InvalidateCardTemplate": (emulator) =>
+    Effect.map(brandTemplate(emulator), (card_id) => ({
+      call: PartnerCardMember.invalidateCardTemplate({ brand_id: BRAND, card_id }),
+      ledger: { brand_id: BRAND, card_id }
+    })),
+  "BrandCardMember.InvalidateCardTemplate": (emulator) =>
+    Effect.map(brandTemplate(emulator), (card_id) => ({
+      call: BrandCardMember.invalidateCardTemplate({ card_id }),
+      ledger: { brand_id: BRAND, card_id }
+    })),
+
+  // Members' cards
+  "PartnerCardMember.ImportUserCardByOpenid": (emulator) =>
+    Effect.map(brandTemplate(emulator), (card_id) => {
+      const user_card_code = fresh("88")
+      return {
+        call: PartnerCardMember.importUserCardByOpenid({ brand_id: BRAND, card_id, openid: fresh("o"), user_card_code }),
+        ledger: { brand_id: BRAND, card_id, user_card_code }
+      }
+    }),
+  "BrandCardMember.ImportUserCardByOpenid": (emulator) =>
+    Effect.map(brandTemplate(emulator), (card_id) => {
+      const user_card_code = fresh("88")
+      return {
+        call: BrandCardMember.importUserCardByOpenid({ card_id, openid: fresh("o"), user_card_code }),
+        ledger: { brand_id: BRAND, card_id, user_card_code }
+      }
+    }),
+  "PartnerCardMember.ImportUserCardByPhone": (emulator) =>
+    Effect.map(brandTemplate(emulator), (card_id) => {
+      const user_card_code = fresh("66")
+      return {
+        call: PartnerCardMember.importUserCardByPhone({ brand_id: BRAND, card_id, user_card_code, phone_number: freshPhone() }),
+        ledger: { brand_id: BRAND, card_id, user_card_code }
+      }
+    }),
+  "PartnerCardMember.UpdateUserCard": (emulator) =>
+    Effect.map(brandMember(emulator), (member) => ({
+      call: PartnerCardMember.updateUserCard({ brand_id: BRAND, ...member, level: "金卡" }),
+      ledger: { brand_id: BRAND, card_id: member.card_id, user_card_code: member.user_card_code }
+    })),
+  "BrandCardMember.UpdateUserCard": (emulator) =>
+    Effect.map(brandMember(emulator), (member) => ({
+      call: BrandCardMember.updateUserCard({ ...member, level: "金卡" }),
+      ledger: { brand_id: BRAND, card_id: member.card_id, user_card_code: member.user_card_code }
+    })),
+  "PartnerCardMember.InvalidateUserCard": (emulator) =>
+    Effect.map(openedCard(emulator), (card) => ({
+      call: PartnerCardMember.invalidateUserCard({ brand_id: BRAND, ...card, invalid_reason: "会员主动注销" }),
+      ledger: { brand_id: BRAND, card_id: card.card_id, user_card_code: card.user_card_code }
+    })),
+  "BrandCardMember.InvalidateUserCard": (emulator) =>
+    Effect.map(openedCard(emulator), (card) => ({
+      call: BrandCardMember.invalidateUserCard({ ...card, invalid_reason: "会员主动注销" }),
+      ledger: { brand_id: BRAND, card_id: card.card_id, user_card_code: card.user_card_code }
+    })),
+  "PartnerCardMember.ConfirmUserCard": (emulator) =>
+    Effect.map(openedCard(emulator), (card) => ({
+      call: PartnerCardMember.confirmUserCard({ brand_id: BRAND, ...card, user_card_confirm_state: "CREATE_CARD_SUCCESS" }),
+      ledger: { brand_id: BRAND, card_id: card.card_id, user_card_code: card.user_card_code }
+    })),
+  "BrandCardMember.ConfirmUserCard": (emulator) =>
+    Effect.map(openedCard(emulator), (card) => ({
+      call: BrandCardMember.confirmUserCard({ ...card, user_card_confirm_state: "CREATE_CARD_SUCCESS" }),
+      ledger: { brand_id: BRAND, card_id: card.card_id, user_card_code: card.user_card_code }
+    })),
+
+  // Components, feeds, points
+  "PartnerCardMember.CreatePreAuthToken": (emulator) =>
+    Effect.map(brandTemplate(emulator), (card_id) => {
+      const openid = fresh("oJoin")
+      return {
+        call: PartnerCardMember.createPreAuthToken({ brand_id: BRAND, card_id, openid }),
+        ledger: { brand_id: BRAND, card_id, openid }
+      }
+    }),
+  "BrandCardMember.CreatePreAuthToken": (emulator) =>
+    Effect.map(brandTemplate(emulator), (card_id) => {
+      const openid = fresh("oJoin")
+      return { call: BrandCardMember.createPreAuthToken({ card_id, openid }), ledger: { brand_id: BRAND, card_id, openid } }
+    }),
+  "PartnerCardMember.CreatePayViewToken": (emulator) =>
+    Effect.map(brandMember(emulator), ({ card_id, openid }) => ({
+      call: PartnerCardMember.createPayViewToken({ brand_id: BRAND, card_id, openid }),
+      ledger: { brand_id: BRAND, card_id, openid }
+    })),
+  "PartnerCardMember.CreateUserFeed": (emulator) =>
+    Effect.map(brandMember(emulator), (member) => {
+      const out_request_no = fresh("feed-")
+      return {
+        call: PartnerCardMember.createUserFeed({ brand_id: BRAND, ...member, out_request_no, cell: "消费满100元获得10积分" }),
+        ledger: { brand_id: BRAND, key: out_request_no }
+      }
+    }),
+  "BrandCardMember.CreateUserFeed": (emulator) =>
+    Effect.map(brandMember(emulator), (member) => {
+      const out_request_no = fresh("feed-")
+      return {
+        call: BrandCardMember.createUserFeed({ ...member, out_request_no, cell: "消费满100元获得10积分" }),
+        ledger: { brand_id: BRAND, key: out_request_no }
+      }
+    }),
+  "PartnerCardMember.SyncUserPoints": (emulator) =>
+    Effect.map(brandMember(emulator), (member) => {
+      const out_request_no = fresh("pts-")
+      return {
+        call: PartnerCardMember.syncUserPoints({ brand_id: BRAND, ...member, out_request_no, point_balance: 800 }),
+        ledger: { brand_id: BRAND, key: out_request_no }
+      }
+    }),
+  "BrandCardMember.SyncUserPoints": (emulator) =>
+    Effect.map(brandMember(emulator), (member) => {
+      const out_request_no = fresh("pts-")
+      return {
+        call: BrandCardMember.syncUserPoints({ ...member, out_request_no, point_balance: 800 }),
+        ledger: { brand_id: BRAND, key: out_request_no }
+      }
+    }),
+  "PartnerCardMember.ConfirmPointsExchange": (emulator) =>
+    Effect.map(exchange(emulator), (answer) => ({
+      call: PartnerCardMember.confirmPointsExchange({ brand_id: BRAND, ...answer }),
+      ledger: { brand_id: BRAND, record_id: answer.record_id }
+    })),
+  "BrandCardMember.ConfirmPointsExchange": (emulator) =>
+    Effect.map(exchange(emulator), (answer) => ({
+      call: BrandCardMember.confirmPointsExchange(answer),
+      ledger: { brand_id: BRAND, record_id: answer.record_id }
+    })),
+
+  // Activities (provider only)
+  "PartnerCardMember.CreateActivity": (emulator) =>
+    Effect.map(activityBody(emulator), (body) => ({
+      call: PartnerCardMember.createActivity(body),
+      ledger: { brand_id: BRAND, key: body.out_request_no }
+    })),
+  "PartnerCardMember.UpdateActivity": (emulator) =>
+    Effect.gen(function*() {
+      const body = yield* activityBody(emulator)
+      const { activity_id } = yield* PartnerCardMember.createActivity(body)
+      return {
+        call: PartnerCardMember.updateActivity({
+          brand_id: BRAND,
+          activity_id,
+          title: "开卡礼",
+          sub_title: "限时",
+          begin_time: body.begin_time,
+          end_time: utc(Date.now() + 2 * DAY)
+        }),
+        ledger: { brand_id: BRAND, activity_id }
+      }
+    }),
+  "PartnerCardMember.TerminateActivity": (emulator) =>
+    Effect.gen(function*() {
+      const { activity_id } = yield* PartnerCardMember.createActivity(yield* activityBody(emulator))
+      return { call: PartnerCardMember.terminateActivity({ brand_id: BRAND, activity_id }), ledger: { brand_id: BRAND, activity_id } }
+    }),
+
+  // Media (brand only)
+  "BrandCardMember.UploadImage": () => {
+    const { file, sha256 } = uniquePng()
+    return cardReady({ call: BrandCardMember.uploadImage({ file, filename: "card.png" }), ledger: { brand_id: BRAND, sha256 } })
+  }
+}
+
+/**
+ * WeChat's documented answer to a repeated key whose first request was applied: these keyed writes refuse the
+ * repeat rather than answer it as the first time (the emulator does as the pages say). What the caller sees after a
+ * retry whose first attempt was applied (DropAfterApply) is this error, and the write is applied once.
+ */
+type Refusal = { readonly _tag: string; readonly code: string; readonly message: string }
+const refusedRepeats: Readonly<Record<string, Refusal>> = {
+  // 创建会员卡模板 (A 4015336970's error table): find the template with ListCardTemplates.
+  "PartnerCardMember.CreateCardTemplate": { _tag: "ParamError", code: "PARAM_ERROR", message: "商家请求单号重复" },
+  "BrandCardMember.CreateCardTemplate": { _tag: "ParamError", code: "PARAM_ERROR", message: "商家请求单号重复" },
+  // 创建用户动态信息 (A 4015336987's error table): the feed is shown once.
+  "PartnerCardMember.CreateUserFeed": { _tag: "AlreadyExists", code: "ALREADY_EXISTS", message: "该用户动态已存在" },
+  "BrandCardMember.CreateUserFeed": { _tag: "AlreadyExists", code: "ALREADY_EXISTS", message: "该用户动态已存在" }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Faults
 
 interface FaultCase {
@@ -367,9 +716,22 @@ const cases: ReadonlyArray<FaultCase> = [
 // ---------------------------------------------------------------------------------------------------------------
 // The table
 
-const transports: ReadonlyArray<{ readonly name: string; readonly layer: () => ReturnType<typeof Emulator.layerLoopback> }> = [
-  { name: "FetchHttpClient", layer: () => Emulator.layerLoopback() },
-  { name: "NodeTransport", layer: () => Emulator.layerLoopbackNode() }
+/** A transport: the emulator with the provider's client over it, and how the brand's client reaches it the same way. */
+interface Transport {
+  readonly name: string
+  readonly layer: () => ReturnType<typeof Emulator.layerLoopback>
+  readonly brandClient: (
+    options: BrandClient.Options
+  ) => Layer.Layer<BrandClient.BrandClient, WechatPayError.ConfigurationError>
+}
+
+const transports: ReadonlyArray<Transport> = [
+  {
+    name: "FetchHttpClient",
+    layer: () => Emulator.layerLoopback(),
+    brandClient: (options) => BrandClient.layer(options).pipe(Layer.provide(FetchHttpClient.layer))
+  },
+  { name: "NodeTransport", layer: () => Emulator.layerLoopbackNode(), brandClient: (options) => BrandClient.layerNode(options) }
 ]
 
 /** transport × endpoint → fault → outcome. */
@@ -380,7 +742,7 @@ const record = (transport: string, definition: Endpoint.Definition<object>, faul
     transport,
     endpoint: definition.name,
     safety: definition.idempotencyKey !== undefined
-      ? `key ${definition.idempotencyKey}`
+      ? `key ${definition.idempotencyKey}${refusedRepeats[definition.name] !== undefined ? " (repeat refused)" : ""}`
       : definition.repeatable !== undefined
       ? "repeatable"
       : "never repeated"
@@ -389,11 +751,12 @@ const record = (transport: string, definition: Endpoint.Definition<object>, faul
   table.set(key, row)
 }
 
-afterAll(() => {
-  const rows = transports.flatMap((t) => writes.map((w) => table.get(`${t.name}\u0000${w.name}`)))
+const printTable = (title: string, walked: ReadonlyArray<Endpoint.Definition<object>>, declared: number) => {
+  const rows = transports.flatMap((t) => walked.map((w) => table.get(`${t.name}\u0000${w.name}`)))
     .filter((row) => row !== undefined)
+  if (rows.length === 0) return
   console.log(
-    `\nProduct fault table: ${writes.length} writes of ${declarations.length} declarations × ${cases.length} faults × ` +
+    `\n${title}: ${walked.length} writes of ${declared} declarations × ${cases.length} faults × ` +
       `${transports.length} transports ("req" = requests the emulator received for the call, "×n" = times applied)`
   )
   console.table(rows)
@@ -403,16 +766,30 @@ afterAll(() => {
     `|${header.map(() => "---").join("|")}|`,
     ...rows.map((row) => `| ${header.map((h) => row[h] ?? "—").join(" | ")} |`)
   ].join("\n"))
+}
+
+afterAll(() => {
+  printTable("Product fault table", writes, declarations.length)
+  printTable("商家名片会员卡 fault table", cardMemberWrites, cardMemberDeclarations.length)
 })
 
 // ---------------------------------------------------------------------------------------------------------------
 // The cells
 
-const cell = (transport: string, c: FaultCase, definition: Endpoint.Definition<object>) =>
+/** One walk: the fixtures of its writes, and where they live (for the message of a missing one). */
+interface Walk<R> {
+  readonly fixtures: Readonly<Record<string, Fixture<R>>>
+  readonly where: string
+}
+
+const productWalk: Walk<Services> = { fixtures, where: "`fixtures`" }
+const cardMemberWalk: Walk<CardServices> = { fixtures: cardFixtures, where: "`cardFixtures`" }
+
+const cell = <R>(transport: string, c: FaultCase, definition: Endpoint.Definition<object>, walk: Walk<R>) =>
   Effect.gen(function*() {
-    const fixture = fixtures[definition.name]
+    const fixture = walk.fixtures[definition.name]
     if (fixture === undefined) {
-      expect.fail(`No fixture for ${definition.name}: add one to \`fixtures\` in test/reliability-product-faults.test.ts`)
+      expect.fail(`No fixture for ${definition.name}: add one to ${walk.where} in test/reliability-product-faults.test.ts`)
     }
     const emulator = yield* Emulator.Emulator
     const endpoint = shortName(definition)
@@ -426,7 +803,7 @@ const cell = (transport: string, c: FaultCase, definition: Endpoint.Definition<o
     expect(applied(), `${definition.name}: applied before the call`).toBe(0)
 
     emulator.clearFaults()
-    emulator.inject({ endpoint, fault: c.fault, times: 1 })
+    emulator.inject({ endpoint: endpoint, fault: c.fault, times: 1 })
     const before = emulator.requests(endpoint)
     const result = yield* Effect.result(prepared.call)
     emulator.clearFaults()
@@ -436,15 +813,26 @@ const cell = (transport: string, c: FaultCase, definition: Endpoint.Definition<o
       Result.isFailure(result) ? `${result.failure._tag}: ${result.failure.message}` : "ok"
     }; ${requests} requests, applied ×${times}`
 
-    const observed = `${Result.isFailure(result) ? result.failure._tag : requests === 2 ? "ok after 1 repeat" : "ok"} ` +
-      `(${requests} req, ×${times})`
+    const observed = `${
+      Result.isFailure(result)
+        ? `${result.failure._tag}${requests === 2 ? " after 1 repeat" : ""}`
+        : requests === 2
+        ? "ok after 1 repeat"
+        : "ok"
+    } (${requests} req, ×${times})`
     // Recorded before the checks, marked ✗, so a failing cell shows in the table what happened.
     record(transport, definition, c.name, `✗ ${observed}`)
+    const refused = refusedRepeats[definition.name]
     if (c.name === REDIRECT) {
       // Never followed, never repeated, whatever the endpoint.
       expect(Result.isFailure(result) ? result.failure._tag : "ok", context).toBe("UnknownApiError")
       expect(requests, context).toBe(1)
       expect(times, context).toBe(0)
+    } else if (definition.idempotencyKey !== undefined && refused !== undefined && c.fault._tag === "DropAfterApply") {
+      // Applied by the first attempt, whose answer was lost: the repeat is refused as WeChat documents, not applied.
+      expect(Result.isFailure(result) ? result.failure : "ok", context).toMatchObject(refused)
+      expect(requests, context).toBe(2)
+      expect(times, context).toBe(1)
     } else if (definition.idempotencyKey !== undefined || (definition.repeatable !== undefined && c.unprocessed === true)) {
       expect(Result.isSuccess(result), context).toBe(true)
       expect(requests, context).toBe(2)
@@ -459,6 +847,23 @@ const cell = (transport: string, c: FaultCase, definition: Endpoint.Definition<o
 
 const Endpoints = Layer.mergeAll(MemberCard.layer, MemberCardActivity.layer, Media.layer)
 
+/**
+ * Both 商家名片会员卡 surfaces over the transport's emulator: the provider's endpoints on the transport's
+ * `WechatPayClient` (`emulator.merchantOptions()`), the brand's on a `BrandClient` of `emulator.brandOptions()` over
+ * the same transport, built once the server runs (its options carry the served base URL).
+ */
+const cardMemberLayer = (transport: Transport) =>
+  Layer.mergeAll(
+    PartnerCardMember.layer,
+    BrandCardMember.layer.pipe(
+      Layer.provide(Layer.unwrap(Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        yield* Emulator.EmulatorServer
+        return transport.brandClient(emulator.brandOptions(BRAND))
+      })))
+    )
+  ).pipe(Layer.provideMerge(transport.layer()))
+
 describe("reliability: product fault table (the walk)", () => {
   it("walks every declaration: the counts are the ones with a fixture each", () => {
     expect(declarations.length, "declared endpoints (a new one needs a fixture here, then this count)").toBe(DECLARED)
@@ -468,6 +873,22 @@ describe("reliability: product fault table (the walk)", () => {
     expect(Object.keys(fixtures).filter((name) => !writes.some((w) => w.name === name)), "fixtures of no write")
       .toEqual([])
   })
+
+  it("walks every 商家名片会员卡 declaration of both surfaces: the counts are the ones with a fixture each", () => {
+    expect(cardMemberDeclarations.length, "declared endpoints (a new one needs a fixture here, then this count)")
+      .toBe(CARD_DECLARED)
+    expect(cardMemberWrites.length, "declared writes").toBe(CARD_WRITES)
+    expect(cardMemberWrites.filter(repeatSafe).length, "repeat-safe writes").toBe(CARD_REPEAT_SAFE_WRITES)
+    expect(cardMemberWrites.filter((w) => cardFixtures[w.name] === undefined).map((w) => w.name), "writes without a fixture")
+      .toEqual([])
+    expect(
+      Object.keys(cardFixtures).filter((name) => !cardMemberWrites.some((w) => w.name === name)),
+      "fixtures of no write"
+    ).toEqual([])
+    // A refused repeat is declared only for a keyed write (a keyless one is not repeated after an applied attempt).
+    const keyed = (name: string) => cardMemberWrites.find((w) => w.name === name)?.idempotencyKey !== undefined
+    expect(Object.keys(refusedRepeats).filter((name) => !keyed(name)), "refusals declared for a keyless write").toEqual([])
+  })
 })
 
 for (const transport of transports) {
@@ -475,7 +896,19 @@ for (const transport of transports) {
     layer(Endpoints.pipe(Layer.provideMerge(transport.layer())), { excludeTestServices: true })("writes", (it) => {
       for (const c of cases) {
         describe(c.name, () => {
-          for (const definition of writes) it.effect(definition.name, () => cell(transport.name, c, definition))
+          for (const definition of writes) it.effect(definition.name, () => cell(transport.name, c, definition, productWalk))
+        })
+      }
+    })
+  })
+
+  describe(`reliability: 商家名片会员卡 fault table (loopback emulator, ${transport.name})`, () => {
+    layer(cardMemberLayer(transport), { excludeTestServices: true })("writes", (it) => {
+      for (const c of cases) {
+        describe(c.name, () => {
+          for (const definition of cardMemberWrites) {
+            it.effect(definition.name, () => cell(transport.name, c, definition, cardMemberWalk))
+          }
         })
       }
     })

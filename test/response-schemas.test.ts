@@ -8,9 +8,18 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import { type Endpoint, Media, MemberCard, MemberCardActivity, PlatformCertificates } from "../src/index.js"
+import {
+  BrandCardMember,
+  type Endpoint,
+  Media,
+  MemberCard,
+  MemberCardActivity,
+  PartnerCardMember,
+  PlatformCertificates
+} from "../src/index.js"
 
-const declarations = Object.values({ MemberCard, MemberCardActivity, Media, PlatformCertificates }).flatMap((exports) =>
+const modules = { MemberCard, MemberCardActivity, Media, PlatformCertificates, PartnerCardMember, BrandCardMember }
+const declarations = Object.values(modules).flatMap((exports) =>
   Object.values(exports as Record<string, unknown>).flatMap((value) =>
     typeof value === "function" && "definition" in value && "call" in value
       ? [value.definition as Endpoint.Definition<object> & { readonly response?: Schema.Codec<unknown, unknown> }]
@@ -37,6 +46,42 @@ const activity = {
   end_time: "2026-12-10T00:00:00.000+08:00"
 }
 
+/**
+ * 商家名片会员卡, both surfaces (one declaration each): a template answers with `card_id`, a member's card with its three
+ * ids, a token with `token`; the lists and the echoes of a feed, a points sync and an exchange answer guarantee nothing
+ * (the brand's tables are not visible, and W/S/SP disagree on them).
+ */
+const cardTemplate = { card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0" }
+const userCard = { user_card_code: "M0001", card_id: "pbLatjvWOibDc5-TBnbUk1pD12o0", openid: "obLatjnx9gnqzS4myYGmLZ7LgLBA" }
+const token = { token: "5e2eb5a3a7ad4b0b8b1f3f8a4d1c6e2a" }
+const cardMember = (surface: "PartnerCardMember" | "BrandCardMember"): Record<string, Record<string, unknown>> => ({
+  [`${surface}.CreateCardTemplate`]: cardTemplate,
+  [`${surface}.ListCardTemplates`]: {},
+  [`${surface}.GetCardTemplate`]: cardTemplate,
+  [`${surface}.UpdateCardTemplate`]: cardTemplate,
+  [`${surface}.InvalidateCardTemplate`]: cardTemplate,
+  [`${surface}.ListUserCards`]: {},
+  [`${surface}.GetUserCard`]: userCard,
+  [`${surface}.UpdateUserCard`]: userCard,
+  [`${surface}.InvalidateUserCard`]: userCard,
+  [`${surface}.ImportUserCardByOpenid`]: userCard,
+  [`${surface}.ConfirmUserCard`]: userCard,
+  [`${surface}.CreatePreAuthToken`]: token,
+  [`${surface}.CreateUserFeed`]: {},
+  [`${surface}.SyncUserPoints`]: {},
+  [`${surface}.ConfirmPointsExchange`]: {}
+})
+const cardActivity = { activity_id: "1000000001" }
+const partnerOnly: Record<string, Record<string, unknown>> = {
+  "PartnerCardMember.ImportUserCardByPhone": userCard,
+  "PartnerCardMember.CreatePayViewToken": token,
+  "PartnerCardMember.CreateActivity": cardActivity,
+  "PartnerCardMember.ListActivities": {},
+  "PartnerCardMember.GetActivity": cardActivity,
+  "PartnerCardMember.UpdateActivity": cardActivity,
+  "PartnerCardMember.TerminateActivity": cardActivity
+}
+
 /** The minimal body each endpoint's docs guarantee (only fields every source marks required). */
 const minimal: Record<string, Record<string, unknown>> = {
   "MemberCard.GetUserCard": {},
@@ -61,7 +106,11 @@ const minimal: Record<string, Record<string, unknown>> = {
   "MemberCardActivity.GetActivity": activity,
   "MemberCardActivity.TerminateActivity": { activity_id: "126002309" },
   "Media.UploadImage": { media_url: "https://wxpaylogo.qpic.cn/x/0" },
-  "PlatformCertificates.DownloadCertificates": { data: [] }
+  "PlatformCertificates.DownloadCertificates": { data: [] },
+  ...cardMember("PartnerCardMember"),
+  ...partnerOnly,
+  ...cardMember("BrandCardMember"),
+  "BrandCardMember.UploadImage": { media_url: "https://wxpaylogo.qpic.cn/x/0" }
 }
 
 const decodes = (schema: Schema.Codec<unknown, unknown>, body: unknown): boolean =>
@@ -102,6 +151,27 @@ describe("response schemas: the minimal documented body", () => {
       stock_list: [{ stock_id: "" }],
       pay_activity_setting: { mchid_list: [""], activate_setting: { activate_miniprogram: { activate_appid: "" } } },
       miniprogram_activity_setting: { outer_str: [""] }
+    })).toBe(true)
+    expect(decodes(PartnerCardMember.CardTemplate, {
+      card_id: "p",
+      card_title: "一二三四五六七八九十十一",
+      card_color: "",
+      card_type: "NEW_CARD_TYPE",
+      valid_date_information: { type: "NEW_TYPE", available_day_after_receive: 99999 },
+      user_information: {
+        custom_field_list: [
+          { type: "NEW_FIELD", name: "", values: ["123456789", "", "3", "4", "5", "6", "7", "8", "9", "10", "11"] },
+          { name: "second" }
+        ]
+      },
+      member_information: { jump_appid: "" },
+      state: "CARD_SUSPENDED"
+    })).toBe(true)
+    expect(decodes(BrandCardMember.UserCard, {
+      ...{ user_card_code: "M", card_id: "p", openid: "o" },
+      user_card_state: "FROZEN",
+      level: "一二三四五六七八九十十一",
+      user_information: { common_field_list: [{ name: "USER_FORM_FLAG_NEW", value: "" }] }
     })).toBe(true)
     expect(decodes(MemberCard.CardServiceModule, { jump_miniprogram: { appid: "", path: "" } })).toBe(true)
     expect(decodes(MemberCard.CardTemplate, {

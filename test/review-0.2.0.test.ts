@@ -15,12 +15,14 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import {
+  BrandCardMember,
   Endpoint,
   Media,
   PlatformCertificates,
   MemberCard,
   MemberCardActivity,
   NodeTransport,
+  PartnerCardMember,
   RetryPolicy,
   Transport,
   Verifier,
@@ -254,15 +256,15 @@ describe("finding 3: response enums are open, request enums closed", () => {
   }
 
   it("the convention holds for every declared endpoint: no closed string enum in any response schema", () => {
-    const declared = [MemberCard, MemberCardActivity, Media, PlatformCertificates].flatMap((module) =>
+    const declared = [MemberCard, MemberCardActivity, Media, PlatformCertificates, PartnerCardMember, BrandCardMember].flatMap((module) =>
       (Object.values(module) as ReadonlyArray<unknown>).filter(
         (value): value is { readonly definition: Endpoint.Definition<object> & { response?: Schema.Top } } =>
           typeof value === "function" && "definition" in value
       )
     )
-    // The whole product: 30 membercard-open endpoints, 4 membercard-activity endpoints, the image upload, and the
-    // platform-certificate download.
-    expect(declared.length).toBe(36)
+    // The whole product: 31 membercard-open endpoints, 4 membercard-activity endpoints, the image upload, the
+    // platform-certificate download, and 商家名片会员卡's 22 provider and 16 brand endpoints.
+    expect(declared.length).toBe(37 + 22 + 16)
     for (const endpoint of declared) {
       const response = endpoint.definition.response
       if (response !== undefined) expect(stringLiterals(response.ast), endpoint.definition.name).toEqual([])

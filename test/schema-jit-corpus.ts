@@ -37,13 +37,21 @@ const Effect = await import("effect/Effect")
 const Exit = await import("effect/Exit")
 const Redacted = await import("effect/Redacted")
 const Schema = await import("effect/Schema")
-const { Endpoint, Media, MemberCard, MemberCardActivity, PlatformCertificates } = await import("../src/index.js")
+const { BrandCardMember, Endpoint, Media, MemberCard, MemberCardActivity, PartnerCardMember, PlatformCertificates } =
+  await import("../src/index.js")
 
 type Definition = import("../src/Endpoint.js").Definition<object> & {
   readonly response?: import("effect/Schema").Codec<unknown, unknown> | undefined
 }
 
-const declarations: Array<Definition> = Object.values({ MemberCard, MemberCardActivity, Media, PlatformCertificates })
+const declarations: Array<Definition> = Object.values({
+  MemberCard,
+  MemberCardActivity,
+  Media,
+  PlatformCertificates,
+  PartnerCardMember,
+  BrandCardMember
+})
   .flatMap((exports) =>
     Object.values(exports as Record<string, unknown>).flatMap((value) =>
       typeof value === "function" && "definition" in value && "call" in value ? [value.definition as Definition] : []
@@ -106,6 +114,13 @@ const wrongKinds: ReadonlyArray<unknown> = [null, undefined, "text", 42, [], tru
 const card_id = "pbLatjvWOibDc5-TBnbUk1pD12o0"
 const jump = { appid: "wx37178d097a6851d8", path: "pages/index/index" }
 
+/** A 1×1 PNG: an upload's bytes must be an image. */
+const png = Buffer.from(
+  "89504e470d0a1a0a0000000d4948445200000001000000010806000000" +
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082",
+  "hex"
+)
+
 /**
  * Valid requests for the declarations whose rules the Schema-derived sampler cannot satisfy by chance (patterns,
  * rules across fields, image bytes): written out, as the endpoint tests use them.
@@ -165,14 +180,28 @@ const written: Readonly<Record<string, ReadonlyArray<unknown>>> = {
       payment_setting: { payment_mode: { payment_scene_list: ["APP"] }, limit_bank: "CFT", goods_tags: ["member"] }
     }
   }],
-  "Media.UploadImage": [{
-    file: Buffer.from(
-      "89504e470d0a1a0a0000000d4948445200000001000000010806000000" +
-        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082",
-      "hex"
-    ),
-    filename: "logo.png"
-  }]
+  "PartnerCardMember.CreateActivity": [{
+    brand_id: "1000001",
+    out_request_no: "1000001_20261202_0001",
+    card_id,
+    activity_channel: "MECHANT_APP_COMPONENT",
+    title: "新会员开卡礼",
+    sub_title: "开卡即送商品券",
+    begin_time: "2026-12-03T10:00:00+08:00",
+    end_time: "2026-12-31T23:59:59+08:00",
+    apply_total: 1000,
+    product_coupon_stock_list: [{ product_coupon_id: "1000000013", stock_id: "1000000013001" }]
+  }],
+  "PartnerCardMember.UpdateActivity": [{
+    brand_id: "1000001",
+    activity_id: "1000000001",
+    title: "新会员开卡礼",
+    sub_title: "开卡即送商品券",
+    begin_time: "2026-12-03T10:00:00+08:00",
+    end_time: "2027-01-31T23:59:59+08:00"
+  }],
+  "Media.UploadImage": [{ file: png, filename: "logo.png" }],
+  "BrandCardMember.UploadImage": [{ file: png, filename: "card.png" }]
 }
 
 const sample = <A>(schema: import("effect/Schema").Top, count: number, seed: number) =>

@@ -25,7 +25,7 @@ describe("wechatpay.outcome", () => {
     expect(Telemetry.outcomeOf({ _tag: "UnknownApiError", code: "CARD_QUOTA_EXCEEDED_FOR_13800138000" })).toBe("other_code")
     expect(Telemetry.outcomeOf({ _tag: "UnknownApiError", code: "HTTP_500" })).toBe("other_code")
     expect(Telemetry.outcomeOf({ _tag: "UnknownApiError" })).toBe("other_code")
-    expect(Telemetry.knownCodes.size).toBe(11)
+    expect(Telemetry.knownCodes.size).toBe(12)
   })
 })
 

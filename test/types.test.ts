@@ -21,6 +21,7 @@ import {
   TransportError,
   UnknownApiError
 } from "../src/index.js"
+import { AlreadyExists } from "../src/WechatPayError.js"
 import { Emulator } from "../src/testing/index.js"
 
 type ApiOrTransport =
@@ -29,6 +30,7 @@ type ApiOrTransport =
   | SignError
   | NoAuth
   | NotFound
+  | AlreadyExists
   | FrequencyLimited
   | ServiceUnavailable
   | SystemError
@@ -92,6 +94,7 @@ describe("accessor types", () => {
         SignError: () => Effect.succeed(null),
         NoAuth: () => Effect.succeed(null),
         NotFound: () => Effect.succeed(null),
+        AlreadyExists: () => Effect.succeed(null),
         FrequencyLimited: () => Effect.succeed(null),
         ServiceUnavailable: () => Effect.succeed(null),
         SystemError: () => Effect.succeed(null),
@@ -111,6 +114,7 @@ describe("accessor types", () => {
         SignError: () => Effect.void,
         NoAuth: () => Effect.void,
         NotFound: () => Effect.void,
+        AlreadyExists: () => Effect.void,
         FrequencyLimited: () => Effect.void,
         ServiceUnavailable: () => Effect.void,
         SystemError: () => Effect.void,

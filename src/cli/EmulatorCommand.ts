@@ -9,6 +9,10 @@
  * `--merchants N` (since 1.2.0) serves N more merchants, generated (mchid, keys, APIv3 key), listed in the line's
  * `merchants`.
  *
+ * Since 1.3.0 it also serves 商家名片会员卡 for one generated brand (every merchant may act for it): the line's
+ * `brand` has what a `BrandClient` needs (brand id, brand API certificate serial, the private key's file, the brand's
+ * WeChat Pay public key and id, the brand API key).
+ *
  * The APIv3 key is printed only when the emulator generated it. A key of one's own comes from
  * `WECHATPAY_API_V3_KEY` or `--api-v3-key-file PATH`; `--api-v3-key` still works but warns, since the process list
  * (`ps`) shows a process's arguments to every user of the machine.
@@ -54,6 +58,27 @@ export interface Ready {
   readonly merchantPrivateKeyFile?: string
   /** (1.2.0) The merchants `--merchants N` added, each generated; absent without the flag. */
   readonly merchants?: ReadonlyArray<ReadyMerchant>
+  /** (1.3.0) The brand of 商家名片会员卡 it serves (generated), as a `BrandClient` is configured. */
+  readonly brand: ReadyBrand
+}
+
+/**
+ * The brand `emulator serve` serves: what a `BrandClient` needs to call as it (`BrandClient.Options`), the private key
+ * in a file of the same private directory as the merchants' keys.
+ *
+ * @since 1.3.0
+ * @category models
+ */
+export interface ReadyBrand {
+  readonly brandId: string
+  /** The brand API certificate's serial (`serial_no`). */
+  readonly brandSerialNumber: string
+  readonly brandPrivateKeyFile: string
+  /** The brand's WeChat Pay public key id (`Wechatpay-Serial` of every call) and key. */
+  readonly wechatpayPublicKeyId: string
+  readonly wechatpayPublicKey: string
+  /** 品牌API密钥: its notifications are sealed with it. */
+  readonly brandApiKey: string
 }
 
 /**
@@ -294,11 +319,13 @@ export const serve = Command.make("serve", options, (flags) =>
       )
     )
     const others = emulator.mchids.slice(1).map((id) => emulator.merchantOptions(id))
+    const brand = emulator.brandOptions()
     const { files } = yield* keyFiles([
       ...(emulator.merchantPrivateKey === undefined
         ? []
         : [["merchant-private-key.pem", emulator.merchantPrivateKey] as const]),
-      ...others.map((merchant) => [`merchant-private-key-${merchant.mchid}.pem`, merchant.merchantPrivateKey] as const)
+      ...others.map((merchant) => [`merchant-private-key-${merchant.mchid}.pem`, merchant.merchantPrivateKey] as const),
+      ["brand-private-key.pem", brand.brandPrivateKey] as const
     ])
     const primaryKeyFile = emulator.merchantPrivateKey === undefined ? undefined : files[0]
     const merchants = others.map((merchant, i): ReadyMerchant => {
@@ -309,7 +336,7 @@ export const serve = Command.make("serve", options, (flags) =>
         publicKeyId,
         publicKey,
         apiV3Key: Redacted.value(merchant.apiV3Key),
-        merchantPrivateKeyFile: files[files.length - others.length + i]!
+        merchantPrivateKeyFile: files[files.length - 1 - others.length + i]!
       }
     })
     const ready: Ready = {
@@ -323,7 +350,15 @@ export const serve = Command.make("serve", options, (flags) =>
       // A key given is the caller's already, and a ready line ends up in CI logs: only a generated one is printed.
       ...(apiV3Key === undefined ? { apiV3Key: Redacted.value(emulator.apiV3Key) } : {}),
       ...(primaryKeyFile === undefined ? {} : { merchantPrivateKeyFile: primaryKeyFile }),
-      ...(merchants.length > 0 ? { merchants } : {})
+      ...(merchants.length > 0 ? { merchants } : {}),
+      brand: {
+        brandId: brand.brandId,
+        brandSerialNumber: brand.brandSerialNumber,
+        brandPrivateKeyFile: files[files.length - 1]!,
+        wechatpayPublicKeyId: brand.wechatpayPublicKeyId,
+        wechatpayPublicKey: brand.wechatpayPublicKey,
+        brandApiKey: Redacted.value(brand.brandApiKey)
+      }
     }
     yield* printLine(ready)
     yield* Effect.logInfo("listening").pipe(Effect.annotateLogs({ baseUrl }))

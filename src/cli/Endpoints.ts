@@ -1,7 +1,8 @@
 /**
  * One command per endpoint declaration, generated: `<product> <accessor in kebab-case>` with one flag per request
  * field (see `Flags`), `--json` for nested values, and the connection flags. Adding an endpoint declaration adds its
- * command; nothing here is written per endpoint.
+ * command; nothing here is written per endpoint. A product names the client its commands sign with: the merchant's
+ * (or service provider's) from `WECHATPAY_*`, or a brand's (`BrandClient`) from `WECHATPAY_BRAND_*`.
  *
  * @since 0.4.0
  */
@@ -12,12 +13,15 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as BrandCardMember from "../BrandCardMember.js"
+import * as BrandClient from "../BrandClient.js"
 import type * as Endpoint from "../Endpoint.js"
 import type * as Encryptor from "../Encryptor.js"
 import * as Media from "../Media.js"
 import * as MemberCard from "../MemberCard.js"
 import * as MemberCardActivity from "../MemberCardActivity.js"
 import * as NodeTransport from "../NodeTransport.js"
+import * as PartnerCardMember from "../PartnerCardMember.js"
 import * as PlatformCertificates from "../PlatformCertificates.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as Transport from "../Transport.js"
@@ -50,8 +54,17 @@ export type AnyService = Endpoint.ServiceClass<
   any,
   unknown,
   unknown,
-  WechatPayClient.WechatPayClient | Encryptor.Encryptor
+  WechatPayClient.WechatPayClient | Encryptor.Encryptor | BrandClient.BrandClient
 >
+
+/**
+ * Whose credentials a command signs with: `merchant`, the APIv3 client of the `WECHATPAY_*` variables (a direct
+ * merchant or a service provider); `brand`, a brand's client (`BrandClient`) of the `WECHATPAY_BRAND_*` variables.
+ *
+ * @since 1.3.0
+ * @category models
+ */
+export type Credentials = "merchant" | "brand"
 
 /**
  * One generated command: where it sits, the declaration it calls and its fields.
@@ -66,6 +79,8 @@ export interface Spec {
   readonly command: string
   /** The module's accessor, e.g. `getUserCard`. */
   readonly accessor: string
+  /** Whose credentials the command signs with (its product's). */
+  readonly credentials: Credentials
   readonly service: AnyService
   readonly fields: ReadonlyArray<Flags.Field>
   /** What is printed instead of the response as decoded, when that is not what a user wants. */
@@ -145,6 +160,8 @@ export const products: ReadonlyArray<{
   readonly group: string
   readonly description: string
   readonly module: Readonly<Record<string, unknown>>
+  /** Default `merchant`. */
+  readonly credentials?: Credentials
   readonly rename?: Readonly<Record<string, string>>
   readonly present?: Readonly<Record<string, Present>>
   /** A write's read command (accessors) where the nearest GET up its path is not the one showing its effect. */
@@ -172,6 +189,18 @@ export const products: ReadonlyArray<{
     module: PlatformCertificates,
     rename: { downloadCertificates: "download" },
     present: { downloadCertificates: decryptedCertificates }
+  },
+  {
+    group: "partner-card-member",
+    description: "商家名片会员卡, a service provider's (/v3/brand/partner/card-member): WECHATPAY_* as the provider, " +
+      "--brand-id names the brand",
+    module: PartnerCardMember
+  },
+  {
+    group: "brand-card-member",
+    description: "商家名片会员卡, a brand's own (/brand/card-member): signed as the brand, from WECHATPAY_BRAND_*",
+    module: BrandCardMember,
+    credentials: "brand"
   }
 ]
 
@@ -185,7 +214,9 @@ const readOf = (spec: Spec, all: ReadonlyArray<Spec>): Spec | undefined => {
   const segments = spec.service.definition.path.split("/")
   for (let n = segments.length; n > 1; n--) {
     const prefix = segments.slice(0, n).join("/")
-    const read = all.find((s) => s.service.definition.method === "GET" && s.service.definition.path === prefix)
+    const read = all.find((s) =>
+      s.group === spec.group && s.service.definition.method === "GET" && s.service.definition.path === prefix
+    )
     if (read !== undefined) return read
   }
   return undefined
@@ -198,13 +229,13 @@ const readOf = (spec: Spec, all: ReadonlyArray<Spec>): Spec | undefined => {
  * @category constructors
  */
 export const specs = (): ReadonlyArray<Spec> => {
-  const all = products.flatMap(({ group, module, present, rename }) =>
+  const all = products.flatMap(({ credentials = "merchant", group, module, present, rename }) =>
     Object.values(module).filter(isService).flatMap((service): Array<Spec> => {
       const accessor = Object.entries(module).find(([, value]) => value === service.call)?.[0]
       if (accessor === undefined) return []
       const fields = Flags.fieldsOf(service.definition.request, service.definition.encrypt?.field)
       const command = rename?.[accessor] ?? Flags.kebab(accessor)
-      return [{ group, command, accessor, service, fields, present: present?.[accessor] }]
+      return [{ group, command, accessor, credentials, service, fields, present: present?.[accessor] }]
     })
   )
   return all.map((spec) => {
@@ -287,6 +318,28 @@ export const layerClient = (
     )
   )
 
+/**
+ * A brand's client from the `WECHATPAY_BRAND_*` variables (`BrandClient.config`), `--base-url` taking precedence. The
+ * brand API key (`WECHATPAY_BRAND_API_KEY`) is for notifications: a call does not read it, so it is left out.
+ *
+ * @since 1.3.0
+ * @category layers
+ */
+export const layerBrandClient = (
+  baseUrl: Option.Option<string>,
+  onSend: Effect.Effect<void> = Effect.void
+): Layer.Layer<BrandClient.BrandClient, unknown> =>
+  Layer.unwrap(
+    Effect.map(
+      Config.map(BrandClient.config, (options): BrandClient.Options => ({
+        ...options,
+        brandApiKey: undefined,
+        ...Option.match(baseUrl, { onNone: () => ({}), onSome: (url) => ({ baseUrl: url.trim() }) })
+      })),
+      (options) => BrandClient.layerWith(options).pipe(Layer.provide(sending(onSend)))
+    )
+  )
+
 /** The node:http transport (as `WechatPay.layerNode`), running `onSend` as each request is handed to it. */
 const sending = (onSend: Effect.Effect<void>): Layer.Layer<Transport.Transport, unknown> =>
   Layer.effect(
@@ -337,7 +390,12 @@ export const call = (
         })
         : Effect.void
     )
-    const context = yield* Layer.build(spec.service.layer.pipe(Layer.provide(layerClient(connection.baseUrl, onSend))))
+    // A spec's service needs its product's client only (a brand endpoint `BrandClient`, any other `WechatPayClient`
+    // and the `Encryptor`): the one built here.
+    const endpoint = (spec.credentials === "brand"
+      ? spec.service.layer.pipe(Layer.provide(layerBrandClient(connection.baseUrl, onSend)))
+      : spec.service.layer.pipe(Layer.provide(layerClient(connection.baseUrl, onSend)))) as Layer.Layer<AnyEndpoint, unknown>
+    const context = yield* Layer.build(endpoint)
     armed = true
     const called = spec.service.call(request).pipe(Effect.provide(context))
     const response = yield* Option.match(connection.maxRetries, {
@@ -361,6 +419,7 @@ export const command = (spec: Spec) => {
     ({ fields, ...connection }) => withDefectLog(call(spec, fields, connection))
   ).pipe(Command.withDescription(
     `${definition.method} ${definition.path} (${definition.name})` +
+      (spec.credentials === "brand" ? ", signed as the brand (WECHATPAY_BRAND_*)" : "") +
       (spec.present === undefined ? "" : `: ${spec.present.description}`)
   ))
 }

@@ -7,6 +7,14 @@
 /** The authorization scheme of merchant APIv3 requests. */
 export const scheme = "WECHATPAY2-SHA256-RSA2048"
 
+/**
+ * The authorization scheme of a brand's requests (品牌API, `/brand/…`): the same five-line message and the same
+ * SHA256withRSA signature, with `brand_id` where a merchant names its `mchid` (official WeChat Pay brand signing rules,
+ * wechatpay-apiv3/wechatpay-skills `签名与验签规则.md` and its Go `wxpay_brand_utility.go`). Responses name it in
+ * `Wechatpay-Signature-Type`.
+ */
+export const brandScheme = "WECHATPAY-BRAND-SHA256-RSA2048"
+
 /** Probe signatures start with this; they must fail verification like any bad signature. */
 export const probePrefix = "WECHATPAY/SIGNTEST/"
 
@@ -31,9 +39,27 @@ export const authorization = (params: {
   readonly timestamp: string
   readonly serial: string
   readonly signature: string
-}): string =>
-  `${params.scheme ?? scheme} mchid="${params.mchid}",nonce_str="${params.nonce}",timestamp="${params.timestamp}",` +
-  `serial_no="${params.serial}",signature="${params.signature}"`
+}): string => authorizationFormat(params.scheme ?? scheme, "mchid", params.mchid, params.serial)(
+  params.nonce,
+  params.timestamp,
+  params.signature
+)
+
+/**
+ * The Authorization header of one signer, its fixed parts joined once: `<scheme> <identity>="<id>",nonce_str="…",
+ * timestamp="…",serial_no="<serial>",signature="…"` — the order of the official Go utilities (merchant and brand alike;
+ * WeChat reads the pairs in any order).
+ */
+export const authorizationFormat = (
+  authScheme: string,
+  identity: "mchid" | "brand_id",
+  id: string,
+  serial: string
+): (nonce: string, timestamp: string, signature: string) => string => {
+  const head = `${authScheme} ${identity}="${id}",nonce_str="`
+  const tail = `",serial_no="${serial}",signature="`
+  return (nonce, timestamp, signature) => `${head}${nonce}",timestamp="${timestamp}${tail}${signature}"`
+}
 
 /** Parse an Authorization header into its scheme and `key="value"` parameters (order-insensitive). */
 export const parseAuthorization = (

@@ -158,6 +158,7 @@ class Series2<K1, K2, M> {
  * folded into `other_code`, so the label's values stay bounded.
  */
 export const knownCodes: ReadonlySet<string> = new Set([
+  "ALREADY_EXISTS",
   "PARAM_ERROR",
   "INVALID_REQUEST",
   "SIGN_ERROR",

@@ -5,6 +5,7 @@
  * @since 0.4.0
  */
 import * as Schema from "effect/Schema"
+import { UserCard } from "../cardMember/schemas.js"
 import * as Wire from "../Wire.js"
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -124,6 +125,81 @@ export const UserCardManageResource = Schema.Struct({
 export interface UserCardManageResource extends Schema.Schema.Type<typeof UserCardManageResource> {}
 
 // ---------------------------------------------------------------------------------------------------------------
+// 商家名片会员卡 payloads (both surfaces: a provider's BRAND_MEMBER_CARD_SP.*, a brand's BRAND_MEMBER_CARD.*)
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The decrypted `user_card` resource of 会员卡事件通知 (`…USER_CARD.CREATE` / `.DELETE`): the member's card as the
+ * APIs answer it, except that `user_card_code` may be absent or empty — on a CREATE when the template is
+ * `MERCHANT_ALLOCATE` (the merchant gives the code when it confirms), on a DELETE of such a card never confirmed
+ * (official partner page 4015283692). `phone_number` is given when the user's WeChat has one bound (plain or
+ * ciphertext: the sources differ).
+ *
+ * @since 1.3.0
+ * @category schemas
+ */
+export const BrandUserCardResource = Schema.Struct({
+  ...UserCard.fields,
+  user_card_code: Wire.optional(Schema.String)
+})
+
+/**
+ * @since 1.3.0
+ * @category models
+ */
+export interface BrandUserCardResource extends Schema.Schema.Type<typeof BrandUserCardResource> {}
+
+/**
+ * The decrypted `sync_user_point` resource of 用户积分同步事件通知 (`…SYNC_USER_POINT`): WeChat asks for the member's
+ * current balance; answer with `SyncUserPoints` (official partner page 4016096820).
+ *
+ * @since 1.3.0
+ * @category schemas
+ */
+export const BrandSyncUserPointResource = Schema.Struct({
+  brand_id: Schema.String,
+  card_id: Schema.String,
+  openid: Schema.String,
+  user_card_code: Schema.String
+})
+
+/**
+ * @since 1.3.0
+ * @category models
+ */
+export interface BrandSyncUserPointResource extends Schema.Schema.Type<typeof BrandSyncUserPointResource> {}
+
+/**
+ * The decrypted `point_coupon` resource of 积分兑券事件通知 (`…POINT_EXCHANGE_COUPON`): a member redeems points for a
+ * coupon; deduct `deduct_points`, then answer with `ConfirmPointsExchange` (official partner page 4015878622; all
+ * fields required there — `appid` and the product coupon's fields are read leniently, as SDK S's sample omits some).
+ *
+ * @since 1.3.0
+ * @category schemas
+ */
+export const BrandPointExchangeCouponResource = Schema.Struct({
+  /** 积分兑券记录ID: what the confirm names. */
+  record_id: Schema.String,
+  brand_id: Schema.String,
+  card_id: Schema.String,
+  appid: Wire.optional(Schema.String),
+  openid: Schema.String,
+  user_card_code: Schema.String,
+  exchange_coupon_template_id: Schema.String,
+  /** 扣减积分. */
+  deduct_points: Schema.Number,
+  product_coupon_id: Wire.optional(Schema.String),
+  product_coupon_stock_type: Wire.optional(Schema.String),
+  stock_id: Schema.String
+})
+
+/**
+ * @since 1.3.0
+ * @category models
+ */
+export interface BrandPointExchangeCouponResource extends Schema.Schema.Type<typeof BrandPointExchangeCouponResource> {}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Events
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -193,6 +269,87 @@ export const UserCardManage = Schema.TaggedStruct("UserCardManage", {
  */
 export interface UserCardManage extends Schema.Schema.Type<typeof UserCardManage> {}
 
+/** A 商家名片会员卡 event: the envelope, one of its `event_type` names (provider's, brand's, legacy), its resource. */
+const brandEvent = <const Tag extends string, const Types extends readonly [string, ...Array<string>], S extends Schema.Top>(
+  tag: Tag,
+  eventTypes: Types,
+  resource: S
+) => Schema.TaggedStruct(tag, { ...envelopeFields, event_type: Schema.Literals(eventTypes), resource })
+
+/**
+ * 会员卡事件通知, a member opened a card (through the join component or 商家名片): confirm it with `ConfirmUserCard`.
+ * A provider's event is `BRAND_MEMBER_CARD_SP.USER_CARD.CREATE` (its legacy name `MEMBERCARDSP.USER_CARD.CREATE` is
+ * read too), a brand's `BRAND_MEMBER_CARD.USER_CARD.CREATE`.
+ *
+ * @since 1.3.0
+ * @category schemas
+ */
+export const BrandUserCardCreate = brandEvent("BrandUserCardCreate", [
+  "BRAND_MEMBER_CARD_SP.USER_CARD.CREATE",
+  "BRAND_MEMBER_CARD.USER_CARD.CREATE",
+  "MEMBERCARDSP.USER_CARD.CREATE"
+], BrandUserCardResource)
+
+/**
+ * @since 1.3.0
+ * @category models
+ */
+export interface BrandUserCardCreate extends Schema.Schema.Type<typeof BrandUserCardCreate> {}
+
+/**
+ * 会员卡事件通知, a member deleted a card.
+ *
+ * @since 1.3.0
+ * @category schemas
+ */
+export const BrandUserCardDelete = brandEvent("BrandUserCardDelete", [
+  "BRAND_MEMBER_CARD_SP.USER_CARD.DELETE",
+  "BRAND_MEMBER_CARD.USER_CARD.DELETE",
+  "MEMBERCARDSP.USER_CARD.DELETE"
+], BrandUserCardResource)
+
+/**
+ * @since 1.3.0
+ * @category models
+ */
+export interface BrandUserCardDelete extends Schema.Schema.Type<typeof BrandUserCardDelete> {}
+
+/**
+ * 用户积分同步事件通知: answer with `SyncUserPoints`.
+ *
+ * @since 1.3.0
+ * @category schemas
+ */
+export const BrandSyncUserPoint = brandEvent(
+  "BrandSyncUserPoint",
+  ["BRAND_MEMBER_CARD_SP.SYNC_USER_POINT", "BRAND_MEMBER_CARD.SYNC_USER_POINT"],
+  BrandSyncUserPointResource
+)
+
+/**
+ * @since 1.3.0
+ * @category models
+ */
+export interface BrandSyncUserPoint extends Schema.Schema.Type<typeof BrandSyncUserPoint> {}
+
+/**
+ * 积分兑券事件通知: deduct the points, then answer with `ConfirmPointsExchange` (ALLOW or REJECT).
+ *
+ * @since 1.3.0
+ * @category schemas
+ */
+export const BrandPointExchangeCoupon = brandEvent(
+  "BrandPointExchangeCoupon",
+  ["BRAND_MEMBER_CARD_SP.POINT_EXCHANGE_COUPON", "BRAND_MEMBER_CARD.POINT_EXCHANGE_COUPON"],
+  BrandPointExchangeCouponResource
+)
+
+/**
+ * @since 1.3.0
+ * @category models
+ */
+export interface BrandPointExchangeCoupon extends Schema.Schema.Type<typeof BrandPointExchangeCoupon> {}
+
 /**
  * @since 0.4.0
  * @category schemas
@@ -216,7 +373,16 @@ export interface UnknownEvent extends Schema.Schema.Type<typeof UnknownEvent> {}
  * @since 0.4.0
  * @category schemas
  */
-export const Event = Schema.Union([AcceptCard, ActivateCard, UserCardManage, UnknownEvent])
+export const Event = Schema.Union([
+  AcceptCard,
+  ActivateCard,
+  UserCardManage,
+  BrandUserCardCreate,
+  BrandUserCardDelete,
+  BrandSyncUserPoint,
+  BrandPointExchangeCoupon,
+  UnknownEvent
+])
 
 /**
  * A verified, decrypted notification: the envelope with its decoded `resource`. Narrow with `_tag` (`AcceptCard`,
@@ -225,7 +391,15 @@ export const Event = Schema.Union([AcceptCard, ActivateCard, UserCardManage, Unk
  * @since 0.4.0
  * @category models
  */
-export type Event = AcceptCard | ActivateCard | UserCardManage | UnknownEvent
+export type Event =
+  | AcceptCard
+  | ActivateCard
+  | UserCardManage
+  | BrandUserCardCreate
+  | BrandUserCardDelete
+  | BrandSyncUserPoint
+  | BrandPointExchangeCoupon
+  | UnknownEvent
 
 /**
  * The event types this version models.

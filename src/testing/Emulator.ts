@@ -15,6 +15,14 @@
  * of the merchant its Authorization names, and each merchant has its own APIv3 key, WeChat Pay public key, callback
  * URL, idempotency keys and state; `merchantOptions(mchid)` configures a client as one of them.
  *
+ * Since 1.3.0 it serves 商家名片会员卡 on both of its surfaces: a service provider's (`/v3/brand/partner/card-member/*`,
+ * APIv3 merchant auth, the brand named by `brand_id`) and a brand's own (`/brand/card-member/*`, the brand scheme
+ * `WECHATPAY-BRAND-SHA256-RSA2048`, `Wechatpay-Serial` = the brand's `PUB_KEY_ID_…`), over one state per brand
+ * (`Options.brands`; brand `1000001` by default). `brandOptions(brand_id)` configures a `BrandClient` as one; the
+ * member's side is simulated with `userOpensBrandCard`, `userDeletesBrandCard`, `requestBrandPointsSync` and
+ * `userRedeemsBrandPoints`, each notified (`BRAND_MEMBER_CARD_SP.*` / `BRAND_MEMBER_CARD.*`) to the template's
+ * `notify_url`; `brandState(brand_id)` reads the state.
+ *
  * Run it in-process (`layerHttpClient`) or on 127.0.0.1 (`serve`). The WeChat side of the protocol (sign strings,
  * Authorization parsing, nonces) is its own implementation, not the client's, so a bug in one is caught by the
  * other.
@@ -41,6 +49,10 @@ export type {
   ActivationPage,
   ActivationPageOptions,
   AnyEndpointName,
+  BrandClientOptions,
+  BrandOptions,
+  BrandPointsExchange,
+  BrandSnapshot,
   CardState,
   ClientOptions,
   EmulatorRequest,
@@ -68,6 +80,8 @@ export type { CertificateInfo, UserCardAction } from "./internal/platform.js"
 
 /** Notification records, delivery requests and faults (documented where they are defined). @since 0.4.0 */
 export type {
+  /** @since 1.3.0 */
+  BrandCardEventType,
   NotificationAttempt,
   NotificationFault,
   NotificationFaultRule,
@@ -82,6 +96,8 @@ export {
    * activation page), `userManagesCard`, `inject` (faults), `injectNotificationFault`, `rotateCertificate`,
    * `useCertificate`. With several merchants (since 1.2.0), the state methods take an optional `mchid` (the primary
    * merchant's when absent), `mchids` lists them and `merchantOptions(mchid)` gives a client's options for one.
+   * 商家名片会员卡 (since 1.3.0): `brandIds`, `brandOptions(brand_id)`, `brandState(brand_id)` and the member's side
+   * (`userOpensBrandCard`, `userDeletesBrandCard`, `requestBrandPointsSync`, `userRedeemsBrandPoints`).
    *
    * @since 0.1.0
    * @category models

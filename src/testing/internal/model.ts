@@ -5,6 +5,8 @@
  * @internal
  */
 import type * as Duration from "effect/Duration"
+import type * as BrandClient from "../../BrandClient.js"
+import type { Activity, CardTemplate, UserCard } from "../../cardMember/schemas.js"
 import type * as WechatPay from "../../WechatPay.js"
 
 /**
@@ -19,6 +21,8 @@ export type EndpointName = "GetUserCard" | "UpdateUserCard" | "SetUserCardRights
 /**
  * An endpoint the emulator serves, by its short name: the declaration's name without the product prefix
  * (`MemberCard.GetUserCard` → `GetUserCard`, `MemberCardActivity.…` → `…`). Any string; `EndpointName`s autocomplete.
+ * The 商家名片会员卡 endpoints (since 1.3.0) keep their surface's prefix, as both surfaces have the same operations:
+ * `PartnerCardMember.CreateCardTemplate`, `BrandCardMember.CreateCardTemplate`.
  *
  * @since 0.3.0
  * @category models
@@ -42,6 +46,8 @@ export interface CardState {
   balance: number
   bonus_value: number
   user_card_status: "NOT_ACTIVATE" | "EFFECTIVE" | "EXPIRE" | "UNAVAILABLE" | "DELETE"
+  /** A provider's 确认用户入会 outcome, once given (since 1.3.0). */
+  membership_confirm_state?: string
 }
 
 /**
@@ -67,6 +73,11 @@ export interface LedgerEntry {
    * single-merchant ledger compares as it did before 1.2.0.
    */
   readonly mchid: string
+  /**
+   * (1.3.0) 商家名片会员卡 writes: the brand whose state it changed (a provider's call names it in `brand_id`; a
+   * brand's own call is the brand's, and its `mchid` is `""`).
+   */
+  readonly brand_id?: string
   readonly [field: string]: unknown
 }
 
@@ -136,6 +147,38 @@ export interface Options {
    * @since 1.2.0
    */
   readonly merchants?: ReadonlyArray<MerchantOptions> | undefined
+  /**
+   * The brands of 商家名片会员卡 it serves (`/brand/card-member/*` signed by the brand, and
+   * `/v3/brand/partner/card-member/*` by a service provider naming the brand). Each has its own brand API key pair,
+   * WeChat Pay public key (`PUB_KEY_ID_…`), brand API key and state, shared by both surfaces;
+   * `emulator.brandOptions(brand_id)` configures a `BrandClient` as one. Absent: one brand, `1000001`, for which
+   * every merchant of the emulator may act. Each brand_id must be unique.
+   *
+   * @since 1.3.0
+   */
+  readonly brands?: ReadonlyArray<BrandOptions> | undefined
+}
+
+/**
+ * A brand the emulator serves (`Options.brands`). Keys not given are generated on first use.
+ *
+ * @since 1.3.0
+ * @category models
+ */
+export interface BrandOptions {
+  /** 品牌ID. */
+  readonly brand_id: string
+  /** The serial of its brand API certificate (品牌API证书序列号, the `serial_no` it signs with); random when absent. */
+  readonly brandSerialNumber?: string | undefined
+  /** Its brand API certificate's public key (PEM). When absent a key pair is generated (`brandOptions(id).brandPrivateKey`). */
+  readonly brandPublicKey?: string | undefined
+  /** Its brand API key (品牌API密钥): 32 letters and digits; generated when absent. Seals its notifications. */
+  readonly brandApiKey?: string | undefined
+  /**
+   * The service providers (mchids of this emulator) that may act for it on `/v3/brand/partner/card-member/*`; any
+   * other is answered `400 INVALID_REQUEST 商家未开通商家名片会员功能`. Default: every merchant of the emulator.
+   */
+  readonly providers?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -239,3 +282,71 @@ export interface Server {
 export type ClientOptions =
   & Partial<Omit<WechatPay.Options, "mchid" | "merchantSerialNumber" | "merchantPrivateKey">>
   & { readonly mchid?: string | undefined }
+
+/**
+ * Client options for a brand of the emulator (everything but the brand's identity and keys, which come from the
+ * emulator): what `emulator.brandOptions(brand_id, options)` adds.
+ *
+ * @since 1.3.0
+ * @category models
+ */
+export type BrandClientOptions = Partial<
+  Omit<
+    BrandClient.Options,
+    "brandId" | "brandSerialNumber" | "brandPrivateKey" | "wechatpayPublicKeyId" | "wechatpayPublicKey"
+  >
+>
+
+/**
+ * A points-for-coupon exchange a user asked for (`emulator.userRedeemsBrandPoints`): the POINT_EXCHANGE_COUPON
+ * payload, and once the merchant answered (`ConfirmPointsExchange`) its outcome.
+ *
+ * @since 1.3.0
+ * @category models
+ */
+export interface BrandPointsExchange {
+  readonly record_id: string
+  readonly brand_id: string
+  readonly card_id: string
+  readonly appid: string
+  readonly openid: string
+  readonly user_card_code: string
+  readonly exchange_coupon_template_id: string
+  readonly deduct_points: number
+  readonly product_coupon_id: string
+  readonly product_coupon_stock_type: string
+  readonly stock_id: string
+  /** Once answered: `POINT_EXCHANGE_COUPON_SUCCESS` or `_FAIL`. */
+  readonly state?: string
+  readonly coupon_code?: string
+  readonly reject_reason?: string
+}
+
+/**
+ * A brand's 商家名片会员卡 state as the emulator holds it now (copies; sensitive values in plain), for assertions:
+ * `emulator.brandState(brand_id)`.
+ *
+ * @since 1.3.0
+ * @category models
+ */
+export interface BrandSnapshot {
+  readonly brand_id: string
+  /** Its templates, as answered, with who created them (`mchid` of the provider; absent: the brand). */
+  readonly templates: ReadonlyArray<CardTemplate & { readonly created_by?: string }>
+  /** Its members' cards, as notified (values in plain). */
+  readonly userCards: ReadonlyArray<UserCard>
+  readonly activities: ReadonlyArray<Activity>
+  /** 用户动态, as answered. */
+  readonly feeds: ReadonlyArray<Readonly<Record<string, unknown>>>
+  /** The balances synchronised (同步积分余额). */
+  readonly points: ReadonlyArray<{ readonly card_id: string; readonly user_card_code: string; readonly point_balance: number }>
+  readonly exchanges: ReadonlyArray<BrandPointsExchange>
+  /** The components' tokens issued. */
+  readonly tokens: ReadonlyArray<{
+    readonly kind: "pre-auth" | "pay-view"
+    readonly token: string
+    readonly card_id: string
+    readonly openid: string
+    readonly expire_time: string
+  }>
+}

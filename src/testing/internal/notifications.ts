@@ -68,9 +68,19 @@ export interface NotificationAttempt {
  */
 export interface NotificationRecord {
   readonly id: string
-  /** (1.2.0) The merchant it is for: sealed with its APIv3 key, delivered to its callback URL. */
+  /**
+   * (1.2.0) The merchant it is for: sealed with its APIv3 key, delivered to its callback URL. A 商家名片会员卡
+   * notification of a template the brand created itself (`BRAND_MEMBER_CARD.*`) is for no merchant: `""`.
+   */
   readonly mchid: string
-  readonly event_type: CardEvent["event_type"]
+  /**
+   * (1.3.0) 商家名片会员卡: the brand it concerns. With `mchid` `""` it is the brand's own (sealed with the brand API
+   * key, signed with the brand's WeChat Pay key); else the provider's (`BRAND_MEMBER_CARD_SP.*`).
+   */
+  readonly brand_id?: string
+  /** (1.3.0) Where it is delivered when not to the merchant's callback URL: the card template's `notify_url`. */
+  readonly notify_url?: string
+  readonly event_type: CardEvent["event_type"] | BrandCardEventType
   readonly create_time: string
   readonly summary: string
   readonly resource: Readonly<Record<string, unknown>>
@@ -101,6 +111,42 @@ export interface SigningKey {
   readonly key: crypto.KeyObject
 }
 
+/**
+ * The events of 商家名片会员卡 (spec §3.3; official partner pages 4015283692, 4016096820, 4015878622): a provider's
+ * template notifies `BRAND_MEMBER_CARD_SP.*`, a brand's own `BRAND_MEMBER_CARD.*`.
+ *
+ * @since 1.3.0
+ * @category models
+ */
+export type BrandCardEventType = `${"BRAND_MEMBER_CARD_SP" | "BRAND_MEMBER_CARD"}.${
+  | "USER_CARD.CREATE"
+  | "USER_CARD.DELETE"
+  | "SYNC_USER_POINT"
+  | "POINT_EXCHANGE_COUPON"}`
+
+/** A 商家名片会员卡 event to notify: whom, where, and the plaintext resource. */
+export interface BrandCardEvent {
+  /** Without the surface's prefix: it follows from `mchid`. */
+  readonly event: "USER_CARD.CREATE" | "USER_CARD.DELETE" | "SYNC_USER_POINT" | "POINT_EXCHANGE_COUPON"
+  readonly brand_id: string
+  /** The provider whose template it is; absent for the brand's own template. */
+  readonly mchid?: string | undefined
+  readonly notify_url: string
+  readonly resource: Readonly<Record<string, unknown>>
+}
+
+/**
+ * `original_type` / `associated_data` and summary of each: the types and the summaries of USER_CARD.CREATE and
+ * SYNC_USER_POINT as the official pages print them (spec §3.2–3.3; ON-P 4015283692, 4016096820, 4015878622); the other
+ * two summaries are the emulator's wording.
+ */
+const brandEvents: Record<BrandCardEvent["event"], { readonly original_type: string; readonly summary: string }> = {
+  "USER_CARD.CREATE": { original_type: "user_card", summary: "用户开通会员卡通知" },
+  "USER_CARD.DELETE": { original_type: "user_card", summary: "用户删除会员卡通知" },
+  "SYNC_USER_POINT": { original_type: "sync_user_point", summary: "用户积分同步事件通知" },
+  "POINT_EXCHANGE_COUPON": { original_type: "point_coupon", summary: "用户积分兑换商品券通知" }
+}
+
 const summaries: Record<CardEvent["event_type"], string> = {
   "MEMBERCARD.ACCEPT_CARD": "用户领取会员卡通知",
   "MEMBERCARD.ACTIVATE_CARD": "会员卡激活通知",
@@ -113,6 +159,8 @@ export const beijingTime = (seconds: number): string =>
 
 interface Entry {
   readonly record: Omit<NotificationRecord, "state" | "attempts">
+  /** `resource.original_type`, also its associated data. */
+  readonly original_type: string
   state: NotificationRecord["state"]
   readonly attempts: Array<NotificationAttempt>
   /** The resource sealed once, at creation: every delivery carries the same ciphertext. */
@@ -129,6 +177,10 @@ export interface Keys {
   readonly signing: (mchid: string) => SigningKey
   /** A key the merchant does not know (`UnknownSerial`). */
   readonly stranger: () => SigningKey
+  /** (1.3.0) A brand's API key (its 32 bytes). */
+  readonly brandApiKey: (brand_id: string) => Uint8Array
+  /** (1.3.0) The brand's WeChat Pay key (`PUB_KEY_ID_…`): brand notifications are signed with it. */
+  readonly brandSigning: (brand_id: string) => SigningKey
 }
 
 /** The notification records of one emulator. */
@@ -161,9 +213,43 @@ export class Notifications {
     }
     const entry: Entry = {
       record,
+      original_type: "membercard",
       state: "pending",
       attempts: [],
       sealed: Aead.seal(this.keys.apiV3Key(mchid), "membercard", JSON.stringify(resource)),
+      claimed: false
+    }
+    this.entries.set(record.id, entry)
+    if (this.subscriber !== undefined) this.claim(entry, this.subscriber)
+    this.changed()
+    return this.view(entry)
+  }
+
+  /**
+   * Create the notification of a 商家名片会员卡 event that just happened: for the provider whose template it is
+   * (`BRAND_MEMBER_CARD_SP.*`, sealed with its APIv3 key), else for the brand (`BRAND_MEMBER_CARD.*`, sealed with the
+   * brand API key); delivered to the template's `notify_url`.
+   */
+  emitBrand(event: BrandCardEvent, nowSeconds: number): NotificationRecord {
+    const { original_type, summary } = brandEvents[event.event]
+    const provider = event.mchid
+    const record = {
+      id: crypto.randomUUID(),
+      mchid: provider ?? "",
+      brand_id: event.brand_id,
+      notify_url: event.notify_url,
+      event_type: `${provider === undefined ? "BRAND_MEMBER_CARD" : "BRAND_MEMBER_CARD_SP"}.${event.event}` as const,
+      create_time: beijingTime(nowSeconds),
+      summary,
+      resource: event.resource
+    }
+    const key = provider === undefined ? this.keys.brandApiKey(event.brand_id) : this.keys.apiV3Key(provider)
+    const entry: Entry = {
+      record,
+      original_type,
+      state: "pending",
+      attempts: [],
+      sealed: Aead.seal(key, original_type, JSON.stringify(event.resource)),
       claimed: false
     }
     this.entries.set(record.id, entry)
@@ -186,9 +272,16 @@ export class Notifications {
   request(id: string, nowSeconds: number, fault?: NotificationFault): NotificationRequest | undefined {
     const entry = this.entries.get(id)
     if (entry === undefined) return undefined
-    const { key, serial } = fault?._tag === "UnknownSerial" ? this.keys.stranger() : this.keys.signing(entry.record.mchid)
+    // A brand's own notification (no merchant): signed with the brand's WeChat Pay key, under the brand scheme.
+    const brand = entry.record.mchid === "" && entry.record.brand_id !== undefined ? entry.record.brand_id : undefined
+    const { key, serial } = fault?._tag === "UnknownSerial"
+      ? this.keys.stranger()
+      : brand !== undefined
+      ? this.keys.brandSigning(brand)
+      : this.keys.signing(entry.record.mchid)
+    const { original_type } = entry
     const resource = fault?._tag === "WrongApiV3Key"
-      ? Aead.seal(Buffer.from(Aead.randomAlphanumeric(32), "ascii"), "membercard", JSON.stringify(entry.record.resource))
+      ? Aead.seal(Buffer.from(Aead.randomAlphanumeric(32), "ascii"), original_type, JSON.stringify(entry.record.resource))
       : entry.sealed
     const { create_time, event_type, summary } = entry.record
     let body = JSON.stringify({
@@ -198,7 +291,7 @@ export class Notifications {
       event_type,
       summary,
       resource: {
-        original_type: "membercard",
+        original_type,
         algorithm: resource.algorithm,
         ciphertext: resource.ciphertext,
         associated_data: resource.associated_data,
@@ -222,7 +315,7 @@ export class Notifications {
         "Wechatpay-Nonce": nonce,
         "Wechatpay-Serial": serial,
         "Wechatpay-Signature": signature,
-        "Wechatpay-Signature-Type": WechatSide.scheme,
+        "Wechatpay-Signature-Type": brand !== undefined ? WechatSide.brandScheme : WechatSide.scheme,
         "Wechatpay-Timestamp": timestamp
       },
       body

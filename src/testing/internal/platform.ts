@@ -13,8 +13,10 @@ import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
 import type { LedgerEntry, Options } from "./model.js"
 import { PlatformCertificates } from "./certificate.js"
+import { BrandAccount } from "./brand.js"
 import { Account, makePlatformKey } from "./merchant.js"
 import {
+  type BrandCardEvent,
   type NotificationFault,
   type NotificationFaultRule,
   type NotificationRecord,
@@ -32,12 +34,16 @@ export interface Delivery {
   /** The waits between attempts. */
   readonly waits: ReadonlyArray<Duration.Duration>
   /**
-   * Where notification `id` goes now: its merchant's `notifyUrl`, else the URL that merchant set with `setCallback`.
+   * Where notification `id` goes now: its own URL (a 商家名片会员卡 template's `notify_url`), else its merchant's
+   * `notifyUrl`, else the URL that merchant set with `setCallback`.
    */
   readonly url: (id: string) => string | undefined
 }
 
 const deliveries = new WeakMap<Platform, Delivery>()
+
+/** The brand served when `Options.brands` is absent. */
+export const defaultBrandId = "1000001"
 
 /** The notifier's view of an emulator. */
 export const deliveryOf = (emulator: Platform): Delivery => deliveries.get(emulator)!
@@ -82,6 +88,8 @@ export class Platform {
   /** Every merchant served by mchid, the primary first. */
   protected readonly accounts: ReadonlyMap<string, Account>
   protected readonly primary: Account
+  /** Every brand of 商家名片会员卡 served by brand_id (`Options.brands`; one default brand when absent). */
+  protected readonly brands: ReadonlyMap<string, BrandAccount>
   /** Every write applied, all merchants'. */
   protected readonly writes: Array<LedgerEntry> = []
   /** `undefined` for a merchant without platform certificates (public-key mode only). */
@@ -106,7 +114,12 @@ export class Platform {
         serial: this.notificationSigning === "publicKey"
           ? `PUB_KEY_ID_${crypto.randomInt(1e9, 9e9)}${"1".repeat(24)}`
           : randomHex(20).toUpperCase()
-      })
+      }),
+      brandApiKey: (brand_id) => this.brandAccount(brand_id).brandApiKeyBytes,
+      brandSigning: (brand_id) => {
+        const { id, privateKey } = this.brandAccount(brand_id).platformKey
+        return { serial: id, key: privateKey }
+      }
     })
     const storeOf = (mchid: string) =>
       makeStore((event) => void this.notes.emit(event, Math.floor(Date.now() / 1000), mchid), this.writes)
@@ -128,6 +141,16 @@ export class Platform {
       accounts.set(merchant.mchid, new Account(merchant, storeOf(merchant.mchid)))
     }
     this.accounts = accounts
+    const brands = new Map<string, BrandAccount>()
+    // Emulator's choice: without `Options.brands`, one brand (1000001) for every merchant, so it works out of the box.
+    for (const brand of options.brands ?? [{ brand_id: defaultBrandId }]) {
+      if (brands.has(brand.brand_id)) throw new Error(`Emulator: brand ${brand.brand_id} is given twice`)
+      for (const mchid of brand.providers ?? []) {
+        if (!accounts.has(mchid)) throw new Error(`Emulator: brand ${brand.brand_id} names provider ${mchid}, not a merchant of the emulator`)
+      }
+      brands.set(brand.brand_id, new BrandAccount(brand, this.writes))
+    }
+    this.brands = brands
     this.apiV3Key = this.primary.apiV3Key
     this.store = this.primary.store
     const waits = (options.notificationSchedule ?? defaultSchedule).map((wait) => Duration.fromInputUnsafe(wait))
@@ -136,9 +159,19 @@ export class Platform {
       waits,
       url: (id) => {
         const record = this.notes.record(id)
-        return record === undefined ? undefined : this.accounts.get(record.mchid)?.callbackUrl()
+        if (record === undefined) return undefined
+        return record.notify_url ?? this.accounts.get(record.mchid)?.callbackUrl()
       }
     })
+  }
+
+  /**
+   * Every brand of 商家名片会员卡 the emulator serves (its brand_id), in the order of `Options.brands`.
+   *
+   * @since 1.3.0
+   */
+  get brandIds(): ReadonlyArray<string> {
+    return [...this.brands.keys()]
   }
 
   /** Every merchant the emulator serves (its mchid), the primary one first. */
@@ -281,6 +314,18 @@ export class Platform {
     const account = this.accounts.get(mchid)
     if (account === undefined) throw new Error(`Emulator: no merchant ${mchid} (Options.merchants)`)
     return account
+  }
+
+  /** The brand `brandId` (the first one when absent); throws for one the emulator does not serve. */
+  protected brandAccount(brandId?: string): BrandAccount {
+    const brand = brandId === undefined ? this.brands.values().next().value : this.brands.get(brandId)
+    if (brand === undefined) throw new Error(`Emulator: no brand ${brandId} (Options.brands)`)
+    return brand
+  }
+
+  /** Notify a 商家名片会员卡 event caused by a user (a test method): dated by the wall clock, as `userManagesCard`'s. */
+  protected notifyBrand(event: BrandCardEvent): NotificationRecord {
+    return this.notes.emitBrand(event, Math.floor(Date.now() / 1000))
   }
 
   /** A merchant's public key by its id and every platform certificate by serial. */

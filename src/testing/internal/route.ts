@@ -14,9 +14,10 @@ import type * as Endpoint from "../../Endpoint.js"
 import * as Wire from "../../Wire.js"
 import type { EmulatorRequest, LedgerEntry } from "./model.js"
 import type { Sealed } from "./aead.js"
+import type { BrandAccount } from "./brand.js"
 import type { PlatformCertificate } from "./certificate.js"
 import * as Multipart from "./multipart.js"
-import type { Store } from "./store.js"
+import type { Applied, Store } from "./store.js"
 import { ApiFailure } from "./wechatSide.js"
 
 /** A request that passed WeChat's checks, as a handler sees it. */
@@ -53,9 +54,27 @@ export interface Decision {
   readonly json?: unknown
 }
 
+/**
+ * Who signed a request: a merchant (APIv3, `mchid="…"`: a merchant or a service provider) or a brand (品牌API,
+ * `brand_id="…"`, since 1.3.0).
+ */
+export type Principal =
+  | { readonly kind: "merchant"; readonly mchid: string }
+  | { readonly kind: "brand"; readonly brand: BrandAccount }
+
 /** The emulator as a handler sees it, for one call. */
 export interface Context {
+  /** The calling merchant's mchid; `""` for a brand's call (see `principal`). */
   readonly mchid: string
+  /** Who signed the request. */
+  readonly principal: Principal
+  /** The brands of 商家名片会员卡 the emulator serves, by brand_id. */
+  readonly brands: ReadonlyMap<string, BrandAccount>
+  /**
+   * A value WeChat hands back encrypted for the caller (a member's phone number): RSA-OAEP to the caller's API
+   * certificate public key (the merchant's, or the brand API certificate's).
+   */
+  readonly encryptForCaller: (plain: string) => string
   /** The request's time, Unix seconds (the emulator's clock: `TestClock` in `it.effect`). */
   readonly now: number
   /** State shared by all resources. */
@@ -73,7 +92,7 @@ export interface Context {
   readonly certificates: () => ReadonlyArray<PlatformCertificate> | undefined
   /** AEAD_AES_256_GCM under the merchant's APIv3 key, a fresh 12-character nonce. */
   readonly seal: (associatedData: string, plaintext: string) => Sealed
-  /** This resource's private state in this emulator, created by `init` on first use. */
+  /** This resource's private state in this emulator (the caller's: a merchant's or a brand's), created by `init` on first use. */
   readonly local: <S>(name: string, init: () => S) => S
   /**
    * A write, decided now and applied on commit. With a `key` (the idempotency key's value): the same key with the
@@ -85,6 +104,13 @@ export interface Context {
     readonly key?: string | undefined
     readonly fingerprint?: string | undefined
     readonly decide: () => Decision | ApiFailure
+    /**
+     * Where the key is remembered, and under which name, when not in the caller's store under the endpoint's name: a
+     * brand's keys are the brand's, whichever surface sends them (商家名片会员卡).
+     */
+    readonly idempotency?: { readonly keys: Map<string, Applied>; readonly scope: string } | undefined
+    /** A seen key is refused with this, whatever the request, instead of answered again (WeChat refuses some repeats). */
+    readonly repeated?: ApiFailure | undefined
   }) => Outcome | ApiFailure
 }
 
@@ -137,8 +163,17 @@ export const handle = <I extends object>(
   options: HandleOptions = {}
 ): Handled => ({ definition: endpoint.definition, handler: handler as Handler<any>, options })
 
-/** `MemberCard.GetUserCard` → `GetUserCard`. */
-export const shortName = (name: string): string => name.slice(name.lastIndexOf(".") + 1)
+/** The products whose endpoints keep their prefix: the two 商家名片会员卡 surfaces share their operations' names. */
+const prefixed: ReadonlySet<string> = new Set(["PartnerCardMember", "BrandCardMember"])
+
+/**
+ * `MemberCard.GetUserCard` → `GetUserCard`; a 商家名片会员卡 surface's name is kept whole
+ * (`PartnerCardMember.CreateCardTemplate`, `BrandCardMember.CreateCardTemplate`).
+ */
+export const shortName = (name: string): string => {
+  const dot = name.lastIndexOf(".")
+  return prefixed.has(name.slice(0, dot)) ? name : name.slice(dot + 1)
+}
 
 /** A compiled route. */
 export interface Route {
@@ -357,6 +392,10 @@ export const parseCall = (
       if (meta === undefined) return new ApiFailure(400, "PARAM_ERROR", "缺少meta或meta不是合法的JSON")
       parts = parsed
       body = meta
+    } else if (route.definition.omitEmptyBody === true && bytes.byteLength === 0) {
+      // A call whose page shows no body and no Content-Type (the brand's 作废会员卡模板, ON-B 4015582724): nothing
+      // to read; a JSON body, when one is sent, is read as usual.
+      body = {}
     } else {
       if (!contentType.startsWith("application/json")) {
         return new ApiFailure(400, "PARAM_ERROR", "Content-Type须为application/json")
@@ -402,7 +441,7 @@ export const parseCall = (
     return paramError(field, location, issue?.message ?? "invalid")
   }
   const given = hasBody ? body : query
-  if ("mchid" in given && given.mchid !== mchid && route.handled.options.ownMchid !== true) {
+  if (mchid !== "" && "mchid" in given && given.mchid !== mchid && route.handled.options.ownMchid !== true) {
     return new ApiFailure(400, "PARAM_ERROR", "请求中的mchid与Authorization中的mchid不一致")
   }
   let validated = decoded.success as Record<string, unknown>

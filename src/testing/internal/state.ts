@@ -4,15 +4,21 @@
  *
  * @internal
  */
+import type * as crypto from "node:crypto"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
+import type * as BrandClient from "../../BrandClient.js"
+import type { UserCard } from "../../cardMember/schemas.js"
 import type * as WechatPay from "../../WechatPay.js"
 import type {
   ActivationPage,
   ActivationPageOptions,
   AnyEndpointName,
+  BrandClientOptions,
+  BrandPointsExchange,
+  BrandSnapshot,
   CardState,
   ClientOptions,
   EmulatorRequest,
@@ -21,17 +27,18 @@ import type {
   Options
 } from "./model.js"
 import * as Aead from "./aead.js"
-import type { PlatformCertificate } from "./certificate.js"
 import * as Faults from "./faults.js"
 import type { Fault, FaultRule } from "./faults.js"
 import * as Multipart from "./multipart.js"
 import * as Activation from "./resources/activation.js"
+import * as BrandActivities from "./resources/brandActivities.js"
+import { templateView } from "./resources/brandCards.js"
+import * as BrandMembers from "./resources/brandMembers.js"
 import { handlers } from "./resources/index.js"
-import { type Context, ledgerEntry, type Outcome, parseCall, type Route, router } from "./route.js"
-import type { Account } from "./merchant.js"
+import { type Context, ledgerEntry, type Outcome, parseCall, type Principal, type Route, router } from "./route.js"
 import { Platform } from "./platform.js"
 import { baseUrlOf } from "./served.js"
-import { cardKey, type TemplateState } from "./store.js"
+import { cardKey, type Store, type TemplateState } from "./store.js"
 import * as WechatSide from "./wechatSide.js"
 import { ApiFailure, randomHex } from "./wechatSide.js"
 
@@ -104,6 +111,159 @@ export class EmulatorState extends Platform {
       apiV3Key: options.apiV3Key ?? account.apiV3Key
     }
   }
+
+  /**
+   * A complete `BrandClient` configuration for brand `brandId` (the first brand when absent): its brand_id, brand API
+   * certificate serial and private key, its WeChat Pay public key and id, its brand API key (with it
+   * `BrandClient.layer…` also provides `Notification.Notifications` for its notifications), and the `baseUrl` of the
+   * server `serve` runs for this emulator, if any; `options` are added (and win). Use it with
+   * `BrandClient.layerNode(…)`. Throws for a brand the emulator does not serve, or whose public key was given.
+   *
+   * @since 1.3.0
+   */
+  brandOptions(
+    brandId?: string,
+    options: BrandClientOptions = {}
+  ): BrandClient.Options & { readonly brandApiKey: Redacted.Redacted<string> } {
+    const brand = this.brandAccount(brandId)
+    const brandPrivateKey = brand.privateKey
+    if (brandPrivateKey === undefined) {
+      throw new Error("The emulator was given a brand public key: build the client yourself with the private key.")
+    }
+    const baseUrl = baseUrlOf(this)
+    return {
+      ...(baseUrl !== undefined ? { baseUrl } : {}),
+      brandId: brand.brand_id,
+      brandSerialNumber: brand.serialNumber,
+      brandPrivateKey,
+      wechatpayPublicKeyId: brand.platformKey.id,
+      wechatpayPublicKey: brand.platformKey.pem,
+      ...options,
+      brandApiKey: options.brandApiKey ?? brand.brandApiKey
+    }
+  }
+
+  /**
+   * Brand `brandId`'s 商家名片会员卡 state now (the first brand's when absent): templates, members' cards (values in
+   * plain), activities, feeds, balances, exchanges and tokens — copies.
+   *
+   * @since 1.3.0
+   */
+  brandState(brandId?: string): BrandSnapshot {
+    const brand = this.brandAccount(brandId)
+    const { state } = brand
+    const now = Math.floor(Date.now() / 1000)
+    return {
+      brand_id: brand.brand_id,
+      templates: [...state.templates.values()].map((template) => ({
+        ...(templateView(template) as unknown as BrandSnapshot["templates"][number]),
+        ...(template.creator.kind === "merchant" ? { created_by: template.creator.mchid } : {})
+      })),
+      userCards: [...state.userCards.values()].map((card) =>
+        BrandMembers.notified(brand, state.templates.get(card.card_id)!, card) as unknown as UserCard
+      ),
+      activities: [...state.activities.values()].map((activity) => BrandActivities.view(brand.brand_id, activity, now)),
+      feeds: [...state.feeds.values()].map((feed) => ({ ...feed })),
+      points: [...state.points.entries()].map(([key, point_balance]) => {
+        const slash = key.indexOf("/")
+        return { card_id: key.slice(0, slash), user_card_code: key.slice(slash + 1), point_balance }
+      }),
+      exchanges: [...state.exchanges.values()].map((record): BrandPointsExchange => {
+        const answer = record.answer?.json
+        return {
+          ...BrandMembers.exchangeResource(brand, record),
+          ...(answer === undefined ? {} : {
+            state: String(answer.state),
+            ...(answer.coupon_code !== undefined ? { coupon_code: String(answer.coupon_code) } : {}),
+            ...(answer.reject_reason !== undefined ? { reject_reason: String(answer.reject_reason) } : {})
+          })
+        }
+      }),
+      tokens: state.tokens.map((token) => ({ ...token }))
+    }
+  }
+
+  /**
+   * Simulate a WeChat user opening a card of 商家名片会员卡 template `card_id` (入会组件 / 商家名片): the card is made
+   * `UNACTIVATED` (a 24-digit code with `SYSTEM_ALLOCATE`; none — `user_card_code` `""` — with `MERCHANT_ALLOCATE`
+   * until the merchant's confirmation names it) and `USER_CARD.CREATE` is notified to the template's `notify_url`
+   * (`BRAND_MEMBER_CARD_SP.…` for a provider's template, `BRAND_MEMBER_CARD.…` for the brand's). Returns the card (as
+   * notified). `openid` is generated unless given; `brand_id` is found from the template unless given. Throws when the
+   * template is missing or invalid, or the user already has (or deleted) a card of it.
+   *
+   * @since 1.3.0
+   */
+  userOpensBrandCard(options: {
+    readonly card_id: string
+    readonly openid?: string | undefined
+    /** The user's bound phone number (plain), carried by the card. */
+    readonly phone_number?: string | undefined
+    readonly brand_id?: string | undefined
+  }): UserCard {
+    const { brand, template } = BrandMembers.templateOwner(this.brands.values(), options.card_id, options.brand_id)
+    const card = BrandMembers.opensCard(this.brandNotify, brand, template, options, Math.floor(Date.now() / 1000))
+    return BrandMembers.notified(brand, template, card) as unknown as UserCard
+  }
+
+  /**
+   * Simulate a user deleting their card of template `card_id` in WeChat (by its code when given): the card becomes
+   * `INVALID` and cannot be imported again; `USER_CARD.DELETE` is notified. Returns the card as notified. Throws when
+   * the user has no such card.
+   *
+   * @since 1.3.0
+   */
+  userDeletesBrandCard(options: {
+    readonly card_id: string
+    readonly openid: string
+    readonly user_card_code?: string | undefined
+    readonly brand_id?: string | undefined
+  }): UserCard {
+    const { brand, template } = BrandMembers.templateOwner(this.brands.values(), options.card_id, options.brand_id)
+    const card = BrandMembers.deletesCard(this.brandNotify, brand, template, options, Math.floor(Date.now() / 1000))
+    return BrandMembers.notified(brand, template, card) as unknown as UserCard
+  }
+
+  /**
+   * Simulate WeChat asking for a member's points balance (`SYNC_USER_POINT`, payload `{ brand_id, card_id, openid,
+   * user_card_code }`), which the merchant answers with 同步积分余额 (`SyncUserPoints`). Returns the payload. Throws
+   * unless the member holds a card of the template in effect.
+   *
+   * @since 1.3.0
+   */
+  requestBrandPointsSync(options: {
+    readonly card_id: string
+    readonly openid: string
+    readonly user_card_code?: string | undefined
+    readonly brand_id?: string | undefined
+  }): Readonly<Record<string, unknown>> {
+    const { brand, template } = BrandMembers.templateOwner(this.brands.values(), options.card_id, options.brand_id)
+    return BrandMembers.asksPoints(this.brandNotify, brand, template, options)
+  }
+
+  /**
+   * Simulate a member redeeming `deduct_points` points for a product coupon: an exchange record is made (its
+   * `record_id` generated, the other ids unless given) and `POINT_EXCHANGE_COUPON` is notified; the merchant answers
+   * with 同步积分兑券结果 (`ConfirmPointsExchange`). Returns the record (the notification's payload). Throws unless the
+   * member holds a card of the template in effect.
+   *
+   * @since 1.3.0
+   */
+  userRedeemsBrandPoints(options: {
+    readonly card_id: string
+    readonly openid: string
+    readonly user_card_code?: string | undefined
+    readonly deduct_points: number
+    readonly exchange_coupon_template_id?: string | undefined
+    readonly product_coupon_id?: string | undefined
+    readonly product_coupon_stock_type?: string | undefined
+    readonly stock_id?: string | undefined
+    readonly brand_id?: string | undefined
+  }): BrandPointsExchange {
+    const { brand, template } = BrandMembers.templateOwner(this.brands.values(), options.card_id, options.brand_id)
+    return BrandMembers.exchangeResource(brand, BrandMembers.redeemsPoints(this.brandNotify, brand, template, options))
+  }
+
+  private readonly brandNotify = (event: Parameters<BrandMembers.Notify>[0]): void => void this.notifyBrand(event)
 
   /** Add or replace a member's card (of merchant `mchid` since 1.2.0; the primary merchant's when absent). */
   putCard(card: Partial<CardState> & Pick<CardState, "card_id" | "code">, mchid?: string): CardState {
@@ -206,14 +366,16 @@ export class EmulatorState extends Platform {
           case "Redirect":
             return { _tag: "Respond", status: fault.status, headers: { location: fault.location }, body: "" }
         }
-        const processed = this.process(request, found, seconds)
+        const processed = path.startsWith(brandPathPrefix)
+          ? this.processBrand(request, found, seconds)
+          : this.process(request, found, seconds)
         if (processed instanceof ApiFailure) return WechatSide.errorResult(processed)
-        const { account, outcome } = processed
+        const { outcome, signer } = processed
         // Accepted, not processed: a signed 202, and nothing applied.
-        if (fault?._tag === "Accepted") return this.signed(request, account, 202, "", seconds, fault)
+        if (fault?._tag === "Accepted") return this.signed(signer, 202, "", seconds, fault)
         outcome.commit()
         if (fault?._tag === "DropAfterApply") return { _tag: "Drop" }
-        return this.signed(request, account, outcome.status, outcome.body, seconds, fault)
+        return this.signed(signer, outcome.status, outcome.body, seconds, fault)
       }
       return fault?._tag === "Delay" ? Effect.sleep(Duration.millis(fault.millis)).pipe(Effect.map(run)) : Effect.sync(run)
     })
@@ -236,7 +398,7 @@ export class EmulatorState extends Platform {
     request: EmulatorRequest,
     found: { readonly route: Route; readonly raw: ReadonlyArray<string> } | undefined,
     now: number
-  ): { readonly account: Account; readonly outcome: Outcome } | ApiFailure {
+  ): { readonly signer: Signer; readonly outcome: Outcome } | ApiFailure {
     const h = request.headers
     if (!h["accept"] || !h["user-agent"]) return new ApiFailure(400, "INVALID_REQUEST", "Http头缺少Accept或User-Agent")
     const bytes = request.bytes ?? Buffer.from(request.body, "utf8")
@@ -255,47 +417,118 @@ export class EmulatorState extends Platform {
       return new ApiFailure(400, "PARAM_ERROR", "平台证书序列号Wechatpay-Serial错误")
     }
     if (found === undefined) return new ApiFailure(404, "NOT_FOUND", "URL不存在")
-    const context = this.context(account, found.route.endpoint, now, serial, named)
+    const certificates = this.platformCertificates
+    const context = this.context({
+      principal: { kind: "merchant", mchid: account.mchid },
+      store: account.store,
+      sealKey: account.apiV3KeyBytes,
+      decryptKey: named?.privateKey ?? account.platformKey.privateKey,
+      callerKey: account.publicKey,
+      certificates: () => certificates?.unexpired(now * 1000)
+    }, found.route.endpoint, now, serial)
     const call = parseCall(request, bytes, found, context)
     if (call instanceof ApiFailure) return call
     const outcome = found.route.handled.handler(call, context)
-    return outcome instanceof ApiFailure ? outcome : { account, outcome }
+    const pubKeyMode = this.mode === "publicKey" || this.platformCertificates === undefined ||
+      (this.mode === "auto" && /^PUB_KEY_ID_/.test(serial ?? ""))
+    const current = this.platformCertificates?.current
+    const signer: Signer = pubKeyMode || current === undefined
+      ? { key: account.platformKey.privateKey, serial: account.platformKey.id, type: WechatSide.scheme }
+      : { key: current.privateKey, serial: current.serial, type: WechatSide.scheme }
+    return outcome instanceof ApiFailure ? outcome : { signer, outcome }
   }
 
-  /** What a handler sees of the emulator, for one call of merchant `account`. */
+  /**
+   * A brand API call (`/brand/…`): authenticated as the brand its Authorization names (its own check, WeChat's
+   * order), then `Wechatpay-Serial` must name that brand's WeChat Pay public key — required on every brand call,
+   * GET included, and only the public-key id: the brand APIs have no platform certificates ("请传入brand_id对应的微信
+   * 支付公钥ID，接口将会校验两者的关联关系", ON-B 4015582711 and every brand card-member page). Answers are signed with
+   * that key under the brand scheme (ON-B 4015407582).
+   */
+  private processBrand(
+    request: EmulatorRequest,
+    found: { readonly route: Route; readonly raw: ReadonlyArray<string> } | undefined,
+    now: number
+  ): { readonly signer: Signer; readonly outcome: Outcome } | ApiFailure {
+    const h = request.headers
+    if (!h["accept"] || !h["user-agent"]) return new ApiFailure(400, "INVALID_REQUEST", "Http头缺少Accept或User-Agent")
+    const bytes = request.bytes ?? Buffer.from(request.body, "utf8")
+    const brand = WechatSide.authenticateBrand(
+      request,
+      (brand_id) => this.brands.get(brand_id),
+      now,
+      signedBody(h["content-type"], bytes)
+    )
+    if (brand instanceof ApiFailure) return brand
+    const serial = h["wechatpay-serial"]
+    if (serial !== brand.platformKey.id) {
+      return new ApiFailure(400, "PARAM_ERROR", "Http头Wechatpay-Serial须为brand_id对应的微信支付公钥ID")
+    }
+    if (found === undefined) return new ApiFailure(404, "NOT_FOUND", "URL不存在")
+    const context = this.context({
+      principal: { kind: "brand", brand },
+      store: brand.store,
+      sealKey: brand.brandApiKeyBytes,
+      decryptKey: brand.platformKey.privateKey,
+      callerKey: brand.publicKey,
+      certificates: () => undefined
+    }, found.route.endpoint, now, serial)
+    const call = parseCall(request, bytes, found, context)
+    if (call instanceof ApiFailure) return call
+    const outcome = found.route.handled.handler(call, context)
+    const signer: Signer = { key: brand.platformKey.privateKey, serial: brand.platformKey.id, type: WechatSide.brandScheme }
+    return outcome instanceof ApiFailure ? outcome : { signer, outcome }
+  }
+
+  /** What a handler sees of the emulator, for one call of a merchant or a brand. */
   private context(
-    account: Account,
+    caller: {
+      readonly principal: Principal
+      readonly store: Store
+      /** The AEAD key of what is sealed for the caller (the APIv3 key; a brand's brand API key). */
+      readonly sealKey: Uint8Array
+      /** The private key of the WeChat key `Wechatpay-Serial` named, for sensitive fields. */
+      readonly decryptKey: crypto.KeyObject
+      /** The caller's API certificate public key, for what WeChat encrypts for it. */
+      readonly callerKey: crypto.KeyObject
+      readonly certificates: Context["certificates"]
+    },
     endpoint: string,
     now: number,
-    serial: string | undefined,
-    named: PlatformCertificate | undefined
+    serial: string | undefined
   ): Context {
-    const store = account.store
-    const certificates = this.platformCertificates
-    // A ledger entry names its merchant; visibly (deep equality, JSON) only when there is more than one.
+    const { principal, store } = caller
+    const mchid = principal.kind === "merchant" ? principal.mchid : ""
+    // A ledger entry names its merchant; visibly (deep equality, JSON) only when there is more than one. A brand's
+    // own write names its brand.
     const visibleMchid = this.accounts.size > 1
+    const brandField = principal.kind === "brand" ? { brand_id: principal.brand.brand_id } : {}
     return {
-      mchid: account.mchid,
+      mchid,
+      principal,
+      brands: this.brands,
+      encryptForCaller: (plain) => WechatSide.encryptField(plain, caller.callerKey),
       now,
       store,
-      certificates: () => certificates?.unexpired(now * 1000),
-      seal: (associatedData, plaintext) => Aead.seal(account.apiV3KeyBytes, associatedData, plaintext),
+      certificates: caller.certificates,
+      seal: (associatedData, plaintext) => Aead.seal(caller.sealKey, associatedData, plaintext),
       decrypt: (ciphertext) => {
         if (serial === undefined) {
           return new ApiFailure(400, "PARAM_ERROR", "请求中含有敏感信息时，需在Http头Wechatpay-Serial中指明加密所用的平台证书序列号或公钥ID")
         }
-        const key = named?.privateKey ?? account.platformKey.privateKey
-        return WechatSide.decryptField(ciphertext, key)
+        return WechatSide.decryptField(ciphertext, caller.decryptKey)
       },
       local: <S>(name: string, init: () => S): S => {
         if (!store.locals.has(name)) store.locals.set(name, init())
         return store.locals.get(name) as S
       },
-      apply: ({ decide, fingerprint = "", key }) => {
+      apply: ({ decide, fingerprint = "", idempotency, key, repeated }) => {
         // Idempotency: the same key with the same request repeats the first outcome without applying again; the
         // same key with a different request is refused.
-        const idempotencyKey = key === undefined ? undefined : `${endpoint}\n${key}`
-        const seen = idempotencyKey === undefined ? undefined : store.idempotency.get(idempotencyKey)
+        const keys = idempotency?.keys ?? store.idempotency
+        const idempotencyKey = key === undefined ? undefined : `${idempotency?.scope ?? endpoint}\n${key}`
+        const seen = idempotencyKey === undefined ? undefined : keys.get(idempotencyKey)
+        if (seen !== undefined && repeated !== undefined) return repeated
         if (seen !== undefined) {
           return seen.fingerprint === fingerprint
             ? { status: seen.status, body: seen.body, commit: nothing }
@@ -310,8 +543,8 @@ export class EmulatorState extends Platform {
           body,
           commit: () => {
             decided.change?.()
-            if (idempotencyKey !== undefined) store.idempotency.set(idempotencyKey, { fingerprint, status, body })
-            store.ledger.push(ledgerEntry(endpoint, key ?? "", decided.entry, account.mchid, visibleMchid))
+            if (idempotencyKey !== undefined) keys.set(idempotencyKey, { fingerprint, status, body })
+            store.ledger.push(ledgerEntry(endpoint, key ?? "", { ...brandField, ...decided.entry }, mchid, visibleMchid))
           }
         }
       }
@@ -319,22 +552,18 @@ export class EmulatorState extends Platform {
   }
 
   /**
-   * A success signed with the platform key the request asked for (the merchant's public key, or the current
-   * certificate), or the one a fault picks, then faulted.
+   * A success signed with the key the request asked for (the merchant's public key, or the current certificate; a
+   * brand's public key), or the one a fault picks, then faulted.
    */
   private signed(
-    request: EmulatorRequest,
-    account: Account,
+    signer: Signer,
     status: number,
     body: string,
     now: number,
     fault: Fault | undefined
   ): EmulatorResult {
-    const pubKeyMode = this.mode === "publicKey" || this.platformCertificates === undefined ||
-      (this.mode === "auto" && /^PUB_KEY_ID_/.test(request.headers["wechatpay-serial"] ?? ""))
-    const current = this.platformCertificates?.current
-    let key = pubKeyMode || current === undefined ? account.platformKey.privateKey : current.privateKey
-    let serial = pubKeyMode || current === undefined ? account.platformKey.id : current.serial
+    let key = signer.key
+    let serial = signer.serial
     if (fault?._tag === "UnknownSerial") {
       key = this.strangerKey
       serial = randomHex(20).toUpperCase()
@@ -359,12 +588,22 @@ export class EmulatorState extends Platform {
       "wechatpay-nonce": nonce,
       "wechatpay-serial": serial,
       "wechatpay-signature": signature,
-      "wechatpay-signature-type": WechatSide.scheme
+      "wechatpay-signature-type": signer.type
     }
     if (shaped.body !== "") headers["content-type"] = "application/json"
     const sent = Faults.afterSigning(fault, shaped.status, headers, shaped.body)
     return { _tag: "Respond", status: sent.status, headers, body: sent.body }
   }
+}
+
+/** The paths of the brand APIs (品牌API): authenticated as a brand, not a merchant. */
+const brandPathPrefix = "/brand/"
+
+/** The key an answer is signed with, the serial (or public-key id) it names, and `Wechatpay-Signature-Type`. */
+interface Signer {
+  readonly key: crypto.KeyObject
+  readonly serial: string
+  readonly type: string
 }
 
 /** The bytes a merchant signs: the body, except for an upload, where it is the `meta` JSON part. */

@@ -12,6 +12,13 @@ import type { EmulatorRequest, EmulatorResult } from "./model.js"
 /** The only scheme WeChat accepts on merchant APIv3 requests (and names in `Wechatpay-Signature-Type`). */
 export const scheme = "WECHATPAY2-SHA256-RSA2048"
 
+/**
+ * The scheme of the brand APIs (`/brand/…`): the same message and algorithm as APIv3, the brand named by `brand_id`,
+ * signed with the brand API certificate (WS 品牌 签名与验签规则; MD 4015597833). WeChat names it in
+ * `Wechatpay-Signature-Type` of the brand's answers (ON-B 4015407582).
+ */
+export const brandScheme = "WECHATPAY-BRAND-SHA256-RSA2048"
+
 /** WeChat marks its deliberately wrong probe signatures with this prefix. */
 export const probePrefix = "WECHATPAY/SIGNTEST/"
 
@@ -127,11 +134,31 @@ export const authenticate = <M extends Merchant>(
   if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now - Number(timestamp)) > 300) {
     return new ApiFailure(401, "SIGN_ERROR", "Http头Authorization中的timestamp与发起请求的时间不得超过5分钟")
   }
+  return verified(request, timestamp, nonceStr, signature, body, merchant.publicKey)
+    ? merchant
+    : signatureFailure(request, timestamp, nonceStr, body)
+}
+
+/** Whether `signature` is a canonical Base64 SHA256withRSA signature of the request's five lines under `key`. */
+const verified = (
+  request: EmulatorRequest,
+  timestamp: string,
+  nonceStr: string,
+  signature: string,
+  body: Uint8Array,
+  key: crypto.KeyObject
+): boolean =>
+  isCanonicalBase64(signature) &&
+  crypto.verify(
+    "sha256",
+    requestSignedBytes(request.method, request.target, timestamp, nonceStr, body),
+    key,
+    Buffer.from(signature, "base64")
+  )
+
+/** WeChat's answer to a signature that does not verify: it echoes what it reconstructed, the best clue to what the signer signed differently. */
+const signatureFailure = (request: EmulatorRequest, timestamp: string, nonceStr: string, body: Uint8Array): ApiFailure => {
   const message = requestSignedBytes(request.method, request.target, timestamp, nonceStr, body)
-  if (isCanonicalBase64(signature) && crypto.verify("sha256", message, merchant.publicKey, Buffer.from(signature, "base64"))) {
-    return merchant
-  }
-  // WeChat echoes what it reconstructed, the best clue to what the merchant signed differently.
   return new ApiFailure(401, "SIGN_ERROR", "错误的签名，验签失败", {
     detail: { issue: "sign not match" },
     field: "signature",
@@ -144,6 +171,61 @@ export const authenticate = <M extends Merchant>(
       truncated_sign_message_hex: message.subarray(0, 128).toString("hex")
     }
   })
+}
+
+/** Who WeChat expects on the other end of a brand API call. */
+export interface Brand {
+  readonly brand_id: string
+  readonly serialNumber: string
+  readonly publicKey: crypto.KeyObject
+}
+
+/**
+ * Check a brand API request's Authorization as WeChat does, in the merchant check's order (form, scheme, identity,
+ * serial, clock, signature): the brand it names (`brands(brand_id)`), when the request is its authentic request.
+ * Every refusal is `401 SIGN_ERROR`, the answer WS 医保 签名与验签规则 §八 lists for the usual mistakes: the merchant
+ * scheme `WECHATPAY2-…`, `mchid` in place of `brand_id`, a serial that is not the brand API certificate's. The other
+ * messages are the emulator's, worded as the merchant check's.
+ */
+export const authenticateBrand = <B extends Brand>(
+  request: EmulatorRequest,
+  brands: (brand_id: string) => B | undefined,
+  now: number,
+  body: Uint8Array = request.bytes ?? Buffer.from(request.body, "utf8")
+): B | ApiFailure => {
+  const header = request.headers["authorization"]
+  const parsed = header === undefined ? undefined : parseAuthorization(header)
+  const nonceStr = parsed?.params.get("nonce_str")
+  const timestamp = parsed?.params.get("timestamp")
+  const serial = parsed?.params.get("serial_no")
+  const signature = parsed?.params.get("signature")
+  if (parsed === undefined || !nonceStr || !timestamp || !serial || !signature) {
+    return new ApiFailure(401, "SIGN_ERROR", "Http头Authorization值格式错误，请参考《品牌API签名规则》")
+  }
+  if (parsed.scheme !== brandScheme) {
+    return new ApiFailure(401, "SIGN_ERROR", `HTTP头Authorization认证类型不正确，品牌API须使用${brandScheme}`)
+  }
+  const brand_id = parsed.params.get("brand_id")
+  if (!brand_id) {
+    return new ApiFailure(
+      401,
+      "SIGN_ERROR",
+      parsed.params.has("mchid")
+        ? "Http头Authorization中须为brand_id，品牌API不接受mchid"
+        : "Http头Authorization值格式错误，缺少brand_id"
+    )
+  }
+  const brand = brands(brand_id)
+  if (brand === undefined) return new ApiFailure(401, "SIGN_ERROR", "品牌ID有误")
+  if (serial.toUpperCase() !== brand.serialNumber.toUpperCase()) {
+    return new ApiFailure(401, "SIGN_ERROR", "品牌API证书序列号有误。请使用签名私钥匹配的品牌API证书序列号")
+  }
+  if (!/^\d{1,12}$/.test(timestamp) || Math.abs(now - Number(timestamp)) > 300) {
+    return new ApiFailure(401, "SIGN_ERROR", "Http头Authorization中的timestamp与发起请求的时间不得超过5分钟")
+  }
+  return verified(request, timestamp, nonceStr, signature, body, brand.publicKey)
+    ? brand
+    : signatureFailure(request, timestamp, nonceStr, body)
 }
 
 /**
@@ -163,6 +245,14 @@ export const decryptField = (ciphertextBase64: string, key: crypto.KeyObject): s
     return failure
   }
 }
+
+/**
+ * A field WeChat encrypts for the caller (a member's phone number in an answer): RSA-OAEP, SHA-1 and MGF1-SHA-1, to
+ * the caller's API certificate public key, standard Base64 — the caller decrypts it with its private key.
+ */
+export const encryptField = (plain: string, key: crypto.KeyObject): string =>
+  crypto.publicEncrypt({ key, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha1" }, Buffer.from(plain, "utf8"))
+    .toString("base64")
 
 /** An error as WeChat answers it: JSON `{ code, message, detail? }`, a `Request-ID`, no signature. */
 export const errorResult = (failure: ApiFailure): EmulatorResult => ({

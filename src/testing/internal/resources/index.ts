@@ -38,11 +38,24 @@
  *   `ctx.seal(associatedData, plaintext)` (AEAD_AES_256_GCM under the merchant's APIv3 key), as 下载平台证书 uses.
  * - **Tests**: `test/emulator-<resource>.test.ts`; `emulator.requests("YourEndpoint")`, `emulator.ledger`.
  *
+ * ## 商家名片会员卡 (brand*.ts, since 1.3.0)
+ *
+ * One behaviour per operation serves both surfaces: `serve("Op", { partner: PartnerCardMember.Op, brand:
+ * BrandCardMember.Op }, (call) => …)` (brandCards.ts). The provider's routes (`/v3/brand/partner/card-member`) are
+ * authenticated as merchants, then the `brand_id` named must be a brand the provider may act for; the brand's
+ * (`/brand/card-member`) as the brand (`WechatSide.authenticateBrand`, `Wechatpay-Serial` = its `PUB_KEY_ID_…`).
+ * The behaviour gets the brand's state (`brand.ts`: templates, cards, activities … shared by both surfaces), who
+ * calls, and `apply`, whose idempotency keys are the brand's whichever surface sends them. Route names keep the
+ * surface's prefix (`PartnerCardMember.Op`, `BrandCardMember.Op`): the surfaces share operation names.
+ *
  * @internal
  */
 import type { Handled } from "../route.js"
 import * as activation from "./activation.js"
 import * as activities from "./activities.js"
+import * as brandActivities from "./brandActivities.js"
+import * as brandTemplates from "./brandTemplates.js"
+import * as brandUserCards from "./brandUserCards.js"
 import * as callback from "./callback.js"
 import * as certificates from "./certificates.js"
 import * as media from "./media.js"
@@ -63,7 +76,10 @@ export const resources: ReadonlyArray<{ readonly handlers: ReadonlyArray<Handled
   activities,
   serviceModules,
   media,
-  certificates
+  certificates,
+  brandTemplates,
+  brandUserCards,
+  brandActivities
 ]
 
 /** Every handler of every resource. */

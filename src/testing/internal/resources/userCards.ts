@@ -1,10 +1,11 @@
 /**
- * 用户会员卡 (a member's card): read it, update it, set its rights, and the two bonus calls of a payment
- * (#21, #22, #24, #25, #26). Cards live in the shared store (`store.cards`); bonus orders in `store.bonusOrders`.
+ * 用户会员卡 (a member's card): read it, update it, set its rights, the two bonus calls of a payment
+ * (#21, #22, #24, #25, #26), and a provider's 确认用户入会 (partner page 4024293896). Cards live in the shared store (`store.cards`); bonus orders in `store.bonusOrders`.
  *
  * @internal
  */
 import { CommitBonus, PrepareBonus } from "../../../membercard/Bonus.js"
+import { ConfirmMembership } from "../../../membercard/ConfirmMembership.js"
 import { GetUserCard } from "../../../membercard/GetUserCard.js"
 import { SetUserCardRights } from "../../../membercard/SetUserCardRights.js"
 import { UpdateUserCard } from "../../../membercard/UpdateUserCard.js"
@@ -107,6 +108,23 @@ export const handlers: ReadonlyArray<Handled> = [
           : 0
       }
     })),
+
+  // 确认用户入会: the page's answer is not visible; the emulator's choice is WeChat's usual for such a write, 204, with
+  // the outcome kept on the card (`membership_confirm_state`). A card that is gone (invalidated, deleted) is refused
+  // as every user-card write refuses it. Each call applies (a set: no idempotency key).
+  handle(ConfirmMembership, (call, ctx) => {
+    const { card_id, code, user_card_confirm_state } = call.request
+    const card = validCardOf(ctx, card_id, code)
+    if (card instanceof ApiFailure) return card
+    return ctx.apply({
+      decide: () => ({
+        change: () => {
+          card.membership_confirm_state = user_card_confirm_state
+        },
+        entry: { card_id, code, user_card_confirm_state }
+      })
+    })
+  }),
 
   handle(PrepareBonus, (call, ctx) =>
     bonusWrite(call, ctx, (key, cardAt) => ({
