@@ -8,7 +8,7 @@ import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServer from "effect/http/HttpServer"
 import type * as NetAddress from "effect/net/NetAddress"
 import { Console, type Context, Duration, Effect, Layer, Queue } from "effect"
-import { type BrandCardMember, MemberCard, Notification } from "../src/index.js"
+import { type BrandCardMember, BrandClient, MemberCard, Notification } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { check, step } from "./checks.js"
 
@@ -20,12 +20,12 @@ export const brandNotifyPath = "/wechatpay/brand-notify"
 
 /**
  * The shop's notification endpoints, on the shop's server from the start of the demo, so that every notification the
- * stories cause is received: the merchant's (`Notification.httpApp` with the merchant's keys) and the brand's (the
- * same app, under the brand's `Notification.Notifications` and with `handleBrand` calling the brand's endpoints).
+ * stories cause is received: the merchant's (`Notification.httpApp` with the merchant's keys) and the brand's
+ * (`BrandClient.httpApp`, with the brand's keys, and `handleBrand` calling the brand's endpoints).
  * Returns what the merchant's handler received, in order.
  */
 export const shopEndpoint = (
-  brand: Context.Context<BrandCardMember.Services | Notification.Notifications>,
+  brand: Context.Context<BrandCardMember.Services | BrandClient.Notifications>,
   handleBrand: (event: Notification.Event) => Effect.Effect<void, unknown, BrandCardMember.Services>
 ) =>
   Effect.gen(function*() {
@@ -35,8 +35,9 @@ export const shopEndpoint = (
         Console.log(`   ⇐ ${event.event_type} (${event.summary}), notification ${event.id}`),
         Queue.offer(received, event)
       )
-    // The brand's app runs in the brand's context, built once: providing a built context per request costs nothing.
-    const brandApp = Notification.httpApp((event) =>
+    // The brand's app (its own keys: BrandClient.Notifications) runs in the brand's context, built once: providing a
+    // built context per request costs nothing.
+    const brandApp = BrandClient.httpApp((event) =>
       Effect.andThen(Console.log(`   ⇐ ${event.event_type} (${event.summary}), notification ${event.id}`), handleBrand(event))
     ).pipe(Effect.provideContext(brand))
     const app = yield* HttpRouter.toHttpEffect(

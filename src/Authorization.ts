@@ -4,14 +4,14 @@
  * - `WECHATPAY2-SHA256-RSA2048 mchid="…"`: a merchant or a service provider (商户号), its merchant API certificate;
  * - `WECHATPAY-BRAND-SHA256-RSA2048 brand_id="…"`: a brand (品牌, the `/brand/…` APIs), its brand API certificate.
  *
- * `WechatPayClient.make` signs as a merchant; `WechatPayClient.makeWith` signs as the `Authorization` in context, which
- * is how `BrandClient` is the same client — retries, verification, limits, telemetry — under the brand's scheme.
+ * `WechatPayClient.make` signs as a merchant; `WechatPayClient.makeWith` signs as the `Authorization` in its context
+ * (provide `merchant(…)` or `brand(…)` with the `Signer` holding that identity's key), which is how `BrandClient` is
+ * the same client — retries, verification, limits, telemetry — under the brand's scheme.
  *
  * @since 1.3.0
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Protocol from "./internal/protocol.js"
 import { ConfigurationError } from "./WechatPayError.js"
 
@@ -24,8 +24,6 @@ export interface Service {
   readonly kind: "merchant" | "brand"
   /** The signer's id: the mchid, or the brand_id. */
   readonly id: string
-  /** The Authorization scheme (`WECHATPAY2-SHA256-RSA2048`, `WECHATPAY-BRAND-SHA256-RSA2048`). */
-  readonly scheme: string
   /** The header's value for one signature: the fixed parts are joined once, when the service is made. */
   readonly header: (nonce: string, timestamp: string, signature: string) => string
 }
@@ -55,11 +53,14 @@ export const brandScheme: string = Protocol.brandScheme
 const check = (option: string, value: unknown, pattern: RegExp, what?: string): Effect.Effect<void, ConfigurationError> =>
   typeof value === "string" && pattern.test(value)
     ? Effect.void
-    // The value is shown: ids and serials are not secrets, and a typo is easier to see quoted.
+    // A merchant's id and serial are quoted, as since 0.1 (a typo is easier to see). A brand's are described instead: the
+    // brand API key is 32 letters and digits too, and one pasted into the wrong variable must not be printed.
     : Effect.fail(
       new ConfigurationError({
         option,
-        message: `${JSON.stringify(value)} is not a valid ${option}${what === undefined ? "" : ` (${what})`}.`
+        message: what === undefined
+          ? `${JSON.stringify(value)} is not a valid ${option}.`
+          : `The ${option} given (${typeof value === "string" ? `${value.length} characters` : typeof value}) is not valid: ${what}.`
       })
     )
 
@@ -86,7 +87,6 @@ export const merchant = (options: {
     {
       kind: "merchant",
       id: options.mchid,
-      scheme: Protocol.scheme,
       header: Protocol.authorizationFormat(Protocol.scheme, "mchid", options.mchid, options.serialNumber)
     }
   )
@@ -108,26 +108,11 @@ export const brand = (options: {
       // Brand ids are digits in every example WeChat prints; letters, `_` and `-` are allowed here in case, never a
       // quote, comma or space (they would break the header).
       check("brandId", options.brandId, /^[0-9A-Za-z_-]{1,32}$/, "up to 32 letters, digits, _ or -"),
-      check("brandSerialNumber", options.serialNumber, serialPattern, "hexadecimal")
+      check("brandSerialNumber", options.serialNumber, serialPattern, "the brand API certificate's serial, hexadecimal")
     ),
     {
       kind: "brand",
       id: options.brandId,
-      scheme: Protocol.brandScheme,
       header: Protocol.authorizationFormat(Protocol.brandScheme, "brand_id", options.brandId, options.serialNumber)
     }
   )
-
-/**
- * @since 1.3.0
- * @category layers
- */
-export const layerMerchant = (options: Parameters<typeof merchant>[0]): Layer.Layer<Authorization, ConfigurationError> =>
-  Layer.effect(Authorization, merchant(options))
-
-/**
- * @since 1.3.0
- * @category layers
- */
-export const layerBrand = (options: Parameters<typeof brand>[0]): Layer.Layer<Authorization, ConfigurationError> =>
-  Layer.effect(Authorization, brand(options))

@@ -12,13 +12,15 @@
  *   brandPrivateKey: Redacted.make(pem),
  *   wechatpayPublicKeyId: "PUB_KEY_ID_…",
  *   wechatpayPublicKey: publicKeyPem,
- *   brandApiKey: Redacted.make(key) // for Notification.Notifications
+ *   brandApiKey: Redacted.make(key) // for BrandClient.Notifications (BrandClient.httpApp)
  * })
  * ```
  *
  * @since 1.3.0
  */
 import type * as HttpClient from "effect/http/HttpClient"
+import type * as HttpServerRequest from "effect/http/HttpServerRequest"
+import type * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
@@ -55,6 +57,18 @@ export interface Service extends WechatPayClient.Caller {
 export class BrandClient extends Context.Service<BrandClient, Service>()("effect-wechatpay/BrandClient") {}
 
 /**
+ * The brand's notifications (`BRAND_MEMBER_CARD.*`), verified with the brand's WeChat Pay public key and decrypted with
+ * the brand API key: a service of its own, so that a program that is also a merchant keeps its merchant's
+ * `Notification.Notifications` beside it. Serve it with `BrandClient.httpApp`, read one with `BrandClient.parse`.
+ *
+ * @since 1.3.0
+ * @category tags
+ */
+export class Notifications
+  extends Context.Service<Notifications, Notification.Service>()("effect-wechatpay/BrandClient/Notifications")
+{}
+
+/**
  * @since 1.3.0
  * @category models
  */
@@ -70,7 +84,7 @@ export interface Options extends WechatPayClient.ConnectionOptions {
   /** The WeChat Pay public key (PEM) of that id: verifies answers and notifications, encrypts sensitive fields. */
   readonly wechatpayPublicKey: string
   /**
-   * 品牌API密钥 (32 letters and digits): with it the layers also provide `Notification.Notifications` for the brand's
+   * 品牌API密钥 (32 letters and digits): with it the layers also provide `BrandClient.Notifications` for the brand's
    * notifications (`BRAND_MEMBER_CARD.*`), verified with the brand's WeChat Pay public key and decrypted with it.
    */
   readonly brandApiKey?: Redacted.Redacted<string> | undefined
@@ -79,14 +93,14 @@ export interface Options extends WechatPayClient.ConnectionOptions {
 }
 
 /**
- * What the layers provide: the brand's client, and `Notification.Notifications` when `brandApiKey` is given.
+ * What the layers provide: the brand's client, and `BrandClient.Notifications` when `brandApiKey` is given.
  *
  * @since 1.3.0
  * @category models
  */
 export type Provided<O extends Options> =
   | BrandClient
-  | (O extends { readonly brandApiKey: Redacted.Redacted<string> } ? Notification.Notifications : never)
+  | (O extends { readonly brandApiKey: Redacted.Redacted<string> } ? Notifications : never)
 
 /**
  * The brand's client from a `Transport`, with its signer, verifier and encryptor made from the options (parsed once).
@@ -140,7 +154,7 @@ export const layerWith = <O extends Options>(options: O): Layer.Layer<Provided<O
   if (key === undefined) return client as Layer.Layer<Provided<O>, ConfigurationError, Transport>
   // The notifications' verifier is the brand's own (its public key), not any merchant's in the program.
   const notifications = Layer.effect(
-    Notification.Notifications,
+    Notifications,
     Effect.flatMap(brandPublicKeys(options), (publicKeys) =>
       Effect.flatMap(
         Verifier.make({ publicKeys, maxClockSkew: options.maxClockSkew }),
@@ -156,6 +170,35 @@ export const layerWith = <O extends Options>(options: O): Layer.Layer<Provided<O
   )
   return Layer.merge(client, notifications) as Layer.Layer<Provided<O>, ConfigurationError, Transport>
 }
+
+/**
+ * `Notification.httpApp` for the brand's notification URL (the `notify_url` of its templates): the same answers,
+ * de-duplication and guarantees, with the brand's keys (`BrandClient.Notifications`, from the layers with
+ * `brandApiKey`).
+ *
+ * @since 1.3.0
+ * @category http
+ */
+export const httpApp = <E, R, R2 = never>(
+  handle: (event: Notification.Event) => Effect.Effect<void, E, R>,
+  options: Notification.HttpAppOptions<R2> = {}
+): Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  never,
+  R | R2 | Notifications | HttpServerRequest.HttpServerRequest
+> => {
+  const app = Notification.httpApp(handle, options)
+  return Effect.flatMap(Notifications, (service) => Effect.provideService(app, Notification.Notifications, service))
+}
+
+/**
+ * Verify, decrypt and decode one of the brand's notifications (`Notification.parse` with the brand's keys).
+ *
+ * @since 1.3.0
+ * @category accessors
+ */
+export const parse = (input: Notification.Input): Effect.Effect<Notification.Event, Notification.NotificationError, Notifications> =>
+  Effect.flatMap(Notifications, (service) => service.parse(input))
 
 /**
  * The brand's client over an `HttpClient` (`FetchHttpClient.layer`, …).

@@ -102,13 +102,6 @@ export interface Definition<I extends object> {
    */
   readonly refuse?: ((request: I, client: ClientFacts) => { readonly path: string; readonly message: string } | undefined) | undefined
   /**
-   * Request fields sent in the query string although the call has a body (WeChat's pages put e.g. `card_id` of
-   * 修改用户会员卡信息 there). A GET's fields are always in the query; a write's other fields in its body.
-   *
-   * @since 1.3.0
-   */
-  readonly query?: ReadonlyArray<keyof I & string> | undefined
-  /**
    * Send the encrypting key's id as `Wechatpay-Serial` even when the sensitive field is left out: for pages that mark
    * the header required on the call (商家名片会员卡's import and confirm), whose other fields (the member's form
    * answers) the caller may have encrypted with `Encryptor.encrypt`.
@@ -350,7 +343,6 @@ export function make<I extends object, A, AE>(
   const refuse = definition.refuse
   const omitEmptyBody = definition.omitEmptyBody === true
   const serialAlways = definition.serialAlways === true
-  const inQuery: ReadonlySet<string> = new Set(definition.query ?? [])
   /** A request as it goes on the wire: the signed target, and a JSON body or an upload. */
   interface Wire {
     readonly path: string
@@ -371,18 +363,13 @@ export function make<I extends object, A, AE>(
     }
     const rest: Record<string, unknown> = {}
     let restSize = 0
-    let query: Record<string, unknown> | undefined
     for (const key in input) {
       if (!pathParams.has(key) && input[key] !== undefined) {
-        if (hasBody && inQuery.has(key)) (query ??= {})[key] = input[key]
-        else {
-          rest[key] = input[key]
-          restSize++
-        }
+        rest[key] = input[key]
+        restSize++
       }
     }
     if (hasBody) {
-      if (query !== undefined) path = withQuery(path, query, asText)
       if (restSize === 0 && omitEmptyBody) return { path, body: undefined }
       return encodeBody === undefined ? { path, body: JSON.stringify(rest) } : { path, upload: encodeBody(rest) }
     }

@@ -29,6 +29,12 @@ export type CreateCardTemplateRequest = Operation.PartnerRequest<typeof Operatio
 
 /**
  * @since 1.3.0
+ * @category errors
+ */
+export type CreateCardTemplateError = Endpoint.JsonError
+
+/**
+ * @since 1.3.0
  * @category accessors
  */
 export const createCardTemplate = CreateCardTemplate.call
@@ -44,6 +50,12 @@ export class ListCardTemplates extends Operation.partner<ListCardTemplates>()(Op
  * @category models
  */
 export type ListCardTemplatesRequest = Operation.PartnerRequest<typeof Operations.ListCardTemplates>
+
+/**
+ * @since 1.3.0
+ * @category errors
+ */
+export type ListCardTemplatesError = Endpoint.JsonError
 
 /**
  * @since 1.3.0
@@ -65,6 +77,12 @@ export type GetCardTemplateRequest = Operation.PartnerRequest<typeof Operations.
 
 /**
  * @since 1.3.0
+ * @category errors
+ */
+export type GetCardTemplateError = Endpoint.JsonError
+
+/**
+ * @since 1.3.0
  * @category accessors
  */
 export const getCardTemplate = GetCardTemplate.call
@@ -80,6 +98,12 @@ export class UpdateCardTemplate extends Operation.partner<UpdateCardTemplate>()(
  * @category models
  */
 export type UpdateCardTemplateRequest = Operation.PartnerRequest<typeof Operations.UpdateCardTemplate>
+
+/**
+ * @since 1.3.0
+ * @category errors
+ */
+export type UpdateCardTemplateError = Endpoint.JsonError
 
 /**
  * @since 1.3.0
@@ -101,6 +125,12 @@ export type InvalidateCardTemplateRequest = Operation.PartnerRequest<typeof Oper
 
 /**
  * @since 1.3.0
+ * @category errors
+ */
+export type InvalidateCardTemplateError = Endpoint.JsonError
+
+/**
+ * @since 1.3.0
  * @category accessors
  */
 export const invalidateCardTemplate = InvalidateCardTemplate.call
@@ -116,6 +146,12 @@ export class ListUserCards extends Operation.partner<ListUserCards>()(Operations
  * @category models
  */
 export type ListUserCardsRequest = Operation.PartnerRequest<typeof Operations.ListUserCards>
+
+/**
+ * @since 1.3.0
+ * @category errors
+ */
+export type ListUserCardsError = Endpoint.JsonError
 
 /**
  * @since 1.3.0
@@ -137,6 +173,12 @@ export type GetUserCardRequest = Operation.PartnerRequest<typeof Operations.GetU
 
 /**
  * @since 1.3.0
+ * @category errors
+ */
+export type GetUserCardError = Endpoint.JsonError
+
+/**
+ * @since 1.3.0
  * @category accessors
  */
 export const getUserCard = GetUserCard.call
@@ -152,6 +194,12 @@ export class UpdateUserCard extends Operation.partner<UpdateUserCard>()(Operatio
  * @category models
  */
 export type UpdateUserCardRequest = Operation.PartnerRequest<typeof Operations.UpdateUserCard>
+
+/**
+ * @since 1.3.0
+ * @category errors
+ */
+export type UpdateUserCardError = Endpoint.JsonError
 
 /**
  * @since 1.3.0
@@ -173,6 +221,12 @@ export type InvalidateUserCardRequest = Operation.PartnerRequest<typeof Operatio
 
 /**
  * @since 1.3.0
+ * @category errors
+ */
+export type InvalidateUserCardError = Endpoint.JsonError
+
+/**
+ * @since 1.3.0
  * @category accessors
  */
 export const invalidateUserCard = InvalidateUserCard.call
@@ -188,6 +242,12 @@ export class ImportUserCardByOpenid extends Operation.partner<ImportUserCardByOp
  * @category models
  */
 export type ImportUserCardByOpenidRequest = Operation.PartnerRequest<typeof Operations.ImportUserCardByOpenid>
+
+/**
+ * @since 1.3.0
+ * @category errors
+ */
+export type ImportUserCardByOpenidError = Endpoint.JsonError
 
 /**
  * @since 1.3.0
@@ -209,6 +269,12 @@ export type ImportUserCardByPhoneRequest = Operation.PartnerRequest<typeof Opera
 
 /**
  * @since 1.3.0
+ * @category errors
+ */
+export type ImportUserCardByPhoneError = Endpoint.JsonError
+
+/**
+ * @since 1.3.0
  * @category accessors
  */
 export const importUserCardByPhone = ImportUserCardByPhone.call
@@ -224,6 +290,12 @@ export class ConfirmUserCard extends Operation.partner<ConfirmUserCard>()(Operat
  * @category models
  */
 export type ConfirmUserCardRequest = Operation.PartnerRequest<typeof Operations.ConfirmUserCard>
+
+/**
+ * @since 1.3.0
+ * @category errors
+ */
+export type ConfirmUserCardError = Endpoint.JsonError
 
 /**
  * @since 1.3.0
@@ -245,6 +317,12 @@ export type CreatePreAuthTokenRequest = Operation.PartnerRequest<typeof Operatio
 
 /**
  * @since 1.3.0
+ * @category errors
+ */
+export type CreatePreAuthTokenError = Endpoint.JsonError
+
+/**
+ * @since 1.3.0
  * @category accessors
  */
 export const createPreAuthToken = CreatePreAuthToken.call
@@ -260,6 +338,12 @@ export class CreatePayViewToken extends Operation.partner<CreatePayViewToken>()(
  * @category models
  */
 export type CreatePayViewTokenRequest = Operation.PartnerRequest<typeof Operations.CreatePayViewToken>
+
+/**
+ * @since 1.3.0
+ * @category errors
+ */
+export type CreatePayViewTokenError = Endpoint.JsonError
 
 /**
  * @since 1.3.0
@@ -281,6 +365,12 @@ export type CreateUserFeedRequest = Operation.PartnerRequest<typeof Operations.C
 
 /**
  * @since 1.3.0
+ * @category errors
+ */
+export type CreateUserFeedError = Endpoint.JsonError
+
+/**
+ * @since 1.3.0
  * @category accessors
  */
 export const createUserFeed = CreateUserFeed.call
@@ -296,6 +386,12 @@ export class SyncUserPoints extends Operation.partner<SyncUserPoints>()(Operatio
  * @category models
  */
 export type SyncUserPointsRequest = Operation.PartnerRequest<typeof Operations.SyncUserPoints>
+
+/**
+ * @since 1.3.0
+ * @category errors
+ */
+export type SyncUserPointsError = Endpoint.JsonError
 
 /**
  * @since 1.3.0
@@ -317,6 +413,12 @@ export type ConfirmPointsExchangeRequest = Operation.PartnerRequest<typeof Opera
 
 /**
  * @since 1.3.0
+ * @category errors
+ */
+export type ConfirmPointsExchangeError = Endpoint.JsonError
+
+/**
+ * @since 1.3.0
  * @category accessors
  */
 export const confirmPointsExchange = ConfirmPointsExchange.call
@@ -332,6 +434,12 @@ export class CreateActivity extends Operation.partner<CreateActivity>()(Operatio
  * @category models
  */
 export type CreateActivityRequest = Operation.PartnerRequest<typeof Operations.CreateActivity>
+
+/**
+ * @since 1.3.0
+ * @category errors
+ */
+export type CreateActivityError = Endpoint.JsonError
 
 /**
  * @since 1.3.0
@@ -353,6 +461,12 @@ export type ListActivitiesRequest = Operation.PartnerRequest<typeof Operations.L
 
 /**
  * @since 1.3.0
+ * @category errors
+ */
+export type ListActivitiesError = Endpoint.JsonError
+
+/**
+ * @since 1.3.0
  * @category accessors
  */
 export const listActivities = ListActivities.call
@@ -368,6 +482,12 @@ export class GetActivity extends Operation.partner<GetActivity>()(Operations.Get
  * @category models
  */
 export type GetActivityRequest = Operation.PartnerRequest<typeof Operations.GetActivity>
+
+/**
+ * @since 1.3.0
+ * @category errors
+ */
+export type GetActivityError = Endpoint.JsonError
 
 /**
  * @since 1.3.0
@@ -389,6 +509,12 @@ export type UpdateActivityRequest = Operation.PartnerRequest<typeof Operations.U
 
 /**
  * @since 1.3.0
+ * @category errors
+ */
+export type UpdateActivityError = Endpoint.JsonError
+
+/**
+ * @since 1.3.0
  * @category accessors
  */
 export const updateActivity = UpdateActivity.call
@@ -404,6 +530,12 @@ export class TerminateActivity extends Operation.partner<TerminateActivity>()(Op
  * @category models
  */
 export type TerminateActivityRequest = Operation.PartnerRequest<typeof Operations.TerminateActivity>
+
+/**
+ * @since 1.3.0
+ * @category errors
+ */
+export type TerminateActivityError = Endpoint.JsonError
 
 /**
  * @since 1.3.0
@@ -511,7 +643,8 @@ export const endpoints: ReadonlyArray<{ readonly definition: Endpoint.Definition
 /**
  * WeChat's printed rate limits of these endpoints, per provider mchid and endpoint, as `RateLimit` budgets: give them to
  * `RateLimit.layerMemory({ perEndpoint: { ...PartnerCardMember.rateLimits } })` (or Redis) to wait for a token rather than
- * be refused with `429 RATELIMIT_EXCEEDED`.
+ * be refused with `429 RATELIMIT_EXCEEDED`. The figures are the pages' own; where WeChat's copies disagree (the provider's
+ * HTML pages print 5/s, their Markdown export 10/s) the lower one is kept.
  *
  * @since 1.3.0
  * @category constants

@@ -762,22 +762,26 @@ describe("enums: closed in requests, open in responses", () => {
 
 type Policy = "keyed" | "repeatable" | "never"
 
-/** Each write's repeat policy, as operations.ts declares it (written out here by hand). */
+/**
+ * Each write's repeat policy, as operations.ts declares it (written out here by hand). None is keyed: WeChat refuses a
+ * repeated out_request_no where its pages say (商家请求单号重复, ALREADY_EXISTS) and says nothing elsewhere, so a
+ * blind repeat after an unknown outcome would report an applied write as failed (or overwrite a newer balance).
+ */
 const policies: Readonly<Record<string, Policy>> = {
-  CreateCardTemplate: "keyed",
+  CreateCardTemplate: "repeatable",
   UpdateCardTemplate: "repeatable",
   InvalidateCardTemplate: "repeatable",
   UpdateUserCard: "repeatable",
   InvalidateUserCard: "repeatable",
-  ImportUserCardByOpenid: "never",
-  ImportUserCardByPhone: "never",
+  ImportUserCardByOpenid: "repeatable",
+  ImportUserCardByPhone: "repeatable",
   ConfirmUserCard: "repeatable",
   CreatePreAuthToken: "repeatable",
   CreatePayViewToken: "repeatable",
-  CreateUserFeed: "keyed",
-  SyncUserPoints: "keyed",
+  CreateUserFeed: "repeatable",
+  SyncUserPoints: "repeatable",
   ConfirmPointsExchange: "repeatable",
-  CreateActivity: "keyed",
+  CreateActivity: "repeatable",
   UpdateActivity: "repeatable",
   TerminateActivity: "repeatable",
   UploadImage: "repeatable"
@@ -788,7 +792,7 @@ const failing = (status: number, code: string): Script => (_request, attempt) =>
 
 const fast = RetryPolicy.immediate({ maxRetries: 3 })
 
-describe("repeat policy: a key repeats after a 500 (same bytes); repeatable only after 429/503; an import never", () => {
+describe("repeat policy: repeatable only after 429/503 (same bytes), never after a 500", () => {
   it("every write of each surface has a policy here, and each read none", () => {
     for (const surface of surfaces) {
       const writes = surface.module.endpoints.filter(({ definition }) => definition.method !== "GET")
@@ -875,9 +879,10 @@ describe("rateLimits: exactly WeChat's printed limits, per second", () => {
   const perSecond = (limits: Record<string, number>) =>
     Object.fromEntries(Object.entries(limits).map(([name, limit]) => [name, { limit, window: "1 second" }]))
 
-  it("PartnerCardMember: 5/s (A2, A6, A10, A12, A13, A15–A21), 10/s (invalidate template, pay-view token)", () => {
+  it("PartnerCardMember: 5/s (A2, A3, A6, A10, A12, A13, A15–A21), 10/s (invalidate template, pay-view token)", () => {
     expect(PartnerCardMember.rateLimits).toEqual(perSecond({
       "PartnerCardMember.ListCardTemplates": 5,
+      "PartnerCardMember.GetCardTemplate": 5,
       "PartnerCardMember.InvalidateCardTemplate": 10,
       "PartnerCardMember.ListUserCards": 5,
       "PartnerCardMember.ImportUserCardByOpenid": 5,

@@ -11,6 +11,8 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as BrandCardMember from "../src/BrandCardMember.js"
 import * as BrandClient from "../src/BrandClient.js"
+import type * as Operation from "../src/cardMember/operation.js"
+import * as Operations from "../src/cardMember/operations.js"
 import * as PartnerCardMember from "../src/PartnerCardMember.js"
 import { Transport, type WireRequest } from "../src/Transport.js"
 import * as WechatPay from "../src/WechatPay.js"
@@ -148,4 +150,23 @@ describe("同步积分兑券结果: a REJECT needs its reason (page 4015897268)"
         "POINT_EXCHANGE_COUPON_ALLOW"
       ])
     }))
+})
+
+describe("each operation is served by the surfaces it declares", () => {
+  it("PartnerCardMember and BrandCardMember hold exactly the operations of their surface, under their prefix", () => {
+    const declared = Object.values(Operations).filter((value): value is Operation.Operation<any, any, any, any, any> =>
+      typeof value === "object" && value !== null && "fields" in value && "path" in value
+    )
+    expect(declared.length).toBe(23)
+    const names = (endpoints: ReadonlyArray<{ readonly definition: { readonly name: string } }>) =>
+      endpoints.map(({ definition }) => definition.name.slice(definition.name.indexOf(".") + 1)).sort()
+    expect(names(PartnerCardMember.endpoints)).toEqual(declared.filter((op) => op.surfaces !== "brand").map((op) => op.name).sort())
+    expect(names(BrandCardMember.endpoints)).toEqual(declared.filter((op) => op.surfaces !== "partner").map((op) => op.name).sort())
+    for (const op of declared) {
+      const partner = PartnerCardMember.endpoints.find(({ definition }) => definition.name === `PartnerCardMember.${op.name}`)
+      const brand = BrandCardMember.endpoints.find(({ definition }) => definition.name === `BrandCardMember.${op.name}`)
+      if (partner !== undefined) expect(partner.definition.path).toBe(`/v3/brand/partner/card-member${op.path}`)
+      if (brand !== undefined) expect(brand.definition.path).toBe(`/brand/card-member${op.path}`)
+    }
+  })
 })

@@ -211,7 +211,7 @@ describe("what an Interrupted report says", () => {
     expect(byCommand.get("brand-card-member import-user-card-by-openid")!.check).toBe(
       "effect-wechatpay brand-card-member list-user-cards --openid <openid> --offset <offset> --limit <limit>"
     )
-    expect(Endpoints.retryOf(byCommand.get("brand-card-member import-user-card-by-openid")!)).toMatch(/^not safe/)
+    expect(Endpoints.retryOf(byCommand.get("brand-card-member import-user-card-by-openid")!)).toMatch(/^check first/)
     expect(byCommand.get("membercard get-user-card")!.check).toBeUndefined()
     expect(Endpoints.retryOf(byCommand.get("membercard get-user-card")!)).toBe("safe: a read")
   })

@@ -185,7 +185,12 @@ layer(Served, { excludeTestServices: true })("Emulator: 商家名片会员卡 no
     Effect.gen(function*() {
       const emulator = yield* Emulator.Emulator
       const brandOptions = emulator.brandOptions(BRAND)
-      const { received, url } = yield* receiver(BrandClient.layerNode(brandOptions))
+      const { received, url } = yield* receiver(
+        // The brand's own Notifications, seen by Notification.httpApp as its Notifications (what BrandClient.httpApp does).
+        Layer.effect(Notification.Notifications, BrandClient.Notifications).pipe(
+          Layer.provide(BrandClient.layerNode(brandOptions))
+        )
+      )
       const { card_id } = yield* BrandCardMember.createCardTemplate(template(url, "MERCHANT_ALLOCATE")).pipe(
         Effect.provide(BrandCardMember.layer.pipe(Layer.provideMerge(BrandClient.layerNode(brandOptions))))
       )
@@ -209,7 +214,7 @@ layer(Served, { excludeTestServices: true })("Emulator: 商家名片会员卡 no
         Notification.parse(request).pipe(Effect.provide(WechatPay.layerNode(emulator.merchantOptions(A))))
       )
       expect(asProvider._tag).toMatch(/Notification/)
-      const asBrand = yield* Notification.parse(request).pipe(Effect.provide(BrandClient.layerNode(brandOptions)))
+      const asBrand = yield* BrandClient.parse(request).pipe(Effect.provide(BrandClient.layerNode(brandOptions)))
       expect(asBrand.event_type).toBe("BRAND_MEMBER_CARD.USER_CARD.CREATE")
 
       // Confirmed with the merchant's code; then the balance request, a redemption and a deletion carry that code.

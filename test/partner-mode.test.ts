@@ -6,12 +6,14 @@
 import * as crypto from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as MemberCard from "../src/MemberCard.js"
 import * as Merchants from "../src/Merchants.js"
 import { Transport, type WireRequest } from "../src/Transport.js"
 import * as WechatPay from "../src/WechatPay.js"
+import { Emulator } from "../src/testing/index.js"
 
 const merchantKey = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
 const wechat = crypto.generateKeyPairSync("rsa", {
@@ -72,17 +74,18 @@ describe("membercard-open in partner mode", () => {
       expect(sent[0]!.headers["authorization"]).toContain("mchid=\"1900000109\"")
     }))
 
-  it.live("a provider's bonus call without sub_mchid, or with an mchid, is refused before anything is sent", () =>
+  it.live("a provider's bonus call with an mchid is refused before anything is sent; without sub_mchid it names no merchant", () =>
     Effect.gen(function*() {
       const sent: Array<WireRequest> = []
-      const missing = yield* Effect.flip(MemberCard.prepareBonus(bonus).pipe(Effect.provide(client(sent, true))))
-      expect(missing).toMatchObject({ _tag: "RequestValidationError", issues: [{ path: ["sub_mchid"] }] })
-      expect(missing.message).toContain("sub_mchid")
-      const own = yield* Effect.flip(
-        MemberCard.commitBonus({ ...bonus, mchid: "1900000109", sub_mchid: "1900000200" }).pipe(Effect.provide(client(sent, true)))
-      )
-      expect(own).toMatchObject({ _tag: "RequestValidationError", issues: [{ path: ["mchid"] }] })
+      for (const named of [{ mchid: "1900000109", sub_mchid: "1900000200" }, { mchid: "1900000300" }]) {
+        const own = yield* Effect.flip(MemberCard.commitBonus({ ...bonus, ...named }).pipe(Effect.provide(client(sent, true))))
+        expect(own).toMatchObject({ _tag: "RequestValidationError", issues: [{ path: ["mchid"] }] })
+        expect(own.message).toContain("sub_mchid")
+      }
       expect(sent).toEqual([])
+      // sub_mchid is optional on the partner page: a provider's own card names no merchant, and none is filled in.
+      yield* MemberCard.prepareBonus(bonus).pipe(Effect.provide(client(sent, true)))
+      expect(bodyOf(sent[0]!)).toEqual({ out_trade_no: "T1", bonus_value: 10 })
     }))
 
   it.live("a direct merchant's client still names itself when the caller leaves mchid out", () =>
@@ -132,7 +135,9 @@ describe("membercard-open in partner mode", () => {
         lookup: (mchid) => Effect.succeed(options(mchid, mchid === "1900000109"))
       }).pipe(Layer.provide(recording(sent)))
       yield* Effect.gen(function*() {
-        const refused = yield* Effect.flip(MemberCard.prepareBonus(bonus).pipe(Merchants.forMerchant("1900000109")))
+        const refused = yield* Effect.flip(
+          MemberCard.prepareBonus({ ...bonus, mchid: "1900000109" }).pipe(Merchants.forMerchant("1900000109"))
+        )
         expect(refused._tag).toBe("RequestValidationError")
         yield* MemberCard.prepareBonus({ ...bonus, sub_mchid: "1900000200" }).pipe(Merchants.forMerchant("1900000109"))
         yield* MemberCard.prepareBonus(bonus).pipe(Merchants.forMerchant("1900000300"))
@@ -141,5 +146,29 @@ describe("membercard-open in partner mode", () => {
         { out_trade_no: "T1", sub_mchid: "1900000200", bonus_value: 10 },
         { out_trade_no: "T1", bonus_value: 10, mchid: "1900000300" }
       ])
+    }))
+})
+
+describe("the emulator's service providers", () => {
+  it.effect("a provider's bonus call naming no merchant is accepted; the same body from a direct merchant is refused", () =>
+    Effect.gen(function*() {
+      const emulator = new Emulator.EmulatorState({ merchants: [{ mchid: "1900000300", serviceProvider: true }] })
+      expect(emulator.merchantOptions("1900000300").serviceProvider).toBe(true)
+      expect(emulator.merchantOptions().serviceProvider).toBeUndefined()
+      for (const mchid of ["1900000300", emulator.mchid]) emulator.putCard({ card_id: "pProvider00001", code: "c1" }, mchid)
+      const transport = Layer.succeed(HttpClient.HttpClient, Emulator.httpClient(emulator))
+      // Both clients in partner mode: neither fills in an mchid.
+      const call = (mchid: string) =>
+        MemberCard.prepareBonus({ card_id: "pProvider00001", code: "c1", out_trade_no: `T-${mchid}`, bonus_value: 5 }).pipe(
+          Effect.provide(MemberCard.layer.pipe(
+            Layer.provide(WechatPay.layer({ ...emulator.merchantOptions(mchid), serviceProvider: true })),
+            Layer.provide(transport)
+          ))
+        )
+      yield* call("1900000300")
+      expect(emulator.order("T-1900000300", "1900000300")).toEqual({ bonus_value: 5, committed: false })
+      const refused = yield* Effect.flip(call(emulator.mchid))
+      expect(refused).toMatchObject({ _tag: "InvalidRequest", message: "直连商户须传入mchid" })
+      expect(emulator.order(`T-${emulator.mchid}`)).toBeUndefined()
     }))
 })

@@ -618,6 +618,7 @@ interface MemberApi {
   readonly createUserFeed: (request: BrandCardMember.CreateUserFeedRequest) => Call
   readonly syncUserPoints: (request: BrandCardMember.SyncUserPointsRequest) => Call
   readonly confirmPointsExchange: (request: BrandCardMember.ConfirmPointsExchangeRequest) => Call
+  readonly importUserCardByOpenid: (request: BrandCardMember.ImportUserCardByOpenidRequest) => Call
 }
 
 const partnerApi = (brand_id: string): MemberApi => ({
@@ -627,7 +628,8 @@ const partnerApi = (brand_id: string): MemberApi => ({
   createPreAuthToken: (request) => PartnerCardMember.createPreAuthToken({ brand_id, ...request }),
   createUserFeed: (request) => PartnerCardMember.createUserFeed({ brand_id, ...request }),
   syncUserPoints: (request) => PartnerCardMember.syncUserPoints({ brand_id, ...request }),
-  confirmPointsExchange: (request) => PartnerCardMember.confirmPointsExchange({ brand_id, ...request })
+  confirmPointsExchange: (request) => PartnerCardMember.confirmPointsExchange({ brand_id, ...request }),
+  importUserCardByOpenid: (request) => PartnerCardMember.importUserCardByOpenid({ brand_id, ...request })
 })
 
 const brandApi = (context: Context.Context<BrandCardMember.Services>): MemberApi => ({
@@ -637,7 +639,8 @@ const brandApi = (context: Context.Context<BrandCardMember.Services>): MemberApi
   createPreAuthToken: (request) => Effect.provide(BrandCardMember.createPreAuthToken(request), context),
   createUserFeed: (request) => Effect.provide(BrandCardMember.createUserFeed(request), context),
   syncUserPoints: (request) => Effect.provide(BrandCardMember.syncUserPoints(request), context),
-  confirmPointsExchange: (request) => Effect.provide(BrandCardMember.confirmPointsExchange(request), context)
+  confirmPointsExchange: (request) => Effect.provide(BrandCardMember.confirmPointsExchange(request), context),
+  importUserCardByOpenid: (request) => Effect.provide(BrandCardMember.importUserCardByOpenid(request), context)
 })
 
 /**
@@ -700,6 +703,16 @@ const memberPlanners = (surface: "partner" | "brand"): Readonly<Record<string, C
             one(snap(brand_id).points.some((p) => p.user_card_code === member.user_card_code && p.point_balance === i))
         }
       }),
+    [`${prefix}.ImportUserCardByOpenid`]: (shared, i) => {
+      const openid = `oI${surface}${SEED}-${i}`
+      const user_card_code = `I${surface === "partner" ? 1 : 2}${String(i).padStart(6, "0")}`
+      const { card_id } = shared
+      return Effect.succeed({
+        call: on(shared).importUserCardByOpenid({ card_id, openid, user_card_code }),
+        ledger: { brand_id, card_id, user_card_code },
+        inState: (snap) => one(cardOf(snap(brand_id), card_id, user_card_code)?.user_card_state === "EFFECTIVE")
+      })
+    },
     [`${prefix}.ConfirmPointsExchange`]: (shared, i) =>
       Effect.map(seedMember(shared, i), (member) => {
         const record = shared.emulator.userRedeemsBrandPoints({ ...member, brand_id, deduct_points: 10 })
@@ -755,6 +768,20 @@ const cardPlanners: Readonly<Record<string, CardPlanner>> = {
       call: PartnerCardMember.createPayViewToken({ brand_id, card_id, openid }),
       ledger: { brand_id, card_id, openid },
       inState: (snap) => snap(brand_id).tokens.filter((t) => t.openid === openid && t.kind === "pay-view").length
+    })
+  },
+  "PartnerCardMember.ImportUserCardByPhone": ({ card_id }, i) => {
+    const brand_id = cardBrands.members
+    const user_card_code = `IP${String(i).padStart(6, "0")}`
+    return Effect.succeed({
+      call: PartnerCardMember.importUserCardByPhone({
+        brand_id,
+        card_id,
+        user_card_code,
+        phone_number: Redacted.make(`139${String(i).padStart(8, "0")}`)
+      }),
+      ledger: { brand_id, card_id, user_card_code },
+      inState: (snap) => one(cardOf(snap(brand_id), card_id, user_card_code)?.user_card_state === "EFFECTIVE")
     })
   },
   "PartnerCardMember.CreateActivity": (_, i) => {
@@ -856,7 +883,7 @@ describe("reliability: concurrent run over 商家名片会员卡's repeat-safe w
     expect(Object.keys(cardPlanners).filter((name) => !cardUnderTest.some((d) => d.name === name)), "planners of no write")
       .toEqual([])
     // 14 of the provider's surface, 11 of the brand's (issue 24).
-    expect(cardUnderTest.length).toBe(25)
+    expect(cardUnderTest.length).toBe(28)
   })
 
   it.live(`${CARD_TASKS} calls, ${CONCURRENCY} in flight, seeded faults, both surfaces (seed ${SEED})`, () =>

@@ -1,13 +1,13 @@
 /**
  * One declaration per operation of 商家名片会员卡, served by two surfaces: a service provider's (`partner`: the APIv3
- * client, `/v3/brand/partner/card-member…`, the brand named by a `brand_id` field) and a brand's (`brand`: the
- * `BrandClient`, `/brand/card-member…`, the brand being the signer). The operation says what the call is — method,
+ * client, `/v3/brand/partner/card-member…`, the brand named by a `brand_id` field) and a brand's (BrandCardMember.ts:
+ * the `BrandClient`, `/brand/card-member…`, the brand being the signer; declared there, so that a provider's program
+ * never loads the brand's client). The operation says what the call is — method,
  * path, fields, answer, repeat safety, WeChat's rate limit — once; each surface adds only what makes it that surface.
  *
  * @since 1.3.0
  */
 import * as Schema from "effect/Schema"
-import { BrandClient } from "../BrandClient.js"
 import * as Endpoint from "../Endpoint.js"
 import type * as Effect from "effect/Effect"
 import type { Encryptor } from "../Encryptor.js"
@@ -105,10 +105,12 @@ export const partnerPrefix = "/v3/brand/partner/card-member"
  */
 export const brandPrefix = "/brand/card-member"
 
-const spanFieldsOf = (fields: Schema.Struct.Fields): ReadonlyArray<string> =>
+/** Request fields safe on a span: the ids an operation has (never personal data). */
+export const spanFieldsOf = (fields: Schema.Struct.Fields): ReadonlyArray<string> =>
   ["brand_id", "card_id", "activity_id"].filter((field) => field === "brand_id" || field in fields)
 
-const common = (op: Operation<any, any, any, any, any>): any => ({
+/** What both surfaces' declarations of an operation share. */
+export const common = (op: Operation<any, any, any, any, any>): any => ({
   method: op.method,
   response: op.response,
   ...(op.idempotencyKey !== undefined ? { idempotencyKey: op.idempotencyKey } : {}),
@@ -146,31 +148,3 @@ export const partner = <Self>() =>
     ...(op.rateLimit?.partner !== undefined ? { rateLimit: op.rateLimit.partner } : {})
   }) as any
 }
-
-const BrandService = Endpoint.serviceOn(BrandClient)
-
-/**
- * The brand's endpoint: `BrandCardMember.<name>` on `BrandClient`.
- *
- * @since 1.3.0
- * @category constructors
- */
-export const brand = <Self>() =>
-<F extends Schema.Struct.Fields, P extends Schema.Struct.Fields, A, AE, S extends string | undefined>(
-  op: Operation<F, P, A, AE, S>
-): Endpoint.ServiceClass<
-  Self,
-  Schema.Struct<F>["Type"],
-  A,
-  [A] extends [void] ? Endpoint.NoContentError : Endpoint.JsonError,
-  BrandClient
-> =>
-  BrandService<Self>()(`BrandCardMember.${op.name}`, {
-    ...common(op),
-    path: brandPrefix + op.path,
-    request: Schema.Struct(op.fields) as any,
-    spanAttributes: spanFieldsOf(op.fields).filter((field) => field !== "brand_id") as any,
-    encrypt: (op.encrypt === undefined ? undefined : { field: op.encrypt, as: op.encrypt }) as any,
-    ...(op.rateLimit?.brand !== undefined ? { rateLimit: op.rateLimit.brand } : {}),
-    ...(op.brandOmitsEmptyBody === true ? { omitEmptyBody: true } : {})
-  }) as any

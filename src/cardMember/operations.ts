@@ -3,8 +3,12 @@
  * A = the provider's page (`pay.weixin.qq.com/doc/v3/partner/<id>`), B = the brand's (`…/doc/brand/<id>`). The
  * provider's pages were read in full (WeChat's own Markdown export, mirrored daily: minibear2021/wechatpay_docs
  * @e07d153); the brand's only up to their first fields, so where a brand page is not visible the provider's reading is
- * used. Repeat safety is stated per write; WeChat documents none of it, so a write is repeated only when repeating
- * cannot apply it twice.
+ * used. Repeat safety is stated per write. WeChat does not replay a repeated `out_request_no` here: where its pages say
+ * what happens, it refuses the repeat (创建会员卡模板: `PARAM_ERROR 商家请求单号重复`; 创建用户动态信息: `ALREADY_EXISTS`),
+ * and elsewhere they say nothing. So no write of this product is repeated after an unknown outcome (a timeout, a
+ * dropped connection, a 500): the repeat would report a write that was applied as a failure, or — for an absolute
+ * points balance — overwrite a newer one. Writes are repeated only after an answer saying they were not processed
+ * (429, 501–503), with the same `out_request_no` and bytes.
  *
  * @since 1.3.0
  */
@@ -63,9 +67,11 @@ const attach = optional(Wire.chars("attach", 256))
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * 创建会员卡模板 — `POST /cards` (A 4015336970, B 4015582711). Repeat: a repeated `out_request_no` is refused
- * (`400 PARAM_ERROR 商家请求单号重复`, A's error table), never applied twice: after that answer to a retry, the first
- * attempt made the template — find it with `ListCardTemplates`.
+ * 创建会员卡模板 — `POST /cards` (A 4015336970, B 4015582711). A repeated `out_request_no` is refused
+ * (`400 PARAM_ERROR 商家请求单号重复`, A's error table), never applied twice: the client repeats the call only after
+ * an answer saying it was not processed. After an unknown outcome (a `TransportError`, a `SystemError`), look the
+ * template up with `ListCardTemplates` before creating it again; a manual repeat answered 商家请求单号重复 means the
+ * first one made it.
  *
  * @since 1.3.0
  * @category operations
@@ -91,7 +97,7 @@ export const CreateCardTemplate = operation({
     })
   },
   response: CardTemplate,
-  idempotencyKey: "out_request_no",
+  repeatable: "only when not processed: WeChat refuses a repeated out_request_no (商家请求单号重复) rather than replaying",
   rateLimit: { brand: 5 }
 })
 
@@ -122,7 +128,8 @@ export const GetCardTemplate = operation({
   path: "/cards/{card_id}",
   fields: { card_id: CardId },
   response: CardTemplate,
-  rateLimit: { brand: 5 }
+  // ON-P 4015336974 prints "按服务商商户号维度 5次/秒" (docs corpus copy).
+  rateLimit: { partner: 5, brand: 5 }
 })
 
 /**
@@ -245,8 +252,8 @@ const importFields = {
 
 /**
  * 根据OPENID导入用户会员卡 — `POST /user-cards/import-by-openid` (A 4015336981, B 4015582744 at 10/s): the card is
- * active at once, with no confirmation step. Not repeated: a second import of the same code or member is refused
- * (`该用户卡 code 已存在`, `用户已有已生效的会员卡`), so after an unknown outcome look the card up instead.
+ * active at once, with no confirmation step. Repeated only when not processed: a second import of the same code or
+ * member is refused (`该用户卡 code 已存在`, `用户已有已生效的会员卡`), so after an unknown outcome look the card up.
  *
  * @since 1.3.0
  * @category operations
@@ -258,13 +265,14 @@ export const ImportUserCardByOpenid = operation({
   fields: { openid: Openid, ...importFields },
   response: UserCard,
   encrypt: "phone_number",
+  repeatable: "only when not processed: a second import is refused, never applied twice",
   rateLimit: { partner: 5, brand: 10 }
 })
 
 /**
  * 根据手机号导入用户会员卡 — `POST /user-cards/import-by-phone` (A 4015336982; provider only). UNVERIFIED: the page
- * was published (2025-06-22) but is missing from WeChat's own page index since April 2026 — it may be withdrawn. Not
- * repeated, as import by openid.
+ * was published (2025-06-22) but is missing from WeChat's own page index since April 2026 — it may be withdrawn.
+ * Repeated only when not processed, as import by openid.
  *
  * @since 1.3.0
  * @category operations
@@ -276,6 +284,7 @@ export const ImportUserCardByPhone = operation({
   fields: { ...importFields, phone_number: Wire.secret("phone_number") },
   response: UserCard,
   encrypt: "phone_number",
+  repeatable: "only when not processed: a second import is refused, never applied twice",
   surfaces: "partner"
 })
 
@@ -350,7 +359,8 @@ export const CreatePayViewToken = operation({
 
 /**
  * 创建用户动态信息 — `POST /user-feeds` (A 4015336987, B 4015582679). A repeated `out_request_no` is refused as
- * `400 ALREADY_EXISTS 该用户动态已存在` (A's error table): never shown twice.
+ * `400 ALREADY_EXISTS 该用户动态已存在` (A's error table): never shown twice. Repeated only when not processed; an
+ * `AlreadyExists` answer to your own repeat means the first one was shown.
  *
  * @since 1.3.0
  * @category operations
@@ -376,13 +386,15 @@ export const CreateUserFeed = operation({
     out_request_no: optional(Schema.String),
     cell: optional(Schema.String)
   }),
-  idempotencyKey: "out_request_no",
+  repeatable: "only when not processed: WeChat refuses a repeated out_request_no (ALREADY_EXISTS) rather than replaying",
   rateLimit: { partner: 5 }
 })
 
 /**
  * 同步积分余额 — `POST /user-points/sync` (A 4015897280, B 4015897319 at 10/s): the member's absolute balance, after a
- * `SYNC_USER_POINT` notification or whenever it changes. Keyed by `out_request_no`: a repeat carries the same balance.
+ * `SYNC_USER_POINT` notification or whenever it changes. Repeated only when not processed: no page says WeChat drops a
+ * repeated `out_request_no` here, and a late repeat of an older balance could overwrite a newer one. After an unknown
+ * outcome, sync the balance as it is then (a new `out_request_no`).
  *
  * @since 1.3.0
  * @category operations
@@ -407,7 +419,7 @@ export const SyncUserPoints = operation({
     user_card_code: optional(Schema.String),
     point_balance: optional(Schema.Number)
   }),
-  idempotencyKey: "out_request_no",
+  repeatable: "only when not processed: an absolute balance repeated late could overwrite a newer one",
   rateLimit: { partner: 5, brand: 10 }
 })
 
@@ -476,8 +488,9 @@ const activityText = {
 
 /**
  * 创建品牌会员发券活动 — `POST /membership-activities` (A 4016464918): gift product-coupon batches to new members
- * through the join component. Keyed by `out_request_no`. (`400 ALREADY_EXISTS` here means the template already has an
- * activity in effect.)
+ * through the join component. Repeated only when not processed: WeChat's answer to a repeated `out_request_no` is not
+ * published, and `400 ALREADY_EXISTS` (the template already has an activity in effect) may well be it — after an
+ * unknown outcome, look the activity up with `ListActivities`.
  *
  * @since 1.3.0
  * @category operations
@@ -500,7 +513,7 @@ export const CreateActivity = operation({
     )
   },
   response: Activity,
-  idempotencyKey: "out_request_no",
+  repeatable: "only when not processed: WeChat's answer to a repeated out_request_no is not published",
   rateLimit: { partner: 5 },
   surfaces: "partner"
 })

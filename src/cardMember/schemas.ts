@@ -81,7 +81,7 @@ export const OutRequestNo = Wire.chars("out_request_no", 128).pipe(
 
 /** The paging query of every list: `offset` from 0, `limit` 1–20 (ON-P / ON-B list pages). */
 export const pageQuery = {
-  /** 分页页码 / 起始位置, from 0. */
+  /** 分页开始位置: the records to skip, from 0 ("offset=10 表示从第11条记录开始返回", 4015336976). */
   offset: Wire.int("offset", { min: 0, max: Number.MAX_SAFE_INTEGER }),
   /** 分页大小, 1–20. */
   limit: Wire.int("limit", { min: 1, max: 20 })

@@ -265,7 +265,7 @@ export const retryOf = (spec: Spec): string => {
   }
   if (repeatable !== undefined) {
     return spec.check === undefined
-      ? `no read command shows its state; repeating it is documented as harmless: ${repeatable}`
+      ? `no read command shows its state; the client repeats it only when WeChat says it was not processed: ${repeatable}`
       : "check first (the check command), then repeat it only if the state is not what you sent: a blind repeat " +
         `could undo a change another writer made in between (${repeatable})`
   }

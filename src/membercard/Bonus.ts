@@ -22,20 +22,16 @@ const bonus = (step: "prepare" | "commit") => ({
   request: BonusRequest,
   idempotencyKey: "out_trade_no",
   // A direct merchant must name itself (直连模式必填): WeChat refuses a body with neither mchid nor sub_mchid, so the
-  // client's own mchid is sent then. A service provider (普通服务商, `serviceProvider: true`) names the sub-merchant
-  // and no mchid (the partner page has `sub_mchid` in place of `mchid`, brand-card-member.md §2.C): its client never
-  // fills its own mchid in, and refuses a call without `sub_mchid` or with an `mchid` before sending.
+  // client's own mchid is sent then. A service provider (普通服务商, `serviceProvider: true`) has `sub_mchid` (optional,
+  // string(32)) in place of `mchid` on its page (#25, 2024-11-18; #26 by symmetry, brand-card-member.md §2.C): its
+  // client never fills an mchid in, and refuses one given, before sending.
   defaults: (request: BonusRequest, client: Endpoint.ClientFacts): Partial<BonusRequest> =>
     client.serviceProvider !== true && request.mchid === undefined && request.sub_mchid === undefined
       ? { mchid: client.mchid }
       : {},
   refuse: (request: BonusRequest, client: Endpoint.ClientFacts) =>
-    client.serviceProvider !== true
-      ? undefined
-      : request.mchid !== undefined
-      ? { path: "mchid", message: "a service provider names the sub-merchant (sub_mchid), not mchid" }
-      : request.sub_mchid === undefined
-      ? { path: "sub_mchid", message: "is required of a service provider (the sub-merchant the call is for)" }
+    client.serviceProvider === true && request.mchid !== undefined
+      ? { path: "mchid", message: "a service provider names its sub-merchant with sub_mchid; mchid is the direct merchant's" }
       : undefined,
   spanAttributes: ["card_id"]
 } as const)

@@ -74,8 +74,8 @@ export const Guide = Schema.Struct({
 /**
  * Body of 支付结果页展示会员积分 and 设置支付后展示的积分到账. Direct merchants send `mchid`, partners `sub_mchid`
  * (the official pages differ by caller type). A direct merchant's client sends its own `mchid` when neither is given;
- * a service provider's client (`serviceProvider: true`) requires `sub_mchid` and refuses `mchid`, before sending (the
- * partner page has `sub_mchid` in place of `mchid`).
+ * a service provider's client (`serviceProvider: true`) sends `sub_mchid` when given (optional on its page) and
+ * refuses `mchid`, before sending (the partner page has `sub_mchid` in place of `mchid`).
  */
 export const BonusRequest = Schema.Struct({
   ...UserCardPath,

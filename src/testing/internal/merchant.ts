@@ -62,6 +62,8 @@ export class Account {
   /** The APIv3 key's 32 ASCII bytes, the AEAD key. */
   readonly apiV3KeyBytes: Uint8Array
   readonly store: Store
+  /** A service provider (普通服务商): its bonus calls may name no merchant. */
+  readonly serviceProvider: boolean
   private readonly notifyUrl: string | undefined
   private readonly publicKeyPem: string | undefined
   private merchantKey: MerchantKey | undefined
@@ -78,6 +80,7 @@ export class Account {
     this.apiV3Key = Redacted.make(apiV3Key)
     this.apiV3KeyBytes = Buffer.from(apiV3Key, "ascii")
     this.notifyUrl = options.notifyUrl
+    this.serviceProvider = options.serviceProvider === true
     this.publicKeyPem = options.merchantPublicKey
     this.store = store
     if (eager !== undefined) {

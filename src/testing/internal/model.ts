@@ -125,6 +125,8 @@ export interface Options {
   readonly apiV3Key?: string | undefined
   /** (0.4.0) Where `layerNotifier` delivers, e.g. `http://127.0.0.1:port/path`; wins over `setCallback`'s URL. */
   readonly notifyUrl?: string | undefined
+  /** (1.3.0) The primary merchant is a service provider (see `MerchantOptions.serviceProvider`). */
+  readonly serviceProvider?: boolean | undefined
   /**
    * (0.4.0) The waits between delivery attempts. Default ten waits of 60 s (11 attempts): the member-card notice
    * pages' "every 60 s, 11 attempts", which membercard-api.md §3 prefers to the webhook pages' generic 15 s … 6 h.
@@ -200,6 +202,11 @@ export interface MerchantOptions {
   readonly apiV3Key?: string | undefined
   /** Where `layerNotifier` delivers its notifications; wins over the URL it sets with `setCallback`. */
   readonly notifyUrl?: string | undefined
+  /**
+   * (1.3.0) The mchid is a service provider's (普通服务商): its bonus calls may name no merchant (`sub_mchid` is optional
+   * on the partner page), and `merchantOptions` says `serviceProvider: true`.
+   */
+  readonly serviceProvider?: boolean | undefined
 }
 
 /**

@@ -130,7 +130,8 @@ export class Platform {
         merchantSerialNumber: options.merchantSerialNumber,
         merchantPublicKey: options.merchantPublicKey,
         apiV3Key: options.apiV3Key,
-        notifyUrl: options.notifyUrl
+        notifyUrl: options.notifyUrl,
+        serviceProvider: options.serviceProvider
       },
       storeOf(mchid),
       { platform }

@@ -66,6 +66,8 @@ export type Principal =
 export interface Context {
   /** The calling merchant's mchid; `""` for a brand's call (see `principal`). */
   readonly mchid: string
+  /** The calling merchant is a service provider (普通服务商). @since 1.3.0 */
+  readonly serviceProvider: boolean
   /** Who signed the request. */
   readonly principal: Principal
   /** The brands of 商家名片会员卡 the emulator serves, by brand_id. */

@@ -106,6 +106,8 @@ export class EmulatorState extends Platform {
       merchantSerialNumber: account.serialNumber,
       merchantPrivateKey,
       wechatpayPublicKeys: this.publicKeysOf(account),
+      // A service provider's client is in partner mode (1.3.0).
+      ...(account.serviceProvider ? { serviceProvider: true } : {}),
       // Its APIv3 key: `WechatPay.layer…` then also provides `Notification.Notifications` for its notifications.
       ...options,
       apiV3Key: options.apiV3Key ?? account.apiV3Key
@@ -417,6 +419,11 @@ export class EmulatorState extends Platform {
       return new ApiFailure(400, "PARAM_ERROR", "平台证书序列号Wechatpay-Serial错误")
     }
     if (found === undefined) return new ApiFailure(404, "NOT_FOUND", "URL不存在")
+    // 商家名片会员卡's import and confirm pages mark Wechatpay-Serial required (ON-P 4015336981, 4015336979), whether or
+    // not a sensitive field is sent; the declarations say so with `serialAlways`.
+    if (serial === undefined && found.route.definition.serialAlways === true) {
+      return new ApiFailure(400, "PARAM_ERROR", "Http头Wechatpay-Serial为必填项")
+    }
     const certificates = this.platformCertificates
     const context = this.context({
       principal: { kind: "merchant", mchid: account.mchid },
@@ -505,6 +512,7 @@ export class EmulatorState extends Platform {
     const brandField = principal.kind === "brand" ? { brand_id: principal.brand.brand_id } : {}
     return {
       mchid,
+      serviceProvider: principal.kind === "merchant" && this.accounts.get(principal.mchid)?.serviceProvider === true,
       principal,
       brands: this.brands,
       encryptForCaller: (plain) => WechatSide.encryptField(plain, caller.callerKey),

@@ -68,7 +68,9 @@ export const handlers: ReadonlyArray<Handled> = [
     "CreateActivity",
     { partner: PartnerCardMember.CreateActivity },
     ({ apply, brand, now, request, state }) =>
-      // Keyed by out_request_no: the same request again answers as the first time, another is refused.
+      // Keyed by out_request_no: the same request again answers as the first time, another is refused — the emulator's
+      // choice: WeChat's answer to a repeated out_request_no is not published (the client never repeats this call after
+      // an unknown outcome; a caller's own repeat of an applied create may meet ALREADY_EXISTS on WeChat instead).
       apply({
         key: request.out_request_no,
         decide: () => {

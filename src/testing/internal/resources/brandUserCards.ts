@@ -358,7 +358,9 @@ export const handlers: ReadonlyArray<Handled> = [
     { partner: PartnerCardMember.SyncUserPoints, brand: BrandCardMember.SyncUserPoints },
     (call) => {
       const { request, state } = call
-      // Keyed by out_request_no: the same request again answers as the first time, another is refused (Context.apply).
+      // Keyed by out_request_no: the same request again answers as the first time, another is refused (Context.apply) —
+      // the emulator's choice: no page says what WeChat does with a repeated out_request_no here, which is why the
+      // client repeats a sync only when WeChat says it was not processed.
       return call.apply({
         key: request.out_request_no,
         decide: () => {

@@ -48,9 +48,13 @@ const cardWrite = (
   })
 }
 
-/** The bonus calls name the merchant in the body (`mchid` direct, `sub_mchid` as a partner). */
-const bonusMerchant = (body: Readonly<Record<string, unknown>>, mchid: string): ApiFailure | undefined => {
-  if (body.sub_mchid === undefined && body.mchid === undefined) {
+/**
+ * The bonus calls name the merchant in the body: a direct merchant its `mchid` (直连模式必填); a service provider its
+ * sub-merchant as `sub_mchid`, optional on its page.
+ */
+const bonusMerchant = (body: Readonly<Record<string, unknown>>, ctx: Context): ApiFailure | undefined => {
+  const mchid = ctx.mchid
+  if (body.sub_mchid === undefined && body.mchid === undefined && !ctx.serviceProvider) {
     return new ApiFailure(400, "INVALID_REQUEST", "直连商户须传入mchid")
   }
   if (body.mchid !== undefined && body.mchid !== mchid) return new ApiFailure(400, "INVALID_REQUEST", "mchid无效")
@@ -68,7 +72,7 @@ const bonusWrite = (
 ): Outcome | ApiFailure => {
   const card = validCardOf(ctx, call.request.card_id, call.request.code)
   if (card instanceof ApiFailure) return card
-  const merchant = bonusMerchant(call.body, ctx.mchid)
+  const merchant = bonusMerchant(call.body, ctx)
   if (merchant !== undefined) return merchant
   const key = String(call.body.out_trade_no)
   const cardAt = cardKey(call.request.card_id, call.request.code)
