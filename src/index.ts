@@ -6,8 +6,6 @@
 
 /** @since 0.3.0 */
 export * as Authorization from "./Authorization.js"
-export * as BrandCardMember from "./BrandCardMember.js"
-export * as BrandClient from "./BrandClient.js"
 export * as Encryptor from "./Encryptor.js"
 /** @since 0.1.0 */
 export * as Endpoint from "./Endpoint.js"
@@ -25,7 +23,6 @@ export * as Notification from "./Notification.js"
 export * as NotificationStore from "./NotificationStore.js"
 /** @since 0.3.0 */
 export * as Paging from "./Paging.js"
-export * as PartnerCardMember from "./PartnerCardMember.js"
 /** @since 0.4.0 */
 export * as PlatformCertificates from "./PlatformCertificates.js"
 /** @since 0.1.0 */

@@ -30,7 +30,9 @@ import * as Scope from "effect/Scope"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import * as Endpoints from "../src/cli/Endpoints.js"
 import { run } from "../src/cli/main.js"
-import { BrandCardMember, type Endpoint, MemberCard, PartnerCardMember } from "../src/index.js"
+import { type Endpoint, MemberCard } from "../src/index.js"
+import * as BrandCardMember from "../src/BrandCardMember.js"
+import * as PartnerCardMember from "../src/PartnerCardMember.js"
 import { Emulator } from "../src/testing/index.js"
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -35,7 +35,9 @@ import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import * as esbuild from "esbuild"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { BrandCardMember, type Endpoint, Media, MemberCard, MemberCardActivity, PartnerCardMember } from "../src/index.js"
+import { type Endpoint, Media, MemberCard, MemberCardActivity } from "../src/index.js"
+import * as BrandCardMember from "../src/BrandCardMember.js"
+import * as PartnerCardMember from "../src/PartnerCardMember.js"
 import * as PlatformCertificates from "../src/PlatformCertificates.js"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")

@@ -9,15 +9,9 @@
  */
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import {
-  BrandCardMember,
-  type Endpoint,
-  Media,
-  MemberCard,
-  MemberCardActivity,
-  PartnerCardMember,
-  PlatformCertificates
-} from "../src/index.js"
+import { type Endpoint, Media, MemberCard, MemberCardActivity, PlatformCertificates } from "../src/index.js"
+import * as BrandCardMember from "../src/BrandCardMember.js"
+import * as PartnerCardMember from "../src/PartnerCardMember.js"
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8")
 

@@ -21,16 +21,9 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 import * as FastCheck from "fast-check"
-import {
-  BrandCardMember,
-  type Endpoint,
-  Media,
-  MemberCard,
-  MemberCardActivity,
-  PartnerCardMember,
-  PlatformCertificates,
-  RetryPolicy
-} from "../src/index.js"
+import { type Endpoint, Media, MemberCard, MemberCardActivity, PlatformCertificates, RetryPolicy } from "../src/index.js"
+import * as BrandCardMember from "../src/BrandCardMember.js"
+import * as PartnerCardMember from "../src/PartnerCardMember.js"
 import { Emulator } from "../src/testing/index.js"
 import * as Wire from "../src/Wire.js"
 import * as WechatPayClient from "../src/WechatPayClient.js"

@@ -30,15 +30,10 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Context from "effect/Context"
 import * as Redacted from "effect/Redacted"
-import {
-  BrandCardMember,
-  BrandClient,
-  Media,
-  MemberCard,
-  MemberCardActivity,
-  PartnerCardMember,
-  RetryPolicy
-} from "../src/index.js"
+import { Media, MemberCard, MemberCardActivity, RetryPolicy } from "../src/index.js"
+import * as BrandCardMember from "../src/BrandCardMember.js"
+import * as BrandClient from "../src/BrandClient.js"
+import * as PartnerCardMember from "../src/PartnerCardMember.js"
 import type { WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { cardMemberWrites, repeatSafe, shortName, writes } from "./reliability-product-support.js"

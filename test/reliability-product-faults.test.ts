@@ -31,15 +31,10 @@ import * as Result from "effect/Result"
 import * as Layer from "effect/Layer"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Redacted from "effect/Redacted"
-import {
-  BrandCardMember,
-  BrandClient,
-  type Endpoint,
-  Media,
-  MemberCard,
-  MemberCardActivity,
-  PartnerCardMember
-} from "../src/index.js"
+import { type Endpoint, Media, MemberCard, MemberCardActivity } from "../src/index.js"
+import * as BrandCardMember from "../src/BrandCardMember.js"
+import * as BrandClient from "../src/BrandClient.js"
+import * as PartnerCardMember from "../src/PartnerCardMember.js"
 import type { WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
 import { openActivationPage } from "../src/testing/internal/resources/activation.js"

@@ -1,5 +1,7 @@
 /** The walk over the product's `Endpoint` declarations shared by the reliability-product suites (not a test file). */
-import { BrandCardMember, type Endpoint, Media, MemberCard, MemberCardActivity, PartnerCardMember } from "../src/index.js"
+import { type Endpoint, Media, MemberCard, MemberCardActivity } from "../src/index.js"
+import * as BrandCardMember from "../src/BrandCardMember.js"
+import * as PartnerCardMember from "../src/PartnerCardMember.js"
 
 /** What a module exports for each declared endpoint: a Tag class carrying its declaration. */
 const isDeclared = (value: unknown): value is { readonly definition: Endpoint.Definition<object> } =>

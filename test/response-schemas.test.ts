@@ -8,15 +8,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import {
-  BrandCardMember,
-  type Endpoint,
-  Media,
-  MemberCard,
-  MemberCardActivity,
-  PartnerCardMember,
-  PlatformCertificates
-} from "../src/index.js"
+import { type Endpoint, Media, MemberCard, MemberCardActivity, PlatformCertificates } from "../src/index.js"
+import * as BrandCardMember from "../src/BrandCardMember.js"
+import * as PartnerCardMember from "../src/PartnerCardMember.js"
 
 const modules = { MemberCard, MemberCardActivity, Media, PlatformCertificates, PartnerCardMember, BrandCardMember }
 const declarations = Object.values(modules).flatMap((exports) =>

@@ -15,14 +15,12 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import {
-  BrandCardMember,
   Endpoint,
   Media,
   PlatformCertificates,
   MemberCard,
   MemberCardActivity,
   NodeTransport,
-  PartnerCardMember,
   RetryPolicy,
   Transport,
   Verifier,
@@ -30,6 +28,8 @@ import {
   WechatPayClient,
   WechatPayError
 } from "../src/index.js"
+import * as BrandCardMember from "../src/BrandCardMember.js"
+import * as PartnerCardMember from "../src/PartnerCardMember.js"
 import { card_id, listenLoopback } from "./support.js"
 
 const merchant = Crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })

@@ -264,10 +264,13 @@ describe("package.json exports", () => {
     const others = Object.keys(manifest.exports).filter((key) => !modules.includes(key.slice(2)))
     expect(others.sort()).toEqual([
       ".",
+      "./BrandCardMember",
+      "./BrandClient",
       "./HttpClientTransport",
       "./Merchants",
       "./NotificationStore/Postgres",
       "./NotificationStore/Redis",
+      "./PartnerCardMember",
       "./RateLimit",
       "./internal/*",
       "./package.json",

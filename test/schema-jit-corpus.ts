@@ -37,8 +37,9 @@ const Effect = await import("effect/Effect")
 const Exit = await import("effect/Exit")
 const Redacted = await import("effect/Redacted")
 const Schema = await import("effect/Schema")
-const { BrandCardMember, Endpoint, Media, MemberCard, MemberCardActivity, PartnerCardMember, PlatformCertificates } =
-  await import("../src/index.js")
+const { Endpoint, Media, MemberCard, MemberCardActivity, PlatformCertificates } = await import("../src/index.js")
+const BrandCardMember = await import("../src/BrandCardMember.js")
+const PartnerCardMember = await import("../src/PartnerCardMember.js")
 
 type Definition = import("../src/Endpoint.js").Definition<object> & {
   readonly response?: import("effect/Schema").Codec<unknown, unknown> | undefined

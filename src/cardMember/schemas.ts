@@ -10,6 +10,9 @@
  */
 import * as Schema from "effect/Schema"
 import * as Wire from "../Wire.js"
+import { CardType, CommonFieldName, ValidDateInformationResponse, ValidDateType } from "./userCard.js"
+
+export { CardType, CommonFieldName, UserCard, UserCardState, ValidDateType } from "./userCard.js"
 
 const optional = Wire.optional
 
@@ -92,15 +95,6 @@ export const pageQuery = {
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * 会员卡类型: `PURCHASE` 付费, `NORMAL` 普通, `BALANCE` 储值 — "目前仅支持普通会员卡" (ON-B 4015582711): WeChat refuses
- * the other two today.
- *
- * @since 1.3.0
- * @category schemas
- */
-export const CardType = Wire.Enum("PURCHASE", "NORMAL", "BALANCE")
-
-/**
  * 会员卡code分配类型: `SYSTEM_ALLOCATE` (WeChat assigns a 24-digit code when claimed) or `MERCHANT_ALLOCATE` (the
  * merchant gives the code when it confirms the opening).
  *
@@ -124,39 +118,6 @@ export const CodeType = Wire.Enum("NONE_CODE", "BAR_CODE", "QR_CODE", "BAR_CODE_
  * @category schemas
  */
 export const CardState = Wire.Enum("CARD_EFFECTIVE", "CARD_INVALID")
-
-/**
- * 用户会员卡状态: `UNACTIVATED` (claimed, not activated), `EFFECTIVE`, `EXPIRED`, `INVALID` — in the APIs and in the
- * notifications alike (official partner pages 4015336984 and 4015283692; W's notification pages list other values,
- * an older reading: responses decode any string).
- *
- * @since 1.3.0
- * @category schemas
- */
-export const UserCardState = Wire.Enum("UNACTIVATED", "EFFECTIVE", "EXPIRED", "INVALID")
-
-/**
- * 有效期类型.
- *
- * @since 1.3.0
- * @category schemas
- */
-export const ValidDateType = Wire.Enum("FIX_TIME_RANGE", "FIX_TERM", "PERMANENT")
-
-/**
- * 平台提供的通用开卡信息字段 (no `_MOBILE`: the phone number is a field of its own, encrypted).
- *
- * @since 1.3.0
- * @category schemas
- */
-export const CommonFieldName = Wire.Enum(
-  "USER_FORM_FLAG_SEX",
-  "USER_FORM_FLAG_NAME",
-  "USER_FORM_FLAG_BIRTHDAY",
-  "USER_FORM_FLAG_ADDRESS",
-  "USER_FORM_FLAG_EMAIL",
-  "USER_FORM_FLAG_CITY"
-)
 
 /**
  * 自定义开卡信息字段类型.
@@ -259,13 +220,6 @@ const validDateFields = {
  */
 export const ValidDateInformation = Schema.Struct({ type: ValidDateType.request, ...validDateFields })
 
-const ValidDateInformationResponse = Schema.Struct({
-  type: optional(ValidDateType.response),
-  available_begin_time: optional(Schema.String),
-  available_end_time: optional(Schema.String),
-  available_day_after_receive: optional(Schema.Number)
-})
-
 /**
  * 开卡信息表单 of a template: common fields, and at most one custom field of at most 10 choices of ≤ 8 characters (SP).
  *
@@ -313,17 +267,6 @@ export const UserInformation = Schema.Struct({
   custom_field_list: optional(Schema.Array(Schema.Struct({
     name: Wire.chars("name", 32),
     user_chosen_values: optional(Schema.Array(Wire.chars("user_chosen_value", 512)))
-  })))
-})
-
-const UserInformationResponse = Schema.Struct({
-  common_field_list: optional(Schema.Array(Schema.Struct({
-    name: optional(CommonFieldName.response),
-    value: optional(Schema.String)
-  }))),
-  custom_field_list: optional(Schema.Array(Schema.Struct({
-    name: optional(Schema.String),
-    user_chosen_values: optional(Schema.Array(Schema.String))
   })))
 })
 
@@ -464,42 +407,6 @@ export const CardTemplate = Schema.Struct({
  * @category models
  */
 export interface CardTemplate extends Schema.Schema.Type<typeof CardTemplate> {}
-
-/**
- * 用户会员卡 as WeChat answers it (and as the USER_CARD notifications carry it). `phone_number` and the form's values
- * are ciphertext for the caller's API certificate.
- *
- * @since 1.3.0
- * @category schemas
- */
-export const UserCard = Schema.Struct({
-  user_card_code: Schema.String,
-  card_id: Schema.String,
-  openid: Schema.String,
-  brand_id: optional(Schema.String),
-  card_type: optional(CardType.response),
-  card_color: optional(Schema.String),
-  card_picture_url: optional(Schema.String),
-  /** Ciphertext (the caller's API certificate). */
-  phone_number: optional(Schema.String),
-  level: optional(Schema.String),
-  valid_date_information: optional(ValidDateInformationResponse),
-  /** 领取时间. */
-  pickup_time: optional(Schema.String),
-  user_information: optional(UserInformationResponse),
-  attach: optional(Schema.String),
-  user_card_state: optional(UserCardState.response),
-  invalid_reason: optional(Schema.String),
-  invalid_time: optional(Schema.String),
-  create_time: optional(Schema.String),
-  modify_time: optional(Schema.String)
-})
-
-/**
- * @since 1.3.0
- * @category models
- */
-export interface UserCard extends Schema.Schema.Type<typeof UserCard> {}
 
 /**
  * 品牌会员发券活动 (provider surface only).

@@ -5,7 +5,7 @@
  * @since 0.4.0
  */
 import * as Schema from "effect/Schema"
-import { UserCard } from "../cardMember/schemas.js"
+import { UserCard } from "../cardMember/userCard.js"
 import * as Wire from "../Wire.js"
 
 // ---------------------------------------------------------------------------------------------------------------

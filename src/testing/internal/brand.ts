@@ -12,7 +12,7 @@
 import * as crypto from "node:crypto"
 import * as Redacted from "effect/Redacted"
 import * as Aead from "./aead.js"
-import { makePlatformKey, type PlatformKey } from "./merchant.js"
+import { type CallerKey, callerKeyOf, makePlatformKey, type PlatformKey } from "./merchant.js"
 import type { BrandOptions, LedgerEntry } from "./model.js"
 import { type Applied, makeStore, type Store } from "./store.js"
 import { randomHex } from "./wechatSide.js"
@@ -139,20 +139,6 @@ const brandApiKeyOf = (given: string | undefined): string => {
   return key
 }
 
-interface BrandKey {
-  readonly publicKey: crypto.KeyObject
-  readonly privateKey: Redacted.Redacted<string> | undefined
-}
-
-const brandKeyOf = (publicKeyPem: string | undefined): BrandKey => {
-  if (publicKeyPem !== undefined) return { publicKey: crypto.createPublicKey(publicKeyPem), privateKey: undefined }
-  const pair = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
-  return {
-    publicKey: pair.publicKey,
-    privateKey: Redacted.make(pair.privateKey.export({ type: "pkcs8", format: "pem" }).toString())
-  }
-}
-
 /** A brand of the emulator. Implements `WechatSide.Brand` (who a brand request's Authorization must match). */
 export class BrandAccount {
   readonly brand_id: string
@@ -165,7 +151,7 @@ export class BrandAccount {
   readonly store: Store
   private readonly providers: ReadonlySet<string> | undefined
   private readonly publicKeyPem: string | undefined
-  private brandKey: BrandKey | undefined
+  private brandKey: CallerKey | undefined
   private platform: PlatformKey | undefined
 
   constructor(options: BrandOptions, ledger: Array<LedgerEntry>) {
@@ -180,7 +166,7 @@ export class BrandAccount {
     this.providers = options.providers === undefined ? undefined : new Set(options.providers)
     this.publicKeyPem = options.brandPublicKey
     // A PEM that does not parse is a set-up error: say so now, not on the first request.
-    if (options.brandPublicKey !== undefined) this.brandKey = brandKeyOf(options.brandPublicKey)
+    if (options.brandPublicKey !== undefined) this.brandKey = callerKeyOf(options.brandPublicKey)
     this.store = makeStore(() => {}, ledger)
   }
 
@@ -204,7 +190,7 @@ export class BrandAccount {
     return this.providers === undefined || this.providers.has(mchid)
   }
 
-  private ownKey(): BrandKey {
-    return this.brandKey ??= brandKeyOf(this.publicKeyPem)
+  private ownKey(): CallerKey {
+    return this.brandKey ??= callerKeyOf(this.publicKeyPem)
   }
 }

@@ -39,13 +39,15 @@ export const apiV3KeyOf = (given: string | undefined): string => {
   return key
 }
 
-interface MerchantKey {
+/** A caller's API key as WeChat holds it (a merchant's, or a brand's): the public half, and the private one if made here. */
+export interface CallerKey {
   readonly publicKey: crypto.KeyObject
   /** Present when the emulator generated the pair. */
   readonly privateKey: Redacted.Redacted<string> | undefined
 }
 
-const merchantKeyOf = (publicKeyPem: string | undefined): MerchantKey => {
+/** The public key given, or a fresh pair (the caller's API certificate key) made here. */
+export const callerKeyOf = (publicKeyPem: string | undefined): CallerKey => {
   if (publicKeyPem !== undefined) return { publicKey: crypto.createPublicKey(publicKeyPem), privateKey: undefined }
   const pair = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 })
   return {
@@ -66,7 +68,7 @@ export class Account {
   readonly serviceProvider: boolean
   private readonly notifyUrl: string | undefined
   private readonly publicKeyPem: string | undefined
-  private merchantKey: MerchantKey | undefined
+  private merchantKey: CallerKey | undefined
   private platform: PlatformKey | undefined
 
   constructor(
@@ -85,10 +87,10 @@ export class Account {
     this.store = store
     if (eager !== undefined) {
       this.platform = eager.platform
-      this.merchantKey = merchantKeyOf(options.merchantPublicKey)
+      this.merchantKey = callerKeyOf(options.merchantPublicKey)
     } else if (options.merchantPublicKey !== undefined) {
       // A PEM that does not parse is a set-up error: say so now, not on the first request.
-      this.merchantKey = merchantKeyOf(options.merchantPublicKey)
+      this.merchantKey = callerKeyOf(options.merchantPublicKey)
     }
   }
 
@@ -112,7 +114,7 @@ export class Account {
     return this.notifyUrl ?? (this.store.locals.get("callback") as { notify_url?: string } | undefined)?.notify_url
   }
 
-  private ownKey(): MerchantKey {
-    return this.merchantKey ??= merchantKeyOf(this.publicKeyPem)
+  private ownKey(): CallerKey {
+    return this.merchantKey ??= callerKeyOf(this.publicKeyPem)
   }
 }

@@ -138,11 +138,22 @@ export const userCardOf = (
   return new ApiFailure(404, "NOT_FOUND", "用户会员卡不存在")
 }
 
+/** The template and the member's card a call names (`card_id`, `user_card_code`, `openid`), or the 404 WeChat answers. */
+export const namedCard = (
+  state: BrandState,
+  request: { readonly card_id: string; readonly user_card_code: string; readonly openid: string }
+): { readonly template: TemplateRecord; readonly card: UserCardRecord } | ApiFailure => {
+  const template = templateOf(state, request.card_id)
+  if (template instanceof ApiFailure) return template
+  const card = userCardOf(state, request.card_id, request.user_card_code, request.openid)
+  return card instanceof ApiFailure ? card : { template, card }
+}
+
 /** The cards of template `card_id` (all members). */
 export const cardsOf = (state: BrandState, card_id: string): ReadonlyArray<UserCardRecord> =>
   [...state.userCards.values()].filter((card) => card.card_id === card_id)
 
-/** `{ data, total_count, offset, limit }`, `offset` counted in items (emulator's choice: the pages call it 分页页码 / 起始位置). */
+/** `{ data, total_count, offset, limit }`, `offset` counted in items (分页开始位置: "offset=10 表示从第11条记录开始返回", 4015336976). */
 export const page = <A>(items: ReadonlyArray<A>, offset: number, limit: number) => ({
   data: items.slice(offset, offset + limit),
   total_count: items.length,

@@ -24,6 +24,7 @@ import {
   page,
   sameValidityType,
   serve,
+  namedCard,
   templateOf,
   time,
   userCardOf,
@@ -175,10 +176,8 @@ export const handlers: ReadonlyArray<Handled> = [
     { partner: PartnerCardMember.GetUserCard, brand: BrandCardMember.GetUserCard },
     (call) => {
       const { request, state } = call
-      const template = templateOf(state, request.card_id)
-      if (template instanceof ApiFailure) return template
-      const card = userCardOf(state, request.card_id, request.user_card_code, request.openid)
-      return card instanceof ApiFailure ? card : reply(200, answer(call, template, card))
+      const named = namedCard(state, request)
+      return named instanceof ApiFailure ? named : reply(200, answer(call, named.template, named.card))
     }
   ),
 
@@ -187,10 +186,9 @@ export const handlers: ReadonlyArray<Handled> = [
     { partner: PartnerCardMember.UpdateUserCard, brand: BrandCardMember.UpdateUserCard },
     (call) => {
       const { request, state } = call
-      const template = templateOf(state, request.card_id)
-      if (template instanceof ApiFailure) return template
-      const card = userCardOf(state, request.card_id, request.user_card_code, request.openid)
-      if (card instanceof ApiFailure) return card
+      const named = namedCard(state, request)
+      if (named instanceof ApiFailure) return named
+      const { card, template } = named
       // MM A8 4015336985.
       if (card.user_card_state !== "EFFECTIVE") return invalidRequest("用户卡状态不正确，只能操作已激活的会员卡")
       const changes = changesOf(call, template, request as unknown as Record<string, unknown>)
@@ -214,10 +212,9 @@ export const handlers: ReadonlyArray<Handled> = [
     { partner: PartnerCardMember.InvalidateUserCard, brand: BrandCardMember.InvalidateUserCard },
     (call) => {
       const { request, state } = call
-      const template = templateOf(state, request.card_id)
-      if (template instanceof ApiFailure) return template
-      const card = userCardOf(state, request.card_id, request.user_card_code, request.openid)
-      if (card instanceof ApiFailure) return card
+      const named = namedCard(state, request)
+      if (named instanceof ApiFailure) return named
+      const { card, template } = named
       // MM A9 4015336983: irreversible, and only a card waiting for activation or in effect.
       if (card.user_card_state !== "UNACTIVATED" && card.user_card_state !== "EFFECTIVE") {
         return invalidRequest("用户卡状态不正确，只能作废待激活或已生效的会员卡")
