@@ -106,6 +106,11 @@ const preludes: Record<string, ReadonlyArray<string>> = {
     "declare const publicKeyId: string",
     "declare const publicKeyPem: string"
   ],
+  "Custom signer (KMS / HSM) (2)": [
+    `import type * as SignerModule from "effect-wechatpay/Signer"`,
+    "declare const kmsSigner: SignerModule.Service",
+    `declare const brandOptions: Omit<import("effect-wechatpay/BrandClient").Options, "brandPrivateKey">`
+  ],
   "Stubbing one endpoint": [
     `import { Effect, Layer } from "effect"`,
     `import { MemberCard } from "effect-wechatpay"`,

@@ -109,28 +109,38 @@ export type Provided<O extends Options> =
  * @category constructors
  */
 export const make = (options: Options): Effect.Effect<Service, ConfigurationError, Transport> =>
+  Effect.flatMap(
+    Signer.makeRsa({ privateKey: options.brandPrivateKey, name: { option: "brandPrivateKey", key: "brand private key" } }),
+    (signer) => Effect.provideService(makeWith(options), Signer.Signer, signer)
+  )
+
+/**
+ * The brand's client signing with the `Signer` in context — a brand API key held in a KMS or an HSM (see "Custom
+ * signer" in the README) — with its verifier and encryptor made from the options.
+ *
+ * @since 1.3.0
+ * @category constructors
+ */
+export const makeWith = (
+  options: Omit<Options, "brandPrivateKey">
+): Effect.Effect<Service, ConfigurationError, Transport | Signer.Signer> =>
   Effect.gen(function*() {
     const publicKeys = yield* brandPublicKeys(options)
     const authorization = yield* Authorization.brand({
       brandId: options.brandId,
       serialNumber: options.brandSerialNumber
     })
-    const signer = yield* Signer.makeRsa({
-      privateKey: options.brandPrivateKey,
-      name: { option: "brandPrivateKey", key: "brand private key" }
-    })
     const verifier = yield* Verifier.make({ publicKeys, maxClockSkew: options.maxClockSkew })
     const encryptor = yield* Encryptor.make({ publicKeys })
     const { execute } = yield* WechatPayClient.makeWith(options).pipe(
       Effect.provideService(Authorization.Authorization, authorization),
-      Effect.provideService(Signer.Signer, signer),
       Effect.provideService(Verifier.Verifier, verifier)
     )
     return { brandId: options.brandId, execute, encryptor }
   })
 
 /** The brand's one WeChat Pay public key, by its id: the brand APIs have no platform certificates. */
-const brandPublicKeys = (options: Options): Effect.Effect<Readonly<Record<string, string>>, ConfigurationError> =>
+const brandPublicKeys = (options: Omit<Options, "brandPrivateKey">): Effect.Effect<Readonly<Record<string, string>>, ConfigurationError> =>
   typeof options.wechatpayPublicKeyId === "string" && /^PUB_KEY_ID_[0-9A-Za-z_]+$/.test(options.wechatpayPublicKeyId)
     ? Effect.succeed({ [options.wechatpayPublicKeyId]: options.wechatpayPublicKey })
     : Effect.fail(

@@ -223,6 +223,31 @@ describe("BrandClient on the wire", () => {
       expect(error._tag).toBe("ResponseVerificationError")
     }))
 
+  it.effect("BrandClient.makeWith signs with the Signer in context (a KMS-held brand key): the same header, verified on the wire", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(Number(vectors.timestamp) * 1000)
+      const sent: Array<WireRequest> = []
+      const signed: Array<string> = []
+      // A "KMS": signs with a key the client never sees, and says what it signed.
+      const kms = Layer.succeed(Signer.Signer, {
+        sign: (message) =>
+          Effect.sync(() => {
+            signed.push(message)
+            return crypto.sign("sha256", Buffer.from(message), brandKey).toString("base64")
+          })
+      })
+      const { brandPrivateKey: _, ...withoutKey } = brandOptions
+      const client = Layer.effect(BrandClient.BrandClient, BrandClient.makeWith(withoutKey)).pipe(
+        Layer.provide(kms),
+        Layer.provide(capturing(sent, "{\"card_id\":\"c1\"}"))
+      )
+      yield* BrandCardMember.getCardTemplate({ card_id: "c1" }).pipe(Effect.provide(BrandCardMember.layer.pipe(Layer.provide(client))))
+      expect(signed).toHaveLength(1)
+      expect(signed[0]).toMatch(/^GET\n\/brand\/card-member\/cards\/c1\n1554208460\n[0-9A-Za-z]{32}\n\n$/)
+      const { pairs, scheme, verified } = independentlyVerified(sent[0]!)
+      expect([scheme, pairs.get("brand_id"), verified]).toEqual(["WECHATPAY-BRAND-SHA256-RSA2048", "1000001", true])
+    }))
+
   it.effect("a platform-certificate serial is refused: the brand APIs are public-key mode only", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(
