@@ -107,8 +107,7 @@ const preludes: Record<string, ReadonlyArray<string>> = {
     "declare const publicKeyPem: string"
   ],
   "Custom signer (KMS / HSM) (2)": [
-    `import type * as SignerModule from "effect-wechatpay/Signer"`,
-    "declare const kmsSigner: SignerModule.Service",
+    `declare const kmsSigner: import("effect-wechatpay/Signer").Service`,
     `declare const brandOptions: Omit<import("effect-wechatpay/BrandClient").Options, "brandPrivateKey">`
   ],
   "Stubbing one endpoint": [
