@@ -2,7 +2,7 @@
  * 商家名片会员卡, a brand's own door (品牌API): `/brand/card-member/*` on a `BrandClient`, signed under the brand's
  * scheme (`WECHATPAY-BRAND-SHA256-RSA2048 brand_id="…"`). One Effect service per operation, declared once with the
  * provider's surface (`PartnerCardMember`); notifications arrive as `BRAND_MEMBER_CARD.*` events, decrypted with the
- * brand API key (`BrandClient.layer…({ brandApiKey })`).
+ * brand API key (`BrandClient.layer…({ brandApiKey })`, served by `BrandClient.httpApp`).
  *
  * @since 1.3.0
  */
