@@ -201,9 +201,17 @@ const refused = (surface: Surface, op: string, input: Record<string, unknown>, f
     const error = (result as Result.Failure<unknown, unknown>).failure as {
       readonly _tag: string
       readonly fields: ReadonlyArray<string>
+      readonly issues: ReadonlyArray<{ readonly path: ReadonlyArray<string | number>; readonly message: string }>
     }
     expect(error._tag).toBe("RequestValidationError")
     expect(error.fields).toContain(field)
+    // A top-level field's rule says which field it is, in its own words (the message a log or a CLI user reads).
+    if (!field.includes(".")) {
+      const issue = error.issues.find((i) => i.path.join(".") === field)
+      if (issue !== undefined && issue.message !== "is missing" && !issue.message.startsWith("Expected")) {
+        expect(issue.message, field).toMatch(new RegExp(`^${field} `))
+      }
+    }
     expect(sent).toEqual([])
   })
 
