@@ -649,8 +649,4 @@ export const endpoints: ReadonlyArray<{ readonly definition: Endpoint.Definition
  * @since 1.3.0
  * @category constants
  */
-export const rateLimits: Readonly<Record<string, RateLimit.Budget>> = Object.fromEntries(
-  endpoints.flatMap(({ definition }) =>
-    definition.rateLimit === undefined ? [] : [[definition.name, { limit: definition.rateLimit, window: "1 second" }]]
-  )
-)
+export const rateLimits: Readonly<Record<string, RateLimit.Budget>> = Operation.rateLimitsOf(endpoints)

@@ -35,7 +35,6 @@ export interface Operation<
   /** Fields the provider's official page declares differently (e.g. required there): they replace the shared ones. */
   readonly partnerFields?: P | undefined
   readonly response?: Schema.Codec<A, AE> | undefined
-  readonly idempotencyKey?: string | undefined
   readonly repeatable?: string | undefined
   /** A sensitive field, given in plain (`Redacted`) and sent encrypted under the same name. */
   readonly encrypt?: S
@@ -113,7 +112,6 @@ export const spanFieldsOf = (fields: Schema.Struct.Fields): ReadonlyArray<string
 export const common = (op: Operation<any, any, any, any, any>): any => ({
   method: op.method,
   response: op.response,
-  ...(op.idempotencyKey !== undefined ? { idempotencyKey: op.idempotencyKey } : {}),
   ...(op.repeatable !== undefined ? { repeatable: op.repeatable } : {}),
   ...(op.refuse !== undefined ? { refuse: op.refuse } : {}),
   // A call with a sensitive field names its key whether or not the field is given (ON-P 4015336981, 4015336979:
@@ -148,3 +146,18 @@ export const partner = <Self>() =>
     ...(op.rateLimit?.partner !== undefined ? { rateLimit: op.rateLimit.partner } : {})
   }) as any
 }
+
+/**
+ * A surface's printed rate limits, as `RateLimit` budgets by endpoint name (requests per second).
+ *
+ * @since 1.3.0
+ * @category constructors
+ */
+export const rateLimitsOf = (
+  endpoints: ReadonlyArray<{ readonly definition: Endpoint.Definition<any> }>
+): Readonly<Record<string, { readonly limit: number; readonly window: "1 second" }>> =>
+  Object.fromEntries(
+    endpoints.flatMap(({ definition }) =>
+      definition.rateLimit === undefined ? [] : [[definition.name, { limit: definition.rateLimit, window: "1 second" }]]
+    )
+  )
