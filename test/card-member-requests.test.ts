@@ -10,8 +10,9 @@
  * - the exact method, path and query of every operation;
  * - `phone_number` goes in as `Redacted` and out encrypted to the WeChat Pay public key, never in plain;
  * - request enums are closed, response enums open;
- * - each write's repeat policy (a key: repeated after a 500 with the same bytes; `repeatable`: only after a 429/503;
- *   an import: never), on a zero-delay `RetryPolicy`;
+ * - each write's repeat policy (every write of this product is `repeatable`: repeated after a 429/503 with the same
+ *   bytes, never after a 500; the table also knows keyed and never-repeated writes, should one appear), on a
+ *   zero-delay `RetryPolicy`;
  * - `rateLimits` hold exactly WeChat's printed limits.
  *
  * The limits are written here by hand (never read from the schemas under test), so a limit that drifts either way
