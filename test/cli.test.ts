@@ -75,6 +75,7 @@ const cli = (args: ReadonlyArray<string>, env: Record<string, string | undefined
 
 interface Ready {
   readonly baseUrl: string
+  readonly console: string
   readonly mchid: string
   readonly merchantSerialNumber: string
   readonly publicKeyId: string
@@ -335,6 +336,26 @@ describe("effect-wechatpay emulator serve", () => {
     // The key file holds the private half of the merchant key the server accepts, and the line does not hold it.
     expect(crypto.createPrivateKey(merchantKeyPem).asymmetricKeyType).toBe("rsa")
     expect(server.line).not.toContain("PRIVATE KEY")
+  })
+
+  it("serves the console on the same port (printed as console); its requests are not logged one by one", async () => {
+    const { ready } = server
+    expect(ready.console).toBe(`${ready.baseUrl}/console`)
+    const page = await fetch(ready.console)
+    expect(page.status).toBe(200)
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8")
+    expect(await page.text()).toContain("<html")
+    const overview = (await (await fetch(`${ready.console}/api/overview`)).json()) as {
+      version: string
+      baseUrl: string
+      notifier: boolean
+      merchants: ReadonlyArray<{ mchid: string; apiV3Key: string }>
+    }
+    const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+    expect(overview).toMatchObject({ version: manifest.version, baseUrl: ready.baseUrl, notifier: true })
+    // The key given in the environment, masked: its first two and last two characters and its length.
+    expect(overview.merchants[0]).toMatchObject({ mchid: ready.mchid, apiV3Key: `${apiV3Key.slice(0, 2)}…${apiV3Key.slice(-2)} (32)` })
+    expect(server.stderr()).not.toContain("/console")
   })
 
   it("with --merchant-public-key, --mchid, --merchant-serial-number: no key file; SIGTERM closes it (exit 0)", async () => {

@@ -200,6 +200,31 @@ describe("every entry point's import graph, lazy imports included", () => {
   })
 })
 
+describe("the emulator's console (src/testing/console/) adds nothing to the library's entry points", () => {
+  const inConsole = (file: string) => file.includes("/src/testing/console/")
+
+  it("no entry point loads it statically, not even ./testing: it is loaded when a console is asked for", () => {
+    for (const [key, entry] of entryPoints) {
+      for (const file of graph(entry).keys()) expect(file, key).not.satisfy(inConsole)
+    }
+  })
+
+  it("only ./testing can reach it, through the one import() of Emulator.serve's { console: true }", () => {
+    for (const [key, entry] of entryPoints) {
+      const reached = [...graph(entry, true).keys()].filter(inConsole)
+      if (key !== "./testing") expect(reached, key).toEqual([])
+      else expect(reached.map((file) => file.replace(/.*\/src\/testing\/console\//, "")).sort()).toEqual(["api.ts", "page.ts", "server.ts"])
+    }
+    const importers = [...graph(new URL("../src/testing/index.ts", import.meta.url), true)]
+      .filter(([file, specifiers]) => !inConsole(file) && specifiers.some((specifier) => specifier.includes("console/")))
+      .map(([file]) => file.replace(/.*\/src\//, "src/"))
+    expect(importers).toEqual(["src/testing/internal/server.ts"])
+    const text = readFileSync(new URL("../src/testing/internal/server.ts", import.meta.url), "utf8")
+    expect(importsOf(text).static.filter((specifier) => specifier.includes("console/"))).toEqual([])
+    expect(importsOf(text).dynamic).toEqual(["../console/server.js"])
+  })
+})
+
 describe("src/ imports", () => {
   const files = (dir: URL): ReadonlyArray<URL> =>
     readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>

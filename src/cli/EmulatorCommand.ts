@@ -22,6 +22,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as http from "node:http"
 import type * as net from "node:net"
+import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Command from "effect/cli/Command"
@@ -32,6 +33,7 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { consoleListener, consolePath } from "../testing/console/server.js"
 import * as Emulator from "../testing/Emulator.js"
 import { InvalidArguments, ListenError } from "./CliError.js"
 import { apiV3KeyConfig } from "./Endpoints.js"
@@ -46,6 +48,8 @@ import { running } from "./Signals.js"
  */
 export interface Ready {
   readonly baseUrl: string
+  /** (1.4.0) The emulator's console on the same port: open it in a browser. */
+  readonly console: string
   readonly mchid: string
   readonly merchantSerialNumber: string
   readonly publicKeyId: string
@@ -96,6 +100,9 @@ export interface ReadyMerchant {
   readonly apiV3Key: string
   readonly merchantPrivateKeyFile: string
 }
+
+/** The package's version, shown by the console (read as `main.ts` reads it: the bundle sits in `dist/cli/`). */
+const version = (createRequire(import.meta.url)("../../package.json") as { readonly version: string }).version
 
 /** More merchants than a test needs only costs start-up time (two RSA keys each). */
 const maxMerchants = 100
@@ -231,7 +238,9 @@ const readKeyFile = (path: string): Effect.Effect<Redacted.Redacted<string>, Inv
 const listen = (emulator: Emulator.EmulatorState, port: number | undefined) =>
   Effect.gen(function*() {
     const context = yield* Effect.context<never>()
-    const listener = Emulator.requestListener(emulator)
+    let baseUrl = ""
+    // The console on the same port (`/console`): its page, API and event stream are not logged request by request.
+    const listener = consoleListener(emulator, Emulator.requestListener(emulator), { baseUrl: () => baseUrl, version })
     const log = (method: string, path: string, status: number | "dropped") =>
       Effect.runForkWith(context)(Effect.logInfo("request").pipe(Effect.annotateLogs({ method, path, status })))
     return yield* Effect.acquireRelease(
@@ -239,6 +248,7 @@ const listen = (emulator: Emulator.EmulatorState, port: number | undefined) =>
         const server = http.createServer((req, res) => {
           // The query may hold personal data (an openid): only the path is logged.
           const path = (req.url ?? "").split("?")[0]!
+          if (path === consolePath || path.startsWith(`${consolePath}/`)) return listener(req, res)
           res.on("finish", () => log(req.method ?? "", path, res.statusCode))
           res.on("close", () => {
             if (!res.writableFinished) log(req.method ?? "", path, "dropped")
@@ -269,7 +279,7 @@ const listen = (emulator: Emulator.EmulatorState, port: number | undefined) =>
           server.close(() => resume(Effect.void))
           server.closeAllConnections()
         })
-    ).pipe(Effect.map((server) => `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`))
+    ).pipe(Effect.map((server) => baseUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`))
   })
 
 /**
@@ -341,6 +351,7 @@ export const serve = Command.make("serve", options, (flags) =>
     })
     const ready: Ready = {
       baseUrl,
+      console: `${baseUrl}${consolePath}`,
       mchid: emulator.mchid,
       merchantSerialNumber: emulator.merchantSerialNumber,
       publicKeyId: emulator.publicKeyId,

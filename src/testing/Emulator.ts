@@ -78,6 +78,12 @@ export type {
 /** Platform certificates and user actions (documented where they are defined). @since 0.4.0 */
 export type { CertificateInfo, UserCardAction } from "./internal/platform.js"
 
+/** A member's payment (`userPays`). @since 1.4.0 */
+export type { Payment } from "./internal/platform.js"
+
+/** A request in the journal (`requestJournal`), as the console lists it. @since 1.4.0 */
+export type { JournalEntry } from "./internal/journal.js"
+
 /** Notification records, delivery requests and faults (documented where they are defined). @since 0.4.0 */
 export type {
   /** @since 1.3.0 */
@@ -193,6 +199,12 @@ export const requestListener: typeof InternalServer.requestListener = InternalSe
 /**
  * Serve the emulator over real HTTP on 127.0.0.1 (ephemeral port unless given), for the life of the scope.
  * Request handling uses the live clock.
+ *
+ * With `console: true` (since 1.4.0) the same port also serves the emulator's console at `/console` (its URL is the
+ * server's `console`): a page that shows every request as received with the sign string the emulator rebuilt and, for
+ * a `401 SIGN_ERROR`, what differs between what was signed and what was sent; the state, the notifications and their
+ * deliveries; the member's side; scripted faults — live. An emulator used in-process (`layerInProcess`) can be served
+ * this way too, to watch a test's requests. Loaded only when asked for.
  *
  * @since 0.1.0
  * @category constructors

@@ -90,6 +90,11 @@ export class FaultQueue {
     this.rules = []
   }
 
+  /** The rules still scripted, in order, with what each has left. */
+  list(): ReadonlyArray<{ readonly rule: FaultRule; readonly left: number }> {
+    return this.rules.map(({ left, rule }) => ({ rule, left }))
+  }
+
   /** The first rule that matches this endpoint (`undefined` for an unknown route), used up by one. */
   take(endpoint: AnyEndpointName | undefined): Fault | undefined {
     const index = this.rules.findIndex((f) => f.left > 0 && (f.rule.endpoint === undefined || f.rule.endpoint === endpoint))
@@ -160,4 +165,28 @@ export const afterSigning = (
       break
   }
   return { status, body }
+}
+
+/** A fault in a few words, as the console lists it: its tag and what parameterises it (`Error 500 SYSTEM_ERROR`). */
+export const describe = (fault: Fault): string => {
+  switch (fault._tag) {
+    case "Error":
+      return `Error ${fault.status} ${fault.code}`
+    case "EmptyError":
+      return `EmptyError ${fault.status}`
+    case "Delay":
+      return `Delay ${fault.millis} ms`
+    case "StaleTimestamp":
+      return `StaleTimestamp ${fault.seconds} s`
+    case "OversizedBody":
+      return `OversizedBody ${fault.bytes} bytes`
+    case "DeepJson":
+      return `DeepJson ${fault.depth}`
+    case "HugeHeader":
+      return `HugeHeader ${fault.bytes} bytes`
+    case "Redirect":
+      return `Redirect ${fault.status}`
+    default:
+      return fault._tag
+  }
 }

@@ -52,9 +52,14 @@ export const layerHttpClient: Layer.Layer<HttpClient.HttpClient, never, Emulator
 )
 
 export const layerServer = (
-  options: { readonly port?: number | undefined } = {}
+  options: { readonly port?: number | undefined; readonly console?: boolean | undefined } = {}
 ): Layer.Layer<EmulatorServer, never, Emulator> =>
-  Layer.effect(EmulatorServer, Effect.flatMap(Emulator, (emulator) => serve(emulator, options)))
+  Layer.effect(
+    EmulatorServer,
+    Effect.flatMap(Emulator, (emulator) => serve(emulator, options)).pipe(
+      Effect.tap((server) => server.console === undefined ? Effect.void : Effect.logInfo(`emulator console: ${server.console}`))
+    )
+  )
 
 export const layerClient = (
   options: ClientOptions = {}
@@ -92,7 +97,12 @@ const layerRetryPolicy = (): Layer.Layer<RetryPolicy.RetryPolicy> =>
       policy === Context.get(Context.empty(), RetryPolicy.RetryPolicy) ? RetryPolicy.immediate() : policy)
   )
 
-type LoopbackOptions = Options & { readonly client?: ClientOptions | undefined; readonly port?: number | undefined }
+type LoopbackOptions = Options & {
+  readonly client?: ClientOptions | undefined
+  readonly port?: number | undefined
+  /** (1.4.0) Serve the console too (`Emulator.serve`); its URL is `EmulatorServer`'s `console`, and is logged. */
+  readonly console?: boolean | undefined
+}
 
 export const layerInProcess = (
   options: Options & { readonly client?: ClientOptions | undefined } = {}
@@ -111,7 +121,7 @@ export const layerLoopbackWith = (
   HttpClient.HttpClient
 > =>
   Layer.unwrap(Effect.map(EmulatorServer, (server) => layerClient({ baseUrl: server.baseUrl, ...options.client }))).pipe(
-    Layer.provideMerge(layerServer({ port: options.port })),
+    Layer.provideMerge(layerServer({ port: options.port, console: options.console })),
     Layer.provideMerge(layer(options)),
     Layer.merge(layerRetryPolicy())
   )
@@ -132,7 +142,7 @@ export const layerLoopbackNode = (
 > =>
   Layer.unwrap(Effect.map(EmulatorServer, (server) => layerClientWith({ baseUrl: server.baseUrl, ...options.client }))).pipe(
     Layer.provide(NodeTransport.layer(options.transport)),
-    Layer.provideMerge(layerServer({ port: options.port })),
+    Layer.provideMerge(layerServer({ port: options.port, console: options.console })),
     Layer.provideMerge(layer(options)),
     Layer.merge(layerRetryPolicy())
   )

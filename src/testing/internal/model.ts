@@ -277,6 +277,11 @@ export interface Server {
   readonly baseUrl: string
   /** Sockets currently open. */
   readonly connections: () => number
+  /**
+   * (1.4.0) The console's URL (`${baseUrl}/console`), when served with `{ console: true }`: open it in a browser to
+   * watch requests, signatures, state and notifications live.
+   */
+  readonly console?: string
 }
 
 /**

@@ -80,7 +80,7 @@ export interface NotificationRecord {
   readonly brand_id?: string
   /** (1.3.0) Where it is delivered when not to the merchant's callback URL: the card template's `notify_url`. */
   readonly notify_url?: string
-  readonly event_type: CardEvent["event_type"] | BrandCardEventType
+  readonly event_type: CardEvent["event_type"] | BrandCardEventType | "TRANSACTION.SUCCESS"
   readonly create_time: string
   readonly summary: string
   readonly resource: Readonly<Record<string, unknown>>
@@ -167,6 +167,8 @@ interface Entry {
   readonly sealed: Aead.Sealed
   /** Handed to the notifier (so a notifier started later still gets it, and only once). */
   claimed: boolean
+  /** While the notifier waits for the next attempt: when it is due (epoch ms), and how to make it now. */
+  waiting: { readonly until: number; readonly wake: () => void } | undefined
 }
 
 /** What building a delivery needs from the emulator, for the merchant a notification is for. */
@@ -181,7 +183,15 @@ export interface Keys {
   readonly brandApiKey: (brand_id: string) => Uint8Array
   /** (1.3.0) The brand's WeChat Pay key (`PUB_KEY_ID_…`): brand notifications are signed with it. */
   readonly brandSigning: (brand_id: string) => SigningKey
+  /** (1.4.0) Told of every change (creation, attempt, settlement, a wait begun or ended), for the console. */
+  readonly changed?: ((id: string | undefined) => void) | undefined
 }
+
+/**
+ * What `deliverNow` did: woke a delivery waiting for its next attempt, started a new delivery of a settled
+ * notification, found one already being attempted, or found no notifier to deliver it.
+ */
+export type DeliverNow = "woken" | "redelivering" | "attempting" | "no notifier" 
 
 /** The notification records of one emulator. */
 export class Notifications {
@@ -217,11 +227,12 @@ export class Notifications {
       state: "pending",
       attempts: [],
       sealed: Aead.seal(this.keys.apiV3Key(mchid), "membercard", JSON.stringify(resource)),
-      claimed: false
+      claimed: false,
+      waiting: undefined
     }
     this.entries.set(record.id, entry)
     if (this.subscriber !== undefined) this.claim(entry, this.subscriber)
-    this.changed()
+    this.changed(record.id)
     return this.view(entry)
   }
 
@@ -250,11 +261,40 @@ export class Notifications {
       state: "pending",
       attempts: [],
       sealed: Aead.seal(key, original_type, JSON.stringify(event.resource)),
-      claimed: false
+      claimed: false,
+      waiting: undefined
     }
     this.entries.set(record.id, entry)
     if (this.subscriber !== undefined) this.claim(entry, this.subscriber)
-    this.changed()
+    this.changed(record.id)
+    return this.view(entry)
+  }
+
+  /**
+   * (1.4.0) Create merchant `mchid`'s 支付成功通知 (`TRANSACTION.SUCCESS`, resource `transaction`, sealed with its APIv3
+   * key) of a payment that just happened: what tells a merchant that a member paid and points are due.
+   */
+  emitPayment(mchid: string, resource: Readonly<Record<string, unknown>>, nowSeconds: number): NotificationRecord {
+    const record = {
+      id: crypto.randomUUID(),
+      mchid,
+      event_type: "TRANSACTION.SUCCESS" as const,
+      create_time: beijingTime(nowSeconds),
+      summary: "支付成功",
+      resource
+    }
+    const entry: Entry = {
+      record,
+      original_type: "transaction",
+      state: "pending",
+      attempts: [],
+      sealed: Aead.seal(this.keys.apiV3Key(mchid), "transaction", JSON.stringify(resource)),
+      claimed: false,
+      waiting: undefined
+    }
+    this.entries.set(record.id, entry)
+    if (this.subscriber !== undefined) this.claim(entry, this.subscriber)
+    this.changed(record.id)
     return this.view(entry)
   }
 
@@ -322,6 +362,48 @@ export class Notifications {
     }
   }
 
+  /**
+   * The notifier waits until `until` (epoch ms) before the next attempt of `id`; `wake` makes the attempt now.
+   * `undefined`: the wait is over.
+   */
+  waiting(id: string, wait: { readonly until: number; readonly wake: () => void } | undefined): void {
+    const entry = this.entries.get(id)
+    if (entry === undefined) return
+    entry.waiting = wait
+    this.changed(id)
+  }
+
+  /** When the next attempt of `id` is due (epoch ms, the notifier's clock), while the notifier waits for it. */
+  nextAttemptAt(id: string): number | undefined {
+    return this.entries.get(id)?.waiting?.until
+  }
+
+  /** Whether a notifier delivers this emulator's notifications now. */
+  get delivering(): boolean {
+    return this.subscriber !== undefined
+  }
+
+  /**
+   * Attempt `id` now (the console's "deliver again now"): a pending notification waiting for its next attempt is
+   * attempted at once, its schedule then going on; a delivered or failed one is delivered again, from the start of
+   * the schedule, its earlier attempts kept. `undefined` for an unknown id.
+   */
+  deliverNow(id: string): DeliverNow | undefined {
+    const entry = this.entries.get(id)
+    if (entry === undefined) return undefined
+    if (this.subscriber === undefined) return "no notifier"
+    if (entry.waiting !== undefined) {
+      entry.waiting.wake()
+      return "woken"
+    }
+    if (entry.state === "pending") return "attempting"
+    entry.state = "pending"
+    entry.claimed = false
+    this.claim(entry, this.subscriber)
+    this.changed(id)
+    return "redelivering"
+  }
+
   /** Script faults for the next delivery attempts. */
   injectFault(rule: NotificationFaultRule): void {
     this.faults.push({ fault: rule.fault, left: rule.times ?? 1 })
@@ -342,14 +424,14 @@ export class Notifications {
   /** Record an attempt of `id`. */
   attempted(id: string, attempt: NotificationAttempt): void {
     this.entries.get(id)?.attempts.push(attempt)
-    this.changed()
+    this.changed(id)
   }
 
   /** `id` was answered 2xx, or its last attempt failed. */
   settle(id: string, state: "delivered" | "failed"): void {
     const entry = this.entries.get(id)
     if (entry !== undefined) entry.state = state
-    this.changed()
+    this.changed(id)
   }
 
   /**
@@ -390,8 +472,9 @@ export class Notifications {
     deliver(entry.record.id)
   }
 
-  private changed(): void {
+  private changed(id?: string): void {
     for (const check of [...this.listeners]) check()
+    this.keys.changed?.(id)
   }
 
   private view(entry: Entry): NotificationRecord {

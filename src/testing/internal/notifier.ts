@@ -8,6 +8,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as HttpClient from "effect/http/HttpClient"
@@ -59,6 +60,23 @@ const post = (
     )
   })
 
+/**
+ * The wait before the next attempt of `id` (`Effect.sleep`: `TestClock` drives it), cut short by `deliverNow`; the
+ * records know when it ends, for the console.
+ */
+const wait = (notifications: Delivery["notifications"], id: string, duration: Duration.Duration): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const woken = yield* Deferred.make<void>()
+    const now = yield* Clock.currentTimeMillis
+    notifications.waiting(id, {
+      until: now + Duration.toMillis(duration),
+      wake: () => void Deferred.doneUnsafe(woken, Effect.void)
+    })
+    yield* Effect.raceFirst(Effect.sleep(duration), Deferred.await(woken)).pipe(
+      Effect.ensuring(Effect.sync(() => notifications.waiting(id, undefined)))
+    )
+  })
+
 /** Deliver `id` until answered 2xx or the schedule is used up. */
 const deliver = (
   emulator: Delivery,
@@ -68,7 +86,7 @@ const deliver = (
   Effect.gen(function*() {
     const { notifications, waits } = emulator
     for (let attempt = 0; attempt <= waits.length; attempt++) {
-      if (attempt > 0) yield* Effect.sleep(waits[attempt - 1]!)
+      if (attempt > 0) yield* wait(notifications, id, waits[attempt - 1]!)
       const url = emulator.url(id)
       const fault = url === undefined ? undefined : notifications.takeFault()
       const tries = fault?._tag === "Duplicate" ? 2 : 1

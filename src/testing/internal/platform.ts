@@ -21,6 +21,7 @@ import {
   type NotificationFaultRule,
   type NotificationRecord,
   type NotificationRequest,
+  beijingTime,
   defaultSchedule,
   Notifications,
   type SigningKey
@@ -70,6 +71,34 @@ export interface CertificateInfo {
   readonly notAfter: Date
 }
 
+/**
+ * A member's payment at the merchant (`EmulatorState.userPays`), as notified in `TRANSACTION.SUCCESS`.
+ *
+ * @since 1.4.0
+ * @category models
+ */
+export interface Payment {
+  readonly out_trade_no: string
+  readonly transaction_id: string
+  readonly card_id: string
+  readonly code: string
+  readonly openid: string
+  /** Fen. */
+  readonly total: number
+  readonly success_time: string
+}
+
+const paymentsOf = (store: Store): Map<string, Payment> => {
+  if (!store.locals.has("payments")) store.locals.set("payments", new Map<string, Payment>())
+  return store.locals.get("payments") as Map<string, Payment>
+}
+
+/** What changed in an emulator, for the console's live updates. */
+export type Change =
+  | { readonly kind: "state" }
+  | { readonly kind: "faults" }
+  | { readonly kind: "notification"; readonly id?: string | undefined }
+
 /** WeChat's keys, merchants and notifications; the base of `EmulatorState`. */
 export class Platform {
   /** The primary merchant's WeChat Pay public key id (`PUB_KEY_ID_…`). */
@@ -96,6 +125,7 @@ export class Platform {
   protected readonly platformCertificates: PlatformCertificates | undefined
   private readonly notes: Notifications
   private readonly notificationSigning: "publicKey" | "certificate"
+  private readonly watchers = new Set<(change: Change) => void>()
 
   constructor(options: Options) {
     const platform = makePlatformKey()
@@ -107,6 +137,7 @@ export class Platform {
       ? "publicKey"
       : options.notificationSigning ?? (options.mode === "certificate" ? "certificate" : "publicKey")
     this.notes = new Notifications({
+      changed: (id) => this.changed({ kind: "notification", id }),
       apiV3Key: (mchid) => this.account(mchid).apiV3KeyBytes,
       signing: (mchid) => this.notificationKey(this.account(mchid)),
       stranger: () => ({
@@ -307,6 +338,77 @@ export class Platform {
       code: card.code,
       openid: card.openid
     })
+    this.changed("state")
+  }
+
+  /**
+   * Simulate a member paying an order at the merchant with their card (`total` in fen): WeChat notifies the merchant
+   * `TRANSACTION.SUCCESS` (支付成功通知, resource `transaction`: `out_trade_no`, `transaction_id`, `payer.openid`,
+   * `amount`), and the points of the order are then due — the merchant shows and credits them with 支付结果页展示会员积分
+   * (`PrepareBonus`, this `out_trade_no`) and `CommitBonus`. `out_trade_no` is generated unless given. Returns the
+   * payment. Throws when the card does not exist (a test set-up error) or `total` is not a positive integer.
+   *
+   * @since 1.4.0
+   */
+  userPays(options: {
+    readonly card_id: string
+    readonly code: string
+    /** Fen, a positive integer. */
+    readonly total: number
+    readonly out_trade_no?: string | undefined
+    /** Whose card: the primary merchant's when absent. */
+    readonly mchid?: string | undefined
+  }): Payment {
+    const account = this.account(options.mchid)
+    const card = account.store.cards.get(cardKey(options.card_id, options.code))
+    if (card === undefined) throw new Error(`userPays: no card ${options.card_id}/${options.code}`)
+    if (!Number.isSafeInteger(options.total) || options.total <= 0) throw new Error("userPays: total must be a positive integer (fen)")
+    const now = Math.floor(Date.now() / 1000)
+    const payment: Payment = {
+      out_trade_no: options.out_trade_no ?? `E${now}${randomHex(6)}`,
+      transaction_id: `4200${String(now).padStart(12, "0")}${crypto.randomInt(1e9, 1e10 - 1)}`.slice(0, 28),
+      card_id: card.card_id,
+      code: card.code,
+      openid: card.openid,
+      total: options.total,
+      success_time: beijingTime(now)
+    }
+    paymentsOf(account.store).set(payment.out_trade_no, payment)
+    const template = account.store.templates.get(card.card_id)
+    this.notes.emitPayment(account.mchid, {
+      mchid: account.mchid,
+      appid: template?.appid ?? "wx8888888888888888",
+      out_trade_no: payment.out_trade_no,
+      transaction_id: payment.transaction_id,
+      trade_type: "JSAPI",
+      trade_state: "SUCCESS",
+      trade_state_desc: "支付成功",
+      bank_type: "OTHERS",
+      attach: "",
+      success_time: payment.success_time,
+      payer: { openid: payment.openid },
+      amount: { total: payment.total, payer_total: payment.total, currency: "CNY", payer_currency: "CNY" }
+    }, now)
+    this.changed("state")
+    return payment
+  }
+
+  /** The payments of merchant `mchid`'s members (`userPays`), oldest first: the primary merchant's when absent. */
+  payments(mchid?: string): ReadonlyArray<Payment> {
+    return [...paymentsOf(this.account(mchid).store).values()]
+  }
+
+  /** Hear every change (a notification's, a write applied, a fault scripted) until the returned function is called. */
+  protected watch(watcher: (change: Change) => void): () => void {
+    this.watchers.add(watcher)
+    return () => void this.watchers.delete(watcher)
+  }
+
+  /** Tell the watchers (the console) that something changed. */
+  protected changed(change: Change | Change["kind"]): void {
+    if (this.watchers.size === 0) return
+    const event = typeof change === "string" ? { kind: change } : change
+    for (const watcher of this.watchers) watcher(event)
   }
 
   /** The merchant `mchid` (the primary one when absent); throws for one the emulator does not serve. */
@@ -326,7 +428,9 @@ export class Platform {
 
   /** Notify a 商家名片会员卡 event caused by a user (a test method): dated by the wall clock, as `userManagesCard`'s. */
   protected notifyBrand(event: BrandCardEvent): NotificationRecord {
-    return this.notes.emitBrand(event, Math.floor(Date.now() / 1000))
+    const record = this.notes.emitBrand(event, Math.floor(Date.now() / 1000))
+    this.changed("state")
+    return record
   }
 
   /** A merchant's public key by its id and every platform certificate by serial. */

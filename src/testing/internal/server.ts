@@ -11,6 +11,7 @@ import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type * as Scope from "effect/Scope"
+import type * as ConsoleServer from "../console/server.js"
 import type { Server } from "./model.js"
 import { markServed } from "./served.js"
 import type { EmulatorState } from "./state.js"
@@ -94,22 +95,37 @@ export const requestListener = (emulator: EmulatorState) =>
 /** See `Emulator.serve`. */
 export const serve = (
   emulator: EmulatorState,
-  options: { readonly port?: number | undefined } = {}
+  options: { readonly port?: number | undefined; readonly console?: boolean | undefined } = {}
+): Effect.Effect<Server, never, Scope.Scope> =>
+  Effect.flatMap(
+    // The console is loaded only when asked for: no entry point imports it.
+    options.console === true ? Effect.promise(() => import("../console/server.js")) : Effect.succeed(undefined),
+    (consoleModule) => listen(emulator, options.port, consoleModule)
+  )
+
+const listen = (
+  emulator: EmulatorState,
+  port: number | undefined,
+  consoleModule: typeof ConsoleServer | undefined
 ): Effect.Effect<Server, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.callback<
       { server: http.Server; sockets: Set<net.Socket>; baseUrl: string; unmark: () => void }
     >((resume) => {
       const sockets = new Set<net.Socket>()
-      const server = http.createServer(requestListener(emulator))
+      let baseUrl = ""
+      const listener = consoleModule === undefined
+        ? requestListener(emulator)
+        : consoleModule.consoleListener(emulator, requestListener(emulator), { baseUrl: () => baseUrl })
+      const server = http.createServer(listener)
       // WeChat's keep-alive is 8 s; behave the same so clients meet stale sockets as they would in production.
       server.keepAliveTimeout = 8000
       server.on("connection", (socket) => {
         sockets.add(socket)
         socket.on("close", () => sockets.delete(socket))
       })
-      server.listen(options.port ?? 0, "127.0.0.1", () => {
-        const baseUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`
+      server.listen(port ?? 0, "127.0.0.1", () => {
+        baseUrl = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`
         resume(Effect.succeed({ server, sockets, baseUrl, unmark: markServed(emulator, baseUrl) }))
       })
     }),
@@ -119,4 +135,8 @@ export const serve = (
         server.close(() => resume(Effect.void))
         server.closeAllConnections()
       })
-  ).pipe(Effect.map(({ baseUrl, sockets }) => ({ baseUrl, connections: () => sockets.size })))
+  ).pipe(Effect.map(({ baseUrl, sockets }) => ({
+    baseUrl,
+    connections: () => sockets.size,
+    ...(consoleModule !== undefined ? { console: `${baseUrl}${consoleModule.consolePath}` } : {})
+  })))

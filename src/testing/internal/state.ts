@@ -13,6 +13,7 @@ import type * as BrandClient from "../../BrandClient.js"
 import type { UserCard } from "../../cardMember/schemas.js"
 import type * as WechatPay from "../../WechatPay.js"
 import type {
+  ActivationForm,
   ActivationPage,
   ActivationPageOptions,
   AnyEndpointName,
@@ -28,6 +29,7 @@ import type {
 } from "./model.js"
 import * as Aead from "./aead.js"
 import * as Faults from "./faults.js"
+import { Journal, type JournalEntry, keptBodyBytes } from "./journal.js"
 import type { Fault, FaultRule } from "./faults.js"
 import * as Multipart from "./multipart.js"
 import * as Activation from "./resources/activation.js"
@@ -36,7 +38,9 @@ import { templateView } from "./resources/brandCards.js"
 import * as BrandMembers from "./resources/brandMembers.js"
 import { handlers } from "./resources/index.js"
 import { type Context, ledgerEntry, type Outcome, parseCall, type Principal, type Route, router } from "./route.js"
-import { Platform } from "./platform.js"
+import type { BrandAccount } from "./brand.js"
+import type { Account } from "./merchant.js"
+import { type Change, Platform } from "./platform.js"
 import { baseUrlOf } from "./served.js"
 import { cardKey, type Store, type TemplateState } from "./store.js"
 import * as WechatSide from "./wechatSide.js"
@@ -66,6 +70,7 @@ export class EmulatorState extends Platform {
   readonly received = new Map<AnyEndpointName | "other", number>()
 
   private readonly faults = new Faults.FaultQueue()
+  private readonly journal = new Journal()
   private readonly mode: "auto" | "publicKey" | "certificate"
   private readonly reuseSignatures: boolean
   private readonly signatureCache = new Map<string, { second: string; nonce: string; signature: string }>()
@@ -79,6 +84,15 @@ export class EmulatorState extends Platform {
     this.reuseSignatures = options.reuseSignatures ?? false
     this.ledger = this.writes
     for (const card of options.cards ?? []) this.putCard(card)
+    inspections.set(this, {
+      journal: this.journal,
+      faults: this.faults,
+      accounts: this.accounts,
+      brands: this.brands,
+      endpoints: routes.routes.map((route) => route.endpoint).sort(),
+      watch: (watcher) => this.watch(watcher),
+      changed: (change) => this.changed(change)
+    })
   }
 
   /**
@@ -280,6 +294,7 @@ export class EmulatorState extends Platform {
       ...card
     }
     this.account(mchid).store.cards.set(cardKey(card.card_id, card.code), full)
+    this.changed("state")
     return full
   }
 
@@ -301,6 +316,7 @@ export class EmulatorState extends Platform {
   putTemplate(template: Partial<TemplateState> & Pick<TemplateState, "card_id">, mchid?: string): TemplateState {
     const full: TemplateState = { brand_id: "testbrand", code_mode: "SYSTEM_ALLOCATE", status: "ONGOING", ...template }
     this.account(mchid).store.templates.set(template.card_id, full)
+    this.changed("state")
     return full
   }
 
@@ -313,7 +329,30 @@ export class EmulatorState extends Platform {
    */
   openActivationPage(options: ActivationPageOptions): ActivationPage {
     const account = this.account(options.mchid)
-    return Activation.openPage({ store: account.store, mchid: account.mchid }, options)
+    const page = Activation.openPage({ store: account.store, mchid: account.mchid }, options)
+    this.changed("state")
+    return page
+  }
+
+  /**
+   * Simulate the member of a claimed card (`NOT_ACTIVATE`, e.g. from `openActivationPage`) filling the activation form
+   * and returning to the merchant's activation page: a new `encrypt_code` and `activate_ticket` (获取用户信息 answers
+   * this form) in a new jump URL. WeChat notifies nothing for a form: the merchant reads it and activates (激活会员卡),
+   * which notifies `MEMBERCARD.ACTIVATE_CARD`. Throws when the card does not exist or is not waiting for activation.
+   *
+   * @since 1.4.0
+   */
+  userFillsActivationForm(
+    options: ActivationForm & {
+      readonly card_id: string
+      readonly code: string
+      readonly activate_url?: string | undefined
+      readonly mchid?: string | undefined
+    }
+  ): ActivationPage {
+    const page = Activation.fillForm(this.account(options.mchid).store, options)
+    this.changed("state")
+    return page
   }
 
   /** A copy of a card template, if it exists (merchant `mchid`'s since 1.2.0; the primary merchant's when absent). */
@@ -341,23 +380,35 @@ export class EmulatorState extends Platform {
   /** Script a fault. */
   inject(rule: FaultRule): void {
     this.faults.inject(rule)
+    this.changed("faults")
   }
 
   /** Remove all scripted faults. */
   clearFaults(): void {
     this.faults.clear()
+    this.changed("faults")
   }
 
   /** Serve one request. */
   handle(request: EmulatorRequest): Effect.Effect<EmulatorResult> {
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const started = performance.now()
       const [path] = request.target.split("?", 1) as [string]
       const found = routes.find(request.method, path)
       const name = found?.route.endpoint ?? "other"
       this.received.set(name, (this.received.get(name) ?? 0) + 1)
       const fault = this.faults.take(found?.route.endpoint)
+      if (fault !== undefined) this.changed("faults")
       const seconds = Math.floor(now / 1000)
-      const run = (): EmulatorResult => {
+      const entry = this.record(request, now, name, fault)
+      const writes = this.writes.length
+      const answered = (result: EmulatorResult): EmulatorResult => {
+        this.journal.answered(entry, result, performance.now() - started)
+        if (this.writes.length !== writes) this.changed("state")
+        return result
+      }
+      const run = (): EmulatorResult => answered(respond())
+      const respond = (): EmulatorResult => {
         switch (fault?._tag) {
           case "Drop":
             return { _tag: "Drop" }
@@ -380,6 +431,32 @@ export class EmulatorState extends Platform {
         return this.signed(signer, outcome.status, outcome.body, seconds, fault)
       }
       return fault?._tag === "Delay" ? Effect.sleep(Duration.millis(fault.millis)).pipe(Effect.map(run)) : Effect.sync(run)
+    })
+  }
+
+  /**
+   * The last 500 requests received (newest first), each with its answer and how long it took: what the console lists.
+   *
+   * @since 1.4.0
+   */
+  requestJournal(): ReadonlyArray<JournalEntry> {
+    return this.journal.entries()
+  }
+
+  /** A request as it arrives, in the journal (the body kept whole up to `keptBodyBytes`). */
+  private record(request: EmulatorRequest, now: number, endpoint: string, fault: Fault | undefined): JournalEntry {
+    const bytes = request.bytes ?? Buffer.from(request.body, "utf8")
+    const kept = bytes.byteLength <= keptBodyBytes
+    return this.journal.received({
+      at: now,
+      method: request.method,
+      target: request.target,
+      headers: request.headers,
+      body: kept ? bytes : bytes.subarray(0, keptBodyBytes),
+      bodyBytes: bytes.byteLength,
+      signedBody: kept ? signedBody(request.headers["content-type"], bytes) : undefined,
+      endpoint,
+      fault: fault === undefined ? undefined : Faults.describe(fault)
     })
   }
 
@@ -603,6 +680,26 @@ export class EmulatorState extends Platform {
     return { _tag: "Respond", status: sent.status, headers, body: sent.body }
   }
 }
+
+/**
+ * What the console reads of an emulator, kept off its public class: the journal, the fault queue, the notifications,
+ * the merchants and brands with their keys, and its changes.
+ */
+export interface Inspection {
+  readonly journal: Journal
+  readonly faults: Faults.FaultQueue
+  readonly accounts: ReadonlyMap<string, Account>
+  readonly brands: ReadonlyMap<string, BrandAccount>
+  /** Every endpoint name the emulator routes. */
+  readonly endpoints: ReadonlyArray<string>
+  readonly watch: (watcher: (change: Change) => void) => () => void
+  readonly changed: (change: Change["kind"]) => void
+}
+
+const inspections = new WeakMap<EmulatorState, Inspection>()
+
+/** The console's view of an emulator. */
+export const inspectionOf = (emulator: EmulatorState): Inspection => inspections.get(emulator)!
 
 /** The paths of the brand APIs (品牌API): authenticated as a brand, not a merchant. */
 const brandPathPrefix = "/brand/"

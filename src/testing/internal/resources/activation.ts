@@ -51,7 +51,7 @@ const activationOf = (store: Store): Activation => {
  */
 export const openPage = (caller: Caller, options: Model.ActivationPageOptions): JumpUrl => {
   const store = caller.store
-  const { card_id, head_image_url, nickname, user_information } = options
+  const { card_id } = options
   const template = templateOf(caller, card_id)
   if (template instanceof ApiFailure) throw new Error(`openActivationPage: no template ${card_id}`)
   if (codeModeOf(template) === "REAL_TIME") throw new Error("openActivationPage: REAL_TIME cards are not modelled")
@@ -64,12 +64,49 @@ export const openPage = (caller: Caller, options: Model.ActivationPageOptions): 
     newCard({ card_id, code: allocated.code, openid, user_card_status: "NOT_ACTIVATE" })
   )
   store.emit({ event_type: "MEMBERCARD.ACCEPT_CARD", inner: "NEW_ACTIVATE", card_id, code: allocated.code, openid })
+  return jumpUrl(store, { card_id, code: allocated.code, openid }, options)
+}
+
+/**
+ * Simulate the member of a claimed card (`NOT_ACTIVATE`) filling the activation form and being sent to the
+ * merchant's activation page again: a new `encrypt_code` and `activate_ticket` (→ this form, for 获取用户信息). WeChat
+ * notifies nothing for a form; the merchant's 激活会员卡 then notifies `MEMBERCARD.ACTIVATE_CARD`. Throws when the
+ * card does not exist or is not waiting for activation. Public as `EmulatorState.userFillsActivationForm`.
+ */
+export const fillForm = (
+  store: Store,
+  options: Model.ActivationForm & {
+    readonly card_id: string
+    readonly code: string
+    readonly activate_url?: string | undefined
+  }
+): JumpUrl => {
+  const card = store.cards.get(cardKey(options.card_id, options.code))
+  if (card === undefined) throw new Error(`userFillsActivationForm: no card ${options.card_id}/${options.code}`)
+  if (card.user_card_status !== "NOT_ACTIVATE") {
+    throw new Error(`userFillsActivationForm: card ${options.card_id}/${options.code} is ${card.user_card_status}, not NOT_ACTIVATE`)
+  }
+  return jumpUrl(store, card, options)
+}
+
+/** Issue an `encrypt_code` for the card and an `activate_ticket` for the form, and the jump URL that carries them. */
+const jumpUrl = (
+  store: Store,
+  card: { readonly card_id: string; readonly code: string; readonly openid: string },
+  options: Model.ActivationForm & {
+    readonly encrypt_code?: string | undefined
+    readonly activate_ticket?: string | undefined
+    readonly activate_url?: string | undefined
+  }
+): JumpUrl => {
+  const { card_id, code, openid } = card
+  const { head_image_url, nickname, user_information } = options
   // 48 bytes: 64 Base64 characters, within encrypt_code's string(128).
   const issued = options.encrypt_code ?? crypto.randomBytes(48).toString("base64")
   const activate_ticket = options.activate_ticket ?? crypto.randomBytes(64).toString("base64url")
   const state = activationOf(store)
   // Keyed by the values as issued: 加密code解码 and 获取用户信息 decode the query / path segment once and must find them.
-  state.encrypted.set(issued, { card_id, code: allocated.code })
+  state.encrypted.set(issued, { card_id, code })
   state.tickets.set(activate_ticket, {
     ...(nickname !== undefined ? { nickname } : {}),
     ...(head_image_url !== undefined ? { head_image_url } : {}),
