@@ -23,6 +23,10 @@
  * `userRedeemsBrandPoints`, each notified (`BRAND_MEMBER_CARD_SP.*` / `BRAND_MEMBER_CARD.*`) to the template's
  * `notify_url`; `brandState(brand_id)` reads the state.
  *
+ * Since 1.4.0 it has a web console (`serve(emulator, { console: true })`, `layerLoopback({ console: true })`,
+ * `emulator serve`): every request with the sign string it rebuilt and, for a `401 SIGN_ERROR`, what was signed
+ * instead; state, notifications (deliver again now), the member's side and scripted faults, live in a browser.
+ *
  * Run it in-process (`layerHttpClient`) or on 127.0.0.1 (`serve`). The WeChat side of the protocol (sign strings,
  * Authorization parsing, nonces) is its own implementation, not the client's, so a bug in one is caught by the
  * other.
@@ -103,7 +107,9 @@ export {
    * `useCertificate`. With several merchants (since 1.2.0), the state methods take an optional `mchid` (the primary
    * merchant's when absent), `mchids` lists them and `merchantOptions(mchid)` gives a client's options for one.
    * 商家名片会员卡 (since 1.3.0): `brandIds`, `brandOptions(brand_id)`, `brandState(brand_id)` and the member's side
-   * (`userOpensBrandCard`, `userDeletesBrandCard`, `requestBrandPointsSync`, `userRedeemsBrandPoints`).
+   * (`userOpensBrandCard`, `userDeletesBrandCard`, `requestBrandPointsSync`, `userRedeemsBrandPoints`). Since 1.4.0:
+   * `userFillsActivationForm`, `userPays` (→ `TRANSACTION.SUCCESS`, its points then due), `payments`, and
+   * `requestJournal()` — the last 500 requests with their answers, as the console lists them.
    *
    * @since 0.1.0
    * @category models

@@ -64,7 +64,8 @@ th { font-weight: 600; color: var(--muted); background: var(--soft); white-space
 .scroll table { border: 0; }
 .scroll thead th { position: sticky; top: 0; z-index: 1; }
 #request-list { max-height: 45vh; }
-#request-list td { font-family: var(--mono); font-size: 12px; white-space: nowrap; max-width: 360px; overflow: hidden; text-overflow: ellipsis; }
+#request-list td { font-family: var(--mono); font-size: 12px; white-space: nowrap; max-width: 300px; overflow: hidden; text-overflow: ellipsis; }
+#request-list td[data-field="request-id"] { max-width: 130px; }
 #request-list tbody tr { cursor: pointer; }
 #request-list tbody tr:hover { background: #f3f6fa; }
 #request-list tbody tr.sel { background: #ddf4ff; }
@@ -243,7 +244,7 @@ const later = (key, load) => { clearTimeout(timers[key]); timers[key] = setTimeo
 function renderOverview() {
   const ov = S.overview
   $("#base-url").textContent = ov.baseUrl
-  $("#version").textContent = "v" + ov.version + (ov.notifier ? "" : " · notifier off")
+  $("#version").textContent = [ov.version ? "v" + ov.version : "", ov.notifier ? "" : "notifier off"].filter(Boolean).join(" · ")
   const item = (label, value) => value ? [" · " + label + " ", h("code", {}, value)] : null
   $("#identities").replaceChildren(
     ...ov.merchants.map((m) => h("li", {}, m.serviceProvider ? "service provider " : "merchant ", h("code", {}, m.mchid),
@@ -386,7 +387,7 @@ function diffView(signed, sent) {
     h("div", {}, h("div", { class: "label" }, label), h("pre", { "data-field": field }, marked(chars)))
   return [
     h("div", { class: "diff" }, side("signed", "signed: what the caller signed", signed, a), side("sent", "sent: what reached the emulator", sent, b)),
-    signed !== undefined && sent !== undefined ? h("div", { class: "label" }, same ? "identical text" : "first difference at character " + (i + 1)) : null
+    signed !== undefined && sent !== undefined ? h("div", { class: "label" }, same ? "identical text" : "first difference highlighted (character " + i + ", counting from 0)") : null
   ]
 }
 function headersTable(headers, field, highlight) {
@@ -591,7 +592,7 @@ function renderDatalists() {
 function renderFaults(faults) {
   $("#faults").replaceChildren(...(faults.length ? faults.map((f) => h("tr", { "data-fault": (f.endpoint || "*") + " " + f.kind },
     h("td", { class: "mono" }, f.endpoint || h("span", { class: "muted" }, "any endpoint")),
-    h("td", { class: "mono" }, FAULT_LABELS[f.kind] || f.kind), h("td", {}, String(f.left))))
+    h("td", { class: "mono" }, f.kind), h("td", {}, String(f.left))))
     : [h("tr", {}, h("td", { colspan: 3, class: "muted" }, "No fault scripted: every answer is the usual one."))]))
   const left = faults.reduce((n, f) => n + f.left, 0)
   $("#fault-count").textContent = left ? String(left) : ""
