@@ -1,7 +1,8 @@
 // `npm run mutate:hardening -- <scope>`-style runs of the 0.6 hardening's modules against the suites that specify
 // them: MUTATE_SCOPE=notification | encryptor | wire npx stryker run stryker.hardening.config.mjs
 // and of the core modules, one group a run: MUTATE_SCOPE=core-protocol | core-client | core-transports | core-notification
-// and of the shared stores and the rate budget: MUTATE_SCOPE=stores; many merchants: merchants; 商家名片会员卡: cardmember
+// and of the shared stores and the rate budget: MUTATE_SCOPE=stores; many merchants: merchants; 商家名片会员卡: cardmember;
+// the emulator's console: console
 //
 // Test files are chosen through vitest's `include` (vitest.scoped.config.ts), not Stryker's `testFiles`: with
 // `testFiles`, a static mutant (one in code that runs when a module loads, such as Wire's constructor defaults) was
@@ -149,6 +150,19 @@ scopes.cardmember = {
   ],
   // The declarations are module-level constants: their limits and names are "static" mutants, which are the point.
   ignoreStatic: false
+}
+
+// The emulator's console (1.4.0): its server side, the journal, the masks and the SIGN_ERROR diagnosis, against the
+// suites that specify them over loopback (the browser suite is left out: a real Chromium per mutant is too slow).
+scopes.console = {
+  mutate: [
+    "src/testing/console/server.ts",
+    "src/testing/console/api.ts",
+    "src/testing/internal/journal.ts",
+    "src/testing/internal/signDiagnosis.ts"
+  ],
+  tests: ["test/console-server.test.ts", "test/emulator-sign-diagnosis.test.ts", "test/console-page.test.ts"],
+  ignoreStatic: true
 }
 
 const name = process.env.MUTATE_SCOPE ?? "wire"

@@ -9,7 +9,6 @@
  * or fonts-noto-cjk); without one a warning is printed and the shots show boxes for it.
  */
 import { execFileSync } from "node:child_process"
-import * as crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as http from "node:http"
 import type * as net from "node:net"
@@ -19,14 +18,14 @@ import * as zlib from "node:zlib"
 import * as Effect from "effect/Effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
 import { chromium } from "playwright-core"
 import { MemberCard, RetryPolicy } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
+import { chromiumArgs, chromiumPath, misSignedCall } from "../test/support-console.js"
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const outDir = Path.join(root, "docs", "console")
-const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium"
+const executablePath = chromiumPath
 
 const card_id = "pbLatjvoRVyDoUFNvvZt2z9Lcv2Q"
 const appid = "wxd678efh567hg6787"
@@ -217,24 +216,14 @@ const scene = Effect.gen(function*() {
 
   // The pretty/compact body bug: signed over compact JSON, sent pretty.
   const misSigned = yield* Effect.promise(async () => {
-    const target = `/v3/marketing/membercard-open/cards/${card_id}/codes/${aqiang.code}/bonus/prepare`
     const body = { out_trade_no: "T202601150007", mchid: emulator.mchid, bonus_value: 12 }
-    const timestamp = String(Math.floor(Date.now() / 1000))
-    const nonce = crypto.randomBytes(16).toString("hex").toUpperCase()
-    const message = `POST\n${target}\n${timestamp}\n${nonce}\n${JSON.stringify(body)}\n`
-    const signature = crypto.sign("sha256", Buffer.from(message), Redacted.value(emulator.merchantPrivateKey!)).toString("base64")
-    const response = await fetch(`${server.baseUrl}${target}`, {
+    await misSignedCall(emulator, server.baseUrl, {
       method: "POST",
-      headers: {
-        authorization: `WECHATPAY2-SHA256-RSA2048 mchid="${emulator.mchid}",nonce_str="${nonce}",signature="${signature}",` +
-          `timestamp="${timestamp}",serial_no="${emulator.merchantSerialNumber}"`,
-        accept: "application/json",
-        "content-type": "application/json",
-        "user-agent": "my-shop-backend/2.3 (node 24)"
-      },
-      body: JSON.stringify(body, null, 2)
+      target: `/v3/marketing/membercard-open/cards/${card_id}/codes/${aqiang.code}/bonus/prepare`,
+      signedBody: JSON.stringify(body),
+      sentBody: JSON.stringify(body, null, 2),
+      userAgent: "my-shop-backend/2.3 (node 24)"
     })
-    await response.text()
     return emulator.requestJournal()[0]!.id
   })
 
@@ -273,20 +262,7 @@ const scene = Effect.gen(function*() {
 
 const shoot = async (consoleUrl: string, misSigned: number) => {
   Fs.mkdirSync(outDir, { recursive: true })
-  const browser = await chromium.launch({
-    executablePath,
-    args: [
-      "--headless=new",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--font-render-hinting=none"
-    ]
-  })
+  const browser = await chromium.launch({ executablePath, args: [...chromiumArgs, "--font-render-hinting=none"] })
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 })
     const errors: Array<string> = []

@@ -14,7 +14,6 @@
  * Chromium: `CHROMIUM_PATH`, else /usr/bin/chromium. Without it the file is skipped, unless
  * `WECHATPAY_TEST_BROWSER=required` (CI), where it fails.
  */
-import * as crypto from "node:crypto"
 import { existsSync } from "node:fs"
 import * as http from "node:http"
 import type * as net from "node:net"
@@ -27,9 +26,10 @@ import * as Redacted from "effect/Redacted"
 import { type Browser, chromium, type Page } from "playwright-core"
 import { MemberCard, RetryPolicy } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
+import { chromiumArgs, chromiumPath, misSignedCall } from "./support-console.js"
 import { fresh } from "./support.js"
 
-const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium"
+const executablePath = chromiumPath
 const browserFound = existsSync(executablePath)
 const browserRequired = process.env.WECHATPAY_TEST_BROWSER === "required"
 
@@ -125,23 +125,6 @@ const field = (root: ReturnType<Page["locator"]>, name: string) => root.locator(
 /** The journal's newest entry (the request just answered). */
 const newest = () => emulator.requestJournal()[0]!
 
-/** A raw request to the emulator's API, signed over `signedBody` but carrying `sentBody`. */
-const rawCall = async (method: string, target: string, signedBody: string, sentBody: string) => {
-  const timestamp = String(Math.floor(Date.now() / 1000))
-  const nonce = crypto.randomBytes(16).toString("hex")
-  const message = `${method}\n${target}\n${timestamp}\n${nonce}\n${signedBody}\n`
-  const signature = crypto.sign("sha256", Buffer.from(message, "utf8"), Redacted.value(emulator.merchantPrivateKey!))
-    .toString("base64")
-  const authorization = `WECHATPAY2-SHA256-RSA2048 mchid="${emulator.mchid}",nonce_str="${nonce}",` +
-    `signature="${signature}",timestamp="${timestamp}",serial_no="${emulator.merchantSerialNumber}"`
-  const response = await fetch(`${baseUrl}${target}`, {
-    method,
-    headers: { authorization, accept: "application/json", "user-agent": "console-browser-test", "content-type": "application/json" },
-    body: sentBody
-  })
-  return { status: response.status, requestId: response.headers.get("request-id"), body: await response.text() }
-}
-
 describe.skipIf(!browserFound && !browserRequired)(
   browserFound || browserRequired
     ? "the emulator's console in a browser"
@@ -177,19 +160,7 @@ describe.skipIf(!browserFound && !browserRequired)(
       })()
       // The page as served, before any script ran.
       served.push(await (await fetch(consoleUrl)).text())
-      browser = await chromium.launch({
-        executablePath,
-        args: [
-          "--headless=new",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync"
-        ]
-      })
+      browser = await chromium.launch({ executablePath, args: [...chromiumArgs] })
     })
 
     afterEach(async () => {
@@ -258,7 +229,7 @@ describe.skipIf(!browserFound && !browserRequired)(
       const order = { out_trade_no: fresh("T"), mchid: emulator.mchid, bonus_value: 30 }
       const compact = JSON.stringify(order)
       const pretty = JSON.stringify(order, null, 2)
-      const answer = await rawCall("POST", target, compact, pretty)
+      const answer = await misSignedCall(emulator, baseUrl, { method: "POST", target, signedBody: compact, sentBody: pretty })
       expect(answer.status).toBe(401)
       expect(answer.requestId).toBeTruthy()
 

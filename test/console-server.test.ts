@@ -13,16 +13,17 @@
  * - Guards: only 127.0.0.1/localhost as Host, JSON-only writes, no foreign Origin; limits at and one past.
  * - Secrets: no private key, APIv3 key, brand API key or plain phone number in anything the console serves.
  */
-import * as crypto from "node:crypto"
 import * as http from "node:http"
 import type * as net from "node:net"
-import { describe, expect, layer } from "@effect/vitest"
+import { describe, expect, it, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { MemberCard, RetryPolicy } from "../src/index.js"
+import { Media, MemberCard, RetryPolicy } from "../src/index.js"
+import { maskFields, maskPhone } from "../src/testing/console/api.js"
 import { Emulator } from "../src/testing/index.js"
+import { misSignedCall } from "./support-console.js"
 import { fresh } from "./support.js"
 
 /** The merchant's notification endpoint: answers each delivery with the next scripted status (200 when none). */
@@ -41,7 +42,7 @@ const notifyUrl = `http://127.0.0.1:${(merchantServer.address() as net.AddressIn
 
 const phone = "13912345678"
 
-const Live = Layer.mergeAll(MemberCard.layer, Emulator.layerNotifier.pipe(Layer.provide(FetchHttpClient.layer))).pipe(
+const Live = Layer.mergeAll(MemberCard.layer, Media.layer, Emulator.layerNotifier.pipe(Layer.provide(FetchHttpClient.layer))).pipe(
   Layer.provideMerge(Emulator.layerLoopback({ console: true, notifyUrl })),
   Layer.provideMerge(RetryPolicy.layer({ baseDelay: "1 millis", maxDelay: "5 millis" }))
 )
@@ -64,32 +65,6 @@ const get = (path: string) => Effect.map(call(path), (response) => response.json
 
 const post = (path: string, body: unknown, method = "POST") =>
   call(path, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
-
-/** A raw request to the emulator's API, signed by this test over `signedBody` but carrying `sentBody`. */
-const rawCall = (
-  emulator: Emulator.EmulatorState,
-  baseUrl: string,
-  method: string,
-  target: string,
-  signedBody: string,
-  sentBody: string
-) => {
-  const timestamp = String(Math.floor(Date.now() / 1000))
-  const nonce = crypto.randomBytes(16).toString("hex")
-  const message = `${method}\n${target}\n${timestamp}\n${nonce}\n${signedBody}\n`
-  const signature = crypto.sign("sha256", Buffer.from(message, "utf8"), Redacted.value(emulator.merchantPrivateKey!))
-    .toString("base64")
-  const authorization = `WECHATPAY2-SHA256-RSA2048 mchid="${emulator.mchid}",nonce_str="${nonce}",` +
-    `signature="${signature}",timestamp="${timestamp}",serial_no="${emulator.merchantSerialNumber}"`
-  return Effect.promise(async () => {
-    const response = await fetch(`${baseUrl}${target}`, {
-      method,
-      headers: { authorization, accept: "application/json", "user-agent": "console-test", "content-type": "application/json" },
-      ...(method === "GET" ? {} : { body: sentBody })
-    })
-    return { status: response.status, requestId: response.headers.get("request-id"), body: await response.text() }
-  })
-}
 
 const card_id = "pbLatjvoRVyDoUFNvvZt2z9Lcv2Q"
 
@@ -147,7 +122,9 @@ layer(Live, { excludeTestServices: true })("the emulator's console, server side"
         const order = { out_trade_no: fresh("T"), mchid: emulator.mchid, bonus_value: 30 }
         const compact = JSON.stringify(order)
         const pretty = JSON.stringify(order, null, 2)
-        const answer = yield* rawCall(emulator, server.baseUrl, "POST", target, compact, pretty)
+        const answer = yield* Effect.promise(() =>
+          misSignedCall(emulator, server.baseUrl, { method: "POST", target, signedBody: compact, sentBody: pretty })
+        )
         expect(answer.status).toBe(401)
         expect(JSON.parse(answer.body).code).toBe("SIGN_ERROR")
         const { requests } = yield* get("/api/requests")
@@ -464,6 +441,97 @@ layer(Live, { excludeTestServices: true })("the emulator's console, server side"
       }))
   })
 
+  describe("what the review found", () => {
+    it.effect("a request answered after a Delay is listed with that duration; the console's own requests are not journaled", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const card = emulator.putCard({ card_id, code: fresh("c").slice(0, 20) })
+        emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Delay", millis: 60 } })
+        yield* MemberCard.getUserCard({ card_id, code: card.code })
+        const before = emulator.requestJournal().length
+        const { requests } = yield* get("/api/requests")
+        yield* get("/api/overview")
+        expect(emulator.requestJournal().length).toBe(before)
+        expect(requests[0]).toMatchObject({ endpoint: "GetUserCard", status: 200, fault: "Delay 60 ms" })
+        expect(requests[0].durationMs).toBeGreaterThanOrEqual(60)
+      }))
+
+    it.effect("an upload over 256 KiB is still checked: its signature covers the meta part, which is kept", () =>
+      Effect.gen(function*() {
+        const file = new Uint8Array(300 * 1024)
+        file.set([0xff, 0xd8, 0xff, 0xe0])
+        yield* Media.uploadImage({ file, filename: "big.jpg" })
+        const { requests } = yield* get("/api/requests")
+        const detail = yield* get(`/api/requests/${requests[0].id}`)
+        expect(detail).toMatchObject({ endpoint: "UploadImage", status: 200 })
+        expect(detail.request.bodyBytes).toBeGreaterThan(300 * 1024)
+        expect(detail.signature.verdict.ok).toBe(true)
+        expect(JSON.parse(detail.signature.signString.lines.body)).toMatchObject({ filename: "big.jpg" })
+        expect(detail.request.body).toMatch(/--- part "file" \(file "big\.jpg", image\/jpeg, 307200 bytes, sha256 [0-9a-f]{64}\) ---/)
+      }))
+
+    it.effect("a phone number inside a mis-signed request is masked in the sign string, its hex, and signed/sent", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const server = yield* Emulator.EmulatorServer
+        const target = `/v3/marketing/membercard-open/cards/${card_id}/codes/${phone}/bonus/prepare`
+        const order = { out_trade_no: fresh("T"), mchid: emulator.mchid, bonus_value: 1, note: phone }
+        yield* Effect.promise(() =>
+          misSignedCall(emulator, server.baseUrl, {
+            method: "POST",
+            target,
+            signedBody: JSON.stringify(order),
+            sentBody: JSON.stringify(order, null, 2)
+          })
+        )
+        const { requests } = yield* get("/api/requests")
+        const detail = yield* get(`/api/requests/${requests[0].id}`)
+        expect(detail.signature.cause.kind).toBe("body")
+        const text = JSON.stringify(detail)
+        expect(text).not.toContain(phone)
+        expect(text).not.toContain(Buffer.from(phone).toString("hex"))
+        expect(detail.signature.signString.lines.target).toContain("139****5678")
+        expect(detail.signature.cause.signed).toContain("\"note\":\"139****5678\"")
+        expect(Buffer.from(detail.signature.signString.hex, "hex").toString("latin1")).toContain("139****5678")
+      }))
+
+    it.effect("a bad escape in a route, or a JSON number that looks like a phone number, does not break the console", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        emulator.putCard({ card_id, code: "13800000000", bonus_value: 13800000000 })
+        const bad = yield* call("/api/notifications/%E0/deliver", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: "{}"
+        })
+        expect(bad.status).toBe(400)
+        const state = yield* get("/api/state")
+        // A card code is an identifier, a number an amount: neither is masked, so the card can still be acted on.
+        expect(state.merchants[0].cards.find((c: any) => c.code === "13800000000")).toMatchObject({ points: 13800000000 })
+      }))
+
+    it.effect("the member's side refuses what WeChat would not do: a payment on a card not EFFECTIVE, a form on an active card, odd totals", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const pending = emulator.putCard({ card_id, code: fresh("c").slice(0, 20), user_card_status: "NOT_ACTIVATE" })
+        const active = emulator.putCard({ card_id, code: fresh("c").slice(0, 20) })
+        const refusal = (action: string, body: object) => Effect.map(post(`/api/member/${action}`, body), (r) => [r.status, r.json().error])
+        expect(yield* refusal("pay", { card_id, code: pending.code, total: 1 })).toEqual([
+          400,
+          `userPays: card ${card_id}/${pending.code} is NOT_ACTIVATE: points are due on an EFFECTIVE card only`
+        ])
+        expect((yield* refusal("activation-form", { card_id, code: active.code }))[0]).toBe(400)
+        for (const total of ["1e3", "0x10", "12.5", "", 9007199254740992]) {
+          expect((yield* refusal("pay", { card_id, code: active.code, total }))[0], `total ${total}`).toBe(400)
+        }
+        expect((yield* post("/api/member/pay", { card_id, code: active.code, total: "100" })).status).toBe(200)
+        const paid = emulator.payments().at(-1)!
+        expect(paid).toMatchObject({ card_id, code: active.code, total: 100 })
+        expect(paid.transaction_id).toMatch(/^4200\d{24}$/)
+        expect(() => emulator.userPays({ card_id, code: active.code, total: 1, out_trade_no: paid.out_trade_no })).toThrow("paid already")
+      }))
+  })
+
   describe("secrets", () => {
     it.effect("nothing the console served holds a private key, the APIv3 key, the brand API key or a phone number in plain", () =>
       Effect.gen(function*() {
@@ -487,4 +555,69 @@ layer(Live, { excludeTestServices: true })("the emulator's console, server side"
         expect(served.length).toBeGreaterThan(20)
       }))
   })
+})
+
+describe("the console's masks", () => {
+  it("maskPhone: an 11-digit mainland mobile number on its own, with or without +86; not inside a longer identifier", () => {
+    expect(maskPhone("tel 13912345678.")).toBe("tel 139****5678.")
+    expect(maskPhone("+8613912345678 and 8613912345678")).toBe("+86139****5678 and 86139****5678")
+    expect(maskPhone("{\"mobile\":\"19912345678\"}")).toBe("{\"mobile\":\"199****5678\"}")
+    // Not a mobile number: 12 digits, a 12… prefix, inside an order number or a nonce.
+    for (const text of ["139123456789", "12912345678", "E17966176951d9f3", "a13912345678", "13912345678b"]) {
+      expect(maskPhone(text), text).toBe(text)
+    }
+  })
+
+  it("maskFields: strings masked but identifiers; numbers and keys untouched; nested arrays and objects copied", () => {
+    const value = {
+      code: "13912345678",
+      openid: "o13912345678",
+      phone_number: "13912345678",
+      points: 13912345678,
+      user_information: { common_field_list: [{ name: "USER_FORM_INFO_FLAG_MOBILE", value: "13912345678" }] }
+    }
+    expect(maskFields(value)).toEqual({
+      code: "13912345678",
+      openid: "o13912345678",
+      phone_number: "139****5678",
+      points: 13912345678,
+      user_information: { common_field_list: [{ name: "USER_FORM_INFO_FLAG_MOBILE", value: "139****5678" }] }
+    })
+    expect(value.phone_number).toBe("13912345678")
+  })
+})
+
+describe("the journal", () => {
+  it.live("keeps the last 500 requests, newest first; an evicted one is 404; a request cut short is listed as dropped", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const server = yield* Emulator.serve(emulator, { console: true })
+      const unsigned = { method: "GET", target: "/v3/nothing", headers: {}, body: "" }
+      yield* Effect.forEach(Array.from({ length: 505 }), () => emulator.handle(unsigned), { discard: true })
+      const journal = emulator.requestJournal()
+      expect(journal.map((entry) => entry.id)).toEqual(Array.from({ length: 500 }, (_, i) => 505 - i))
+      const json = (path: string) => Effect.promise(() => fetch(`${server.console}${path}`).then(async (r) => [r.status, (await r.json()) as any] as const))
+      const [, listed] = yield* json("/api/requests")
+      expect(listed.requests).toHaveLength(500)
+      expect(listed.requests.at(-1).id).toBe(6)
+      expect((yield* json("/api/requests/5"))[0]).toBe(404)
+      expect((yield* json("/api/requests/6"))[0]).toBe(200)
+
+      emulator.inject({ fault: { _tag: "Delay", millis: 5_000 } })
+      const cut = yield* emulator.handle(unsigned).pipe(Effect.timeoutOption("20 millis"))
+      expect(cut._tag).toBe("None")
+      expect(emulator.requestJournal()[0]).toMatchObject({ id: 506, result: { _tag: "Drop" } })
+      const [, shown] = yield* json("/api/requests")
+      expect(shown.requests[0]).toMatchObject({ id: 506, status: "dropped", fault: "Delay 5000 ms" })
+
+      // No notifier runs for this emulator: "deliver again now" says so.
+      emulator.putTemplate({ card_id })
+      emulator.openActivationPage({ card_id })
+      const id = emulator.notifications()[0]!.id
+      const answer = yield* Effect.promise(() =>
+        fetch(`${server.console}/api/notifications/${id}/deliver`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })
+          .then(async (r) => [r.status, await r.json()] as const)
+      )
+      expect(answer[0]).toBe(409)
+    })))
 })

@@ -302,3 +302,40 @@ const phonePattern = /(?<![0-9A-Za-z])(\+?86)?(1[3-9]\d)(\d{4})(\d{4})(?![0-9A-Z
 export const maskPhone = (text: string): string =>
   text.replace(phonePattern, (_, prefix: string | undefined, head: string, _middle: string, tail: string) =>
     `${prefix ?? ""}${head}****${tail}`)
+
+/**
+ * The fields that name things rather than people: a card code, a membership number or an order number may be 11 digits
+ * from 1[3-9] and still be no phone number — masked, it would no longer find its card.
+ */
+const identifiers = new Set([
+  "card_id",
+  "code",
+  "user_card_code",
+  "membership_number",
+  "openid",
+  "out_trade_no",
+  "out_request_no",
+  "transaction_id",
+  "record_id",
+  "activity_id",
+  "mchid",
+  "sub_mchid",
+  "brand_id",
+  "id"
+])
+
+/**
+ * A value as the console shows it: a copy in which every string is masked with `maskPhone`, but for the identifier
+ * fields above; numbers, booleans and keys are left as they are (a JSON number is a count or an amount, never a phone
+ * number WeChat sends).
+ */
+export const maskFields = <A>(value: A, key?: string): A => {
+  if (typeof value === "string") return (key !== undefined && identifiers.has(key) ? value : maskPhone(value)) as A
+  if (Array.isArray(value)) return value.map((item) => maskFields(item)) as A
+  if (typeof value === "object" && value !== null) {
+    const copy: Record<string, unknown> = {}
+    for (const [name, field] of Object.entries(value)) copy[name] = maskFields(field, name)
+    return copy as A
+  }
+  return value
+}

@@ -187,6 +187,7 @@ const VIEWS = ["requests", "state", "notifications", "member", "faults"]
 const MAX_ROWS = 500
 const FAULT_LABELS = { "500": "500 SYSTEM_ERROR", "429": "429 FREQUENCY_LIMITED", "202": "202 Accepted (nothing applied)", "drop": "dropped connection", "forged-signature": "forged signature" }
 const STATE_CLASS = { pending: "warn", delivered: "good", failed: "bad" }
+const DELIVER_OUTCOMES = { woken: "attempting now; the schedule then goes on", redelivering: "delivering again from the start of the schedule", attempting: "an attempt is under way already" }
 const S = { overview: null, state: null, requests: new Map(), detailId: null, everOpen: false, failed: false }
 
 // ---- helpers ---------------------------------------------------------------------------------------------------
@@ -480,7 +481,10 @@ function notificationView(n) {
     deliver.disabled = true
     note.className = "muted"
     note.textContent = "asking…"
-    try { await api("notifications/" + encodeURIComponent(n.id) + "/deliver", "POST"); note.textContent = "attempt started" }
+    try {
+      const answer = await api("notifications/" + encodeURIComponent(n.id) + "/deliver", "POST")
+      note.textContent = DELIVER_OUTCOMES[answer.outcome] || answer.outcome
+    }
     catch (e) { note.className = "err"; note.textContent = e.message }
     finally { deliver.disabled = false }
   } }, "Deliver again now")

@@ -18,12 +18,11 @@ import * as Redacted from "effect/Redacted"
 import type { Fault } from "../internal/faults.js"
 import * as Faults from "../internal/faults.js"
 import type { JournalEntry } from "../internal/journal.js"
-import * as Multipart from "../internal/multipart.js"
 import { deliveryOf } from "../internal/platform.js"
 import { type EmulatorState, inspectionOf } from "../internal/state.js"
 import { type Callers, diagnose } from "../internal/signDiagnosis.js"
 import type * as Api from "./api.js"
-import { maskPhone, maskSecret } from "./api.js"
+import { maskFields, maskPhone, maskSecret } from "./api.js"
 import { page } from "./page.js"
 
 /** Where the console is served, below the emulator's base URL. */
@@ -33,6 +32,9 @@ type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void
 
 /** The largest JSON body the console's API reads. */
 const maxBodyBytes = 64 * 1024
+
+/** Unread events buffered for one browser beyond which its stream is closed (it reconnects and starts afresh). */
+const maxBufferedEvents = 4 * 1024 * 1024
 
 /** A comment on the event stream this often keeps proxies and browsers from closing it. */
 const heartbeatMillis = 15_000
@@ -83,8 +85,15 @@ export const consoleListener = (
           return send(res, 400, { error: "the body is not JSON" })
         }
       }
-      const answer = api.route(req.method ?? "GET", path.slice(`${consolePath}/api/`.length), parsed)
-      if (!path.startsWith(`${consolePath}/api/`) || answer === undefined) return send(res, 404, { error: "no such console route" })
+      if (!path.startsWith(`${consolePath}/api/`)) return send(res, 404, { error: "no such console route" })
+      let answer: Answer | undefined
+      try {
+        answer = api.route(req.method ?? "GET", path.slice(`${consolePath}/api/`.length), parsed)
+      } catch (error) {
+        // A bug of the console must not take the emulator down: the request is answered, the process goes on.
+        return send(res, 500, { error: `the console failed: ${maskPhone(error instanceof Error ? error.message : String(error))}` })
+      }
+      if (answer === undefined) return send(res, 404, { error: "no such console route" })
       send(res, answer.status, answer.body)
     })
   }
@@ -105,7 +114,9 @@ const makeApi = (emulator: EmulatorState, options: { readonly baseUrl: () => str
   const callers = callersOf(emulator)
 
   const route = (method: string, path: string, body: unknown): Answer | undefined => {
-    const [resource, id, verb] = path.split("/")
+    const [resource, raw, verb] = path.split("/")
+    const id = raw === undefined ? undefined : decoded(raw)
+    if (id === null) return refused(400, "a path segment is not valid percent-encoding")
     switch (resource) {
       case "overview":
         return method === "GET" && id === undefined ? ok(overview(emulator, options)) : undefined
@@ -123,7 +134,7 @@ const makeApi = (emulator: EmulatorState, options: { readonly baseUrl: () => str
       case "notifications":
         if (method === "GET" && id === undefined) return ok({ notifications: notifications(emulator) })
         if (method === "POST" && id !== undefined && verb === "deliver") {
-          const outcome = delivery.notifications.deliverNow(decodeURIComponent(id))
+          const outcome = delivery.notifications.deliverNow(id)
           if (outcome === undefined) return refused(404, "no such notification")
           if (outcome === "no notifier") {
             return refused(409, "no notifier delivers this emulator's notifications (Emulator.layerNotifier)")
@@ -162,8 +173,14 @@ const makeApi = (emulator: EmulatorState, options: { readonly baseUrl: () => str
       "x-content-type-options": "nosniff"
     })
     res.write("retry: 2000\n\n")
-    const emit = (event: string, data: unknown) => void res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
-    const unhear = inspection.journal.subscribe((entry) => emit("request", summary(entry)))
+    const emit = (event: string, data: unknown) => {
+      // A browser that stopped reading: close the stream rather than buffer without end; EventSource reconnects and the
+      // page then fetches everything again.
+      if (res.writableLength > maxBufferedEvents) return void res.end()
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+    }
+    // Off the request's path: the emulator answers first, the console hears of it after.
+    const unhear = inspection.journal.subscribe((entry) => void setImmediate(() => emit("request", summary(entry))))
     const unwatch = inspection.watch((change) => emit(change.kind, change.kind === "notification" ? { id: change.id } : {}))
     const heartbeat = setInterval(() => res.write(": ping\n\n"), heartbeatMillis)
     heartbeat.unref()
@@ -177,6 +194,15 @@ const makeApi = (emulator: EmulatorState, options: { readonly baseUrl: () => str
   }
 
   return { route, events }
+}
+
+/** A path segment decoded, `null` when it is not valid percent-encoding. */
+const decoded = (segment: string): string | null => {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return null
+  }
 }
 
 /** The keys the emulator checks signatures with, for the diagnosis. */
@@ -276,19 +302,15 @@ const summary = (entry: JournalEntry): Api.RequestSummary => {
 const summaries = (entries: ReadonlyArray<JournalEntry>): ReadonlyArray<Api.RequestSummary> =>
   entries.filter((entry) => entry.result !== undefined).map(summary)
 
-/** The body as a person reads it: text, an upload's file part summarised, phone numbers masked. */
+/** The body as a person reads it: text, an upload's parts described (its file by size and SHA-256), phone numbers masked. */
 const bodyText = (entry: JournalEntry): string => {
-  const contentType = entry.headers["content-type"]
-  if (contentType !== undefined && Multipart.boundaryOf(contentType) !== undefined) {
-    const parts = Multipart.parse(contentType, entry.body)
-    if (parts !== undefined) {
-      return parts.map((part) =>
-        part.filename === undefined
-          ? `--- part "${part.name}" ---\n${maskPhone(textDecoder.decode(part.bytes))}`
-          : `--- part "${part.name}" (file ${JSON.stringify(part.filename)}, ${part.contentType ?? "no type"}, ` +
-            `${part.bytes.byteLength} bytes, sha256 ${crypto.createHash("sha256").update(part.bytes).digest("hex")}) ---`
-      ).join("\n")
-    }
+  if (entry.parts !== undefined) {
+    return entry.parts.map((part) =>
+      part.filename === undefined
+        ? `--- part "${part.name}" ---\n${maskPhone(part.text ?? "")}`
+        : `--- part "${part.name}" (file ${JSON.stringify(part.filename)}, ${part.contentType ?? "no type"}, ` +
+          `${part.bytes} bytes, sha256 ${part.sha256}) ---`
+    ).join("\n")
   }
   const text = maskPhone(textDecoder.decode(entry.body))
   return entry.bodyBytes > entry.body.byteLength
@@ -296,38 +318,77 @@ const bodyText = (entry: JournalEntry): string => {
     : text
 }
 
+/** An answer's body as the console shows it: phone numbers masked, in WeChat's hex echo of the sign string too. */
+const answerText = (body: string): string =>
+  maskPhone(body).replace(/("truncated_sign_message_hex":")([0-9a-f]*)"/, (_, head: string, hex: string) => `${head}${maskHex(hex)}"`)
+
+/**
+ * Headers as the console shows them: phone numbers masked, and cookies (a browser that reached the emulator's port
+ * sends those of every other local app) not at all.
+ */
 const headersOf = (headers: Readonly<Record<string, string | undefined>>): Record<string, string> => {
   const shown: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined) shown[name] = maskPhone(value)
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue
+    shown[name] = name === "cookie" || name === "set-cookie" ? `(${value.length} characters, not shown)` : maskPhone(value)
+  }
   return shown
+}
+
+/** Bytes in hex with the phone numbers their ASCII spells masked (`*`, one byte each, so offsets stay true). */
+const maskHex = (hex: string): string =>
+  Buffer.from(maskPhone(Buffer.from(hex, "hex").toString("latin1")), "latin1").toString("hex")
+
+/** A diagnosis as the console shows it: the request's text — sign string, lines, signed and sent — masked. */
+const maskDiagnosis = (diagnosis: Api.Diagnosis): Api.Diagnosis => {
+  const { cause, signString } = diagnosis
+  return {
+    ...diagnosis,
+    ...(signString !== undefined
+      ? {
+        signString: {
+          ...signString,
+          text: maskPhone(signString.text),
+          hex: maskHex(signString.hex),
+          lines: maskFields(signString.lines)
+        }
+      }
+      : {}),
+    ...(cause !== undefined ? { cause: maskFields(cause) } : {})
+  }
 }
 
 const detail = (entry: JournalEntry, callers: Callers): Api.RequestDetail => {
   const result = entry.result!
+  const status = result._tag === "Respond" ? result.status : undefined
   return {
     ...summary(entry),
     request: { headers: headersOf(entry.headers), body: bodyText(entry), bodyBytes: entry.bodyBytes },
     signature: entry.signedBody === undefined
       ? {
         scheme: entry.target.startsWith("/brand/") ? "brand" : "merchant",
-        verdict: { ok: false, summary: `The body (${entry.bodyBytes} bytes) was too large to keep: not diagnosed.` }
+        verdict: {
+          ok: status !== 401,
+          summary: `The body (${entry.bodyBytes} bytes) was too large to keep, so its sign string is not shown; the ` +
+            `emulator answered ${status ?? "nothing (dropped)"}.`
+        }
       }
-      : diagnose({
+      : maskDiagnosis(diagnose({
         method: entry.method,
         target: entry.target,
         headers: entry.headers,
         signedBody: entry.signedBody,
         body: entry.body,
         receivedAt: Math.floor(entry.at / 1000)
-      }, callers),
+      }, callers)),
     ...(result._tag === "Respond"
-      ? { response: { status: result.status, headers: headersOf(result.headers), body: maskPhone(result.body) } }
+      ? { response: { status: result.status, headers: headersOf(result.headers), body: answerText(result.body) } }
       : {})
   }
 }
 
-/** A value as the console shows it: a copy, with phone numbers masked wherever they are. */
-const masked = <A>(value: A): A => JSON.parse(maskPhone(JSON.stringify(value))) as A
+/** A value as the console shows it: a copy, phone numbers masked in every string but identifiers (`maskFields`). */
+const masked = <A>(value: A): A => maskFields(value)
 
 type Fields = Readonly<Record<string, unknown>>
 
@@ -487,8 +548,10 @@ const text = (fields: Record<string, unknown>, name: string): string | undefined
   return typeof value === "string" && value !== "" ? value : undefined
 }
 
+/** A whole number given as a JSON number or as decimal digits (a form's text), nothing else (no `1e3`, no `0x10`). */
 const integer = (fields: Record<string, unknown>, name: string): number | undefined => {
-  const value = typeof fields[name] === "string" ? Number(fields[name]) : fields[name]
+  const given = fields[name]
+  const value = typeof given === "string" && /^\d{1,15}$/.test(given) ? Number(given) : given
   return typeof value === "number" && Number.isSafeInteger(value) ? value : undefined
 }
 
@@ -505,7 +568,7 @@ const member = (emulator: EmulatorState, action: string, body: unknown): Answer 
   try {
     switch (action) {
       case "claim":
-        return ok({ result: emulator.openActivationPage({ card_id: need("card_id"), ...optional({ openid: text(fields, "openid"), mchid }) }) })
+        return ok({ result: masked(emulator.openActivationPage({ card_id: need("card_id"), ...optional({ openid: text(fields, "openid"), mchid }) })) })
       case "activation-form": {
         const mobile = text(fields, "mobile")
         const name = text(fields, "name")
@@ -525,7 +588,7 @@ const member = (emulator: EmulatorState, action: string, body: unknown): Answer 
       case "pay": {
         const total = integer(fields, "total")
         if (total === undefined || total <= 0) throw new Error("total must be a positive integer (fen)")
-        return ok({ result: emulator.userPays({ card_id: need("card_id"), code: need("code"), total, ...optional({ mchid }) }) })
+        return ok({ result: masked(emulator.userPays({ card_id: need("card_id"), code: need("code"), total, ...optional({ mchid }) })) })
       }
       case "delete":
         emulator.userManagesCard({ card_id: need("card_id"), code: need("code"), action: "USER_DELETE_MEMBERCARD", ...optional({ mchid }) })
@@ -537,12 +600,12 @@ const member = (emulator: EmulatorState, action: string, body: unknown): Answer 
       case "brand-delete":
         return ok({ result: masked(emulator.userDeletesBrandCard({ card_id: need("card_id"), openid: need("openid"), ...optional({ brand_id }) })) })
       case "brand-points-sync":
-        return ok({ result: emulator.requestBrandPointsSync({ card_id: need("card_id"), openid: need("openid"), ...optional({ brand_id }) }) })
+        return ok({ result: masked(emulator.requestBrandPointsSync({ card_id: need("card_id"), openid: need("openid"), ...optional({ brand_id }) })) })
       case "brand-redeem": {
         const deduct_points = integer(fields, "deduct_points")
         if (deduct_points === undefined || deduct_points <= 0) throw new Error("deduct_points must be a positive integer")
         return ok({
-          result: emulator.userRedeemsBrandPoints({ card_id: need("card_id"), openid: need("openid"), deduct_points, ...optional({ brand_id }) })
+          result: masked(emulator.userRedeemsBrandPoints({ card_id: need("card_id"), openid: need("openid"), deduct_points, ...optional({ brand_id }) }))
         })
       }
       default:

@@ -35,6 +35,11 @@ export interface JournalEntry {
   readonly bodyBytes: number
   /** What the caller signs: the body, or an upload's `meta` part; absent when the body was too large to keep. */
   readonly signedBody: Uint8Array | undefined
+  /**
+   * An upload's parts, described when it arrived (the body itself may be kept only in part): each part's name, file
+   * name, type, size, and its text (a field) or SHA-256 (a file).
+   */
+  readonly parts: ReadonlyArray<PartSummary> | undefined
   /** The endpoint it was routed to, `"other"` when none. */
   readonly endpoint: string
   /** The scripted fault that shaped the answer, if any (`Emulator.Fault`'s `_tag` and detail). */
@@ -43,6 +48,23 @@ export interface JournalEntry {
   readonly result: EmulatorResult | undefined
   /** From receipt to answer, milliseconds. */
   readonly durationMs: number
+}
+
+/**
+ * A part of a multipart request as the journal keeps it.
+ *
+ * @since 1.4.0
+ * @category models
+ */
+export interface PartSummary {
+  readonly name: string
+  readonly filename?: string | undefined
+  readonly contentType?: string | undefined
+  readonly bytes: number
+  /** A field's value as text (not a file's). */
+  readonly text?: string | undefined
+  /** A file's SHA-256, hex. */
+  readonly sha256?: string | undefined
 }
 
 /** The last `journalCapacity` requests, in a ring; listeners hear each one once it is answered. */

@@ -191,7 +191,7 @@ export interface Keys {
  * What `deliverNow` did: woke a delivery waiting for its next attempt, started a new delivery of a settled
  * notification, found one already being attempted, or found no notifier to deliver it.
  */
-export type DeliverNow = "woken" | "redelivering" | "attempting" | "no notifier" 
+export type DeliverNow = "woken" | "redelivering" | "attempting" | "no notifier"
 
 /** The notification records of one emulator. */
 export class Notifications {
@@ -213,27 +213,14 @@ export class Notifications {
       ...(event.activate_scene !== undefined ? { activate_scene: event.activate_scene } : {}),
       openid: event.openid
     }
-    const record = {
+    return this.add({
       id: crypto.randomUUID(),
       mchid,
       event_type: event.event_type,
       create_time: beijingTime(at),
       summary: summaries[event.event_type],
       resource
-    }
-    const entry: Entry = {
-      record,
-      original_type: "membercard",
-      state: "pending",
-      attempts: [],
-      sealed: Aead.seal(this.keys.apiV3Key(mchid), "membercard", JSON.stringify(resource)),
-      claimed: false,
-      waiting: undefined
-    }
-    this.entries.set(record.id, entry)
-    if (this.subscriber !== undefined) this.claim(entry, this.subscriber)
-    this.changed(record.id)
-    return this.view(entry)
+    }, "membercard", this.keys.apiV3Key(mchid))
   }
 
   /**
@@ -244,7 +231,7 @@ export class Notifications {
   emitBrand(event: BrandCardEvent, nowSeconds: number): NotificationRecord {
     const { original_type, summary } = brandEvents[event.event]
     const provider = event.mchid
-    const record = {
+    return this.add({
       id: crypto.randomUUID(),
       mchid: provider ?? "",
       brand_id: event.brand_id,
@@ -253,21 +240,7 @@ export class Notifications {
       create_time: beijingTime(nowSeconds),
       summary,
       resource: event.resource
-    }
-    const key = provider === undefined ? this.keys.brandApiKey(event.brand_id) : this.keys.apiV3Key(provider)
-    const entry: Entry = {
-      record,
-      original_type,
-      state: "pending",
-      attempts: [],
-      sealed: Aead.seal(key, original_type, JSON.stringify(event.resource)),
-      claimed: false,
-      waiting: undefined
-    }
-    this.entries.set(record.id, entry)
-    if (this.subscriber !== undefined) this.claim(entry, this.subscriber)
-    this.changed(record.id)
-    return this.view(entry)
+    }, original_type, provider === undefined ? this.keys.brandApiKey(event.brand_id) : this.keys.apiV3Key(provider))
   }
 
   /**
@@ -275,20 +248,24 @@ export class Notifications {
    * key) of a payment that just happened: what tells a merchant that a member paid and points are due.
    */
   emitPayment(mchid: string, resource: Readonly<Record<string, unknown>>, nowSeconds: number): NotificationRecord {
-    const record = {
+    return this.add({
       id: crypto.randomUUID(),
       mchid,
-      event_type: "TRANSACTION.SUCCESS" as const,
+      event_type: "TRANSACTION.SUCCESS",
       create_time: beijingTime(nowSeconds),
       summary: "支付成功",
       resource
-    }
+    }, "transaction", this.keys.apiV3Key(mchid))
+  }
+
+  /** Keep a new notification, its resource sealed once with `key`, and hand it to the notifier if one runs. */
+  private add(record: Entry["record"], original_type: string, key: Uint8Array): NotificationRecord {
     const entry: Entry = {
       record,
-      original_type: "transaction",
+      original_type,
       state: "pending",
       attempts: [],
-      sealed: Aead.seal(this.keys.apiV3Key(mchid), "transaction", JSON.stringify(resource)),
+      sealed: Aead.seal(key, original_type, JSON.stringify(record.resource)),
       claimed: false,
       waiting: undefined
     }

@@ -346,7 +346,8 @@ export class Platform {
    * `TRANSACTION.SUCCESS` (支付成功通知, resource `transaction`: `out_trade_no`, `transaction_id`, `payer.openid`,
    * `amount`), and the points of the order are then due — the merchant shows and credits them with 支付结果页展示会员积分
    * (`PrepareBonus`, this `out_trade_no`) and `CommitBonus`. `out_trade_no` is generated unless given. Returns the
-   * payment. Throws when the card does not exist (a test set-up error) or `total` is not a positive integer.
+   * payment. Throws (a test set-up error) when the card does not exist or is not `EFFECTIVE`, `total` is not a
+   * positive integer, or the order given is paid already.
    *
    * @since 1.4.0
    */
@@ -362,18 +363,26 @@ export class Platform {
     const account = this.account(options.mchid)
     const card = account.store.cards.get(cardKey(options.card_id, options.code))
     if (card === undefined) throw new Error(`userPays: no card ${options.card_id}/${options.code}`)
+    if (card.user_card_status !== "EFFECTIVE") {
+      throw new Error(`userPays: card ${options.card_id}/${options.code} is ${card.user_card_status}: points are due on an EFFECTIVE card only`)
+    }
     if (!Number.isSafeInteger(options.total) || options.total <= 0) throw new Error("userPays: total must be a positive integer (fen)")
+    const payments = paymentsOf(account.store)
+    if (options.out_trade_no !== undefined && payments.has(options.out_trade_no)) {
+      throw new Error(`userPays: order ${options.out_trade_no} is paid already`)
+    }
     const now = Math.floor(Date.now() / 1000)
     const payment: Payment = {
       out_trade_no: options.out_trade_no ?? `E${now}${randomHex(6)}`,
-      transaction_id: `4200${String(now).padStart(12, "0")}${crypto.randomInt(1e9, 1e10 - 1)}`.slice(0, 28),
+      // 28 digits, as WeChat's: 4200, the date and time, random digits.
+      transaction_id: `4200${String(now).padStart(10, "0")}${String(crypto.randomInt(1e13, 1e14))}`,
       card_id: card.card_id,
       code: card.code,
       openid: card.openid,
       total: options.total,
       success_time: beijingTime(now)
     }
-    paymentsOf(account.store).set(payment.out_trade_no, payment)
+    payments.set(payment.out_trade_no, payment)
     const template = account.store.templates.get(card.card_id)
     this.notes.emitPayment(account.mchid, {
       mchid: account.mchid,

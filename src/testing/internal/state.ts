@@ -4,10 +4,11 @@
  *
  * @internal
  */
-import type * as crypto from "node:crypto"
+import * as crypto from "node:crypto"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type * as Redacted from "effect/Redacted"
 import type * as BrandClient from "../../BrandClient.js"
 import type { UserCard } from "../../cardMember/schemas.js"
@@ -49,6 +50,9 @@ import { ApiFailure, randomHex } from "./wechatSide.js"
 /** Every route the emulator serves, from the resource modules. */
 const routes = router(handlers)
 
+/** Their endpoint names, sorted. */
+const endpointNames: ReadonlyArray<string> = routes.routes.map((route) => route.endpoint).sort()
+
 const nothing = (): void => {}
 
 /**
@@ -89,7 +93,7 @@ export class EmulatorState extends Platform {
       faults: this.faults,
       accounts: this.accounts,
       brands: this.brands,
-      endpoints: routes.routes.map((route) => route.endpoint).sort(),
+      endpoints: endpointNames,
       watch: (watcher) => this.watch(watcher),
       changed: (change) => this.changed(change)
     })
@@ -402,13 +406,15 @@ export class EmulatorState extends Platform {
       const seconds = Math.floor(now / 1000)
       const entry = this.record(request, now, name, fault)
       const writes = this.writes.length
-      const answered = (result: EmulatorResult): EmulatorResult => {
-        this.journal.answered(entry, result, performance.now() - started)
-        if (this.writes.length !== writes) this.changed("state")
-        return result
-      }
-      const run = (): EmulatorResult => answered(respond())
-      const respond = (): EmulatorResult => {
+      // Every request is answered in the journal once, whatever ends it: an answer, a defect, an interruption (a
+      // client that gave up during a `Delay`) — the last two as a drop, which is what the client saw.
+      const answered = Effect.onExit((exit: Exit.Exit<EmulatorResult>) =>
+        Effect.sync(() => {
+          this.journal.answered(entry, Exit.isSuccess(exit) ? exit.value : { _tag: "Drop" }, performance.now() - started)
+          if (this.writes.length !== writes) this.changed("state")
+        })
+      )
+      const run = (): EmulatorResult => {
         switch (fault?._tag) {
           case "Drop":
             return { _tag: "Drop" }
@@ -430,7 +436,9 @@ export class EmulatorState extends Platform {
         if (fault?._tag === "DropAfterApply") return { _tag: "Drop" }
         return this.signed(signer, outcome.status, outcome.body, seconds, fault)
       }
-      return fault?._tag === "Delay" ? Effect.sleep(Duration.millis(fault.millis)).pipe(Effect.map(run)) : Effect.sync(run)
+      return answered(
+        fault?._tag === "Delay" ? Effect.sleep(Duration.millis(fault.millis)).pipe(Effect.map(run)) : Effect.sync(run)
+      )
     })
   }
 
@@ -447,14 +455,35 @@ export class EmulatorState extends Platform {
   private record(request: EmulatorRequest, now: number, endpoint: string, fault: Fault | undefined): JournalEntry {
     const bytes = request.bytes ?? Buffer.from(request.body, "utf8")
     const kept = bytes.byteLength <= keptBodyBytes
+    // An upload signs its `meta` part, small however large the file: kept apart, so a large upload is still checked;
+    // its parts are described now, as its body may be kept only in part.
+    const contentType = request.headers["content-type"]
+    const parts = contentType === undefined || Multipart.boundaryOf(contentType) === undefined
+      ? undefined
+      : Multipart.parse(contentType, bytes)
+    const signed = (parts === undefined ? undefined : Multipart.metaBytes(parts)) ?? bytes
     return this.journal.received({
       at: now,
       method: request.method,
       target: request.target,
       headers: request.headers,
-      body: kept ? bytes : bytes.subarray(0, keptBodyBytes),
+      // Copies of what is kept of a large body: a view would keep the whole request alive.
+      body: kept ? bytes : new Uint8Array(bytes.subarray(0, keptBodyBytes)),
       bodyBytes: bytes.byteLength,
-      signedBody: kept ? signedBody(request.headers["content-type"], bytes) : undefined,
+      signedBody: signed === bytes
+        ? (kept ? bytes : undefined)
+        : signed.byteLength <= keptBodyBytes
+        ? new Uint8Array(signed)
+        : undefined,
+      parts: parts?.map((part) => ({
+        name: part.name,
+        filename: part.filename,
+        contentType: part.contentType,
+        bytes: part.bytes.byteLength,
+        ...(part.filename === undefined
+          ? { text: Buffer.from(part.bytes.subarray(0, keptBodyBytes)).toString("utf8") }
+          : { sha256: crypto.createHash("sha256").update(part.bytes).digest("hex") })
+      })),
       endpoint,
       fault: fault === undefined ? undefined : Faults.describe(fault)
     })
