@@ -261,7 +261,9 @@ export const layerInProcess: typeof Layers.layerInProcess = Layers.layerInProces
 
 /**
  * Emulator on a real 127.0.0.1 socket + client on `FetchHttpClient` (or the `HttpClient` you provide with
- * `layerLoopbackWith`). Outputs `RetryPolicy.immediate()` like `layerInProcess`, overridden the same way.
+ * `layerLoopbackWith`). Outputs `RetryPolicy.immediate()` like `layerInProcess`, overridden the same way. With
+ * `console: true` (since 1.4.0, also `layerLoopbackNode`) the socket serves the console too: its URL is logged and is
+ * `EmulatorServer`'s `console`.
  *
  * @since 0.1.0
  * @category layers
