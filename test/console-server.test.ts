@@ -329,7 +329,7 @@ layer(Live, { excludeTestServices: true })("the emulator's console, server side"
         const shown = () => Effect.map(get("/api/notifications"), ({ notifications }) => notifications.find((n: any) => n.id === id))
         // The first attempt is answered 500: the next is due on WeChat's schedule (60 s later).
         let waiting: any
-        for (let i = 0; i < 200; i++) {
+        for (let i = 0; i < 1000; i++) {
           waiting = yield* shown()
           if (waiting.nextAttemptAt !== undefined) break
           yield* Effect.sleep("10 millis")
