@@ -54,7 +54,8 @@ const merchantServer = http.createServer((req, res) => {
     const status = index === -1 ? 200 : 500
     if (index !== -1) failOnce.splice(index, 1)
     deliveries.push({ event_type, status })
-    res.writeHead(status).end()
+    // A refusal says why, as a merchant's endpoint should: the console shows the answer with the attempt.
+    res.writeHead(status).end(status === 500 ? "{\"code\":\"FAIL\",\"message\":\"busy\"}" : undefined)
   })
 })
 
@@ -338,6 +339,8 @@ describe.skipIf(!browserFound && !browserRequired)(
       await next.waitFor()
       expect(await field(notification, "state").textContent()).toBe("pending")
       expect(await field(notification, "attempts").locator("li .st").allTextContents()).toEqual(["500"])
+      expect(await field(notification, "attempts").locator("li [data-field=\"answer\"]").allTextContents())
+        .toEqual(["{\"code\":\"FAIL\",\"message\":\"busy\"}"])
       const countdown = (await next.textContent())!
       // "next attempt in 59s (hh:mm:ss)" or "in 1m 00s": due 60 s after the attempt was answered.
       const [, minutes, secs] = /^next attempt in (?:(\d+)m )?(\d+)s \(\d\d:\d\d:\d\d\)$/.exec(countdown) ?? []

@@ -26,15 +26,16 @@ import { Emulator } from "../src/testing/index.js"
 import { misSignedCall } from "./support-console.js"
 import { fresh } from "./support.js"
 
-/** The merchant's notification endpoint: answers each delivery with the next scripted status (200 when none). */
-const answers: Array<number> = []
+/** The merchant's notification endpoint: answers each delivery with the next scripted status and body (200 when none). */
+const answers: Array<readonly [status: number, body?: string]> = []
 const deliveries: Array<string> = []
 const merchantServer = http.createServer((req, res) => {
   const chunks: Array<Buffer> = []
   req.on("data", (chunk: Buffer) => chunks.push(chunk))
   req.on("end", () => {
     deliveries.push(Buffer.concat(chunks).toString("utf8"))
-    res.writeHead(answers.shift() ?? 200).end()
+    const [status, body] = answers.shift() ?? [200]
+    res.writeHead(status).end(body)
   })
 })
 await new Promise<void>((resolve) => merchantServer.listen(0, "127.0.0.1", resolve))
@@ -323,7 +324,7 @@ layer(Live, { excludeTestServices: true })("the emulator's console, server side"
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
         const card = emulator.putCard({ card_id, code: fresh("c").slice(0, 20) })
-        answers.push(500)
+        answers.push([500, "{\"code\":\"FAIL\",\"message\":\"会员系统繁忙\"}"])
         emulator.userManagesCard({ card_id, code: card.code, action: "USER_VIEW_MEMBERCARD" })
         const id = emulator.notifications().at(-1)!.id
         const shown = () => Effect.map(get("/api/notifications"), ({ notifications }) => notifications.find((n: any) => n.id === id))
@@ -334,7 +335,8 @@ layer(Live, { excludeTestServices: true })("the emulator's console, server side"
           if (waiting.nextAttemptAt !== undefined) break
           yield* Effect.sleep("10 millis")
         }
-        expect(waiting).toMatchObject({ state: "pending", attempts: [{ status: 500 }] })
+        // The merchant's answer is kept with the attempt: why it refused.
+        expect(waiting).toMatchObject({ state: "pending", attempts: [{ status: 500, answer: "{\"code\":\"FAIL\",\"message\":\"会员系统繁忙\"}" }] })
         // Due 60 s after the attempt was answered (the attempt is dated when it started).
         expect(waiting.nextAttemptAt - waiting.attempts[0].at).toBeGreaterThanOrEqual(60_000)
         expect(waiting.nextAttemptAt - waiting.attempts[0].at).toBeLessThan(65_000)

@@ -218,6 +218,8 @@ export interface NotificationView {
     /** Epoch milliseconds. */
     readonly at: number
     readonly status?: number
+    /** The merchant's answer (its first KiB), when it had a body. */
+    readonly answer?: string
     readonly error?: string
     readonly fault?: string
   }>

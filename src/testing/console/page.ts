@@ -490,6 +490,7 @@ function notificationView(n) {
   } }, "Deliver again now")
   const attempt = (a) => h("li", {}, clock(a.at), " ",
     a.status !== undefined ? h("span", { class: "st " + statusClass(a.status) }, String(a.status)) : null,
+    a.answer ? [" ", h("code", { "data-field": "answer" }, a.answer)] : null,
     a.error ? h("span", { class: "err" }, " " + a.error) : null,
     a.fault ? [" ", h("span", { class: "tag warn" }, a.fault)] : null)
   const dd = (label, value) => [h("dt", {}, label), h("dd", {}, value)]

@@ -499,6 +499,7 @@ const notifications = (emulator: EmulatorState): ReadonlyArray<Api.NotificationV
       attempts: record.attempts.map((attempt) => ({
         at: attempt.at,
         ...(attempt.status !== undefined ? { status: attempt.status } : {}),
+        ...(attempt.answer !== undefined ? { answer: maskPhone(attempt.answer) } : {}),
         ...(attempt.error !== undefined ? { error: attempt.error } : {}),
         ...(attempt.fault !== undefined ? { fault: attempt.fault._tag } : {})
       })),

@@ -54,6 +54,8 @@ export interface NotificationFaultRule {
 export interface NotificationAttempt {
   readonly at: number
   readonly status?: number | undefined
+  /** (1.4.0) The merchant's answer, its first 1,024 characters, when it had a body. */
+  readonly answer?: string | undefined
   readonly error?: string | undefined
   readonly fault?: NotificationFault | undefined
 }

@@ -20,6 +20,9 @@ import { Emulator } from "./layers.js"
 import type { NotificationFault, NotificationRecord } from "./notifications.js"
 import { type Delivery, deliveryOf } from "./platform.js"
 
+/** How much of the merchant's answer a record keeps (characters). */
+const answerKept = 1024
+
 /** How long WeChat waits for the merchant's answer. */
 export const answerTimeout = Duration.seconds(5)
 
@@ -43,7 +46,7 @@ const post = (
   url: string,
   id: string,
   fault: NotificationFault | undefined
-): Effect.Effect<{ readonly status?: number; readonly error?: string }> =>
+): Effect.Effect<{ readonly status?: number; readonly answer?: string; readonly error?: string }> =>
   Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
     const request = emulator.notifications.request(id, Math.floor(now / 1000), fault)
@@ -53,8 +56,14 @@ const post = (
       HttpClientRequest.bodyText(request.body, "application/json")
     )
     return yield* client.execute(sent).pipe(
-      // Read the answer to the end, so the connection is released; its body does not matter.
-      Effect.flatMap((response) => Effect.as(Effect.ignore(response.text), { status: response.status })),
+      // Read the answer to the end, so the connection is released; its first KiB is kept for the record (a merchant's
+      // `{"code":"FAIL","message":…}` says why it refused).
+      Effect.flatMap((response) =>
+        Effect.map(Effect.orElseSucceed(response.text, () => ""), (text) => ({
+          status: response.status,
+          ...(text !== "" ? { answer: text.slice(0, answerKept) } : {})
+        }))
+      ),
       Effect.timeout(answerTimeout),
       Effect.catch((error) => Effect.succeed({ error: describe(error) }))
     )
