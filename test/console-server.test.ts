@@ -20,7 +20,10 @@ import * as Effect from "effect/Effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as BrandCardMember from "../src/BrandCardMember.js"
+import * as BrandClient from "../src/BrandClient.js"
 import { Media, MemberCard, RetryPolicy } from "../src/index.js"
+import { inspectionOf } from "../src/testing/internal/state.js"
 import { maskFields, maskPhone } from "../src/testing/console/api.js"
 import { Emulator } from "../src/testing/index.js"
 import { misSignedCall } from "./support-console.js"
@@ -531,6 +534,120 @@ layer(Live, { excludeTestServices: true })("the emulator's console, server side"
         expect(paid).toMatchObject({ card_id, code: active.code, total: 100 })
         expect(paid.transaction_id).toMatch(/^4200\d{24}$/)
         expect(() => emulator.userPays({ card_id, code: active.code, total: 1, out_trade_no: paid.out_trade_no })).toThrow("paid already")
+      }))
+  })
+
+  describe("from the mutation run", () => {
+    it.effect("a brand's member side: open, points sync, redeem, delete — each notified to the template's notify_url, shown with the brand as recipient", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const { card_id: brandCard } = yield* BrandCardMember.createCardTemplate({
+          out_request_no: fresh("tpl-"),
+          appid: "wxd678efh567hg6787",
+          card_type: "NORMAL",
+          code_mode: "SYSTEM_ALLOCATE",
+          code_type: "QR_CODE",
+          card_title: "会员卡",
+          card_color: "#FF0000",
+          card_picture_url: "https://qpic.cn/card.png",
+          benefits: "积分兑礼",
+          notify_url: notifyUrl,
+          valid_date_information: { type: "PERMANENT" }
+        }).pipe(Effect.provide(BrandCardMember.layer.pipe(Layer.provideMerge(BrandClient.layerNode(emulator.brandOptions())))))
+        const before = emulator.notifications().length
+        const opened = (yield* post("/api/member/brand-open", { card_id: brandCard })).json().result
+        expect(opened).toMatchObject({ card_id: brandCard, user_card_state: "UNACTIVATED" })
+        const { openid } = opened
+        // Not in effect until the brand confirms it: WeChat asks for no balance of such a card.
+        const early = yield* post("/api/member/brand-points-sync", { card_id: brandCard, openid })
+        expect([early.status, early.json().error]).toEqual([400, `the card of ${openid} is not in effect`])
+        yield* BrandCardMember.confirmUserCard({
+          user_card_code: opened.user_card_code,
+          card_id: brandCard,
+          openid,
+          user_card_confirm_state: "CREATE_CARD_SUCCESS"
+        }).pipe(Effect.provide(BrandCardMember.layer.pipe(Layer.provideMerge(BrandClient.layerNode(emulator.brandOptions())))))
+        expect((yield* post("/api/member/brand-points-sync", { card_id: brandCard, openid })).json().result).toMatchObject({ openid })
+        for (const deduct_points of [0, -1, "1e1"]) {
+          expect((yield* post("/api/member/brand-redeem", { card_id: brandCard, openid, deduct_points })).status).toBe(400)
+        }
+        expect((yield* post("/api/member/brand-redeem", { card_id: brandCard, openid, deduct_points: 10 })).json().result)
+          .toMatchObject({ deduct_points: 10, openid })
+        expect((yield* post("/api/member/brand-delete", { card_id: brandCard, openid })).json().result)
+          .toMatchObject({ user_card_state: "INVALID" })
+        expect((yield* post("/api/member/brand-delete", { card_id: brandCard })).json().error).toBe("openid is required")
+        const { notifications } = yield* get("/api/notifications")
+        const made = notifications.slice(0, emulator.notifications().length - before).map((n: any) => [n.event_type, n.recipient])
+        expect(made).toEqual([
+          ["BRAND_MEMBER_CARD.USER_CARD.DELETE", "brand_id 1000001"],
+          ["BRAND_MEMBER_CARD.POINT_EXCHANGE_COUPON", "brand_id 1000001"],
+          ["BRAND_MEMBER_CARD.SYNC_USER_POINT", "brand_id 1000001"],
+          ["BRAND_MEMBER_CARD.USER_CARD.CREATE", "brand_id 1000001"]
+        ])
+        const state = yield* get("/api/state")
+        expect(state.brands[0].userCards.find((c: any) => c.openid === openid)).toMatchObject({ card_id: brandCard })
+      }))
+
+    it.effect("a bonus order without a payment is listed prepared, then committed, under its card; the overview names what the page offers", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const card = emulator.putCard({ card_id, code: fresh("c").slice(0, 20) })
+        const order = { card_id, code: card.code, out_trade_no: fresh("T"), mchid: emulator.mchid, bonus_value: 7 }
+        yield* MemberCard.prepareBonus(order)
+        const listed = Effect.map(get("/api/state"), (state) => state.merchants[0].orders.find((o: any) => o.out_trade_no === order.out_trade_no))
+        expect(yield* listed).toEqual({ out_trade_no: order.out_trade_no, card_id, code: card.code, points: "prepared", bonus_value: 7 })
+        yield* MemberCard.commitBonus(order)
+        expect((yield* listed).points).toBe("committed")
+        expect((yield* get("/api/state")).merchants[0].ledger).toBe(emulator.ledger.filter((e) => e.mchid === emulator.mchid).length)
+        const overview = yield* get("/api/overview")
+        expect(overview.memberActions).toEqual(["claim", "activation-form", "pay", "delete", "brand-open", "brand-delete", "brand-points-sync", "brand-redeem"])
+        expect(overview.merchants[0]).toMatchObject({ mchid: emulator.mchid, callbackUrl: notifyUrl, serviceProvider: false })
+        expect(overview).toMatchObject({ version: "", notifier: true, baseUrl: (yield* Emulator.EmulatorServer).baseUrl })
+      }))
+
+    it.effect("a body over 256 KiB is kept in part and said so; cookies are never shown; the page answers GET and HEAD only; a body that is not JSON is 400", () =>
+      Effect.gen(function*() {
+        const server = yield* Emulator.EmulatorServer
+        const big = JSON.stringify({ padding: "x".repeat(300 * 1024) })
+        yield* Effect.promise(() =>
+          fetch(`${server.baseUrl}/v3/marketing/membercard-open/cards`, {
+            method: "POST",
+            headers: { "content-type": "application/json", cookie: "session=s3cr3t-of-another-app", accept: "*/*", "user-agent": "t" },
+            body: big
+          }).then((r) => r.text())
+        )
+        const { requests } = yield* get("/api/requests")
+        const detail = yield* get(`/api/requests/${requests[0].id}`)
+        expect(detail.request.bodyBytes).toBe(big.length)
+        expect(detail.request.body.endsWith(`\n… (${big.length - 256 * 1024} more bytes not kept)`)).toBe(true)
+        expect(detail.signature.verdict).toEqual({
+          ok: false,
+          summary: "The body (" + big.length + " bytes) was too large to keep, so its sign string is not shown; the emulator answered 401."
+        })
+        expect(detail.request.headers.cookie).toBe(`(${"session=s3cr3t-of-another-app".length} characters, not shown)`)
+        expect(JSON.stringify(detail)).not.toContain("s3cr3t")
+        expect((yield* call("", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(405)
+        const head = yield* call("", { method: "HEAD" })
+        expect([head.status, head.text]).toEqual([200, ""])
+        expect(Number(head.headers.get("content-length"))).toBeGreaterThan(10_000)
+        const notJson = yield* call("/api/faults", { method: "POST", headers: { "content-type": "application/json" }, body: "{kind:" })
+        expect([notJson.status, notJson.json()]).toEqual([400, { error: "the body is not JSON" }])
+      }))
+
+    it.effect("an event stream that closes stops listening: nothing is left subscribed", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const url = yield* consoleUrl
+        const { journal } = inspectionOf(emulator)
+        const before = journal.listening
+        const controller = new AbortController()
+        const response = yield* Effect.promise(() => fetch(`${url}/events`, { signal: controller.signal }))
+        const reader = response.body!.getReader()
+        yield* Effect.promise(() => reader.read())
+        expect(journal.listening).toBe(before + 1)
+        controller.abort()
+        for (let i = 0; i < 500 && journal.listening !== before; i++) yield* Effect.sleep("10 millis")
+        expect(journal.listening).toBe(before)
       }))
   })
 

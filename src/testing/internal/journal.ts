@@ -105,6 +105,11 @@ export class Journal {
     return entry?.id === id ? entry : undefined
   }
 
+  /** How many listen now (the console's open event streams). */
+  get listening(): number {
+    return this.listeners.size
+  }
+
   /** Hear every answered request until the returned function is called. */
   subscribe(listener: (entry: JournalEntry) => void): () => void {
     this.listeners.add(listener)
