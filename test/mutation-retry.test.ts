@@ -4,7 +4,8 @@
  * `< 1500 ms`), stated in virtual time, so a busy machine cannot break it.
  */
 import { describe, expect, layer } from "@effect/vitest"
-import type * as Duration from "effect/Duration"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -24,13 +25,28 @@ const untilRequests = (emulator: Emulator.EmulatorState, endpoint: Emulator.Endp
   })
 
 /**
- * `TestClock.adjust`, after 15 ms of real time. Signatures are computed off the JS thread (node:crypto's thread pool):
- * Effect 3's TestClock waited in real time (polling 5 and 10 ms apart) for the test's fibers to suspend before it moved
- * the clock, which gave that work time to finish; Effect 4's moves at once, so an attempt still being signed would find
- * the clock already past the start of its backoff.
+ * The test's clock, with its short sleeps (a backoff: an attempt's deadline is 10 s) counted while they wait, so the
+ * test moves the clock only once the call is waiting on its schedule.
  */
-const adjust = (duration: Duration.Input) =>
-  Effect.andThen(TestClock.withLive(Effect.sleep("15 millis")), TestClock.adjust(duration))
+const watchedClock = Effect.gen(function*() {
+  const clock = yield* Clock.Clock
+  let waiting = 0
+  const sleep = (duration: Duration.Duration): Effect.Effect<void> =>
+    Duration.toMillis(duration) >= 1000 ? clock.sleep(duration) : Effect.suspend(() => {
+      waiting++
+      return Effect.ensuring(clock.sleep(duration), Effect.sync(() => waiting--))
+    })
+  return { clock: { ...clock, sleep } satisfies Clock.Clock, backingOff: () => waiting > 0 }
+})
+
+/** Wait in real time (signing and verifying run off the JS thread) until the call backs off or ends; 10 s at most. */
+const untilBackingOff = (backingOff: () => boolean, done: () => boolean) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 10_000 && !backingOff() && !done(); i++) yield* TestClock.withLive(Effect.sleep("1 millis"))
+    expect(backingOff() || done()).toBe(true)
+    // Let the sleep that was just counted register with the test clock before it moves.
+    for (let i = 0; i < 10; i++) yield* Effect.yieldNow
+  })
 
 layer(InProcess)("retry timing on TestClock", (it) => {
   describe("interruption needs no time at all", () => {
@@ -76,18 +92,33 @@ layer(InProcess)("retry timing on TestClock", (it) => {
       const { emulator, run } = yield* scenario("GetUserCard")
       emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Error", status: 500, code: "SYSTEM_ERROR" }, times: 10_000 })
       const before = emulator.requests("GetUserCard")
-      const fiber = yield* Effect.forkChild(Effect.flip(run.pipe(Effect.provideService(
-        RetryPolicy.RetryPolicy,
-        RetryPolicy.make({ maxRetries: 1000, baseDelay: "10 millis", maxDelay: "10 millis", maxElapsed: "150 millis" })
-      ))))
-      for (let i = 0; i < 100; i++) yield* adjust("5 millis")
+      const { backingOff, clock } = yield* watchedClock
+      const fiber = yield* Effect.forkChild(Effect.flip(run.pipe(
+        Effect.provideService(
+          RetryPolicy.RetryPolicy,
+          RetryPolicy.make({ maxRetries: 1000, baseDelay: "10 millis", maxDelay: "10 millis", maxElapsed: "150 millis" })
+        ),
+        Effect.provideService(Clock.Clock, clock)
+      )))
+      // The clock moves 1 ms at a time, and only while the call is in a backoff: an attempt takes no virtual time,
+      // however long the machine takes to sign and verify it.
+      let moved = 0
+      while (fiber.pollUnsafe() === undefined) {
+        yield* untilBackingOff(backingOff, () => fiber.pollUnsafe() !== undefined)
+        if (fiber.pollUnsafe() !== undefined) break
+        yield* TestClock.adjust("1 millis")
+        moved++
+      }
       const error = yield* Fiber.join(fiber)
       emulator.clearFaults()
       expect(error._tag).toBe("SystemError")
       const attempts = emulator.requests("GetUserCard") - before
-      // Delays of 8–12 ms (±20 % jitter) within 150 ms: at least 12 and at most 20 retries, plus the first attempt.
+      // Delays of 8–12 ms (±20 % jitter) until 150 ms have passed: at least 12 and at most 19 retries, plus the first
+      // attempt; the last retry starts at most 150 ms after the first failure, its delay no longer than 12 ms.
       expect(attempts).toBeGreaterThanOrEqual(13)
-      expect(attempts).toBeLessThanOrEqual(21)
+      expect(attempts).toBeLessThanOrEqual(20)
+      expect(moved).toBeGreaterThanOrEqual(140)
+      expect(moved).toBeLessThanOrEqual(162)
     }))
 
   it.effect("backoff: 100 ms, 200 ms, 400 ms (±20 %) between the default policy's four attempts", () =>
@@ -95,24 +126,29 @@ layer(InProcess)("retry timing on TestClock", (it) => {
       const { emulator, run } = yield* scenario("GetUserCard")
       emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Error", status: 500, code: "SYSTEM_ERROR" }, times: 10 })
       const before = emulator.requests("GetUserCard")
-      const fiber = yield* Effect.forkChild(Effect.flip(run.pipe(Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.make()))))
-      yield* untilRequests(emulator, "GetUserCard", before + 1)
+      const { backingOff, clock } = yield* watchedClock
+      const fiber = yield* Effect.forkChild(Effect.flip(run.pipe(
+        Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.make()),
+        Effect.provideService(Clock.Clock, clock)
+      )))
+      const done = () => fiber.pollUnsafe() !== undefined
       const seen: Array<number> = []
       for (let t = 0; t <= 1000; t += 10) {
+        yield* untilBackingOff(backingOff, done)
         seen.push(emulator.requests("GetUserCard") - before)
-        yield* adjust("10 millis")
+        yield* TestClock.adjust("10 millis")
       }
       const error = yield* Fiber.join(fiber)
       emulator.clearFaults()
       expect(error._tag).toBe("SystemError")
       const firstAt = (n: number) => seen.findIndex((count) => count >= n) * 10
-      // Virtual time, observed every 10 ms (a signature is computed off-thread, so a request may show one step late).
+      // Virtual time, observed every 10 ms, the clock moving only while the call backs off.
       expect(firstAt(2)).toBeGreaterThanOrEqual(80)
-      expect(firstAt(2)).toBeLessThanOrEqual(140)
-      expect(firstAt(3) - firstAt(2)).toBeGreaterThanOrEqual(150)
-      expect(firstAt(3) - firstAt(2)).toBeLessThanOrEqual(270)
-      expect(firstAt(4) - firstAt(3)).toBeGreaterThanOrEqual(310)
-      expect(firstAt(4) - firstAt(3)).toBeLessThanOrEqual(510)
+      expect(firstAt(2)).toBeLessThanOrEqual(120)
+      expect(firstAt(3) - firstAt(2)).toBeGreaterThanOrEqual(160)
+      expect(firstAt(3) - firstAt(2)).toBeLessThanOrEqual(240)
+      expect(firstAt(4) - firstAt(3)).toBeGreaterThanOrEqual(320)
+      expect(firstAt(4) - firstAt(3)).toBeLessThanOrEqual(480)
       expect(seen.at(-1)).toBe(4)
     }))
 })
