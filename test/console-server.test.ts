@@ -22,7 +22,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as BrandCardMember from "../src/BrandCardMember.js"
 import * as BrandClient from "../src/BrandClient.js"
-import { Media, MemberCard, RetryPolicy } from "../src/index.js"
+import { Media, MemberCard, MemberCardActivity, RetryPolicy } from "../src/index.js"
 import { inspectionOf } from "../src/testing/internal/state.js"
 import { maskFields, maskPhone } from "../src/testing/console/api.js"
 import { Emulator } from "../src/testing/index.js"
@@ -46,7 +46,7 @@ const notifyUrl = `http://127.0.0.1:${(merchantServer.address() as net.AddressIn
 
 const phone = "13912345678"
 
-const Live = Layer.mergeAll(MemberCard.layer, Media.layer, Emulator.layerNotifier.pipe(Layer.provide(FetchHttpClient.layer))).pipe(
+const Live = Layer.mergeAll(MemberCard.layer, MemberCardActivity.layer, Media.layer, Emulator.layerNotifier.pipe(Layer.provide(FetchHttpClient.layer))).pipe(
   Layer.provideMerge(Emulator.layerLoopback({ console: true, notifyUrl })),
   Layer.provideMerge(RetryPolicy.layer({ baseDelay: "1 millis", maxDelay: "5 millis" }))
 )
@@ -159,7 +159,7 @@ layer(Live, { excludeTestServices: true })("the emulator's console, server side"
         expect(detail.signature.cause.sent).toBe("0123456789ABCDEF")
       }))
 
-    it.effect("a request that has left the journal, or never was, is 404", () =>
+    it.effect("a request id that never was (0, negative, not a number, not yet given) is 404; eviction is the journal's test below", () =>
       Effect.gen(function*() {
         for (const id of ["0", "-1", "x", "999999"]) {
           const response = yield* call(`/api/requests/${id}`)
@@ -211,7 +211,8 @@ layer(Live, { excludeTestServices: true })("the emulator's console, server side"
     it.effect("202, 429 and a forged signature are offered; times is 1–100; clearing empties the list", () =>
       Effect.gen(function*() {
         const overview = yield* get("/api/overview")
-        expect(overview.faultKinds).toEqual(["500", "429", "202", "drop", "forged-signature"])
+        expect(overview.faultKinds.map((k: any) => k.kind)).toEqual(["500", "429", "202", "drop", "forged-signature"])
+        expect(overview.faultKinds.find((k: any) => k.kind === "429").label).toBe("429 FREQUENCY_LIMITED")
         expect(overview.endpoints).toContain("GetUserCard")
         for (const [times, status] of [[0, 400], [1, 201], [100, 201], [101, 400], [1.5, 400]] as const) {
           expect((yield* post("/api/faults", { kind: "429", times })).status, `times ${times}`).toBe(status)
@@ -603,6 +604,41 @@ layer(Live, { excludeTestServices: true })("the emulator's console, server side"
         expect(overview.memberActions).toEqual(["claim", "activation-form", "pay", "delete", "brand-open", "brand-delete", "brand-points-sync", "brand-redeem"])
         expect(overview.merchants[0]).toMatchObject({ mchid: emulator.mchid, callbackUrl: notifyUrl, serviceProvider: false })
         expect(overview).toMatchObject({ version: "", notifier: true, baseUrl: (yield* Emulator.EmulatorServer).baseUrl })
+      }))
+
+    it.effect("activities are listed as GetActivity answers them (CREATED before begin_time, ONGOING, TERMINATED); service modules, the template's and each member's state", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const card = `pbLatjvoRVyDoUFNvvZt${fresh("").slice(-8).padStart(8, "0")}`
+        emulator.putTemplate({ card_id: card, status: "APPROVED", service_modules: [{ service_module_id: "777" }] })
+        const beijing = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace("Z", "+08:00")
+        const activity = (begin: number) =>
+          MemberCardActivity.createActivity({
+            card_id: card,
+            activity_name: "回馈活动",
+            activity_type: "NON_MEMBER_AFTERPAY",
+            begin_time: beijing(begin),
+            end_time: beijing(Date.now() + 10 * 86_400_000),
+            stock_list: [{ stock_creator_mchid: emulator.mchid, stock_id: "98065001" }],
+            out_request_no: fresh("act-")
+          })
+        const later = yield* activity(Date.now() + 86_400_000)
+        const now = yield* activity(Date.now() - 3_600_000)
+        const running = yield* activity(Date.now() - 3_600_000)
+        yield* MemberCardActivity.terminateActivity({ activity_id: running.activity_id })
+        const member = emulator.putCard({ card_id: card, code: fresh("m").slice(0, 20) })
+        const state_setting = { state_id: "PARKED", content_template_data: { field_list: [{ field_id: "plate_number", field_value: "粤B12345" }] } }
+        yield* MemberCard.setServiceModuleData({ card_id: card, code: member.code, out_request_no: fresh("smd-"), service_module_id: "777", state_setting })
+        const merchant = (yield* get("/api/state")).merchants[0]
+        const listed = (id: string) => merchant.activities.find((a: any) => a.activity_id === id)
+        for (const [created, status] of [[later, "CREATED"], [now, "ONGOING"], [running, "TERMINATED"]] as const) {
+          expect(listed(created.activity_id)).toEqual(JSON.parse(JSON.stringify({
+            ...(yield* MemberCardActivity.getActivity({ activity_id: created.activity_id })),
+            activity_status: status
+          })))
+        }
+        expect(merchant.serviceModules).toContainEqual({ card_id: card, service_module_id: "777" })
+        expect(merchant.serviceModules).toContainEqual({ member: `${card}/${member.code}`, service_module_id: "777", state_setting })
       }))
 
     it.effect("a body over 256 KiB is kept in part and said so; cookies are never shown; the page answers GET and HEAD only; a body that is not JSON is 400", () =>

@@ -48,8 +48,8 @@ export interface Overview {
   readonly notifier: boolean
   /** The endpoint names a fault can be scripted for (`AnyEndpointName`), sorted. */
   readonly endpoints: ReadonlyArray<string>
-  /** The faults the page offers. */
-  readonly faultKinds: ReadonlyArray<FaultKind>
+  /** The faults the page offers, each with the words it shows. */
+  readonly faultKinds: ReadonlyArray<{ readonly kind: FaultKind; readonly label: string }>
   /** The member's-side actions. */
   readonly memberActions: ReadonlyArray<MemberActionName>
 }

@@ -185,7 +185,6 @@ form .actions { margin-top: 8px; }
 const API = "/console/api/"
 const VIEWS = ["requests", "state", "notifications", "member", "faults"]
 const MAX_ROWS = 500
-const FAULT_LABELS = { "500": "500 SYSTEM_ERROR", "429": "429 FREQUENCY_LIMITED", "202": "202 Accepted (nothing applied)", "drop": "dropped connection", "forged-signature": "forged signature" }
 const STATE_CLASS = { pending: "warn", delivered: "good", failed: "bad" }
 const DELIVER_OUTCOMES = { woken: "attempting now; the schedule then goes on", redelivering: "delivering again from the start of the schedule", attempting: "an attempt is under way already" }
 const S = { overview: null, state: null, requests: new Map(), detailId: null, everOpen: false, failed: false }
@@ -256,7 +255,7 @@ function renderOverview() {
   renderMemberForms()
   const form = $("#fault-form")
   form.endpoint.replaceChildren(h("option", { value: "" }, "any endpoint"), ...ov.endpoints.map((e) => h("option", { value: e }, e)))
-  form.kind.replaceChildren(...ov.faultKinds.map((k) => h("option", { value: k }, FAULT_LABELS[k] || k)))
+  form.kind.replaceChildren(...ov.faultKinds.map((k) => h("option", { value: k.kind }, k.label)))
 }
 
 /** The overview, rendered again only when it changed (the forms keep what the developer typed across reconnections). */

@@ -19,6 +19,8 @@ import type { Fault } from "../internal/faults.js"
 import * as Faults from "../internal/faults.js"
 import type { JournalEntry } from "../internal/journal.js"
 import { deliveryOf } from "../internal/platform.js"
+import * as Activities from "../internal/resources/activities.js"
+import * as ServiceModules from "../internal/resources/serviceModules.js"
 import { type EmulatorState, inspectionOf } from "../internal/state.js"
 import { type Callers, diagnose } from "../internal/signDiagnosis.js"
 import type * as Api from "./api.js"
@@ -254,7 +256,7 @@ const overview = (
     })),
     notifier: deliveryOf(emulator).notifications.delivering,
     endpoints,
-    faultKinds: ["500", "429", "202", "drop", "forged-signature"],
+    faultKinds: offered.map(({ kind, label }) => ({ kind, label })),
     memberActions: ["claim", "activation-form", "pay", "delete", "brand-open", "brand-delete", "brand-points-sync", "brand-redeem"]
   }
 }
@@ -394,15 +396,10 @@ type Fields = Readonly<Record<string, unknown>>
 
 const state = (emulator: EmulatorState): Api.StateView => {
   const { accounts } = inspectionOf(emulator)
+  const now = Date.now()
   return masked<Api.StateView>({
     merchants: [...accounts.values()].map((account) => {
       const { store } = account
-      const activities = store.locals.get("activities") as
-        | { readonly byId: ReadonlyMap<string, Readonly<Record<string, unknown>>> }
-        | undefined
-      const memberModules = store.locals.get("serviceModuleStates") as
-        | ReadonlyMap<string, ReadonlyMap<string, unknown>>
-        | undefined
       const payments = emulator.payments(account.mchid)
       const paid = new Set(payments.map((payment) => payment.out_trade_no))
       const order = (out_trade_no: string) => store.bonusOrders.get(out_trade_no)
@@ -419,28 +416,8 @@ const state = (emulator: EmulatorState): Api.StateView => {
           level: card.level,
           membership_number: card.membership_number
         })),
-        activities: [...(activities?.byId.values() ?? [])].map(({ body, ...activity }) => ({
-          ...activity,
-          status: activity.terminated === undefined ? "ONGOING" : "TERMINATED",
-          ...(typeof body === "object" && body !== null && "activity_name" in body ? { activity_name: body.activity_name } : {})
-        })),
-        serviceModules: [
-          ...[...store.templates.values()].flatMap((template) =>
-            Array.isArray(template.service_modules)
-              ? (template.service_modules as ReadonlyArray<Readonly<Record<string, unknown>>>).map((module) => ({
-                card_id: template.card_id,
-                ...module
-              }))
-              : []
-          ),
-          ...[...(memberModules?.entries() ?? [])].flatMap(([key, modules]) =>
-            [...modules.entries()].map(([service_module_id, state_setting]) => ({
-              member: key,
-              service_module_id,
-              state_setting
-            }))
-          )
-        ],
+        activities: Activities.kept(store, now),
+        serviceModules: ServiceModules.kept(store),
         orders: [
           ...payments.map((payment) => {
             const bonus = order(payment.out_trade_no)
@@ -516,13 +493,14 @@ const faults = (emulator: EmulatorState): ReadonlyArray<Api.FaultView> =>
   }))
 
 /** The faults the console scripts: WeChat's own answers for the first three, then the network's and a forger's. */
-const faultOf: Record<Api.FaultKind, Fault> = {
-  "500": { _tag: "Error", status: 500, code: "SYSTEM_ERROR", message: "系统错误" },
-  "429": { _tag: "Error", status: 429, code: "FREQUENCY_LIMITED", message: "频率超限" },
-  "202": { _tag: "Accepted" },
-  "drop": { _tag: "Drop" },
-  "forged-signature": { _tag: "TamperSignature" }
-}
+/** The faults the page offers, in its order: what each scripts, and the words the page shows for it. */
+const offered: ReadonlyArray<{ readonly kind: Api.FaultKind; readonly label: string; readonly fault: Fault }> = [
+  { kind: "500", label: "500 SYSTEM_ERROR", fault: { _tag: "Error", status: 500, code: "SYSTEM_ERROR", message: "系统错误" } },
+  { kind: "429", label: "429 FREQUENCY_LIMITED", fault: { _tag: "Error", status: 429, code: "FREQUENCY_LIMITED", message: "频率超限" } },
+  { kind: "202", label: "202 Accepted (nothing applied)", fault: { _tag: "Accepted" } },
+  { kind: "drop", label: "dropped connection", fault: { _tag: "Drop" } },
+  { kind: "forged-signature", label: "forged signature", fault: { _tag: "TamperSignature" } }
+]
 
 const faultScript = (
   body: unknown,
@@ -530,16 +508,15 @@ const faultScript = (
 ): { readonly endpoint?: string; readonly fault: Fault; readonly times: number } | string => {
   if (typeof body !== "object" || body === null) return "send { kind, times, endpoint? }"
   const { endpoint, kind, times } = body as Record<string, unknown>
-  if (typeof kind !== "string" || !Object.hasOwn(faultOf, kind)) {
-    return `kind must be one of ${Object.keys(faultOf).join(", ")}`
-  }
+  const fault = offered.find((offer) => offer.kind === kind)?.fault
+  if (fault === undefined) return `kind must be one of ${offered.map((offer) => offer.kind).join(", ")}`
   if (typeof times !== "number" || !Number.isInteger(times) || times < 1 || times > 100) return "times must be 1–100"
   if (endpoint !== undefined && endpoint !== "" && (typeof endpoint !== "string" || !endpoints.includes(endpoint))) {
     return "endpoint must be one the emulator routes (or absent: every endpoint)"
   }
   return {
     ...(typeof endpoint === "string" && endpoint !== "" ? { endpoint } : {}),
-    fault: faultOf[kind as Api.FaultKind],
+    fault,
     times
   }
 }

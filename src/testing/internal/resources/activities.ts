@@ -16,6 +16,7 @@ import {
   TerminateActivity
 } from "../../../membercardActivity/Activities.js"
 import { type Context, handle, type Handled, reply } from "../route.js"
+import type { Store } from "../store.js"
 import { ApiFailure } from "../wechatSide.js"
 import { templateOf } from "./common.js"
 
@@ -38,8 +39,10 @@ interface Activities {
   next: number
 }
 
-const activitiesOf = (ctx: Context): Activities =>
-  ctx.local<Activities>("activities", () => ({ byId: new Map(), next: 1 }))
+/** Where a merchant's activities are kept among its store's locals. */
+const LOCAL = "activities"
+
+const activitiesOf = (ctx: Context): Activities => ctx.local<Activities>(LOCAL, () => ({ byId: new Map(), next: 1 }))
 
 const YEAR = 365 * 24 * 60 * 60 * 1000
 
@@ -75,6 +78,12 @@ const view = (activity: ActivityRecord, nowMs: number) => {
     ...pick("pay_activity_setting"),
     ...pick("miniprogram_activity_setting")
   }
+}
+
+/** A merchant's activities as GetActivity answers them at `nowMs` (the console's state view). */
+export const kept = (store: Store, nowMs: number): ReadonlyArray<ReturnType<typeof view>> => {
+  const activities = store.locals.get(LOCAL) as Activities | undefined
+  return [...(activities?.byId.values() ?? [])].map((activity) => view(activity, nowMs))
 }
 
 const notFound = () => new ApiFailure(404, "RESOURCE_NOT_EXISTS", "活动不存在")

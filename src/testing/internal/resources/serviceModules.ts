@@ -17,7 +17,7 @@ import {
   UpdateServiceModule
 } from "../../../membercard/ServiceModules.js"
 import { type Context, handle, type Handled, reply } from "../route.js"
-import { cardKey, type TemplateState } from "../store.js"
+import { cardKey, type Store, type TemplateState } from "../store.js"
 import { ApiFailure } from "../wechatSide.js"
 import { cardOf, templateOf } from "./common.js"
 
@@ -76,9 +76,28 @@ const answer = (card_id: string, module: CardModule) => ({
   ...(module.jump_miniprogram === undefined ? {} : { jump_miniprogram: module.jump_miniprogram })
 })
 
-/** Members' states: `cardKey(card_id, code)` → service_module_id → state_setting. */
-const memberStates = (ctx: Context) =>
-  ctx.local("serviceModuleStates", () => new Map<string, Map<string, unknown>>())
+/** Where members' states are kept among a store's locals: `cardKey(card_id, code)` → service_module_id → state_setting. */
+const LOCAL = "serviceModuleStates"
+
+const memberStates = (ctx: Context) => ctx.local(LOCAL, () => new Map<string, Map<string, unknown>>())
+
+/**
+ * A merchant's service modules (the console's state view): each template's, then each member's state setting
+ * (`member` is `card_id/code`).
+ */
+export const kept = (store: Store): ReadonlyArray<Readonly<Record<string, unknown>>> => {
+  const states = store.locals.get(LOCAL) as ReadonlyMap<string, ReadonlyMap<string, unknown>> | undefined
+  return [
+    ...[...store.templates.values()].flatMap((template) =>
+      Array.isArray(template.service_modules)
+        ? (template.service_modules as ReadonlyArray<CardModule>).map((module) => ({ card_id: template.card_id, ...module }))
+        : []
+    ),
+    ...[...(states?.entries() ?? [])].flatMap(([member, modules]) =>
+      [...modules.entries()].map(([service_module_id, state_setting]) => ({ member, service_module_id, state_setting }))
+    )
+  ]
+}
 
 /** The MC-SERVICE rules on a member's state setting. */
 const settingRefusal = (setting: SetServiceModuleDataRequest["state_setting"], module: ModuleTemplate) => {
