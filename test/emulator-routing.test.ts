@@ -71,7 +71,7 @@ const parse = (target: string) => {
   const [path] = target.split("?", 1) as [string]
   const found = local.find("GET", path)
   if (found === undefined) throw new Error(`no route for ${path}`)
-  return parseCall({ method: "GET", target, headers: {}, body: "" }, new Uint8Array(0), found, ctx)
+  return parseCall({ method: "GET", target, headers: {}, body: "" }, { bytes: new Uint8Array(0), parts: undefined, signed: new Uint8Array(0) }, found, ctx)
 }
 
 const detailOf = (result: unknown) => {

@@ -82,3 +82,19 @@ export const meta = (parts: ReadonlyArray<Part>): Record<string, unknown> | unde
     return undefined
   }
 }
+
+/** A request's body, read once for everything that needs it (the journal, the signature check, the handler). */
+export interface Body {
+  /** As received. */
+  readonly bytes: Uint8Array
+  /** Its parts, when it is well-formed multipart for its Content-Type. */
+  readonly parts: ReadonlyArray<Part> | undefined
+  /** What its signature covers: an upload's `meta` part, any other body whole. */
+  readonly signed: Uint8Array
+}
+
+/** Read a body once: its parts when it is multipart, and what its signature covers. */
+export const read = (contentType: string | undefined, bytes: Uint8Array): Body => {
+  const parts = contentType === undefined ? undefined : parse(contentType, bytes)
+  return { bytes, parts, signed: (parts === undefined ? undefined : metaBytes(parts)) ?? bytes }
+}

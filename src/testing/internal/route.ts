@@ -356,10 +356,11 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  */
 export const parseCall = (
   request: EmulatorRequest,
-  bytes: Uint8Array,
+  received: Multipart.Body,
   found: { readonly route: Route; readonly raw: ReadonlyArray<string> },
   ctx: Pick<Context, "mchid" | "decrypt">
 ): Call<unknown> | ApiFailure => {
+  const { bytes } = received
   const mchid = ctx.mchid
   const { raw, route } = found
   const params: Record<string, string> = {}
@@ -388,7 +389,7 @@ export const parseCall = (
   if (hasBody) {
     const contentType = request.headers["content-type"] ?? ""
     if (route.handled.options.body === "multipart") {
-      const parsed = Multipart.parse(contentType, bytes)
+      const parsed = received.parts
       if (parsed === undefined) return new ApiFailure(400, "PARAM_ERROR", "Content-Type须为multipart/form-data")
       const meta = Multipart.meta(parsed)
       if (meta === undefined) return new ApiFailure(400, "PARAM_ERROR", "缺少meta或meta不是合法的JSON")

@@ -404,7 +404,8 @@ export class EmulatorState extends Platform {
       const fault = this.faults.take(found?.route.endpoint)
       if (fault !== undefined) this.changed("faults")
       const seconds = Math.floor(now / 1000)
-      const entry = this.record(request, now, name, fault)
+      const received = Multipart.read(request.headers["content-type"], request.bytes ?? Buffer.from(request.body, "utf8"))
+      const entry = this.record(request, received, now, name, fault)
       const writes = this.writes.length
       // Every request is answered in the journal once, whatever ends it: an answer, a defect, an interruption (a
       // client that gave up during a `Delay`) — the last two as a drop, which is what the client saw.
@@ -426,8 +427,8 @@ export class EmulatorState extends Platform {
             return { _tag: "Respond", status: fault.status, headers: { location: fault.location }, body: "" }
         }
         const processed = path.startsWith(brandPathPrefix)
-          ? this.processBrand(request, found, seconds)
-          : this.process(request, found, seconds)
+          ? this.processBrand(request, received, found, seconds)
+          : this.process(request, received, found, seconds)
         if (processed instanceof ApiFailure) return WechatSide.errorResult(processed)
         const { outcome, signer } = processed
         // Accepted, not processed: a signed 202, and nothing applied.
@@ -452,16 +453,16 @@ export class EmulatorState extends Platform {
   }
 
   /** A request as it arrives, in the journal (the body kept whole up to `keptBodyBytes`). */
-  private record(request: EmulatorRequest, now: number, endpoint: string, fault: Fault | undefined): JournalEntry {
-    const bytes = request.bytes ?? Buffer.from(request.body, "utf8")
+  private record(
+    request: EmulatorRequest,
+    { bytes, parts, signed }: Multipart.Body,
+    now: number,
+    endpoint: string,
+    fault: Fault | undefined
+  ): JournalEntry {
     const kept = bytes.byteLength <= keptBodyBytes
     // An upload signs its `meta` part, small however large the file: kept apart, so a large upload is still checked;
     // its parts are described now, as its body may be kept only in part.
-    const contentType = request.headers["content-type"]
-    const parts = contentType === undefined || Multipart.boundaryOf(contentType) === undefined
-      ? undefined
-      : Multipart.parse(contentType, bytes)
-    const signed = (parts === undefined ? undefined : Multipart.metaBytes(parts)) ?? bytes
     return this.journal.received({
       at: now,
       method: request.method,
@@ -504,18 +505,13 @@ export class EmulatorState extends Platform {
    */
   private process(
     request: EmulatorRequest,
+    received: Multipart.Body,
     found: { readonly route: Route; readonly raw: ReadonlyArray<string> } | undefined,
     now: number
   ): { readonly signer: Signer; readonly outcome: Outcome } | ApiFailure {
     const h = request.headers
     if (!h["accept"] || !h["user-agent"]) return new ApiFailure(400, "INVALID_REQUEST", "Http头缺少Accept或User-Agent")
-    const bytes = request.bytes ?? Buffer.from(request.body, "utf8")
-    const account = WechatSide.authenticate(
-      request,
-      (mchid) => this.accounts.get(mchid),
-      now,
-      signedBody(h["content-type"], bytes)
-    )
+    const account = WechatSide.authenticate(request, (mchid) => this.accounts.get(mchid), now, received.signed)
     if (account instanceof ApiFailure) return account
     const serial = h["wechatpay-serial"]
     // The public-key id the merchant may name is its own; the platform certificates are everyone's.
@@ -539,7 +535,7 @@ export class EmulatorState extends Platform {
       callerKey: account.publicKey,
       certificates: () => certificates?.unexpired(now * 1000)
     }, found.route.endpoint, now, serial)
-    const call = parseCall(request, bytes, found, context)
+    const call = parseCall(request, received, found, context)
     if (call instanceof ApiFailure) return call
     const outcome = found.route.handled.handler(call, context)
     const pubKeyMode = this.mode === "publicKey" || this.platformCertificates === undefined ||
@@ -560,18 +556,13 @@ export class EmulatorState extends Platform {
    */
   private processBrand(
     request: EmulatorRequest,
+    received: Multipart.Body,
     found: { readonly route: Route; readonly raw: ReadonlyArray<string> } | undefined,
     now: number
   ): { readonly signer: Signer; readonly outcome: Outcome } | ApiFailure {
     const h = request.headers
     if (!h["accept"] || !h["user-agent"]) return new ApiFailure(400, "INVALID_REQUEST", "Http头缺少Accept或User-Agent")
-    const bytes = request.bytes ?? Buffer.from(request.body, "utf8")
-    const brand = WechatSide.authenticateBrand(
-      request,
-      (brand_id) => this.brands.get(brand_id),
-      now,
-      signedBody(h["content-type"], bytes)
-    )
+    const brand = WechatSide.authenticateBrand(request, (brand_id) => this.brands.get(brand_id), now, received.signed)
     if (brand instanceof ApiFailure) return brand
     const serial = h["wechatpay-serial"]
     if (serial !== brand.platformKey.id) {
@@ -586,7 +577,7 @@ export class EmulatorState extends Platform {
       callerKey: brand.publicKey,
       certificates: () => undefined
     }, found.route.endpoint, now, serial)
-    const call = parseCall(request, bytes, found, context)
+    const call = parseCall(request, received, found, context)
     if (call instanceof ApiFailure) return call
     const outcome = found.route.handled.handler(call, context)
     const signer: Signer = { key: brand.platformKey.privateKey, serial: brand.platformKey.id, type: WechatSide.brandScheme }
@@ -738,11 +729,4 @@ interface Signer {
   readonly key: crypto.KeyObject
   readonly serial: string
   readonly type: string
-}
-
-/** The bytes a merchant signs: the body, except for an upload, where it is the `meta` JSON part. */
-const signedBody = (contentType: string | undefined, bytes: Uint8Array): Uint8Array => {
-  if (contentType === undefined || Multipart.boundaryOf(contentType) === undefined) return bytes
-  const parts = Multipart.parse(contentType, bytes)
-  return (parts === undefined ? undefined : Multipart.metaBytes(parts)) ?? bytes
 }
