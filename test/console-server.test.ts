@@ -28,6 +28,7 @@ import { maskFields, maskPhone } from "../src/testing/console/api.js"
 import { Emulator } from "../src/testing/index.js"
 import { misSignedCall } from "./support-console.js"
 import { fresh } from "./support.js"
+import packageJson from "../package.json" with { type: "json" }
 
 /** The merchant's notification endpoint: answers each delivery with the next scripted status and body (200 when none). */
 const answers: Array<readonly [status: number, body?: string]> = []
@@ -603,7 +604,7 @@ layer(Live, { excludeTestServices: true })("the emulator's console, server side"
         const overview = yield* get("/api/overview")
         expect(overview.memberActions).toEqual(["claim", "activation-form", "pay", "delete", "brand-open", "brand-delete", "brand-points-sync", "brand-redeem"])
         expect(overview.merchants[0]).toMatchObject({ mchid: emulator.mchid, callbackUrl: notifyUrl, serviceProvider: false })
-        expect(overview).toMatchObject({ version: "", notifier: true, baseUrl: (yield* Emulator.EmulatorServer).baseUrl })
+        expect(overview).toMatchObject({ version: packageJson.version, notifier: true, baseUrl: (yield* Emulator.EmulatorServer).baseUrl })
       }))
 
     it.effect("activities are listed as GetActivity answers them (CREATED before begin_time, ONGOING, TERMINATED); service modules, the template's and each member's state", () =>

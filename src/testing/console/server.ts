@@ -14,6 +14,7 @@
  */
 import * as crypto from "node:crypto"
 import type * as http from "node:http"
+import { createRequire } from "node:module"
 import * as Redacted from "effect/Redacted"
 import type { Fault } from "../internal/faults.js"
 import * as Faults from "../internal/faults.js"
@@ -229,13 +230,30 @@ const callersOf = (emulator: EmulatorState): Callers => {
   }
 }
 
+/**
+ * The package's version, from its package.json — three levels up from this module in src/ and in dist/ alike; ""
+ * when it cannot be read. Read once, and only when the caller does not say (the CLI's bundle does: from there, three
+ * levels up is not the package).
+ */
+let packageVersion: string | undefined
+const versionOfPackage = (): string => {
+  if (packageVersion !== undefined) return packageVersion
+  try {
+    const read = (createRequire(import.meta.url)("../../../package.json") as { readonly version?: unknown }).version
+    packageVersion = typeof read === "string" ? read : ""
+  } catch {
+    packageVersion = ""
+  }
+  return packageVersion
+}
+
 const overview = (
   emulator: EmulatorState,
   options: { readonly baseUrl: () => string; readonly version?: string | undefined }
 ): Api.Overview => {
   const { accounts, brands, endpoints } = inspectionOf(emulator)
   return {
-    version: options.version ?? "",
+    version: options.version ?? versionOfPackage(),
     baseUrl: options.baseUrl(),
     merchants: [...accounts.values()].map((account) => {
       const callbackUrl = account.callbackUrl()
