@@ -17,10 +17,13 @@ import { scenario } from "./support.js"
 
 const InProcess = MemberCard.layer.pipe(Layer.provideMerge(Emulator.layerInProcess()))
 
-/** Let forked fibers run until the emulator has received `count` requests for `endpoint` (no clock movement). */
+/**
+ * Wait, the test clock unmoved, until the emulator has received `count` requests for `endpoint`: up to 10 s of real
+ * time, as each is signed off the JS thread.
+ */
 const untilRequests = (emulator: Emulator.EmulatorState, endpoint: Emulator.EndpointName, count: number) =>
   Effect.gen(function*() {
-    for (let i = 0; i < 10_000 && emulator.requests(endpoint) < count; i++) yield* Effect.yieldNow
+    for (let i = 0; i < 10_000 && emulator.requests(endpoint) < count; i++) yield* TestClock.withLive(Effect.sleep("1 millis"))
     expect(emulator.requests(endpoint)).toBe(count)
   })
 

@@ -1,14 +1,17 @@
 /**
  * One instance of a merchant's back office, as the rate test runs four of them: `concurrency` fibers call
  * `MemberCard.getUserCard` against the emulator for `seconds`, as fast as the shared rate budget on Redis lets them.
- * Prints `{"ok":…,"failed":…}` at the end.
+ * Prints `{"ok":…,"failed":…,"slots":[…]}` at the end: `slots` are the times (epoch ms) the budget gave its takes —
+ * when the limiter answered, plus the delay it asked for — which a loaded machine does not blur as it does arrivals.
  *
  * Usage: node --import tsx test/fleet/caller.ts <config.json>
  */
 import * as fs from "node:fs"
 import * as NodeRedis from "@effect/platform-node/NodeRedis"
 import * as Effect from "effect/Effect"
+import * as Duration from "effect/Duration"
 import * as Layer from "effect/Layer"
+import * as RateLimiter from "effect/persistence/RateLimiter"
 import * as Redacted from "effect/Redacted"
 import { MemberCard } from "../../src/index.js"
 import * as RateLimit from "../../src/RateLimit.js"
@@ -42,10 +45,26 @@ const Client = MemberCard.layer.pipe(
   }))
 )
 
-const Budget = RateLimit.layerRedis({
+const slots: Array<number> = []
+
+/** Effect's RateLimiter (as `RateLimit.layerRedis` builds it), each token bucket's answer turned into a slot. */
+const Recording = Layer.effect(
+  RateLimiter.RateLimiter,
+  Effect.map(RateLimiter.make, (limiter): RateLimiter.RateLimiter => ({
+    ...limiter,
+    consume: (options) =>
+      Effect.tap(limiter.consume(options), ({ delay }) => Effect.sync(() => slots.push(Date.now() + Duration.toMillis(delay))))
+  }))
+)
+
+const Budget = RateLimit.layer({
   perMerchant: { limit: config.limit, window: "1 second" },
   prefix: config.prefix
-}).pipe(Layer.provide(NodeRedis.layer({ url: config.redisUrl })))
+}).pipe(
+  Layer.provide(Recording),
+  Layer.provide(RateLimiter.layerStoreRedis()),
+  Layer.provide(NodeRedis.layer({ url: config.redisUrl }))
+)
 
 const program = Effect.gen(function*() {
   let ok = 0
@@ -59,7 +78,7 @@ const program = Effect.gen(function*() {
     }
   })
   yield* Effect.all(Array.from({ length: config.concurrency }, () => loop), { concurrency: "unbounded" })
-  process.stdout.write(`${JSON.stringify({ ok, failed })}\n`)
+  process.stdout.write(`${JSON.stringify({ ok, failed, slots })}\n`)
 })
 
 Effect.runPromise(program.pipe(
