@@ -20,6 +20,9 @@ const ownerOf = (claim: NotificationStore.Claim): string => {
 
 const tagOf = (effect: Effect.Effect<{ readonly _tag: string }, unknown>) => Effect.map(Effect.orDie(effect), (a) => a._tag)
 
+/** Sleeps (on the live clock) until `Date.now()` reaches `at`. */
+const sleepUntil = (at: number) => Effect.suspend(() => Effect.sleep(Duration.millis(Math.max(0, at - Date.now()))))
+
 /** A model of one store with leases too long to end during a script: what each operation must answer. */
 type Op =
   | { readonly op: "claim"; readonly id: number }
@@ -53,9 +56,10 @@ layer(StoresLive, { excludeTestServices: true })("the store contract", (it) => {
     describe(kind.name, () => {
       it.effect("the review's sequence: a late owner neither frees nor finishes the newer claim", () =>
         Effect.gen(function*() {
-          const store = yield* kind.make({ lease: "400 millis", ttl: "1 hour" })
+          // A 2 s lease: B's claim must outlive the round trips below, even on a loaded machine.
+          const store = yield* kind.make({ lease: "2 seconds", ttl: "1 hour" })
           const a = ownerOf(yield* Effect.orDie(store.claim("n")))
-          yield* Effect.sleep("600 millis") // A's lease ran out while A still runs
+          yield* Effect.sleep("2200 millis") // A's lease ran out while A still runs
           expect(yield* tagOf(store.extend("n", a))).toBe("Lost")
           const b = ownerOf(yield* Effect.orDie(store.claim("n")))
           expect(b).not.toBe(a)
@@ -71,28 +75,36 @@ layer(StoresLive, { excludeTestServices: true })("the store contract", (it) => {
 
       it.effect("a claim holds for its lease, an extension for one lease more; then the id is free", () =>
         Effect.gen(function*() {
-          const store = yield* kind.make({ lease: "600 millis", ttl: "1 hour" })
+          // Times are measured from when each call returned (the store's lease began before that), so a slow machine
+          // only eats into the slack: 1.5 s for the extension to land within the first lease, ~1.4 s for the check
+          // to land within the extended one.
+          const lease = 3000
+          const store = yield* kind.make({ lease: Duration.millis(lease), ttl: "1 hour" })
           const first = yield* Effect.orDie(store.claim("n"))
-          expect(first).toMatchObject({ _tag: "Claimed", lease: Duration.millis(600) })
+          const claimed = Date.now()
+          expect(first).toMatchObject({ _tag: "Claimed", lease: Duration.millis(lease) })
           const a = ownerOf(first)
-          yield* Effect.sleep("300 millis")
-          expect(yield* Effect.orDie(store.extend("n", a))).toEqual({ _tag: "Extended", lease: Duration.millis(600) })
-          yield* Effect.sleep("450 millis") // 750 ms: past the first lease, within the extended one
+          yield* Effect.sleep("1500 millis")
+          expect(yield* Effect.orDie(store.extend("n", a))).toEqual({ _tag: "Extended", lease: Duration.millis(lease) })
+          const extended = Date.now()
+          yield* sleepUntil(claimed + lease + 100) // past the first lease, within the extended one
           expect(yield* tagOf(store.claim("n"))).toBe("InProgress")
           expect(yield* tagOf(store.extend("n", "not-" + a))).toBe("Lost")
-          yield* Effect.sleep("350 millis") // 1,100 ms: 200 ms past the extension
+          yield* sleepUntil(extended + lease + 200) // 200 ms past the extension
           expect(yield* tagOf(store.extend("n", a))).toBe("Lost")
           expect(yield* tagOf(store.claim("n"))).toBe("Claimed")
         }))
 
       it.effect("a done id is remembered for its TTL, then free again", () =>
         Effect.gen(function*() {
-          const store = yield* kind.make({ lease: "1 minute", ttl: "500 millis" })
+          const ttl = 2000
+          const store = yield* kind.make({ lease: "1 minute", ttl: Duration.millis(ttl) })
           const a = ownerOf(yield* Effect.orDie(store.claim("n")))
           expect(yield* tagOf(store.complete("n", a))).toBe("Settled")
-          yield* Effect.sleep("200 millis")
-          expect(yield* tagOf(store.claim("n"))).toBe("Done")
+          const completed = Date.now() // the TTL began before this
           yield* Effect.sleep("500 millis")
+          expect(yield* tagOf(store.claim("n"))).toBe("Done")
+          yield* sleepUntil(completed + ttl + 200)
           expect(yield* tagOf(store.claim("n"))).toBe("Claimed")
         }))
 

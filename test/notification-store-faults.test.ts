@@ -22,7 +22,8 @@ import * as Emulator from "../src/testing/Emulator.js"
 import * as Verifier from "../src/Verifier.js"
 import { faultyProxy, runId, servicesUp, StoresLive } from "./support-stores.js"
 
-const lease = 1000
+/** Long enough that the claim cut off from its reply still holds after the client reconnects, on a loaded machine. */
+const lease = 5000
 const timeout = 400
 
 /** The store under test, reached through the proxy on `port`. */

@@ -547,12 +547,12 @@ const liveRuns = () => {
   return { live, started: Deferred.await(started), handler }
 }
 
-/** A first run slow to stop: `uninterruptible` works 500 ms uninterruptibly; `finalizer` waits until interrupted,
- * then takes 500 ms to clean up (a ROLLBACK). */
-const slowToStop = (kind: "uninterruptible" | "finalizer", counter: ReturnType<typeof liveRuns>) =>
+/** A first run slow to stop: `uninterruptible` works `millis` (500 ms) uninterruptibly; `finalizer` waits until
+ * interrupted, then takes `millis` to clean up (a ROLLBACK). */
+const slowToStop = (kind: "uninterruptible" | "finalizer", counter: ReturnType<typeof liveRuns>, millis = 500) =>
   kind === "uninterruptible"
-    ? counter.handler(Effect.uninterruptible(Effect.sleep("500 millis")))
-    : counter.handler(Effect.never, Effect.sleep("500 millis"))
+    ? counter.handler(Effect.uninterruptible(Effect.sleep(Duration.millis(millis))))
+    : counter.handler(Effect.never, Effect.sleep(Duration.millis(millis)))
 
 describe("the id is freed only once the handler has stopped", () => {
   for (const kind of ["uninterruptible", "finalizer"] as const) {
@@ -588,7 +588,8 @@ describe("the id is freed only once the handler has stopped", () => {
         const { deliver, notifications } = yield* setUp
         const store = NotificationStore.unsafeMakeMemory()
         const counter = liveRuns()
-        const app = Notification.httpApp(slowToStop(kind, counter)).pipe(
+        // Slow to stop for 3 s on the real clock: the redelivery must come while it still runs, even on a loaded machine.
+        const app = Notification.httpApp(slowToStop(kind, counter, 3000)).pipe(
           Effect.provide(notifications),
           Effect.provideService(NotificationStore.NotificationStore, store)
         )
