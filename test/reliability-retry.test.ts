@@ -8,6 +8,7 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientRequest from "effect/http/HttpClientRequest"
 import { describe, expect, it, layer } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -39,6 +40,39 @@ const capture = (request: HttpClientRequest.HttpClientRequest): Wire => ({
 })
 const authParams = (authorization: string): Record<string, string> =>
   Object.fromEntries([...authorization.matchAll(/([a-z_]+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]))
+
+/** Until the emulator has answered every request it received (a delayed one included); 10 s at most. */
+const untilAllAnswered = (emulator: Emulator.EmulatorState) =>
+  Effect.gen(function*() {
+    const pending = () => emulator.requestJournal().some((entry) => entry.result === undefined)
+    for (let i = 0; i < 1000 && pending(); i++) yield* Effect.sleep("10 millis")
+    expect(pending()).toBe(false)
+  })
+
+/**
+ * The test's clock, with its sleeps counted while they wait: a call's only sleeps are its backoffs (an attempt's
+ * deadline is a wall-clock timer), so the test can move the clock only once the call waits on its schedule (as in
+ * mutation-retry.test.ts).
+ */
+const watchedClock = Effect.gen(function*() {
+  const clock = yield* Clock.Clock
+  let waiting = 0
+  const sleep = (duration: Duration.Duration): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      waiting++
+      return Effect.ensuring(clock.sleep(duration), Effect.sync(() => waiting--))
+    })
+  return { clock: { ...clock, sleep } satisfies Clock.Clock, backingOff: () => waiting > 0 }
+})
+
+/** Wait in real time (signing and verifying run off the JS thread) until the call backs off or ends; 10 s at most. */
+const untilBackingOff = (backingOff: () => boolean, done: () => boolean) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 10_000 && !backingOff() && !done(); i++) yield* TestClock.withLive(Effect.sleep("1 millis"))
+    expect(backingOff() || done()).toBe(true)
+    // Let the sleep that was just counted register with the test clock before it moves.
+    for (let i = 0; i < 10; i++) yield* Effect.yieldNow
+  })
 
 describe("reliability: retry rules", () => {
   layer(InProcess, { excludeTestServices: true })("never retried (in-process emulator)", (it) => {
@@ -199,16 +233,22 @@ describe("reliability: retry rules", () => {
         level: "钻石会员",
         balance_information: { before_balance: 100, balance: 200, add_balance: 100, balance_remark: "充值100元" }
       }
+      const { backingOff, clock } = yield* watchedClock
       const fiber = yield* MemberCard.UpdateUserCard.call(request).pipe(
         Effect.provide(clientOver(emulator, http)),
         // 1.6–2.4 s between attempts: the Unix-second timestamps of consecutive attempts must differ.
         Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.make({ baseDelay: "2 seconds", maxDelay: "2 seconds", maxElapsed: "1 minute" })),
+        Effect.provideService(Clock.Clock, clock),
         Effect.forkChild
       )
-      for (let i = 0; i < 200 && fiber.pollUnsafe() === undefined; i++) {
-        yield* TestClock.adjust("200 millis")
-        yield* TestClock.withLive(Effect.sleep("1 millis"))
+      // The clock moves only while the call backs off, however long the machine takes to sign an attempt; at most a
+      // virtual minute (the policy's maxElapsed), so a call that never ends fails here instead of hanging.
+      const done = () => fiber.pollUnsafe() !== undefined
+      for (let moved = 0; moved < 60_000 && !done(); moved += 100) {
+        yield* untilBackingOff(backingOff, done)
+        if (!done()) yield* TestClock.adjust("100 millis")
       }
+      expect(done()).toBe(true)
       yield* Fiber.join(fiber)
 
       expect(wire).toHaveLength(4)
@@ -316,29 +356,32 @@ describe("reliability: retry rules", () => {
       }))
   })
 
+  // Each attempt's request must reach the server (and the last call's answer come back) within the per-attempt
+  // timeout on a busy machine; a delayed answer outlasts it by half a second, which a late timer cannot make up (both
+  // run on this process's event loop, the client's due first).
   layer(
-    MemberCard.layer.pipe(Layer.provideMerge(Emulator.layerLoopback({ client: { timeout: "150 millis" } })), Layer.provideMerge(fastRetry)),
+    MemberCard.layer.pipe(Layer.provideMerge(Emulator.layerLoopback({ client: { timeout: "1 second" } })), Layer.provideMerge(fastRetry)),
     { excludeTestServices: true }
-  )("timeouts (loopback, 150 ms per attempt)", (it) => {
+  )("timeouts (loopback, 1 s per attempt)", (it) => {
     it.effect("a server slower than the timeout every time → TransportError Timeout after 4 attempts", () =>
       Effect.gen(function*() {
         const { emulator, run } = yield* scenario("GetUserCard")
-        emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Delay", millis: 400 }, times: 4 })
+        emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Delay", millis: 1500 }, times: 4 })
         const before = emulator.requests("GetUserCard")
         const error = yield* Effect.flip(run)
         expect(error).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
         expect(emulator.requests("GetUserCard") - before).toBe(4)
-        yield* Effect.sleep("500 millis")
+        yield* untilAllAnswered(emulator)
       }))
 
     it.effect("a write slower than the timeout every time: the client reports Timeout, the server applied it once", () =>
       Effect.gen(function*() {
         const { applied, emulator, run } = yield* scenario("SetUserCardRights")
-        emulator.inject({ endpoint: "SetUserCardRights", fault: { _tag: "Delay", millis: 400 }, times: 4 })
+        emulator.inject({ endpoint: "SetUserCardRights", fault: { _tag: "Delay", millis: 1500 }, times: 4 })
         const error = yield* Effect.flip(run)
         expect(error).toMatchObject({ _tag: "TransportError", reason: "Timeout" })
         // The four delayed attempts are still being handled server-side; wait for them.
-        yield* Effect.sleep("700 millis")
+        yield* untilAllAnswered(emulator)
         expect(applied()).toBe(1)
         yield* run
         expect(applied()).toBe(1)
@@ -457,11 +500,12 @@ describe("reliability: retry rules", () => {
 
     it.live("the primary times out → the backup serves the call", () =>
       Effect.gen(function*() {
-        const { code, emulator, hosts, Live } = yield* twoHosts({ timeout: "200 millis" })
-        emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Delay", millis: 500 } })
+        // 1 s per attempt: the backup's answer must come within it on a busy machine, or a third attempt is made.
+        const { code, emulator, hosts, Live } = yield* twoHosts({ timeout: "1 second" })
+        emulator.inject({ endpoint: "GetUserCard", fault: { _tag: "Delay", millis: 1500 } })
         yield* MemberCard.GetUserCard.call({ card_id, code }).pipe(Effect.provide(Live))
         expect(hosts()).toEqual(["primary", "backup"])
-        yield* Effect.sleep("400 millis")
+        yield* untilAllAnswered(emulator)
       }))
 
     it.live("a 500 SYSTEM_ERROR is repeated on the primary (failover is for transport failures only)", () =>
