@@ -135,12 +135,25 @@ const envOf = (ready: Ready): Record<string, string> => ({
   WECHATPAY_BASE_URL: ready.baseUrl
 })
 
-/** Requests the server logged (one INFO line each on stderr). */
-const requestsLogged = (server: Server): number => server.stderr().split("\n").filter((l) => /message=request /.test(l)).length
+/** The path of `settledLog`'s own requests, left out of the count. */
+const logMark = "/v3/cli-test/log-mark/"
+let logMarks = 0
 
-/** Wait until the server has logged `n` requests (the log line follows the response by a tick). */
-const untilLogged = async (server: Server, n: number): Promise<number> => {
-  for (let i = 0; i < 100 && requestsLogged(server) < n; i++) await new Promise((r) => setTimeout(r, 20))
+/** Requests the server logged (one INFO line each on stderr), `settledLog`'s own left out. */
+const requestsLogged = (server: Server): number =>
+  server.stderr().split("\n").filter((l) => /message=request /.test(l) && !l.includes(logMark)).length
+
+/**
+ * The requests the server has logged, once every request it answered so far is in the log. A line follows its
+ * response by a tick, so a command that has exited may not be counted yet: a request of our own is sent now and its
+ * line awaited — the server logs in order, so by then the lines of all earlier requests are in.
+ */
+const settledLog = async (server: Server): Promise<number> => {
+  const mark = `${logMark}${++logMarks}`
+  await (await fetch(`${server.ready.baseUrl}${mark}`)).arrayBuffer()
+  const logged = new RegExp(`message=request .*path=${mark}(\\s|$)`, "m")
+  for (let i = 0; i < 500 && !logged.test(server.stderr()); i++) await new Promise((r) => setTimeout(r, 20))
+  if (!logged.test(server.stderr())) throw new Error(`the server did not log ${mark} within 10 s`)
   return requestsLogged(server)
 }
 
@@ -423,11 +436,11 @@ describe("endpoint commands against emulator serve", () => {
       expect(JSON.parse(upload.stdout).media_url).toMatch(/^https?:\/\//)
       // Not an image by content: the library's rule, nothing sent.
       writeFileSync(join(dir, "fake.png"), "not an image")
-      const before = await untilLogged(server, 0)
+      const before = await settledLog(server)
       const fake = await cli(["media", "upload-image", "--file", join(dir, "fake.png")], env)
       expect(fake.code).toBe(2)
       expect(failure(fake)).toMatchObject({ _tag: "RequestValidationError", message: expect.stringContaining("JPG, PNG or BMP") })
-      expect(await untilLogged(server, before)).toBe(before)
+      expect(await settledLog(server)).toBe(before)
       // A missing file: the CLI's own check.
       const missing = await cli(["media", "upload-image", "--file", join(dir, "absent.png")], env)
       expect(missing.code).toBe(2)
@@ -528,7 +541,7 @@ describe("endpoint commands against emulator serve", () => {
       expect(Date.parse(entry.expire_time)).toBeGreaterThan(Date.now())
     }
     expect(data.map((entry) => entry.serial_no)).toContain(server.ready.certificateSerial)
-    const before = await untilLogged(server, 0)
+    const before = await settledLog(server)
     const keyless = await cli(["certificates", "download"], env)
     expect(keyless.code).toBe(1)
     expect(failure(keyless)).toMatchObject({ _tag: "ConfigError", message: expect.stringContaining("WECHATPAY_API_V3_KEY") })
@@ -544,7 +557,7 @@ describe("endpoint commands against emulator serve", () => {
       expect(failure(wrongLength)).toMatchObject({ _tag: "ConfigurationError", message: expect.stringContaining(`${key.length} bytes`) })
       expect(wrongLength.stdout + wrongLength.stderr).not.toContain(key)
     }
-    expect(await untilLogged(server, before + 1)).toBe(before + 1)
+    expect(await settledLog(server)).toBe(before + 1)
   }, 60_000)
 
   it("certificates download with no WeChat Pay key configured, only the APIv3 key: the first download bootstraps (certificate mode)", async () => {
@@ -561,7 +574,7 @@ describe("endpoint commands against emulator serve", () => {
   }, 60_000)
 
   it("exit 2: invalid input is refused before sending (the server's request count is unchanged)", async () => {
-    const before = await untilLogged(server, 0)
+    const before = await settledLog(server)
     // card_id is string(1..32): 33 characters and an empty one are refused, 32 is sent (an unknown card → 4xx).
     const long = await cli(["membercard", "get-user-card", "--card-id", "p".repeat(33), "--code", "1"], env)
     expect(long.code).toBe(2)
@@ -602,11 +615,11 @@ describe("endpoint commands against emulator serve", () => {
       expect(run.stdout, args.join(" ")).toBe("")
       expect(failure(run)._tag, args.join(" ")).toBe("InvalidArguments")
     }
-    expect(await untilLogged(server, before)).toBe(before)
+    expect(await settledLog(server)).toBe(before)
     // At the limit it is sent.
     const at = await cli(["membercard", "get-user-card", "--card-id", "p".repeat(32), "--code", "1"], env)
     expect(at.code).toBe(3)
-    expect(await untilLogged(server, before + 1)).toBe(before + 1)
+    expect(await settledLog(server)).toBe(before + 1)
   }, 120_000)
 
   it("exit 3: WeChat's 4xx, with its code, status, message and Request-ID", async () => {
