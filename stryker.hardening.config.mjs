@@ -2,7 +2,7 @@
 // them: MUTATE_SCOPE=notification | encryptor | wire npx stryker run stryker.hardening.config.mjs
 // and of the core modules, one group a run: MUTATE_SCOPE=core-protocol | core-client | core-transports | core-notification
 // and of the shared stores and the rate budget: MUTATE_SCOPE=stores; many merchants: merchants; 商家名片会员卡: cardmember;
-// the emulator's console: console
+// the emulator's console: console; its SIGN_ERROR diagnosis: diagnosis
 //
 // Test files are chosen through vitest's `include` (vitest.scoped.config.ts), not Stryker's `testFiles`: with
 // `testFiles`, a static mutant (one in code that runs when a module loads, such as Wire's constructor defaults) was
@@ -163,6 +163,13 @@ scopes.console = {
     ...(process.env.MUTATE_DIAGNOSIS === "1" ? ["src/testing/internal/signDiagnosis.ts"] : [])
   ],
   tests: ["test/console-server.test.ts", "test/emulator-sign-diagnosis.test.ts", "test/console-page.test.ts"],
+  ignoreStatic: true
+}
+
+// The SIGN_ERROR diagnosis alone (the console scope with MUTATE_DIAGNOSIS=1 is this and the console together).
+scopes.diagnosis = {
+  mutate: ["src/testing/internal/signDiagnosis.ts"],
+  tests: ["test/emulator-sign-diagnosis.test.ts", "test/console-server.test.ts"],
   ignoreStatic: true
 }
 
