@@ -5,7 +5,6 @@
  */
 import { describe, expect, layer } from "@effect/vitest"
 import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -13,7 +12,7 @@ import * as Layer from "effect/Layer"
 import * as TestClock from "effect/testing/TestClock"
 import { MemberCard, RetryPolicy } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
-import { scenario } from "./support.js"
+import { scenario, untilBackingOff, watchedClock } from "./support.js"
 
 const InProcess = MemberCard.layer.pipe(Layer.provideMerge(Emulator.layerInProcess()))
 
@@ -25,30 +24,6 @@ const untilRequests = (emulator: Emulator.EmulatorState, endpoint: Emulator.Endp
   Effect.gen(function*() {
     for (let i = 0; i < 10_000 && emulator.requests(endpoint) < count; i++) yield* TestClock.withLive(Effect.sleep("1 millis"))
     expect(emulator.requests(endpoint)).toBe(count)
-  })
-
-/**
- * The test's clock, with its short sleeps (a backoff: an attempt's deadline is 10 s) counted while they wait, so the
- * test moves the clock only once the call is waiting on its schedule.
- */
-const watchedClock = Effect.gen(function*() {
-  const clock = yield* Clock.Clock
-  let waiting = 0
-  const sleep = (duration: Duration.Duration): Effect.Effect<void> =>
-    Duration.toMillis(duration) >= 1000 ? clock.sleep(duration) : Effect.suspend(() => {
-      waiting++
-      return Effect.ensuring(clock.sleep(duration), Effect.sync(() => waiting--))
-    })
-  return { clock: { ...clock, sleep } satisfies Clock.Clock, backingOff: () => waiting > 0 }
-})
-
-/** Wait in real time (signing and verifying run off the JS thread) until the call backs off or ends; 10 s at most. */
-const untilBackingOff = (backingOff: () => boolean, done: () => boolean) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < 10_000 && !backingOff() && !done(); i++) yield* TestClock.withLive(Effect.sleep("1 millis"))
-    expect(backingOff() || done()).toBe(true)
-    // Let the sleep that was just counted register with the test clock before it moves.
-    for (let i = 0; i < 10; i++) yield* Effect.yieldNow
   })
 
 layer(InProcess)("retry timing on TestClock", (it) => {

@@ -18,7 +18,7 @@ import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/testing/TestClock"
 import { MemberCard, RetryPolicy, WechatPayClient } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
-import { card_id, clientOver, endpoints, fresh, scenario } from "./support.js"
+import { card_id, clientOver, endpoints, fresh, scenario, untilBackingOff, watchedClock } from "./support.js"
 
 type EndpointName = Emulator.EndpointName
 
@@ -47,31 +47,6 @@ const untilAllAnswered = (emulator: Emulator.EmulatorState) =>
     const pending = () => emulator.requestJournal().some((entry) => entry.result === undefined)
     for (let i = 0; i < 1000 && pending(); i++) yield* Effect.sleep("10 millis")
     expect(pending()).toBe(false)
-  })
-
-/**
- * The test's clock, with its sleeps counted while they wait: a call's only sleeps are its backoffs (an attempt's
- * deadline is a wall-clock timer), so the test can move the clock only once the call waits on its schedule (as in
- * mutation-retry.test.ts).
- */
-const watchedClock = Effect.gen(function*() {
-  const clock = yield* Clock.Clock
-  let waiting = 0
-  const sleep = (duration: Duration.Duration): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      waiting++
-      return Effect.ensuring(clock.sleep(duration), Effect.sync(() => waiting--))
-    })
-  return { clock: { ...clock, sleep } satisfies Clock.Clock, backingOff: () => waiting > 0 }
-})
-
-/** Wait in real time (signing and verifying run off the JS thread) until the call backs off or ends; 10 s at most. */
-const untilBackingOff = (backingOff: () => boolean, done: () => boolean) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < 10_000 && !backingOff() && !done(); i++) yield* TestClock.withLive(Effect.sleep("1 millis"))
-    expect(backingOff() || done()).toBe(true)
-    // Let the sleep that was just counted register with the test clock before it moves.
-    for (let i = 0; i < 10; i++) yield* Effect.yieldNow
   })
 
 describe("reliability: retry rules", () => {

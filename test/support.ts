@@ -4,12 +4,15 @@ import type * as Net from "node:net"
 import type * as HttpClient from "effect/http/HttpClient"
 import { expect } from "@effect/vitest"
 import * as HttpClientTag from "effect/http/HttpClient"
+import * as Clock from "effect/Clock"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Result from "effect/Result"
 import type * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import * as TestClock from "effect/testing/TestClock"
 import * as Tracer from "effect/Tracer"
 import { MemberCard, WechatPay } from "../src/index.js"
 import type { WechatPayError } from "../src/index.js"
@@ -267,3 +270,29 @@ export const recordingClient = (sent: Array<SentRequest>) => {
         }))
     )))))
 }
+
+/**
+ * The test's clock, its sleeps counted while they wait: provided to a call (`Effect.provideService(Clock.Clock,
+ * clock)`), it tells the test when the call waits on its retry schedule — a call's only sleeps are its backoffs (an
+ * attempt's deadline is a wall-clock timer) — so the test moves the clock only then, however long the machine takes
+ * to sign an attempt.
+ */
+export const watchedClock = Effect.gen(function*() {
+  const clock = yield* Clock.Clock
+  let waiting = 0
+  const sleep = (duration: Duration.Duration): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      waiting++
+      return Effect.ensuring(clock.sleep(duration), Effect.sync(() => waiting--))
+    })
+  return { clock: { ...clock, sleep } satisfies Clock.Clock, backingOff: () => waiting > 0 }
+})
+
+/** Wait in real time (signing and verifying run off the JS thread) until the call backs off or ends; 10 s at most. */
+export const untilBackingOff = (backingOff: () => boolean, done: () => boolean): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 10_000 && !backingOff() && !done(); i++) yield* TestClock.withLive(Effect.sleep("1 millis"))
+    expect(backingOff() || done()).toBe(true)
+    // Let the sleep that was just counted register with the test clock before it moves.
+    for (let i = 0; i < 10; i++) yield* Effect.yieldNow
+  })
