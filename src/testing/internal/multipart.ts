@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as crypto from "node:crypto"
 
 /** One part of a multipart body. */
 export interface Part {
@@ -14,6 +15,8 @@ export interface Part {
   /** Header names lower case. */
   readonly headers: Readonly<Record<string, string>>
   readonly bytes: Uint8Array
+  /** Its SHA-256 (hex), computed once when first asked: the journal and the upload's check share it. */
+  readonly sha256: () => string
 }
 
 /** The boundary of a `multipart/form-data` Content-Type, or `undefined`. */
@@ -56,12 +59,15 @@ export const parse = (contentType: string, body: Uint8Array): ReadonlyArray<Part
     const disposition = headers["content-disposition"] ?? ""
     const name = /;\s*name="([^"]*)"/i.exec(disposition)?.[1]
     if (!/^form-data\s*;/i.test(disposition) || name === undefined) return undefined
+    const content = bytes.subarray(headersEnd + 4, next)
+    let digest: string | undefined
     parts.push({
       name,
       filename: /;\s*filename="([^"]*)"/i.exec(disposition)?.[1],
       contentType: headers["content-type"],
       headers,
-      bytes: bytes.subarray(headersEnd + 4, next)
+      bytes: content,
+      sha256: () => digest ??= crypto.createHash("sha256").update(content).digest("hex")
     })
     at = next + 2
   }

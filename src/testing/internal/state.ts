@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import * as crypto from "node:crypto"
+import type * as crypto from "node:crypto"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -483,7 +483,7 @@ export class EmulatorState extends Platform {
         bytes: part.bytes.byteLength,
         ...(part.filename === undefined
           ? { text: Buffer.from(part.bytes.subarray(0, keptBodyBytes)).toString("utf8") }
-          : { sha256: crypto.createHash("sha256").update(part.bytes).digest("hex") })
+          : { sha256: part.sha256() })
       })),
       endpoint,
       fault: fault === undefined ? undefined : Faults.describe(fault)

@@ -6,7 +6,6 @@
  *
  * @internal
  */
-import * as Crypto from "node:crypto"
 import * as Schema from "effect/Schema"
 import { imageType, maxImageBytes, UploadImage } from "../../../Media.js"
 import { type Context, handle, type HandleOptions, type Handled, type Handler } from "../route.js"
@@ -32,7 +31,7 @@ export const upload: Handler<unknown> = (call, ctx) => {
   if (file === undefined) return new ApiFailure(400, "PARAM_ERROR", "缺少file参数")
   if (file.bytes.byteLength > maxImageBytes) return new ApiFailure(400, "PARAM_ERROR", "图片大小不能超过2M")
   if (imageType(file.bytes) === undefined) return new ApiFailure(400, "PARAM_ERROR", "媒体图片只支持JPG、BMP、PNG格式")
-  const sha256 = Crypto.createHash("sha256").update(file.bytes).digest("hex")
+  const sha256 = file.sha256()
   if (sha256 !== meta.sha256.toLowerCase()) return new ApiFailure(400, "PARAM_ERROR", "文件摘要sha256与文件内容不一致")
   // Stored on commit, like any write: a fault that answers without applying (Accepted) stores nothing.
   return ctx.apply({
