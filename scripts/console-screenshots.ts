@@ -25,7 +25,6 @@ import { chromiumArgs, chromiumPath, misSignedCall } from "../test/support-conso
 
 const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "..")
 const outDir = Path.join(root, "docs", "console")
-const executablePath = chromiumPath
 
 const card_id = "pbLatjvoRVyDoUFNvvZt2z9Lcv2Q"
 const appid = "wxd678efh567hg6787"
@@ -262,7 +261,7 @@ const scene = Effect.gen(function*() {
 
 const shoot = async (consoleUrl: string, misSigned: number) => {
   Fs.mkdirSync(outDir, { recursive: true })
-  const browser = await chromium.launch({ executablePath, args: [...chromiumArgs, "--font-render-hinting=none"] })
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, "--font-render-hinting=none"] })
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 })
     const errors: Array<string> = []
@@ -328,8 +327,8 @@ if (font === undefined) {
 } else {
   console.log(`CJK font: ${font}`)
 }
-if (!Fs.existsSync(executablePath)) {
-  console.error(`no Chromium at ${executablePath} (set CHROMIUM_PATH)`)
+if (!Fs.existsSync(chromiumPath)) {
+  console.error(`no Chromium at ${chromiumPath} (set CHROMIUM_PATH)`)
   process.exit(1)
 }
 await Effect.runPromise(Effect.scoped(scene))

@@ -29,8 +29,7 @@ import { Emulator } from "../src/testing/index.js"
 import { chromiumArgs, chromiumPath, misSignedCall } from "./support-console.js"
 import { fresh } from "./support.js"
 
-const executablePath = chromiumPath
-const browserFound = existsSync(executablePath)
+const browserFound = existsSync(chromiumPath)
 const browserRequired = process.env.WECHATPAY_TEST_BROWSER === "required"
 
 const card_id = "pbLatjvoRVyDoUFNvvZt2z9Lcv2Q"
@@ -129,11 +128,11 @@ const newest = () => emulator.requestJournal()[0]!
 describe.skipIf(!browserFound && !browserRequired)(
   browserFound || browserRequired
     ? "the emulator's console in a browser"
-    : `the emulator's console in a browser (skipped: no Chromium at ${executablePath}; set CHROMIUM_PATH)`,
+    : `the emulator's console in a browser (skipped: no Chromium at ${chromiumPath}; set CHROMIUM_PATH)`,
   () => {
     beforeAll(async () => {
       if (!browserFound) {
-        throw new Error(`WECHATPAY_TEST_BROWSER=required, but there is no Chromium at ${executablePath} (set CHROMIUM_PATH)`)
+        throw new Error(`WECHATPAY_TEST_BROWSER=required, but there is no Chromium at ${chromiumPath} (set CHROMIUM_PATH)`)
       }
       await new Promise<void>((resolve) => merchantServer.listen(0, "127.0.0.1", resolve))
       const notifyUrl = `http://127.0.0.1:${(merchantServer.address() as net.AddressInfo).port}/notify`
@@ -161,7 +160,7 @@ describe.skipIf(!browserFound && !browserRequired)(
       })()
       // The page as served, before any script ran.
       served.push(await (await fetch(consoleUrl)).text())
-      browser = await chromium.launch({ executablePath, args: [...chromiumArgs] })
+      browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs] })
     })
 
     afterEach(async () => {
@@ -288,11 +287,21 @@ describe.skipIf(!browserFound && !browserRequired)(
       served.push(await page.content())
     })
 
-    it("a 500 scripted from the page is listed with the client's retry after it, and the script is then used up", async () => {
+    it("the fault kinds are offered with their labels; a 500 scripted from the page is listed with the client's retry after it, and the script is then used up", async () => {
       const card = emulator.putCard({ card_id, code: fresh("c").slice(0, 20) })
       const page = await openConsole()
       await show(page, "faults")
       const form = page.locator("#fault-form")
+      // The kinds offered, each shown with its label, as the overview serves them.
+      expect(await form.locator(`select[name="kind"] option`).evaluateAll((options) =>
+        options.map((option) => [option.getAttribute("value"), option.textContent])
+      )).toEqual([
+        ["500", "500 SYSTEM_ERROR"],
+        ["429", "429 FREQUENCY_LIMITED"],
+        ["202", "202 Accepted (nothing applied)"],
+        ["drop", "dropped connection"],
+        ["forged-signature", "forged signature"]
+      ])
       await form.locator(`select[name="endpoint"]`).selectOption("GetUserCard")
       await form.locator(`select[name="kind"]`).selectOption("500")
       await form.locator(`input[name="times"]`).fill("1")

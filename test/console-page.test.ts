@@ -77,11 +77,10 @@ describe("console page", () => {
     }
   })
 
-  it("offers a form for every member action; fault kinds and their labels come from the overview", () => {
+  it("offers a form for every member action (the fault kinds come from the overview: the browser test shows their labels)", () => {
     const actions = [
       "claim", "activation-form", "pay", "delete", "brand-open", "brand-delete", "brand-points-sync", "brand-redeem"
     ]
     for (const action of actions) expect(script).toContain(`"${action}": [`)
-    expect(script).toContain(`ov.faultKinds.map((k) => h("option", { value: k.kind }, k.label))`)
   })
 })

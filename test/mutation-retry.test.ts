@@ -48,11 +48,14 @@ layer(InProcess)("retry timing on TestClock", (it) => {
         const { applied, emulator, run } = yield* scenario("UpdateUserCard")
         emulator.inject({ endpoint: "UpdateUserCard", fault: { _tag: "Error", status: 500, code: "SYSTEM_ERROR" }, times: 10 })
         const before = emulator.requests("UpdateUserCard")
+        const { backingOff, clock } = yield* watchedClock
         const fiber = yield* Effect.forkChild(run.pipe(
-          Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.make({ baseDelay: "400 millis", maxDelay: "400 millis" }))
+          Effect.provideService(RetryPolicy.RetryPolicy, RetryPolicy.make({ baseDelay: "400 millis", maxDelay: "400 millis" })),
+          Effect.provideService(Clock.Clock, clock)
         ))
-        yield* untilRequests(emulator, "UpdateUserCard", before + 1)
-        // Now in its first backoff, which no clock movement will ever end.
+        yield* untilBackingOff(backingOff, () => fiber.pollUnsafe() !== undefined)
+        // Now in its first backoff (320–480 ms), which 100 ms of clock movement does not end.
+        expect(backingOff()).toBe(true)
         yield* TestClock.adjust("100 millis")
         expect(emulator.requests("UpdateUserCard")).toBe(before + 1)
         yield* Fiber.interrupt(fiber)

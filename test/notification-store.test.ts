@@ -547,9 +547,9 @@ const liveRuns = () => {
   return { live, started: Deferred.await(started), handler }
 }
 
-/** A first run slow to stop: `uninterruptible` works `millis` (500 ms) uninterruptibly; `finalizer` waits until
+/** A first run slow to stop: `uninterruptible` works `millis` uninterruptibly; `finalizer` waits until
  * interrupted, then takes `millis` to clean up (a ROLLBACK). */
-const slowToStop = (kind: "uninterruptible" | "finalizer", counter: ReturnType<typeof liveRuns>, millis = 500) =>
+const slowToStop = (kind: "uninterruptible" | "finalizer", counter: ReturnType<typeof liveRuns>, millis: number) =>
   kind === "uninterruptible"
     ? counter.handler(Effect.uninterruptible(Effect.sleep(Duration.millis(millis))))
     : counter.handler(Effect.never, Effect.sleep(Duration.millis(millis)))
@@ -561,7 +561,7 @@ describe("the id is freed only once the handler has stopped", () => {
         const { deliver, notifications } = yield* setUp
         const store = NotificationStore.unsafeMakeMemory()
         const counter = liveRuns()
-        const app = Notification.httpApp(slowToStop(kind, counter)).pipe(
+        const app = Notification.httpApp(slowToStop(kind, counter, 500)).pipe(
           Effect.provide(notifications),
           Effect.provideService(NotificationStore.NotificationStore, store)
         )

@@ -18,7 +18,7 @@ import * as Layer from "effect/Layer"
 import { MemberCard, RetryPolicy } from "../src/index.js"
 import type { WechatPayError } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
-import { fresh, endpoints } from "./support.js"
+import { fresh, endpoints, untilAllAnswered } from "./support.js"
 
 type EndpointName = Emulator.EndpointName
 type Services = MemberCard.Services
@@ -185,14 +185,6 @@ afterAll(() => {
 })
 
 const fastRetry = RetryPolicy.layer({ baseDelay: "5 millis", maxDelay: "20 millis" })
-
-/** Until the emulator has answered every request it received (a delayed one included); 10 s at most. */
-const untilAllAnswered = (emulator: Emulator.EmulatorState) =>
-  Effect.gen(function*() {
-    const pending = () => emulator.requestJournal().some((entry) => entry.result === undefined)
-    for (let i = 0; i < 1000 && pending(); i++) yield* Effect.sleep("10 millis")
-    expect(pending()).toBe(false)
-  })
 
 const cell = (transport: string, c: FaultCase, endpoint: EndpointName) =>
   Effect.gen(function*() {

@@ -18,7 +18,7 @@ import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/testing/TestClock"
 import { MemberCard, RetryPolicy, WechatPayClient } from "../src/index.js"
 import { Emulator } from "../src/testing/index.js"
-import { card_id, clientOver, endpoints, fresh, scenario, untilBackingOff, watchedClock } from "./support.js"
+import { card_id, clientOver, endpoints, fresh, scenario, untilAllAnswered, untilBackingOff, watchedClock } from "./support.js"
 
 type EndpointName = Emulator.EndpointName
 
@@ -40,14 +40,6 @@ const capture = (request: HttpClientRequest.HttpClientRequest): Wire => ({
 })
 const authParams = (authorization: string): Record<string, string> =>
   Object.fromEntries([...authorization.matchAll(/([a-z_]+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]))
-
-/** Until the emulator has answered every request it received (a delayed one included); 10 s at most. */
-const untilAllAnswered = (emulator: Emulator.EmulatorState) =>
-  Effect.gen(function*() {
-    const pending = () => emulator.requestJournal().some((entry) => entry.result === undefined)
-    for (let i = 0; i < 1000 && pending(); i++) yield* Effect.sleep("10 millis")
-    expect(pending()).toBe(false)
-  })
 
 describe("reliability: retry rules", () => {
   layer(InProcess, { excludeTestServices: true })("never retried (in-process emulator)", (it) => {

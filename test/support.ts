@@ -296,3 +296,12 @@ export const untilBackingOff = (backingOff: () => boolean, done: () => boolean):
     // Let the sleep that was just counted register with the test clock before it moves.
     for (let i = 0; i < 10; i++) yield* Effect.yieldNow
   })
+
+/** Until the emulator has answered every request it received (a delayed one included); 10 s of real time at most. */
+export const untilAllAnswered = (emulator: Emulator.EmulatorState): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const pending = () => emulator.requestJournal().some((entry) => entry.result === undefined)
+    // Real time whatever the test's clock (a timer, not Effect's Clock: this runs under a live clock and a test clock).
+    for (let i = 0; i < 1000 && pending(); i++) yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
+    expect(pending()).toBe(false)
+  })
