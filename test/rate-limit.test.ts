@@ -1,8 +1,8 @@
 /**
  * The rate budget: calls wait for their merchant's token rather than fail; a call WeChat refuses as rate limited
  * makes the calls after it wait a window; no budget, no wait. In process on the test clock (Effect's in-memory
- * RateLimiter store), and across four processes sharing a 5/s budget on Redis for 10 s, counted where the calls
- * arrive (the emulator's server).
+ * RateLimiter store); `layerRedis` as shipped, in one process; and across four processes sharing a 5/s budget on Redis
+ * for 10 s, counted as the budget granted them and where they arrived (the emulator's server).
  */
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -11,6 +11,7 @@ import type * as Net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it, layer } from "@effect/vitest"
+import * as NodeRedis from "@effect/platform-node/NodeRedis"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -143,7 +144,35 @@ const limit = 5
 
 layer(StoresLive, { excludeTestServices: true })("across processes (Redis)", (it) => {
   it.effect.skipIf(!servicesUp)(
-    "four processes share 5/s for 10 s: 5/s on average, at most 5 + 1 (the burst) in any one-second window, none fails",
+    "RateLimit.layerRedis as shipped: six calls at once at 5/s go 200 ms apart (a second from the first to the sixth), the bucket kept in Redis under its prefix",
+    () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        emulator.putCard({ ...card, openid: "oRate" })
+        const running = yield* calls(6)
+        const redis = yield* NodeRedis.NodeRedis
+        for (let i = 0; i < 500 && emulator.requests("GetUserCard") === 0; i++) yield* Effect.sleep("10 millis")
+        // While the calls wait, their merchant's bucket is in Redis under the prefix (it expires once refilled).
+        const keys = yield* Effect.orDie(redis.use((client) => client.keys(`ratelimiter:*${runId}*`)))
+        // Effect's Redis store: `ratelimiter:` + the key escaped (the bucket, and its refill time).
+        expect(keys.sort()).toEqual([
+          `ratelimiter:${runId}%3Arate-layer%3A${emulator.mchid}`,
+          `ratelimiter:${runId}%3Arate-layer%3A${emulator.mchid}:refill`
+        ])
+        yield* Fiber.join(running)
+        const arrived = emulator.requestJournal().filter((entry) => entry.endpoint === "GetUserCard").map((entry) => entry.at)
+          .sort((a, b) => a - b)
+        expect(arrived).toHaveLength(6)
+        // Five waits of 200 ms; arrival jitter (signing) can only shave a little off, an unthrottled run takes ~0.
+        expect(arrived[5]! - arrived[0]!).toBeGreaterThanOrEqual(800)
+      }).pipe(
+        Effect.provide(RateLimit.layerRedis({ perMerchant: { limit: 5, window: "1 second" }, prefix: `${runId}:rate-layer:` })),
+        Effect.provide(InProcess)
+      )
+  )
+
+  it.effect.skipIf(!servicesUp)(
+    "four processes share 5/s for 10 s: granted at most 5 + 1 (the burst) in any one-second window and 5/s on average, arrived at most one more (jitter), none fails",
     () =>
       Effect.gen(function*() {
         const emulator = new Emulator.EmulatorState()
