@@ -448,7 +448,7 @@ layer(Live, { excludeTestServices: true })("the emulator's console, server side"
       }))
   })
 
-  describe("what the review found", () => {
+  describe("delays, large uploads, masked sign strings, bad input, refused member actions", () => {
     it.effect("a request answered after a Delay is listed with that duration; the console's own requests are not journaled", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
@@ -539,7 +539,7 @@ layer(Live, { excludeTestServices: true })("the emulator's console, server side"
       }))
   })
 
-  describe("from the mutation run", () => {
+  describe("brands, orders, activities and service modules, bodies kept in part, closed streams", () => {
     it.effect("a brand's member side: open, points sync, redeem, delete — each notified to the template's notify_url, shown with the brand as recipient", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
@@ -764,8 +764,12 @@ describe("the journal", () => {
       expect(emulator.requestJournal()[0]).toMatchObject({ id: 506, result: { _tag: "Drop" } })
       const [, shown] = yield* json("/api/requests")
       expect(shown.requests[0]).toMatchObject({ id: 506, status: "dropped", fault: "Delay 5000 ms" })
+    })))
 
-      // No notifier runs for this emulator: "deliver again now" says so.
+  it.live("served without a notifier: \"deliver again now\" is refused with 409 and says so", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const emulator = yield* Emulator.make()
+      const server = yield* Emulator.serve(emulator, { console: true })
       emulator.putTemplate({ card_id })
       emulator.openActivationPage({ card_id })
       const id = emulator.notifications()[0]!.id
@@ -774,5 +778,6 @@ describe("the journal", () => {
           .then(async (r) => [r.status, await r.json()] as const)
       )
       expect(answer[0]).toBe(409)
+      expect((answer[1] as { readonly error: string }).error).toContain("no notifier")
     })))
 })
