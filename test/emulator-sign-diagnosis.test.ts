@@ -198,64 +198,12 @@ describe("signDiagnosis: verdicts", () => {
 })
 
 describe("signDiagnosis: the body line", () => {
-  it("signed compact, sent pretty", () => {
-    const { cause } = refused(request({ body: pretty, signed: { body: compact } }))
-    expect(cause.kind).toBe("body")
-    expect(cause.signed).toBe(compact)
-    expect(cause.sent).toBe(pretty)
-    expect(cause.detail).toContain("compactly")
-    expect(cause.detail).toContain(`(${compact.length} bytes)`)
-    expect(cause.detail).toContain(`${pretty.length} bytes`)
-    expect(cause.detail).toContain("First difference at byte 1, counting from 0: the body signed has 0x22 ('\"'), the body sent has 0x0a ('\\n')")
-    expect(cause.detail).toContain("Sign the exact bytes you send")
-  })
-
   it("signed pretty (2 spaces), sent compact", () => {
     const { cause } = refused(request({ body: compact, signed: { body: pretty } }))
     expect(cause.kind).toBe("body")
     expect(cause.signed).toBe(pretty)
     expect(cause.sent).toBe(compact)
     expect(cause.detail).toContain("2-space indentation")
-  })
-
-  it("signed with keys sorted, sent in the client's order", () => {
-    const sent = "{\"points\":10,\"code\":\"0123\",\"card_id\":\"c\"}"
-    const sorted = "{\"card_id\":\"c\",\"code\":\"0123\",\"points\":10}"
-    const { cause } = refused(request({ body: sent, signed: { body: sorted } }))
-    expect(cause).toMatchObject({ kind: "body", signed: sorted, sent })
-    expect(cause.detail).toContain("keys sorted")
-  })
-
-  it("an empty body signed, a body sent", () => {
-    const { cause } = refused(request({ body: compact, signed: { body: "" } }))
-    expect(cause).toMatchObject({ kind: "body", signed: "", sent: compact })
-    expect(cause.detail).toContain("empty body line")
-  })
-
-  it("the body signed with a trailing newline, sent without", () => {
-    const { cause } = refused(request({ body: compact, signed: { body: `${compact}\n` } }))
-    expect(cause).toMatchObject({ kind: "body", signed: `${compact}\n`, sent: compact })
-    expect(cause.detail).toContain("followed by a newline")
-    expect(cause.detail).toContain(`ends at byte ${compact.length}`)
-  })
-
-  it("the body signed without the trailing newline it is sent with", () => {
-    const { cause } = refused(request({ body: `${compact}\n`, signed: { body: compact } }))
-    expect(cause).toMatchObject({ kind: "body", signed: compact, sent: `${compact}\n` })
-    expect(cause.detail).toContain("without its trailing newline")
-  })
-
-  it("the body signed with LF, sent with CRLF", () => {
-    const { cause } = refused(request({ body: pretty.replace(/\n/g, "\r\n"), signed: { body: pretty } }))
-    expect(cause).toMatchObject({ kind: "body", signed: pretty, sent: pretty.replace(/\n/g, "\r\n") })
-    expect(cause.detail).toContain("LF line ends")
-  })
-
-  it("the body signed without the BOM it is sent with", () => {
-    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(compact)])
-    const { cause } = refused(request({ body: withBom, signed: { body: compact } }))
-    expect(cause).toMatchObject({ kind: "body", signed: compact })
-    expect(cause.detail).toContain("byte order mark")
   })
 
   it("a sign string without the \\n that ends an empty body line (four lines)", () => {
@@ -265,28 +213,6 @@ describe("signDiagnosis: the body line", () => {
     const { cause } = refused({ ...received, headers: { authorization: header } })
     expect(cause).toMatchObject({ kind: "body", signed: "", sent: "\n" })
     expect(cause.title).toContain("lacks the \\n that ends the body line")
-  })
-
-  it("a GET signed with {} as its body", () => {
-    const { cause } = refused(request({ method: "GET", target: "/v3/marketing/membercard-open/cards", body: "", signed: { body: "{}" } }))
-    expect(cause).toMatchObject({ kind: "body", signed: "{}", sent: "" })
-    expect(cause.detail).toContain("carries no body")
-  })
-
-  it("an upload whose whole multipart body was signed instead of the meta part", () => {
-    const upload = multipart()
-    const { cause } = refused(request({
-      target: "/v3/marketing/favor/media/image-upload",
-      body: upload.meta,
-      wholeBody: upload.whole,
-      signed: { body: upload.whole }
-    }))
-    expect(cause.kind).toBe("body")
-    expect(cause.signed).toBe(upload.whole.toString("utf8"))
-    expect(cause.sent).toBe(upload.meta)
-    expect(cause.detail).toContain("whole multipart body")
-    expect(cause.detail).toContain(`(${upload.whole.byteLength} bytes)`)
-    expect(cause.detail).toContain("`meta` part")
   })
 
   it("an upload whose meta was signed compact but sent with spaces", () => {
@@ -299,88 +225,6 @@ describe("signDiagnosis: the body line", () => {
     }))
     expect(cause).toMatchObject({ kind: "body", signed: "{\"filename\":\"logo.png\",\"sha256\":\"ab\"}", sent: upload.meta })
     expect(cause.detail).toContain("meta JSON")
-  })
-
-  it("a large body is shown cut to about 2 KiB in signed and sent", () => {
-    const big = JSON.stringify({ memo: "y".repeat(5000) }, null, 2)
-    const { cause } = refused(request({ body: big, signed: { body: JSON.stringify(JSON.parse(big)) } }))
-    expect(cause.kind).toBe("body")
-    expect(cause.sent!.length).toBeLessThan(2200)
-    expect(cause.sent).toContain(`(${big.length} bytes in all)`)
-  })
-})
-
-describe("signDiagnosis: the target line", () => {
-  const encoded = "/v3/marketing/membercard-open/cards/c1/codes?name=%E4%BC%9A%E5%91%98&filter=a%7Cb"
-  const decoded = "/v3/marketing/membercard-open/cards/c1/codes?name=会员&filter=a|b"
-
-  it("signed decoded, sent percent-encoded", () => {
-    const { cause } = refused(request({ method: "GET", body: "", target: encoded, signed: { target: decoded } }))
-    expect(cause).toMatchObject({ kind: "target", signed: decoded, sent: encoded })
-    expect(cause.detail).toContain("percent-decoded")
-  })
-
-  it("signed with query values encoded by encodeURIComponent, sent as the HTTP library left them", () => {
-    const sent = "/v3/marketing/membercard-open/cards?url=https://example.com/a&x=1"
-    const signed = "/v3/marketing/membercard-open/cards?url=https%3A%2F%2Fexample.com%2Fa&x=1"
-    const { cause } = refused(request({ method: "GET", body: "", target: sent, signed: { target: signed } }))
-    expect(cause).toMatchObject({ kind: "target", signed, sent })
-    expect(cause.detail).toContain("encodeURIComponent")
-    expect(cause.detail).toContain("First difference at byte 45")
-  })
-
-  it("signed with sorted query parameters, sent in another order", () => {
-    const sent = "/v3/marketing/membercard-open/cards?offset=0&limit=10"
-    const sorted = "/v3/marketing/membercard-open/cards?limit=10&offset=0"
-    const { cause } = refused(request({ method: "GET", body: "", target: sent, signed: { target: sorted } }))
-    expect(cause).toMatchObject({ kind: "target", signed: sorted, sent })
-    expect(cause.detail).toContain("sorted order")
-  })
-
-  it("signed over the full URL", () => {
-    const target = "/v3/marketing/membercard-open/cards?limit=10"
-    const { cause } = refused(request({ method: "GET", body: "", target, signed: { target: `https://api.mch.weixin.qq.com${target}` } }))
-    expect(cause).toMatchObject({ kind: "target", signed: `https://api.mch.weixin.qq.com${target}`, sent: target })
-    expect(cause.detail).toContain("full URL")
-  })
-
-  it("signed without the query", () => {
-    const target = "/v3/marketing/membercard-open/cards?limit=10"
-    const { cause } = refused(request({ method: "GET", body: "", target, signed: { target: "/v3/marketing/membercard-open/cards" } }))
-    expect(cause).toMatchObject({ kind: "target", signed: "/v3/marketing/membercard-open/cards", sent: target })
-  })
-
-  it("signed without the /v3 prefix", () => {
-    const target = "/v3/marketing/membercard-open/cards"
-    const { cause } = refused(request({ method: "GET", body: "", target, signed: { target: "/marketing/membercard-open/cards" } }))
-    expect(cause).toMatchObject({ kind: "target", signed: "/marketing/membercard-open/cards", sent: target })
-  })
-
-  it("signed with '+' for spaces, sent %20", () => {
-    const target = "/v3/marketing/membercard-open/cards?title=a%20b"
-    const { cause } = refused(request({ method: "GET", body: "", target, signed: { target: "/v3/marketing/membercard-open/cards?title=a+b" } }))
-    expect(cause).toMatchObject({ kind: "target", signed: "/v3/marketing/membercard-open/cards?title=a+b", sent: target })
-  })
-
-  it("signed with %20 for spaces, sent '+'", () => {
-    const target = "/v3/marketing/membercard-open/cards?title=a+b"
-    const { cause } = refused(request({ method: "GET", body: "", target, signed: { target: "/v3/marketing/membercard-open/cards?title=a%20b" } }))
-    expect(cause).toMatchObject({ kind: "target", signed: "/v3/marketing/membercard-open/cards?title=a%20b", sent: target })
-    expect(cause.detail).toContain("spaces as '%20', but the request sent them as '+'")
-  })
-})
-
-describe("signDiagnosis: the method line", () => {
-  it("signed in lower case", () => {
-    const { cause } = refused(request({ signed: { method: "post" } }))
-    expect(cause).toMatchObject({ kind: "method", signed: "post", sent: "POST" })
-    expect(cause.detail).toContain("upper case")
-  })
-
-  it("PATCH signed, POST sent", () => {
-    const { cause } = refused(request({ signed: { method: "PATCH" } }))
-    expect(cause).toMatchObject({ kind: "method", signed: "PATCH", sent: "POST" })
-    expect(cause.title).toBe("Signed as PATCH, sent as POST")
   })
 })
 
@@ -403,11 +247,6 @@ describe("signDiagnosis: the clock", () => {
     expect(cause.title).toContain("milliseconds")
     expect(cause.detail).toContain("Math.floor(Date.now() / 1000)")
     expect(cause.detail).toContain("exactly the emulator's time")
-  })
-
-  it("a timestamp that is not digits", () => {
-    const { cause } = refused(request({ timestamp: "2025-10-09T12:00:00Z" }))
-    expect(cause).toMatchObject({ kind: "timestamp", title: "timestamp is not Unix seconds" })
   })
 })
 
@@ -434,13 +273,6 @@ describe("signDiagnosis: form, scheme, identity, serial", () => {
     expect(cause.detail).toContain("Written that way WeChat would still refuse it: 商户号有误")
   })
 
-  it("a pair without quotes: format naming the key", () => {
-    const header = request().headers["authorization"]!.replace(/mchid="(\d+)"/, "mchid=$1")
-    const { cause } = refused(request({ header }))
-    expect(cause.kind).toBe("format")
-    expect(cause.title).toBe("Authorization is not `SCHEME key=\"value\",…`: mchid not in double quotes")
-  })
-
   it("a missing pair: format naming it, and the sign string is still rebuilt", () => {
     const header = request().headers["authorization"]!.replace(/,serial_no="[^"]*"/, "")
     const diagnosis = refused(request({ header }))
@@ -455,29 +287,12 @@ describe("signDiagnosis: form, scheme, identity, serial", () => {
     expect(cause).toMatchObject({ kind: "format", title: "Authorization lacks brand_id" })
   })
 
-  it("the merchant scheme on a brand path", () => {
-    const { cause } = refused(request({ as: brand, scheme: MERCHANT_SCHEME, target: "/brand/card-member/cards/c1", method: "GET", body: "" }))
-    expect(cause).toMatchObject({ kind: "scheme", sent: MERCHANT_SCHEME })
-    expect(cause.detail).toContain(BRAND_SCHEME)
-  })
-
-  it("the brand scheme on a merchant path", () => {
-    const { cause } = refused(request({ scheme: BRAND_SCHEME }))
-    expect(cause).toMatchObject({ kind: "scheme", sent: BRAND_SCHEME })
-    expect(cause.detail).toContain(MERCHANT_SCHEME)
-  })
-
   it("mchid on a brand path", () => {
     const diagnosis = refused(request({ as: brand, idKey: "mchid", target: "/brand/card-member/cards/c1", method: "GET", body: "" }))
     expect(diagnosis.scheme).toBe("brand")
     expect(diagnosis.cause).toMatchObject({ kind: "identity", title: "mchid on a brand path", sent: "mchid=\"1000001\"" })
     expect(diagnosis.cause.detail).toContain("brand_id=\"1000001\"")
     expect(diagnosis.verdict.summary).toContain("品牌API不接受mchid")
-  })
-
-  it("brand_id on a merchant path", () => {
-    const { cause } = refused(request({ as: brand, target: "/v3/marketing/membercard-open/cards", method: "GET", body: "" }))
-    expect(cause).toMatchObject({ kind: "identity", title: "brand_id on a merchant path" })
   })
 
   it("an unknown mchid, with the merchant whose key signed", () => {
@@ -488,29 +303,12 @@ describe("signDiagnosis: form, scheme, identity, serial", () => {
     expect(diagnosis.verdict.summary).toContain("商户号有误")
   })
 
-  it("an unknown brand_id", () => {
-    const { cause } = refused(request({ as: brand, id: "1000999", target: "/brand/card-member/cards/c1", method: "GET", body: "" }))
-    expect(cause).toMatchObject({ kind: "identity", sent: "1000999" })
-  })
-
   it("a wrong serial: sent, and the serial expected", () => {
     const wrong = "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C"
     const diagnosis = refused(request({ serial: wrong }))
     expect(diagnosis.cause).toMatchObject({ kind: "serial", sent: wrong })
     expect(diagnosis.cause.detail).toContain(`has serial ${merchant.serialNumber}`)
     expect(diagnosis.verdict.summary).toContain("商户证书序列号有误")
-  })
-
-  it("another merchant's serial: named", () => {
-    const { cause } = refused(request({ serial: other.serialNumber }))
-    expect(cause).toMatchObject({ kind: "serial", sent: other.serialNumber })
-    expect(cause.detail).toContain("That is the serial of merchant 1900000200's certificate")
-  })
-
-  it("another merchant's serial and key: named, and that its key made the signature", () => {
-    const { cause } = refused(request({ serial: other.serialNumber, key: other.privateKey }))
-    expect(cause).toMatchObject({ kind: "serial", sent: other.serialNumber })
-    expect(cause.detail).toContain("The signature verifies with its key: the request was signed as merchant 1900000200 but names merchant 1900000109")
   })
 
   it("a public key id in serial_no", () => {
@@ -530,20 +328,6 @@ const withSymbols = (): { readonly nonce: string; readonly signature: string } =
 }
 
 describe("signDiagnosis: the signature", () => {
-  it("another merchant's key", () => {
-    const { cause } = refused(request({ key: other.privateKey }))
-    expect(cause).toMatchObject({
-      kind: "key",
-      signed: "mchid 1900000200",
-      sent: "mchid 1900000109",
-      title: "Signed with merchant 1900000200's private key, but the Authorization names merchant 1900000109"
-    })
-  })
-
-  it("the brand's key on a merchant's request", () => {
-    const { cause } = refused(request({ key: brand.privateKey }))
-    expect(cause).toMatchObject({ kind: "key", signed: "brand_id 1000001", sent: "mchid 1900000109" })
-  })
 
   it("a garbage signature (well-formed Base64): unknown, listing what was tried", () => {
     const garbage = crypto.randomBytes(256).toString("base64")
@@ -555,42 +339,6 @@ describe("signDiagnosis: the signature", () => {
     expect(diagnosis.cause.detail).toContain("the method post")
     expect(diagnosis.cause.detail).toContain("Sign exactly the five lines shown")
     expect(diagnosis.verdict.summary).toContain("错误的签名，验签失败")
-  })
-
-  it("a short garbage signature: its size said", () => {
-    const { cause } = refused(request({ signature: () => "AAAA" }))
-    expect(cause.kind).toBe("unknown")
-    expect(cause.detail).toContain("decodes to 3 bytes")
-  })
-
-  it("text that is not Base64", () => {
-    const { cause } = refused(request({ signature: () => "not a signature!" }))
-    expect(cause).toMatchObject({ kind: "signature", sent: "not a signature!", title: "signature is not standard Base64: not canonical" })
-    expect(cause.detail).toContain("whitespace")
-    expect(cause.detail).not.toContain("only its encoding is wrong")
-  })
-
-  it("URL-safe Base64: said, and that the bytes are right", () => {
-    const { nonce, signature } = withSymbols()
-    const urlSafe = Buffer.from(signature, "base64").toString("base64url")
-    const { cause } = refused(request({ nonce, signature: () => urlSafe }))
-    expect(cause).toMatchObject({ kind: "signature", sent: urlSafe })
-    expect(cause.title).toContain("URL-safe")
-    expect(cause.detail).toContain("'=' padding is missing")
-    expect(cause.detail).toContain("only its encoding is wrong")
-  })
-
-  it("missing padding", () => {
-    const { cause } = refused(request({ signature: (s) => s.replace(/=+$/, "") }))
-    expect(cause.kind).toBe("signature")
-    expect(cause.title).toBe("signature is not standard Base64: missing '=' padding")
-    expect(cause.detail).toContain("only its encoding is wrong")
-  })
-
-  it("line breaks in the signature: not canonical, and the bytes are right", () => {
-    const { cause } = refused(request({ signature: (s) => s.replace(/(.{76})/g, "$1\n") }))
-    expect(cause).toMatchObject({ kind: "signature", title: "signature is not standard Base64: not canonical" })
-    expect(cause.detail).toContain("only its encoding is wrong")
   })
 })
 
@@ -619,41 +367,31 @@ describe("signDiagnosis: hostile input", () => {
     expect(sorted.cause?.kind).toBe("body")
   })
 
-  it("callers that throw do not make the diagnosis throw", () => {
-    const broken: Callers = {
-      merchant: () => {
-        throw new Error("boom")
-      },
-      brand: () => undefined,
-      all: () => {
-        throw new Error("boom")
-      }
-    }
-    const diagnosis = diagnose(request(), broken)
-    expect(diagnosis.verdict.ok).toBe(false)
-    expect(diagnosis.cause).toMatchObject({ kind: "unknown", title: "The diagnosis failed" })
+  it("other callers' keys: the 40th other caller is searched, the 41st is not", () => {
+    // The merchant named comes first and is never among the others; then `before` callers whose keys do not verify
+    // (the brand's key, other ids), then the caller whose key signed. A plain POST has far fewer than 99 variants, so
+    // maxOtherCallers (40), not what maxVerifications (140) leaves, bounds the others tried.
+    const crowded = (before: number): Callers => ({
+      ...callers,
+      all: () => [merchant, ...Array.from({ length: before }, (_, i) => ({ ...brand, id: `2${String(i).padStart(6, "0")}` })), other]
+    })
+    const signedByOther = request({ key: other.privateKey })
+    expect(diagnose(signedByOther, crowded(39)).cause).toMatchObject({
+      kind: "key",
+      title: "Signed with merchant 1900000200's private key, but the Authorization names merchant 1900000109",
+      signed: "mchid 1900000200"
+    })
+    const { cause } = diagnose(signedByOther, crowded(40))
+    expect(cause).toMatchObject({ kind: "unknown", title: "The signature verifies over nothing tried" })
+    expect(cause?.detail).toContain("nor with the key of any of the 40 other caller(s) tried")
   })
 
-  it("other callers' keys: at most 40 tried, within the bound on verifications", () => {
-    const many: ReadonlyArray<Caller> = [
-      merchant,
-      ...Array.from({ length: 100 }, (_, i) => ({ ...brand, id: `2${String(i).padStart(6, "0")}` })),
-      other
-    ]
-    const crowded: Callers = { ...callers, all: () => many }
-    const { cause } = diagnose(request({ key: other.privateKey }), crowded)
-    expect(cause?.kind).toBe("unknown")
-    expect(cause?.detail).toContain("any of the 40 other caller(s) tried")
-    expect(diagnose(request({ key: other.privateKey }), callers).cause?.kind).toBe("key")
-  })
-
-  it("a body over 1 MiB: only the exact check, quickly", () => {
+  it("a body over 1 MiB: verified when signed right; refused quickly, no variant found", () => {
     const big = JSON.stringify({ memo: "z".repeat(1_100_000) }, null, 2)
     expect(diagnose(request({ body: big }), callers).verdict.ok).toBe(true)
     const started = Date.now()
     const { cause } = refused(request({ body: big, signed: { body: JSON.stringify(JSON.parse(big)) } }))
     expect(cause.kind).toBe("unknown")
-    expect(cause.detail).toContain("only the exact sign string was checked")
     expect(Date.now() - started).toBeLessThan(2000)
   })
 })
@@ -1106,9 +844,21 @@ describe("signDiagnosis: what the console shows for a body signed otherwise", ()
       "the whole multipart body",
       upload.whole.toString("utf8"),
       upload.meta,
-      ""
+      `${made} the whole multipart body (${upload.whole.byteLength} bytes), but for an upload (multipart/form-data) the ` +
+      `body line is the JSON of the \`meta\` part only (${upload.meta.length} bytes), exactly as placed in that part. First ` +
+      `difference at byte 0, counting from 0: the body signed has 0x2d ('-'), the body sent has 0x7b ('{'). Sign the exact ` +
+      `bytes you send.`
     ],
-    ["sent with LF at the end, signed without", { body: `${compact}\n`, signed: { body: compact } }, "without its trailing newline", compact, `${compact}\n`, ""],
+    [
+      "sent with LF at the end, signed without",
+      { body: `${compact}\n`, signed: { body: compact } },
+      "without its trailing newline",
+      compact,
+      `${compact}\n`,
+      `${made} the body without its trailing newline, but the body sent ends in one (${compact.length + 1} bytes). First ` +
+      `difference at byte ${compact.length}, counting from 0: the body signed ends at byte ${compact.length} (it is ` +
+      `${compact.length} bytes), the body sent has 0x0a ('\\n'). Sign the exact bytes you send.`
+    ],
     [
       "sent with CRLF line ends, signed with LF",
       { body: pretty.replace(/\n/g, "\r\n"), signed: { body: pretty } },
@@ -1193,6 +943,37 @@ describe("signDiagnosis: what the console shows for a target or method signed ot
 
   const wire = "The target line is the path and query exactly as they go on the wire (what the emulator received): sign what you send."
   it.each([
+    [
+      encoded,
+      `${CARDS}/c1/codes?name=会员&filter=a|b`,
+      "The signature was made over the target percent-decoded, but the request went out percent-encoded. First " +
+      `difference at byte 50, counting from 0: the target signed has 0xe4, the target sent has 0x25 ('%'). ${wire}`
+    ],
+    [
+      `${CARDS}?a=%ZZ&b=x:y`,
+      `${CARDS}?a=%25ZZ&b=x%3Ay`,
+      "The signature was made over the query with its keys and values encoded by encodeURIComponent, but they went out " +
+      "encoded otherwise. First difference at byte 39, counting from 0: the target signed has 0x32 ('2'), the target " +
+      `sent has 0x5a ('Z'). ${wire}`
+    ],
+    [
+      `${CARDS}?title=a+b`,
+      `${CARDS}?title=a%20b`,
+      "The signature was made over the query with spaces as '%20', but the request sent them as '+'. First difference at " +
+      `byte 43, counting from 0: the target signed has 0x25 ('%'), the target sent has 0x2b ('+'). ${wire}`
+    ],
+    [
+      `${CARDS}?ab=1&aa=2`,
+      `${CARDS}?aa=2&ab=1`,
+      "The signature was made over the query parameters in sorted order, but the request sent them in another order. " +
+      `First difference at byte 37, counting from 0: the target signed has 0x61 ('a'), the target sent has 0x62 ('b'). ${wire}`
+    ],
+    [
+      `${CARDS}?limit=10`,
+      `https://api.mch.weixin.qq.com${CARDS}?limit=10`,
+      "The signature was made over the full URL (https://api.mch.weixin.qq.com…), but the target line is only the path " +
+      `and query. First difference at byte 0, counting from 0: the target signed has 0x68 ('h'), the target sent has 0x2f ('/'). ${wire}`
+    ],
     [
       CARDS,
       "/marketing/membercard-open/cards",
